@@ -1,0 +1,69 @@
+// Lint: typescript-eslint's recommended rules plus the architecture's import direction.
+// Each layer may import only the layers listed for it (everything below it), never upward.
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+
+const LAYERS = ['errors', 'util', 'vector', 'embed', 'index', 'format', 'store', 'catalog', 'table', 'ingest', 'query', 'maintenance', 'cli', 'server']
+
+// What each folder under src/ may import (besides itself). Front ends use the public API only.
+const ALLOWED = {
+  util: ['errors'],
+  vector: ['errors', 'util'],
+  embed: ['errors', 'util', 'vector'],
+  index: ['errors', 'util', 'vector'],
+  format: ['errors', 'util', 'vector'],
+  store: ['errors', 'util'],
+  catalog: ['errors', 'util', 'vector', 'format', 'store'],
+  table: ['errors', 'util', 'vector', 'embed', 'index', 'format', 'store', 'catalog'],
+  ingest: ['errors', 'util', 'vector', 'embed', 'index', 'format', 'store', 'catalog', 'table'],
+  query: ['errors', 'util', 'vector', 'embed', 'index', 'format', 'store', 'catalog', 'table', 'ingest'],
+  maintenance: ['errors', 'util', 'vector', 'index', 'format', 'store', 'catalog', 'table', 'ingest', 'query'],
+  cli: [],
+  server: [],
+}
+
+// Node built-ins that tie code to a runtime; only these folders may use them.
+const NODE_OK = new Set(['store', 'ingest', 'embed', 'cli', 'server'])
+const NODE_BUILTINS = ['fs', 'fs/promises', 'http', 'https', 'net', 'worker_threads', 'child_process', 'os', 'path']
+
+function layerRules(folder) {
+  const allowed = new Set([folder, ...ALLOWED[folder]])
+  const patterns = []
+  for (const layer of LAYERS) {
+    if (allowed.has(layer)) continue
+    const group = layer === 'errors' ? ['**/errors.js'] : [`**/${layer}/*`, `**/${layer}/**`]
+    patterns.push({ group, message: `src/${folder} may not import src/${layer}: imports go downward only (see docs/architecture.md).` })
+  }
+  if (folder === 'cli' || folder === 'server') {
+    patterns.push({ group: ['../*/**', '!../index.js'], message: 'front ends import only the public API (src/index.ts).' })
+  }
+  const paths = NODE_OK.has(folder) ? [] : NODE_BUILTINS.flatMap((m) => [
+    { name: m, message: `Node built-ins belong in store/, ingest/, embed/, cli/ or server/ so src/${folder} runs in any JS runtime.` },
+    { name: `node:${m}`, message: `Node built-ins belong in store/, ingest/, embed/, cli/ or server/ so src/${folder} runs in any JS runtime.` },
+  ])
+  return {
+    files: [`src/${folder}/**/*.ts`],
+    rules: { 'no-restricted-imports': ['error', { patterns, paths }] },
+  }
+}
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', '.cache/**', 'warehouse/**', 'scripts/**', 'test/fixtures/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-constant-condition': ['error', { checkLoops: false }],
+    },
+  },
+  ...Object.keys(ALLOWED).map(layerRules),
+  {
+    files: ['src/errors.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['./*'], message: 'errors.ts imports nothing.' }] }] },
+  },
+  {
+    files: ['src/**/*.ts'],
+    rules: { 'max-lines': ['error', { max: 500, skipBlankLines: true, skipComments: true }] },
+  },
+)

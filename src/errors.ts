@@ -1,0 +1,67 @@
+/**
+ * The one error type of ailake. Every failure a caller can see is an `AilakeError` with a
+ * machine-readable `code`; front ends (CLI, HTTP) map the code to an exit code or a status.
+ */
+
+/** Machine-readable error codes. Grouped by what the caller should do about them. */
+export type AilakeErrorCode =
+  /** A caller passed a value that can never work (wrong type, range, dimension, NaN...). */
+  | 'INVALID_ARGUMENT'
+  /** The vector dimension does not match the table or index. */
+  | 'DIMENSION_MISMATCH'
+  /** Rows do not match the table schema (missing column, wrong type). */
+  | 'SCHEMA_MISMATCH'
+  /** A table, namespace, snapshot, object or column does not exist. */
+  | 'NOT_FOUND'
+  /** The thing being created already exists. */
+  | 'ALREADY_EXISTS'
+  /** An optimistic commit lost a race that could not be resolved by retrying. */
+  | 'COMMIT_CONFLICT'
+  /** Bytes on storage are malformed, truncated or fail their checksum. */
+  | 'CORRUPT_DATA'
+  /** A format version or feature this build cannot read. */
+  | 'UNSUPPORTED'
+  /** The underlying store failed (I/O, network, permissions). */
+  | 'STORE_ERROR'
+  /** The handle was closed or the operation was aborted. */
+  | 'CLOSED'
+  /** A bug or an impossible state inside ailake. */
+  | 'INTERNAL'
+
+export interface AilakeErrorOptions {
+  /** Values that help diagnose the failure (names, sizes, offsets). Must be JSON-safe. */
+  context?: Record<string, unknown>
+  /** The underlying error, if any. */
+  cause?: unknown
+  /** True when repeating the same call may succeed (transient I/O, lost commit race). */
+  retryable?: boolean
+}
+
+export class AilakeError extends Error {
+  override readonly name = 'AilakeError'
+  readonly code: AilakeErrorCode
+  readonly context: Readonly<Record<string, unknown>>
+  readonly retryable: boolean
+
+  constructor(code: AilakeErrorCode, message: string, options: AilakeErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.context = Object.freeze({ ...(options.context ?? {}) })
+    this.retryable = options.retryable ?? false
+  }
+}
+
+/** True if `err` is an `AilakeError`, optionally with the given code. */
+export function isAilakeError(err: unknown, code?: AilakeErrorCode): err is AilakeError {
+  return err instanceof AilakeError && (code === undefined || err.code === code)
+}
+
+/** Shorthand for throwing `CORRUPT_DATA` from decoders. */
+export function corrupt(message: string, context?: Record<string, unknown>): AilakeError {
+  return new AilakeError('CORRUPT_DATA', message, context === undefined ? {} : { context })
+}
+
+/** Shorthand for `INVALID_ARGUMENT`. */
+export function invalid(message: string, context?: Record<string, unknown>): AilakeError {
+  return new AilakeError('INVALID_ARGUMENT', message, context === undefined ? {} : { context })
+}

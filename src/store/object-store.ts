@@ -1,0 +1,38 @@
+/**
+ * The storage contract every backend (memory, local directory, S3) implements. Keys are
+ * '/'-separated relative paths; a store never interprets them beyond that.
+ */
+
+export interface ObjectInfo {
+  key: string
+  size: number
+  /** Opaque version tag (S3 ETag, mtime+size locally), if the store has one. */
+  etag?: string
+  lastModified?: Date
+}
+
+export interface ObjectStore {
+  /** Whole object. Rejects with `NOT_FOUND` if absent. */
+  get(key: string): Promise<Uint8Array>
+  /**
+   * `length` bytes starting at `offset`. A negative `offset` with no `length` reads the last
+   * `-offset` bytes (a suffix range). Rejects with `NOT_FOUND` if absent and `INVALID_ARGUMENT`
+   * if the range lies outside the object.
+   */
+  getRange(key: string, offset: number, length?: number): Promise<Uint8Array>
+  /** Size and version, or `undefined` if absent. */
+  head(key: string): Promise<ObjectInfo | undefined>
+  /** Creates or replaces the object atomically: readers see the old or the new bytes, never a mix. */
+  put(key: string, bytes: Uint8Array): Promise<void>
+  /**
+   * Creates the object only if the key does not exist, atomically across processes and
+   * machines. Returns false (without writing) if it already exists.
+   */
+  putIfAbsent(key: string, bytes: Uint8Array): Promise<boolean>
+  /** Every object whose key starts with `prefix`, sorted by key. */
+  list(prefix: string): Promise<ObjectInfo[]>
+  /** Deletes the object; deleting a missing key is not an error. */
+  delete(key: string): Promise<void>
+  /** Releases resources (connections, handles). */
+  close(): Promise<void>
+}
