@@ -1,0 +1,145 @@
+/**
+ * A file's centroid and radius, and a lower bound on the distance from a query to any vector
+ * of the file. Search visits files in bound order and skips a file once its bound exceeds the
+ * current k-th distance, which is exact only if the bound never exceeds a true distance.
+ *
+ * - cosine: centroid = normalised mean direction of the normalised members, radius = the
+ *   largest angle (radians) between the centroid and a member; by the triangle inequality on
+ *   the sphere angle(q, v) >= angle(q, c) - radius, so 1 - cos(max(0, angle(q, c) - radius))
+ *   bounds 1 - cos(q, v).
+ * - euclidean (squared L2): centroid = mean, radius = largest L2 distance to a member;
+ *   |q - v| >= |q - c| - radius.
+ * - dot (-(q·v)): same ball; q·v = q·c + q·(v - c) <= q·c + |q| radius.
+ *
+ * Radii are computed in f64 against the f32-rounded centroid and rounded up to f32, and every
+ * bound is lowered by a small slack so f32 rounding in the exact distance kernels (which sum
+ * in f32) cannot push a true distance below its bound.
+ */
+import { invalid } from '../errors.js'
+import type { Metric } from './types.js'
+
+export interface Bounds {
+  centroid: Float32Array
+  radius: number
+}
+
+/** Relative slack absorbing f32 rounding of the distance kernels (≈ 100 × 2^-24, generous for 4096-d). */
+const SLACK = 1e-5
+
+function roundUpF32(x: number): number {
+  const r = Math.fround(x * (1 + 1e-6))
+  return r < x ? Math.fround(x * (1 + 1e-5)) : r
+}
+
+function norm(a: Float32Array | Float64Array, off: number, dim: number): number {
+  let s = 0
+  for (let j = 0; j < dim; j++) {
+    const x = a[off + j] as number
+    s += x * x
+  }
+  return Math.sqrt(s)
+}
+
+/**
+ * Centroid and radius of `flat` (count × dim) under `metric`. Throws `INVALID_ARGUMENT` for an
+ * empty input or a length that is not a multiple of `dim`.
+ */
+export function computeBounds(flat: Float32Array, dim: number, metric: Metric): Bounds {
+  if (!Number.isInteger(dim) || dim <= 0) throw invalid(`computeBounds: dim must be a positive integer, got ${dim}`, { dim })
+  if (flat.length === 0) throw invalid('computeBounds: no vectors; a centroid needs at least one vector')
+  if (flat.length % dim !== 0) {
+    throw invalid(`computeBounds: ${flat.length} values is not a multiple of dim ${dim}`, { length: flat.length, dim })
+  }
+  const count = flat.length / dim
+  const mean = new Float64Array(dim)
+  let zeroMember = false
+  for (let r = 0; r < count; r++) {
+    const off = r * dim
+    let w = 1
+    if (metric === 'cosine') {
+      const n = norm(flat, off, dim)
+      if (n === 0) {
+        zeroMember = true
+        continue
+      }
+      w = 1 / n
+    }
+    for (let j = 0; j < dim; j++) mean[j] = (mean[j] as number) + (flat[off + j] as number) * w
+  }
+  for (let j = 0; j < dim; j++) mean[j] = (mean[j] as number) / count
+  const centroid = new Float32Array(dim)
+  if (metric === 'cosine') {
+    let n = norm(mean, 0, dim)
+    if (n === 0) {
+      // Members cancel out (or are all zero): any direction works with radius π.
+      mean.fill(0)
+      mean[0] = 1
+      n = 1
+    }
+    for (let j = 0; j < dim; j++) centroid[j] = (mean[j] as number) / n
+    const cn = norm(centroid, 0, dim)
+    let maxAngle = 0
+    for (let r = 0; r < count && !zeroMember; r++) {
+      const off = r * dim
+      const vn = norm(flat, off, dim)
+      let d = 0
+      for (let j = 0; j < dim; j++) d += (flat[off + j] as number) * (centroid[j] as number)
+      const cos = Math.min(1, Math.max(-1, d / (vn * cn)))
+      maxAngle = Math.max(maxAngle, Math.acos(cos))
+    }
+    return { centroid, radius: zeroMember ? roundUpF32(Math.PI) : roundUpF32(maxAngle) }
+  }
+  for (let j = 0; j < dim; j++) centroid[j] = mean[j] as number
+  let maxSq = 0
+  for (let r = 0; r < count; r++) {
+    const off = r * dim
+    let s = 0
+    for (let j = 0; j < dim; j++) {
+      const x = (flat[off + j] as number) - (centroid[j] as number)
+      s += x * x
+    }
+    if (s > maxSq) maxSq = s
+  }
+  return { centroid, radius: roundUpF32(Math.sqrt(maxSq)) }
+}
+
+/**
+ * A lower bound on `distance(metric, query, v)` for every `v` within `radius` of `centroid`
+ * (as produced by `computeBounds` for the same metric). Never NaN for finite inputs.
+ */
+export function lowerBound(metric: Metric, query: Float32Array, centroid: Float32Array, radius: number): number {
+  const dim = centroid.length
+  if (query.length !== dim) {
+    throw invalid(`lowerBound: query has ${query.length} dimensions, centroid has ${dim}`, { query: query.length, dim })
+  }
+  const qn = norm(query, 0, dim)
+  if (metric === 'cosine') {
+    if (qn === 0) return 0 // a zero query is at distance 1 from everything; 0 is trivially sound
+    const cn = norm(centroid, 0, dim)
+    if (cn === 0) return 0
+    let d = 0
+    for (let j = 0; j < dim; j++) d += (query[j] as number) * (centroid[j] as number)
+    const angle = Math.acos(Math.min(1, Math.max(-1, d / (qn * cn))))
+    // Not clamped at 0: an f32 cosine distance of a near-identical vector can be slightly negative.
+    return 1 - Math.cos(Math.max(0, angle - radius)) - SLACK
+  }
+  let s = 0
+  let qc = 0
+  for (let j = 0; j < dim; j++) {
+    const q = query[j] as number
+    const c = centroid[j] as number
+    s += (q - c) * (q - c)
+    qc += q * c
+  }
+  if (metric === 'euclidean') {
+    const gap = Math.sqrt(s) - radius
+    if (gap <= 0) return 0
+    const scale = (Math.sqrt(s) + radius) ** 2
+    return Math.max(0, gap * gap - SLACK * scale)
+  }
+  if (metric === 'dot') {
+    const cn = norm(centroid, 0, dim)
+    return -qc - qn * radius - SLACK * qn * (cn + radius)
+  }
+  throw invalid(`lowerBound: unknown metric ${JSON.stringify(metric)}; use 'cosine', 'euclidean' or 'dot'`, { metric: String(metric) })
+}
