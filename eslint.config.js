@@ -3,7 +3,7 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
-const LAYERS = ['errors', 'util', 'vector', 'embed', 'index', 'format', 'store', 'catalog', 'table', 'ingest', 'query', 'maintenance', 'cli', 'server']
+const LAYERS = ['errors', 'util', 'vector', 'embed', 'index', 'format', 'store', 'catalog', 'table', 'ingest', 'query', 'maintenance', 'api', 'cli', 'server']
 
 // What each folder under src/ may import (besides itself). Front ends use the public API only.
 const ALLOWED = {
@@ -18,6 +18,7 @@ const ALLOWED = {
   ingest: ['errors', 'util', 'vector', 'embed', 'index', 'format', 'store', 'catalog', 'table'],
   query: ['errors', 'util', 'vector', 'embed', 'index', 'format', 'store', 'catalog', 'table', 'ingest'],
   maintenance: ['errors', 'util', 'vector', 'index', 'format', 'store', 'catalog', 'table', 'ingest', 'query'],
+  api: ['errors', 'util', 'vector', 'embed', 'index', 'format', 'store', 'catalog', 'table', 'ingest', 'query', 'maintenance'],
   cli: [],
   server: [],
 }

@@ -1,0 +1,128 @@
+/**
+ * `connect()`: the entry point. A local path gives the embedded default (a file catalog on a
+ * local directory); `s3://bucket/prefix` gives the same API over S3.
+ */
+import { AilakeError } from '../errors.js'
+import type { Catalog, LoadedTable } from '../catalog/catalog.js'
+import { FileCatalog } from '../catalog/file-catalog.js'
+import { formatIdentifier, parseIdentifier } from '../catalog/identifier.js'
+import { LocalStore } from '../store/local-store.js'
+import type { ObjectStore } from '../store/object-store.js'
+import type { S3StoreOptions } from '../store/s3-store.js'
+import { IcebergTable } from '../table/iceberg-table.js'
+import { ManifestCache } from '../table/manifest-cache.js'
+import { newTableMetadata } from '../table/metadata-builder.js'
+import type { RetryOptions } from '../table/commit.js'
+import { policyToProperties, resolveVectorPolicy, type VectorPolicyInput } from '../table/vector-policy.js'
+import { schemaFromInput, type SchemaInput } from './schema-input.js'
+import { SCHEMA_PENDING, Table } from './table.js'
+
+export interface ConnectOptions {
+  /** S3 client options for `s3://` URIs (endpoint, region, credentials, forcePathStyle...). */
+  s3?: Omit<S3StoreOptions, 'bucket' | 'prefix'>
+  /** A store to use instead of the one the URI implies (tests, custom backends). */
+  store?: ObjectStore
+  /** Commit retry policy for concurrent writers. */
+  retry?: RetryOptions
+}
+
+export interface CreateTableOptions {
+  /** The vector column: `{ column = 'embedding', dim, metric = 'cosine', precision = 'f32' }`. */
+  vector: VectorPolicyInput
+  /** Columns other than the vector; inferred from the first rows when absent. */
+  schema?: SchemaInput
+  /** Extra Iceberg table properties. */
+  properties?: Record<string, string>
+}
+
+export class Lakehouse {
+  readonly catalog: Catalog
+  readonly store: ObjectStore
+  private readonly cache: ManifestCache
+  private readonly retry: RetryOptions
+
+  /** @internal use `connect()` */
+  constructor(catalog: Catalog, store: ObjectStore, retry: RetryOptions = {}) {
+    this.catalog = catalog
+    this.store = store
+    this.retry = retry
+    this.cache = new ManifestCache(store, (l) => catalog.keyOf(l))
+  }
+
+  get uri(): string {
+    return this.catalog.warehouse
+  }
+
+  /** Creates a table with a vector column; `ALREADY_EXISTS` if the name is taken. */
+  async createTable(name: string, options: CreateTableOptions): Promise<Table> {
+    const ident = parseIdentifier(name)
+    if (options === undefined || options === null || typeof options !== 'object' || options.vector === undefined) {
+      throw new AilakeError('INVALID_ARGUMENT', `createTable(${JSON.stringify(name)}) needs options with a vector column: { vector: { dim: 384 } }`)
+    }
+    const policy = resolveVectorPolicy(options.vector)
+    const schema = schemaFromInput(options.schema ?? {}, policy)
+    const properties: Record<string, string> = { ...options.properties, ...policyToProperties(policy) }
+    if (options.schema === undefined) properties[SCHEMA_PENDING] = 'pending'
+    const metadata = newTableMetadata({ location: this.catalog.defaultLocation(ident), schema, properties })
+    const loaded = await this.catalog.createTable(ident, metadata)
+    return new Table(this.tableCore(loaded))
+  }
+
+  /** Opens an existing table; `NOT_FOUND` if there is none by that name. */
+  async openTable(name: string): Promise<Table> {
+    const loaded = await this.catalog.loadTable(parseIdentifier(name))
+    return new Table(this.tableCore(loaded))
+  }
+
+  /** Table names (`namespace.table`), of one namespace or of all. */
+  async listTables(namespace?: string): Promise<string[]> {
+    const namespaces = namespace === undefined ? await this.catalog.listNamespaces() : [parseIdentifier(`${namespace}.x`).namespace]
+    const out: string[] = []
+    for (const ns of namespaces) for (const t of await this.catalog.listTables(ns)) out.push(formatIdentifier(t))
+    return out.sort()
+  }
+
+  /** Drops a table and deletes its files. */
+  async dropTable(name: string): Promise<void> {
+    await this.catalog.dropTable(parseIdentifier(name), { purge: true })
+  }
+
+  async close(): Promise<void> {
+    await this.store.close()
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+
+  private tableCore(loaded: LoadedTable): IcebergTable {
+    return new IcebergTable({ catalog: this.catalog, store: this.store, cache: this.cache, retry: this.retry }, loaded)
+  }
+}
+
+/**
+ * Opens a lakehouse. `uri` is a local directory (created if needed; the embedded default),
+ * `file:///abs/path`, or `s3://bucket/prefix` (needs the optional `@aws-sdk/client-s3`).
+ */
+export async function connect(uri: string, options: ConnectOptions = {}): Promise<Lakehouse> {
+  if (typeof uri !== 'string' || uri.length === 0) {
+    throw new AilakeError('INVALID_ARGUMENT', `connect() needs a warehouse URI such as "./warehouse" or "s3://bucket/prefix", got ${JSON.stringify(uri)}`)
+  }
+  if (uri.startsWith('s3://')) {
+    const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri)
+    if (m === null || m[1] === undefined) throw new AilakeError('INVALID_ARGUMENT', `S3 URI ${uri} must look like s3://bucket/prefix`)
+    const bucket = m[1]
+    const prefix = (m[2] ?? '').replace(/\/+$/, '')
+    const { S3Store } = await import('../store/s3-store.js')
+    const store = options.store ?? new S3Store({ ...options.s3, bucket, prefix })
+    const warehouse = prefix === '' ? `s3://${bucket}` : `s3://${bucket}/${prefix}`
+    return new Lakehouse(new FileCatalog({ store, warehouse }), store, options.retry)
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri) && !uri.startsWith('file://')) {
+    throw new AilakeError('UNSUPPORTED', `warehouse URI scheme of ${uri} is not supported; use a local path, file:// or s3://`)
+  }
+  const path = uri.startsWith('file://') ? decodeURIComponent(uri.slice('file://'.length)) : uri
+  const local = new LocalStore({ root: path })
+  const store = options.store ?? local
+  return new Lakehouse(new FileCatalog({ store, warehouse: `file://${local.root}` }), store, options.retry)
+}

@@ -1,0 +1,50 @@
+/**
+ * Schemas a user may pass to createTable: an Arrow schema (any apache-arrow version, recognised
+ * by shape) or a plain `{ column: 'long' | { type, required } }` map.
+ */
+import { AilakeError } from '../errors.js'
+import type { Field, PrimitiveType, Schema } from '../format/schema.js'
+import { arrowToPrimitive, isArrowListField, type ArrowFieldLike } from '../table/arrow-like.js'
+import { vectorFieldType } from '../table/data-writer.js'
+import type { VectorPolicy } from '../table/vector-policy.js'
+
+export type ColumnSpec = PrimitiveType | { type: PrimitiveType; required?: boolean; doc?: string }
+export type SchemaInput = { fields: ArrowFieldLike[] } | Record<string, ColumnSpec>
+
+const PRIMITIVES: readonly PrimitiveType[] = ['boolean', 'int', 'long', 'float', 'double', 'string', 'binary', 'date', 'timestamp', 'timestamptz']
+
+/** Builds the Iceberg schema (field ids from 1, the vector column last). */
+export function schemaFromInput(input: SchemaInput, policy: VectorPolicy): Schema {
+  const fields: Field[] = []
+  let id = 1
+  const add = (name: string, type: PrimitiveType, required: boolean, doc?: string): void => {
+    const f: Field = { id: id++, name, type, required }
+    if (doc !== undefined) f.doc = doc
+    fields.push(f)
+  }
+  if (Array.isArray((input as { fields?: unknown }).fields)) {
+    for (const af of (input as { fields: ArrowFieldLike[] }).fields) {
+      if (af.name === policy.column) {
+        if (!isArrowListField(af)) throw new AilakeError('SCHEMA_MISMATCH', `schema column ${JSON.stringify(af.name)} is the vector column and must be a List or FixedSizeList of floats`)
+        continue
+      }
+      const t = arrowToPrimitive(af)
+      if (t === undefined) throw new AilakeError('SCHEMA_MISMATCH', `schema column ${JSON.stringify(af.name)} has an Arrow type ailake cannot store (typeId ${af.type.typeId})`, { context: { column: af.name } })
+      add(af.name, t, !af.nullable)
+    }
+  } else {
+    for (const [name, spec] of Object.entries(input as Record<string, ColumnSpec>)) {
+      if (name === policy.column) {
+        continue
+      }
+      const type = typeof spec === 'string' ? spec : spec?.type
+      if (!PRIMITIVES.includes(type as PrimitiveType)) {
+        throw new AilakeError('INVALID_ARGUMENT', `schema column ${JSON.stringify(name)} has type ${JSON.stringify(type)}; use one of ${PRIMITIVES.join(', ')}`, { context: { column: name } })
+      }
+      add(name, type as PrimitiveType, typeof spec === 'object' && spec.required === true, typeof spec === 'object' ? spec.doc : undefined)
+    }
+  }
+  const vecId = id++
+  fields.push({ id: vecId, name: policy.column, type: vectorFieldType(policy, id++), required: true })
+  return { schemaId: 0, fields }
+}

@@ -1,0 +1,176 @@
+/**
+ * A Hadoop-style catalog on any ObjectStore: the table's metadata files are
+ * `<warehouse>/<namespace...>/<table>/metadata/v<N>.metadata.json`, and a commit is the atomic
+ * create-if-absent of version N+1. No lock service: the store's conditional write decides races.
+ */
+import { AilakeError } from '../errors.js'
+import type { ObjectStore } from '../store/object-store.js'
+import { decodeTableMetadata, encodeTableMetadata } from '../format/iceberg/table-metadata.js'
+import type { TableMetadata } from '../format/iceberg/types.js'
+import { utf8Decode, utf8Encode } from '../util/bytes.js'
+import type { Catalog, LoadedTable } from './catalog.js'
+import { checkName, formatIdentifier, type TableIdentifier } from './identifier.js'
+
+const NAMESPACE_MARKER = '.ailake-namespace'
+const VERSION_FILE = /^v(\d{1,12})\.metadata\.json$/
+
+export interface FileCatalogOptions {
+  /** The store rooted at the warehouse. */
+  store: ObjectStore
+  /** URI of the warehouse root as other engines should see it, e.g. `file:///data/wh` or `s3://bucket/wh`. */
+  warehouse: string
+}
+
+export class FileCatalog implements Catalog {
+  readonly store: ObjectStore
+  readonly warehouse: string
+
+  constructor(options: FileCatalogOptions) {
+    this.store = options.store
+    this.warehouse = options.warehouse.replace(/\/+$/, '')
+  }
+
+  private tableKey(ident: TableIdentifier): string {
+    return [...ident.namespace, ident.name].join('/')
+  }
+
+  private metadataKey(ident: TableIdentifier, version: number): string {
+    return `${this.tableKey(ident)}/metadata/v${version}.metadata.json`
+  }
+
+  /** Store key of an absolute location under this warehouse. */
+  keyOf(location: string): string {
+    const prefix = this.warehouse + '/'
+    if (!location.startsWith(prefix)) {
+      throw new AilakeError('INVALID_ARGUMENT', `location ${location} is outside the warehouse ${this.warehouse}; ailake only reads files under its warehouse`, { context: { location, warehouse: this.warehouse } })
+    }
+    return location.slice(prefix.length)
+  }
+
+  locationOf(key: string): string {
+    return `${this.warehouse}/${key}`
+  }
+
+  defaultLocation(ident: TableIdentifier): string {
+    return this.locationOf(this.tableKey(ident))
+  }
+
+  async listNamespaces(): Promise<string[][]> {
+    const out: string[][] = []
+    for (const o of await this.store.list('')) {
+      if (o.key.endsWith('/' + NAMESPACE_MARKER)) out.push(o.key.split('/').slice(0, -1))
+    }
+    return out
+  }
+
+  async createNamespace(namespace: string[]): Promise<void> {
+    namespace.forEach((s) => checkName(s, 'namespace'))
+    await this.store.putIfAbsent(`${namespace.join('/')}/${NAMESPACE_MARKER}`, new Uint8Array(0))
+  }
+
+  async dropNamespace(namespace: string[]): Promise<void> {
+    const tables = await this.listTables(namespace)
+    if (tables.length > 0) {
+      throw new AilakeError('INVALID_ARGUMENT', `namespace ${namespace.join('.')} still holds ${tables.length} table(s) (${tables.map(formatIdentifier).join(', ')}); drop them first`)
+    }
+    await this.store.delete(`${namespace.join('/')}/${NAMESPACE_MARKER}`)
+  }
+
+  async listTables(namespace: string[]): Promise<TableIdentifier[]> {
+    const prefix = namespace.join('/') + '/'
+    const names = new Set<string>()
+    for (const o of await this.store.list(prefix)) {
+      const rest = o.key.slice(prefix.length).split('/')
+      if (rest.length === 3 && rest[1] === 'metadata' && VERSION_FILE.test(rest[2] as string)) names.add(rest[0] as string)
+    }
+    return [...names].sort().map((name) => ({ namespace, name }))
+  }
+
+  async createTable(ident: TableIdentifier, metadata: TableMetadata): Promise<LoadedTable> {
+    if ((await this.latestVersion(ident)) !== undefined) {
+      throw new AilakeError('ALREADY_EXISTS', `table ${formatIdentifier(ident)} already exists; open it with openTable() or drop it first`, { context: { table: formatIdentifier(ident) } })
+    }
+    await this.createNamespace(ident.namespace)
+    const loaded = await this.writeVersion(ident, 1, metadata)
+    if (loaded === undefined) {
+      throw new AilakeError('ALREADY_EXISTS', `table ${formatIdentifier(ident)} was created concurrently by another writer`, { context: { table: formatIdentifier(ident) } })
+    }
+    return loaded
+  }
+
+  async loadTable(ident: TableIdentifier): Promise<LoadedTable> {
+    const version = await this.latestVersion(ident)
+    if (version === undefined) {
+      throw new AilakeError('NOT_FOUND', `table ${formatIdentifier(ident)} does not exist; create it with createTable() or check the name (names are case-sensitive)`, { context: { table: formatIdentifier(ident) } })
+    }
+    return this.loadVersion(ident, version)
+  }
+
+  async loadVersion(ident: TableIdentifier, version: number): Promise<LoadedTable> {
+    const key = this.metadataKey(ident, version)
+    let bytes: Uint8Array
+    try {
+      bytes = await this.store.get(key)
+    } catch (err) {
+      if (err instanceof AilakeError && err.code === 'NOT_FOUND') {
+        throw new AilakeError('NOT_FOUND', `metadata version ${version} of table ${formatIdentifier(ident)} does not exist`, { context: { key } })
+      }
+      throw err
+    }
+    const location = this.locationOf(key)
+    const metadata = decodeTableMetadata(utf8Decode(bytes, location), location)
+    return { ident, metadata, metadataLocation: location, version }
+  }
+
+  async commitTable(base: LoadedTable, metadata: TableMetadata): Promise<LoadedTable | undefined> {
+    return this.writeVersion(base.ident, base.version + 1, metadata)
+  }
+
+  async dropTable(ident: TableIdentifier, options: { purge?: boolean } = {}): Promise<void> {
+    if ((await this.latestVersion(ident)) === undefined) {
+      throw new AilakeError('NOT_FOUND', `table ${formatIdentifier(ident)} does not exist`, { context: { table: formatIdentifier(ident) } })
+    }
+    const prefix = this.tableKey(ident) + '/'
+    const objects = await this.store.list(prefix)
+    // Metadata first, so a half-finished drop leaves no loadable table pointing at missing files.
+    const metadata = objects.filter((o) => o.key.startsWith(prefix + 'metadata/'))
+    const data = objects.filter((o) => !o.key.startsWith(prefix + 'metadata/'))
+    for (const o of metadata) await this.store.delete(o.key)
+    if (options.purge !== false) for (const o of data) await this.store.delete(o.key)
+  }
+
+  private async writeVersion(ident: TableIdentifier, version: number, metadata: TableMetadata): Promise<LoadedTable | undefined> {
+    const key = this.metadataKey(ident, version)
+    const created = await this.store.putIfAbsent(key, utf8Encode(encodeTableMetadata(metadata)))
+    if (!created) return undefined
+    // The hint only speeds up readers such as other engines; loads verify it by probing forward.
+    try {
+      await this.store.put(`${this.tableKey(ident)}/metadata/version-hint.text`, utf8Encode(String(version)))
+    } catch {
+      // A stale or missing hint is harmless: latestVersion() never trusts it blindly.
+    }
+    return { ident, metadata, metadataLocation: this.locationOf(key), version }
+  }
+
+  /** Highest existing metadata version, or undefined if the table does not exist. */
+  private async latestVersion(ident: TableIdentifier): Promise<number | undefined> {
+    const dir = `${this.tableKey(ident)}/metadata/`
+    let version: number | undefined
+    try {
+      const hint = Number(utf8Decode(await this.store.get(dir + 'version-hint.text')).trim())
+      if (Number.isSafeInteger(hint) && hint > 0 && (await this.store.head(this.metadataKey(ident, hint))) !== undefined) version = hint
+    } catch (err) {
+      if (!(err instanceof AilakeError) || (err.code !== 'NOT_FOUND' && err.code !== 'CORRUPT_DATA')) throw err
+    }
+    if (version === undefined) {
+      for (const o of await this.store.list(dir)) {
+        const m = VERSION_FILE.exec(o.key.slice(dir.length))
+        if (m) version = Math.max(version ?? 0, Number(m[1]))
+      }
+      if (version === undefined) return undefined
+    }
+    // Writers may have committed after the hint was written: walk forward to the true head.
+    while ((await this.store.head(this.metadataKey(ident, version + 1))) !== undefined) version++
+    return version
+  }
+}

@@ -1,0 +1,230 @@
+/**
+ * Optimistic commits with intent re-application. Data files and the manifest of added files
+ * are written once; each attempt rebuilds only the manifest list (and any manifests a rewrite
+ * must change) on the latest base, then creates metadata version N+1 with create-if-absent.
+ * On a lost race it reloads and tries again with jittered backoff.
+ */
+import { AilakeError } from '../errors.js'
+import type { Catalog, LoadedTable } from '../catalog/catalog.js'
+import { encodeManifest } from '../format/iceberg/manifest.js'
+import { encodeManifestList } from '../format/iceberg/manifest-list.js'
+import type { Schema } from '../format/schema.js'
+import type { DataFile, ManifestEntry, ManifestFile, Snapshot, TableMetadata } from '../format/iceberg/types.js'
+import type { ObjectStore } from '../store/object-store.js'
+import { sleep } from '../util/limiter.js'
+import { newSnapshotId, newUuid } from './ids.js'
+import type { ManifestCache } from './manifest-cache.js'
+import { currentSchema, nextTimestamp, withSchema, withSnapshot } from './metadata-builder.js'
+import { snapshotManifests } from './scan.js'
+
+/** What a commit means, re-applied to whatever base wins the race. */
+export type Operation =
+  /** `schema`, if set, replaces the schema the commit started from (first write of an inferred schema). */
+  | { kind: 'append'; added: DataFile[]; schema?: Schema; removeProperties?: string[] }
+  /** Replace `removed` (file paths, which must still be live) with `added`. */
+  | { kind: 'rewrite'; removed: string[]; added: DataFile[] }
+
+export interface CommitContext {
+  catalog: Catalog
+  store: ObjectStore
+  cache: ManifestCache
+  keyOf(location: string): string
+}
+
+export interface RetryOptions {
+  /** Attempts before giving up with `COMMIT_CONFLICT`. Default 50. */
+  maxAttempts?: number
+  /** First backoff in ms; doubles per attempt up to `maxDelayMs`, with full jitter. Default 5. */
+  baseDelayMs?: number
+  /** Default 1000. */
+  maxDelayMs?: number
+}
+
+export interface CommitResult {
+  table: LoadedTable
+  snapshotId: bigint
+}
+
+export async function commitOperation(ctx: CommitContext, start: LoadedTable, op: Operation, retry: RetryOptions = {}): Promise<CommitResult> {
+  const maxAttempts = retry.maxAttempts ?? 50
+  const baseDelay = retry.baseDelayMs ?? 5
+  const maxDelay = retry.maxDelayMs ?? 1000
+  const snapshotId = newSnapshotId()
+  const location = start.metadata.location
+  const written: string[] = []
+  const put = async (name: string, bytes: Uint8Array): Promise<string> => {
+    const path = `${location}/metadata/${name}`
+    await ctx.store.put(ctx.keyOf(path), bytes)
+    written.push(path)
+    return path
+  }
+
+  // Entries of added files leave snapshot id and sequence numbers null: they are inherited from
+  // the manifest list, so this manifest stays valid whichever base the commit finally lands on.
+  let attempts = 0
+  let addedManifest: { path: string; length: number } | undefined
+  if (op.added.length > 0) {
+    const bytes = encodeManifest({
+      schema: currentSchema(start.metadata), spec: start.metadata.partitionSpecs[0] ?? { specId: 0, fields: [] },
+      content: 'data', snapshotId,
+      entries: op.added.map((dataFile) => ({ status: 'ADDED', snapshotId: null, sequenceNumber: null, fileSequenceNumber: null, dataFile })),
+    })
+    addedManifest = { path: await put(`${newUuid()}-m0.avro`, bytes), length: bytes.length }
+  }
+
+  let base = start
+  for (let attempt = 1; ; attempt++) {
+    const attemptFiles = written.length
+    let next: TableMetadata
+    try {
+      next = await buildAttempt(base)
+    } catch (err) {
+      await removeQuietly(ctx, written.splice(0))
+      throw err
+    }
+    let committed: LoadedTable | undefined
+    try {
+      committed = await ctx.catalog.commitTable(base, next)
+    } catch (err) {
+      // The write may have landed, so nothing is cleaned up: files may already be referenced.
+      throw new AilakeError('STORE_ERROR', `commit to ${location} failed and its outcome is unknown; reload the table to see whether snapshot ${snapshotId} landed`, { cause: err, retryable: false, context: { outcomeUnknown: true, snapshotId: String(snapshotId) } })
+    }
+    if (committed !== undefined) return { table: committed, snapshotId }
+
+    await removeQuietly(ctx, written.splice(attemptFiles))
+    if (attempt >= maxAttempts) {
+      await removeQuietly(ctx, written.splice(0))
+      throw new AilakeError('COMMIT_CONFLICT', `commit to ${location} lost the race ${attempt} times to concurrent writers; retry later or raise the retry limit`, { retryable: true, context: { attempts: attempt } })
+    }
+    await sleep(Math.random() * Math.min(maxDelay, baseDelay * 2 ** Math.min(attempt, 20)))
+    base = await ctx.catalog.loadTable(base.ident)
+  }
+
+  async function buildAttempt(base: LoadedTable): Promise<TableMetadata> {
+    const attempt = ++attempts
+    const meta = base.metadata
+    const seq = meta.lastSequenceNumber + 1n
+    const carried = await snapshotManifests(meta, meta.currentSnapshotId, ctx.cache)
+    const list: ManifestFile[] = []
+    if (addedManifest !== undefined) {
+      list.push(manifestFileOf(addedManifest.path, addedManifest.length, seq, snapshotId, op.added.map((dataFile) => ({ status: 'ADDED', snapshotId, sequenceNumber: seq, fileSequenceNumber: seq, dataFile }))))
+    }
+    let deleted = { files: 0, rows: 0 }
+    if (op.kind === 'rewrite') {
+      const r = await applyRewrite(ctx, meta, carried, new Set(op.removed), snapshotId, seq, put)
+      list.push(...r.list)
+      deleted = r.deleted
+    } else {
+      list.push(...carried.filter((m) => m.addedFilesCount + m.existingFilesCount > 0))
+    }
+    const listBytes = encodeManifestList(list, { snapshotId, parentSnapshotId: meta.currentSnapshotId, sequenceNumber: seq })
+    const listPath = await put(`snap-${snapshotId}-${attempt}-${newUuid()}.avro`, listBytes)
+    const snapshot: Snapshot = {
+      snapshotId,
+      sequenceNumber: seq,
+      timestampMs: nextTimestamp(meta),
+      manifestList: listPath,
+      summary: summarize(op, list, deleted),
+      schemaId: meta.currentSchemaId,
+    }
+    if (meta.currentSnapshotId !== null) snapshot.parentSnapshotId = meta.currentSnapshotId
+    if (op.kind === 'append' && op.schema !== undefined) {
+      if (meta.currentSchemaId !== start.metadata.currentSchemaId) {
+        throw new AilakeError('COMMIT_CONFLICT', `the schema of ${location} changed while this write was in flight; retry the write so it is checked against the new schema`, { retryable: true })
+      }
+      const evolved = withSchema(meta, op.schema, op.removeProperties ?? [])
+      snapshot.schemaId = evolved.currentSchemaId
+      return withSnapshot(evolved, base.metadataLocation, snapshot)
+    }
+    return withSnapshot(meta, base.metadataLocation, snapshot)
+  }
+}
+
+function manifestFileOf(path: string, length: number, seq: bigint, snapshotId: bigint, entries: ManifestEntry[]): ManifestFile {
+  const count = (s: ManifestEntry['status']) => entries.filter((e) => e.status === s)
+  const rows = (es: ManifestEntry[]) => es.reduce((n, e) => n + e.dataFile.recordCount, 0)
+  const [added, existing, deleted] = [count('ADDED'), count('EXISTING'), count('DELETED')]
+  let minSeq = seq
+  for (const e of entries) if (e.status !== 'DELETED' && e.sequenceNumber !== null && e.sequenceNumber < minSeq) minSeq = e.sequenceNumber
+  return {
+    manifestPath: path, manifestLength: length, partitionSpecId: 0, content: 'data',
+    sequenceNumber: seq, minSequenceNumber: minSeq, addedSnapshotId: snapshotId,
+    addedFilesCount: added.length, existingFilesCount: existing.length, deletedFilesCount: deleted.length,
+    addedRowsCount: rows(added), existingRowsCount: rows(existing), deletedRowsCount: rows(deleted),
+  }
+}
+
+/** Rewrites the manifests that hold removed files; fails if any removed file is no longer live. */
+async function applyRewrite(
+  ctx: CommitContext, meta: TableMetadata, carried: ManifestFile[], removed: Set<string>, snapshotId: bigint, seq: bigint,
+  put: (name: string, bytes: Uint8Array) => Promise<string>,
+): Promise<{ list: ManifestFile[]; deleted: { files: number; rows: number } }> {
+  const list: ManifestFile[] = []
+  const found = new Set<string>()
+  const deleted = { files: 0, rows: 0 }
+  for (const m of carried) {
+    if (m.addedFilesCount + m.existingFilesCount === 0) continue
+    const entries = await ctx.cache.manifest(m)
+    if (!entries.some((e) => e.status !== 'DELETED' && removed.has(e.dataFile.filePath))) {
+      list.push(m)
+      continue
+    }
+    const rewritten: ManifestEntry[] = []
+    for (const e of entries) {
+      if (e.status === 'DELETED') continue
+      const inherited = {
+        sequenceNumber: e.sequenceNumber ?? m.sequenceNumber,
+        fileSequenceNumber: e.fileSequenceNumber ?? m.sequenceNumber,
+      }
+      if (removed.has(e.dataFile.filePath)) {
+        found.add(e.dataFile.filePath)
+        deleted.files++
+        deleted.rows += e.dataFile.recordCount
+        rewritten.push({ status: 'DELETED', snapshotId, ...inherited, dataFile: e.dataFile })
+      } else {
+        rewritten.push({ status: 'EXISTING', snapshotId: e.snapshotId ?? m.addedSnapshotId, ...inherited, dataFile: e.dataFile })
+      }
+    }
+    const bytes = encodeManifest({ schema: currentSchema(meta), spec: meta.partitionSpecs[0] ?? { specId: 0, fields: [] }, content: 'data', snapshotId, entries: rewritten })
+    const path = await put(`${newUuid()}-m1.avro`, bytes)
+    list.push(manifestFileOf(path, bytes.length, seq, snapshotId, rewritten))
+  }
+  const missing = [...removed].filter((p) => !found.has(p))
+  if (missing.length > 0) {
+    throw new AilakeError('COMMIT_CONFLICT', `rewrite conflicts with a concurrent commit: ${missing.length} file(s) it replaces are no longer live (e.g. ${missing[0]}); re-plan the rewrite on the current table`, { context: { missing: missing.slice(0, 10) } })
+  }
+  return { list, deleted }
+}
+
+function summarize(op: Operation, list: ManifestFile[], deleted: { files: number; rows: number }): Snapshot['summary'] {
+  let files = 0
+  let rows = 0
+  for (const m of list) {
+    files += m.addedFilesCount + m.existingFilesCount
+    rows += m.addedRowsCount + m.existingRowsCount
+  }
+  const added = op.added.reduce((n, f) => n + f.recordCount, 0)
+  const summary: Snapshot['summary'] = {
+    operation: op.kind === 'append' ? 'append' : 'replace',
+    'added-data-files': String(op.added.length),
+    'added-records': String(added),
+    'added-files-size': String(op.added.reduce((n, f) => n + f.fileSizeInBytes, 0)),
+    'total-data-files': String(files),
+    'total-records': String(rows),
+  }
+  if (deleted.files > 0) {
+    summary['deleted-data-files'] = String(deleted.files)
+    summary['deleted-records'] = String(deleted.rows)
+  }
+  return summary
+}
+
+async function removeQuietly(ctx: CommitContext, paths: string[]): Promise<void> {
+  for (const p of paths) {
+    try {
+      await ctx.store.delete(ctx.keyOf(p))
+    } catch {
+      // Leftovers are unreferenced orphans; the orphan-file cleanup job removes them.
+    }
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Writes a batch of rows as one or more data files (rolling over at a target size): Parquet
+ * with the embedded index section, stored once under `data/`, described by Iceberg DataFile
+ * entries that carry the file's vector facts.
+ */
+import { AilakeError } from '../errors.js'
+import type { Field, Schema } from '../format/schema.js'
+import { writeDataFile } from '../format/data-file.js'
+import { encodeBound } from '../format/iceberg/bounds.js'
+import type { DataFile } from '../format/iceberg/types.js'
+import { HnswIndex } from '../index/hnsw.js'
+import type { ObjectStore } from '../store/object-store.js'
+import { decodeF16, encodeF16 } from '../vector/f16.js'
+import { dequantizeI8, quantizeI8 } from '../vector/i8.js'
+import { newUuid } from './ids.js'
+import type { RowBatch } from './rows.js'
+import type { VectorPolicy } from './vector-policy.js'
+
+export interface DataWriteOptions {
+  /** Build the HNSW index now, or leave the file unindexed for a deferred build. Default true. */
+  buildIndex?: boolean
+  /** Roll over to a new file after this many rows. Default 100,000. */
+  maxRowsPerFile?: number
+  /** Roll over once a file's vector bytes would exceed this. Default 128 MiB. */
+  targetFileBytes?: number
+}
+
+export interface DataTarget {
+  store: ObjectStore
+  location: string
+  keyOf(location: string): string
+  schema: Schema
+  policy: VectorPolicy
+}
+
+/** The Iceberg type of the vector column for a policy. */
+export function vectorFieldType(policy: Pick<VectorPolicy, 'precision' | 'dim'>, elementId: number): Field['type'] {
+  switch (policy.precision) {
+    case 'f32': return { type: 'list', elementId, element: 'float', elementRequired: true }
+    case 'f16': return { type: 'fixed', length: policy.dim * 2 }
+    case 'i8': return { type: 'fixed', length: policy.dim }
+  }
+}
+
+/** The vectors exactly as a reader will decode them from the file, so the index matches them. */
+export function storedVectors(vectors: Float32Array, policy: VectorPolicy): Float32Array {
+  switch (policy.precision) {
+    case 'f32': return vectors
+    case 'f16': return decodeF16(encodeF16(vectors))
+    case 'i8': {
+      const q = quantizeI8(vectors, policy.dim)
+      return dequantizeI8(q.codes, q.scales, q.offsets, policy.dim)
+    }
+  }
+}
+
+/** Writes the batch (already validated) and returns one DataFile per file written. */
+export async function writeDataFiles(target: DataTarget, batch: RowBatch, options: DataWriteOptions = {}): Promise<{ files: DataFile[]; keys: string[] }> {
+  const { policy, schema } = target
+  const bytesPerRow = policy.dim * (policy.precision === 'f32' ? 4 : policy.precision === 'f16' ? 2 : 1)
+  const rowsPerFile = Math.max(1, Math.min(options.maxRowsPerFile ?? 100_000, Math.floor((options.targetFileBytes ?? 128 * 2 ** 20) / bytesPerRow)))
+  const vectorField = schema.fields.find((f) => f.name === policy.column)
+  if (vectorField === undefined) throw new AilakeError('INTERNAL', `table schema lacks its vector column ${policy.column}`)
+  const files: DataFile[] = []
+  const keys: string[] = []
+  for (let start = 0; start < batch.rowCount; start += rowsPerFile) {
+    const end = Math.min(batch.rowCount, start + rowsPerFile)
+    const columns = new Map<number, unknown[]>()
+    for (const [id, values] of batch.columns) columns.set(id, values.slice(start, end))
+    const vectors = batch.vectors.subarray(start * policy.dim, end * policy.dim)
+    const file = await writeOne(target, vectorField, columns, vectors, options.buildIndex !== false)
+    files.push(file.dataFile)
+    keys.push(file.key)
+  }
+  return { files, keys }
+}
+
+async function writeOne(target: DataTarget, vectorField: Field, columns: Map<number, unknown[]>, vectors: Float32Array, buildIndex: boolean): Promise<{ dataFile: DataFile; key: string }> {
+  const { policy, schema } = target
+  let index: { type: 'hnsw'; bytes: Uint8Array } | undefined
+  if (buildIndex) {
+    const hnsw = HnswIndex.build(storedVectors(vectors, policy), { metric: policy.metric, dim: policy.dim, M: policy.M, efConstruction: policy.efConstruction })
+    index = { type: 'hnsw', bytes: hnsw.serialize() }
+  }
+  const written = writeDataFile({
+    schema,
+    columns,
+    vector: { fieldId: vectorField.id, column: policy.column, dim: policy.dim, metric: policy.metric, precision: policy.precision, vectors },
+    ...(index === undefined ? {} : { index }),
+  })
+  const location = `${target.location}/data/${newUuid()}.parquet`
+  const key = target.keyOf(location)
+  await target.store.put(key, written.bytes)
+  return { dataFile: toDataFile(location, written, schema), key }
+}
+
+function toDataFile(location: string, written: ReturnType<typeof writeDataFile>, schema: Schema): DataFile {
+  const byId = new Map(schema.fields.map((f) => [f.id, f]))
+  const columnSizes = new Map<number, number>()
+  const valueCounts = new Map<number, number>()
+  const nullValueCounts = new Map<number, number>()
+  const lowerBounds = new Map<number, Uint8Array>()
+  const upperBounds = new Map<number, Uint8Array>()
+  for (const s of written.columnStats) {
+    columnSizes.set(s.fieldId, s.sizeBytes)
+    valueCounts.set(s.fieldId, s.valueCount)
+    nullValueCounts.set(s.fieldId, s.nullCount)
+    const type = byId.get(s.fieldId)?.type
+    if (typeof type !== 'string') continue
+    const lo = s.lower === undefined ? undefined : encodeBound(type, s.lower)
+    const hi = s.upper === undefined ? undefined : encodeBound(type, s.upper)
+    if (lo !== undefined) lowerBounds.set(s.fieldId, lo)
+    if (hi !== undefined) upperBounds.set(s.fieldId, hi)
+  }
+  const v = written.vector
+  return {
+    content: 'data',
+    filePath: location,
+    fileFormat: 'PARQUET',
+    partition: {},
+    recordCount: written.rowCount,
+    fileSizeInBytes: written.fileSize,
+    columnSizes, valueCounts, nullValueCounts, lowerBounds, upperBounds,
+    ailake: {
+      column: v.column, dim: v.dim, metric: v.metric, precision: v.precision, rowCount: v.rowCount,
+      centroid: v.centroid, radius: v.radius, indexType: v.indexType,
+      indexStatus: v.indexType === 'hnsw' ? 'ready' : 'pending',
+      sectionOffset: v.sectionOffset, sectionLength: v.sectionLength,
+    },
+  }
+}

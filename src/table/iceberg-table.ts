@@ -1,0 +1,135 @@
+/**
+ * A handle on one table: its metadata at a known version, snapshot lookup (by id or time),
+ * scan planning, and atomic append / rewrite commits with retry.
+ */
+import { AilakeError, invalid } from '../errors.js'
+import type { Catalog, LoadedTable } from '../catalog/catalog.js'
+import { formatIdentifier } from '../catalog/identifier.js'
+import type { Schema } from '../format/schema.js'
+import type { DataFile, Snapshot, TableMetadata } from '../format/iceberg/types.js'
+import type { ObjectStore } from '../store/object-store.js'
+import { commitOperation, type Operation, type RetryOptions } from './commit.js'
+import { ManifestCache } from './manifest-cache.js'
+import { currentSchema } from './metadata-builder.js'
+import { planFiles, type LiveFile } from './scan.js'
+import { policyFromProperties, type VectorPolicy } from './vector-policy.js'
+
+/** A point in a table's history to read: a snapshot id, or a time (the snapshot current then). */
+export type AsOf = bigint | number | string | Date
+
+export interface TableContext {
+  catalog: Catalog
+  store: ObjectStore
+  /** Shared across handles of the same lakehouse: manifests never change once written. */
+  cache?: ManifestCache
+  retry?: RetryOptions
+}
+
+export class IcebergTable {
+  readonly catalog: Catalog
+  readonly store: ObjectStore
+  readonly cache: ManifestCache
+  private readonly retry: RetryOptions
+  private loaded: LoadedTable
+
+  constructor(ctx: TableContext, loaded: LoadedTable) {
+    this.catalog = ctx.catalog
+    this.store = ctx.store
+    this.cache = ctx.cache ?? new ManifestCache(ctx.store, (l) => ctx.catalog.keyOf(l))
+    this.retry = ctx.retry ?? {}
+    this.loaded = loaded
+  }
+
+  get name(): string {
+    return formatIdentifier(this.loaded.ident)
+  }
+
+  get metadata(): TableMetadata {
+    return this.loaded.metadata
+  }
+
+  get metadataLocation(): string {
+    return this.loaded.metadataLocation
+  }
+
+  get location(): string {
+    return this.loaded.metadata.location
+  }
+
+  get schema(): Schema {
+    return currentSchema(this.loaded.metadata)
+  }
+
+  /** The table's vector policy, or undefined for a plain Iceberg table. */
+  get policy(): VectorPolicy | undefined {
+    return policyFromProperties(this.loaded.metadata.properties)
+  }
+
+  get currentSnapshotId(): bigint | null {
+    return this.loaded.metadata.currentSnapshotId
+  }
+
+  keyOf(location: string): string {
+    return this.catalog.keyOf(location)
+  }
+
+  /** Reloads the latest metadata from the catalog. */
+  async refresh(): Promise<void> {
+    this.loaded = await this.catalog.loadTable(this.loaded.ident)
+  }
+
+  /** Snapshots in commit order (oldest first). */
+  snapshots(): Snapshot[] {
+    return [...this.loaded.metadata.snapshots].sort((a, b) => (a.sequenceNumber < b.sequenceNumber ? -1 : a.sequenceNumber > b.sequenceNumber ? 1 : 0))
+  }
+
+  /**
+   * Resolves `asOf` to a snapshot id: a bigint (or a numeric string) is a snapshot id; a Date,
+   * an ISO date string or a number (epoch ms) selects the snapshot that was current at that time.
+   */
+  resolveSnapshot(asOf?: AsOf): bigint | null {
+    const meta = this.loaded.metadata
+    if (asOf === undefined) return meta.currentSnapshotId
+    if (typeof asOf === 'bigint' || (typeof asOf === 'string' && /^\d+$/.test(asOf))) {
+      const id = BigInt(asOf)
+      if (!meta.snapshots.some((s) => s.snapshotId === id)) {
+        throw new AilakeError('NOT_FOUND', `snapshot ${id} does not exist in table ${this.name}; see table.history() for valid ids`, { context: { snapshotId: String(id) } })
+      }
+      return id
+    }
+    const t = asOf instanceof Date ? asOf.getTime() : typeof asOf === 'number' ? asOf : Date.parse(asOf)
+    if (!Number.isFinite(t)) throw invalid(`asOf ${JSON.stringify(String(asOf))} is neither a snapshot id nor a valid date`)
+    let found: bigint | undefined
+    for (const entry of meta.snapshotLog) if (entry.timestampMs <= t) found = entry.snapshotId
+    if (found === undefined) {
+      throw new AilakeError('NOT_FOUND', `table ${this.name} had no snapshot at ${new Date(t).toISOString()}; its first snapshot is later`, { context: { asOf: t } })
+    }
+    return found
+  }
+
+  /** Live data files of a snapshot (default: current). */
+  async planFiles(snapshotId: bigint | null = this.currentSnapshotId): Promise<LiveFile[]> {
+    return planFiles(this.loaded.metadata, snapshotId, this.cache)
+  }
+
+  /** Commits `files` as one append snapshot; returns its id. */
+  async append(files: DataFile[]): Promise<bigint> {
+    return this.commit({ kind: 'append', added: files })
+  }
+
+  /** Appends `files` and makes `schema` current in the same commit (first write of an inferred schema). */
+  async appendWithSchema(files: DataFile[], schema: Schema, removeProperties: string[]): Promise<bigint> {
+    return this.commit({ kind: 'append', added: files, schema, removeProperties })
+  }
+
+  /** Atomically replaces live files `removed` (paths) with `added`. Fails if any was removed meanwhile. */
+  async rewrite(removed: string[], added: DataFile[]): Promise<bigint> {
+    return this.commit({ kind: 'rewrite', removed, added })
+  }
+
+  private async commit(op: Operation): Promise<bigint> {
+    const result = await commitOperation({ catalog: this.catalog, store: this.store, cache: this.cache, keyOf: (l) => this.keyOf(l) }, this.loaded, op, this.retry)
+    this.loaded = result.table
+    return result.snapshotId
+  }
+}

@@ -1,0 +1,31 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+/** A fresh temporary directory, removed by the returned cleanup. */
+export async function tempDir(prefix = 'ailake-'): Promise<{ dir: string; cleanup(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix))
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) }
+}
+
+/** Deterministic pseudo-random numbers (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** `count` random vectors of `dim` dimensions around a few cluster centres. */
+export function clusteredVectors(count: number, dim: number, seed = 1, clusters = 8): Float32Array[] {
+  const r = rng(seed)
+  const centres = Array.from({ length: clusters }, () => Float32Array.from({ length: dim }, () => r() * 2 - 1))
+  return Array.from({ length: count }, (_, i) => {
+    const c = centres[i % clusters] as Float32Array
+    return Float32Array.from(c, (x) => x + (r() - 0.5) * 0.3)
+  })
+}
