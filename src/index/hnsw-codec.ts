@@ -1,0 +1,141 @@
+/**
+ * Byte layout of a serialised HNSW graph (version 1). The layout is documented byte by byte in
+ * docs/hnsw-format.md; keep the two in step. Decoding checks every length, level and neighbour
+ * id before use, so malformed bytes become `CORRUPT_DATA` and never an out-of-bounds read,
+ * a hang or an allocation larger than the input justifies.
+ */
+import { AilakeError, corrupt } from '../errors.js'
+import { ByteReader, ByteWriter } from '../util/bytes.js'
+import { crc32c } from '../util/crc32c.js'
+import { MAX_LEVEL, METRIC_CODES } from './hnsw-graph.js'
+import type { HnswGraph } from './hnsw-graph.js'
+
+const MAGIC = 0x534e4841 // "AHNS" little-endian
+const VERSION = 1
+const HEADER = 36
+const WHAT = 'HNSW index'
+
+function pad4(n: number): number {
+  return (n + 3) & ~3
+}
+
+/** Bytes of the fixed-stride neighbour lists alone (what the format must stay close to). */
+export function neighbourListBytes(count: number, M: number, upperLists: number): number {
+  return count * (2 * M + 1) * 4 + upperLists * (M + 1) * 4
+}
+
+export function encodeGraph(g: HnswGraph): Uint8Array {
+  const M = g.M
+  const s0 = 2 * M + 1
+  const s1 = M + 1
+  let upperLists = 0
+  for (let i = 0; i < g.count; i++) upperLists += g.levels[i] as number
+  const total = HEADER + pad4(g.count) + neighbourListBytes(g.count, M, upperLists) + 4
+  const w = new ByteWriter(total)
+  w.u32(MAGIC).u16(VERSION).u8(METRIC_CODES.indexOf(g.metric)).u8(0)
+  w.u32(g.dim).u32(g.count).u32(M).u32(g.efConstruction).u32(g.maxLevel).i32(g.entry).u32(upperLists)
+  w.bytes(g.levels.subarray(0, g.count))
+  for (let i = g.count; i < pad4(g.count); i++) w.u8(0)
+  const list = new Int32Array(s0)
+  for (let id = 0; id < g.count; id++) {
+    // Unused slots are written as 0 so equal graphs always give equal bytes.
+    const base = id * s0
+    const n = g.links0[base] as number
+    list.fill(0)
+    list.set(g.links0.subarray(base, base + 1 + n))
+    w.typed(list)
+  }
+  const ulist = new Int32Array(s1)
+  for (let id = 0; id < g.count; id++) {
+    const levels = g.levels[id] as number
+    for (let l = 1; l <= levels; l++) {
+      const base = (g.upperOff[id] as number) + (l - 1) * s1
+      const n = g.upper[base] as number
+      ulist.fill(0)
+      ulist.set(g.upper.subarray(base, base + 1 + n))
+      w.typed(ulist)
+    }
+  }
+  w.u32(crc32c(w.view8()))
+  return w.finish()
+}
+
+export function decodeGraph(bytes: Uint8Array): HnswGraph {
+  const r = new ByteReader(bytes, WHAT)
+  if (bytes.length < HEADER + 4) {
+    throw corrupt(`${WHAT}: ${bytes.length} bytes is shorter than the ${HEADER + 4}-byte minimum; the data is truncated`, { length: bytes.length })
+  }
+  if (r.u32('magic') !== MAGIC) throw corrupt(`${WHAT}: bad magic; these bytes are not an ailake HNSW index`)
+  const version = r.u16('version')
+  if (version !== VERSION) {
+    throw new AilakeError('UNSUPPORTED', `${WHAT}: format version ${version} is not supported (this build reads version ${VERSION}); upgrade ailake`, {
+      context: { version },
+    })
+  }
+  const metricCode = r.u8('metric')
+  const metric = METRIC_CODES[metricCode]
+  if (metric === undefined) throw corrupt(`${WHAT}: unknown metric code ${metricCode}`, { metricCode })
+  if (r.u8('reserved') !== 0) throw corrupt(`${WHAT}: reserved byte is not zero`)
+  const dim = r.u32('dim')
+  const count = r.u32('count')
+  const M = r.u32('M')
+  const efConstruction = r.u32('efConstruction')
+  const maxLevel = r.u32('maxLevel')
+  const entry = r.i32('entry')
+  const upperLists = r.u32('upperLists')
+  if (M < 2 || M > 255) throw corrupt(`${WHAT}: M = ${M} is outside [2, 255]`, { M })
+  if (efConstruction < 1) throw corrupt(`${WHAT}: efConstruction = 0`)
+  if (maxLevel > MAX_LEVEL) throw corrupt(`${WHAT}: maxLevel = ${maxLevel} exceeds ${MAX_LEVEL}`, { maxLevel })
+  if (dim === 0 ? count !== 0 : dim > 1 << 20) throw corrupt(`${WHAT}: dimension ${dim} is invalid for ${count} vectors`, { dim, count })
+  // Every count is checked against the byte length before anything is allocated.
+  const expected = HEADER + pad4(count) + neighbourListBytes(count, M, upperLists) + 4
+  if (expected !== bytes.length) {
+    throw corrupt(`${WHAT}: header implies ${expected} bytes but ${bytes.length} were given; the data is truncated or corrupt`, {
+      expected, length: bytes.length, count, upperLists,
+    })
+  }
+  const stored = new DataView(bytes.buffer, bytes.byteOffset + bytes.length - 4, 4).getUint32(0, true)
+  if (crc32c(bytes.subarray(0, bytes.length - 4)) !== stored) throw corrupt(`${WHAT}: checksum mismatch; the data is corrupt`)
+  if (count === 0 ? entry !== -1 || maxLevel !== 0 : entry < 0 || entry >= count) {
+    throw corrupt(`${WHAT}: entry point ${entry} is invalid for ${count} nodes`, { entry, count })
+  }
+  const levels = r.bytesView(count, 'levels').slice()
+  r.bytesView(pad4(count) - count, 'padding')
+  let sumLevels = 0
+  let top = 0
+  for (let i = 0; i < count; i++) {
+    const l = levels[i] as number
+    if (l > maxLevel) throw corrupt(`${WHAT}: node ${i} has level ${l} above maxLevel ${maxLevel}`, { node: i, level: l })
+    sumLevels += l
+    if (l > top) top = l
+  }
+  if (sumLevels !== upperLists) throw corrupt(`${WHAT}: levels add up to ${sumLevels} upper lists but the header says ${upperLists}`)
+  if (count > 0 && (top !== maxLevel || levels[entry] !== maxLevel)) {
+    throw corrupt(`${WHAT}: entry point ${entry} is not on the top level ${maxLevel}`, { entry, maxLevel })
+  }
+  const s0 = 2 * M + 1
+  const s1 = M + 1
+  const links0 = r.i32Array(count * s0, 'level-0 lists')
+  for (let id = 0; id < count; id++) checkList(links0, id * s0, 2 * M, id, 0, count, levels)
+  const upper = r.i32Array(upperLists * s1, 'upper lists')
+  const upperOff = new Int32Array(count).fill(-1)
+  let off = 0
+  for (let id = 0; id < count; id++) {
+    const l = levels[id] as number
+    if (l === 0) continue
+    upperOff[id] = off
+    for (let lv = 1; lv <= l; lv++, off += s1) checkList(upper, off, M, id, lv, count, levels)
+  }
+  return { metric, dim, count, M, efConstruction, maxLevel, entry, levels, links0, upperOff, upper, upperLen: upper.length }
+}
+
+function checkList(arr: Int32Array, base: number, max: number, id: number, level: number, count: number, levels: Uint8Array): void {
+  const n = arr[base] as number
+  if (n < 0 || n > max) throw corrupt(`${WHAT}: node ${id} has ${n} neighbours at level ${level}; at most ${max} are allowed`, { node: id, level, n })
+  for (let i = 1; i <= n; i++) {
+    const nb = arr[base + i] as number
+    if (nb < 0 || nb >= count || nb === id || (levels[nb] as number) < level) {
+      throw corrupt(`${WHAT}: node ${id} has an invalid neighbour ${nb} at level ${level}`, { node: id, level, neighbour: nb })
+    }
+  }
+}
