@@ -18,11 +18,15 @@ import { currentSchema, nextTimestamp, withSchema, withSnapshot } from './metada
 import { snapshotManifests } from './scan.js'
 
 /** What a commit means, re-applied to whatever base wins the race. */
-export type Operation =
+export type Operation = (
   /** `schema`, if set, replaces the schema the commit started from (first write of an inferred schema). */
   | { kind: 'append'; added: DataFile[]; schema?: Schema; removeProperties?: string[] }
   /** Replace `removed` (file paths, which must still be live) with `added`. */
   | { kind: 'rewrite'; removed: string[]; added: DataFile[] }
+) & {
+  /** Extra snapshot summary properties (e.g. which write-ahead-log entries this commit holds). */
+  summary?: Record<string, string>
+}
 
 export interface CommitContext {
   catalog: Catalog
@@ -205,6 +209,7 @@ function summarize(op: Operation, list: ManifestFile[], deleted: { files: number
   }
   const added = op.added.reduce((n, f) => n + f.recordCount, 0)
   const summary: Snapshot['summary'] = {
+    ...op.summary,
     operation: op.kind === 'append' ? 'append' : 'replace',
     'added-data-files': String(op.added.length),
     'added-records': String(added),

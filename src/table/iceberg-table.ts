@@ -112,9 +112,9 @@ export class IcebergTable {
     return planFiles(this.loaded.metadata, snapshotId, this.cache)
   }
 
-  /** Commits `files` as one append snapshot; returns its id. */
-  async append(files: DataFile[]): Promise<bigint> {
-    return this.commit({ kind: 'append', added: files })
+  /** Commits `files` as one append snapshot; returns its id. `summary` adds snapshot properties. */
+  async append(files: DataFile[], summary?: Record<string, string>): Promise<bigint> {
+    return this.commit(summary === undefined ? { kind: 'append', added: files } : { kind: 'append', added: files, summary })
   }
 
   /** Appends `files` and makes `schema` current in the same commit (first write of an inferred schema). */
@@ -127,7 +127,8 @@ export class IcebergTable {
     return this.commit({ kind: 'rewrite', removed, added })
   }
 
-  private async commit(op: Operation): Promise<bigint> {
+  /** Commits any operation (with retry on lost races); returns the new snapshot id. */
+  async commit(op: Operation): Promise<bigint> {
     const result = await commitOperation({ catalog: this.catalog, store: this.store, cache: this.cache, keyOf: (l) => this.keyOf(l) }, this.loaded, op, this.retry)
     this.loaded = result.table
     return result.snapshotId
