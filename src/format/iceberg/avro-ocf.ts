@@ -1,0 +1,149 @@
+/**
+ * Avro object container files (the on-disk form of Iceberg manifests and manifest lists):
+ * magic `Obj\x01`, a metadata map, a 16-byte sync marker, then blocks of records, each
+ * `count, byteLength, data, sync`. The writer schema JSON is stored exactly as given, so
+ * Iceberg's `field-id` attributes survive.
+ *
+ * Codecs: ailake writes `null` (no compression; the spec allows it and manifests are small).
+ * Reading `deflate` — what Spark and pyiceberg write — needs an `inflateRaw` function from the
+ * caller, because this layer may not import node:zlib; layers that can (store, ingest, cli)
+ * pass node's `zlib.inflateRawSync`. Without it a deflate file fails with `UNSUPPORTED`.
+ */
+import { AilakeError, corrupt, invalid } from '../../errors.js'
+import { ByteReader, ByteWriter, utf8Decode, utf8Encode } from '../../util/bytes.js'
+import { parseJson } from '../../util/json.js'
+import { compileAvroSchema, guardDecode, readAvro, writeAvro, type AvroNode } from './avro-binary.js'
+
+const MAGIC = [0x4f, 0x62, 0x6a, 0x01]
+const SYNC_SIZE = 16
+
+/** Options for writing an object container file. */
+export interface OcfWriteOptions {
+  /** The writer schema as a JSON object; serialised verbatim into `avro.schema`. */
+  schema: unknown
+  /** Extra header metadata (string values). */
+  metadata?: Record<string, string>
+  records: readonly unknown[]
+  /** Records per block (default 1000). */
+  blockRecords?: number
+  /** `null` (default) or `deflate` (then `deflateRaw` is required). */
+  codec?: 'null' | 'deflate'
+  deflateRaw?: (b: Uint8Array) => Uint8Array
+  /** The 16-byte sync marker (default random); fixed only for golden-byte tests. */
+  sync?: Uint8Array
+}
+
+/** Options for reading an object container file. */
+export interface OcfReadOptions {
+  /** Names the file in error messages. */
+  what?: string
+  /** Raw-deflate decompressor (e.g. node's `zlib.inflateRawSync`), needed for `deflate` files. */
+  inflateRaw?: (b: Uint8Array) => Uint8Array
+}
+
+export interface OcfContents {
+  /** The writer schema JSON, parsed. */
+  schema: unknown
+  metadata: Record<string, string>
+  records: unknown[]
+}
+
+function randomSync(): Uint8Array {
+  const s = new Uint8Array(SYNC_SIZE)
+  globalThis.crypto.getRandomValues(s)
+  return s
+}
+
+function writeLong(w: ByteWriter, v: number): void {
+  writeAvro(w, { kind: 'long', min: 1 }, v)
+}
+
+/** Encodes records as an Avro object container file. */
+export function writeOcf(opts: OcfWriteOptions): Uint8Array {
+  const codec = opts.codec ?? 'null'
+  if (codec === 'deflate' && opts.deflateRaw === undefined) throw invalid('writing a deflate Avro file needs a deflateRaw function')
+  const sync = opts.sync ?? randomSync()
+  if (sync.length !== SYNC_SIZE) throw invalid(`the Avro sync marker must be ${SYNC_SIZE} bytes, got ${sync.length}`)
+  const blockRecords = opts.blockRecords ?? 1000
+  if (!Number.isSafeInteger(blockRecords) || blockRecords < 1) throw invalid(`blockRecords must be a positive integer, got ${blockRecords}`)
+  const node = compileAvroSchema(opts.schema, 'writer schema')
+
+  const w = new ByteWriter(4096)
+  w.bytes(new Uint8Array(MAGIC))
+  const meta: [string, string][] = [['avro.schema', JSON.stringify(opts.schema)], ['avro.codec', codec], ...Object.entries(opts.metadata ?? {})]
+  writeLong(w, meta.length)
+  for (const [k, v] of meta) {
+    writeAvro(w, { kind: 'string', min: 1 }, k)
+    writeAvro(w, { kind: 'bytes', min: 1 }, utf8Encode(v))
+  }
+  w.u8(0)
+  w.bytes(sync)
+
+  for (let start = 0; start < opts.records.length; start += blockRecords) {
+    const block = new ByteWriter(4096)
+    const end = Math.min(opts.records.length, start + blockRecords)
+    for (let i = start; i < end; i++) writeAvro(block, node, opts.records[i], `record ${i}`)
+    let data = block.view8()
+    if (codec === 'deflate') data = (opts.deflateRaw as (b: Uint8Array) => Uint8Array)(data)
+    writeLong(w, end - start)
+    writeLong(w, data.length)
+    w.bytes(data)
+    w.bytes(sync)
+  }
+  return w.finish()
+}
+
+function readHeader(r: ByteReader): { metadata: Record<string, string>; sync: Uint8Array } {
+  const magic = r.bytesView(4, 'magic')
+  if (!MAGIC.every((b, i) => magic[i] === b)) throw corrupt(`${r.what}: not an Avro object container file (bad magic)`, { what: r.what })
+  const raw = readAvro(r, { kind: 'map', values: { kind: 'bytes', min: 1 }, min: 1 }, 'header metadata') as Map<string, Uint8Array>
+  const metadata: Record<string, string> = {}
+  for (const [k, v] of raw) metadata[k] = utf8Decode(v, `${r.what}: header ${k}`)
+  return { metadata, sync: r.bytesView(SYNC_SIZE, 'sync marker').slice() }
+}
+
+/**
+ * Decodes an Avro object container file with its own writer schema.
+ *
+ * @throws AilakeError `CORRUPT_DATA` for anything malformed (bad magic, truncation, counts that
+ *   cannot fit, sync mismatch, trailing bytes in a block); `UNSUPPORTED` for a codec other than
+ *   `null`, or `deflate` without `inflateRaw`.
+ */
+export function readOcf(bytes: Uint8Array, opts: OcfReadOptions = {}): OcfContents {
+  const what = opts.what ?? 'Avro file'
+  return guardDecode(what, () => {
+    const r = new ByteReader(bytes, what)
+    const { metadata, sync } = readHeader(r)
+    const schemaText = metadata['avro.schema']
+    if (schemaText === undefined) throw corrupt(`${what}: header has no avro.schema`, { what })
+    const schema = parseJson(schemaText, `${what}: avro.schema`)
+    const node: AvroNode = compileAvroSchema(schema, what)
+    const codec = metadata['avro.codec'] ?? 'null'
+    if (codec !== 'null' && !(codec === 'deflate' && opts.inflateRaw !== undefined)) {
+      throw new AilakeError('UNSUPPORTED', codec === 'deflate'
+        ? `${what} is deflate-compressed; pass an inflateRaw function (node's zlib.inflateRawSync) to read it`
+        : `${what} uses Avro codec ${JSON.stringify(codec)}; only null and deflate are supported`, { context: { what, codec } })
+    }
+    const records: unknown[] = []
+    while (r.remaining > 0) {
+      const count = Number(readAvro(r, { kind: 'long', min: 1 }, 'block record count') as bigint)
+      const size = Number(readAvro(r, { kind: 'long', min: 1 }, 'block byte length') as bigint)
+      if (count < 0 || size < 0) throw corrupt(`${what}: negative block count ${count} or size ${size}`, { what })
+      let data = r.bytesView(size, 'block data')
+      const blockSync = r.bytesView(SYNC_SIZE, 'block sync marker')
+      if (!blockSync.every((b, i) => b === sync[i])) throw corrupt(`${what}: block sync marker does not match the header; the file is corrupt`, { what })
+      if (codec === 'deflate') {
+        try {
+          data = (opts.inflateRaw as (b: Uint8Array) => Uint8Array)(data)
+        } catch (err) {
+          throw new AilakeError('CORRUPT_DATA', `${what}: a deflate block does not decompress; the file is corrupt`, { context: { what }, cause: err })
+        }
+      }
+      const br = new ByteReader(data, what)
+      if (node.min > 0 ? count > data.length / node.min : count > 1_000_000) throw corrupt(`${what}: block claims ${count} records in ${data.length} bytes`, { what })
+      for (let i = 0; i < count; i++) records.push(readAvro(br, node, `record ${records.length}`))
+      if (br.remaining !== 0) throw corrupt(`${what}: ${br.remaining} stray bytes after the records of a block`, { what })
+    }
+    return { schema, metadata, records }
+  })
+}

@@ -1,0 +1,140 @@
+/**
+ * The camelCase model of Iceberg v2 table metadata, manifest lists and manifests as ailake
+ * uses it. Spec names (kebab-case JSON keys, snake_case Avro fields) appear only inside the
+ * codecs of this folder. 64-bit ids and sequence numbers are `bigint`; sizes and counts are
+ * `number` (they stay far below 2^53).
+ */
+import type { Schema } from '../schema.js'
+import type { Metric, Precision } from '../../vector/types.js'
+
+export type { Schema }
+
+export interface PartitionField {
+  sourceId: number
+  fieldId: number
+  name: string
+  /** Iceberg transform text: `identity`, `bucket[16]`, `truncate[4]`, `year`, `month`, `day`, `hour`, `void`. */
+  transform: string
+}
+
+export interface PartitionSpec {
+  specId: number
+  fields: PartitionField[]
+}
+
+export interface SortOrder {
+  orderId: number
+  /** Kept verbatim (sort fields are not interpreted by ailake yet). */
+  fields: unknown[]
+}
+
+export type SnapshotOperation = 'append' | 'replace' | 'overwrite' | 'delete'
+
+export interface Snapshot {
+  snapshotId: bigint
+  parentSnapshotId?: bigint
+  sequenceNumber: bigint
+  timestampMs: number
+  manifestList: string
+  summary: { operation: SnapshotOperation; [k: string]: string }
+  schemaId: number
+}
+
+export interface SnapshotRef {
+  snapshotId: bigint
+  type: 'branch' | 'tag'
+}
+
+export interface TableMetadata {
+  formatVersion: 2
+  tableUuid: string
+  location: string
+  lastSequenceNumber: bigint
+  lastUpdatedMs: number
+  lastColumnId: number
+  schemas: Schema[]
+  currentSchemaId: number
+  partitionSpecs: PartitionSpec[]
+  defaultSpecId: number
+  lastPartitionId: number
+  properties: Record<string, string>
+  /** `null` when the table has no snapshot yet (written by omitting `current-snapshot-id`). */
+  currentSnapshotId: bigint | null
+  snapshots: Snapshot[]
+  snapshotLog: { timestampMs: number; snapshotId: bigint }[]
+  metadataLog: { timestampMs: number; metadataFile: string }[]
+  sortOrders: SortOrder[]
+  defaultSortOrderId: number
+  refs: Record<string, SnapshotRef>
+}
+
+/** One entry of a manifest list (Avro `manifest_file`). */
+export interface ManifestFile {
+  manifestPath: string
+  manifestLength: number
+  partitionSpecId: number
+  content: 'data' | 'deletes'
+  sequenceNumber: bigint
+  minSequenceNumber: bigint
+  addedSnapshotId: bigint
+  addedFilesCount: number
+  existingFilesCount: number
+  deletedFilesCount: number
+  addedRowsCount: number
+  existingRowsCount: number
+  deletedRowsCount: number
+}
+
+export type ManifestEntryStatus = 'EXISTING' | 'ADDED' | 'DELETED'
+
+/**
+ * One manifest entry. On write, `null` ids and sequence numbers mean "inherit from the
+ * manifest list" (only allowed for ADDED). After `decodeManifest` they are always filled in.
+ */
+export interface ManifestEntry {
+  status: ManifestEntryStatus
+  snapshotId: bigint | null
+  sequenceNumber: bigint | null
+  fileSequenceNumber: bigint | null
+  dataFile: DataFile
+}
+
+export type DataFileContent = 'data' | 'position-deletes' | 'equality-deletes'
+
+export interface DataFile {
+  content: DataFileContent
+  filePath: string
+  fileFormat: 'PARQUET'
+  /** Partition tuple keyed by partition field name; `{}` for an unpartitioned spec. */
+  partition: Record<string, unknown>
+  recordCount: number
+  fileSizeInBytes: number
+  columnSizes?: Map<number, number>
+  valueCounts?: Map<number, number>
+  nullValueCounts?: Map<number, number>
+  /** Single-value serialised bounds (see bounds.ts), keyed by field id. */
+  lowerBounds?: Map<number, Uint8Array>
+  upperBounds?: Map<number, Uint8Array>
+  keyMetadata?: Uint8Array
+  splitOffsets?: number[]
+  equalityIds?: number[]
+  sortOrderId?: number
+  /** ailake's per-file vector facts; absent for files written or rewritten by other engines. */
+  ailake?: VectorFileFacts
+}
+
+/** What ailake knows about the vector column of one data file, stored in its manifest entry. */
+export interface VectorFileFacts {
+  column: string
+  dim: number
+  metric: Metric
+  precision: Precision
+  rowCount: number
+  centroid: Float32Array
+  radius: number
+  indexType: 'none' | 'hnsw'
+  indexStatus: 'ready' | 'pending'
+  /** Absolute byte offset of the index section inside the data file (0 when `indexType` is `none`). */
+  sectionOffset: number
+  sectionLength: number
+}
