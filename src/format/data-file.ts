@@ -1,0 +1,65 @@
+/**
+ * Data files: valid Parquet files with the vector column and, between the last row group and
+ * the footer, one checksummed ailake section per vector column (header, centroid and radius,
+ * opaque index bytes). Layout: docs/format.md.
+ */
+import { corrupt } from '../errors.js'
+import type { ByteSource } from '../util/byte-source.js'
+import { locateByTrailer, openDataFileImpl, readSectionAt, type DataFileReader } from './parquet/reader.js'
+import { readFooter } from './parquet/footer.js'
+import type { DataFileWritten, WriteDataFileInput } from './parquet/types.js'
+import { writeDataFileImpl } from './parquet/writer.js'
+
+export type { DataFileWritten, IndexType, VectorFacts, VectorInput, WriteDataFileInput } from './parquet/types.js'
+export type { DataFileReader } from './parquet/reader.js'
+export { readSectionAt } from './parquet/reader.js'
+export { fixedLength, rowBytes } from './parquet/vector-pages.js'
+
+/**
+ * Writes one data file into memory.
+ *
+ * - `schema` includes the vector field: f32 → `{ type: 'list', element: 'float', elementRequired: true, elementId }`;
+ *   f16 → `{ type: 'fixed', length: 2·dim }`; i8 → `{ type: 'fixed', length: dim + 8 }` (see `fixedLength`).
+ * - `columns` holds every other column by field id (nulls allowed for optional fields; a missing
+ *   optional column is written as all nulls).
+ * - `index` is stored opaquely; without it the section still records centroid and radius (`indexType: 'none'`).
+ * - `rowGroupRows` defaults to as many rows as fit in 128 MiB of vector data (at most 1,000,000).
+ *
+ * Throws `INVALID_ARGUMENT` (bad dim, no rows, f16 overflow) or `SCHEMA_MISMATCH` (values that do not fit the schema).
+ */
+export function writeDataFile(input: WriteDataFileInput): DataFileWritten {
+  return writeDataFileImpl(input)
+}
+
+/**
+ * Opens a data file: reads and validates the footer (one tail read, usually 64 KiB). Pass
+ * `section` (offsets kept in table metadata) so `readSection()` is one ranged read of exactly
+ * the section; otherwise it is found through the footer key-value metadata.
+ */
+export function openDataFile(source: ByteSource, options: { section?: { offset: number; length: number } } = {}): Promise<DataFileReader> {
+  return openDataFileImpl(source, options)
+}
+
+/**
+ * Checks a data file end to end and throws `CORRUPT_DATA` on the first problem: footer offsets,
+ * the section CRCs (found both via the footer and via the trailer, which must agree), Parquet
+ * row count = section row count (= `indexNodeCount(indexBytes)` when given and the file has an
+ * index), and that the vector pages decode to exactly that many rows.
+ */
+export async function verifyDataFile(source: ByteSource, options: { indexNodeCount?: (indexBytes: Uint8Array) => number } = {}): Promise<void> {
+  const footer = await readFooter(source)
+  const reader = await openDataFileImpl(source)
+  const { facts, indexBytes } = await reader.readSection()
+  const byTrailer = await locateByTrailer(source, footer.footerStart)
+  if (byTrailer.offset !== facts.sectionOffset || byTrailer.length !== facts.sectionLength) {
+    throw corrupt('the trailer and the footer disagree on where the ailake section is', { trailer: byTrailer, footer: { offset: facts.sectionOffset, length: facts.sectionLength } })
+  }
+  await readSectionAt(source, byTrailer)
+  if (facts.rowCount !== reader.rowCount) throw corrupt(`ailake section says ${facts.rowCount} rows but the Parquet footer says ${reader.rowCount}`)
+  if (options.indexNodeCount !== undefined && indexBytes !== undefined) {
+    const nodes = options.indexNodeCount(indexBytes)
+    if (nodes !== facts.rowCount) throw corrupt(`the index has ${nodes} nodes but the file has ${facts.rowCount} rows`)
+  }
+  const vectors = await reader.readVectors()
+  if (vectors.length !== facts.rowCount * facts.dim) throw corrupt('vector column does not decode to one vector per row')
+}

@@ -1,0 +1,303 @@
+/**
+ * Reading a data file over a `ByteSource`: footer, sections, vectors (page-level fast path with
+ * hyparquet as the general fallback) and selected rows via the Parquet offset index.
+ */
+import { parquetReadObjects, type AsyncBuffer, type ColumnChunk, type FileMetaData } from 'hyparquet'
+import { AilakeError, corrupt, invalid } from '../../errors.js'
+import type { ByteSource } from '../../util/byte-source.js'
+import type { Schema } from '../schema.js'
+import { readFooter, readRange, type Footer } from './footer.js'
+import { fromParquetSchema } from './schema-map.js'
+import { decodeSection, decodeTrailer, sectionLengthFromHeader, HEADER_LENGTH, TRAILER_LENGTH, type DecodedSection } from './section.js'
+import { CompactReader, intField } from './thrift.js'
+import type { VectorFacts } from './types.js'
+import { KV_ICEBERG_SCHEMA, KV_SECTIONS } from './writer.js'
+import { decodeVectorValues, parseVectorPage, rowBytes } from './vector-pages.js'
+
+interface Page { offset: number; size: number; firstRow: number }
+
+/** Reads one section with exactly one ranged read (offsets kept in table metadata). */
+export async function readSectionAt(source: ByteSource, at: { offset: number; length: number }): Promise<DecodedSection> {
+  if (!Number.isSafeInteger(at.length) || at.length < HEADER_LENGTH) throw corrupt(`ailake section length ${at.length} is smaller than its ${HEADER_LENGTH}-byte header`)
+  return decodeSection(await readRange(source, at.offset, at.length, 'ailake section'), at.offset)
+}
+
+function asyncBuffer(source: ByteSource): AsyncBuffer {
+  return {
+    byteLength: source.size,
+    async slice(start: number, end?: number): Promise<ArrayBuffer> {
+      const e = end ?? source.size
+      const b = await readRange(source, start, e - start, 'Parquet data')
+      return b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer
+    },
+  }
+}
+
+function wrapHyparquet(err: unknown, what: string): AilakeError {
+  if (err instanceof AilakeError) return err
+  return new AilakeError('CORRUPT_DATA', `${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+}
+
+export class DataFileReader {
+  readonly rowCount: number
+  readonly schema: Schema
+  private section: Promise<DecodedSection> | undefined
+  private readonly groupStarts: number[] = []
+  private readonly pageCache = new Map<number, Promise<Page[]>>()
+
+  constructor(private readonly source: ByteSource, private readonly footer: Footer, private readonly sectionAt?: { offset: number; length: number }) {
+    this.rowCount = Number(footer.metadata.num_rows)
+    let schemaId = 0
+    const json = footer.kv.get(KV_ICEBERG_SCHEMA)
+    if (json !== undefined) {
+      try {
+        const id = (JSON.parse(json) as { 'schema-id'?: unknown })['schema-id']
+        if (typeof id === 'number') schemaId = id
+      } catch {
+        throw corrupt('Parquet key iceberg.schema is not valid JSON')
+      }
+    }
+    this.schema = fromParquetSchema(footer.metadata.schema, schemaId)
+    let start = 0
+    for (const rg of footer.metadata.row_groups) {
+      this.groupStarts.push(start)
+      start += Number(rg.num_rows)
+    }
+  }
+
+  get metadata(): FileMetaData {
+    return this.footer.metadata
+  }
+
+  /** Where the section is: given offsets, else the footer key-value entry, else the trailer. */
+  private async locate(): Promise<{ offset: number; length: number }> {
+    if (this.sectionAt) return this.sectionAt
+    const kv = this.footer.kv.get(KV_SECTIONS)
+    if (kv !== undefined) {
+      let list: unknown
+      try {
+        list = JSON.parse(kv)
+      } catch {
+        throw corrupt(`Parquet key ${KV_SECTIONS} is not valid JSON`)
+      }
+      const first = Array.isArray(list) ? list[0] as { offset?: unknown; length?: unknown } : undefined
+      if (first === undefined || typeof first.offset !== 'number' || typeof first.length !== 'number') throw corrupt(`Parquet key ${KV_SECTIONS} has no valid section entry`)
+      return { offset: first.offset, length: first.length }
+    }
+    return locateByTrailer(this.source, this.footer.footerStart)
+  }
+
+  /** The section's facts and index bytes (undefined when the file has no index yet). All CRCs are checked. */
+  readSection(): Promise<{ facts: VectorFacts; indexBytes: Uint8Array | undefined }> {
+    this.section ??= this.locate().then((at) => readSectionAt(this.source, at))
+    return this.section
+  }
+
+  private async vectorFacts(): Promise<VectorFacts> {
+    return (await this.readSection()).facts
+  }
+
+  private chunk(group: number, column: string): ColumnChunk {
+    const rg = this.footer.metadata.row_groups[group]
+    const c = rg?.columns.find((x) => x.meta_data?.path_in_schema?.[0] === column)
+    if (c?.meta_data === undefined) throw corrupt(`row group ${group} has no chunk for vector column ${column}`)
+    return c
+  }
+
+  /** Every vector of the file, decoded to f32, row-major. */
+  async readVectors(): Promise<Float32Array> {
+    const f = await this.vectorFacts()
+    this.checkRowCount(f)
+    const out = new Float32Array(this.rowCount * f.dim)
+    const rb = rowBytes(f.precision, f.dim)
+    for (let g = 0; g < this.footer.metadata.row_groups.length; g++) {
+      const c = this.chunk(g, f.column)
+      const md = c.meta_data!
+      const groupRows = Number(this.footer.metadata.row_groups[g]!.num_rows)
+      if (md.codec !== 'UNCOMPRESSED' || md.dictionary_page_offset !== undefined) return this.readVectorsGeneral(f)
+      const start = Number(md.data_page_offset)
+      const bytes = await readRange(this.source, start, Number(md.total_compressed_size), 'vector column chunk')
+      let pos = 0
+      let row = 0
+      while (pos < bytes.length) {
+        const page = parseVectorPage(bytes, pos, f.dim, f.precision)
+        if (page === undefined) return this.readVectorsGeneral(f)
+        if (row + page.numRows > groupRows) throw corrupt(`vector pages of row group ${g} hold more rows than its ${groupRows}`)
+        if (page.valuesStart + page.numRows * rb > bytes.length) throw corrupt('vector page values run past the column chunk')
+        decodeVectorValues(bytes, page.valuesStart, page.numRows, f.dim, f.precision, out, this.groupStarts[g]! + row)
+        row += page.numRows
+        pos = page.end
+      }
+      if (row !== groupRows) throw corrupt(`vector pages of row group ${g} hold ${row} rows, the footer says ${groupRows}`)
+    }
+    return out
+  }
+
+  private checkRowCount(f: VectorFacts): void {
+    if (f.rowCount !== this.rowCount) throw corrupt(`ailake section says ${f.rowCount} rows but the Parquet footer says ${this.rowCount}`)
+  }
+
+  /** The general path for vector columns written by other engines (any encoding or codec). */
+  private async readVectorsGeneral(f: VectorFacts, rowStart = 0, rowEnd = this.rowCount): Promise<Float32Array> {
+    let rows: Record<string, unknown>[]
+    try {
+      rows = await parquetReadObjects({ file: asyncBuffer(this.source), metadata: this.footer.metadata, columns: [f.column], rowStart, rowEnd, useOffsetIndex: true })
+    } catch (err) {
+      throw wrapHyparquet(err, `vector column ${f.column}`)
+    }
+    const n = rowEnd - rowStart
+    if (rows.length !== n) throw corrupt(`vector column ${f.column}: read ${rows.length} rows, expected ${n}`)
+    const out = new Float32Array(n * f.dim)
+    const rb = rowBytes(f.precision, f.dim)
+    for (let r = 0; r < n; r++) {
+      const v = rows[r]![f.column]
+      if (f.precision === 'f32') {
+        if (!Array.isArray(v) || v.length !== f.dim) throw corrupt(`vector column ${f.column} row ${rowStart + r} does not hold ${f.dim} floats`)
+        out.set(v as number[], r * f.dim)
+      } else {
+        if (!(v instanceof Uint8Array) || v.length !== rb) throw corrupt(`vector column ${f.column} row ${rowStart + r} does not hold ${rb} bytes`)
+        decodeVectorValues(v, 0, 1, f.dim, f.precision, out, r)
+      }
+    }
+    return out
+  }
+
+  private pages(group: number, c: ColumnChunk): Promise<Page[]> {
+    let p = this.pageCache.get(group)
+    if (p === undefined) {
+      p = this.loadPages(group, c)
+      this.pageCache.set(group, p)
+    }
+    return p
+  }
+
+  private async loadPages(group: number, c: ColumnChunk): Promise<Page[]> {
+    const md = c.meta_data!
+    const groupRows = Number(this.footer.metadata.row_groups[group]!.num_rows)
+    if (c.offset_index_offset === undefined || c.offset_index_length === undefined) {
+      return [{ offset: Number(md.data_page_offset), size: Number(md.total_compressed_size), firstRow: 0 }]
+    }
+    const bytes = await readRange(this.source, Number(c.offset_index_offset), c.offset_index_length, 'offset index')
+    const s = new CompactReader(bytes, 'offset index').struct()
+    const list = s.get(1)
+    if (!Array.isArray(list) || list.length === 0) throw corrupt('offset index has no page locations')
+    const chunkStart = Number(md.data_page_offset)
+    const chunkEnd = chunkStart + Number(md.total_compressed_size)
+    const pages: Page[] = []
+    for (const loc of list) {
+      if (!(loc instanceof Map)) throw corrupt('offset index entry is not a struct')
+      const page = { offset: intField(loc, 1, 'page location'), size: intField(loc, 2, 'page location'), firstRow: intField(loc, 3, 'page location') }
+      const prev = pages[pages.length - 1]
+      if (page.offset < chunkStart || page.size < 0 || page.offset + page.size > chunkEnd || page.firstRow < 0 || page.firstRow >= groupRows ||
+        (prev !== undefined && page.firstRow <= prev.firstRow) || (prev === undefined && page.firstRow !== 0)) {
+        throw corrupt('offset index page location is out of range or out of order', page)
+      }
+      pages.push(page)
+    }
+    return pages
+  }
+
+  /** The vectors of the given rows (any order, repeats allowed), reading only the pages that hold them. */
+  async readVectorsAt(rows: readonly number[]): Promise<Float32Array> {
+    const f = await this.vectorFacts()
+    this.checkRowCount(f)
+    for (const r of rows) {
+      if (!Number.isInteger(r) || r < 0 || r >= this.rowCount) throw invalid(`row ${r} is outside [0, ${this.rowCount})`, { row: r })
+    }
+    const out = new Float32Array(rows.length * f.dim)
+    const rb = rowBytes(f.precision, f.dim)
+    const pageBytes = new Map<string, Promise<Uint8Array>>()
+    await Promise.all(rows.map(async (row, i) => {
+      const g = upperBound(this.groupStarts, row) - 1
+      const c = this.chunk(g, f.column)
+      const inGroup = row - this.groupStarts[g]!
+      if (c.meta_data!.codec !== 'UNCOMPRESSED') {
+        out.set(await this.readVectorsGeneral(f, row, row + 1), i * f.dim)
+        return
+      }
+      const pages = await this.pages(g, c)
+      const p = pages[upperBound(pages.map((x) => x.firstRow), inGroup) - 1]!
+      const key = `${g}:${p.offset}`
+      let b = pageBytes.get(key)
+      if (b === undefined) {
+        b = readRange(this.source, p.offset, p.size, 'vector page')
+        pageBytes.set(key, b)
+      }
+      const bytes = await b
+      const page = parseVectorPage(bytes, 0, f.dim, f.precision)
+      const at = inGroup - p.firstRow
+      if (page === undefined) {
+        out.set(await this.readVectorsGeneral(f, row, row + 1), i * f.dim)
+        return
+      }
+      if (at >= page.numRows || page.valuesStart + (at + 1) * rb > bytes.length) throw corrupt(`vector page at ${p.offset} does not hold row ${row}`)
+      decodeVectorValues(bytes, page.valuesStart + at * rb, 1, f.dim, f.precision, out, i)
+    }))
+    return out
+  }
+
+  /**
+   * Rows as plain objects. `columns` (default: all) selects columns by name; `rows` (default: all)
+   * selects rows by position, in the order given. The vector column comes back as a Float32Array.
+   */
+  async readRows(options: { columns?: string[]; rows?: number[] } = {}): Promise<Record<string, unknown>[]> {
+    const f = await this.vectorFacts()
+    const names = options.columns ?? this.schema.fields.map((x) => x.name)
+    for (const n of names) if (!this.schema.fields.some((x) => x.name === n)) throw new AilakeError('NOT_FOUND', `column ${n} is not in this data file; columns: ${this.schema.fields.map((x) => x.name).join(', ')}`)
+    const scalar = names.filter((n) => n !== f.column)
+    const rows = options.rows ?? Array.from({ length: this.rowCount }, (_, i) => i)
+    for (const r of rows) if (!Number.isInteger(r) || r < 0 || r >= this.rowCount) throw invalid(`row ${r} is outside [0, ${this.rowCount})`, { row: r })
+    const out: Record<string, unknown>[] = rows.map(() => ({}))
+    if (scalar.length > 0) {
+      const sorted = [...new Set(rows)].sort((a, b) => a - b)
+      const byRow = new Map<number, Record<string, unknown>>()
+      const file = asyncBuffer(this.source)
+      for (let i = 0; i < sorted.length;) {
+        let j = i
+        while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++
+        const rowStart = sorted[i]!
+        let got: Record<string, unknown>[]
+        try {
+          got = await parquetReadObjects({ file, metadata: this.footer.metadata, columns: scalar, rowStart, rowEnd: sorted[j]! + 1, useOffsetIndex: true })
+        } catch (err) {
+          throw wrapHyparquet(err, 'reading rows')
+        }
+        if (got.length !== j - i + 1) throw corrupt(`read ${got.length} rows for [${rowStart}, ${sorted[j]! + 1})`)
+        got.forEach((o, k) => byRow.set(rowStart + k, o))
+        i = j + 1
+      }
+      rows.forEach((r, k) => Object.assign(out[k]!, byRow.get(r)))
+    }
+    if (names.includes(f.column)) {
+      const vecs = options.rows === undefined ? await this.readVectors() : await this.readVectorsAt(rows)
+      rows.forEach((_, k) => { out[k]![f.column] = vecs.slice(k * f.dim, (k + 1) * f.dim) })
+    }
+    return out.map((o) => Object.fromEntries(names.map((n) => [n, o[n]])))
+  }
+}
+
+function upperBound(sorted: readonly number[], x: number): number {
+  let lo = 0
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1
+    if (sorted[mid]! <= x) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** Finds the first section through the trailer just before the footer (no footer parsing). */
+export async function locateByTrailer(source: ByteSource, footerStart: number): Promise<{ offset: number; length: number }> {
+  if (footerStart - TRAILER_LENGTH < 4) throw new AilakeError('NOT_FOUND', 'this Parquet file has no ailake section (no trailer before the footer)')
+  const t = decodeTrailer(await readRange(source, footerStart - TRAILER_LENGTH, TRAILER_LENGTH, 'ailake trailer'), source.size)
+  if (t === undefined) throw new AilakeError('NOT_FOUND', 'this Parquet file has no ailake section (no trailer before the footer)')
+  const header = await readRange(source, t.sectionsOffset, HEADER_LENGTH, 'ailake section header')
+  const length = sectionLengthFromHeader(header)
+  if (length > t.sectionsLength) throw corrupt('ailake section is longer than the sections region in the trailer')
+  return { offset: t.sectionsOffset, length }
+}
+
+export async function openDataFileImpl(source: ByteSource, options: { section?: { offset: number; length: number } } = {}): Promise<DataFileReader> {
+  return new DataFileReader(source, await readFooter(source), options.section)
+}
