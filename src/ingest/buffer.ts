@@ -1,0 +1,88 @@
+/**
+ * The MemTableWriter's in-memory buffer: acknowledged inserts in WAL sequence order, each
+ * already validated, and the read-your-writes view the query layer searches.
+ */
+import { AilakeError } from '../errors.js'
+import type { Schema } from '../format/schema.js'
+import type { RowBatch } from '../table/rows.js'
+
+/**
+ * Rows buffered in a MemTableWriter, for brute-force search merged with the table.
+ * `rows[i]` holds the non-vector columns of row i; its embedding is
+ * `vectors.subarray(i * dim, (i + 1) * dim)`, exactly as inserted (f32, not yet quantised).
+ */
+export interface BufferedRows {
+  schema: Schema
+  rows: Record<string, unknown>[]
+  /** rowCount × dim, as inserted. */
+  vectors: Float32Array
+  /**
+   * The table snapshot these rows are NOT yet part of: a query that reads this snapshot plus
+   * these rows sees every acknowledged row exactly once. Null before the table's first snapshot.
+   */
+  snapshotId: bigint | null
+}
+
+export interface BufferEntry {
+  seq: number
+  batch: RowBatch
+}
+
+export class WriteBuffer {
+  entries: BufferEntry[] = []
+  rows = 0
+  private cached: { rows: Record<string, unknown>[]; vectors: Float32Array } | undefined
+
+  push(entry: BufferEntry): void {
+    this.entries.push(entry)
+    this.rows += entry.batch.rowCount
+    this.cached = undefined
+  }
+
+  /** Drops the first `count` entries (they have been committed). */
+  dropFirst(count: number): void {
+    const gone = this.entries.splice(0, count)
+    for (const e of gone) this.rows -= e.batch.rowCount
+    this.cached = undefined
+  }
+
+  /** The first `count` entries as one batch. */
+  merged(count: number, dim: number): RowBatch {
+    const parts = this.entries.slice(0, count)
+    if (parts.length === 1) return (parts[0] as BufferEntry).batch
+    let rowCount = 0
+    for (const p of parts) rowCount += p.batch.rowCount
+    const vectors = new Float32Array(rowCount * dim)
+    const columns = new Map<number, unknown[]>()
+    let at = 0
+    for (const p of parts) {
+      vectors.set(p.batch.vectors, at * dim)
+      at += p.batch.rowCount
+      for (const [id, values] of p.batch.columns) {
+        let col = columns.get(id)
+        if (col === undefined) {
+          if (p !== parts[0]) throw new AilakeError('INTERNAL', `buffered batches disagree on column ${id}`)
+          col = []
+          columns.set(id, col)
+        }
+        for (const v of values) col.push(v)
+      }
+    }
+    return { rowCount, columns, vectors }
+  }
+
+  /** Rows as objects keyed by column name (cached until the buffer changes). */
+  view(schema: Schema, vectorColumn: string, dim: number): { rows: Record<string, unknown>[]; vectors: Float32Array } {
+    if (this.cached !== undefined) return this.cached
+    const batch = this.entries.length === 0 ? { rowCount: 0, columns: new Map<number, unknown[]>(), vectors: new Float32Array(0) } : this.merged(this.entries.length, dim)
+    const fields = schema.fields.filter((f) => f.name !== vectorColumn)
+    const rows: Record<string, unknown>[] = new Array(batch.rowCount)
+    for (let i = 0; i < batch.rowCount; i++) {
+      const row: Record<string, unknown> = {}
+      for (const f of fields) row[f.name] = batch.columns.get(f.id)?.[i] ?? null
+      rows[i] = row
+    }
+    this.cached = { rows, vectors: batch.vectors }
+    return this.cached
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * Deferred index builds. A build reads a committed unindexed ("pending") data file, builds its
+ * HNSW graph in a worker thread, writes a NEW indexed file with the same rows at a new path and
+ * commits a rewrite swapping it in. Committed paths are never overwritten, so a crash or a lost
+ * race leaves the unindexed file live (searchable by exact scan) and the build can simply be
+ * scheduled again (`scheduleAllPending`).
+ */
+import { AilakeError, isAilakeError } from '../errors.js'
+import { parseIdentifier } from '../catalog/identifier.js'
+import { openDataFile, writeDataFile } from '../format/data-file.js'
+import type { ObjectStore } from '../store/object-store.js'
+import { toDataFile } from '../table/data-writer.js'
+import { IcebergTable } from '../table/iceberg-table.js'
+import { newUuid } from '../table/ids.js'
+import type { ByteSource } from '../util/byte-source.js'
+import { BuildPool, defaultWorkerCount } from './worker-pool.js'
+
+export interface IndexBuilderOptions {
+  /**
+   * Worker threads doing the CPU work (HNSW build). Default min(2, cores). 0 builds on the
+   * calling thread (for environments without worker_threads); it blocks the event loop while
+   * a graph is built.
+   */
+  workers?: number
+  /** Builds in flight at once (each holds one file's rows in memory). Default max(1, workers). */
+  concurrency?: number
+}
+
+/** What happened to one scheduled build. */
+export type BuildOutcome = 'indexed' | 'skipped' | 'conflict'
+
+export interface BuildFailure {
+  path: string
+  error: Error
+}
+
+interface Job {
+  table: IcebergTable
+  path: string
+}
+
+/** A ByteSource over one stored object, read with ranged GETs. */
+export async function storeSource(store: ObjectStore, key: string): Promise<ByteSource> {
+  const info = await store.head(key)
+  if (info === undefined) throw new AilakeError('NOT_FOUND', `data file ${key} does not exist`, { context: { key } })
+  return { size: info.size, read: (offset, length) => store.getRange(key, offset, length) }
+}
+
+export class IndexBuilder {
+  private readonly pool: BuildPool
+  private readonly concurrency: number
+  private readonly queue: Job[] = []
+  private readonly queued = new Set<string>()
+  private running = 0
+  private readonly waiters: Array<() => void> = []
+  private failures: BuildFailure[] = []
+  /** The builder commits through its own handle per table, so it never races a user's handle state. */
+  private readonly handles = new Map<string, IcebergTable>()
+  private readonly userTables = new Set<IcebergTable>()
+  private closed = false
+  /** Counts for observability and tests. */
+  readonly stats = { indexed: 0, skipped: 0, conflicts: 0, failed: 0 }
+
+  constructor(options: IndexBuilderOptions = {}) {
+    this.pool = new BuildPool(options.workers ?? defaultWorkerCount())
+    const c = options.concurrency ?? Math.max(1, this.pool.size)
+    if (!Number.isInteger(c) || c < 1) throw new AilakeError('INVALID_ARGUMENT', `concurrency must be a positive integer, got ${String(c)}`)
+    this.concurrency = c
+  }
+
+  /** Worker threads actually used (0 when running in-thread). */
+  get workers(): number {
+    return this.pool.size
+  }
+
+  /** Builds queued or running. */
+  get pending(): number {
+    return this.queue.length + this.running
+  }
+
+  /** Queues index builds for these committed files of `table` (duplicates are ignored). */
+  schedule(table: IcebergTable, paths: readonly string[]): void {
+    if (this.closed) throw new AilakeError('CLOSED', 'the index builder is closed')
+    this.userTables.add(table)
+    for (const path of paths) {
+      const id = `${table.location}\u0000${path}`
+      if (this.queued.has(id)) continue
+      this.queued.add(id)
+      this.queue.push({ table, path })
+    }
+    this.pump()
+  }
+
+  /** Finds every live file of the table's latest snapshot still waiting for its index and queues it; returns how many. */
+  async scheduleAllPending(table: IcebergTable): Promise<number> {
+    await table.refresh()
+    const live = await table.planFiles()
+    const paths = live.filter((f) => f.dataFile.ailake?.indexStatus === 'pending').map((f) => f.dataFile.filePath)
+    this.schedule(table, paths)
+    return paths.length
+  }
+
+  /**
+   * Resolves once no build is queued or running, after refreshing the tables the builds were
+   * scheduled for (so their handles see the indexed files). Rejects with the first build
+   * failure since the previous call (an AggregateError when there were several); failed files
+   * stay live and unindexed, and can be rescheduled. A rewrite that lost to a concurrent
+   * commit removing its file is not a failure (the rows live on in whatever replaced it).
+   */
+  async waitForIndexes(): Promise<void> {
+    while (this.pending > 0 && !this.closed) await new Promise<void>((resolve) => this.waiters.push(resolve))
+    for (const t of this.userTables) await t.refresh()
+    const failures = this.failures
+    this.failures = []
+    if (failures.length === 1) throw (failures[0] as BuildFailure).error
+    if (failures.length > 1) throw new AggregateError(failures.map((f) => f.error), `${failures.length} index builds failed (first: ${failures[0]?.path}: ${failures[0]?.error.message})`)
+  }
+
+  private pump(): void {
+    while (this.running < this.concurrency && this.queue.length > 0 && !this.closed) {
+      const job = this.queue.shift() as Job
+      this.running++
+      this.buildOne(job)
+        .then((outcome) => { this.stats[outcome === 'indexed' ? 'indexed' : outcome === 'skipped' ? 'skipped' : 'conflicts']++ })
+        .catch((error: unknown) => {
+          if (this.closed && isAilakeError(error, 'CLOSED')) return
+          this.stats.failed++
+          this.failures.push({ path: job.path, error: error instanceof Error ? error : new Error(String(error)) })
+        })
+        .finally(() => {
+          this.running--
+          this.queued.delete(`${job.table.location}\u0000${job.path}`)
+          this.pump()
+          if (this.pending === 0) for (const w of this.waiters.splice(0)) w()
+        })
+    }
+  }
+
+  private async handleFor(table: IcebergTable): Promise<IcebergTable> {
+    let h = this.handles.get(table.location)
+    if (h === undefined) {
+      h = new IcebergTable({ catalog: table.catalog, store: table.store, cache: table.cache }, await table.catalog.loadTable(parseIdentifier(table.name)))
+      this.handles.set(table.location, h)
+    } else {
+      await h.refresh()
+    }
+    return h
+  }
+
+  /** One build: read, index (worker), write the new file, commit the swap. */
+  async buildOne(job: Job): Promise<BuildOutcome> {
+    const table = await this.handleFor(job.table)
+    const policy = table.policy
+    if (policy === undefined) throw new AilakeError('UNSUPPORTED', `table ${table.name} has no vector policy; nothing to index`)
+    const live = (await table.planFiles()).find((f) => f.dataFile.filePath === job.path)
+    if (live === undefined || live.dataFile.ailake?.indexStatus !== 'pending') return 'skipped'
+
+    const store = table.store
+    const reader = await openDataFile(await storeSource(store, table.keyOf(job.path)))
+    const vectors = await reader.readVectors()
+    const rows = await reader.readRows()
+    const schema = reader.schema
+    const vectorField = schema.fields.find((f) => f.name === policy.column)
+    if (vectorField === undefined) throw new AilakeError('CORRUPT_DATA', `data file ${job.path} has no vector column ${policy.column}`)
+    // The copy goes to the worker (transferred); `vectors` stays here for the new file.
+    const indexBytes = await this.pool.run({ vectors: vectors.slice(), dim: policy.dim, metric: policy.metric, M: policy.M, efConstruction: policy.efConstruction })
+    if (this.closed) throw new AilakeError('CLOSED', 'the index builder was closed')
+
+    const columns = new Map<number, unknown[]>()
+    for (const field of schema.fields) {
+      if (field.id === vectorField.id) continue
+      columns.set(field.id, rows.map((r) => r[field.name] ?? null))
+    }
+    const written = writeDataFile({
+      schema, columns,
+      vector: { fieldId: vectorField.id, column: policy.column, dim: policy.dim, metric: policy.metric, precision: policy.precision, vectors },
+      index: { type: 'hnsw', bytes: indexBytes },
+    })
+    const location = `${table.location}/data/${newUuid()}.parquet`
+    const key = table.keyOf(location)
+    await store.put(key, written.bytes)
+    try {
+      await table.rewrite([job.path], [toDataFile(location, written, schema)])
+      return 'indexed'
+    } catch (err) {
+      if (isAilakeError(err) && err.context.outcomeUnknown === true) throw err
+      await store.delete(key).catch(() => undefined)
+      // The file was removed by a concurrent commit (compaction, another build): its rows live on there.
+      if (isAilakeError(err, 'COMMIT_CONFLICT') && Array.isArray(err.context.missing)) return 'conflict'
+      throw err
+    }
+  }
+
+  /** Terminates the workers. Queued and running builds are abandoned (their files stay pending, resumable). */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.queue.splice(0)
+    this.queued.clear()
+    await this.pool.close()
+    for (const w of this.waiters.splice(0)) w()
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * Batch writer: any number of `writeBatch` / `writeBatchDeferred` calls, then one `commit()`
+ * that makes everything one atomic append snapshot. Deferred files are written without an
+ * index (fast) and handed to an IndexBuilder once committed (a build can only swap a live file).
+ */
+import { AilakeError } from '../errors.js'
+import type { Schema } from '../format/schema.js'
+import type { DataFile } from '../format/iceberg/types.js'
+import { vectorFieldType, writeDataFiles } from '../table/data-writer.js'
+import type { IcebergTable } from '../table/iceberg-table.js'
+import { inferSchema, toRowBatch, type RowBatch, type RowsInput } from '../table/rows.js'
+import type { VectorPolicy } from '../table/vector-policy.js'
+import type { IndexBuilder } from './index-builder.js'
+
+/** Table property marking a table whose columns are inferred from its first rows. */
+export const SCHEMA_PENDING_PROPERTY = 'ailake.schema.inferred'
+
+export interface TableWriterOptions {
+  /** Receives deferred files after commit. Without one, deferred files stay pending until scheduled elsewhere. */
+  indexBuilder?: IndexBuilder
+  /** Roll over to a new file after this many rows. Default 100,000. */
+  maxRowsPerFile?: number
+  /** Roll over once a file's vector bytes would exceed this. Default 128 MiB. */
+  targetFileBytes?: number
+}
+
+export interface CommitOptions {
+  /** Extra snapshot summary properties. */
+  summary?: Record<string, string>
+}
+
+export function requirePolicy(table: IcebergTable): VectorPolicy {
+  const p = table.policy
+  if (p === undefined) throw new AilakeError('UNSUPPORTED', `table ${table.name} has no ailake vector policy (ailake.vector.* properties); it is a plain Iceberg table`)
+  return p
+}
+
+/** True while the table's columns are still to be inferred from the first rows written. */
+export function schemaPending(table: IcebergTable): boolean {
+  return table.metadata.properties[SCHEMA_PENDING_PROPERTY] === 'pending'
+}
+
+/** The schema rows are checked against: the table's, or one inferred from `rows` for a table created without columns. */
+export function schemaFor(table: IcebergTable, rows: RowsInput, policy: VectorPolicy): Schema {
+  return schemaPending(table) ? inferSchema(rows, policy, (elementId) => vectorFieldType(policy, elementId)) : table.schema
+}
+
+export class TableWriter {
+  readonly table: IcebergTable
+  private readonly options: TableWriterOptions
+  private readonly policy: VectorPolicy
+  private schemaInUse: Schema | undefined
+  private readonly inferred: boolean
+  private files: DataFile[] = []
+  private keys: string[] = []
+  private deferred: string[] = []
+  private committing = false
+
+  constructor(table: IcebergTable, options: TableWriterOptions = {}) {
+    this.table = table
+    this.options = options
+    this.policy = requirePolicy(table)
+    this.inferred = schemaPending(table)
+    if (!this.inferred) this.schemaInUse = table.schema
+  }
+
+  /** Files written and not yet committed. */
+  get uncommittedFiles(): readonly DataFile[] {
+    return this.files
+  }
+
+  /** Validates `rows` (nothing is written if any row is bad) and writes them with their index built now. */
+  async writeBatch(rows: RowsInput): Promise<DataFile[]> {
+    return this.writeRowBatch(this.validate(rows), { deferIndex: false })
+  }
+
+  /** Validates and writes `rows` without an index; the build is scheduled when `commit()` lands. */
+  async writeBatchDeferred(rows: RowsInput): Promise<DataFile[]> {
+    return this.writeRowBatch(this.validate(rows), { deferIndex: true })
+  }
+
+  /** Checks rows against the schema in use (inferring it on the first batch of a schema-less table). */
+  validate(rows: RowsInput): RowBatch {
+    const schema = this.schemaInUse ?? schemaFor(this.table, rows, this.policy)
+    const batch = toRowBatch(rows, schema, this.policy)
+    this.schemaInUse = schema
+    return batch
+  }
+
+  /** The schema batches are written with (undefined until the first batch of a schema-less table). */
+  get schema(): Schema | undefined {
+    return this.schemaInUse
+  }
+
+  /** Writes an already validated batch checked against `schema` (defaults to the schema in use). */
+  async writeRowBatch(batch: RowBatch, options: { deferIndex: boolean; schema?: Schema }): Promise<DataFile[]> {
+    if (this.committing) throw new AilakeError('INVALID_ARGUMENT', 'TableWriter: cannot write while commit() is running')
+    const schema = options.schema ?? this.schemaInUse
+    if (schema === undefined) throw new AilakeError('INTERNAL', 'TableWriter: no schema for this batch')
+    this.schemaInUse = schema
+    if (batch.rowCount === 0) return []
+    const target = { store: this.table.store, location: this.table.location, keyOf: (l: string) => this.table.keyOf(l), schema, policy: this.policy }
+    const writeOptions: { buildIndex: boolean; maxRowsPerFile?: number; targetFileBytes?: number } = { buildIndex: !options.deferIndex }
+    if (this.options.maxRowsPerFile !== undefined) writeOptions.maxRowsPerFile = this.options.maxRowsPerFile
+    if (this.options.targetFileBytes !== undefined) writeOptions.targetFileBytes = this.options.targetFileBytes
+    const { files, keys } = await writeDataFiles(target, batch, writeOptions)
+    this.files.push(...files)
+    this.keys.push(...keys)
+    if (options.deferIndex) this.deferred.push(...files.map((f) => f.filePath))
+    return files
+  }
+
+  /**
+   * Commits every file written so far as one append snapshot and returns its id; deferred files
+   * are then queued on the index builder. On a failure with a known outcome the files stay
+   * uncommitted (retry `commit()` or `abort()`); on an unknown outcome (error context
+   * `outcomeUnknown`) they are kept, as the snapshot may have landed.
+   */
+  async commit(options: CommitOptions = {}): Promise<bigint> {
+    if (this.files.length === 0) throw new AilakeError('INVALID_ARGUMENT', `TableWriter: nothing to commit to ${this.table.name}; write a batch first`)
+    this.committing = true
+    try {
+      const summary = options.summary
+      const id = this.inferred && schemaPending(this.table) && this.schemaInUse !== undefined
+        ? await this.table.commit({ kind: 'append', added: this.files, schema: this.schemaInUse, removeProperties: [SCHEMA_PENDING_PROPERTY], ...(summary === undefined ? {} : { summary }) })
+        : await this.table.commit({ kind: 'append', added: this.files, ...(summary === undefined ? {} : { summary }) })
+      const deferred = this.deferred
+      this.files = []
+      this.keys = []
+      this.deferred = []
+      if (deferred.length > 0) this.options.indexBuilder?.schedule(this.table, deferred)
+      return id
+    } finally {
+      this.committing = false
+    }
+  }
+
+  /** Deletes the files written since the last commit. */
+  async abort(): Promise<void> {
+    const keys = this.keys
+    this.files = []
+    this.keys = []
+    this.deferred = []
+    for (const k of keys) await this.table.store.delete(k).catch(() => undefined)
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * A small bounded pool of worker threads that run index builds. Workers start lazily, hold the
+ * event loop only while busy (so an idle pool never keeps a process alive), and a crashed
+ * worker is replaced.
+ */
+import { existsSync } from 'node:fs'
+import { cpus } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import { AilakeError, type AilakeErrorCode } from '../errors.js'
+import { buildIndexBytes, type BuildTask } from './build-task.js'
+
+interface Job {
+  id: number
+  task: BuildTask
+  resolve(bytes: Uint8Array): void
+  reject(err: Error): void
+}
+
+interface Slot {
+  worker: Worker
+  job: Job | undefined
+}
+
+const WORKER_URL = new URL('./index-worker.js', import.meta.url)
+
+/** Default pool size: min(2, cores). */
+export function defaultWorkerCount(): number {
+  return Math.max(1, Math.min(2, cpus().length))
+}
+
+export class BuildPool {
+  /** Number of worker threads; 0 means builds run synchronously on the calling thread. */
+  readonly size: number
+  private readonly slots: Slot[] = []
+  private readonly queue: Job[] = []
+  private nextId = 1
+  private closed = false
+
+  constructor(size: number) {
+    if (!Number.isInteger(size) || size < 0 || size > 64) throw new AilakeError('INVALID_ARGUMENT', `workers must be an integer in [0, 64], got ${String(size)}`)
+    // Running from TypeScript sources (no compiled worker next to this file) falls back to in-thread builds.
+    this.size = size > 0 && WORKER_URL.protocol === 'file:' && existsSync(fileURLToPath(WORKER_URL)) ? size : 0
+  }
+
+  /** Builds the index for `task`; the vectors' buffer is transferred to the worker (unusable afterwards). */
+  run(task: BuildTask): Promise<Uint8Array> {
+    if (this.closed) return Promise.reject(new AilakeError('CLOSED', 'the index build pool is closed'))
+    if (this.size === 0) {
+      try {
+        return Promise.resolve(buildIndexBytes(task))
+      } catch (err) {
+        return Promise.reject(err as Error)
+      }
+    }
+    return new Promise<Uint8Array>((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, task, resolve, reject })
+      this.pump()
+    })
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      let slot = this.slots.find((s) => s.job === undefined)
+      if (slot === undefined) {
+        if (this.slots.length >= this.size) return
+        slot = this.spawn()
+      }
+      const job = this.queue.shift() as Job
+      slot.job = job
+      slot.worker.ref()
+      const buf = job.task.vectors.buffer
+      const transfer = job.task.vectors.byteOffset === 0 && job.task.vectors.byteLength === buf.byteLength ? [buf as ArrayBuffer] : []
+      slot.worker.postMessage({ id: job.id, task: job.task }, transfer)
+    }
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(WORKER_URL)
+    const slot: Slot = { worker, job: undefined }
+    worker.unref()
+    worker.on('message', (msg: { id: number; bytes?: Uint8Array; error?: { code: string; message: string } }) => {
+      const job = slot.job
+      if (job === undefined || job.id !== msg.id) return
+      slot.job = undefined
+      worker.unref()
+      if (msg.error !== undefined) job.reject(new AilakeError(msg.error.code as AilakeErrorCode, `index build failed: ${msg.error.message}`))
+      else job.resolve(msg.bytes as Uint8Array)
+      this.pump()
+    })
+    const fail = (err: Error): void => {
+      const i = this.slots.indexOf(slot)
+      if (i >= 0) this.slots.splice(i, 1)
+      const job = slot.job
+      slot.job = undefined
+      job?.reject(this.closed ? new AilakeError('CLOSED', 'the index build pool was closed during a build') : new AilakeError('INTERNAL', `index build worker died: ${err.message}`, { cause: err }))
+      if (!this.closed) this.pump()
+    }
+    worker.on('error', fail)
+    worker.on('exit', (code) => { if (this.slots.includes(slot)) fail(new Error(`exited with code ${code}`)) })
+    this.slots.push(slot)
+    return slot
+  }
+
+  /** Terminates the workers; queued and running builds reject with `CLOSED`. */
+  async close(): Promise<void> {
+    this.closed = true
+    for (const job of this.queue.splice(0)) job.reject(new AilakeError('CLOSED', 'the index build pool was closed before this build started'))
+    const slots = this.slots.splice(0)
+    for (const s of slots) {
+      s.job?.reject(new AilakeError('CLOSED', 'the index build pool was closed during a build'))
+      s.job = undefined
+    }
+    await Promise.all(slots.map((s) => s.worker.terminate()))
+  }
+}
