@@ -94,7 +94,8 @@ async function writeOne(target: DataTarget, vectorField: Field, columns: Map<num
   return { dataFile: toDataFile(location, written, schema), key }
 }
 
-function toDataFile(location: string, written: ReturnType<typeof writeDataFile>, schema: Schema): DataFile {
+/** The Iceberg DataFile (with its ailake vector facts) describing a data file written at `location`. */
+export function toDataFile(location: string, written: ReturnType<typeof writeDataFile>, schema: Schema): DataFile {
   const byId = new Map(schema.fields.map((f) => [f.id, f]))
   const columnSizes = new Map<number, number>()
   const valueCounts = new Map<number, number>()
