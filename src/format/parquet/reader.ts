@@ -258,7 +258,7 @@ export class DataFileReader {
         const rowStart = sorted[i]!
         let got: Record<string, unknown>[]
         try {
-          got = await parquetReadObjects({ file, metadata: this.footer.metadata, columns: scalar, rowStart, rowEnd: sorted[j]! + 1, useOffsetIndex: true })
+          got = await parquetReadObjects({ file, metadata: this.footer.metadata, columns: scalar, rowStart, rowEnd: sorted[j]! + 1, useOffsetIndex: true, utf8: false })
         } catch (err) {
           throw wrapHyparquet(err, 'reading rows')
         }

@@ -22,6 +22,7 @@ export const KV_SECTIONS = 'ailake.sections'
 export const KV_ICEBERG_SCHEMA = 'iceberg.schema'
 
 const MAX_ROW_GROUP_BYTES = 128 * 1024 * 1024
+const SCALAR_PAGE_BYTES = 64 * 1024
 
 function offsetIndexBytes(pages: readonly PageLocation[]): Uint8Array {
   const w = new CompactWriter(16 + pages.length * 12)
@@ -98,6 +99,8 @@ export function writeDataFileImpl(input: WriteDataFileInput): DataFileWritten {
           codec: c.field.type === 'string' || c.field.type === 'binary' ? 'SNAPPY' : 'UNCOMPRESSED',
         })),
         rowGroupSize: n,
+        // Small pages give every scalar chunk an offset index, so fetching a few rows reads a few pages.
+        pageSize: SCALAR_PAGE_BYTES,
       })
     } else {
       pw.row_groups.push({ columns: [], num_rows: BigInt(n), total_byte_size: 0n, total_compressed_size: 0n })
