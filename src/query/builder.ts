@@ -1,0 +1,193 @@
+/**
+ * The immutable, fluent search builder behind `table.search(vector)`. Every method returns a
+ * new builder; nothing runs until `toArray()`, `toArrow()` or `explain()`.
+ */
+import { AilakeError, invalid } from '../errors.js'
+import type { AsOf } from '../table/iceberg-table.js'
+import type { Filter } from './filter-types.js'
+import { bindFilter } from './filter-bind.js'
+import { parseFilter } from './filter-parse.js'
+import { executeSearch, resolveSelect, type PruneMode, type SearchContext, type SearchPlan, type SearchRequest } from './search.js'
+
+/** Largest `limit()` accepted. */
+export const MAX_LIMIT = 10_000
+const MAX_EF = 100_000
+
+interface State {
+  k: number
+  ef?: number
+  filter?: string | Filter
+  select?: string[]
+  asOf?: AsOf
+  includeBuffered: boolean
+  prune: PruneMode
+  concurrency?: number
+}
+
+function toQuery(vector: unknown): Float32Array {
+  let q: Float32Array
+  if (vector instanceof Float32Array) q = vector
+  else if (Array.isArray(vector) || ArrayBuffer.isView(vector)) {
+    const arr = vector as ArrayLike<unknown>
+    q = new Float32Array(arr.length)
+    for (let i = 0; i < arr.length; i++) {
+      const x = arr[i]
+      if (typeof x !== 'number') throw invalid(`search(): query element ${i} is ${typeof x}, expected a number`, { index: i })
+      q[i] = x
+    }
+  } else {
+    throw invalid('search(): the query vector must be a Float32Array or an array of numbers')
+  }
+  if (q.length === 0) throw invalid('search(): the query vector is empty')
+  for (let i = 0; i < q.length; i++) {
+    if (!Number.isFinite(q[i])) throw invalid(`search(): query element ${i} is ${String(q[i])}; every element must be a finite number`, { index: i })
+  }
+  return q
+}
+
+export class SearchBuilder {
+  private readonly ctx: SearchContext
+  private readonly query: Float32Array
+  private readonly state: State
+
+  /**
+   * @param ctx the table, the lakehouse's `QueryCaches` and (optionally) the buffers of open writers
+   * @param vector the query; `Float32Array` or `number[]`, of the table's dimension, all finite
+   * @throws AilakeError `INVALID_ARGUMENT` for NaN/Infinity or a non-numeric vector,
+   *   `DIMENSION_MISMATCH` for a wrong length, `UNSUPPORTED` for a table without a vector column.
+   */
+  constructor(ctx: SearchContext, vector: Float32Array | number[], state?: State) {
+    this.ctx = ctx
+    if (state !== undefined) {
+      this.query = vector as Float32Array
+      this.state = state
+      return
+    }
+    const q = toQuery(vector)
+    const policy = ctx.table.policy
+    if (policy === undefined) throw new AilakeError('UNSUPPORTED', `table ${ctx.table.name} has no vector column; it cannot be searched by vector`)
+    if (q.length !== policy.dim) {
+      throw new AilakeError('DIMENSION_MISMATCH', `search(): the query vector has ${q.length} dimensions but column ${policy.column} has ${policy.dim}`, { context: { got: q.length, expected: policy.dim } })
+    }
+    this.query = vector === q ? q.slice() : q
+    this.state = { k: 10, includeBuffered: true, prune: 'exact' }
+  }
+
+  private with(patch: Partial<State>): SearchBuilder {
+    return new SearchBuilder(this.ctx, this.query, { ...this.state, ...patch })
+  }
+
+  /** Number of rows to return (1..10,000). Default 10. */
+  limit(k: number): SearchBuilder {
+    if (typeof k !== 'number' || !Number.isInteger(k) || k <= 0 || k > MAX_LIMIT) {
+      throw invalid(`limit(): k must be an integer in [1, ${MAX_LIMIT}], got ${String(k)}`, { k: String(k) })
+    }
+    return this.with({ k })
+  }
+
+  /** HNSW candidate list size per file; larger is slower and more accurate. Default max(k, 64). */
+  ef(n: number): SearchBuilder {
+    if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0 || n > MAX_EF) throw invalid(`ef(): must be an integer in [1, ${MAX_EF}], got ${String(n)}`, { ef: String(n) })
+    return this.with({ ef: n })
+  }
+
+  /**
+   * Keeps only rows matching `filter`: a SQL-like string (`year >= 2020 AND tag IN ('a','b')`)
+   * or the typed form (see `Filter`). Checked at once against the table's columns. Calling
+   * `where` again ANDs the filters.
+   */
+  where(filter: string | Filter): SearchBuilder {
+    const policy = this.ctx.table.policy
+    if (policy !== undefined) bindFilter(filter, this.ctx.table.schema, policy.column)
+    const prev = this.state.filter
+    if (prev === undefined) return this.with({ filter })
+    return this.with({ filter: typeof prev === 'string' && typeof filter === 'string' ? `(${prev}) AND (${filter})` : { and: [toTyped(prev), toTyped(filter)] } })
+  }
+
+  /** Columns to return. Default: every column except the vector column. */
+  select(columns: string[]): SearchBuilder {
+    if (!Array.isArray(columns) || columns.some((c) => typeof c !== 'string')) throw invalid('select(): expected an array of column names')
+    const policy = this.ctx.table.policy
+    if (policy !== undefined) resolveSelect(this.ctx.table.schema, policy, columns)
+    return this.with({ select: [...columns] })
+  }
+
+  /** Search the table as of a snapshot id (bigint or numeric string) or a time (Date, ISO string, epoch ms). */
+  asOf(snapshot: AsOf): SearchBuilder {
+    return this.with({ asOf: snapshot })
+  }
+
+  /** Include rows buffered in open MemTableWriters (current snapshot only). Default true. */
+  includeBuffered(include: boolean): SearchBuilder {
+    return this.with({ includeBuffered: include !== false })
+  }
+
+  /**
+   * File pruning: `'exact'` (default) skips a file only when its lower bound proves it holds no
+   * top-k row. `{ approximate: f }` (f >= 1) inflates each file's bound by the factor f first,
+   * skipping more files at some cost in recall.
+   */
+  prune(mode: PruneMode): SearchBuilder {
+    if (mode !== 'exact') {
+      const f = (mode as { approximate?: unknown } | null)?.approximate
+      if (typeof f !== 'number' || !Number.isFinite(f) || f < 1) throw invalid(`prune(): expected 'exact' or { approximate: factor >= 1 }, got ${JSON.stringify(mode)}`)
+    }
+    return this.with({ prune: mode })
+  }
+
+  /** Files searched concurrently, in bound order. Default 4. */
+  concurrency(n: number): SearchBuilder {
+    if (!Number.isInteger(n) || n < 1 || n > 256) throw invalid(`concurrency(): must be an integer in [1, 256], got ${String(n)}`)
+    return this.with({ concurrency: n })
+  }
+
+  private request(): SearchRequest {
+    const s = this.state
+    const req: SearchRequest = { query: this.query, k: s.k, includeBuffered: s.includeBuffered, prune: s.prune }
+    if (s.ef !== undefined) req.ef = s.ef
+    if (s.filter !== undefined) req.filter = s.filter
+    if (s.select !== undefined) req.select = s.select
+    if (s.asOf !== undefined) req.asOf = s.asOf
+    if (s.concurrency !== undefined) req.concurrency = s.concurrency
+    return req
+  }
+
+  /** Runs the search; rows best first, the selected columns plus `_distance`. */
+  async toArray(): Promise<Record<string, unknown>[]> {
+    return (await executeSearch(this.ctx, this.request())).rows
+  }
+
+  /** Runs the search and returns how it went: files pruned and searched, bytes read, cache hits, timings. */
+  async explain(): Promise<SearchPlan> {
+    return (await executeSearch(this.ctx, this.request())).plan
+  }
+
+  /** Runs the search and returns both rows and plan. */
+  async execute(): Promise<{ rows: Record<string, unknown>[]; plan: SearchPlan }> {
+    return executeSearch(this.ctx, this.request())
+  }
+
+  /**
+   * Runs the search and returns an Apache Arrow Table. `apache-arrow` is an optional peer
+   * dependency, loaded on first use; `UNSUPPORTED` if it is not installed.
+   */
+  async toArrow(): Promise<unknown> {
+    const rows = await this.toArray()
+    let arrow: { tableFromJSON(rows: Record<string, unknown>[]): unknown }
+    try {
+      const name = 'apache-arrow'
+      arrow = await import(name) as typeof arrow
+    } catch (err) {
+      throw new AilakeError('UNSUPPORTED', 'toArrow() needs the optional package apache-arrow; install it (npm install apache-arrow) or use toArray()', { cause: err })
+    }
+    return arrow.tableFromJSON(rows.map((r) => {
+      const o: Record<string, unknown> = {}
+      for (const [key, v] of Object.entries(r)) o[key] = v instanceof Float32Array ? Array.from(v) : v
+      return o
+    }))
+  }
+}
+
+function toTyped(f: string | Filter): Filter {
+  return typeof f === 'string' ? parseFilter(f) : f
+}

@@ -1,0 +1,160 @@
+/**
+ * Per-lakehouse query caches. Committed data files are immutable (a path is never rewritten),
+ * so entries keyed by path + size never need invalidation; they are only evicted for space.
+ * - decoded per-file indexes (HnswIndex + the file's vectors), LRU bounded by bytes;
+ * - open data-file readers (parsed footers), LRU bounded by count;
+ * - planned file lists per snapshot (metadata never changes for a given snapshot).
+ */
+import { openDataFile, type DataFileReader } from '../format/data-file.js'
+import type { HnswIndex } from '../index/hnsw.js'
+import type { ObjectStore } from '../store/object-store.js'
+import type { LiveFile } from '../table/scan.js'
+import type { ByteSource } from '../util/byte-source.js'
+
+/** A file's vectors, decoded to f32, and its index when it has one. */
+export interface FileVectors {
+  vectors: Float32Array
+  index: HnswIndex | undefined
+  /** Approximate memory held (vectors, the index's own copy, graph bytes). */
+  bytes: number
+}
+
+export interface QueryCachesOptions {
+  /** Memory bound of decoded indexes and vectors. Default 256 MiB. */
+  maxIndexBytes?: number
+  /** Open readers kept (each holds a parsed footer). Default 512. */
+  maxReaders?: number
+  /** Planned snapshots kept. Default 32. */
+  maxPlans?: number
+}
+
+/** Counters since creation; a query reports the difference over its run. */
+export interface CacheCounters {
+  bytesRead: number
+  reads: number
+  indexHits: number
+  indexMisses: number
+  readerHits: number
+  readerMisses: number
+}
+
+class Lru<V> {
+  private readonly map = new Map<string, { value: V; size: number }>()
+  private total = 0
+  constructor(private readonly max: number) {}
+
+  get(key: string): V | undefined {
+    const e = this.map.get(key)
+    if (e === undefined) return undefined
+    this.map.delete(key)
+    this.map.set(key, e)
+    return e.value
+  }
+
+  set(key: string, value: V, size = 1): void {
+    const old = this.map.get(key)
+    if (old !== undefined) {
+      this.total -= old.size
+      this.map.delete(key)
+    }
+    this.map.set(key, { value, size })
+    this.total += size
+    for (const [k, e] of this.map) {
+      if (this.total <= this.max || this.map.size === 1) break
+      this.map.delete(k)
+      this.total -= e.size
+    }
+  }
+
+  delete(key: string): void {
+    const e = this.map.get(key)
+    if (e === undefined) return
+    this.total -= e.size
+    this.map.delete(key)
+  }
+
+  get size(): number { return this.total }
+  clear(): void { this.map.clear(); this.total = 0 }
+}
+
+/**
+ * Create one per lakehouse and pass it to every search. Safe to share between tables: keys
+ * are full file locations plus sizes.
+ */
+export class QueryCaches {
+  readonly counters: CacheCounters = { bytesRead: 0, reads: 0, indexHits: 0, indexMisses: 0, readerHits: 0, readerMisses: 0 }
+  private readonly files: Lru<Promise<FileVectors>>
+  private readonly readers: Lru<Promise<DataFileReader>>
+  private readonly plans: Lru<Promise<LiveFile[]>>
+
+  constructor(options: QueryCachesOptions = {}) {
+    this.files = new Lru(options.maxIndexBytes ?? 256 * 2 ** 20)
+    this.readers = new Lru(options.maxReaders ?? 512)
+    this.plans = new Lru(options.maxPlans ?? 32)
+  }
+
+  /** Bytes of decoded indexes and vectors currently held. */
+  get indexBytes(): number { return this.files.size }
+
+  /** Drops everything (tests and benchmarks use it to measure cold queries). */
+  clear(): void {
+    this.files.clear()
+    this.readers.clear()
+    this.plans.clear()
+  }
+
+  /** A metered byte source over one object. */
+  source(store: ObjectStore, key: string, size: number): ByteSource {
+    const counters = this.counters
+    return {
+      size,
+      async read(offset: number, length: number): Promise<Uint8Array> {
+        const bytes = await store.getRange(key, offset, length)
+        counters.bytesRead += bytes.length
+        counters.reads++
+        return bytes
+      },
+    }
+  }
+
+  /** The open reader of a data file; `section` (from table metadata) saves locating the section. */
+  reader(store: ObjectStore, key: string, size: number, section?: { offset: number; length: number }): Promise<DataFileReader> {
+    const id = `${key}#${size}`
+    const hit = this.readers.get(id)
+    if (hit !== undefined) {
+      this.counters.readerHits++
+      return hit
+    }
+    this.counters.readerMisses++
+    const p = openDataFile(this.source(store, key, size), section === undefined ? {} : { section })
+    this.readers.set(id, p)
+    p.catch(() => this.readers.delete(id))
+    return p
+  }
+
+  /** The decoded vectors (and index) of a file, loading them with `load` on a miss. */
+  fileVectors(key: string, size: number, load: () => Promise<FileVectors>): Promise<FileVectors> {
+    const id = `${key}#${size}`
+    const hit = this.files.get(id)
+    if (hit !== undefined) {
+      this.counters.indexHits++
+      return hit
+    }
+    this.counters.indexMisses++
+    const p = load()
+    // Reserve nominal space until the real size is known, then account for it.
+    this.files.set(id, p, 0)
+    p.then((v) => { if (this.files.get(id) === p) this.files.set(id, p, v.bytes) }, () => this.files.delete(id))
+    return p
+  }
+
+  /** The planned live files of a snapshot, planning with `load` on a miss. */
+  plan(key: string, load: () => Promise<LiveFile[]>): Promise<LiveFile[]> {
+    const hit = this.plans.get(key)
+    if (hit !== undefined) return hit
+    const p = load()
+    this.plans.set(key, p)
+    p.catch(() => this.plans.delete(key))
+    return p
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * Binds a filter to a table schema: checks every column and literal (clear errors instead of a
+ * silently empty result), pushes NOT down to the leaves (exact under SQL's three-valued logic,
+ * so afterwards "unknown" can be treated as false), and evaluates it on rows or, conservatively,
+ * on a data file's column statistics.
+ */
+import { invalid } from '../errors.js'
+import { decodeBound } from '../format/iceberg/bounds.js'
+import type { DataFile } from '../format/iceberg/types.js'
+import type { Field, PrimitiveType, Schema } from '../format/schema.js'
+import { parseFilter } from './filter-parse.js'
+import type { CompareOp, Filter, FilterValue } from './filter-types.js'
+
+type Key = number | bigint | string | boolean
+type LeafOp = CompareOp | 'in' | 'not in' | 'is null' | 'is not null'
+
+interface Leaf { kind: 'leaf'; field: Field; type: PrimitiveType; op: LeafOp; keys: Key[] }
+export type BoundFilter = Leaf | { kind: 'and' | 'or'; parts: BoundFilter[] }
+
+const NEGATE: Record<LeafOp, LeafOp> = {
+  '=': '!=', '!=': '=', '<': '>=', '>=': '<', '<=': '>', '>': '<=',
+  'in': 'not in', 'not in': 'in', 'is null': 'is not null', 'is not null': 'is null',
+}
+const FILTERABLE: readonly PrimitiveType[] = ['boolean', 'int', 'long', 'float', 'double', 'string', 'date', 'timestamp', 'timestamptz']
+
+function describe(v: unknown): string {
+  if (typeof v === 'string') return `string ${JSON.stringify(v)}`
+  if (typeof v === 'bigint') return `bigint ${v}`
+  if (v instanceof Date) return `Date ${v.toISOString()}`
+  return `${typeof v} ${String(v)}`
+}
+
+/** The comparable key of a literal for a column type, or an error naming both. */
+function literalKey(field: Field, type: PrimitiveType, v: FilterValue): Key {
+  const bad = (why = ''): never => {
+    throw invalid(`where(): column ${field.name} is ${type} but the filter compares it with ${describe(v)}${why}`, { column: field.name, type })
+  }
+  switch (type) {
+    case 'boolean': return typeof v === 'boolean' ? v : bad()
+    case 'string': return typeof v === 'string' ? v : bad()
+    case 'int': case 'float': case 'double':
+      // float values are stored as f32: compare with the f32 the literal would be stored as.
+      if (typeof v === 'number' && !Number.isNaN(v)) return type === 'float' ? Math.fround(v) : v
+      if (typeof v === 'bigint' && Number.isSafeInteger(Number(v))) return Number(v)
+      return bad()
+    case 'long':
+      if (typeof v === 'bigint') return v
+      if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v)
+      return bad(typeof v === 'number' ? ' (a long column compares with integers only)' : '')
+    case 'date': case 'timestamp': case 'timestamptz': {
+      const ms = v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : NaN
+      return Number.isFinite(ms) ? ms : bad(' (use a Date or an ISO date string)')
+    }
+    default: return bad()
+  }
+}
+
+/** The comparable key of a stored value (row value or decoded bound); null when absent. */
+function valueKey(type: PrimitiveType, v: unknown): Key | null {
+  if (v === null || v === undefined) return null
+  if (v instanceof Date) return v.getTime()
+  if (type === 'long') {
+    if (typeof v === 'bigint') return v
+    if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v)
+  }
+  if (typeof v === 'bigint' && type !== 'long') return Number(v)
+  if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'bigint') return v
+  return null
+}
+
+/** Strings compare by code point, the order of Iceberg's UTF-8 bounds. */
+function cmp(a: Key, b: Key): number {
+  if (typeof a === 'string' && typeof b === 'string') {
+    const n = Math.min(a.length, b.length)
+    for (let i = 0; i < n; i++) {
+      const x = a.charCodeAt(i)
+      const y = b.charCodeAt(i)
+      if (x === y) continue
+      if (x < 0xd800 && y < 0xd800) return x - y
+      return (a.codePointAt(i) as number) - (b.codePointAt(i) as number)
+    }
+    return a.length - b.length
+  }
+  if (typeof a === 'boolean' || typeof b === 'boolean') return Number(a) - Number(b)
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+function columnError(name: unknown, schema: Schema, vectorColumn: string): never {
+  const names = schema.fields.filter((f) => f.name !== vectorColumn).map((f) => f.name)
+  throw invalid(`where(): unknown column ${JSON.stringify(name)}; columns are case-sensitive, valid columns: ${names.join(', ')}`, { column: String(name), columns: names })
+}
+
+function bindNode(f: Filter, schema: Schema, vectorColumn: string, negate: boolean): BoundFilter {
+  if (f === null || typeof f !== 'object') throw invalid(`where(): expected a filter object or string, got ${describe(f)}`)
+  if ('and' in f || 'or' in f) {
+    const list = 'and' in f ? f.and : (f as { or: Filter[] }).or
+    if (!Array.isArray(list) || list.length === 0) throw invalid(`where(): ${'and' in f ? 'and' : 'or'} needs a non-empty array of filters`)
+    const isAnd = ('and' in f) !== negate
+    return { kind: isAnd ? 'and' : 'or', parts: list.map((p) => bindNode(p, schema, vectorColumn, negate)) }
+  }
+  if ('not' in f) return bindNode(f.not, schema, vectorColumn, !negate)
+  if (!('column' in f) || !('op' in f)) throw invalid(`where(): a filter needs { column, op, value } or and / or / not, got ${JSON.stringify(Object.keys(f))}`)
+  const field = schema.fields.find((x) => x.name === f.column)
+  if (field === undefined || f.column === vectorColumn) {
+    if (f.column === vectorColumn) throw invalid(`where(): cannot filter on the vector column ${f.column}; search by vector instead`, { column: f.column })
+    columnError(f.column, schema, vectorColumn)
+  }
+  const type = field.type
+  if (typeof type !== 'string' || !FILTERABLE.includes(type)) {
+    throw invalid(`where(): column ${field.name} has type ${typeof type === 'string' ? type : type.type}, which filters do not support`, { column: field.name })
+  }
+  const op = String(f.op).toLowerCase() as LeafOp
+  let keys: Key[]
+  if (op === 'in' || op === 'not in') {
+    const values = (f as { values?: unknown }).values
+    if (!Array.isArray(values) || values.length === 0) throw invalid(`where(): ${op} on column ${field.name} needs a non-empty values array`)
+    keys = values.map((v) => literalKey(field, type, v as FilterValue))
+  } else if (op === 'is null' || op === 'is not null') {
+    keys = []
+  } else if (op in NEGATE) {
+    const value = (f as { value?: unknown }).value
+    if (value === null || value === undefined) throw invalid(`where(): ${field.name} ${op} needs a value; use op 'is null' to test for null`)
+    keys = [literalKey(field, type, value as FilterValue)]
+  } else {
+    throw invalid(`where(): unknown operator ${JSON.stringify(f.op)}; use =, !=, <, <=, >, >=, in, not in, is null, is not null`)
+  }
+  return { kind: 'leaf', field, type, op: negate ? NEGATE[op] : op, keys }
+}
+
+/** Parses (if a string) and binds `filter` to `schema`. Throws `INVALID_ARGUMENT` with the reason. */
+export function bindFilter(filter: string | Filter, schema: Schema, vectorColumn: string): BoundFilter {
+  return bindNode(typeof filter === 'string' ? parseFilter(filter) : filter, schema, vectorColumn, false)
+}
+
+/** Names of the columns a bound filter reads. */
+export function filterColumns(f: BoundFilter): string[] {
+  const out = new Set<string>()
+  const walk = (n: BoundFilter): void => {
+    if (n.kind === 'leaf') out.add(n.field.name)
+    else n.parts.forEach(walk)
+  }
+  walk(f)
+  return [...out]
+}
+
+function leafTrue(n: Leaf, v: Key | null): boolean {
+  if (n.op === 'is null') return v === null
+  if (n.op === 'is not null') return v !== null
+  if (v === null) return false
+  const k0 = n.keys[0] as Key
+  switch (n.op) {
+    case '=': return cmp(v, k0) === 0
+    case '!=': return cmp(v, k0) !== 0
+    case '<': return cmp(v, k0) < 0
+    case '<=': return cmp(v, k0) <= 0
+    case '>': return cmp(v, k0) > 0
+    case '>=': return cmp(v, k0) >= 0
+    case 'in': return n.keys.some((k) => cmp(v, k) === 0)
+    case 'not in': return n.keys.every((k) => cmp(v, k) !== 0)
+  }
+}
+
+/** True when `row` satisfies the filter (unknown counts as false, as in SQL WHERE). */
+export function matchesRow(f: BoundFilter, row: Record<string, unknown>): boolean {
+  if (f.kind !== 'leaf') return f.kind === 'and' ? f.parts.every((p) => matchesRow(p, row)) : f.parts.some((p) => matchesRow(p, row))
+  return leafTrue(f, valueKey(f.type, row[f.field.name]))
+}
+
+function leafMayMatch(n: Leaf, file: DataFile): boolean {
+  const id = n.field.id
+  const nulls = file.nullValueCounts?.get(id)
+  const allNull = nulls !== undefined && nulls >= file.recordCount
+  if (n.op === 'is null') return nulls === undefined || nulls > 0
+  if (n.op === 'is not null') return !allNull
+  if (allNull) return false
+  const loBytes = file.lowerBounds?.get(id)
+  const hiBytes = file.upperBounds?.get(id)
+  let lo: Key | null = null
+  let hi: Key | null = null
+  try {
+    if (loBytes !== undefined) lo = valueKey(n.type, decodeBound(n.type, loBytes))
+    if (hiBytes !== undefined) hi = valueKey(n.type, decodeBound(n.type, hiBytes))
+  } catch {
+    return true // unreadable stats never prune
+  }
+  if (typeof lo === 'number' && Number.isNaN(lo)) lo = null
+  if (typeof hi === 'number' && Number.isNaN(hi)) hi = null
+  const k0 = n.keys[0] as Key
+  const within = (k: Key): boolean => (lo === null || cmp(lo, k) <= 0) && (hi === null || cmp(k, hi) <= 0)
+  const single = lo !== null && hi !== null && cmp(lo, hi) === 0 ? lo : null
+  switch (n.op) {
+    case '=': return within(k0)
+    case 'in': return n.keys.some(within)
+    case '!=': return single === null || cmp(single, k0) !== 0
+    case 'not in': return single === null || !n.keys.some((k) => cmp(single, k) === 0)
+    case '<': return lo === null || cmp(lo, k0) < 0
+    case '<=': return lo === null || cmp(lo, k0) <= 0
+    case '>': return hi === null || cmp(hi, k0) > 0
+    case '>=': return hi === null || cmp(hi, k0) >= 0
+  }
+}
+
+/** False only when the file's column statistics prove no row can match. */
+export function fileMayMatch(f: BoundFilter, file: DataFile): boolean {
+  if (f.kind !== 'leaf') return f.kind === 'and' ? f.parts.every((p) => fileMayMatch(p, file)) : f.parts.some((p) => fileMayMatch(p, file))
+  return leafMayMatch(f, file)
+}

@@ -1,0 +1,13 @@
+/**
+ * The query layer: vector search over a table snapshot with pruning, filters, caches and
+ * read-your-writes over buffered rows.
+ */
+export { SearchBuilder, MAX_LIMIT } from './builder.js'
+export { QueryCaches } from './caches.js'
+export type { CacheCounters, FileVectors, QueryCachesOptions } from './caches.js'
+export { executeSearch } from './search.js'
+export type { BufferedRows, PruneMode, SearchContext, SearchPlan, SearchRequest, SearchResultRows } from './search.js'
+export { parseFilter } from './filter-parse.js'
+export { bindFilter } from './filter-bind.js'
+export type { BoundFilter } from './filter-bind.js'
+export type { CompareOp, Filter, FilterValue } from './filter-types.js'
