@@ -123,7 +123,9 @@ export function decodeSection(bytes: Uint8Array, sectionOffset: number): Decoded
   r.offset = HEADER_LENGTH
   const name = r.bytesView(nameLength, 'column name')
   if (crc32c(name) !== nameCrc) throw corrupt('ailake section: column name checksum mismatch; the file is corrupt')
-  r.offset = HEADER_LENGTH + pad4(nameLength)
+  for (const b of r.bytesView(pad4(nameLength) - nameLength, 'name padding')) {
+    if (b !== 0) throw corrupt('ailake section: non-zero padding after the column name; the file is corrupt')
+  }
   const centroidPart = r.bytesView(centroidLength, 'centroid')
   if (crc32c(centroidPart) !== centroidCrc) throw corrupt('ailake section: centroid checksum mismatch; the file is corrupt')
   const cr = new ByteReader(centroidPart, 'ailake centroid')

@@ -1,0 +1,106 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { openDataFile, verifyDataFile, writeDataFile } from '../../src/format/data-file.js'
+import { readFooter } from '../../src/format/parquet/footer.js'
+import { HEADER_LENGTH, TRAILER_LENGTH } from '../../src/format/parquet/section.js'
+import { bytesSource } from '../../src/util/byte-source.js'
+import { crc32c } from '../../src/util/crc32c.js'
+import { AilakeError } from '../../src/errors.js'
+import { makeInput, rng } from './data-file-fixtures.js'
+
+/** Runs every read path; resolves 'ok' or 'error' (AilakeError); any other failure fails the test. */
+async function exercise(bytes: Uint8Array, label: string): Promise<'ok' | 'error'> {
+  try {
+    const src = bytesSource(bytes)
+    const r = await openDataFile(src)
+    await r.readSection()
+    await r.readVectors()
+    await r.readVectorsAt([0, r.rowCount - 1])
+    await r.readRows({ rows: [1, 2] })
+    await verifyDataFile(src)
+    return 'ok'
+  } catch (err) {
+    if (err instanceof AilakeError) {
+      assert.ok(err.message.length > 10, `${label}: unhelpful message`)
+      return 'error'
+    }
+    throw new Error(`${label}: non-AilakeError ${String(err)}`, { cause: err })
+  }
+}
+
+const input = makeInput({ rows: 300, dim: 8, index: 200, rowGroupRows: 120, seed: 9 })
+const good = writeDataFile(input).bytes
+
+test('the pristine file passes every read path', async () => {
+  assert.equal(await exercise(good, 'pristine'), 'ok')
+})
+
+test('truncation at many lengths always fails with AilakeError', async () => {
+  const r = rng(11)
+  const lengths = new Set<number>([0, 1, 4, 8, 11, 12, good.length - 1, good.length - 4, good.length - 8])
+  while (lengths.size < 700) lengths.add(Math.floor(r() * good.length))
+  for (const n of lengths) {
+    assert.equal(await exercise(good.subarray(0, n), `truncated to ${n}`), 'error', `truncated to ${n} bytes was accepted`)
+  }
+})
+
+test('byte flips in footer, section, trailer and pages never crash; section and trailer flips are always caught', async () => {
+  const { footerStart } = await readFooter(bytesSource(good))
+  const w = writeDataFile(input)
+  const secStart = w.vector.sectionOffset
+  const secEnd = secStart + w.vector.sectionLength
+  const regions: Array<[string, number, number, boolean]> = [
+    ['pages', 4, secStart, false],
+    ['section', secStart, secEnd, true],
+    ['trailer', footerStart - TRAILER_LENGTH, footerStart, true],
+    ['footer', footerStart, good.length, false],
+  ]
+  const r = rng(12)
+  for (const [name, lo, hi, mustFail] of regions) {
+    for (let i = 0; i < 600; i++) {
+      const bad = good.slice()
+      const at = lo + Math.floor(r() * (hi - lo))
+      bad[at] = (bad[at] as number) ^ (1 << Math.floor(r() * 8))
+      const result = await exercise(bad, `${name} flip at ${at}`)
+      if (mustFail) assert.equal(result, 'error', `${name} flip at ${at} went undetected`)
+    }
+  }
+})
+
+/** Rewrites a section header field and fixes the header CRC so the check gets past the checksum. */
+function withHeader(edit: (v: DataView) => void): Uint8Array {
+  const w = writeDataFile(input)
+  const bad = w.bytes.slice()
+  const v = new DataView(bad.buffer, w.vector.sectionOffset, HEADER_LENGTH)
+  edit(v)
+  v.setUint32(76, crc32c(bad.subarray(w.vector.sectionOffset, w.vector.sectionOffset + 76)), true)
+  return bad
+}
+
+test('hostile lengths and counts fail cleanly without giant allocations', async () => {
+  const cases: Array<[string, Uint8Array]> = [
+    ['dim 2^31', withHeader((v) => v.setUint32(12, 2 ** 31, true))],
+    ['dim 0', withHeader((v) => v.setUint32(12, 0, true))],
+    ['row count 2^52', withHeader((v) => v.setBigUint64(16, 2n ** 52n, true))],
+    ['row count 2^63', withHeader((v) => v.setBigUint64(16, 2n ** 63n, true))],
+    ['name length 2^32-1', withHeader((v) => v.setUint32(28, 0xffffffff, true))],
+    ['index length 2^50', withHeader((v) => v.setBigUint64(48, 2n ** 50n, true))],
+    ['section length 2^40', withHeader((v) => v.setBigUint64(56, 2n ** 40n, true))],
+    ['unknown metric', withHeader((v) => v.setUint8(9, 77))],
+    ['future version', withHeader((v) => v.setUint16(4, 9, true))],
+  ]
+  const footerLen = good.slice()
+  new DataView(footerLen.buffer).setUint32(good.length - 8, 0xfffffff0, true)
+  cases.push(['footer length 2^32', footerLen])
+  const noMagic = good.slice()
+  noMagic[good.length - 1] = 0
+  cases.push(['no PAR1', noMagic])
+  for (const [name, bytes] of cases) {
+    assert.equal(await exercise(bytes, name), 'error', `${name} was accepted`)
+  }
+  // Hostile section offsets handed in from table metadata.
+  for (const section of [{ offset: good.length - 10, length: 1000 }, { offset: -5, length: 100 }, { offset: 4, length: 2 ** 40 }, { offset: 4, length: 100 }]) {
+    const r = await openDataFile(bytesSource(good), { section })
+    await assert.rejects(r.readSection(), (e) => e instanceof AilakeError && e.code === 'CORRUPT_DATA', JSON.stringify(section))
+  }
+})
