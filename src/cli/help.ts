@@ -1,0 +1,120 @@
+/** `--help` texts, one per command, each with examples. */
+
+export const GENERAL = `ailake — vector-native lakehouse tables (Iceberg v2 + Parquet with an embedded HNSW index)
+
+Usage: ailake <command> [options]
+
+Commands:
+  create <table>           create a table with a vector column
+  insert <table> <file>    add rows from CSV, JSON Lines or Parquet
+  search <table>           nearest rows to a vector, a text or another row
+  info <table>             snapshots, files, rows, index status, sizes, schema
+  history <table>          one line per snapshot
+  tables                   list the tables of the warehouse
+
+Global options:
+  --warehouse <uri>   warehouse directory or s3://bucket/prefix
+                      (default: $AILAKE_WAREHOUSE, else ./warehouse)
+  -h, --help          help for a command: ailake <command> --help
+  -V, --version       print the version
+
+Examples:
+  ailake create docs --dim 512 --embedder use-lite
+  ailake insert docs docs.jsonl --embed text
+  ailake search docs --text "device for measuring temperature" -k 5
+
+Exit codes: 0 ok, 1 other error, 2 usage/invalid argument, 3 not found/already exists,
+4 dimension or schema mismatch, 5 corrupt data, 6 commit conflict, 7 storage error.
+Set AILAKE_DEBUG=1 to print stack traces.`
+
+export const HELP: Record<string, string> = {
+  create: `Usage: ailake create <table> --dim N [options]
+
+Creates an empty table. <table> is "name" (namespace "default") or "namespace.name".
+
+Options:
+  --dim N                 vector dimension (optional with --embedder: taken from it)
+  --metric M              cosine (default), euclidean or dot
+  --precision P           on-disk vectors: f32 (default), f16 or i8
+  --column NAME           vector column name (default: embedding)
+  --embedder NAME         record the embedder that makes the vectors: use-lite
+                          (offline, 512-d) or openai:<model> (OPENAI_BASE_URL, OPENAI_API_KEY);
+                          enables insert --embed and search --text
+  --columns SPEC          declare the other columns up front, e.g. "id:long,title:string";
+                          types: boolean int long float double string date timestamp timestamptz.
+                          Without it the columns come from the first insert.
+
+Examples:
+  ailake create docs --dim 384 --metric cosine --precision f16
+  ailake create wordnet --embedder use-lite --columns "id:string,gloss:string"
+  ailake --warehouse /data/lake create images.clip --dim 512 --precision i8`,
+
+  insert: `Usage: ailake insert <table> <file> [options]
+
+Adds the rows of a CSV (with a header line), JSON Lines or Parquet file. The vector column
+holds the embedding: a JSON array string like "[0.1, 0.2]" in CSV, a number array in JSON
+Lines and Parquet. The whole file is read and checked first; a bad row rejects the file and
+leaves the table unchanged. Rows stream through the MemTableWriter and commit on completion.
+
+Options:
+  --format F              csv, jsonl or parquet (default: from the file extension)
+  --embed COLUMN          compute the embeddings from this text column with the table's
+                          recorded embedder (see create --embedder)
+  --batch-size N          rows per write-ahead-logged insert (default 1000)
+  --flush-rows N          rows per committed snapshot (default 100000)
+
+Prints the new snapshot id and the table's row count. A progress line with rows/s is shown
+on a terminal (stderr), never in pipes.
+
+Examples:
+  ailake insert docs vectors.parquet
+  ailake insert docs rows.csv
+  ailake insert wordnet glosses.jsonl --embed gloss`,
+
+  search: `Usage: ailake search <table> (--vector '[...]' | --text "..." | --like ID) [options]
+
+Finds the nearest rows. Exactly one query is required:
+  --vector '[0.1, ...]'   a vector literal of the table's dimension
+  --text "..."            text embedded with the table's recorded embedder
+  --like ID               the vector of the row whose id column equals ID
+
+Options:
+  -k, --limit N           rows to return (default 10)
+  --where "FILTER"        SQL-like filter: year >= 2020 AND tag IN ('a','b') AND note IS NULL
+  --as-of SNAPSHOT        search an older snapshot: a snapshot id or an ISO date/time
+  --select a,b            columns to show (default: all but the vector)
+  --id-column NAME        the column --like matches (default: id)
+  --ef N                  HNSW candidate list size (default max(k, 64))
+  --json                  print one JSON array (64-bit integers as strings)
+
+Examples:
+  ailake search docs --vector '[0.12, -0.3, 0.5]' -k 5
+  ailake search wordnet --text "feeling very sad" --where "pos = 'adj'"
+  ailake search docs --like 42 --select id,title --json
+  ailake search docs --vector '[...]' --as-of 2026-01-31T12:00:00Z`,
+
+  info: `Usage: ailake info <table> [--json]
+
+Shows snapshots, the current snapshot, files and their index status, rows, bytes per vector
+and per row, the vector policy, the recorded embedder and the schema.
+
+Examples:
+  ailake info docs
+  ailake info docs --json`,
+
+  history: `Usage: ailake history <table> [--json]
+
+One line per snapshot, oldest first: id, time, operation, rows added, total rows.
+Any id can be passed to search --as-of.
+
+Examples:
+  ailake history docs`,
+
+  tables: `Usage: ailake tables [--json]
+
+Lists the tables of the warehouse as namespace.name.
+
+Examples:
+  ailake tables
+  AILAKE_WAREHOUSE=/data/lake ailake tables`,
+}

@@ -1,0 +1,100 @@
+/**
+ * `ailake search`: one query (a vector literal, a text embedded with the table's recorded
+ * embedder, or another row's vector), printed as an aligned table or as JSON.
+ */
+import { AilakeError, assertSameEmbedder, createEmbedderByName, type Lakehouse, type Table } from '../index.js'
+import { UsageError } from './exit-codes.js'
+import { renderTable, toJson } from './format.js'
+import { parseVectorLiteral } from './input.js'
+import { intOption, type Io, type Values } from './run.js'
+import { recordedEmbedder, startSearch, type SearchQuery } from './table-api.js'
+
+export async function searchCommand(lake: Lakehouse, [name]: string[], values: Values, io: Io): Promise<void> {
+  const given = (['vector', 'text', 'like'] as const).filter((f) => values[f] !== undefined)
+  if (given.length !== 1) {
+    throw new UsageError(given.length === 0 ? 'search needs a query: --vector \'[...]\', --text "..." or --like <id>' : `search takes one query, got ${given.map((f) => `--${f}`).join(' and ')}`)
+  }
+  const k = intOption(values, 'limit', 10)
+  const ef = values.ef === undefined ? undefined : intOption(values, 'ef', 64)
+  const asOf = values['as-of'] === undefined ? undefined : parseAsOf(values['as-of'] as string)
+  const table = await lake.openTable(name as string)
+  const vector = await queryVector(table, values, asOf)
+
+  let q: SearchQuery = startSearch(table, vector).limit(k)
+  if (ef !== undefined) q = (q as SearchQuery & { ef(n: number): SearchQuery }).ef(ef)
+  if (values.where !== undefined) q = q.where(values.where as string)
+  if (values.select !== undefined) q = q.select(splitList(values.select as string))
+  if (asOf !== undefined) q = q.asOf(asOf)
+  const hits = await q.toArray()
+
+  if (values.json === true) {
+    io.out(toJson(hits))
+    return
+  }
+  if (hits.length === 0) {
+    io.out('no rows found')
+    return
+  }
+  const columns = [...new Set(hits.flatMap((h) => Object.keys(h)))]
+  const ordered = [...columns.filter((c) => c !== '_distance'), ...(columns.includes('_distance') ? ['_distance'] : [])]
+  io.out(renderTable(hits, ordered))
+}
+
+async function queryVector(table: Table, values: Values, asOf: bigint | string | Date | undefined): Promise<Float32Array | number[]> {
+  const dim = table.vector.dim
+  if (values.vector !== undefined) {
+    const v = parseVectorLiteral(values.vector as string, '--vector')
+    if (v.length !== dim) throw new AilakeError('DIMENSION_MISMATCH', `--vector has ${v.length} dimensions but table ${table.name} holds ${dim}-d vectors`)
+    return v
+  }
+  if (values.text !== undefined) {
+    const recorded = recordedEmbedder(table)
+    if (recorded === undefined) {
+      throw new AilakeError('INVALID_ARGUMENT', `table ${table.name} records no embedder, so a --text query cannot be embedded with the model of its rows; search with --vector or --like`)
+    }
+    const embedder = await createEmbedderByName(recorded.name)
+    try {
+      assertSameEmbedder(recorded, embedder, `table ${table.name}`)
+      const [v] = await embedder.embed([values.text as string])
+      if (v === undefined) throw new AilakeError('INTERNAL', `embedder ${embedder.name} returned no vector for the query`)
+      return v
+    } finally {
+      await embedder.close?.()
+    }
+  }
+  return likeVector(table, values.like as string, (values['id-column'] as string | undefined) ?? 'id', asOf)
+}
+
+/** The vector of the row whose id column equals `id` (found with a filtered search). */
+async function likeVector(table: Table, id: string, idColumn: string, asOf: bigint | string | Date | undefined): Promise<Float32Array | number[]> {
+  const field = table.columns().find((f) => f.name === idColumn)
+  if (field === undefined) {
+    throw new AilakeError('NOT_FOUND', `--like needs an id column; table ${table.name} has no column ${JSON.stringify(idColumn)} (pass --id-column; columns: ${table.columns().map((f) => f.name).join(', ')})`)
+  }
+  const numeric = field.type === 'int' || field.type === 'long' || field.type === 'float' || field.type === 'double'
+  if (numeric && !/^-?\d+(\.\d+)?$/.test(id)) throw new AilakeError('INVALID_ARGUMENT', `--like ${JSON.stringify(id)}: column ${idColumn} holds numbers`)
+  const literal = numeric ? id : `'${id.replace(/'/g, "''")}'`
+  const column = table.vector.column
+  let q = startSearch(table, new Float32Array(table.vector.dim).fill(1)).limit(1).where(`"${idColumn.replace(/"/g, '""')}" = ${literal}`).select([column])
+  if (asOf !== undefined) q = q.asOf(asOf)
+  const [row] = await q.toArray()
+  const v = row?.[column]
+  if (v === undefined || v === null) throw new AilakeError('NOT_FOUND', `no row of ${table.name} has ${idColumn} = ${id}`)
+  return v as Float32Array | number[]
+}
+
+/** A snapshot id (digits) or an ISO 8601 date/time. */
+export function parseAsOf(raw: string): bigint | string | Date {
+  if (/^\d+$/.test(raw)) return BigInt(raw)
+  const d = new Date(raw)
+  if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(d.getTime())) {
+    throw new AilakeError('INVALID_ARGUMENT', `--as-of ${JSON.stringify(raw)} is neither a snapshot id nor an ISO date like 2026-01-31T12:00:00Z; see ailake history`)
+  }
+  return d
+}
+
+function splitList(s: string): string[] {
+  const cols = s.split(',').map((c) => c.trim()).filter((c) => c !== '')
+  if (cols.length === 0) throw new UsageError('--select needs column names, e.g. --select id,title')
+  return cols
+}
