@@ -31,7 +31,7 @@ function roundUpF32(x: number): number {
   return r < x ? Math.fround(x * (1 + 1e-5)) : r
 }
 
-function norm(a: Float32Array | Float64Array, off: number, dim: number): number {
+function norm(a: Float32Array, off: number, dim: number): number {
   let s = 0
   for (let j = 0; j < dim; j++) {
     const x = a[off + j] as number
@@ -51,13 +51,16 @@ export function computeBounds(flat: Float32Array, dim: number, metric: Metric): 
     throw invalid(`computeBounds: ${flat.length} values is not a multiple of dim ${dim}`, { length: flat.length, dim })
   }
   const count = flat.length / dim
+  // Monomorphic loops over the f32 input with f64 accumulators: this runs on every file write.
   const mean = new Float64Array(dim)
+  const norms = metric === 'cosine' ? new Float64Array(count) : undefined
   let zeroMember = false
   for (let r = 0; r < count; r++) {
     const off = r * dim
     let w = 1
-    if (metric === 'cosine') {
+    if (norms !== undefined) {
       const n = norm(flat, off, dim)
+      norms[r] = n
       if (n === 0) {
         zeroMember = true
         continue
@@ -66,10 +69,11 @@ export function computeBounds(flat: Float32Array, dim: number, metric: Metric): 
     }
     for (let j = 0; j < dim; j++) mean[j] = (mean[j] as number) + (flat[off + j] as number) * w
   }
-  for (let j = 0; j < dim; j++) mean[j] = (mean[j] as number) / count
   const centroid = new Float32Array(dim)
-  if (metric === 'cosine') {
-    let n = norm(mean, 0, dim)
+  if (norms !== undefined) {
+    let n = 0
+    for (let j = 0; j < dim; j++) n += (mean[j] as number) * (mean[j] as number)
+    n = Math.sqrt(n)
     if (n === 0) {
       // Members cancel out (or are all zero): any direction works with radius π.
       mean.fill(0)
@@ -78,18 +82,18 @@ export function computeBounds(flat: Float32Array, dim: number, metric: Metric): 
     }
     for (let j = 0; j < dim; j++) centroid[j] = (mean[j] as number) / n
     const cn = norm(centroid, 0, dim)
-    let maxAngle = 0
-    for (let r = 0; r < count && !zeroMember; r++) {
+    if (zeroMember) return { centroid, radius: roundUpF32(Math.PI) }
+    let minCos = 1
+    for (let r = 0; r < count; r++) {
       const off = r * dim
-      const vn = norm(flat, off, dim)
       let d = 0
       for (let j = 0; j < dim; j++) d += (flat[off + j] as number) * (centroid[j] as number)
-      const cos = Math.min(1, Math.max(-1, d / (vn * cn)))
-      maxAngle = Math.max(maxAngle, Math.acos(cos))
+      const cos = d / ((norms[r] as number) * cn)
+      if (cos < minCos) minCos = cos
     }
-    return { centroid, radius: zeroMember ? roundUpF32(Math.PI) : roundUpF32(maxAngle) }
+    return { centroid, radius: roundUpF32(Math.acos(Math.min(1, Math.max(-1, minCos)))) }
   }
-  for (let j = 0; j < dim; j++) centroid[j] = mean[j] as number
+  for (let j = 0; j < dim; j++) centroid[j] = (mean[j] as number) / count
   let maxSq = 0
   for (let r = 0; r < count; r++) {
     const off = r * dim
