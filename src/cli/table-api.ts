@@ -42,7 +42,9 @@ export function startSearch(table: Table, vector: Float32Array | number[]): Sear
 export async function openWriter(table: Table, flushMaxRows: number): Promise<RowWriter | undefined> {
   const t = table as unknown as Extended
   if (typeof t.memTableWriter !== 'function') return undefined
-  return await t.memTableWriter.call(table, { flushMaxRows, writerId: `cli-${process.pid}` })
+  // A writer id of its own per run: two concurrent inserts never share (and replay) one WAL.
+  const writerId = `cli-${process.pid}-${Math.random().toString(36).slice(2, 8)}`
+  return await t.memTableWriter.call(table, { flushMaxRows, writerId })
 }
 
 export async function waitForIndexes(table: Table): Promise<void> {
