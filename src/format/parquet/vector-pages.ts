@@ -142,6 +142,16 @@ export function writeVectorChunk(w: AppendWriter, values: Uint8Array, rows: numb
   return { dataPageOffset: start, totalBytes: w.offset - start, numValues: isList ? rows * dim : rows, pages }
 }
 
+let lastLevels: { rows: number; dim: number; rep: Uint8Array; def: Uint8Array } | undefined
+
+/** Expected level bytes, memoised for the common case of many same-sized pages in a row. */
+function expectedLevels(rows: number, dim: number): { rep: Uint8Array; def: Uint8Array } {
+  if (lastLevels === undefined || lastLevels.rows !== rows || lastLevels.dim !== dim) {
+    lastLevels = { rows, dim, rep: repetitionLevels(rows, dim), def: definitionLevels(rows, dim) }
+  }
+  return lastLevels
+}
+
 /** One decoded page header of the vector column, with where its parts start. */
 export interface VectorPage {
   /** Offset of the first value byte, relative to the bytes given to `parseVectorPage`. */
@@ -181,8 +191,7 @@ export function parseVectorPage(bytes: Uint8Array, offset: number, dim: number, 
   if (numValues !== (isList ? numRows * dim : numRows)) return undefined
   if (repLen + defLen + numRows * rb !== compressed) return undefined
   if (isList) {
-    const expectRep = repetitionLevels(numRows, dim)
-    const expectDef = definitionLevels(numRows, dim)
+    const { rep: expectRep, def: expectDef } = expectedLevels(numRows, dim)
     if (expectRep.length !== repLen || expectDef.length !== defLen) return undefined
     for (let i = 0; i < repLen; i++) if (bytes[start + i] !== expectRep[i]) return undefined
     for (let i = 0; i < defLen; i++) if (bytes[start + repLen + i] !== expectDef[i]) return undefined
