@@ -82,7 +82,7 @@ async function benchAilake(ds: Dataset, table: Table): Promise<void> {
     note: `${(coldMs / COLD).toFixed(0)} ms/query, ${(coldBytes / COLD / 2 ** 20).toFixed(1)} MiB read/query, ${(coldSearched / COLD / files * 100).toFixed(0)}% of ${files} files searched`,
   })
 
-  for (const ef of [undefined, 32, 128]) {
+  for (const ef of [undefined, 16, 32, 128]) {
     for (let qi = 0; qi < Math.min(50, QUERIES); qi++) await (ef === undefined ? search(qi) : search(qi).ef(ef)).toArray() // warm
     let recall = 0
     let searched = 0

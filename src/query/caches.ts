@@ -26,6 +26,8 @@ export interface QueryCachesOptions {
   maxReaders?: number
   /** Planned snapshots kept. Default 32. */
   maxPlans?: number
+  /** Memory bound of decoded scalar columns (rows fetched and filters evaluated). Default 64 MiB. */
+  maxColumnBytes?: number
 }
 
 /** Counters since creation; a query reports the difference over its run. */
@@ -86,11 +88,13 @@ export class QueryCaches {
   private readonly files: Lru<Promise<FileVectors>>
   private readonly readers: Lru<Promise<DataFileReader>>
   private readonly plans: Lru<Promise<LiveFile[]>>
+  private readonly columns: Lru<Promise<Record<string, unknown>[]>>
 
   constructor(options: QueryCachesOptions = {}) {
     this.files = new Lru(options.maxIndexBytes ?? 256 * 2 ** 20)
     this.readers = new Lru(options.maxReaders ?? 512)
     this.plans = new Lru(options.maxPlans ?? 32)
+    this.columns = new Lru(options.maxColumnBytes ?? 64 * 2 ** 20)
   }
 
   /** Bytes of decoded indexes and vectors currently held. */
@@ -101,6 +105,7 @@ export class QueryCaches {
     this.files.clear()
     this.readers.clear()
     this.plans.clear()
+    this.columns.clear()
   }
 
   /** A metered byte source over one object. */
@@ -145,6 +150,20 @@ export class QueryCaches {
     // Reserve nominal space until the real size is known, then account for it.
     this.files.set(id, p, 0)
     p.then((v) => { if (this.files.get(id) === p) this.files.set(id, p, v.bytes) }, () => this.files.delete(id))
+    return p
+  }
+
+  /**
+   * Every row of some scalar columns of a file, loaded with `load` on a miss; `bytes` estimates
+   * the decoded size for the memory bound.
+   */
+  columnRows(key: string, size: number, columns: readonly string[], bytes: number, load: () => Promise<Record<string, unknown>[]>): Promise<Record<string, unknown>[]> {
+    const id = `${key}#${size}#${JSON.stringify(columns)}`
+    const hit = this.columns.get(id)
+    if (hit !== undefined) return hit
+    const p = load()
+    this.columns.set(id, p, bytes)
+    p.catch(() => this.columns.delete(id))
     return p
   }
 

@@ -137,6 +137,29 @@ function bitsetFor(filter: BoundFilter, rows: Record<string, unknown>[]): Uint8A
   return bitsetFromIds(ids, rows.length)
 }
 
+/** Scalar columns of small files are read whole and cached; larger ones are read row by row. */
+const WHOLE_COLUMNS_MAX_BYTES = 8 * 2 ** 20
+
+function columnBytes(file: DataFile, schema: Schema, columns: readonly string[]): number {
+  let sum = 0
+  for (const c of columns) {
+    const id = schema.fields.find((f) => f.name === c)?.id
+    sum += (id === undefined ? undefined : file.columnSizes?.get(id)) ?? 16 * file.recordCount
+  }
+  return sum
+}
+
+async function wholeColumns(ctx: SearchContext, file: DataFile, columns: readonly string[]): Promise<Record<string, unknown>[] | undefined> {
+  const bytes = columnBytes(file, ctx.table.schema, columns)
+  if (bytes > WHOLE_COLUMNS_MAX_BYTES) return undefined
+  const key = ctx.table.keyOf(file.filePath)
+  // Decoded JS values take several times their encoded size.
+  return ctx.caches.columnRows(key, file.fileSizeInBytes, columns, 4 * bytes + 64 * file.recordCount, async () => {
+    const reader = await ctx.caches.reader(ctx.table.store, key, file.fileSizeInBytes)
+    return reader.readRows({ columns: [...columns] })
+  })
+}
+
 async function loadFileVectors(ctx: SearchContext, file: DataFile, key: string, useIndex: boolean, dim: number): Promise<FileVectors> {
   const facts = file.ailake
   const section = useIndex && facts !== undefined ? { offset: facts.sectionOffset, length: facts.sectionLength } : undefined
@@ -226,8 +249,12 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
     const useIndex = facts !== undefined && facts.indexType === 'hnsw' && facts.indexStatus === 'ready'
     let allow: Uint8Array | undefined
     if (filter !== undefined) {
-      const reader = await caches.reader(table.store, key, file.fileSizeInBytes, useIndex && facts !== undefined ? { offset: facts.sectionOffset, length: facts.sectionLength } : undefined)
-      const rows = await reader.readRows({ columns: filterColumns(filter) })
+      const cols = filterColumns(filter)
+      let rows = await wholeColumns(ctx, file, cols)
+      if (rows === undefined) {
+        const reader = await caches.reader(table.store, key, file.fileSizeInBytes, useIndex && facts !== undefined ? { offset: facts.sectionOffset, length: facts.sectionLength } : undefined)
+        rows = await reader.readRows({ columns: cols })
+      }
       allow = bitsetFor(filter, rows)
       if (countAllowed(allow, rows.length) === 0) {
         plan.filesNoMatch++
@@ -287,11 +314,26 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
       byFile.set(c.src, list)
     }
   })
+  const scalar = select.filter((c) => c !== policy.column)
   await mapLimit([...byFile], concurrency, async ([src, ws]) => {
     const file = (visit[src] as { file: DataFile }).file
-    const reader = await caches.reader(table.store, table.keyOf(file.filePath), file.fileSizeInBytes)
-    const rows = await reader.readRows({ columns: select, rows: ws.map((w) => (winners[w] as Candidate).row) })
-    ws.forEach((w, j) => { out[w] = rows[j] ?? {} })
+    const key = table.keyOf(file.filePath)
+    const rowIds = ws.map((w) => (winners[w] as Candidate).row)
+    let rows: Record<string, unknown>[]
+    const whole = scalar.length === 0 ? [] : await wholeColumns(ctx, file, scalar)
+    if (whole !== undefined) {
+      rows = rowIds.map((r) => whole[r] ?? {})
+    } else {
+      const reader = await caches.reader(table.store, key, file.fileSizeInBytes)
+      rows = await reader.readRows({ columns: scalar, rows: rowIds })
+    }
+    const vecs = select.includes(policy.column) ? (await caches.fileVectors(key, file.fileSizeInBytes, () => loadFileVectors(ctx, file, key, false, dim))).vectors : undefined
+    ws.forEach((w, j) => {
+      const src = rows[j] ?? {}
+      const row: Record<string, unknown> = {}
+      for (const col of select) row[col] = col === policy.column && vecs !== undefined ? vecs.slice(rowIds[j]! * dim, (rowIds[j]! + 1) * dim) : src[col]
+      out[w] = row
+    })
   })
   winners.forEach((c, w) => { (out[w] as Record<string, unknown>)._distance = c.d })
   const tEnd = now()
