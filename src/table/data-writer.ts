@@ -5,7 +5,7 @@
  */
 import { AilakeError } from '../errors.js'
 import type { Field, Schema } from '../format/schema.js'
-import { writeDataFile } from '../format/data-file.js'
+import { fixedLength, writeDataFile } from '../format/data-file.js'
 import { encodeBound } from '../format/iceberg/bounds.js'
 import type { DataFile } from '../format/iceberg/types.js'
 import { HnswIndex } from '../index/hnsw.js'
@@ -37,8 +37,8 @@ export interface DataTarget {
 export function vectorFieldType(policy: Pick<VectorPolicy, 'precision' | 'dim'>, elementId: number): Field['type'] {
   switch (policy.precision) {
     case 'f32': return { type: 'list', elementId, element: 'float', elementRequired: true }
-    case 'f16': return { type: 'fixed', length: policy.dim * 2 }
-    case 'i8': return { type: 'fixed', length: policy.dim }
+    case 'f16': return { type: 'fixed', length: fixedLength('f16', policy.dim) }
+    case 'i8': return { type: 'fixed', length: fixedLength('i8', policy.dim) }
   }
 }
 

@@ -115,3 +115,24 @@ test('dropTable removes the table and its files', async () => {
     await cleanup()
   }
 })
+
+test('f16 and i8 tables store and read back vectors within their precision', async () => {
+  const { dir, cleanup } = await tempDir()
+  try {
+    const lake = await connect(dir)
+    const vecs = clusteredVectors(20, 16, 7)
+    for (const [precision, tol] of [['f16', 2e-3], ['i8', 2e-2]] as const) {
+      const t = await lake.createTable(`default.p_${precision}`, { vector: { dim: 16, precision, metric: 'dot' }, schema: { n: 'int' } })
+      await t.add(vecs.map((v, n) => ({ n, embedding: v })))
+      const rows = await readAllRows(dir, t)
+      assert.equal(rows.length, 20)
+      for (const r of rows) {
+        const want = vecs[r.n as number] as Float32Array
+        const got = r.embedding as Float32Array
+        for (let d = 0; d < 16; d++) assert.ok(Math.abs((got[d] as number) - (want[d] as number)) <= tol, `${precision} row ${String(r.n)} dim ${d}`)
+      }
+    }
+  } finally {
+    await cleanup()
+  }
+})
