@@ -185,6 +185,11 @@ test('the builder is immutable', async () => {
     assert.equal((await five.toArray()).length, 5)
     assert.ok((await filtered.toArray()).every((r) => r.category === 'news'))
     assert.ok((await five.toArray()).some((r) => r.category !== 'news'))
+    const arrow = await five.select(['id', 'category', 'big']).toArrow() as { numRows: number; getChild(n: string): { get(i: number): unknown } | null }
+    const plain = await five.select(['id', 'category', 'big']).toArray()
+    assert.equal(arrow.numRows, 5)
+    assert.equal(arrow.getChild('id')?.get(0), plain[0]?.id)
+    assert.equal(arrow.getChild('_distance')?.get(4), plain[4]?._distance)
   } finally {
     await cleanup()
   }
