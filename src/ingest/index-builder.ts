@@ -7,13 +7,21 @@
  */
 import { AilakeError, isAilakeError } from '../errors.js'
 import { parseIdentifier } from '../catalog/identifier.js'
-import { openDataFile, writeDataFile } from '../format/data-file.js'
+import type { Schema } from '../format/schema.js'
 import type { ObjectStore } from '../store/object-store.js'
 import { toDataFile } from '../table/data-writer.js'
 import { IcebergTable } from '../table/iceberg-table.js'
 import { newUuid } from '../table/ids.js'
 import type { ByteSource } from '../util/byte-source.js'
+import { openDataFile } from '../format/data-file.js'
+import { bytesSource } from '../util/byte-source.js'
+import type { BuildSource } from './build-task.js'
 import { BuildPool, defaultWorkerCount } from './worker-pool.js'
+
+/** The schema a data file was written with (read from its footer; cheap next to the build). */
+async function fileSchema(bytes: Uint8Array): Promise<Schema> {
+  return (await openDataFile(bytesSource(bytes))).schema
+}
 
 export interface IndexBuilderOptions {
   /**
@@ -24,6 +32,19 @@ export interface IndexBuilderOptions {
   workers?: number
   /** Builds in flight at once (each holds one file's rows in memory). Default max(1, workers). */
   concurrency?: number
+  /**
+   * Bytes of freshly written rows a builder may keep in memory so a build need not read its
+   * file back (vectors as f32 plus a rough per-row estimate). Beyond this, builds read the
+   * store. Default 256 MiB.
+   */
+  memoryCacheBytes?: number
+}
+
+/** Rows of a file just written, handed to `schedule` so the build skips reading them back. */
+export interface WrittenRows {
+  schema: Schema
+  columns: Map<number, unknown[]>
+  vectors: Float32Array
 }
 
 /** What happened to one scheduled build. */
@@ -58,6 +79,9 @@ export class IndexBuilder {
   private readonly handles = new Map<string, IcebergTable>()
   private readonly userTables = new Set<IcebergTable>()
   private closed = false
+  private readonly cache = new Map<string, WrittenRows & { bytes: number }>()
+  private cacheBytes = 0
+  private readonly maxCacheBytes: number
   /** Counts for observability and tests. */
   readonly stats = { indexed: 0, skipped: 0, conflicts: 0, failed: 0 }
 
@@ -66,6 +90,7 @@ export class IndexBuilder {
     const c = options.concurrency ?? Math.max(1, this.pool.size)
     if (!Number.isInteger(c) || c < 1) throw new AilakeError('INVALID_ARGUMENT', `concurrency must be a positive integer, got ${String(c)}`)
     this.concurrency = c
+    this.maxCacheBytes = options.memoryCacheBytes ?? 256 * 2 ** 20
   }
 
   /** Worker threads actually used (0 when running in-thread). */
@@ -78,13 +103,24 @@ export class IndexBuilder {
     return this.queue.length + this.running
   }
 
-  /** Queues index builds for these committed files of `table` (duplicates are ignored). */
-  schedule(table: IcebergTable, paths: readonly string[]): void {
+  /**
+   * Queues index builds for these committed files of `table` (duplicates are ignored).
+   * `rows` may carry the files' rows as just written (kept only within `memoryCacheBytes`).
+   */
+  schedule(table: IcebergTable, paths: readonly string[], rows?: ReadonlyMap<string, WrittenRows>): void {
     if (this.closed) throw new AilakeError('CLOSED', 'the index builder is closed')
     this.userTables.add(table)
     for (const path of paths) {
       const id = `${table.location}\u0000${path}`
       if (this.queued.has(id)) continue
+      const r = rows?.get(path)
+      if (r !== undefined) {
+        const bytes = r.vectors.byteLength + 64 * (r.vectors.length / Math.max(1, table.policy?.dim ?? 1))
+        if (this.cacheBytes + bytes <= this.maxCacheBytes) {
+          this.cache.set(id, { ...r, bytes })
+          this.cacheBytes += bytes
+        }
+      }
       this.queued.add(id)
       this.queue.push({ table, path })
     }
@@ -129,7 +165,9 @@ export class IndexBuilder {
         })
         .finally(() => {
           this.running--
-          this.queued.delete(`${job.table.location}\u0000${job.path}`)
+          const id = `${job.table.location}\u0000${job.path}`
+          this.queued.delete(id)
+          this.dropCached(id)
           this.pump()
           if (this.pending === 0) for (const w of this.waiters.splice(0)) w()
         })
@@ -156,26 +194,15 @@ export class IndexBuilder {
     if (live === undefined || live.dataFile.ailake?.indexStatus !== 'pending') return 'skipped'
 
     const store = table.store
-    const reader = await openDataFile(await storeSource(store, table.keyOf(job.path)))
-    const vectors = await reader.readVectors()
-    const rows = await reader.readRows()
-    const schema = reader.schema
-    const vectorField = schema.fields.find((f) => f.name === policy.column)
-    if (vectorField === undefined) throw new AilakeError('CORRUPT_DATA', `data file ${job.path} has no vector column ${policy.column}`)
-    // The copy goes to the worker (transferred); `vectors` stays here for the new file.
-    const indexBytes = await this.pool.run({ vectors: vectors.slice(), dim: policy.dim, metric: policy.metric, M: policy.M, efConstruction: policy.efConstruction })
+    const cached = this.cache.get(`${job.table.location}\u0000${job.path}`)
+    const source: BuildSource = cached === undefined
+      ? { kind: 'file', bytes: await store.get(table.keyOf(job.path)) }
+      : { kind: 'rows', schema: cached.schema, columns: cached.columns, vectors: cached.vectors }
+    this.dropCached(`${job.table.location}\u0000${job.path}`)
+    const { column, dim, metric, precision, M, efConstruction } = policy
+    const written = await this.pool.run({ source, policy: { column, dim, metric, precision, M, efConstruction } })
     if (this.closed) throw new AilakeError('CLOSED', 'the index builder was closed')
-
-    const columns = new Map<number, unknown[]>()
-    for (const field of schema.fields) {
-      if (field.id === vectorField.id) continue
-      columns.set(field.id, rows.map((r) => r[field.name] ?? null))
-    }
-    const written = writeDataFile({
-      schema, columns,
-      vector: { fieldId: vectorField.id, column: policy.column, dim: policy.dim, metric: policy.metric, precision: policy.precision, vectors },
-      index: { type: 'hnsw', bytes: indexBytes },
-    })
+    const schema = source.kind === 'rows' ? source.schema : await fileSchema(written.bytes)
     const location = `${table.location}/data/${newUuid()}.parquet`
     const key = table.keyOf(location)
     await store.put(key, written.bytes)
@@ -191,12 +218,21 @@ export class IndexBuilder {
     }
   }
 
+  private dropCached(id: string): void {
+    const c = this.cache.get(id)
+    if (c === undefined) return
+    this.cache.delete(id)
+    this.cacheBytes -= c.bytes
+  }
+
   /** Terminates the workers. Queued and running builds are abandoned (their files stay pending, resumable). */
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
     this.queue.splice(0)
     this.queued.clear()
+    this.cache.clear()
+    this.cacheBytes = 0
     await this.pool.close()
     for (const w of this.waiters.splice(0)) w()
   }

@@ -1,23 +1,24 @@
 /**
- * Worker-thread entry for deferred index builds: receives `{ id, task }` (the vectors'
- * buffer transferred, not copied), replies `{ id, bytes }` or `{ id, error }`.
+ * Worker-thread entry for deferred index builds: receives `{ id, task }` (large buffers
+ * transferred, not copied), replies `{ id, written }` (the new file's bytes transferred) or
+ * `{ id, error }`.
  */
 import { parentPort } from 'node:worker_threads'
-import { buildIndexBytes, type BuildTask } from './build-task.js'
+import { buildIndexedFile, type BuildTask } from './build-task.js'
 
 interface Request { id: number; task: BuildTask }
 
 const port = parentPort
 if (port !== null) {
   port.on('message', (msg: Request) => {
-    try {
-      let bytes = buildIndexBytes(msg.task)
+    buildIndexedFile(msg.task).then((written) => {
+      let bytes = written.bytes
       // Only a whole buffer can be transferred; copy when the result is a view into a larger one.
       if (bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) bytes = bytes.slice()
-      port.postMessage({ id: msg.id, bytes }, [bytes.buffer as ArrayBuffer])
-    } catch (err) {
+      port.postMessage({ id: msg.id, written: { ...written, bytes } }, [bytes.buffer as ArrayBuffer])
+    }, (err: unknown) => {
       const e = err as { code?: unknown; message?: unknown }
       port.postMessage({ id: msg.id, error: { code: typeof e.code === 'string' ? e.code : 'INTERNAL', message: String(e.message ?? err) } })
-    }
+    })
   })
 }

@@ -10,7 +10,7 @@ import { vectorFieldType, writeDataFiles } from '../table/data-writer.js'
 import type { IcebergTable } from '../table/iceberg-table.js'
 import { inferSchema, toRowBatch, type RowBatch, type RowsInput } from '../table/rows.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
-import type { IndexBuilder } from './index-builder.js'
+import type { IndexBuilder, WrittenRows } from './index-builder.js'
 
 /** Table property marking a table whose columns are inferred from its first rows. */
 export const SCHEMA_PENDING_PROPERTY = 'ailake.schema.inferred'
@@ -54,6 +54,7 @@ export class TableWriter {
   private files: DataFile[] = []
   private keys: string[] = []
   private deferred: string[] = []
+  private deferredRows = new Map<string, WrittenRows>()
   private committing = false
 
   constructor(table: IcebergTable, options: TableWriterOptions = {}) {
@@ -106,7 +107,21 @@ export class TableWriter {
     const { files, keys } = await writeDataFiles(target, batch, writeOptions)
     this.files.push(...files)
     this.keys.push(...keys)
-    if (options.deferIndex) this.deferred.push(...files.map((f) => f.filePath))
+    if (options.deferIndex) {
+      this.deferred.push(...files.map((f) => f.filePath))
+      // Hand the builder the rows it would otherwise read back (copies: the caller keeps its batch).
+      if (this.options.indexBuilder !== undefined) {
+        const dim = this.policy.dim
+        let start = 0
+        for (const f of files) {
+          const end = start + f.recordCount
+          const columns = new Map<number, unknown[]>()
+          for (const [id, values] of batch.columns) columns.set(id, values.slice(start, end))
+          this.deferredRows.set(f.filePath, { schema, columns, vectors: batch.vectors.slice(start * dim, end * dim) })
+          start = end
+        }
+      }
+    }
     return files
   }
 
@@ -125,10 +140,12 @@ export class TableWriter {
         ? await this.table.commit({ kind: 'append', added: this.files, schema: this.schemaInUse, removeProperties: [SCHEMA_PENDING_PROPERTY], ...(summary === undefined ? {} : { summary }) })
         : await this.table.commit({ kind: 'append', added: this.files, ...(summary === undefined ? {} : { summary }) })
       const deferred = this.deferred
+      const rows = this.deferredRows
       this.files = []
       this.keys = []
       this.deferred = []
-      if (deferred.length > 0) this.options.indexBuilder?.schedule(this.table, deferred)
+      this.deferredRows = new Map()
+      if (deferred.length > 0) this.options.indexBuilder?.schedule(this.table, deferred, rows)
       return id
     } finally {
       this.committing = false
@@ -141,6 +158,7 @@ export class TableWriter {
     this.files = []
     this.keys = []
     this.deferred = []
+    this.deferredRows = new Map()
     for (const k of keys) await this.table.store.delete(k).catch(() => undefined)
   }
 }

@@ -8,12 +8,13 @@ import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import { AilakeError, type AilakeErrorCode } from '../errors.js'
-import { buildIndexBytes, type BuildTask } from './build-task.js'
+import type { DataFileWritten } from '../format/data-file.js'
+import { buildIndexedFile, type BuildTask } from './build-task.js'
 
 interface Job {
   id: number
   task: BuildTask
-  resolve(bytes: Uint8Array): void
+  resolve(written: DataFileWritten): void
   reject(err: Error): void
 }
 
@@ -43,17 +44,13 @@ export class BuildPool {
     this.size = size > 0 && WORKER_URL.protocol === 'file:' && existsSync(fileURLToPath(WORKER_URL)) ? size : 0
   }
 
-  /** Builds the index for `task`; the vectors' buffer is transferred to the worker (unusable afterwards). */
-  run(task: BuildTask): Promise<Uint8Array> {
+  /** Runs `task`; its large buffers are transferred to the worker (unusable afterwards). */
+  run(task: BuildTask): Promise<DataFileWritten> {
     if (this.closed) return Promise.reject(new AilakeError('CLOSED', 'the index build pool is closed'))
     if (this.size === 0) {
-      try {
-        return Promise.resolve(buildIndexBytes(task))
-      } catch (err) {
-        return Promise.reject(err as Error)
-      }
+      return buildIndexedFile(task)
     }
-    return new Promise<Uint8Array>((resolve, reject) => {
+    return new Promise<DataFileWritten>((resolve, reject) => {
       this.queue.push({ id: this.nextId++, task, resolve, reject })
       this.pump()
     })
@@ -69,8 +66,9 @@ export class BuildPool {
       const job = this.queue.shift() as Job
       slot.job = job
       slot.worker.ref()
-      const buf = job.task.vectors.buffer
-      const transfer = job.task.vectors.byteOffset === 0 && job.task.vectors.byteLength === buf.byteLength ? [buf as ArrayBuffer] : []
+      const src = job.task.source
+      const big = src.kind === 'file' ? src.bytes : src.vectors
+      const transfer = big.byteOffset === 0 && big.byteLength === big.buffer.byteLength ? [big.buffer as ArrayBuffer] : []
       slot.worker.postMessage({ id: job.id, task: job.task }, transfer)
     }
   }
@@ -79,13 +77,13 @@ export class BuildPool {
     const worker = new Worker(WORKER_URL)
     const slot: Slot = { worker, job: undefined }
     worker.unref()
-    worker.on('message', (msg: { id: number; bytes?: Uint8Array; error?: { code: string; message: string } }) => {
+    worker.on('message', (msg: { id: number; written?: DataFileWritten; error?: { code: string; message: string } }) => {
       const job = slot.job
       if (job === undefined || job.id !== msg.id) return
       slot.job = undefined
       worker.unref()
       if (msg.error !== undefined) job.reject(new AilakeError(msg.error.code as AilakeErrorCode, `index build failed: ${msg.error.message}`))
-      else job.resolve(msg.bytes as Uint8Array)
+      else job.resolve(msg.written as DataFileWritten)
       this.pump()
     })
     const fail = (err: Error): void => {
