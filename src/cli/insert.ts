@@ -38,6 +38,16 @@ export async function insertCommand(lake: Lakehouse, [name, file]: string[], val
         await writer.insert(rows.slice(i, i + batchSize))
         progress.update(Math.min(i + batchSize, rows.length))
       }
+      progress.done()
+      await writer.flush()
+      // Files are committed before their HNSW index is built (in worker threads); wait, so the
+      // command leaves indexed files rather than builds abandoned at exit.
+      if (writer.waitForIndexes !== undefined) {
+        if (io.tty) io.err('building the vector index…')
+        const t = performance.now()
+        await writer.waitForIndexes()
+        if (io.tty) io.err(` ${duration(performance.now() - t)}\n`)
+      }
     } finally {
       await writer.close()
     }

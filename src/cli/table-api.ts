@@ -20,6 +20,7 @@ export interface SearchQuery {
 export interface RowWriter {
   insert(rows: Row[]): Promise<unknown>
   flush(): Promise<unknown>
+  waitForIndexes?(): Promise<void>
   close(): Promise<void>
 }
 
