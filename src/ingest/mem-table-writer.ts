@@ -10,6 +10,7 @@ import type { Schema } from '../format/schema.js'
 import type { IcebergTable } from '../table/iceberg-table.js'
 import { toRowBatch, type RowsInput } from '../table/rows.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
+import { mapLimit } from '../util/limiter.js'
 import { WriteBuffer, type BufferedRows } from './buffer.js'
 import { IndexBuilder } from './index-builder.js'
 import { requirePolicy, schemaFor, schemaPending, TableWriter } from './table-writer.js'
@@ -311,10 +312,8 @@ export class MemTableWriter {
     this.lastFlush = Date.now()
     this.uncertain = false
     this.lastFlushError = undefined
-    for (const seq of seqs) {
-      // A segment left behind is harmless: recovery sees it is committed and deletes it.
-      await this.table.store.delete(segmentKey(this.tableKey, this.writerId, seq)).catch(() => undefined)
-    }
+    // A segment left behind is harmless: recovery sees it is committed and deletes it.
+    await mapLimit(seqs, 16, (seq) => this.table.store.delete(segmentKey(this.tableKey, this.writerId, seq)).catch(() => undefined))
     return snapshotId
   }
 }

@@ -99,7 +99,13 @@ export function decodeSegment(bytes: Uint8Array, vectorColumn: string): WalSegme
   const stored = view.getUint32(end, true)
   if (crc32c(bytes.subarray(0, end)) !== stored) throw corrupt('WAL segment: checksum mismatch; the segment is torn or corrupt')
   if (end + 4 !== bytes.length) throw corrupt(`WAL segment: ${bytes.length - end - 4} trailing bytes after the checksum`)
-  const header = JSON.parse(utf8Decode(r.bytesView(r.u32('headerLength'), 'header'), 'WAL header')) as { seq: number; rowCount: number; dim: number; schema: Schema }
+  const headerText = utf8Decode(r.bytesView(r.u32('headerLength'), 'header'), 'WAL header')
+  let header: { seq: number; rowCount: number; dim: number; schema: Schema }
+  try {
+    header = JSON.parse(headerText) as typeof header
+  } catch {
+    throw corrupt('WAL segment: header is not valid JSON')
+  }
   const { seq, rowCount, dim, schema } = header
   if (!Number.isSafeInteger(seq) || !Number.isSafeInteger(rowCount) || rowCount < 0 || !Number.isSafeInteger(dim) || dim < 1 || !Array.isArray(schema?.fields)) {
     throw corrupt('WAL segment: malformed header')
