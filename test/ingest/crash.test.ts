@@ -9,11 +9,17 @@ import { readIds } from './helpers.js'
 
 const CHILD = fileURLToPath(new URL('./crash-writer.js', import.meta.url))
 
-/** Runs the child until it has been up for `killAfterMs`, then SIGKILLs it; returns the acknowledged ids. */
-function runAndKill(dir: string, firstId: number, killAfterMs: number): Promise<number[]> {
+/**
+ * Runs the child until it has acknowledged `killAfterAcks` inserts, then SIGKILLs it `delayMs`
+ * later (so the kill lands mid-insert, mid-flush or mid-build, whatever the machine's load);
+ * returns the acknowledged ids.
+ */
+function runAndKill(dir: string, firstId: number, killAfterAcks: number, delayMs: number): Promise<number[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CHILD, dir, String(firstId)], { stdio: ['ignore', 'pipe', 'pipe'] })
     const acked: number[] = []
+    let acks = 0
+    const fallback = setTimeout(() => child.kill('SIGKILL'), 30_000)
     let buf = ''
     let stderr = ''
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString() })
@@ -23,11 +29,13 @@ function runAndKill(dir: string, firstId: number, killAfterMs: number): Promise<
       while ((nl = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, nl)
         buf = buf.slice(nl + 1)
-        if (line.startsWith('ready')) setTimeout(() => child.kill('SIGKILL'), killAfterMs)
-        else if (line.startsWith('ack ')) for (const s of line.slice(4).split(',')) acked.push(Number(s))
+        if (!line.startsWith('ack ')) continue
+        for (const s of line.slice(4).split(',')) acked.push(Number(s))
+        if (++acks === killAfterAcks) setTimeout(() => child.kill('SIGKILL'), delayMs)
       }
     })
     child.on('exit', (code, signal) => {
+      clearTimeout(fallback)
       if (signal !== 'SIGKILL') reject(new Error(`child exited with ${code}/${signal}: ${stderr}`))
       else resolve(acked)
     })
@@ -45,7 +53,7 @@ test('SIGKILL at random points (mid-insert, mid-flush, mid-build) loses no ackno
     const random = rng(20261129)
     const acked: number[] = []
     for (let round = 0; round < 6; round++) {
-      const ids = await runAndKill(dir, round * 100_000, 40 + Math.floor(random() * 400))
+      const ids = await runAndKill(dir, round * 100_000, 5 + Math.floor(random() * 30), Math.floor(random() * 30))
       acked.push(...ids)
     }
     assert.ok(acked.length > 50, `the children acknowledged ${acked.length} rows`)
