@@ -126,6 +126,12 @@ test('search: table output, --json, --where, --select, --as-of, --like', { skip:
   const old = JSON.parse(await ok(['search', 'docs', '--vector', JSON.stringify(vec(0)), '-k', '10', '--as-of', firstSnapshot, '--json'])) as Record<string, unknown>[]
   assert.deepEqual(old.map((h) => h.id).sort(), ['1', '2', '3', '4'])
 
+  const snaps = JSON.parse(await ok(['history', 'docs', '--json'])) as { snapshotId: string; timestamp: string }[]
+  const firstTime = snaps.find((x) => x.snapshotId === firstSnapshot)?.timestamp
+  assert.ok(firstTime !== undefined)
+  const byTime = JSON.parse(await ok(['search', 'docs', '--vector', JSON.stringify(vec(0)), '-k', '10', '--as-of', firstTime, '--json'])) as Record<string, unknown>[]
+  assert.deepEqual(byTime.map((h) => h.id).sort(), ['1', '2', '3', '4'], '--as-of an ISO time reads the snapshot current then')
+
   const like = JSON.parse(await ok(['search', 'docs', '--like', '6', '-k', '2', '--json'])) as Record<string, unknown>[]
   assert.equal(like[0]?.id, '6')
   assert.ok(Math.abs(like[0]?._distance as number) < 1e-5)
@@ -230,4 +236,20 @@ test('offline embedder: create --embedder use-lite, insert --embed, search --tex
   if (!hasSearch) return
   const hits = JSON.parse(await ok(['search', 'wn', '--text', 'the ocean', '-k', '1', '--json'])) as Record<string, unknown>[]
   assert.equal(hits[0]?.id, 'b')
+  const like = JSON.parse(await ok(['search', 'wn', '--like', 'c', '-k', '1', '--json'])) as Record<string, unknown>[]
+  assert.equal(like[0]?.id, 'c', '--like matches a string id')
+  const missing = await cli(['search', 'wn', '--like', 'zzz'])
+  assert.equal(missing.code, 3)
+  assert.match(missing.stderr, /^ailake: no row of default\.wn has id = zzz\n$/)
+})
+
+test('progress line with rows/s on a terminal (in-process run with a TTY io)', async () => {
+  const { run } = await import('../../src/cli/run.js')
+  let out = ''
+  let err = ''
+  const io = { out: (t: string) => { out += `${t}\n` }, err: (t: string) => { err += t }, tty: true, env: { AILAKE_WAREHOUSE: join(dir, 'tty') } }
+  assert.equal(await run(['create', 'p', '--dim', '4'], io), 0)
+  assert.equal(await run(['insert', 'p', csvPath, '--batch-size', '2'], io), 0, err)
+  assert.match(err, /\r\[#+\] 100% inserted 4\/4 rows, [\d,]+ rows\/s/)
+  assert.match(out, /inserted 4 rows into default\.p/)
 })
