@@ -16,7 +16,7 @@ const store = new Proxy(local, {
   get(target, prop, receiver) {
     if (prop === 'delete') {
       return async (key: string) => {
-        if (key.endsWith('.wal')) await new Promise((r) => setTimeout(r, 15))
+        if (key.endsWith('.wal')) await new Promise((r) => setTimeout(r, 60))
         return target.delete(key)
       }
     }

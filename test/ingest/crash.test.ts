@@ -53,7 +53,7 @@ test('SIGKILL at random points (mid-insert, mid-flush, mid-build) loses no ackno
     const random = rng(20261129)
     const acked: number[] = []
     for (let round = 0; round < 6; round++) {
-      const ids = await runAndKill(dir, round * 100_000, 5 + Math.floor(random() * 30), Math.floor(random() * 30))
+      const ids = await runAndKill(dir, round * 100_000, 5 + Math.floor(random() * 30), Math.floor(random() * 80))
       acked.push(...ids)
     }
     assert.ok(acked.length > 50, `the children acknowledged ${acked.length} rows`)
