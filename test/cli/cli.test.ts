@@ -183,8 +183,11 @@ test('bad input: one stderr line, non-zero exit, table unchanged', async () => {
     [['frobnicate'], 2, /unknown command/],
   ]
   if (hasSearch) cases.push([['search', 'docs', '--vector', '[1,0,0,0]', '--where', 'color = 1'], 2, /color/])
-  for (const [args, code, message] of cases) {
-    const r = await cli(args)
+  // None of these may write, so they run four at a time.
+  const results: Result[] = []
+  for (let i = 0; i < cases.length; i += 4) results.push(...(await Promise.all(cases.slice(i, i + 4).map(([args]) => cli(args)))))
+  for (const [n, [args, code, message]] of cases.entries()) {
+    const r = results[n] as Result
     const label = `ailake ${args.join(' ')}`
     assert.equal(r.code, code, `${label}: exit ${r.code}, stderr ${r.stderr}`)
     assert.equal(r.stdout, '', `${label}: nothing on stdout`)
