@@ -48,10 +48,18 @@ export class MaxHeap {
   pop(): void {
     const n = --this.size
     if (n <= 0) return
+    this.siftDown(this.dist[n] as number, this.ids[n] as number)
+  }
+
+  /** Replaces the top (worst) element: one sift instead of a push and a pop. */
+  replaceTop(d: number, id: number): void {
+    this.siftDown(d, id)
+  }
+
+  private siftDown(d: number, id: number): void {
+    const n = this.size
     const dist = this.dist
     const ids = this.ids
-    const d = dist[n] as number
-    const id = ids[n] as number
     let i = 0
     while (true) {
       let c = 2 * i + 1

@@ -7,7 +7,7 @@
 import { AilakeError, invalid } from '../errors.js'
 import { checkMetric } from '../vector/distance.js'
 import { normalizeInPlace } from '../vector/normalize.js'
-import { createArena } from '../vector/simd.js'
+import { ARENA_RESERVED, createArena } from '../vector/simd.js'
 import type { VectorArena } from '../vector/simd.js'
 import type { Metric } from '../vector/types.js'
 import { toFlat, validateVectors } from '../vector/validate.js'
@@ -80,6 +80,9 @@ export class HnswIndex {
   private sortDist = new Float64Array(256)
   private gEp = 0
   private gDist = 0
+  /** Arena offset of the query slot; vectors follow it at `vbase`. */
+  private readonly qOff = ARENA_RESERVED
+  private vbase: number
 
   private constructor(g: HnswGraph, arena: VectorArena, seed: number) {
     this.g = g
@@ -90,6 +93,7 @@ export class HnswIndex {
     this.visited = new Uint16Array(Math.max(16, g.levels.length))
     this.selIds = new Int32Array(2 * g.M + 1)
     this.selDist = new Float64Array(2 * g.M + 1)
+    this.vbase = ARENA_RESERVED + g.dim
   }
 
   /** Number of indexed vectors. */
@@ -116,8 +120,9 @@ export class HnswIndex {
     if (!Number.isFinite(seed)) throw invalid(`HnswIndex: seed must be a finite number, got ${seed}`)
     const { flat, dim, count } = toFlat(vectors, options.dim)
     const index = HnswIndex.empty(metric, dim, M, efConstruction, count, seed, options.wasm)
-    index.arena.f32.set(flat, dim)
-    if (metric === 'cosine') normalizeInPlace(index.arena.f32.subarray(dim, dim + count * dim), dim)
+    const vb = index.vbase
+    index.arena.f32.set(flat, vb)
+    if (metric === 'cosine') normalizeInPlace(index.arena.f32.subarray(vb, vb + count * dim), dim)
     for (let id = 0; id < count; id++) {
       index.g.count = id + 1
       index.insert(id)
@@ -146,9 +151,10 @@ export class HnswIndex {
       })
     }
     if (g.dim > 0) validateVectors(vectors, g.dim, 'vectors')
-    const arena = createArena(g.dim + vectors.length, options.wasm === undefined ? {} : { wasm: options.wasm })
-    arena.f32.set(vectors, g.dim)
-    if (g.metric === 'cosine') normalizeInPlace(arena.f32.subarray(g.dim, g.dim + vectors.length), g.dim)
+    const vb = ARENA_RESERVED + g.dim
+    const arena = createArena(vb + vectors.length, options.wasm === undefined ? {} : { wasm: options.wasm })
+    arena.f32.set(vectors, vb)
+    if (g.metric === 'cosine') normalizeInPlace(arena.f32.subarray(vb, vb + vectors.length), g.dim)
     return new HnswIndex(g, arena, 42 ^ g.count)
   }
 
@@ -162,7 +168,7 @@ export class HnswIndex {
       upper: new Int32Array(Math.max(64, Math.ceil(cap / M) * 2 * (M + 1))),
       upperLen: 0,
     }
-    return new HnswIndex(g, createArena(dim * (cap + 1), wasm === undefined ? {} : { wasm }), seed)
+    return new HnswIndex(g, createArena(ARENA_RESERVED + dim * (cap + 1), wasm === undefined ? {} : { wasm }), seed)
   }
 
   /** Compact graph bytes (no vectors); see docs/hnsw-format.md. */
@@ -177,6 +183,7 @@ export class HnswIndex {
     if (g.count === 0 && g.dim === 0) {
       checkInt('dim', vector.length, 1, 1 << 20)
       g.dim = vector.length
+      this.vbase = ARENA_RESERVED + g.dim
     }
     if (vector.length !== g.dim) {
       throw new AilakeError('DIMENSION_MISMATCH', `HnswIndex.add: the vector has ${vector.length} dimensions but the index has ${g.dim}`, {
@@ -210,8 +217,9 @@ export class HnswIndex {
     }
     checkQuery(query, g.dim)
     const f32 = this.arena.f32
-    f32.set(query, 0)
-    if (g.metric === 'cosine') normalizeInPlace(f32.subarray(0, g.dim), g.dim)
+    const qOff = this.qOff
+    f32.set(query, qOff)
+    if (g.metric === 'cosine') normalizeInPlace(f32.subarray(qOff, qOff + g.dim), g.dim)
     const bits = filter instanceof Uint8Array ? filter : null
     const pred = typeof filter === 'function' ? filter : null
     if (bits !== null) {
@@ -222,13 +230,13 @@ export class HnswIndex {
       if (allowed * allowed <= ef * 2 * g.M * g.count) return this.exactScan(k, bits, null)
     }
     let ep = g.entry
-    let epD = this.dist(0, this.off(ep))
+    let epD = this.dist(qOff, this.off(ep))
     for (let l = g.maxLevel; l > 0; l--) {
-      this.greedy(0, ep, epD, l)
+      this.greedy(qOff, ep, epD, l)
       ep = this.gEp
       epD = this.gDist
     }
-    this.searchLayer(0, ep, epD, ef, 0, bits, pred)
+    this.searchLayer(qOff, ep, epD, ef, 0, bits, pred)
     const out = drainBestFirst(this.res, k)
     if (filter !== undefined && out.ids.length < k) return this.exactScan(k, bits, pred)
     return out
@@ -240,7 +248,7 @@ export class HnswIndex {
     const n = this.g.count
     for (let id = 0; id < n; id++) {
       if (bits !== null ? !bitAllowed(bits, id) : pred !== null && !pred(id)) continue
-      const d = this.dist(0, this.off(id))
+      const d = this.dist(this.qOff, this.off(id))
       if (heap.size < k) heap.push(d, id)
       else if (d < heap.topDist()) {
         heap.pop()
@@ -251,7 +259,13 @@ export class HnswIndex {
   }
 
   private off(id: number): number {
-    return this.g.dim + id * this.g.dim
+    return this.vbase + id * this.g.dim
+  }
+
+  /** Distances from `qOff` to the first `m` ids in `arena.batchIds`, into `arena.batchOut` as raw kernel values. */
+  private batch(qOff: number, m: number): void {
+    if (this.kind === 0) this.arena.l2Batch(qOff, m, this.vbase, this.g.dim)
+    else this.arena.dotBatch(qOff, m, this.vbase, this.g.dim)
   }
 
   private dist(a: number, b: number): number {
@@ -281,14 +295,20 @@ export class HnswIndex {
     const M1 = this.g.M + 1
     const upper = this.g.upper
     const upperOff = this.g.upperOff
+    const ids = this.arena.batchIds
+    const out = this.arena.batchOut
+    const kind = this.kind
     let changed = true
     while (changed) {
       changed = false
       const base = (upperOff[ep] as number) + (level - 1) * M1
       const n = upper[base] as number
-      for (let i = 1; i <= n; i++) {
-        const nb = upper[base + i] as number
-        const d = this.dist(qOff, this.off(nb))
+      for (let i = 0; i < n; i++) ids[i] = upper[base + 1 + i] as number
+      this.batch(qOff, n)
+      for (let i = 0; i < n; i++) {
+        const nb = ids[i] as number
+        const raw = out[i] as number
+        const d = kind === 0 ? raw : kind === 1 ? 1 - raw : -raw
         if (d < epD) {
           epD = d
           ep = nb
@@ -311,7 +331,9 @@ export class HnswIndex {
     const [arr, stride0] = level === 0 ? [this.g.links0, 2 * this.g.M + 1] : [this.g.upper, 0]
     const upperOff = this.g.upperOff
     const M1 = this.g.M + 1
-    const dim = this.g.dim
+    const ids = this.arena.batchIds
+    const out = this.arena.batchOut
+    const kind = this.kind
     cand.clear()
     res.clear()
     visited[ep] = gen
@@ -328,16 +350,24 @@ export class HnswIndex {
       cand.pop()
       const base = level === 0 ? cur * stride0 : (upperOff[cur] as number) + (level - 1) * M1
       const n = arr[base] as number
+      let m = 0
       for (let i = 1; i <= n; i++) {
         const nb = arr[base + i] as number
         if (visited[nb] === gen) continue
         visited[nb] = gen
-        const d = this.dist(qOff, dim + nb * dim)
+        ids[m++] = nb
+      }
+      if (m === 0) continue
+      this.batch(qOff, m)
+      for (let i = 0; i < m; i++) {
+        const nb = ids[i] as number
+        const raw = out[i] as number
+        const d = kind === 0 ? raw : kind === 1 ? 1 - raw : -raw
         if (res.size < ef || d < bound) {
           cand.push(d, nb)
           if (filtered && !(bits !== null ? bitAllowed(bits, nb) : (pred as (id: number) => boolean)(nb))) continue
-          res.push(d, nb)
-          if (res.size > ef) res.pop()
+          if (res.size < ef) res.push(d, nb)
+          else res.replaceTop(d, nb)
           bound = res.topDist()
         }
       }
@@ -351,7 +381,7 @@ export class HnswIndex {
 
   private reserve(count: number): void {
     const g = this.g
-    this.arena.ensure(g.dim * (count + 1))
+    this.arena.ensure(this.vbase + g.dim * count)
     if (count <= g.levels.length) return
     const cap = Math.max(count, Math.ceil(g.levels.length * 1.5))
     const levels = new Uint8Array(cap)

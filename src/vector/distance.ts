@@ -56,7 +56,7 @@ export function dot(a: Float32Array, aOff: number, b: Float32Array, bOff: number
 export function l2sq(a: Float32Array, aOff: number, b: Float32Array, bOff: number, n: number): number {
   let s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0
   let s8 = 0, s9 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0, s14 = 0, s15 = 0
-  let d = 0
+  let d: number
   let i = aOff
   let j = bOff
   const end = aOff + n

@@ -20,7 +20,24 @@ export interface VectorArena {
   l2sq(a: number, b: number, n: number): number
   /** Makes room for at least `elements` f32 values, keeping the contents. */
   ensure(elements: number): void
+  /** Scratch ids for the batch kernels (BATCH entries). Re-read after `ensure`. */
+  readonly batchIds: Int32Array
+  /** Batch kernel output (BATCH entries). Re-read after `ensure`. */
+  readonly batchOut: Float32Array
+  /** batchOut[i] = dot(q, base + batchIds[i] * dim) for i < n (element offsets). */
+  dotBatch(q: number, n: number, base: number, dim: number): void
+  /** batchOut[i] = l2sq(q, base + batchIds[i] * dim) for i < n. */
+  l2Batch(q: number, n: number, base: number, dim: number): void
 }
+
+/** Entries in the batch scratch arrays: enough for a level-0 list with M up to 255. */
+export const BATCH = 512
+
+/**
+ * f32 elements at the start of every arena reserved for the batch scratch (ids, then output);
+ * callers store their own data from this offset on.
+ */
+export const ARENA_RESERVED = 2 * BATCH
 
 // The ES2022 lib has no WebAssembly types (they live in the DOM lib); declare the little we use.
 interface WasmMemory {
@@ -37,6 +54,8 @@ interface SimdExports {
   memory: WasmMemory
   dot(a: number, b: number, n: number): number
   l2sq(a: number, b: number, n: number): number
+  dotBatch(q: number, ids: number, n: number, base: number, dim: number, out: number): void
+  l2Batch(q: number, ids: number, n: number, base: number, dim: number, out: number): void
 }
 
 let module: WasmModule | null | undefined
@@ -70,17 +89,31 @@ const MAX_PAGES = 65536
 class WasmArena implements VectorArena {
   readonly wasm = true
   f32: Float32Array
+  batchIds: Int32Array
+  batchOut: Float32Array
   readonly dot: (a: number, b: number, n: number) => number
   readonly l2sq: (a: number, b: number, n: number) => number
+  private readonly ex: SimdExports
   private readonly memory: WasmMemory
 
   constructor(mod: WasmModule, elements: number) {
     const ex = new WebAssembly.Instance(mod, {}).exports as unknown as SimdExports
+    this.ex = ex
     this.memory = ex.memory
     this.dot = ex.dot
     this.l2sq = ex.l2sq
     this.f32 = new Float32Array(this.memory.buffer)
+    this.batchIds = new Int32Array(this.memory.buffer, 0, BATCH)
+    this.batchOut = new Float32Array(this.memory.buffer, BATCH * 4, BATCH)
     this.ensure(elements)
+  }
+
+  dotBatch(q: number, n: number, base: number, dim: number): void {
+    this.ex.dotBatch(q, 0, n, base, dim, BATCH * 4)
+  }
+
+  l2Batch(q: number, n: number, base: number, dim: number): void {
+    this.ex.l2Batch(q, 0, n, base, dim, BATCH * 4)
   }
 
   ensure(elements: number): void {
@@ -96,15 +129,29 @@ class WasmArena implements VectorArena {
     }
     this.memory.grow(pages - have / PAGE)
     this.f32 = new Float32Array(this.memory.buffer)
+    this.batchIds = new Int32Array(this.memory.buffer, 0, BATCH)
+    this.batchOut = new Float32Array(this.memory.buffer, BATCH * 4, BATCH)
   }
 }
 
 class JsArena implements VectorArena {
   readonly wasm = false
   f32: Float32Array
+  readonly batchIds = new Int32Array(BATCH)
+  readonly batchOut = new Float32Array(BATCH)
 
   constructor(elements: number) {
-    this.f32 = new Float32Array(Math.max(16, elements))
+    this.f32 = new Float32Array(Math.max(ARENA_RESERVED, elements))
+  }
+
+  dotBatch(q: number, n: number, base: number, dim: number): void {
+    const f32 = this.f32
+    for (let i = 0; i < n; i++) this.batchOut[i] = dot(f32, q, f32, base + (this.batchIds[i] as number) * dim, dim)
+  }
+
+  l2Batch(q: number, n: number, base: number, dim: number): void {
+    const f32 = this.f32
+    for (let i = 0; i < n; i++) this.batchOut[i] = l2sq(f32, q, f32, base + (this.batchIds[i] as number) * dim, dim)
   }
 
   dot(a: number, b: number, n: number): number {

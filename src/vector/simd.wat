@@ -16,7 +16,7 @@
       (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
       (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
 
-  (func (export "dot") (param $a i32) (param $b i32) (param $n i32) (result f32)
+  (func $dot (export "dot") (param $a i32) (param $b i32) (param $n i32) (result f32)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
     (local $pa i32) (local $pb i32) (local $end16 i32) (local $end4 i32) (local $end i32)
     (local $r f32)
@@ -58,7 +58,7 @@
         (br $l1)))
     (local.get $r))
 
-  (func (export "l2sq") (param $a i32) (param $b i32) (param $n i32) (result f32)
+  (func $l2sq (export "l2sq") (param $a i32) (param $b i32) (param $n i32) (result f32)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128) (local $d v128)
     (local $pa i32) (local $pb i32) (local $end16 i32) (local $end4 i32) (local $end i32)
     (local $r f32) (local $x f32)
@@ -99,4 +99,30 @@
         (local.set $pb (i32.add (local.get $pb) (i32.const 4)))
         (br $l1)))
     (local.get $r))
+;; Batched kernels: out[i] = kernel(q, base + ids[i] * dim) for i < n, where `ids` (i32) and
+  ;; `out` (f32) are byte addresses in this memory. One call per expanded graph node instead of
+  ;; one per neighbour keeps the JS-to-wasm call overhead out of the search loop.
+  (func (export "dotBatch") (param $q i32) (param $ids i32) (param $n i32) (param $base i32) (param $dim i32) (param $out i32)
+    (local $i i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
+          (call $dot (local.get $q)
+            (i32.add (local.get $base) (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $dim)))
+            (local.get $dim)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l))))
+
+  (func (export "l2Batch") (param $q i32) (param $ids i32) (param $n i32) (param $base i32) (param $dim i32) (param $out i32)
+    (local $i i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
+          (call $l2sq (local.get $q)
+            (i32.add (local.get $base) (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $dim)))
+            (local.get $dim)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l))))
 )

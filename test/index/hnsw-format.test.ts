@@ -21,7 +21,7 @@ function expectAilake(fn: () => unknown, label: string): void {
   try {
     fn()
   } catch (e) {
-    if (!isAilakeError(e)) throw new Error(`${label}: threw a non-AilakeError: ${String(e)}`)
+    if (!isAilakeError(e)) throw new Error(`${label}: threw a non-AilakeError: ${String(e)}`, { cause: e })
     return
   }
   throw new Error(`${label}: did not throw`)
@@ -123,7 +123,7 @@ test('flips with a recomputed checksum either fail cleanly or give a working ind
     try {
       idx = HnswIndex.deserialize(signed, SMALL)
     } catch (e) {
-      if (!isAilakeError(e)) throw new Error(`case ${i}: non-AilakeError ${String(e)}`)
+      if (!isAilakeError(e)) throw new Error(`case ${i}: non-AilakeError ${String(e)}`, { cause: e })
       rejected++
       continue
     }
