@@ -15,7 +15,9 @@ import { newTableMetadata } from '../table/metadata-builder.js'
 import type { RetryOptions } from '../table/commit.js'
 import { policyToProperties, resolveVectorPolicy, type VectorPolicyInput } from '../table/vector-policy.js'
 import { schemaFromInput, type SchemaInput } from './schema-input.js'
-import { SCHEMA_PENDING, Table } from './table.js'
+import { SCHEMA_PENDING_PROPERTY, type IndexBuilderOptions } from '../ingest/index.js'
+import { QueryCaches, type QueryCachesOptions } from '../query/index.js'
+import { Table } from './table.js'
 
 export interface ConnectOptions {
   /** S3 client options for `s3://` URIs (endpoint, region, credentials, forcePathStyle...). */
@@ -24,6 +26,10 @@ export interface ConnectOptions {
   store?: ObjectStore
   /** Commit retry policy for concurrent writers. */
   retry?: RetryOptions
+  /** Sizes of the search caches (decoded indexes, readers, plans). */
+  cache?: QueryCachesOptions
+  /** Background index builds: worker threads and concurrency. */
+  indexBuilder?: IndexBuilderOptions
 }
 
 export interface CreateTableOptions {
@@ -40,13 +46,18 @@ export class Lakehouse {
   readonly store: ObjectStore
   private readonly cache: ManifestCache
   private readonly retry: RetryOptions
+  private readonly queryCaches: QueryCaches
+  private readonly indexBuilderOptions: IndexBuilderOptions | undefined
+  private readonly tables = new Set<Table>()
 
   /** @internal use `connect()` */
-  constructor(catalog: Catalog, store: ObjectStore, retry: RetryOptions = {}) {
+  constructor(catalog: Catalog, store: ObjectStore, options: ConnectOptions = {}) {
     this.catalog = catalog
     this.store = store
-    this.retry = retry
+    this.retry = options.retry ?? {}
     this.cache = new ManifestCache(store, (l) => catalog.keyOf(l))
+    this.queryCaches = new QueryCaches(options.cache)
+    this.indexBuilderOptions = options.indexBuilder
   }
 
   get uri(): string {
@@ -62,16 +73,14 @@ export class Lakehouse {
     const policy = resolveVectorPolicy(options.vector)
     const schema = schemaFromInput(options.schema ?? {}, policy)
     const properties: Record<string, string> = { ...options.properties, ...policyToProperties(policy) }
-    if (options.schema === undefined) properties[SCHEMA_PENDING] = 'pending'
+    if (options.schema === undefined) properties[SCHEMA_PENDING_PROPERTY] = 'pending'
     const metadata = newTableMetadata({ location: this.catalog.defaultLocation(ident), schema, properties })
-    const loaded = await this.catalog.createTable(ident, metadata)
-    return new Table(this.tableCore(loaded))
+    return this.handle(await this.catalog.createTable(ident, metadata))
   }
 
   /** Opens an existing table; `NOT_FOUND` if there is none by that name. */
   async openTable(name: string): Promise<Table> {
-    const loaded = await this.catalog.loadTable(parseIdentifier(name))
-    return new Table(this.tableCore(loaded))
+    return this.handle(await this.catalog.loadTable(parseIdentifier(name)))
   }
 
   /** Table names (`namespace.table`), of one namespace or of all. */
@@ -87,7 +96,10 @@ export class Lakehouse {
     await this.catalog.dropTable(parseIdentifier(name), { purge: true })
   }
 
+  /** Closes every table handle opened through this lakehouse (flushing their writers), then the store. */
   async close(): Promise<void> {
+    for (const t of this.tables) await t.close()
+    this.tables.clear()
     await this.store.close()
   }
 
@@ -95,8 +107,12 @@ export class Lakehouse {
     await this.close()
   }
 
-  private tableCore(loaded: LoadedTable): IcebergTable {
-    return new IcebergTable({ catalog: this.catalog, store: this.store, cache: this.cache, retry: this.retry }, loaded)
+  private handle(loaded: LoadedTable): Table {
+    const core = new IcebergTable({ catalog: this.catalog, store: this.store, cache: this.cache, retry: this.retry }, loaded)
+    const services = this.indexBuilderOptions === undefined ? { caches: this.queryCaches } : { caches: this.queryCaches, indexBuilderOptions: this.indexBuilderOptions }
+    const table = new Table(core, services)
+    this.tables.add(table)
+    return table
   }
 }
 
@@ -116,7 +132,7 @@ export async function connect(uri: string, options: ConnectOptions = {}): Promis
     const { S3Store } = await import('../store/s3-store.js')
     const store = options.store ?? new S3Store({ ...options.s3, bucket, prefix })
     const warehouse = prefix === '' ? `s3://${bucket}` : `s3://${bucket}/${prefix}`
-    return new Lakehouse(new FileCatalog({ store, warehouse }), store, options.retry)
+    return new Lakehouse(new FileCatalog({ store, warehouse }), store, options)
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri) && !uri.startsWith('file://')) {
     throw new AilakeError('UNSUPPORTED', `warehouse URI scheme of ${uri} is not supported; use a local path, file:// or s3://`)
@@ -124,5 +140,5 @@ export async function connect(uri: string, options: ConnectOptions = {}): Promis
   const path = uri.startsWith('file://') ? decodeURIComponent(uri.slice('file://'.length)) : uri
   const local = new LocalStore({ root: path })
   const store = options.store ?? local
-  return new Lakehouse(new FileCatalog({ store, warehouse: `file://${local.root}` }), store, options.retry)
+  return new Lakehouse(new FileCatalog({ store, warehouse: `file://${local.root}` }), store, options)
 }

@@ -4,13 +4,11 @@
  */
 import { AilakeError } from '../errors.js'
 import type { Field, Schema } from '../format/schema.js'
-import { writeDataFiles, vectorFieldType, type DataWriteOptions } from '../table/data-writer.js'
+import { IndexBuilder, MemTableWriter, TableWriter, type IndexBuilderOptions, type MemTableWriterOptions, type TableWriterOptions } from '../ingest/index.js'
+import { SearchBuilder, type QueryCaches } from '../query/index.js'
 import type { AsOf, IcebergTable } from '../table/iceberg-table.js'
-import { inferSchema, toRowBatch, type RowsInput } from '../table/rows.js'
+import type { RowsInput } from '../table/rows.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
-
-/** Marks a table whose columns will be inferred from its first rows. */
-export const SCHEMA_PENDING = 'ailake.schema.inferred'
 
 export interface SnapshotInfo {
   snapshotId: bigint
@@ -29,15 +27,33 @@ export interface FileInfo {
   indexStatus: 'ready' | 'pending' | 'none'
 }
 
-export type AddOptions = DataWriteOptions
+export interface AddOptions {
+  /** Build the HNSW index now (default), or write the files unindexed and build it in the background. */
+  buildIndex?: boolean
+  /** Roll over to a new file after this many rows. Default 100,000. */
+  maxRowsPerFile?: number
+  /** Roll over once a file's vector bytes would exceed this. Default 128 MiB. */
+  targetFileBytes?: number
+}
+
+/** Shared per lakehouse: caches and background index builds. */
+export interface TableServices {
+  caches: QueryCaches
+  indexBuilderOptions?: IndexBuilderOptions
+}
 
 export class Table {
   /** @internal */
   readonly core: IcebergTable
+  private readonly services: TableServices
+  private builder: IndexBuilder | undefined
+  private readonly writers = new Set<MemTableWriter>()
+  private closed = false
 
   /** @internal use `lake.openTable()` */
-  constructor(core: IcebergTable) {
+  constructor(core: IcebergTable, services: TableServices) {
     this.core = core
+    this.services = services
   }
 
   get name(): string {
@@ -69,25 +85,67 @@ export class Table {
    * Nothing is written if any row is invalid.
    */
   async add(rows: RowsInput, options: AddOptions = {}): Promise<bigint> {
-    const policy = this.vector
-    let schema = this.core.schema
-    const pending = this.core.metadata.properties[SCHEMA_PENDING] === 'pending'
-    if (pending) schema = inferSchema(rows, policy, (elementId) => vectorFieldType(policy, elementId))
-    const batch = toRowBatch(rows, schema, policy)
-    if (batch.rowCount === 0) {
-      throw new AilakeError('INVALID_ARGUMENT', `add() got no rows for table ${this.name}; pass at least one row`)
-    }
-    const target = { store: this.core.store, location: this.core.location, keyOf: (l: string) => this.core.keyOf(l), schema, policy }
-    const { files, keys } = await writeDataFiles(target, batch, options)
+    const writer = this.writer(options)
     try {
-      if (pending) return await this.core.appendWithSchema(files, schema, [SCHEMA_PENDING])
-      return await this.core.append(files)
-    } catch (err) {
-      if (!(err instanceof AilakeError && err.context.outcomeUnknown === true)) {
-        for (const k of keys) await this.core.store.delete(k).catch(() => undefined)
+      if (options.buildIndex === false) await writer.writeBatchDeferred(rows)
+      else await writer.writeBatch(rows)
+      if (writer.uncommittedFiles.length === 0) {
+        throw new AilakeError('INVALID_ARGUMENT', `add() got no rows for table ${this.name}; pass at least one row`)
       }
+      return await writer.commit()
+    } catch (err) {
+      await writer.abort()
       throw err
     }
+  }
+
+  /**
+   * A writer for several batches committed as one snapshot: `writeBatch(rows)` (indexed now),
+   * `writeBatchDeferred(rows)` (indexed in the background), then `commit()`.
+   */
+  writer(options: Omit<TableWriterOptions, 'indexBuilder'> = {}): TableWriter {
+    this.checkOpen()
+    const o: TableWriterOptions = { indexBuilder: this.indexBuilder() }
+    if (options.maxRowsPerFile !== undefined) o.maxRowsPerFile = options.maxRowsPerFile
+    if (options.targetFileBytes !== undefined) o.targetFileBytes = options.targetFileBytes
+    return new TableWriter(this.core, o)
+  }
+
+  /**
+   * A durable streaming write buffer: `insert(rows)` resolves once the rows are in the
+   * write-ahead log; they are flushed to the table by size, row count or age, and are
+   * visible to `search()` while buffered. Reopening with the same `writerId` replays rows a
+   * crash left uncommitted. Close it to flush what is buffered.
+   */
+  memTableWriter(options: Omit<MemTableWriterOptions, 'indexBuilder'> = {}): MemTableWriter {
+    this.checkOpen()
+    const w = new MemTableWriter(this.core, { ...options, indexBuilder: this.indexBuilder() })
+    this.writers.add(w)
+    return w
+  }
+
+  /**
+   * Resolves once every data file of the table has its index: resumes builds left pending
+   * (by a crash or another process) and waits for them.
+   */
+  async waitForIndexes(): Promise<void> {
+    this.checkOpen()
+    const builder = this.indexBuilder()
+    await builder.scheduleAllPending(this.core)
+    await builder.waitForIndexes()
+  }
+
+  /**
+   * Starts a vector search: `table.search(vec).where("year > 2020").limit(10).toArray()`.
+   * Buffered rows of this handle's open MemTableWriters are included.
+   */
+  search(vector: Float32Array | readonly number[]): SearchBuilder {
+    this.checkOpen()
+    return new SearchBuilder({
+      table: this.core,
+      caches: this.services.caches,
+      buffered: () => [...this.writers].map((w) => w.bufferedSnapshot()),
+    }, vector as Float32Array | number[])
   }
 
   /** Snapshots, oldest first. */
@@ -124,8 +182,23 @@ export class Table {
     return this.schema.fields.map((f) => ({ ...f }))
   }
 
+  /** Flushes and closes open writers, then stops background index builds (they resume later). */
   async close(): Promise<void> {
-    // Nothing held yet; background index builds and writers attach here.
+    if (this.closed) return
+    this.closed = true
+    const errors: unknown[] = []
+    for (const w of [...this.writers]) await w.close().catch((e: unknown) => errors.push(e))
+    await this.builder?.close()
+    if (errors.length > 0) throw errors[0]
+  }
+
+  private indexBuilder(): IndexBuilder {
+    this.builder ??= new IndexBuilder(this.services.indexBuilderOptions)
+    return this.builder
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new AilakeError('CLOSED', `table handle ${this.name} is closed; open it again with lake.openTable()`)
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
