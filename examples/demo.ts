@@ -13,7 +13,6 @@
 import { parseArgs } from 'node:util'
 import { connect, createUseLiteEmbedder, embedderIdentity, type Lakehouse, type Table } from '../src/index.js'
 import { formatInfo, tableInfo } from '../src/cli/info.js'
-import { openWriter, startSearch, waitForIndexes } from '../src/cli/table-api.js'
 import { loadWordNetGlosses, type WordNetGloss } from '../bench/datasets/wordnet.js'
 import { loadDataset } from '../bench/prepare.js'
 
@@ -50,12 +49,17 @@ function progress(verb: string, total: number): (done: number) => void {
   }
 }
 
+/** Every table handle opened, closed at the end even after a failure (they own worker threads). */
+const opened: Table[] = []
+
 async function recreate(lake: Lakehouse, name: string, create: () => Promise<Table>): Promise<Table> {
   if ((await lake.listTables('demo')).includes(name)) {
     await lake.dropTable(name)
     note(`dropped the ${name} of an earlier run`)
   }
-  return create()
+  const table = await create()
+  opened.push(table)
+  return table
 }
 
 /** Words the example queries look for; their synsets join the sample so the answers can be there. */
@@ -97,7 +101,7 @@ async function wordnetPart(lake: Lakehouse): Promise<Table> {
   for (const text of TEXT_QUERIES) {
     t = performance.now()
     const [q] = await embedder.embed([text])
-    const hits = await startSearch(table, q as Float32Array).limit(3).select(['lemmas', 'gloss']).toArray()
+    const hits = await table.search(q as Float32Array).limit(3).select(['lemmas', 'gloss']).toArray()
     console.log(`\n   search "${text}" (${(performance.now() - t).toFixed(0)} ms, embedding included)`)
     for (const h of hits) note(`  ${(h._distance as number).toFixed(3)}  ${String(h.lemmas)}: ${clip(String(h.gloss), 70)}`)
   }
@@ -121,23 +125,24 @@ async function glovePart(lake: Lakehouse): Promise<Table> {
     schema: { word: { type: 'string', required: true }, rank: { type: 'int', required: true } },
   }))
   t = performance.now()
-  const writer = await openWriter(table, 100_000)
+  // The MemTableWriter logs each batch to its write-ahead log before insert() resolves and
+  // commits a snapshot every flushMaxRows rows (and on flush/close).
+  const writer = table.memTableWriter({ flushMaxRows: 100_000 })
   const tick = progress('inserted', total)
   const batch = 5000
   for (let i = 0; i < total; i += batch) {
     const rows = []
     for (let j = i; j < Math.min(total, i + batch); j++) rows.push({ word: words[j] as string, rank: j + 1, embedding: vectorOf(j) })
-    if (writer !== undefined) await writer.insert(rows)
-    else await table.add(rows)
+    await writer.insert(rows)
     tick(i + rows.length)
   }
-  await writer?.flush()
+  await writer.flush()
   note(`inserted and committed ${total.toLocaleString('en-US')} rows in ${secs(t)}`)
-  // The writer commits files first and builds their HNSW indexes in worker threads; searches
-  // meanwhile scan those files exactly. Wait for the builds so the searches below use them.
+  // Files are committed first and their HNSW indexes built in worker threads; searches scan
+  // such files exactly meanwhile. Wait for the builds so the searches below use the index.
   t = performance.now()
-  await (writer?.waitForIndexes?.() ?? waitForIndexes(table))
-  await writer?.close()
+  await writer.waitForIndexes()
+  await writer.close()
   await table.refresh()
   note(`HNSW index built in the background in ${secs(t)}`)
 
@@ -151,7 +156,7 @@ async function glovePart(lake: Lakehouse): Promise<Table> {
       continue
     }
     t = performance.now()
-    const hits = await startSearch(table, vectorOf(i)).limit(9).toArray()
+    const hits = await table.search(vectorOf(i)).limit(9).toArray()
     const list = hits.filter((h) => h.word !== word).slice(0, 8).map((h) => `${String(h.word)} (${(h._distance as number).toFixed(3)})`)
     console.log(`\n   nearest to "${word}" (${(performance.now() - t).toFixed(0)} ms${cold ? ', cold: reads and decodes the index' : ''}): ${list.join(', ')}`)
     cold = false
@@ -180,7 +185,7 @@ try {
   if (process.env['AILAKE_DEBUG'] === '1' && err instanceof Error) console.error(err.stack)
   process.exitCode = 1
 } finally {
-  for (const t of tables) await t.close()
+  for (const t of opened) await t.close()
   await lake.close()
 }
 

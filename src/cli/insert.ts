@@ -6,11 +6,18 @@ import { AilakeError, assertSameEmbedder, createEmbedderByName, type Lakehouse, 
 import { count, duration } from './format.js'
 import { detectFormat, prepareRows, readRecords, type Row } from './input.js'
 import { intOption, type Io, type Values } from './run.js'
-import { openWriter, recordedEmbedder, schemaPending } from './table-api.js'
+import { recordedEmbedder, schemaPending } from './table-api.js'
 
 export async function insertCommand(lake: Lakehouse, [name, file]: string[], values: Values, io: Io): Promise<void> {
   const table = await lake.openTable(name as string)
-  const path = file as string
+  try {
+    await insertInto(table, file as string, values, io)
+  } finally {
+    await table.close()
+  }
+}
+
+async function insertInto(table: Table, path: string, values: Values, io: Io): Promise<void> {
   const format = detectFormat(path, values.format as string | undefined)
   const batchSize = intOption(values, 'batch-size', 1000)
   const flushRows = intOption(values, 'flush-rows', 100_000)
@@ -31,31 +38,23 @@ export async function insertCommand(lake: Lakehouse, [name, file]: string[], val
   if (embedColumn !== undefined && recorded !== undefined) await embedRows(rows, embedColumn, policy.column, recorded, table, io)
 
   const progress = new Progress(io, 'inserted', rows.length)
-  const writer = await openWriter(table, flushRows)
-  if (writer !== undefined) {
-    try {
-      for (let i = 0; i < rows.length; i += batchSize) {
-        await writer.insert(rows.slice(i, i + batchSize))
-        progress.update(Math.min(i + batchSize, rows.length))
-      }
-      progress.done()
-      await writer.flush()
-      // Files are committed before their HNSW index is built (in worker threads); wait, so the
-      // command leaves indexed files rather than builds abandoned at exit.
-      if (writer.waitForIndexes !== undefined) {
-        if (io.tty) io.err('building the vector index…')
-        const t = performance.now()
-        await writer.waitForIndexes()
-        if (io.tty) io.err(` ${duration(performance.now() - t)}\n`)
-      }
-    } finally {
-      await writer.close()
+  // A writer id of its own per run: two concurrent inserts never share (and replay) one WAL.
+  const writer = table.memTableWriter({ flushMaxRows: flushRows, writerId: `cli-${process.pid}-${Math.random().toString(36).slice(2, 8)}` })
+  try {
+    for (let i = 0; i < rows.length; i += batchSize) {
+      await writer.insert(rows.slice(i, i + batchSize))
+      progress.update(Math.min(i + batchSize, rows.length))
     }
-  } else {
-    for (let i = 0; i < rows.length; i += flushRows) {
-      await table.add(rows.slice(i, i + flushRows))
-      progress.update(Math.min(i + flushRows, rows.length))
-    }
+    progress.done()
+    await writer.flush()
+    // Files are committed before their HNSW index is built (in worker threads); wait, so the
+    // command leaves indexed files rather than builds abandoned at exit.
+    if (io.tty) io.err('building the vector index…')
+    const t = performance.now()
+    await writer.waitForIndexes()
+    if (io.tty) io.err(` ${duration(performance.now() - t)}\n`)
+  } finally {
+    await writer.close()
   }
   progress.done()
   await table.refresh()

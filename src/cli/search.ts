@@ -2,12 +2,12 @@
  * `ailake search`: one query (a vector literal, a text embedded with the table's recorded
  * embedder, or another row's vector), printed as an aligned table or as JSON.
  */
-import { AilakeError, assertSameEmbedder, createEmbedderByName, type Lakehouse, type Table } from '../index.js'
+import { AilakeError, assertSameEmbedder, createEmbedderByName, type Lakehouse, type Row, type SearchBuilder, type Table } from '../index.js'
 import { UsageError } from './exit-codes.js'
 import { renderTable, toJson } from './format.js'
 import { parseVectorLiteral } from './input.js'
 import { intOption, type Io, type Values } from './run.js'
-import { recordedEmbedder, startSearch, type SearchQuery } from './table-api.js'
+import { recordedEmbedder } from './table-api.js'
 
 export async function searchCommand(lake: Lakehouse, [name]: string[], values: Values, io: Io): Promise<void> {
   const given = (['vector', 'text', 'like'] as const).filter((f) => values[f] !== undefined)
@@ -18,14 +18,18 @@ export async function searchCommand(lake: Lakehouse, [name]: string[], values: V
   const ef = values.ef === undefined ? undefined : intOption(values, 'ef', 64)
   const asOf = values['as-of'] === undefined ? undefined : parseAsOf(values['as-of'] as string)
   const table = await lake.openTable(name as string)
-  const vector = await queryVector(table, values, asOf)
-
-  let q: SearchQuery = startSearch(table, vector).limit(k)
-  if (ef !== undefined) q = (q as SearchQuery & { ef(n: number): SearchQuery }).ef(ef)
-  if (values.where !== undefined) q = q.where(values.where as string)
-  if (values.select !== undefined) q = q.select(splitList(values.select as string))
-  if (asOf !== undefined) q = q.asOf(asOf)
-  const hits = await q.toArray()
+  let hits: Row[]
+  try {
+    const vector = await queryVector(table, values, asOf)
+    let q: SearchBuilder = table.search(vector).limit(k)
+    if (ef !== undefined) q = q.ef(ef)
+    if (values.where !== undefined) q = q.where(values.where as string)
+    if (values.select !== undefined) q = q.select(splitList(values.select as string))
+    if (asOf !== undefined) q = q.asOf(asOf)
+    hits = await q.toArray()
+  } finally {
+    await table.close()
+  }
 
   if (values.json === true) {
     io.out(toJson(hits))
@@ -75,7 +79,7 @@ async function likeVector(table: Table, id: string, idColumn: string, asOf: bigi
   if (numeric && !/^-?\d+(\.\d+)?$/.test(id)) throw new AilakeError('INVALID_ARGUMENT', `--like ${JSON.stringify(id)}: column ${idColumn} holds numbers`)
   const literal = numeric ? id : `'${id.replace(/'/g, "''")}'`
   const column = table.vector.column
-  let q = startSearch(table, new Float32Array(table.vector.dim).fill(1)).limit(1).where(`"${idColumn.replace(/"/g, '""')}" = ${literal}`).select([column])
+  let q = table.search(new Float32Array(table.vector.dim).fill(1)).limit(1).where(`"${idColumn.replace(/"/g, '""')}" = ${literal}`).select([column])
   if (asOf !== undefined) q = q.asOf(asOf)
   const [row] = await q.toArray()
   const v = row?.[column]
