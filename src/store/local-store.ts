@@ -110,8 +110,10 @@ export class LocalStore implements ObjectStore {
       await link(tmp, file)
       return true
     } catch (err) {
-      if (errno(err) === 'EEXIST') return false
-      throw this.#ioError('link into place', key, err)
+      if (errno(err) !== 'EEXIST') throw this.#ioError('link into place', key, err)
+      // A directory of that name is a prefix of other keys, not an object: creating it can never succeed.
+      if ((await stat(file).catch(() => undefined))?.isDirectory() === true) throw this.#ioError('link into place', key, Object.assign(new Error(`${file} is a directory`), { code: 'EISDIR' }))
+      return false
     } finally {
       await unlink(tmp).catch(() => {})
     }

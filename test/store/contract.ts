@@ -30,8 +30,15 @@ async function rejectsWith(p: Promise<unknown>, code: string): Promise<void> {
   })
 }
 
-/** Registers the contract tests for one store; `make` gives a fresh, empty store per test. */
-export function runStoreContract(name: string, make: () => Promise<StoreFixture>, opts: { skip?: string | false } = {}): void {
+export interface ContractOptions {
+  /** Skip the whole suite with this visible reason. */
+  skip?: string | false
+  /** Objects written by the pagination test; pair a small count with a small page size on slow stores. Default 1100. */
+  listManyCount?: number
+}
+
+/** Registers the contract tests for one store; `make` gives a fresh, empty store for the suite. */
+export function runStoreContract(name: string, make: () => Promise<StoreFixture>, opts: ContractOptions = {}): void {
   describe(`ObjectStore contract: ${name}`, { skip: opts.skip ?? false }, () => {
     let fx: StoreFixture
     let s: ObjectStore
@@ -142,7 +149,7 @@ export function runStoreContract(name: string, make: () => Promise<StoreFixture>
     })
 
     test('list pages through more objects than one response holds', async () => {
-      const n = 1100
+      const n = opts.listManyCount ?? 1100
       const batch: Promise<void>[] = []
       for (let i = 0; i < n; i++) batch.push(s.put(`many/${String(i).padStart(5, '0')}`, enc(String(i))))
       await Promise.all(batch)

@@ -61,7 +61,8 @@ export async function raceProcesses(spec: RaceStoreSpec, opts: { writers: number
     child.stdout.on('data', (d: Buffer) => (out += d.toString()))
     child.stderr.on('data', (d: Buffer) => (err += d.toString()))
     child.on('error', reject)
-    child.on('exit', (code) => {
+    // 'close' (not 'exit') fires after stdout has been fully read.
+    child.on('close', (code) => {
       if (code !== 0) reject(new Error(`race child ${writer} exited with ${code}: ${err}`))
       else resolve((JSON.parse(out) as { wins: string[] }).wins)
     })
@@ -69,8 +70,7 @@ export async function raceProcesses(spec: RaceStoreSpec, opts: { writers: number
   const store = openStore(spec)
   let done = false
   let reads = 0
-  const all = Promise.all(children).finally(() => (done = true))
-  const watcher = (async () => {
+  const watch = async (): Promise<void> => {
     while (!done) {
       for (const key of opts.keys) {
         const bytes = await store.get(key).catch((e: unknown) => {
@@ -84,16 +84,19 @@ export async function raceProcesses(spec: RaceStoreSpec, opts: { writers: number
       }
       await new Promise((r) => setTimeout(r, 2))
     }
-  })()
-  const wins = await all
-  await watcher
-  for (const key of opts.keys) {
-    const winners = wins.flatMap((w, i) => (w.includes(key) ? [i] : []))
-    assert.equal(winners.length, 1, `${key}: winners ${JSON.stringify(winners)}`)
-    assert.equal(writerOf(await store.get(key), key), winners[0])
   }
-  await store.close()
-  return { reads }
+  try {
+    const [wins] = await Promise.all([Promise.all(children).finally(() => (done = true)), watch()])
+    for (const key of opts.keys) {
+      const winners = wins.flatMap((w, i) => (w.includes(key) ? [i] : []))
+      assert.equal(winners.length, 1, `${key}: winners ${JSON.stringify(winners)}`)
+      assert.equal(writerOf(await store.get(key), key), winners[0])
+    }
+    return { reads }
+  } finally {
+    done = true
+    await store.close()
+  }
 }
 
 async function childMain(config: ChildConfig): Promise<void> {
