@@ -24,6 +24,8 @@ export interface S3StoreOptions extends RetryOptions {
   multipartThresholdBytes?: number
   /** Part size of multipart uploads (at least 5 MiB). Default 8 MiB. */
   partSizeBytes?: number
+  /** Most keys one ListObjectsV2 page returns (S3 caps it at 1000). Default 1000. */
+  listPageSize?: number
   /** Give up connecting after this long. Default 5000 ms. */
   connectTimeoutMs?: number
   /** Give up on a request whose socket is idle this long. Default 30000 ms. */
@@ -224,7 +226,7 @@ export class S3Store implements ObjectStore {
     let token: string | undefined
     do {
       const page = await this.#op('list', prefix, async ({ sdk, client }) =>
-        client.send(new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken: token })))
+        client.send(new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken: token, MaxKeys: this.#options.listPageSize ?? 1000 })))
       for (const o of page.Contents ?? []) {
         if (o.Key === undefined || !o.Key.startsWith(this.prefix)) continue
         out.push(info(o.Key.slice(this.prefix.length), o.Size, o.ETag, o.LastModified))
