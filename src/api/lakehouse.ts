@@ -6,6 +6,7 @@ import { AilakeError } from '../errors.js'
 import type { Catalog, LoadedTable } from '../catalog/catalog.js'
 import { FileCatalog } from '../catalog/file-catalog.js'
 import { formatIdentifier, parseIdentifier } from '../catalog/identifier.js'
+import { IndexCacheStore } from '../store/index-cache-store.js'
 import { LocalStore } from '../store/local-store.js'
 import type { ObjectStore } from '../store/object-store.js'
 import type { S3StoreOptions } from '../store/s3-store.js'
@@ -30,6 +31,19 @@ export interface ConnectOptions {
   cache?: QueryCachesOptions
   /** Background index builds: worker threads and concurrency. */
   indexBuilder?: IndexBuilderOptions
+  /**
+   * A read-through cache on local disk for data-file index sections, for remote stores such as
+   * S3: a process that starts cold reads each index section from the disk cache instead of the
+   * network. Only ranged reads of at most `maxRangeBytes` are cached (index sections and other
+   * small slices of immutable data files); whole-object reads (metadata, manifests), writes,
+   * conditional creates (commits) and listings always go to the store itself. Entries are keyed
+   * by object key, ETag and range and checksummed, so a damaged entry is refetched.
+   * Default: no cache.
+   * - `dir`: local directory for the cache (created if missing; may be shared across runs).
+   * - `maxBytes`: bound on cached bytes, least recently used evicted first. Default 256 MiB.
+   * - `maxRangeBytes`: largest ranged read that is cached. Default 8 MiB.
+   */
+  indexCache?: { dir: string; maxBytes?: number; maxRangeBytes?: number }
 }
 
 export interface CreateTableOptions {
@@ -124,13 +138,17 @@ export async function connect(uri: string, options: ConnectOptions = {}): Promis
   if (typeof uri !== 'string' || uri.length === 0) {
     throw new AilakeError('INVALID_ARGUMENT', `connect() needs a warehouse URI such as "./warehouse" or "s3://bucket/prefix", got ${JSON.stringify(uri)}`)
   }
+  const cache = options.indexCache
+  const cached = (store: ObjectStore): ObjectStore => cache === undefined
+    ? store
+    : new IndexCacheStore(store, { ...cache, maxBytes: cache.maxBytes ?? 256 * 1024 * 1024, maxRangeBytes: cache.maxRangeBytes ?? 8 * 1024 * 1024 })
   if (uri.startsWith('s3://')) {
     const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri)
     if (m === null || m[1] === undefined) throw new AilakeError('INVALID_ARGUMENT', `S3 URI ${uri} must look like s3://bucket/prefix`)
     const bucket = m[1]
     const prefix = (m[2] ?? '').replace(/\/+$/, '')
     const { S3Store } = await import('../store/s3-store.js')
-    const store = options.store ?? new S3Store({ ...options.s3, bucket, prefix })
+    const store = cached(options.store ?? new S3Store({ ...options.s3, bucket, prefix }))
     const warehouse = prefix === '' ? `s3://${bucket}` : `s3://${bucket}/${prefix}`
     return new Lakehouse(new FileCatalog({ store, warehouse }), store, options)
   }
@@ -139,6 +157,6 @@ export async function connect(uri: string, options: ConnectOptions = {}): Promis
   }
   const path = uri.startsWith('file://') ? decodeURIComponent(uri.slice('file://'.length)) : uri
   const local = new LocalStore({ root: path })
-  const store = options.store ?? local
+  const store = cached(options.store ?? local)
   return new Lakehouse(new FileCatalog({ store, warehouse: `file://${local.root}` }), store, options)
 }
