@@ -94,7 +94,9 @@ export class Table {
       }
       return await writer.commit()
     } catch (err) {
-      await writer.abort()
+      // After a commit whose outcome is unknown the snapshot may have landed and reference these
+      // files, so they must stay (at worst they are orphans for maintenance to remove).
+      if (!(err instanceof AilakeError && err.context.outcomeUnknown === true)) await writer.abort()
       throw err
     }
   }
