@@ -15,6 +15,8 @@ import { ManifestCache } from '../table/manifest-cache.js'
 import { newTableMetadata } from '../table/metadata-builder.js'
 import type { RetryOptions } from '../table/commit.js'
 import { policyToProperties, resolveVectorPolicy, type VectorPolicyInput } from '../table/vector-policy.js'
+import { probeDim, type Embedder } from '../embed/embedder.js'
+import { embedderProperties } from './embedding.js'
 import { schemaFromInput, type SchemaInput } from './schema-input.js'
 import { SCHEMA_PENDING_PROPERTY, type IndexBuilderOptions } from '../ingest/index.js'
 import { QueryCaches, type QueryCachesOptions } from '../query/index.js'
@@ -47,8 +49,16 @@ export interface ConnectOptions {
 }
 
 export interface CreateTableOptions {
-  /** The vector column: `{ column = 'embedding', dim, metric = 'cosine', precision = 'f32' }`. */
-  vector: VectorPolicyInput
+  /**
+   * The vector column: `{ column = 'embedding', dim, metric = 'cosine', precision = 'f32' }`.
+   * `dim` may be left out when `embedder` is given.
+   */
+  vector: Omit<VectorPolicyInput, 'dim'> & { dim?: number }
+  /**
+   * The embedder that makes this table's vectors from text. Its identity (name, dimension) is
+   * recorded in the table, so text searches with a different embedder are refused.
+   */
+  embedder?: Embedder
   /** Columns other than the vector; inferred from the first rows when absent. */
   schema?: SchemaInput
   /** Extra Iceberg table properties. */
@@ -84,9 +94,19 @@ export class Lakehouse {
     if (options === undefined || options === null || typeof options !== 'object' || options.vector === undefined) {
       throw new AilakeError('INVALID_ARGUMENT', `createTable(${JSON.stringify(name)}) needs options with a vector column: { vector: { dim: 384 } }`)
     }
-    const policy = resolveVectorPolicy(options.vector)
+    let dim = options.vector.dim
+    const embedderProps: Record<string, string> = {}
+    if (options.embedder !== undefined) {
+      const embedderDim = await probeDim(options.embedder)
+      if (dim !== undefined && dim !== embedderDim) {
+        throw new AilakeError('DIMENSION_MISMATCH', `createTable(${JSON.stringify(name)}): vector.dim is ${dim} but the embedder ${options.embedder.name} makes ${embedderDim}-d vectors; leave dim out or make them agree`)
+      }
+      dim = embedderDim
+      Object.assign(embedderProps, embedderProperties({ name: options.embedder.name, dim }))
+    }
+    const policy = resolveVectorPolicy({ ...options.vector, dim: dim as number })
     const schema = schemaFromInput(options.schema ?? {}, policy)
-    const properties: Record<string, string> = { ...options.properties, ...policyToProperties(policy) }
+    const properties: Record<string, string> = { ...options.properties, ...policyToProperties(policy), ...embedderProps }
     if (options.schema === undefined) properties[SCHEMA_PENDING_PROPERTY] = 'pending'
     const metadata = newTableMetadata({ location: this.catalog.defaultLocation(ident), schema, properties })
     return this.handle(await this.catalog.createTable(ident, metadata))

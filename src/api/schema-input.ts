@@ -44,7 +44,7 @@ export function schemaFromInput(input: SchemaInput, policy: VectorPolicy): Schem
       add(name, type as PrimitiveType, typeof spec === 'object' && spec.required === true, typeof spec === 'object' ? spec.doc : undefined)
     }
   }
-  const vecId = id++
-  fields.push({ id: vecId, name: policy.column, type: vectorFieldType(policy, id++), required: true })
+  // The vector field takes the next id and its list element the one after.
+  fields.push({ id, name: policy.column, type: vectorFieldType(policy, id + 1), required: true })
   return { schemaId: 0, fields }
 }

@@ -6,6 +6,8 @@ import { AilakeError } from '../errors.js'
 import type { Field, Schema } from '../format/schema.js'
 import { IndexBuilder, MemTableWriter, TableWriter, type IndexBuilderOptions, type MemTableWriterOptions, type TableWriterOptions } from '../ingest/index.js'
 import { SearchBuilder, type QueryCaches } from '../query/index.js'
+import type { Embedder, EmbedderIdentity } from '../embed/embedder.js'
+import { embedderFor, recordedEmbedder } from './embedding.js'
 import type { AsOf, IcebergTable } from '../table/iceberg-table.js'
 import type { RowsInput } from '../table/rows.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
@@ -27,7 +29,19 @@ export interface FileInfo {
   indexStatus: 'ready' | 'pending' | 'none'
 }
 
+export interface SearchOptions {
+  /** For text queries: the embedder to use (must match the table's). Default: rebuilt from the table's record. */
+  embedder?: Embedder
+}
+
 export interface AddOptions {
+  /**
+   * Compute each row's vector by embedding this text column with the table's embedder (rows
+   * that already carry a vector keep it). Plain-object rows only.
+   */
+  embedFrom?: string
+  /** The embedder for `embedFrom` (must match the table's). Default: rebuilt from the table's record. */
+  embedder?: Embedder
   /** Build the HNSW index now (default), or write the files unindexed and build it in the background. */
   buildIndex?: boolean
   /** Roll over to a new file after this many rows. Default 100,000. */
@@ -74,6 +88,16 @@ export class Table {
     return this.core.currentSnapshotId
   }
 
+  /** The Iceberg table properties (a copy). */
+  get properties(): Record<string, string> {
+    return { ...this.core.metadata.properties }
+  }
+
+  /** The embedder recorded for this table's vectors, if any. */
+  get embedder(): EmbedderIdentity | undefined {
+    return recordedEmbedder(this.core.metadata.properties)
+  }
+
   /** Reloads the latest committed state (other writers' commits become visible). */
   async refresh(): Promise<void> {
     await this.core.refresh()
@@ -85,6 +109,7 @@ export class Table {
    * Nothing is written if any row is invalid.
    */
   async add(rows: RowsInput, options: AddOptions = {}): Promise<bigint> {
+    if (options.embedFrom !== undefined) rows = await this.embedRows(rows, options.embedFrom, options.embedder)
     const writer = this.writer(options)
     try {
       if (options.buildIndex === false) await writer.writeBatchDeferred(rows)
@@ -141,13 +166,38 @@ export class Table {
    * Starts a vector search: `table.search(vec).where("year > 2020").limit(10).toArray()`.
    * Buffered rows of this handle's open MemTableWriters are included.
    */
-  search(vector: Float32Array | readonly number[]): SearchBuilder {
+  search(query: Float32Array | readonly number[] | string, options: SearchOptions = {}): SearchBuilder {
     this.checkOpen()
-    return new SearchBuilder({
+    const ctx = {
       table: this.core,
       caches: this.services.caches,
       buffered: () => [...this.writers].map((w) => w.bufferedSnapshot()),
-    }, vector as Float32Array | number[])
+    }
+    if (typeof query === 'string') {
+      return new SearchBuilder(ctx, async () => {
+        const embedder = await embedderFor(this.name, this.core.metadata.properties, options.embedder)
+        const [v] = await embedder.embed([query])
+        return v as Float32Array
+      })
+    }
+    return new SearchBuilder(ctx, query as Float32Array | number[])
+  }
+
+  private async embedRows(rows: RowsInput, from: string, given?: Embedder): Promise<RowsInput> {
+    if (!Array.isArray(rows)) throw new AilakeError('INVALID_ARGUMENT', 'add({ embedFrom }) takes plain-object rows, not an Arrow table')
+    const column = this.vector.column
+    const todo = rows.map((r, i) => ({ r: r as Record<string, unknown>, i })).filter(({ r }) => r[column] === undefined || r[column] === null)
+    for (const { r, i } of todo) {
+      if (typeof r[from] !== 'string') {
+        throw new AilakeError('SCHEMA_MISMATCH', `row ${i}: column ${JSON.stringify(from)} must hold the text to embed, got ${typeof r[from]}`, { context: { row: i, column: from } })
+      }
+    }
+    if (todo.length === 0) return rows
+    const embedder = await embedderFor(this.name, this.core.metadata.properties, given)
+    const vectors = await embedder.embed(todo.map(({ r }) => r[from] as string))
+    const out = [...rows] as Record<string, unknown>[]
+    todo.forEach(({ r, i }, j) => { out[i] = { ...r, [column]: vectors[j] } })
+    return out
   }
 
   /** Snapshots, oldest first. */

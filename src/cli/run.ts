@@ -4,14 +4,13 @@
  */
 import { readFileSync } from 'node:fs'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { AilakeError, connect, createEmbedderByName, embedderIdentity, probeDim, type Lakehouse, type Metric, type Precision, type SchemaInput, type Table } from '../index.js'
+import { AilakeError, connect, createEmbedderByName, probeDim, type Embedder, type Lakehouse, type Metric, type Precision, type SchemaInput, type Table } from '../index.js'
 import { exitCodeOf, messageOf, UsageError } from './exit-codes.js'
 import { toJson } from './format.js'
 import { GENERAL, HELP } from './help.js'
 import { formatHistory, formatInfo, tableInfo } from './info.js'
 import { insertCommand } from './insert.js'
 import { searchCommand } from './search.js'
-import { EMBEDDER_DIM, EMBEDDER_NAME } from './table-api.js'
 
 export interface Io {
   out(text: string): void
@@ -171,22 +170,22 @@ export function intOption(values: Values, flag: string, fallback: number): numbe
 async function createCommand(lake: Lakehouse, [name]: string[], values: Values, io: Io): Promise<void> {
   const embedderName = values.embedder as string | undefined
   let dim = values.dim === undefined ? undefined : intOption(values, 'dim', 0)
-  const properties: Record<string, string> = {}
-  if (embedderName !== undefined) {
-    const embedder = await createEmbedderByName(embedderName)
-    try {
+  const embedder = embedderName === undefined ? undefined : await createEmbedderByName(embedderName)
+  try {
+    if (embedder !== undefined) {
       const edim = await probeDim(embedder)
       if (dim !== undefined && dim !== edim) {
         throw new AilakeError('DIMENSION_MISMATCH', `--dim ${dim} does not match the embedder ${embedder.name}, which makes ${edim}-d vectors; drop --dim or use ${edim}`)
       }
       dim = edim
-      const id = embedderIdentity(embedder)
-      properties[EMBEDDER_NAME] = id.name
-      properties[EMBEDDER_DIM] = String(id.dim)
-    } finally {
-      await embedder.close?.()
     }
+    await createTable(lake, name as string, values, dim, embedder, io)
+  } finally {
+    await embedder?.close?.()
   }
+}
+
+async function createTable(lake: Lakehouse, name: string, values: Values, dim: number | undefined, embedder: Embedder | undefined, io: Io): Promise<void> {
   if (dim === undefined) throw new UsageError('create needs --dim N (or --embedder, which knows its dimension); run ailake create --help')
   const vector = {
     dim,
@@ -195,9 +194,9 @@ async function createCommand(lake: Lakehouse, [name]: string[], values: Values, 
     ...(values.column !== undefined && { column: values.column as string }),
   }
   const schema = values.columns === undefined ? undefined : parseColumns(values.columns as string)
-  const table: Table = await lake.createTable(name as string, { vector, properties, ...(schema !== undefined && { schema }) })
+  const table: Table = await lake.createTable(name, { vector, ...(embedder !== undefined && { embedder }), ...(schema !== undefined && { schema }) })
   const v = table.vector
-  io.out(`created ${table.name}: ${v.column} ${v.dim}-d ${v.metric} ${v.precision}${properties[EMBEDDER_NAME] === undefined ? '' : `, embedder ${properties[EMBEDDER_NAME]}`}`)
+  io.out(`created ${table.name}: ${v.column} ${v.dim}-d ${v.metric} ${v.precision}${table.embedder === undefined ? '' : `, embedder ${table.embedder.name}`}`)
 }
 
 function parseColumns(spec: string): SchemaInput {

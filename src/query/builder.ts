@@ -7,6 +7,7 @@ import type { AsOf } from '../table/iceberg-table.js'
 import type { Filter } from './filter-types.js'
 import { bindFilter } from './filter-bind.js'
 import { parseFilter } from './filter-parse.js'
+import { rowsToArrow, type ArrowModule } from './to-arrow.js'
 import { executeSearch, resolveSelect, type PruneMode, type SearchContext, type SearchPlan, type SearchRequest } from './search.js'
 
 /** Largest `limit()` accepted. */
@@ -45,9 +46,23 @@ function toQuery(vector: unknown): Float32Array {
   return q
 }
 
+/** A query vector computed on first use (e.g. by embedding a text with the table's embedder). */
+export type LazyQuery = () => Promise<Float32Array>
+
+/** Validates a query vector against the table: finite numbers, the column's dimension. */
+function checkedQuery(ctx: SearchContext, vector: unknown): Float32Array {
+  const q = toQuery(vector)
+  const policy = ctx.table.policy
+  if (policy === undefined) throw new AilakeError('UNSUPPORTED', `table ${ctx.table.name} has no vector column; it cannot be searched by vector`)
+  if (q.length !== policy.dim) {
+    throw new AilakeError('DIMENSION_MISMATCH', `search(): the query vector has ${q.length} dimensions but column ${policy.column} has ${policy.dim}`, { context: { got: q.length, expected: policy.dim } })
+  }
+  return vector === q ? q.slice() : q
+}
+
 export class SearchBuilder {
   private readonly ctx: SearchContext
-  private readonly query: Float32Array
+  private readonly query: Float32Array | LazyQuery
   private readonly state: State
 
   /**
@@ -56,20 +71,14 @@ export class SearchBuilder {
    * @throws AilakeError `INVALID_ARGUMENT` for NaN/Infinity or a non-numeric vector,
    *   `DIMENSION_MISMATCH` for a wrong length, `UNSUPPORTED` for a table without a vector column.
    */
-  constructor(ctx: SearchContext, vector: Float32Array | number[], state?: State) {
+  constructor(ctx: SearchContext, vector: Float32Array | number[] | LazyQuery, state?: State) {
     this.ctx = ctx
     if (state !== undefined) {
-      this.query = vector as Float32Array
+      this.query = vector as Float32Array | LazyQuery
       this.state = state
       return
     }
-    const q = toQuery(vector)
-    const policy = ctx.table.policy
-    if (policy === undefined) throw new AilakeError('UNSUPPORTED', `table ${ctx.table.name} has no vector column; it cannot be searched by vector`)
-    if (q.length !== policy.dim) {
-      throw new AilakeError('DIMENSION_MISMATCH', `search(): the query vector has ${q.length} dimensions but column ${policy.column} has ${policy.dim}`, { context: { got: q.length, expected: policy.dim } })
-    }
-    this.query = vector === q ? q.slice() : q
+    this.query = typeof vector === 'function' ? vector : checkedQuery(ctx, vector)
     this.state = { k: 10, includeBuffered: true, prune: 'exact' }
   }
 
@@ -141,9 +150,10 @@ export class SearchBuilder {
     return this.with({ concurrency: n })
   }
 
-  private request(): SearchRequest {
+  private async request(): Promise<SearchRequest> {
     const s = this.state
-    const req: SearchRequest = { query: this.query, k: s.k, includeBuffered: s.includeBuffered, prune: s.prune }
+    const query = typeof this.query === 'function' ? checkedQuery(this.ctx, await this.query()) : this.query
+    const req: SearchRequest = { query, k: s.k, includeBuffered: s.includeBuffered, prune: s.prune }
     if (s.ef !== undefined) req.ef = s.ef
     if (s.filter !== undefined) req.filter = s.filter
     if (s.select !== undefined) req.select = s.select
@@ -154,17 +164,17 @@ export class SearchBuilder {
 
   /** Runs the search; rows best first, the selected columns plus `_distance`. */
   async toArray(): Promise<Record<string, unknown>[]> {
-    return (await executeSearch(this.ctx, this.request())).rows
+    return (await executeSearch(this.ctx, await this.request())).rows
   }
 
   /** Runs the search and returns how it went: files pruned and searched, bytes read, cache hits, timings. */
   async explain(): Promise<SearchPlan> {
-    return (await executeSearch(this.ctx, this.request())).plan
+    return (await executeSearch(this.ctx, await this.request())).plan
   }
 
   /** Runs the search and returns both rows and plan. */
   async execute(): Promise<{ rows: Record<string, unknown>[]; plan: SearchPlan }> {
-    return executeSearch(this.ctx, this.request())
+    return executeSearch(this.ctx, await this.request())
   }
 
   /**
@@ -173,18 +183,14 @@ export class SearchBuilder {
    */
   async toArrow(): Promise<unknown> {
     const rows = await this.toArray()
-    let arrow: { tableFromJSON(rows: Record<string, unknown>[]): unknown }
+    let arrow: ArrowModule
     try {
       const name = 'apache-arrow'
-      arrow = await import(name) as typeof arrow
+      arrow = await import(name) as ArrowModule
     } catch (err) {
       throw new AilakeError('UNSUPPORTED', 'toArrow() needs the optional package apache-arrow; install it (npm install apache-arrow) or use toArray()', { cause: err })
     }
-    return arrow.tableFromJSON(rows.map((r) => {
-      const o: Record<string, unknown> = {}
-      for (const [key, v] of Object.entries(r)) o[key] = v instanceof Float32Array ? Array.from(v) : v
-      return o
-    }))
+    return rowsToArrow(arrow, rows)
   }
 }
 

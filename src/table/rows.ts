@@ -80,8 +80,8 @@ export function inferSchema(input: RowsInput, policy: VectorPolicy, vectorFieldT
     }
     fields.push({ id: id++, name, type: type ?? 'string', required: false })
   }
-  const vecId = id++
-  fields.push({ id: vecId, name: policy.column, type: vectorFieldType(id++), required: true })
+  // The vector field takes the next id and its list element the one after.
+  fields.push({ id, name: policy.column, type: vectorFieldType(id + 1), required: true })
   return { schemaId: 0, fields }
 }
 

@@ -190,6 +190,13 @@ test('the builder is immutable', async () => {
     assert.equal(arrow.numRows, 5)
     assert.equal(arrow.getChild('id')?.get(0), plain[0]?.id)
     assert.equal(arrow.getChild('_distance')?.get(4), plain[4]?._distance)
+    // Vectors leave as float32 (FixedSizeList<Float32>), never widened to float64.
+    const policy = fx.table.vector
+    const withVec = await five.select(['id', policy.column]).toArrow() as { schema: { fields: { name: string; type: { listSize?: number; children?: { type: { precision?: number } }[] } }[] }; getChild(n: string): { get(i: number): { toArray(): unknown } } | null }
+    const vf = withVec.schema.fields.find((f) => f.name === policy.column)
+    assert.equal(vf?.type.listSize, policy.dim)
+    assert.equal(vf?.type.children?.[0]?.type.precision, 1, 'Float32 (precision SINGLE)')
+    assert.ok(withVec.getChild(policy.column)?.get(0).toArray() instanceof Float32Array)
   } finally {
     await cleanup()
   }
