@@ -4,6 +4,7 @@
  * time, serialised size, and recall@10 / queries per second over an ef sweep, with ratios.
  *
  *   npm run bench:hnsw [-- --datasets glove-100,fashion-mnist]
+ *   npm run bench:hnsw -- --build-only --limit 50000 --datasets glove-100   (build times only)
  */
 import { mkdtempSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -19,6 +20,9 @@ const EF_CONSTRUCTION = 200
 const K = 10
 const EF_SWEEP = [10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384]
 const ROUNDS = 3
+const BUILD_ONLY = process.argv.includes('--build-only')
+const LIMIT = Number(arg('limit') ?? Infinity)
+if (!BUILD_ONLY && LIMIT !== Infinity) throw new Error('--limit needs --build-only (ground truth is for the full base)')
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`)
@@ -91,7 +95,10 @@ function sweep(ds: Dataset, ours: Searcher, peer: Searcher): [Point[], Point[]] 
 }
 
 async function benchDataset(name: DatasetName): Promise<Record<string, unknown>> {
-  const ds = await loadDataset(name)
+  const full = await loadDataset(name, { groundTruth: !BUILD_ONLY })
+  // --limit N indexes only the first N base vectors; it is for build-time checks (--build-only),
+  // since the cached ground truth is for the full base.
+  const ds = LIMIT < full.count ? { ...full, count: LIMIT, base: full.base.subarray(0, LIMIT * full.dim) } : full
   const { dim, count, metric } = ds
   console.error(`\n## ${name}: ${count} x ${dim}, ${metric}, ${ds.queryCount} queries`)
   const queries: Float32Array[] = []
@@ -122,6 +129,9 @@ async function benchDataset(name: DatasetName): Promise<Record<string, unknown>>
   peer.writeIndexSync(join(tmp, 'peer.bin'))
   const peerBytes = statSync(join(tmp, 'peer.bin')).size
   rmSync(tmp, { recursive: true, force: true })
+  if (BUILD_ONLY) {
+    return { name, count, dim, metric, oursBuild, peerBuild, oursBuildCpu, peerBuildCpu, buildCpuRatio: oursBuildCpu / peerBuildCpu, buildRatio: oursBuild / peerBuild }
+  }
   const qArrays = queries.map((q) => Array.from(q))
   let peerEf = -1
   const [oursPoints, peerPoints] = sweep(ds, (q, ef) => ours.search(queries[q] as Float32Array, K, { ef }).ids, (q, ef) => {
@@ -149,6 +159,10 @@ function fmt(n: number | null, d = 1): string {
 const names = (arg('datasets')?.split(',') ?? DATASETS) as DatasetName[]
 const results: Record<string, unknown>[] = []
 for (const name of names) results.push(await benchDataset(name))
+if (BUILD_ONLY) {
+  for (const r of results) console.log(JSON.stringify(r))
+  process.exit(0)
+}
 
 console.log(`\nHNSW benchmark, ${new Date().toISOString().slice(0, 10)}, node ${process.version}, M=${M}, efConstruction=${EF_CONSTRUCTION}, k=${K}, one thread\n`)
 console.log('| data set | build s wall (ailake / hnswlib) | ratio | build s CPU | CPU ratio | serialised MB (ailake / lists / hnswlib file) | size / lists | max recall@10 (ailake / hnswlib) | QPS @ recall 0.95 (ailake / hnswlib) | ratio |')

@@ -450,13 +450,17 @@ export class HnswIndex {
       arr[base] = n + 1
       return
     }
-    const nodeOff = this.off(node)
     const heap = this.scratch
     heap.clear()
-    heap.push(this.dist(nodeOff, this.off(id)), id)
-    for (let i = 1; i <= n; i++) {
-      const nb = arr[base + i] as number
-      heap.push(this.dist(nodeOff, this.off(nb)), nb)
+    const ids = this.arena.batchIds
+    const out = this.arena.batchOut
+    ids[0] = id
+    for (let i = 1; i <= n; i++) ids[i] = arr[base + i] as number
+    this.batch(this.off(node), n + 1)
+    const kind = this.kind
+    for (let i = 0; i <= n; i++) {
+      const raw = out[i] as number
+      heap.push(kind === 0 ? raw : kind === 1 ? 1 - raw : -raw, ids[i] as number)
     }
     const m = this.selectFromHeap(heap, mMax)
     arr[base] = m
