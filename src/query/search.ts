@@ -26,6 +26,8 @@ export interface BufferedRows {
   rows: Record<string, unknown>[]
   /** rowCount × dim, row-major. */
   vectors: Float32Array
+  /** The snapshot these rows are not yet part of (the writer's view of the table). */
+  snapshotId?: bigint | null
 }
 
 /** What a search needs from its surroundings; the public Table builds it once. */
@@ -194,7 +196,13 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
   const factor = prune === 'exact' ? 1 : prune.approximate
   const before: CacheCounters = { ...caches.counters }
 
-  const snapshotId = table.resolveSnapshot(req.asOf)
+  // Buffers and the snapshot are read in the same synchronous step. When the writers agree on
+  // the snapshot their rows are not yet part of, the query pins to it: a flush that commits
+  // mid-query then neither duplicates nor drops rows.
+  const buffers = req.includeBuffered === false || ctx.buffered === undefined || req.asOf !== undefined ? [] : ctx.buffered()
+  const first = buffers[0]?.snapshotId
+  const pinned = first !== undefined && buffers.every((b) => b.snapshotId === first) ? first : undefined
+  const snapshotId = pinned !== undefined ? pinned : table.resolveSnapshot(req.asOf)
   const files = await caches.plan(`${table.metadata.tableUuid}@${String(snapshotId)}`, () => table.planFiles(snapshotId))
   const tPlan = now()
 
@@ -206,7 +214,6 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
   const top = new TopK(k)
 
   // Buffered rows first: they are in memory, and their distances tighten the bound early.
-  const buffers = req.includeBuffered === false || ctx.buffered === undefined || snapshotIdIsHistoric(table, snapshotId) ? [] : ctx.buffered()
   buffers.forEach((b, bi) => {
     const n = b.rows.length
     plan.bufferedRows += n
@@ -348,6 +355,3 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
 }
 
 /** Buffered rows belong to "now": a time-travel query to an older snapshot must not see them. */
-function snapshotIdIsHistoric(table: IcebergTable, snapshotId: bigint | null): boolean {
-  return snapshotId !== table.currentSnapshotId
-}
