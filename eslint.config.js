@@ -49,7 +49,7 @@ function layerRules(folder) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.cache/**', 'warehouse/**', 'scripts/**', 'test/fixtures/**'] },
+  { ignores: ['dist/**', '.build-*/**', 'warehouse-demo/**', 'node_modules/**', '.cache/**', 'warehouse/**', 'scripts/**', 'test/fixtures/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
