@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import type { Metric } from '../../src/vector/types.js'
+export { seededRandom } from '../../src/util/rng.js'
 
 /** A prepared benchmark data set. */
 export interface Dataset {
@@ -147,14 +148,3 @@ export async function computeGroundTruth(base: Float32Array, dim: number, metric
   return { ids, distances }
 }
 
-/** Deterministic PRNG for held-out query selection. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { AilakeError, corrupt, invalid } from '../../src/errors.js'
+import { seededRandom } from '../../src/util/rng.js'
 
 export type WordNetPos = 'noun' | 'verb' | 'adj' | 'adv'
 
@@ -128,14 +129,7 @@ export function wordnetDictDir(): string {
 /** First `k` items of a seeded Fisher–Yates shuffle (mulberry32), so smaller samples are prefixes of larger ones. */
 function seededSample<T>(items: readonly T[], k: number, seed: number): T[] {
   const a = items.slice()
-  let s = seed >>> 0
-  const rand = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const rand = seededRandom(seed)
   for (let i = 0; i < k; i++) {
     const j = i + Math.floor(rand() * (a.length - i))
     const tmp = a[i] as T

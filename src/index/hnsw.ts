@@ -18,6 +18,7 @@ import { checkK, checkQuery } from './flat.js'
 import { MAX_LEVEL } from './hnsw-graph.js'
 import type { HnswGraph } from './hnsw-graph.js'
 import { decodeGraph, encodeGraph } from './hnsw-codec.js'
+import { seededRandom } from '../util/rng.js'
 
 /** Options of `HnswIndex.build`. */
 export interface HnswBuildOptions {
@@ -45,16 +46,6 @@ export interface HnswSearchOptions {
 
 const DEFAULT_EF = 64
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function checkInt(name: string, v: number, min: number, max: number): number {
   if (!Number.isSafeInteger(v) || v < min || v > max) {
@@ -88,7 +79,7 @@ export class HnswIndex {
     this.g = g
     this.arena = arena
     this.kind = g.metric === 'euclidean' ? 0 : g.metric === 'cosine' ? 1 : 2
-    this.rng = mulberry32(seed)
+    this.rng = seededRandom(seed)
     this.mL = 1 / Math.log(g.M)
     this.visited = new Uint16Array(Math.max(16, g.levels.length))
     this.selIds = new Int32Array(2 * g.M + 1)

@@ -1,5 +1,6 @@
 import { AilakeError } from '../errors.js'
 import type { ObjectInfo, ObjectStore } from './object-store.js'
+import { seededRandom } from '../util/rng.js'
 
 /** Store operations a {@link FaultyStore} can disturb. */
 export type StoreOp = 'get' | 'getRange' | 'head' | 'put' | 'putIfAbsent' | 'list' | 'delete'
@@ -39,7 +40,8 @@ export class FaultyStore implements ObjectStore {
   readonly #failRate: number
   readonly #dropRate: number
   readonly #ops: ReadonlySet<StoreOp>
-  #state: number
+  /** Seeded so a failing run can be replayed exactly. */
+  readonly #rand: () => number
 
   constructor(inner: ObjectStore, options: FaultyStoreOptions) {
     const { failRate, seed, dropRate = 0, ops = ALL_OPS } = options
@@ -52,7 +54,7 @@ export class FaultyStore implements ObjectStore {
     this.#failRate = failRate
     this.#dropRate = dropRate
     this.#ops = new Set(ops)
-    this.#state = seed >>> 0
+    this.#rand = seededRandom(seed)
   }
 
   get(key: string): Promise<Uint8Array> {
@@ -91,13 +93,8 @@ export class FaultyStore implements ObjectStore {
     await this.close()
   }
 
-  // mulberry32: tiny, fast and good enough to spread faults evenly.
   #random(): number {
-    this.#state = (this.#state + 0x6d2b79f5) >>> 0
-    let t = this.#state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+    return this.#rand()
   }
 
   async #run<T>(op: StoreOp, key: string, call: () => Promise<T>): Promise<T> {

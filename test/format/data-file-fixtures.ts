@@ -2,15 +2,9 @@
 import type { Schema } from '../../src/format/schema.js'
 import type { WriteDataFileInput } from '../../src/format/data-file.js'
 import type { Metric, Precision } from '../../src/vector/types.js'
+import { seededRandom } from '../../src/util/rng.js'
 
-export function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export const rng = seededRandom
 
 export function vectorType(precision: Precision, dim: number): Schema['fields'][number]['type'] {
   if (precision === 'f32') return { type: 'list', element: 'float', elementRequired: true, elementId: 100 }

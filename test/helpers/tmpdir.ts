@@ -1,6 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { seededRandom } from '../../src/util/rng.js'
+
+/** Deterministic pseudo-random numbers. */
+export const rng = seededRandom
 
 /** A fresh temporary directory, removed by the returned cleanup. */
 export async function tempDir(prefix = 'ailake-'): Promise<{ dir: string; cleanup(): Promise<void> }> {
@@ -8,17 +12,6 @@ export async function tempDir(prefix = 'ailake-'): Promise<{ dir: string; cleanu
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) }
 }
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** `count` random vectors of `dim` dimensions around a few cluster centres. */
 export function clusteredVectors(count: number, dim: number, seed = 1, clusters = 8): Float32Array[] {

@@ -1,15 +1,8 @@
 // Seeded clustered vectors: a realistic stand-in for embeddings (many tight-ish clusters of
 // different sizes and spreads, plus some uniform noise), so recall numbers mean something.
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { seededRandom } from '../../src/util/rng.js'
+
+export const rng = seededRandom
 
 function gauss(r: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r())

@@ -4,15 +4,9 @@ import { computeBounds, lowerBound } from '../../src/vector/bounds.js'
 import { distance } from '../../src/vector/distance.js'
 import { isAilakeError } from '../../src/errors.js'
 import type { Metric } from '../../src/vector/types.js'
+import { seededRandom } from '../../src/util/rng.js'
 
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const rng = seededRandom
 
 function gauss(r: () => number): number {
   return Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r())

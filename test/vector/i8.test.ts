@@ -2,15 +2,9 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { dequantizeI8, i8ErrorBound, quantizeI8 } from '../../src/vector/i8.js'
 import { isAilakeError } from '../../src/errors.js'
+import { seededRandom } from '../../src/util/rng.js'
 
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const rng = seededRandom
 
 test('i8 round trip stays within the documented bound for every element', () => {
   const r = rng(1)
