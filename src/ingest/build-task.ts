@@ -3,22 +3,14 @@
  * fallback: decode the pending file (or take its rows from memory), build the HNSW graph, and
  * encode the new indexed file. No I/O here: the caller reads and writes the store.
  */
-import { openDataFile, writeDataFile, type DataFileWritten } from '../format/data-file.js'
+import { openDataFile, type DataFileWritten } from '../format/data-file.js'
 import type { Schema } from '../format/schema.js'
-import { HnswIndex } from '../index/hnsw.js'
+import { encodeDataFile } from '../table/data-writer.js'
+import type { VectorPolicy } from '../table/vector-policy.js'
 import { bytesSource } from '../util/byte-source.js'
-import { decodeF16, encodeF16 } from '../vector/f16.js'
-import { dequantizeI8, quantizeI8 } from '../vector/i8.js'
-import type { Metric, Precision } from '../vector/types.js'
 
-export interface BuildPolicy {
-  column: string
-  dim: number
-  metric: Metric
-  precision: Precision
-  M: number
-  efConstruction: number
-}
+/** The table's vector policy, as handed to a build (plain data, so it crosses to a worker). */
+export type BuildPolicy = VectorPolicy
 
 /** The pending file's content: its bytes, or (fast path) the rows its writer still holds in memory. */
 export type BuildSource =
@@ -30,17 +22,6 @@ export interface BuildTask {
   policy: BuildPolicy
 }
 
-/** Vectors as a reader decodes them from the file, so the graph matches what search scores. */
-function stored(vectors: Float32Array, p: BuildPolicy): Float32Array {
-  switch (p.precision) {
-    case 'f32': return vectors
-    case 'f16': return decodeF16(encodeF16(vectors))
-    case 'i8': {
-      const q = quantizeI8(vectors, p.dim)
-      return dequantizeI8(q.codes, q.scales, q.offsets, p.dim)
-    }
-  }
-}
 
 /** Builds the index and encodes the new file holding the same rows. */
 export async function buildIndexedFile(task: BuildTask): Promise<DataFileWritten> {
@@ -48,10 +29,11 @@ export async function buildIndexedFile(task: BuildTask): Promise<DataFileWritten
   let schema: Schema
   let columns: Map<number, unknown[]>
   let vectors: Float32Array
-  let indexVectors: Float32Array
+  let indexVectors: Float32Array | undefined
   if (source.kind === 'file') {
     const reader = await openDataFile(bytesSource(source.bytes))
     schema = reader.schema
+    // Decoded from the file, these already are the stored form the index must match.
     vectors = await reader.readVectors()
     indexVectors = vectors
     const rows = await reader.readRows({})
@@ -62,14 +44,6 @@ export async function buildIndexedFile(task: BuildTask): Promise<DataFileWritten
     }
   } else {
     ({ schema, columns, vectors } = source)
-    indexVectors = stored(vectors, p)
   }
-  const vectorField = schema.fields.find((f) => f.name === p.column)
-  if (vectorField === undefined) throw new Error(`the file has no vector column ${p.column}`)
-  const index = HnswIndex.build(indexVectors, { metric: p.metric, dim: p.dim, M: p.M, efConstruction: p.efConstruction })
-  return writeDataFile({
-    schema, columns,
-    vector: { fieldId: vectorField.id, column: p.column, dim: p.dim, metric: p.metric, precision: p.precision, vectors },
-    index: { type: 'hnsw', bytes: index.serialize() },
-  })
+  return encodeDataFile(schema, columns, vectors, p, indexVectors === undefined ? { buildIndex: true } : { buildIndex: true, indexVectors })
 }

@@ -8,6 +8,7 @@ import type { Field, Schema } from '../format/schema.js'
 import { fixedLength, writeDataFile } from '../format/data-file.js'
 import { encodeBound } from '../format/iceberg/bounds.js'
 import type { DataFile } from '../format/iceberg/types.js'
+import type { DataFileWritten } from '../format/data-file.js'
 import { HnswIndex } from '../index/hnsw.js'
 import type { ObjectStore } from '../store/object-store.js'
 import { decodeF16, encodeF16 } from '../vector/f16.js'
@@ -56,11 +57,9 @@ export function storedVectors(vectors: Float32Array, policy: VectorPolicy): Floa
 
 /** Writes the batch (already validated) and returns one DataFile per file written. */
 export async function writeDataFiles(target: DataTarget, batch: RowBatch, options: DataWriteOptions = {}): Promise<{ files: DataFile[]; keys: string[] }> {
-  const { policy, schema } = target
+  const { policy } = target
   const bytesPerRow = policy.dim * (policy.precision === 'f32' ? 4 : policy.precision === 'f16' ? 2 : 1)
   const rowsPerFile = Math.max(1, Math.min(options.maxRowsPerFile ?? 100_000, Math.floor((options.targetFileBytes ?? 128 * 2 ** 20) / bytesPerRow)))
-  const vectorField = schema.fields.find((f) => f.name === policy.column)
-  if (vectorField === undefined) throw new AilakeError('INTERNAL', `table schema lacks its vector column ${policy.column}`)
   const files: DataFile[] = []
   const keys: string[] = []
   for (let start = 0; start < batch.rowCount; start += rowsPerFile) {
@@ -68,30 +67,44 @@ export async function writeDataFiles(target: DataTarget, batch: RowBatch, option
     const columns = new Map<number, unknown[]>()
     for (const [id, values] of batch.columns) columns.set(id, values.slice(start, end))
     const vectors = batch.vectors.subarray(start * policy.dim, end * policy.dim)
-    const file = await writeOne(target, vectorField, columns, vectors, options.buildIndex !== false)
+    const file = await writeOne(target, columns, vectors, options.buildIndex !== false)
     files.push(file.dataFile)
     keys.push(file.key)
   }
   return { files, keys }
 }
 
-async function writeOne(target: DataTarget, vectorField: Field, columns: Map<number, unknown[]>, vectors: Float32Array, buildIndex: boolean): Promise<{ dataFile: DataFile; key: string }> {
+async function writeOne(target: DataTarget, columns: Map<number, unknown[]>, vectors: Float32Array, buildIndex: boolean): Promise<{ dataFile: DataFile; key: string }> {
   const { policy, schema } = target
+  const written = encodeDataFile(schema, columns, vectors, policy, { buildIndex })
+  const location = `${target.location}/data/${newUuid()}.parquet`
+  const key = target.keyOf(location)
+  await target.store.put(key, written.bytes)
+  return { dataFile: toDataFile(location, written, schema), key }
+}
+
+/**
+ * Encodes one data file: Parquet with its ailake section, and the HNSW index built now when
+ * `buildIndex` is set. The index is built over the vectors as a reader will decode them
+ * (`indexVectors`, by default the stored form of `vectors`), so search scores what it indexed.
+ */
+export function encodeDataFile(
+  schema: Schema, columns: Map<number, unknown[]>, vectors: Float32Array, policy: VectorPolicy,
+  options: { buildIndex: boolean; indexVectors?: Float32Array },
+): DataFileWritten {
+  const vectorField = schema.fields.find((f) => f.name === policy.column)
+  if (vectorField === undefined) throw new AilakeError('INTERNAL', `table schema lacks its vector column ${policy.column}`)
   let index: { type: 'hnsw'; bytes: Uint8Array } | undefined
-  if (buildIndex) {
-    const hnsw = HnswIndex.build(storedVectors(vectors, policy), { metric: policy.metric, dim: policy.dim, M: policy.M, efConstruction: policy.efConstruction })
+  if (options.buildIndex) {
+    const hnsw = HnswIndex.build(options.indexVectors ?? storedVectors(vectors, policy), { metric: policy.metric, dim: policy.dim, M: policy.M, efConstruction: policy.efConstruction })
     index = { type: 'hnsw', bytes: hnsw.serialize() }
   }
-  const written = writeDataFile({
+  return writeDataFile({
     schema,
     columns,
     vector: { fieldId: vectorField.id, column: policy.column, dim: policy.dim, metric: policy.metric, precision: policy.precision, vectors },
     ...(index === undefined ? {} : { index }),
   })
-  const location = `${target.location}/data/${newUuid()}.parquet`
-  const key = target.keyOf(location)
-  await target.store.put(key, written.bytes)
-  return { dataFile: toDataFile(location, written, schema), key }
 }
 
 /** The Iceberg DataFile (with its ailake vector facts) describing a data file written at `location`. */
