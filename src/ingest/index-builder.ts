@@ -25,7 +25,7 @@ async function fileSchema(bytes: Uint8Array): Promise<Schema> {
 
 export interface IndexBuilderOptions {
   /**
-   * Worker threads doing the CPU work (HNSW build). Default min(2, cores). 0 builds on the
+   * Worker threads doing the CPU work (HNSW build). Default max(1, min(2, cores - 1)). 0 builds on the
    * calling thread (for environments without worker_threads); it blocks the event loop while
    * a graph is built.
    */

@@ -25,9 +25,12 @@ interface Slot {
 
 const WORKER_URL = new URL('./index-worker.js', import.meta.url)
 
-/** Default pool size: min(2, cores). */
+/**
+ * Default pool size: one core is left to ingestion and queries (index builds are background
+ * work), so max(1, min(2, cores - 1)).
+ */
 export function defaultWorkerCount(): number {
-  return Math.max(1, Math.min(2, cpus().length))
+  return Math.max(1, Math.min(2, cpus().length - 1))
 }
 
 export class BuildPool {

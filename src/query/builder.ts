@@ -94,7 +94,10 @@ export class SearchBuilder {
     return this.with({ k })
   }
 
-  /** HNSW candidate list size per file; larger is slower and more accurate. Default max(k, 64). */
+  /**
+   * HNSW candidate list size per file; larger is slower and more accurate. Default: grows with
+   * each file's row count (see `defaultEf`), at least 2k.
+   */
   ef(n: number): SearchBuilder {
     if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0 || n > MAX_EF) throw invalid(`ef(): must be an integer in [1, ${MAX_EF}], got ${String(n)}`, { ef: String(n) })
     return this.with({ ef: n })
