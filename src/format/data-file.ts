@@ -5,13 +5,13 @@
  */
 import { corrupt } from '../errors.js'
 import type { ByteSource } from '../util/byte-source.js'
-import { locateByTrailer, openDataFileImpl, readSectionAt, type DataFileReader } from './parquet/reader.js'
+import { locateByTrailer, openDataFileImpl, readSectionAt, type DataFileReader, type OpenDataFileOptions } from './parquet/reader.js'
 import { readFooter } from './parquet/footer.js'
 import type { DataFileWritten, WriteDataFileInput } from './parquet/types.js'
 import { writeDataFileImpl } from './parquet/writer.js'
 
 export type { DataFileWritten, IndexType, VectorFacts, VectorInput, WriteDataFileInput } from './parquet/types.js'
-export type { DataFileReader } from './parquet/reader.js'
+export type { DataFileReader, ForeignVector, OpenDataFileOptions } from './parquet/reader.js'
 export { readSectionAt } from './parquet/reader.js'
 export { fixedLength, rowBytes } from './parquet/vector-pages.js'
 
@@ -36,7 +36,7 @@ export function writeDataFile(input: WriteDataFileInput): DataFileWritten {
  * `section` (offsets kept in table metadata) so `readSection()` is one ranged read of exactly
  * the section; otherwise it is found through the footer key-value metadata.
  */
-export function openDataFile(source: ByteSource, options: { section?: { offset: number; length: number } } = {}): Promise<DataFileReader> {
+export function openDataFile(source: ByteSource, options: OpenDataFileOptions = {}): Promise<DataFileReader> {
   return openDataFileImpl(source, options)
 }
 

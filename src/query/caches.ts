@@ -5,7 +5,7 @@
  * - open data-file readers (parsed footers), LRU bounded by count;
  * - planned file lists per snapshot (metadata never changes for a given snapshot).
  */
-import { openDataFile, type DataFileReader } from '../format/data-file.js'
+import { openDataFile, type DataFileReader, type ForeignVector, type OpenDataFileOptions } from '../format/data-file.js'
 import type { HnswIndex } from '../index/hnsw.js'
 import type { ObjectStore } from '../store/object-store.js'
 import type { LiveFile } from '../table/scan.js'
@@ -123,7 +123,7 @@ export class QueryCaches {
   }
 
   /** The open reader of a data file; `section` (from table metadata) saves locating the section. */
-  reader(store: ObjectStore, key: string, size: number, section?: { offset: number; length: number }): Promise<DataFileReader> {
+  reader(store: ObjectStore, key: string, size: number, section?: { offset: number; length: number }, vector?: ForeignVector): Promise<DataFileReader> {
     const id = `${key}#${size}`
     const hit = this.readers.get(id)
     if (hit !== undefined) {
@@ -131,7 +131,10 @@ export class QueryCaches {
       return hit
     }
     this.counters.readerMisses++
-    const p = openDataFile(this.source(store, key, size), section === undefined ? {} : { section })
+    const options: OpenDataFileOptions = {}
+    if (section !== undefined) options.section = section
+    if (vector !== undefined) options.vector = vector
+    const p = openDataFile(this.source(store, key, size), options)
     this.readers.set(id, p)
     p.catch(() => this.readers.delete(id))
     return p

@@ -5,6 +5,7 @@
  * inside the traversal, or an exact scan), re-score every candidate with the exact metric, merge,
  * and only then fetch the winning rows' selected columns.
  */
+import type { ForeignVector } from '../format/data-file.js'
 import { AilakeError, corrupt, invalid } from '../errors.js'
 import type { Schema } from '../format/schema.js'
 import type { DataFile } from '../format/iceberg/types.js'
@@ -157,15 +158,21 @@ async function wholeColumns(ctx: SearchContext, file: DataFile, columns: readonl
   const key = ctx.table.keyOf(file.filePath)
   // Decoded JS values take several times their encoded size.
   return ctx.caches.columnRows(key, file.fileSizeInBytes, columns, 4 * bytes + 64 * file.recordCount, async () => {
-    const reader = await ctx.caches.reader(ctx.table.store, key, file.fileSizeInBytes)
+    const reader = await ctx.caches.reader(ctx.table.store, key, file.fileSizeInBytes, undefined, foreignHint(ctx))
     return reader.readRows({ columns: [...columns] })
   })
+}
+
+/** How to read the vector column of a file another engine wrote (no ailake section). */
+function foreignHint(ctx: SearchContext): ForeignVector {
+  const p = requirePolicy(ctx.table)
+  return { column: p.column, dim: p.dim, metric: p.metric }
 }
 
 async function loadFileVectors(ctx: SearchContext, file: DataFile, key: string, useIndex: boolean, dim: number): Promise<FileVectors> {
   const facts = file.ailake
   const section = useIndex && facts !== undefined ? { offset: facts.sectionOffset, length: facts.sectionLength } : undefined
-  const reader = await ctx.caches.reader(ctx.table.store, key, file.fileSizeInBytes, section)
+  const reader = await ctx.caches.reader(ctx.table.store, key, file.fileSizeInBytes, section, foreignHint(ctx))
   const [vectors, sec] = await Promise.all([reader.readVectors(), useIndex ? reader.readSection() : Promise.resolve(undefined)])
   if (vectors.length !== reader.rowCount * dim) {
     throw corrupt(`data file ${file.filePath} has ${vectors.length} vector values for ${reader.rowCount} rows of dimension ${dim}`, { path: file.filePath })
@@ -259,7 +266,7 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
       const cols = filterColumns(filter)
       let rows = await wholeColumns(ctx, file, cols)
       if (rows === undefined) {
-        const reader = await caches.reader(table.store, key, file.fileSizeInBytes, useIndex && facts !== undefined ? { offset: facts.sectionOffset, length: facts.sectionLength } : undefined)
+        const reader = await caches.reader(table.store, key, file.fileSizeInBytes, useIndex && facts !== undefined ? { offset: facts.sectionOffset, length: facts.sectionLength } : undefined, foreignHint(ctx))
         rows = await reader.readRows({ columns: cols })
       }
       allow = bitsetFor(filter, rows)
@@ -331,7 +338,7 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
     if (whole !== undefined) {
       rows = rowIds.map((r) => whole[r] ?? {})
     } else {
-      const reader = await caches.reader(table.store, key, file.fileSizeInBytes)
+      const reader = await caches.reader(table.store, key, file.fileSizeInBytes, undefined, foreignHint(ctx))
       rows = await reader.readRows({ columns: scalar, rows: rowIds })
     }
     const vecs = select.includes(policy.column) ? (await caches.fileVectors(key, file.fileSizeInBytes, () => loadFileVectors(ctx, file, key, false, dim))).vectors : undefined

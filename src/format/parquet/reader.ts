@@ -13,6 +13,7 @@ import { CompactReader, intField } from './thrift.js'
 import type { VectorFacts } from './types.js'
 import { KV_ICEBERG_SCHEMA, KV_SECTIONS } from './writer.js'
 import { decodeVectorValues, parseVectorPage, rowBytes } from './vector-pages.js'
+import type { Metric } from '../../vector/types.js'
 
 interface Page { offset: number; size: number; firstRow: number }
 
@@ -38,6 +39,20 @@ function wrapHyparquet(err: unknown, what: string): AilakeError {
   return new AilakeError('CORRUPT_DATA', `${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
 }
 
+/** How to read the vector column of a file that has no ailake section (written by another engine). */
+export interface ForeignVector {
+  column: string
+  dim: number
+  metric: Metric
+}
+
+export interface OpenDataFileOptions {
+  /** The section's offset and length as kept in table metadata: `readSection()` is then one ranged read. */
+  section?: { offset: number; length: number }
+  /** For files without a section: the vector column (a list of floats) to read. */
+  vector?: ForeignVector
+}
+
 export class DataFileReader {
   readonly rowCount: number
   readonly schema: Schema
@@ -45,7 +60,12 @@ export class DataFileReader {
   private readonly groupStarts: number[] = []
   private readonly pageCache = new Map<number, Promise<Page[]>>()
 
-  constructor(private readonly source: ByteSource, private readonly footer: Footer, private readonly sectionAt?: { offset: number; length: number }) {
+  constructor(
+    private readonly source: ByteSource,
+    private readonly footer: Footer,
+    private readonly sectionAt?: { offset: number; length: number },
+    private readonly foreignVector?: ForeignVector,
+  ) {
     this.rowCount = Number(footer.metadata.num_rows)
     let schemaId = 0
     const json = footer.kv.get(KV_ICEBERG_SCHEMA)
@@ -94,7 +114,28 @@ export class DataFileReader {
   }
 
   private async vectorFacts(): Promise<VectorFacts> {
-    return (await this.readSection()).facts
+    const facts = await this.maybeFacts()
+    if (facts === undefined) throw new AilakeError('NOT_FOUND', 'this Parquet file has no ailake section; pass openDataFile(source, { vector: { column, dim, metric } }) to read a vector column other engines wrote')
+    return facts
+  }
+
+  /**
+   * The section's facts; for a file without a section (written by another engine) facts made
+   * from the caller's `vector` hint (f32 list column, no index, no usable bounds), else undefined.
+   */
+  private async maybeFacts(): Promise<VectorFacts | undefined> {
+    try {
+      return (await this.readSection()).facts
+    } catch (err) {
+      if (!(err instanceof AilakeError && err.code === 'NOT_FOUND') || this.sectionAt !== undefined) throw err
+      const hint = this.foreignVector
+      const field = hint === undefined ? undefined : this.schema.fields.find((x) => x.name === hint.column)
+      if (hint === undefined || field === undefined) return undefined
+      return {
+        column: hint.column, fieldId: field.id, dim: hint.dim, metric: hint.metric, precision: 'f32', rowCount: this.rowCount,
+        centroid: new Float32Array(0), radius: Infinity, indexType: 'none', sectionOffset: 0, sectionLength: 0,
+      }
+    }
   }
 
   private chunk(group: number, column: string): ColumnChunk {
@@ -241,10 +282,10 @@ export class DataFileReader {
    * selects rows by position, in the order given. The vector column comes back as a Float32Array.
    */
   async readRows(options: { columns?: string[]; rows?: number[] } = {}): Promise<Record<string, unknown>[]> {
-    const f = await this.vectorFacts()
+    const f = await this.maybeFacts()
     const names = options.columns ?? this.schema.fields.map((x) => x.name)
     for (const n of names) if (!this.schema.fields.some((x) => x.name === n)) throw new AilakeError('NOT_FOUND', `column ${n} is not in this data file; columns: ${this.schema.fields.map((x) => x.name).join(', ')}`)
-    const scalar = names.filter((n) => n !== f.column)
+    const scalar = names.filter((n) => n !== f?.column)
     const rows = options.rows ?? Array.from({ length: this.rowCount }, (_, i) => i)
     for (const r of rows) if (!Number.isInteger(r) || r < 0 || r >= this.rowCount) throw invalid(`row ${r} is outside [0, ${this.rowCount})`, { row: r })
     const out: Record<string, unknown>[] = rows.map(() => ({}))
@@ -268,7 +309,7 @@ export class DataFileReader {
       }
       rows.forEach((r, k) => Object.assign(out[k]!, byRow.get(r)))
     }
-    if (names.includes(f.column)) {
+    if (f !== undefined && names.includes(f.column)) {
       const vecs = options.rows === undefined ? await this.readVectors() : await this.readVectorsAt(rows)
       rows.forEach((_, k) => { out[k]![f.column] = vecs.slice(k * f.dim, (k + 1) * f.dim) })
     }
@@ -298,6 +339,6 @@ export async function locateByTrailer(source: ByteSource, footerStart: number): 
   return { offset: t.sectionsOffset, length }
 }
 
-export async function openDataFileImpl(source: ByteSource, options: { section?: { offset: number; length: number } } = {}): Promise<DataFileReader> {
-  return new DataFileReader(source, await readFooter(source), options.section)
+export async function openDataFileImpl(source: ByteSource, options: OpenDataFileOptions = {}): Promise<DataFileReader> {
+  return new DataFileReader(source, await readFooter(source), options.section, options.vector)
 }
