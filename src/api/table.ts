@@ -6,6 +6,7 @@ import { AilakeError } from '../errors.js'
 import type { Field, Schema } from '../format/schema.js'
 import { IndexBuilder, MemTableWriter, TableWriter, type IndexBuilderOptions, type MemTableWriterOptions, type TableWriterOptions } from '../ingest/index.js'
 import { SearchBuilder, type QueryCaches } from '../query/index.js'
+import { expireSnapshots, removeOrphanFiles, type ExpireOptions, type ExpireResult, type OrphanOptions } from '../maintenance/expire.js'
 import type { Embedder, EmbedderIdentity } from '../embed/embedder.js'
 import { embedderFor, recordedEmbedder } from './embedding.js'
 import type { AsOf, IcebergTable } from '../table/iceberg-table.js'
@@ -198,6 +199,26 @@ export class Table {
     const out = [...rows] as Record<string, unknown>[]
     todo.forEach(({ r, i }, j) => { out[i] = { ...r, [column]: vectors[j] } })
     return out
+  }
+
+  /**
+   * Bounds storage: drops snapshots older than `olderThan` (default 5 days; the newest
+   * `retainLast`, default 1, always stay) and deletes files only they referenced, such as
+   * unindexed originals replaced by background index builds. Time travel ends at the oldest
+   * snapshot kept.
+   */
+  async expireSnapshots(options: ExpireOptions = {}): Promise<ExpireResult> {
+    this.checkOpen()
+    return expireSnapshots(this.core, options)
+  }
+
+  /**
+   * Deletes files in the table's folders that no snapshot references (left by crashed or failed
+   * writers) and that are older than `olderThan` (default 3 days). Returns what was removed.
+   */
+  async removeOrphanFiles(options: OrphanOptions = {}): Promise<string[]> {
+    this.checkOpen()
+    return removeOrphanFiles(this.core, options)
   }
 
   /** Snapshots, oldest first. */

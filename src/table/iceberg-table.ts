@@ -30,43 +30,53 @@ export class IcebergTable {
   readonly store: ObjectStore
   readonly cache: ManifestCache
   private readonly retry: RetryOptions
-  private loaded: LoadedTable
+  private state: LoadedTable
 
   constructor(ctx: TableContext, loaded: LoadedTable) {
     this.catalog = ctx.catalog
     this.store = ctx.store
     this.cache = ctx.cache ?? new ManifestCache(ctx.store, (l) => ctx.catalog.keyOf(l))
     this.retry = ctx.retry ?? {}
-    this.loaded = loaded
+    this.state = loaded
   }
 
   get name(): string {
-    return formatIdentifier(this.loaded.ident)
+    return formatIdentifier(this.state.ident)
   }
 
   get metadata(): TableMetadata {
-    return this.loaded.metadata
+    return this.state.metadata
+  }
+
+  /** The metadata and the catalog version it was read at (the base of the next commit). */
+  get loaded(): LoadedTable {
+    return this.state
+  }
+
+  /** Takes a newer state committed through the catalog by maintenance operations. */
+  adopt(next: LoadedTable): void {
+    if (next.version > this.state.version) this.state = next
   }
 
   get metadataLocation(): string {
-    return this.loaded.metadataLocation
+    return this.state.metadataLocation
   }
 
   get location(): string {
-    return this.loaded.metadata.location
+    return this.state.metadata.location
   }
 
   get schema(): Schema {
-    return currentSchema(this.loaded.metadata)
+    return currentSchema(this.state.metadata)
   }
 
   /** The table's vector policy, or undefined for a plain Iceberg table. */
   get policy(): VectorPolicy | undefined {
-    return policyFromProperties(this.loaded.metadata.properties)
+    return policyFromProperties(this.state.metadata.properties)
   }
 
   get currentSnapshotId(): bigint | null {
-    return this.loaded.metadata.currentSnapshotId
+    return this.state.metadata.currentSnapshotId
   }
 
   keyOf(location: string): string {
@@ -75,12 +85,12 @@ export class IcebergTable {
 
   /** Reloads the latest metadata from the catalog. */
   async refresh(): Promise<void> {
-    this.loaded = await this.catalog.loadTable(this.loaded.ident)
+    this.state = await this.catalog.loadTable(this.state.ident)
   }
 
   /** Snapshots in commit order (oldest first). */
   snapshots(): Snapshot[] {
-    return [...this.loaded.metadata.snapshots].sort((a, b) => (a.sequenceNumber < b.sequenceNumber ? -1 : a.sequenceNumber > b.sequenceNumber ? 1 : 0))
+    return [...this.state.metadata.snapshots].sort((a, b) => (a.sequenceNumber < b.sequenceNumber ? -1 : a.sequenceNumber > b.sequenceNumber ? 1 : 0))
   }
 
   /**
@@ -88,7 +98,7 @@ export class IcebergTable {
    * an ISO date string or a number (epoch ms) selects the snapshot that was current at that time.
    */
   resolveSnapshot(asOf?: AsOf): bigint | null {
-    const meta = this.loaded.metadata
+    const meta = this.state.metadata
     if (asOf === undefined) return meta.currentSnapshotId
     if (typeof asOf === 'bigint' || (typeof asOf === 'string' && /^\d+$/.test(asOf))) {
       const id = BigInt(asOf)
@@ -109,7 +119,7 @@ export class IcebergTable {
 
   /** Live data files of a snapshot (default: current). */
   async planFiles(snapshotId: bigint | null = this.currentSnapshotId): Promise<LiveFile[]> {
-    return planFiles(this.loaded.metadata, snapshotId, this.cache)
+    return planFiles(this.state.metadata, snapshotId, this.cache)
   }
 
   /** Commits `files` as one append snapshot; returns its id. `summary` adds snapshot properties. */
@@ -129,8 +139,8 @@ export class IcebergTable {
 
   /** Commits any operation (with retry on lost races); returns the new snapshot id. */
   async commit(op: Operation): Promise<bigint> {
-    const result = await commitOperation({ catalog: this.catalog, store: this.store, cache: this.cache, keyOf: (l) => this.keyOf(l) }, this.loaded, op, this.retry)
-    this.loaded = result.table
+    const result = await commitOperation({ catalog: this.catalog, store: this.store, cache: this.cache, keyOf: (l) => this.keyOf(l) }, this.state, op, this.retry)
+    this.state = result.table
     return result.snapshotId
   }
 }

@@ -1,0 +1,174 @@
+/**
+ * Keeping storage bounded: expiring old snapshots (and deleting the files only they referenced),
+ * and removing orphan files that no snapshot references (left by crashed or failed writers).
+ * Both keep a grace window, so readers pinned to a recent snapshot never lose their files.
+ */
+import { AilakeError, invalid } from '../errors.js'
+import type { LoadedTable } from '../catalog/catalog.js'
+import type { ManifestFile, TableMetadata } from '../format/iceberg/types.js'
+import type { IcebergTable } from '../table/iceberg-table.js'
+import { sleep } from '../util/limiter.js'
+
+export interface ExpireOptions {
+  /** Snapshots committed before this time may expire. Default: 5 days ago (Iceberg's default). */
+  olderThan?: Date | number
+  /** Always keep at least this many of the newest snapshots. Default 1. */
+  retainLast?: number
+}
+
+export interface ExpireResult {
+  expiredSnapshots: number
+  deletedDataFiles: number
+  deletedManifests: number
+  deletedManifestLists: number
+  deletedMetadataFiles: number
+}
+
+const FIVE_DAYS = 5 * 24 * 3600 * 1000
+
+function cutoffOf(t: Date | number | undefined, fallbackAgeMs: number): number {
+  const ms = t === undefined ? Date.now() - fallbackAgeMs : t instanceof Date ? t.getTime() : t
+  if (!Number.isFinite(ms)) throw invalid(`olderThan must be a Date or epoch milliseconds, got ${String(t)}`)
+  return ms
+}
+
+/** Every file a set of snapshots references: manifest lists, manifests, live data files. */
+interface Reachable {
+  lists: Set<string>
+  manifests: Set<string>
+  dataFiles: Set<string>
+  /** Data files named by DELETED entries (removed by those snapshots' commits). */
+  deletedDataFiles: Set<string>
+}
+
+async function reachable(table: IcebergTable, meta: TableMetadata, ids: Iterable<bigint>): Promise<Reachable> {
+  const r: Reachable = { lists: new Set(), manifests: new Set(), dataFiles: new Set(), deletedDataFiles: new Set() }
+  for (const id of ids) {
+    const snap = meta.snapshots.find((s) => s.snapshotId === id)
+    if (snap === undefined) continue
+    r.lists.add(snap.manifestList)
+    const manifests: ManifestFile[] = await table.cache.manifestList(snap.manifestList)
+    for (const m of manifests) {
+      r.manifests.add(m.manifestPath)
+      for (const e of await table.cache.manifest(m)) {
+        if (e.status === 'DELETED') r.deletedDataFiles.add(e.dataFile.filePath)
+        else r.dataFiles.add(e.dataFile.filePath)
+      }
+    }
+  }
+  return r
+}
+
+/** Which snapshots survive: recent ones, the newest `retainLast`, and every ref's target. */
+function keptSnapshots(meta: TableMetadata, cutoff: number, retainLast: number): Set<bigint> {
+  const ordered = [...meta.snapshots].sort((a, b) => (a.sequenceNumber < b.sequenceNumber ? -1 : 1))
+  const keep = new Set<bigint>()
+  ordered.slice(-retainLast).forEach((s) => keep.add(s.snapshotId))
+  for (const s of ordered) if (s.timestampMs >= cutoff) keep.add(s.snapshotId)
+  for (const ref of Object.values(meta.refs)) keep.add(ref.snapshotId)
+  if (meta.currentSnapshotId !== null) keep.add(meta.currentSnapshotId)
+  return keep
+}
+
+/**
+ * Removes snapshots older than `olderThan` (keeping the newest `retainLast` and every ref) from
+ * the table metadata, then deletes the data files, manifests and manifest lists that only they
+ * referenced, and metadata files that fell out of the metadata log. Time travel to an expired
+ * snapshot is no longer possible afterwards.
+ */
+export async function expireSnapshots(table: IcebergTable, options: ExpireOptions = {}): Promise<ExpireResult> {
+  const cutoff = cutoffOf(options.olderThan, FIVE_DAYS)
+  const retainLast = options.retainLast ?? 1
+  if (!Number.isInteger(retainLast) || retainLast < 1) throw invalid(`retainLast must be an integer >= 1, got ${String(retainLast)}`)
+  const result: ExpireResult = { expiredSnapshots: 0, deletedDataFiles: 0, deletedManifests: 0, deletedManifestLists: 0, deletedMetadataFiles: 0 }
+
+  let committed: { before: TableMetadata; after: LoadedTable; expired: bigint[] } | undefined
+  for (let attempt = 1; committed === undefined; attempt++) {
+    await table.refresh()
+    const base = table.loaded
+    const meta = base.metadata
+    const keep = keptSnapshots(meta, cutoff, retainLast)
+    const expired = meta.snapshots.filter((s) => !keep.has(s.snapshotId)).map((s) => s.snapshotId)
+    if (expired.length === 0) return result
+    const next: TableMetadata = {
+      ...meta,
+      lastUpdatedMs: Math.max(Date.now(), meta.lastUpdatedMs + 1),
+      snapshots: meta.snapshots.filter((s) => keep.has(s.snapshotId)),
+      snapshotLog: meta.snapshotLog.filter((e) => keep.has(e.snapshotId)),
+      metadataLog: [...meta.metadataLog, { timestampMs: meta.lastUpdatedMs, metadataFile: base.metadataLocation }].slice(-100),
+    }
+    const after = await table.catalog.commitTable(base, next)
+    if (after !== undefined) committed = { before: meta, after, expired }
+    else if (attempt >= 20) throw new AilakeError('COMMIT_CONFLICT', `expireSnapshots on ${table.name} lost the race 20 times to concurrent writers; retry later`, { retryable: true })
+    else await sleep(Math.random() * Math.min(1000, 10 * 2 ** attempt))
+  }
+  table.adopt(committed.after)
+  result.expiredSnapshots = committed.expired.length
+
+  // What the surviving snapshots still need is never deleted.
+  const kept = committed.after.metadata.snapshots.map((s) => s.snapshotId)
+  const live = await reachable(table, committed.after.metadata, kept)
+  const gone = await reachable(table, committed.before, committed.expired)
+  const del = async (paths: Iterable<string>, keepSet: Set<string>): Promise<number> => {
+    let n = 0
+    for (const p of paths) {
+      if (keepSet.has(p)) continue
+      await table.store.delete(table.keyOf(p))
+      n++
+    }
+    return n
+  }
+  result.deletedDataFiles = await del(new Set([...gone.dataFiles, ...gone.deletedDataFiles, ...live.deletedDataFiles]), live.dataFiles)
+  result.deletedManifests = await del(gone.manifests, live.manifests)
+  result.deletedManifestLists = await del(gone.lists, live.lists)
+  result.deletedMetadataFiles = await deleteOldMetadata(table, committed.after)
+  return result
+}
+
+/** Deletes metadata JSON files that are no longer in the metadata log (nor current). */
+async function deleteOldMetadata(table: IcebergTable, current: LoadedTable): Promise<number> {
+  const logged = new Set([current.metadataLocation, ...current.metadata.metadataLog.map((e) => e.metadataFile)])
+  const dir = `${table.location}/metadata/`
+  let n = 0
+  for (const o of await table.store.list(table.keyOf(dir))) {
+    const m = /\/v(\d+)\.metadata\.json$/.exec(o.key)
+    // Only versions older than everything logged: a concurrent writer may be reading newer ones.
+    if (m === null || Number(m[1]) >= current.version - 100) continue
+    const location = `${dir}${o.key.slice(o.key.lastIndexOf('/') + 1)}`
+    if (logged.has(location)) continue
+    await table.store.delete(o.key)
+    n++
+  }
+  return n
+}
+
+export interface OrphanOptions {
+  /** Only files last modified before this are removed (in-flight writes are younger). Default: 3 days ago. */
+  olderThan?: Date | number
+  /** List what would be removed without deleting. Default false. */
+  dryRun?: boolean
+}
+
+/**
+ * Deletes files under the table's `data/` and `metadata/` folders that no snapshot references
+ * (data files and manifests of failed or crashed writers). Write-ahead-log segments and metadata
+ * JSON files are left alone. Returns the locations removed (or that would be, with `dryRun`).
+ */
+export async function removeOrphanFiles(table: IcebergTable, options: OrphanOptions = {}): Promise<string[]> {
+  const cutoff = cutoffOf(options.olderThan, 3 * 24 * 3600 * 1000)
+  await table.refresh()
+  const meta = table.metadata
+  const r = await reachable(table, meta, meta.snapshots.map((s) => s.snapshotId))
+  const referenced = new Set([...r.lists, ...r.manifests, ...r.dataFiles, ...r.deletedDataFiles])
+  const removed: string[] = []
+  for (const sub of ['data/', 'metadata/']) {
+    for (const o of await table.store.list(table.keyOf(`${table.location}/${sub}`))) {
+      const location = table.catalog.locationOf(o.key)
+      if (referenced.has(location) || /\.metadata\.json$|version-hint\.text$/.test(o.key)) continue
+      if (o.lastModified === undefined || o.lastModified.getTime() >= cutoff) continue
+      removed.push(location)
+      if (options.dryRun !== true) await table.store.delete(o.key)
+    }
+  }
+  return removed
+}
