@@ -128,6 +128,12 @@ async function benchLance(ds: Dataset, dir: string): Promise<void> {
   const names = await db.tableNames()
   if (!REBUILD && names.includes('glove')) {
     table = await db.openTable('glove')
+    // A run stopped mid-build leaves the data without its index: build it now.
+    if ((await table.listIndices()).length === 0) {
+      const t0 = performance.now()
+      await table.createIndex('vector', { config: lancedb.Index.hnswSq({ distanceType: 'cosine', m: 16, efConstruction: 200 }) })
+      log(`lancedb: IVF_HNSW_SQ index built in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+    }
   } else {
     const t0 = performance.now()
     const batch = (start: number, end: number): { id: number; vector: number[] }[] => {
