@@ -6,7 +6,7 @@
  */
 import { AilakeError } from '../errors.js'
 import type { Catalog, LoadedTable } from '../catalog/catalog.js'
-import { encodeManifest } from '../format/iceberg/manifest.js'
+import { encodeManifest, manifestCounts } from '../format/iceberg/manifest.js'
 import { encodeManifestList } from '../format/iceberg/manifest-list.js'
 import type { Schema } from '../format/schema.js'
 import type { DataFile, ManifestEntry, ManifestFile, Snapshot, TableMetadata } from '../format/iceberg/types.js'
@@ -145,16 +145,9 @@ export async function commitOperation(ctx: CommitContext, start: LoadedTable, op
 }
 
 function manifestFileOf(path: string, length: number, seq: bigint, snapshotId: bigint, entries: ManifestEntry[]): ManifestFile {
-  const count = (s: ManifestEntry['status']) => entries.filter((e) => e.status === s)
-  const rows = (es: ManifestEntry[]) => es.reduce((n, e) => n + e.dataFile.recordCount, 0)
-  const [added, existing, deleted] = [count('ADDED'), count('EXISTING'), count('DELETED')]
-  let minSeq = seq
-  for (const e of entries) if (e.status !== 'DELETED' && e.sequenceNumber !== null && e.sequenceNumber < minSeq) minSeq = e.sequenceNumber
   return {
     manifestPath: path, manifestLength: length, partitionSpecId: 0, content: 'data',
-    sequenceNumber: seq, minSequenceNumber: minSeq, addedSnapshotId: snapshotId,
-    addedFilesCount: added.length, existingFilesCount: existing.length, deletedFilesCount: deleted.length,
-    addedRowsCount: rows(added), existingRowsCount: rows(existing), deletedRowsCount: rows(deleted),
+    sequenceNumber: seq, addedSnapshotId: snapshotId, ...manifestCounts(entries, seq),
   }
 }
 

@@ -5,7 +5,7 @@
  * `number` (they stay far below 2^53).
  */
 import type { Schema } from '../schema.js'
-import type { Metric, Precision } from '../../vector/types.js'
+import type { VectorFacts } from '../parquet/types.js'
 
 export type { Schema }
 
@@ -123,18 +123,9 @@ export interface DataFile {
   ailake?: VectorFileFacts
 }
 
-/** What ailake knows about the vector column of one data file, stored in its manifest entry. */
-export interface VectorFileFacts {
-  column: string
-  dim: number
-  metric: Metric
-  precision: Precision
-  rowCount: number
-  centroid: Float32Array
-  radius: number
-  indexType: 'none' | 'hnsw'
-  indexStatus: 'ready' | 'pending'
-  /** Absolute byte offset of the index section inside the data file (0 when `indexType` is `none`). */
-  sectionOffset: number
-  sectionLength: number
-}
+/**
+ * What ailake knows about the vector column of one data file, stored in its manifest entry: the
+ * facts of the file's ailake section (its field id aside) plus whether its index is built.
+ * `sectionOffset` is 0 when `indexType` is `none` and the file has no section.
+ */
+export type VectorFileFacts = Omit<VectorFacts, 'fieldId'> & { indexStatus: 'ready' | 'pending' }

@@ -24,18 +24,8 @@ function pad4(n: number): number {
   return (n + 3) & ~3
 }
 
-export interface SectionInput {
-  column: string
-  fieldId: number
-  dim: number
-  metric: Metric
-  precision: Precision
-  rowCount: number
-  centroid: Float32Array
-  radius: number
-  indexType: IndexType
-  indexBytes: Uint8Array
-}
+/** A section's content: the file's facts (their location aside) and the index bytes. */
+export type SectionInput = Omit<VectorFacts, 'sectionOffset' | 'sectionLength'> & { indexBytes: Uint8Array }
 
 /** Encodes one section; its length is `HEADER_LENGTH + pad4(name) + 4·dim + 4 + index`. */
 export function encodeSection(s: SectionInput): Uint8Array {
