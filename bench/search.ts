@@ -59,7 +59,7 @@ async function buildAilake(ds: Dataset, dir: string): Promise<Table> {
 }
 
 async function benchAilake(ds: Dataset, table: Table): Promise<void> {
-  const caches = new QueryCaches({ maxIndexBytes: 1024 * 2 ** 20 })
+  const caches = new QueryCaches()
   const search = (qi: number): SearchBuilder => new SearchBuilder({ table: table.core, caches }, query(ds, qi))
   const files = (await table.files()).length
 

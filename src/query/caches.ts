@@ -20,7 +20,11 @@ export interface FileVectors {
 }
 
 export interface QueryCachesOptions {
-  /** Memory bound of decoded indexes and vectors. Default 256 MiB. */
+  /**
+   * Memory bound of decoded indexes and vectors. Default 1 GiB: a warm table needs about
+   * 2 x its f32 vector bytes plus its graphs (GloVe 340k x 100: ~320 MiB); below that, queries
+   * re-read files.
+   */
   maxIndexBytes?: number
   /** Open readers kept (each holds a parsed footer). Default 512. */
   maxReaders?: number
@@ -91,7 +95,7 @@ export class QueryCaches {
   private readonly columns: Lru<Promise<Record<string, unknown>[]>>
 
   constructor(options: QueryCachesOptions = {}) {
-    this.files = new Lru(options.maxIndexBytes ?? 256 * 2 ** 20)
+    this.files = new Lru(options.maxIndexBytes ?? 1024 * 2 ** 20)
     this.readers = new Lru(options.maxReaders ?? 512)
     this.plans = new Lru(options.maxPlans ?? 32)
     this.columns = new Lru(options.maxColumnBytes ?? 64 * 2 ** 20)
