@@ -285,8 +285,17 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
       plan.filesSearchedByScan++
       res = flatSearch(fv.vectors, dim, metric, query, k, opts)
     }
+    // Every candidate that could still enter the top k is re-scored exactly, so index and scan
+    // results merge on one scale; ones clearly beyond the current k-th distance (the index's own
+    // distances differ from exact ones only by float rounding) cannot, and are dropped unscored.
+    const kth = top.kth
+    const cut = kth === Infinity ? Infinity : kth + 1e-4 * Math.abs(kth) + 1e-6
     const out: Candidate[] = []
-    for (const id of res.ids) out.push({ d: distance(metric, query, fv.vectors.subarray(id * dim, (id + 1) * dim)), src, row: id })
+    for (let i = 0; i < res.ids.length; i++) {
+      if ((res.distances[i] as number) > cut) break
+      const id = res.ids[i] as number
+      out.push({ d: distance(metric, query, fv.vectors.subarray(id * dim, (id + 1) * dim)), src, row: id })
+    }
     return out
   }
 
