@@ -1,0 +1,37 @@
+/** Options of the HNSW index and their validation. */
+import { invalid } from '../errors.js'
+import type { Metric } from '../vector/types.js'
+import type { SearchFilter } from './filter.js'
+
+/** Options of `HnswIndex.build`. */
+export interface HnswBuildOptions {
+  /** Distance metric. Cosine indexes keep a normalised copy of the vectors. */
+  metric: Metric
+  /** Dimension; required when `vectors` is one flat Float32Array. */
+  dim?: number
+  /** Neighbours per node on upper levels (level 0 keeps 2M). Default 16. */
+  M?: number
+  /** Candidate list size while building; larger is slower and more accurate. Default 200. */
+  efConstruction?: number
+  /** Seed of the level generator. Default 42. */
+  seed?: number
+  /** Use WebAssembly SIMD kernels when available. Default true; false forces plain JS. */
+  wasm?: boolean
+}
+
+/** Options of `HnswIndex.search`. */
+export interface HnswSearchOptions {
+  /** Candidate list size; larger is slower and more accurate. Default max(k, 64). */
+  ef?: number
+  /** Allow-list applied inside the traversal (predicate or bitset, bit i set = id i allowed). */
+  filter?: SearchFilter
+}
+
+export const DEFAULT_EF = 64
+
+export function checkInt(name: string, v: number, min: number, max: number): number {
+  if (!Number.isSafeInteger(v) || v < min || v > max) {
+    throw invalid(`HnswIndex: ${name} must be an integer in [${min}, ${max}], got ${v}`, { [name]: v })
+  }
+  return v
+}
