@@ -172,7 +172,7 @@ export class Table {
     const ctx = {
       table: this.core,
       caches: this.services.caches,
-      buffered: () => [...this.writers].map((w) => w.bufferedSnapshot()),
+      buffered: () => this.openWriters().map((w) => w.bufferedSnapshot()),
     }
     if (typeof query === 'string') {
       return new SearchBuilder(ctx, async () => {
@@ -260,9 +260,15 @@ export class Table {
     if (this.closed) return
     this.closed = true
     const errors: unknown[] = []
-    for (const w of [...this.writers]) await w.close().catch((e: unknown) => errors.push(e))
+    for (const w of this.openWriters()) await w.close().catch((e: unknown) => errors.push(e))
     await this.builder?.close()
     if (errors.length > 0) throw errors[0]
+  }
+
+  /** Open writers of this handle (closed ones are forgotten). */
+  private openWriters(): MemTableWriter[] {
+    for (const w of this.writers) if (w.isClosed) this.writers.delete(w)
+    return [...this.writers]
   }
 
   private indexBuilder(): IndexBuilder {

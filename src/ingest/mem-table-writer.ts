@@ -132,6 +132,11 @@ export class MemTableWriter {
     return w
   }
 
+  /** True once `close()` has been called. */
+  get isClosed(): boolean {
+    return this.closed
+  }
+
   /** Rows buffered (acknowledged, not yet committed). */
   get bufferedRows(): number {
     return this.buffer.rows
