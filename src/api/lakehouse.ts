@@ -20,7 +20,7 @@ import { embedderProperties } from './embedding.js'
 import { schemaFromInput, type SchemaInput } from './schema-input.js'
 import { SCHEMA_PENDING_PROPERTY, type IndexBuilderOptions } from '../ingest/index.js'
 import { QueryCaches, type QueryCachesOptions } from '../query/index.js'
-import { Table } from './table.js'
+import { Table, type TableServices } from './table.js'
 
 export interface ConnectOptions {
   /** S3 client options for `s3://` URIs (endpoint, region, credentials, forcePathStyle...). */
@@ -132,8 +132,7 @@ export class Lakehouse {
 
   /** Closes every table handle opened through this lakehouse (flushing their writers), then the store. */
   async close(): Promise<void> {
-    for (const t of this.tables) await t.close()
-    this.tables.clear()
+    for (const t of [...this.tables]) await t.close()
     await this.store.close()
   }
 
@@ -143,7 +142,8 @@ export class Lakehouse {
 
   private handle(loaded: LoadedTable): Table {
     const core = new IcebergTable({ catalog: this.catalog, store: this.store, cache: this.cache, retry: this.retry }, loaded)
-    const services = this.indexBuilderOptions === undefined ? { caches: this.queryCaches } : { caches: this.queryCaches, indexBuilderOptions: this.indexBuilderOptions }
+    const services: TableServices = { caches: this.queryCaches, onClose: (t) => this.tables.delete(t) }
+    if (this.indexBuilderOptions !== undefined) services.indexBuilderOptions = this.indexBuilderOptions
     const table = new Table(core, services)
     this.tables.add(table)
     return table

@@ -55,6 +55,8 @@ export interface AddOptions {
 export interface TableServices {
   caches: QueryCaches
   indexBuilderOptions?: IndexBuilderOptions
+  /** Told when the handle closes (the lakehouse stops tracking it). */
+  onClose?: (table: Table) => void
 }
 
 export class Table {
@@ -259,6 +261,7 @@ export class Table {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.services.onClose?.(this)
     const errors: unknown[] = []
     for (const w of this.openWriters()) await w.close().catch((e: unknown) => errors.push(e))
     await this.builder?.close()
