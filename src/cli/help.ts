@@ -10,6 +10,7 @@ Commands:
   search <table>           nearest rows to a vector, a text or another row
   info <table>             snapshots, files, rows, index status, sizes, schema
   history <table>          one line per snapshot
+  expire <table>           drop old snapshots and the files only they used
   tables                   list the tables of the warehouse
 
 Global options:
@@ -109,6 +110,18 @@ Any id can be passed to search --as-of.
 
 Examples:
   ailake history docs`,
+
+  expire: `Usage: ailake expire <table> [--older-than <ISO date | 7d | 12h>] [--retain-last N] [--orphans] [--json]
+
+Drops snapshots committed before --older-than (default: 5 days ago), always keeping the newest
+--retain-last (default 1), and deletes the data files, manifests and metadata files that only
+those snapshots used (such as unindexed files replaced by background index builds). Time travel
+ends at the oldest snapshot kept. --orphans also deletes files no snapshot references that are
+older than --older-than (default: 3 days), left by crashed or failed writers.
+
+Examples:
+  ailake expire docs --older-than 7d
+  ailake expire docs --older-than 2026-11-01 --retain-last 10 --orphans`,
 
   tables: `Usage: ailake tables [--json]
 

@@ -67,6 +67,24 @@ const COMMANDS: Record<string, Command> = {
       io.out(values.json === true ? toJson(table.history(), 2) : formatHistory(table))
     },
   },
+  expire: {
+    positionals: ['table'],
+    options: { 'older-than': { type: 'string' }, 'retain-last': { type: 'string' }, orphans: { type: 'boolean' }, ...JSON_FLAG },
+    async run(lake, [name], values, io) {
+      const table = await lake.openTable(name as string)
+      const olderThan = values['older-than'] === undefined ? undefined : parseTime(values['older-than'] as string, 'older-than')
+      const result = await table.expireSnapshots({
+        ...(olderThan !== undefined && { olderThan }),
+        ...(values['retain-last'] !== undefined && { retainLast: intOption(values, 'retain-last', 1) }),
+      })
+      const orphans = values.orphans === true ? await table.removeOrphanFiles(olderThan === undefined ? {} : { olderThan }) : []
+      if (values.json === true) io.out(toJson({ ...result, orphanFiles: orphans.length }, 2))
+      else {
+        io.out(`expired ${result.expiredSnapshots} snapshot(s); deleted ${result.deletedDataFiles} data file(s), ${result.deletedManifests} manifest(s), ${result.deletedManifestLists} manifest list(s), ${result.deletedMetadataFiles} metadata file(s)`)
+        if (values.orphans === true) io.out(`removed ${orphans.length} orphan file(s)`)
+      }
+    },
+  },
   tables: {
     positionals: [],
     options: JSON_FLAG,
@@ -76,6 +94,18 @@ const COMMANDS: Record<string, Command> = {
       else if (names.length > 0) io.out(names.join('\n'))
     },
   },
+}
+
+/** An ISO date/time, epoch milliseconds, or an age such as `7d`, `12h`, `30m` (that long ago). */
+function parseTime(raw: string, flag: string): Date {
+  const age = /^(\d+)([dhm])$/.exec(raw)
+  if (age !== null) {
+    const unit = { d: 86_400_000, h: 3_600_000, m: 60_000 }[age[2] as 'd' | 'h' | 'm']
+    return new Date(Date.now() - Number(age[1]) * unit)
+  }
+  const t = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw)
+  if (!Number.isFinite(t)) throw new UsageError(`--${flag} must be an ISO date, epoch milliseconds or an age like 7d / 12h / 30m, got ${JSON.stringify(raw)}`)
+  return new Date(t)
 }
 
 /** Runs one command line (without `node` and the script path); resolves to the exit code. */

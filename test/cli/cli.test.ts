@@ -10,13 +10,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parquetWriteBuffer } from 'hyparquet-writer'
-import { Table } from '../../src/index.js'
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'ailake-cli-'))
 const warehouse = join(dir, 'wh')
-const hasSearch = typeof (Table.prototype as unknown as { search?: unknown }).search === 'function'
-const SEARCH_SKIP = hasSearch ? false : 'table.search() is not in this build yet'
 
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }))
 
@@ -103,7 +100,7 @@ test('create, insert CSV + JSON Lines + Parquet, info, history, tables', async (
   assert.deepEqual(JSON.parse(await ok(['tables', '--json'])), ['default.docs', 'other.t2'])
 })
 
-test('search: table output, --json, --where, --select, --as-of, --like', { skip: SEARCH_SKIP }, async () => {
+test('search: table output, --json, --where, --select, --as-of, --like', async () => {
   const text = await ok(['search', 'docs', '--vector', JSON.stringify(vec(0)), '-k', '3'])
   const lines = text.trim().split('\n')
   assert.match(lines[0] as string, /^id\s+title\s+year\s+_distance$/)
@@ -182,7 +179,7 @@ test('bad input: one stderr line, non-zero exit, table unchanged', async () => {
     [['search', 'docs', '--bogus'], 2, /--bogus/],
     [['frobnicate'], 2, /unknown command/],
   ]
-  if (hasSearch) cases.push([['search', 'docs', '--vector', '[1,0,0,0]', '--where', 'color = 1'], 2, /color/])
+  cases.push([['search', 'docs', '--vector', '[1,0,0,0]', '--where', 'color = 1'], 2, /color/])
   // None of these may write, so they run four at a time.
   const results: Result[] = []
   for (let i = 0; i < cases.length; i += 4) results.push(...(await Promise.all(cases.slice(i, i + 4).map(([args]) => cli(args)))))
@@ -236,7 +233,6 @@ test('offline embedder: create --embedder use-lite, insert --embed, search --tex
   const wrongDim = await cli(['create', 'wn2', '--embedder', 'use-lite', '--dim', '384'])
   assert.equal(wrongDim.code, 4)
   assert.match(wrongDim.stderr, /^ailake: --dim 384 does not match/)
-  if (!hasSearch) return
   const hits = JSON.parse(await ok(['search', 'wn', '--text', 'the ocean', '-k', '1', '--json'])) as Record<string, unknown>[]
   assert.equal(hits[0]?.id, 'b')
   const like = JSON.parse(await ok(['search', 'wn', '--like', 'c', '-k', '1', '--json'])) as Record<string, unknown>[]
@@ -255,4 +251,22 @@ test('progress line with rows/s on a terminal (in-process run with a TTY io)', a
   assert.equal(await run(['insert', 'p', csvPath, '--batch-size', '2'], io), 0, err)
   assert.match(err, /\r\[#+\] 100% inserted 4\/4 rows, [\d,]+ rows\/s/)
   assert.match(out, /inserted 4 rows into default\.p/)
+})
+
+test('expire: drops old snapshots and their files, keeps the table whole', async () => {
+  await ok(['create', 'exp', '--dim', '4', '--columns', 'id:long,title:string,year:long'])
+  await ok(['insert', 'exp', jsonlPath])
+  await ok(['insert', 'exp', jsonlPath])
+  const before = JSON.parse(await ok(['history', 'exp', '--json'])) as unknown[]
+  assert.ok(before.length >= 2)
+  const bad = await cli(['expire', 'exp', '--older-than', 'yesterday'])
+  assert.equal(bad.code, 2)
+  assert.match(bad.stderr, /older-than/)
+  const soon = new Date(Date.now() + 60_000).toISOString()
+  const out = JSON.parse(await ok(['expire', 'exp', '--older-than', soon, '--json'])) as { expiredSnapshots: number }
+  assert.equal(out.expiredSnapshots, before.length - 1)
+  const after = JSON.parse(await ok(['history', 'exp', '--json'])) as unknown[]
+  assert.equal(after.length, 1)
+  const info = JSON.parse(await ok(['info', 'exp', '--json'])) as { rows: number }
+  assert.equal(info.rows, 4)
 })
