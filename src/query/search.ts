@@ -206,7 +206,8 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
   // Buffers and the snapshot are read in the same synchronous step. When the writers agree on
   // the snapshot their rows are not yet part of, the query pins to it: a flush that commits
   // mid-query then neither duplicates nor drops rows.
-  const buffers = req.includeBuffered === false || ctx.buffered === undefined || req.asOf !== undefined ? [] : ctx.buffered()
+  // Empty buffers say nothing about the snapshot, so they do not pin the query to an old one.
+  const buffers = req.includeBuffered === false || ctx.buffered === undefined || req.asOf !== undefined ? [] : ctx.buffered().filter((b) => b.rows.length > 0)
   const first = buffers[0]?.snapshotId
   const pinned = first !== undefined && buffers.every((b) => b.snapshotId === first) ? first : undefined
   const snapshotId = pinned !== undefined ? pinned : table.resolveSnapshot(req.asOf)

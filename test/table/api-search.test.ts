@@ -41,3 +41,26 @@ test('public API: add, deferred add, memTableWriter and search see the same rows
     await cleanup()
   }
 })
+
+test('an open writer with an empty buffer does not pin searches to an old snapshot', async () => {
+  const { dir, cleanup } = await tempDir()
+  try {
+    const lake = await connect(dir)
+    const table = await lake.createTable('default.pin', { vector: { dim: 8 } })
+    const vecs = clusteredVectors(20, 8, 9)
+    const writer = table.memTableWriter({ flushMaxRows: 10 })
+    const flushed = await writer.insert(vecs.slice(0, 10).map((v, i) => ({ id: i, embedding: v })))
+    assert.notEqual(flushed, null, 'the row limit flushed the buffer')
+    await table.waitForIndexes() // commits a rewrite after the writer's flush
+    const plan = await table.search(vecs[0] as Float32Array).limit(1).explain()
+    assert.equal(plan.snapshotId, table.currentSnapshotId)
+    assert.equal(plan.filesSearchedByIndex, 1, 'the indexed file of the newest snapshot is searched')
+    await writer.insert([{ id: 10, embedding: vecs[10] as Float32Array }])
+    const hits = await table.search(vecs[10] as Float32Array).limit(1).toArray()
+    assert.equal(hits[0]?.id, 10, 'buffered rows still found')
+    await writer.close()
+    await lake.close()
+  } finally {
+    await cleanup()
+  }
+})
