@@ -179,8 +179,12 @@ export class LocalStore implements ObjectStore {
     const dir = path.dirname(file)
     const tmp = path.join(dir, `.${path.basename(file)}${TEMP_MARKER}${process.pid}-${randomBytes(6).toString('hex')}`)
     try {
-      await mkdir(dir, { recursive: true })
-      const fh = await open(tmp, 'wx')
+      // Directories usually exist already: create them only when the first open says so.
+      const fh = await open(tmp, 'wx').catch(async (err: unknown) => {
+        if (errno(err) !== 'ENOENT') throw err
+        await mkdir(dir, { recursive: true })
+        return open(tmp, 'wx')
+      })
       try {
         let done = 0
         while (done < bytes.length) {
