@@ -9,6 +9,7 @@ import { SearchBuilder, type QueryCaches } from '../query/index.js'
 import { expireSnapshots, removeOrphanFiles, type ExpireOptions, type ExpireResult, type OrphanOptions } from '../maintenance/expire.js'
 import type { Embedder, EmbedderIdentity } from '../embed/embedder.js'
 import { embedderFor, recordedEmbedder } from './embedding.js'
+import type { DataWriteOptions } from '../table/data-writer.js'
 import type { AsOf, IcebergTable } from '../table/iceberg-table.js'
 import type { RowsInput } from '../table/rows.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
@@ -35,7 +36,7 @@ export interface SearchOptions {
   embedder?: Embedder
 }
 
-export interface AddOptions {
+export interface AddOptions extends DataWriteOptions {
   /**
    * Compute each row's vector by embedding this text column with the table's embedder (rows
    * that already carry a vector keep it). Plain-object rows only.
@@ -43,12 +44,6 @@ export interface AddOptions {
   embedFrom?: string
   /** The embedder for `embedFrom` (must match the table's). Default: rebuilt from the table's record. */
   embedder?: Embedder
-  /** Build the HNSW index now (default), or write the files unindexed and build it in the background. */
-  buildIndex?: boolean
-  /** Roll over to a new file after this many rows. Default 100,000. */
-  maxRowsPerFile?: number
-  /** Roll over once a file's vector bytes would exceed this. Default 128 MiB. */
-  targetFileBytes?: number
 }
 
 /** Shared per lakehouse: caches and background index builds. */

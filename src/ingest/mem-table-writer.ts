@@ -7,6 +7,7 @@
  */
 import { AilakeError, isAilakeError } from '../errors.js'
 import type { Schema } from '../format/schema.js'
+import type { FileRollOptions } from '../table/data-writer.js'
 import type { IcebergTable } from '../table/iceberg-table.js'
 import { toRowBatch, type RowsInput } from '../table/rows.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
@@ -18,7 +19,8 @@ import { encodeSegment, readWal, segmentKey } from './wal.js'
 
 export type { BufferedRows } from './buffer.js'
 
-export interface MemTableWriterOptions {
+/** Thresholds and durability of the buffer; the roll-over options size the data files of a flush. */
+export interface MemTableWriterOptions extends FileRollOptions {
   /** Flush once buffered vector bytes (rows × dim × bytes per element of the storage precision) reach this. Default 64 MiB. */
   flushSizeBytes?: number
   /** Flush once this many rows are buffered. Default 100,000. */
@@ -36,9 +38,6 @@ export interface MemTableWriterOptions {
    * (builds still running then are abandoned and stay resumable via `scheduleAllPending`).
    */
   indexBuilder?: IndexBuilder
-  /** Data file roll-over, as in TableWriter. */
-  maxRowsPerFile?: number
-  targetFileBytes?: number
 }
 
 const active = new Set<string>()
@@ -75,7 +74,7 @@ export class MemTableWriter {
   private readonly deferIndex: boolean
   private readonly builder: IndexBuilder | undefined
   private readonly ownsBuilder: boolean
-  private readonly fileOptions: { maxRowsPerFile?: number; targetFileBytes?: number }
+  private readonly fileOptions: FileRollOptions
   private readonly tableKey: string
   private readonly buffer = new WriteBuffer()
   private schema: Schema | undefined

@@ -6,7 +6,7 @@
 import { AilakeError } from '../errors.js'
 import type { Schema } from '../format/schema.js'
 import type { DataFile } from '../format/iceberg/types.js'
-import { vectorFieldType, writeDataFiles } from '../table/data-writer.js'
+import { vectorFieldType, writeDataFiles, type FileRollOptions } from '../table/data-writer.js'
 import type { IcebergTable } from '../table/iceberg-table.js'
 import { inferSchema, toRowBatch, type RowBatch, type RowsInput } from '../table/rows.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
@@ -15,13 +15,9 @@ import type { IndexBuilder, WrittenRows } from './index-builder.js'
 /** Table property marking a table whose columns are inferred from its first rows. */
 export const SCHEMA_PENDING_PROPERTY = 'ailake.schema.inferred'
 
-export interface TableWriterOptions {
+export interface TableWriterOptions extends FileRollOptions {
   /** Receives deferred files after commit. Without one, deferred files stay pending until scheduled elsewhere. */
   indexBuilder?: IndexBuilder
-  /** Roll over to a new file after this many rows. Default 100,000. */
-  maxRowsPerFile?: number
-  /** Roll over once a file's vector bytes would exceed this. Default 128 MiB. */
-  targetFileBytes?: number
 }
 
 export interface CommitOptions {

@@ -17,13 +17,17 @@ import { newUuid } from './ids.js'
 import type { RowBatch } from './rows.js'
 import type { VectorPolicy } from './vector-policy.js'
 
-export interface DataWriteOptions {
-  /** Build the HNSW index now, or leave the file unindexed for a deferred build. Default true. */
-  buildIndex?: boolean
+/** When a write rolls over to a new data file. */
+export interface FileRollOptions {
   /** Roll over to a new file after this many rows. Default 100,000. */
   maxRowsPerFile?: number
   /** Roll over once a file's vector bytes would exceed this. Default 128 MiB. */
   targetFileBytes?: number
+}
+
+export interface DataWriteOptions extends FileRollOptions {
+  /** Build the HNSW index now, or leave the file unindexed for a deferred build. Default true. */
+  buildIndex?: boolean
 }
 
 export interface DataTarget {

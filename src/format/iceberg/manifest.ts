@@ -8,7 +8,7 @@ import type { FieldType, Schema } from '../schema.js'
 import { readOcf, writeOcf } from './avro-ocf.js'
 import { manifestEntrySchema, partitionFields } from './manifest-schema.js'
 import { schemaToJson } from './schema-json.js'
-import type { DataFile, DataFileContent, ManifestEntry, ManifestEntryStatus, PartitionSpec, VectorFileFacts } from './types.js'
+import type { DataFile, DataFileContent, ManifestEntry, ManifestEntryStatus, ManifestFile, PartitionSpec, VectorFileFacts } from './types.js'
 
 const STATUS: ManifestEntryStatus[] = ['EXISTING', 'ADDED', 'DELETED']
 const CONTENT: DataFileContent[] = ['data', 'position-deletes', 'equality-deletes']
@@ -124,16 +124,10 @@ export function encodeManifest(opts: EncodeManifestOptions): Uint8Array {
 }
 
 /** Counts of a manifest's entries, as its manifest-list record needs them. */
-export interface ManifestCounts {
-  addedFilesCount: number
-  existingFilesCount: number
-  deletedFilesCount: number
-  addedRowsCount: number
-  existingRowsCount: number
-  deletedRowsCount: number
-  /** Smallest data sequence number of the live (ADDED/EXISTING) entries; `inheritedSequenceNumber` for null ones. */
-  minSequenceNumber: bigint
-}
+/** `minSequenceNumber` is the smallest data sequence number of the live (ADDED/EXISTING) entries. */
+export type ManifestCounts = Pick<ManifestFile,
+  | 'addedFilesCount' | 'existingFilesCount' | 'deletedFilesCount'
+  | 'addedRowsCount' | 'existingRowsCount' | 'deletedRowsCount' | 'minSequenceNumber'>
 
 /**
  * Truthful manifest-list counts for a set of entries. Entries with a null sequence number
