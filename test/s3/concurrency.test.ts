@@ -1,11 +1,11 @@
 // Many writer processes on one S3 table, coordinated only by conditional creates.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { connect } from '../../src/index.js'
 import { mapLimit } from '../../src/util/limiter.js'
 import { guardS3, keyOf, s3Client, s3Prefix, SKIP } from './helpers.js'
+import { runNode, type ChildResult } from '../helpers/child.js'
 
 guardS3('S3 concurrent writer processes against a real server')
 
@@ -13,15 +13,8 @@ const WORKER = fileURLToPath(new URL('./append-worker.js', import.meta.url))
 const WRITERS = 8
 const COMMITS = 20
 
-function run(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [WORKER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (d: Buffer) => { out += d.toString() })
-    child.stderr.on('data', (d: Buffer) => { err += d.toString() })
-    child.on('close', (code) => resolve({ code, out, err }))
-  })
+function run(args: string[]): Promise<ChildResult> {
+  return runNode(WORKER, args)
 }
 
 test(`${WRITERS} processes x ${COMMITS} appends to one S3 table: every commit in one chain, every row found`, { skip: SKIP, timeout: 240_000 }, async () => {

@@ -1,23 +1,15 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { connect } from '../../src/index.js'
 import { LocalStore } from '../../src/store/local-store.js'
 import { tempDir } from '../helpers/tmpdir.js'
+import { runNode, type ChildResult } from '../helpers/child.js'
 
 const WORKER = fileURLToPath(new URL('./append-worker.js', import.meta.url))
 
-function run(args: string[], killAfterMs?: number): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [WORKER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-    let out = ''
-    let err = ''
-    child.stdout.on('data', (d: Buffer) => { out += d.toString() })
-    child.stderr.on('data', (d: Buffer) => { err += d.toString() })
-    if (killAfterMs !== undefined) setTimeout(() => child.kill('SIGKILL'), killAfterMs)
-    child.on('close', (code) => resolve({ code, out, err }))
-  })
+function run(args: string[], killAfterMs?: number): Promise<ChildResult> {
+  return runNode(WORKER, args, killAfterMs)
 }
 
 test('4 processes x 25 appends to one local table: no lost commit, every row readable', { timeout: 240_000 }, async () => {
