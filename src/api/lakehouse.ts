@@ -5,7 +5,7 @@
 import { AilakeError } from '../errors.js'
 import type { Catalog, LoadedTable } from '../catalog/catalog.js'
 import { FileCatalog } from '../catalog/file-catalog.js'
-import { formatIdentifier, parseIdentifier } from '../catalog/identifier.js'
+import { checkName, formatIdentifier, parseIdentifier } from '../catalog/identifier.js'
 import { IndexCacheStore } from '../store/index-cache-store.js'
 import { LocalStore } from '../store/local-store.js'
 import type { ObjectStore } from '../store/object-store.js'
@@ -119,7 +119,7 @@ export class Lakehouse {
 
   /** Table names (`namespace.table`), of one namespace or of all. */
   async listTables(namespace?: string): Promise<string[]> {
-    const namespaces = namespace === undefined ? await this.catalog.listNamespaces() : [parseIdentifier(`${namespace}.x`).namespace]
+    const namespaces = namespace === undefined ? await this.catalog.listNamespaces() : [namespace.split('.').map((s) => checkName(s, 'namespace'))]
     const out: string[] = []
     for (const ns of namespaces) for (const t of await this.catalog.listTables(ns)) out.push(formatIdentifier(t))
     return out.sort()
