@@ -6,6 +6,7 @@
  *   npm run bench:ingest            (or, with a private build: node .build-x/bench/ingest.js)
  *   options: --batch 1000  --rows 340479  --precision f32|f16  --workers 2  --lance-index
  *            --no-index-wait (stop after the ingest; builds are abandoned)
+ *            --only ailake|lancedb (run one system, e.g. to profile it)
  *            --no-fsync (LocalStore without fsync: trades machine-crash durability for speed)
  *
  * Reported: rows/s until every row is committed (durable and visible in a snapshot), and the
@@ -34,6 +35,7 @@ const { values: args } = parseArgs({
     'lance-index': { type: 'boolean', default: false },
     'no-fsync': { type: 'boolean', default: false },
     'no-index-wait': { type: 'boolean', default: false },
+    only: { type: 'string' },
   },
 })
 
@@ -54,7 +56,7 @@ for (let start = 0; start < count; start += batchSize) {
   const rows = []
   for (let i = start; i < end; i++) rows.push({ id: i, word: words[i] ?? String(i), embedding: ds.base.subarray(i * dim, (i + 1) * dim) })
   batches.push(rows)
-  arrowBatches.push(lancedb.makeArrowTable(rows.map((r) => ({ id: r.id, word: r.word, vector: r.embedding }))) as unknown as arrow.Table)
+  if (args.only !== 'ailake') arrowBatches.push(lancedb.makeArrowTable(rows.map((r) => ({ id: r.id, word: r.word, vector: r.embedding }))) as unknown as arrow.Table)
 }
 
 async function runAilake(): Promise<{ ingestS: number; indexedS: number | undefined; files: number }> {
@@ -112,15 +114,16 @@ async function runLance(): Promise<{ ingestS: number; indexS: number | undefined
   }
 }
 
-const lance = await runLance()
-log(`LanceDB: ${lance.ingestS.toFixed(2)} s`)
-const ail = await runAilake()
-log(`ailake: ${ail.ingestS.toFixed(2)} s committed, ${ail.indexedS?.toFixed(2) ?? '-'} s indexed`)
+if (args.only !== undefined && args.only !== 'ailake' && args.only !== 'lancedb') throw new Error(`--only ${args.only}: expected ailake or lancedb`)
+const lance = args.only === 'ailake' ? undefined : await runLance()
+if (lance !== undefined) log(`LanceDB: ${lance.ingestS.toFixed(2)} s`)
+const ail = args.only === 'lancedb' ? undefined : await runAilake()
+if (ail !== undefined) log(`ailake: ${ail.ingestS.toFixed(2)} s committed, ${ail.indexedS?.toFixed(2) ?? '-'} s indexed`)
 
 const rate = (s: number): string => Math.round(count / s).toLocaleString('en-US')
 console.log(`\nIngest: GloVe ${count} × ${dim}, ${batches.length} micro-batches of ${batchSize}, node ${process.version}`)
 console.log('| system | rows/s until committed | s until committed | s until indexed |')
 console.log('|---|---|---|---|')
-console.log(`| ailake MemTableWriter (WAL, deferIndex, ${precision}, ${ail.files} files${args['no-fsync'] ? ', no fsync' : ', fsync'}) | ${rate(ail.ingestS)} | ${ail.ingestS.toFixed(2)} | ${ail.indexedS?.toFixed(2) ?? 'not waited'} |`)
-console.log(`| LanceDB 0.31.0 table.add | ${rate(lance.ingestS)} | ${lance.ingestS.toFixed(2)} | ${lance.indexS === undefined ? 'not built' : `${lance.indexS.toFixed(2)} (HNSW_SQ, after ingest)`} |`)
-console.log(`\nailake / LanceDB ingest throughput: ${(lance.ingestS / ail.ingestS).toFixed(2)}×`)
+if (ail !== undefined) console.log(`| ailake MemTableWriter (WAL, deferIndex, ${precision}, ${ail.files} files${args['no-fsync'] ? ', no fsync' : ', fsync'}) | ${rate(ail.ingestS)} | ${ail.ingestS.toFixed(2)} | ${ail.indexedS?.toFixed(2) ?? 'not waited'} |`)
+if (lance !== undefined) console.log(`| LanceDB 0.31.0 table.add | ${rate(lance.ingestS)} | ${lance.ingestS.toFixed(2)} | ${lance.indexS === undefined ? 'not built' : `${lance.indexS.toFixed(2)} (HNSW_SQ, after ingest)`} |`)
+if (ail !== undefined && lance !== undefined) console.log(`\nailake / LanceDB ingest throughput: ${(lance.ingestS / ail.ingestS).toFixed(2)}×`)
