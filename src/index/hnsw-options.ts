@@ -25,6 +25,12 @@ export interface HnswSearchOptions {
   ef?: number
   /** Allow-list applied inside the traversal (predicate or bitset, bit i set = id i allowed). */
   filter?: SearchFilter
+  /**
+   * Traverse the graph on 8-bit scalar-quantised copies of the vectors (a quarter of the memory
+   * traffic), then re-score the `ef` candidates on the exact vectors. Returned distances are
+   * always exact. Default: true for indexes of 1,024 vectors or more.
+   */
+  quantized?: boolean
 }
 
 export const DEFAULT_EF = 64

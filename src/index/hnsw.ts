@@ -7,7 +7,8 @@
 import { AilakeError, invalid } from '../errors.js'
 import { checkMetric } from '../vector/distance.js'
 import { normalizeInPlace } from '../vector/normalize.js'
-import { ARENA_RESERVED, createArena } from '../vector/simd.js'
+import { ARENA_RESERVED, BATCH, createArena } from '../vector/simd.js'
+import { sq8Build, sq8Encode, sq8Query, type Sq8 } from '../vector/sq8.js'
 import type { VectorArena } from '../vector/simd.js'
 import type { Metric } from '../vector/types.js'
 import { toFlat, validateVectors } from '../vector/validate.js'
@@ -22,6 +23,9 @@ import { seededRandom } from '../util/rng.js'
 import { checkInt, DEFAULT_EF, type HnswBuildOptions, type HnswSearchOptions } from './hnsw-options.js'
 
 export type { HnswBuildOptions, HnswSearchOptions } from './hnsw-options.js'
+
+/** Indexes smaller than this are searched on the f32 vectors directly (they fit in cache). */
+const SQ8_MIN_ROWS = 1024
 
 
 export class HnswIndex {
@@ -44,6 +48,13 @@ export class HnswIndex {
   /** Arena offset of the query slot; vectors follow it at `vbase`. */
   private readonly qOff = ARENA_RESERVED
   private vbase: number
+  /** SQ8 codes for traversal, built on the first quantised search; undefined when stale. */
+  private sq: Sq8 | undefined
+  /** Affine terms of the current quantised search; `quant` routes `batch` to the SQ8 kernel. */
+  private quant = false
+  private sqA = 0
+  private sqB = 0
+  private sqG = 0
 
   private constructor(g: HnswGraph, arena: VectorArena, seed: number) {
     this.g = g
@@ -159,6 +170,10 @@ export class HnswIndex {
     if (g.metric === 'cosine') normalizeInPlace(this.arena.f32.subarray(off, off + g.dim), g.dim)
     g.count = id + 1
     this.insert(id)
+    if (this.sq !== undefined) {
+      if (id < this.sq.capacity) sq8Encode(this.arena, this.sq, this.vbase, id)
+      else this.sq = undefined
+    }
     return id
   }
 
@@ -190,17 +205,74 @@ export class HnswIndex {
       // visits `allowed`. Scan when that is cheaper: allowed^2 <= ef * 2M * count.
       if (allowed * allowed <= ef * 2 * g.M * g.count) return this.exactScan(k, bits, null)
     }
-    let ep = g.entry
-    let epD = this.dist(qOff, this.off(ep))
-    for (let l = g.maxLevel; l > 0; l--) {
+    const quantized = options.quantized ?? g.count >= SQ8_MIN_ROWS
+    if (quantized) this.beginQuantized(qOff)
+    try {
+      const ep = g.entry
+      this.arena.batchIds[0] = ep
+      this.batch(qOff, 1)
+      this.descend(qOff, ep, this.conv(this.arena.batchOut[0] as number), 0, ef, bits, pred)
+    } finally {
+      this.quant = false
+    }
+    const out = quantized ? this.rerank(qOff, k) : drainBestFirst(this.res, k)
+    if (filter !== undefined && out.ids.length < k) return this.exactScan(k, bits, pred)
+    return out
+  }
+
+  /** Greedy descent through the upper levels, then the beam search of `level` (results in `res`). */
+  private descend(qOff: number, ep: number, epD: number, level: number, ef: number, bits: Uint8Array | null, pred: ((id: number) => boolean) | null): void {
+    for (let l = this.g.maxLevel; l > level; l--) {
       this.greedy(qOff, ep, epD, l)
       ep = this.gEp
       epD = this.gDist
     }
-    this.searchLayer(qOff, ep, epD, ef, 0, bits, pred)
-    const out = drainBestFirst(this.res, k)
-    if (filter !== undefined && out.ids.length < k) return this.exactScan(k, bits, pred)
-    return out
+    this.searchLayer(qOff, ep, epD, ef, level, bits, pred)
+  }
+
+  /** Makes the SQ8 codes current and loads the query weights; `batch` then runs on the codes. */
+  private beginQuantized(qOff: number): void {
+    const g = this.g
+    if (this.sq === undefined) {
+      this.sq = sq8Build(this.arena, this.vbase, g.dim, g.count, g.levels.length, this.vbase + g.dim * g.levels.length)
+    }
+    const t = sq8Query(this.arena, this.sq, qOff, this.kind === 0)
+    this.sqA = t.alpha
+    this.sqB = t.beta
+    this.sqG = t.gamma
+    this.quant = true
+  }
+
+  /** Re-scores the candidates in `res` on the exact vectors and keeps the best `k`. */
+  private rerank(qOff: number, k: number): SearchResult {
+    const res = this.res
+    const n = res.size
+    if (this.sortIds.length < n) {
+      this.sortIds = new Int32Array(n * 2)
+      this.sortDist = new Float64Array(n * 2)
+    }
+    const cands = this.sortIds
+    cands.set(res.ids.subarray(0, n))
+    res.clear()
+    const ids = this.arena.batchIds
+    const out = this.arena.batchOut
+    for (let s = 0; s < n; s += BATCH) {
+      const m = Math.min(BATCH, n - s)
+      for (let i = 0; i < m; i++) ids[i] = cands[s + i] as number
+      this.batch(qOff, m)
+      for (let i = 0; i < m; i++) {
+        const d = this.conv(out[i] as number)
+        if (res.size < k) res.push(d, ids[i] as number)
+        else if (d < res.topDist()) res.replaceTop(d, ids[i] as number)
+      }
+    }
+    return drainBestFirst(res, k)
+  }
+
+  /** A raw kernel value as a distance (smaller is closer). */
+  private conv(raw: number): number {
+    const k = this.kind
+    return k === 0 ? raw : k === 1 ? 1 - raw : -raw
   }
 
   private exactScan(k: number, bits: Uint8Array | null, pred: ((id: number) => boolean) | null): SearchResult {
@@ -225,7 +297,10 @@ export class HnswIndex {
 
   /** Distances from `qOff` to the first `m` ids in `arena.batchIds`, into `arena.batchOut` as raw kernel values. */
   private batch(qOff: number, m: number): void {
-    if (this.kind === 0) this.arena.l2Batch(qOff, m, this.vbase, this.g.dim)
+    if (this.quant) {
+      const sq = this.sq as Sq8
+      this.arena.sq8Batch(sq.q16, m, sq.base, sq.stride, sq.blocks, this.sqA, this.sqB, this.sqG)
+    } else if (this.kind === 0) this.arena.l2Batch(qOff, m, this.vbase, this.g.dim)
     else this.arena.dotBatch(qOff, m, this.vbase, this.g.dim)
   }
 
@@ -342,6 +417,7 @@ export class HnswIndex {
 
   private reserve(count: number): void {
     const g = this.g
+    if (count > g.levels.length) this.sq = undefined // the vectors will grow into its space
     this.arena.ensure(this.vbase + g.dim * count)
     if (count <= g.levels.length) return
     const cap = Math.max(count, Math.ceil(g.levels.length * 1.5))

@@ -16,7 +16,8 @@ import type { AsOf, IcebergTable } from '../table/iceberg-table.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
 import { mapLimit } from '../util/limiter.js'
 import { lowerBound } from '../vector/bounds.js'
-import { distance } from '../vector/distance.js'
+import { distanceFrom } from '../vector/distance.js'
+import { sq8RowBytes } from '../vector/sq8.js'
 import type { CacheCounters, FileVectors, QueryCaches } from './caches.js'
 import { bindFilter, fileMayMatch, filterColumns, matchesRow, type BoundFilter } from './filter-bind.js'
 import type { Filter } from './filter-types.js'
@@ -179,7 +180,8 @@ async function loadFileVectors(ctx: SearchContext, file: DataFile, key: string, 
   }
   if (sec?.indexBytes === undefined) return { vectors, index: undefined, bytes: vectors.byteLength }
   const index = HnswIndex.deserialize(sec.indexBytes, vectors, { dim })
-  return { vectors, index, bytes: 2 * vectors.byteLength + sec.indexBytes.length }
+  // The index holds its own f32 copy and, once searched, 8-bit traversal codes.
+  return { vectors, index, bytes: 2 * vectors.byteLength + index.size * sq8RowBytes(dim) + sec.indexBytes.length }
 }
 
 /**
@@ -220,6 +222,7 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
     cacheHits: { index: 0, reader: 0 }, cacheMisses: { index: 0, reader: 0 }, timingsMs: { plan: tPlan - t0, search: 0, fetch: 0, total: 0 },
   }
   const top = new TopK(k)
+  const exact = distanceFrom(metric, query)
 
   // Buffered rows first: they are in memory, and their distances tighten the bound early.
   buffers.forEach((b, bi) => {
@@ -232,7 +235,7 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
     const res = flatSearch(b.vectors, dim, metric, query, k, allow === undefined ? {} : { filter: allow })
     for (const id of res.ids) {
       plan.candidates++
-      top.offer({ d: distance(metric, query, b.vectors.subarray(id * dim, (id + 1) * dim)), src: -1 - bi, row: id })
+      top.offer({ d: exact(b.vectors, id * dim), src: -1 - bi, row: id })
     }
   })
 
@@ -295,7 +298,7 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
     for (let i = 0; i < res.ids.length; i++) {
       if ((res.distances[i] as number) > cut) break
       const id = res.ids[i] as number
-      out.push({ d: distance(metric, query, fv.vectors.subarray(id * dim, (id + 1) * dim)), src, row: id })
+      out.push({ d: exact(fv.vectors, id * dim), src, row: id })
     }
     return out
   }

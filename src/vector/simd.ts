@@ -6,6 +6,8 @@
  */
 import { AilakeError } from '../errors.js'
 import { dot, l2sq } from './distance.js'
+
+const fr = Math.fround
 import { WASM_BASE64 } from './simd.wasm.generated.js'
 
 /** Kernel pair over one arena; offsets are element indices into `arena.f32`. */
@@ -28,6 +30,14 @@ export interface VectorArena {
   dotBatch(q: number, n: number, base: number, dim: number): void
   /** batchOut[i] = l2sq(q, base + batchIds[i] * dim) for i < n. */
   l2Batch(q: number, n: number, base: number, dim: number): void
+  /** Byte view of the whole arena (SQ8 codes and query weights live here). Re-read after `ensure`. */
+  readonly bytes: Uint8Array
+  /**
+   * SQ8 batch (see simd.wat): batchOut[i] = alpha * (q16 . codes of row batchIds[i]) + beta + gamma * norm,
+   * where `q16` is the byte address of blocks x 16 i16 weights and row r starts at byte `base + r * stride`
+   * with blocks x 16 u8 codes followed by its f32 norm.
+   */
+  sq8Batch(q16: number, n: number, base: number, stride: number, blocks: number, alpha: number, beta: number, gamma: number): void
 }
 
 /** Entries in the batch scratch arrays: enough for a level-0 list with M up to 255. */
@@ -56,6 +66,7 @@ interface SimdExports {
   l2sq(a: number, b: number, n: number): number
   dotBatch(q: number, ids: number, n: number, base: number, dim: number, out: number): void
   l2Batch(q: number, ids: number, n: number, base: number, dim: number, out: number): void
+  sq8Batch(q: number, ids: number, n: number, base: number, stride: number, blocks: number, alpha: number, beta: number, gamma: number, out: number): void
 }
 
 let module: WasmModule | null | undefined
@@ -89,6 +100,7 @@ const MAX_PAGES = 65536
 class WasmArena implements VectorArena {
   readonly wasm = true
   f32: Float32Array
+  bytes: Uint8Array
   batchIds: Int32Array
   batchOut: Float32Array
   readonly dot: (a: number, b: number, n: number) => number
@@ -103,9 +115,14 @@ class WasmArena implements VectorArena {
     this.dot = ex.dot
     this.l2sq = ex.l2sq
     this.f32 = new Float32Array(this.memory.buffer)
+    this.bytes = new Uint8Array(this.memory.buffer)
     this.batchIds = new Int32Array(this.memory.buffer, 0, BATCH)
     this.batchOut = new Float32Array(this.memory.buffer, BATCH * 4, BATCH)
     this.ensure(elements)
+  }
+
+  sq8Batch(q16: number, n: number, base: number, stride: number, blocks: number, alpha: number, beta: number, gamma: number): void {
+    this.ex.sq8Batch(q16, 0, n, base, stride, blocks, alpha, beta, gamma, BATCH * 4)
   }
 
   dotBatch(q: number, n: number, base: number, dim: number): void {
@@ -129,6 +146,7 @@ class WasmArena implements VectorArena {
     }
     this.memory.grow(pages - have / PAGE)
     this.f32 = new Float32Array(this.memory.buffer)
+    this.bytes = new Uint8Array(this.memory.buffer)
     this.batchIds = new Int32Array(this.memory.buffer, 0, BATCH)
     this.batchOut = new Float32Array(this.memory.buffer, BATCH * 4, BATCH)
   }
@@ -137,11 +155,30 @@ class WasmArena implements VectorArena {
 class JsArena implements VectorArena {
   readonly wasm = false
   f32: Float32Array
+  bytes: Uint8Array
   readonly batchIds = new Int32Array(BATCH)
   readonly batchOut = new Float32Array(BATCH)
 
   constructor(elements: number) {
     this.f32 = new Float32Array(Math.max(ARENA_RESERVED, elements))
+    this.bytes = new Uint8Array(this.f32.buffer)
+  }
+
+  // Mirrors simd.wat's sq8Batch: the integer dot is exact in both, then the same f32 roundings.
+  sq8Batch(q16: number, n: number, base: number, stride: number, blocks: number, alpha: number, beta: number, gamma: number): void {
+    const u8 = this.bytes
+    const q = new Int16Array(this.f32.buffer, q16, blocks * 16)
+    const a = fr(alpha)
+    const b = fr(beta)
+    const g = fr(gamma)
+    const len = blocks * 16
+    for (let i = 0; i < n; i++) {
+      const p = base + (this.batchIds[i] as number) * stride
+      let sum = 0
+      for (let j = 0; j < len; j++) sum += (q[j] as number) * (u8[p + j] as number)
+      const norm = this.f32[(p + len) >> 2] as number
+      this.batchOut[i] = fr(fr(fr(a * fr(sum)) + b) + fr(g * norm))
+    }
   }
 
   dotBatch(q: number, n: number, base: number, dim: number): void {
@@ -167,6 +204,7 @@ class JsArena implements VectorArena {
     const next = new Float32Array(Math.max(elements, Math.ceil(this.f32.length * 1.5)))
     next.set(this.f32)
     this.f32 = next
+    this.bytes = new Uint8Array(next.buffer)
   }
 }
 

@@ -200,3 +200,45 @@ test('bad inputs get clear AilakeErrors', () => {
   assert.throws(() => HnswIndex.build(DATA, { metric: 'cosine' }), code('INVALID_ARGUMENT'))
   assert.throws(() => flatSearch(DATA, DIM, 'cosine', q, 0), code('INVALID_ARGUMENT'))
 })
+
+test('quantised traversal (the default at this size) keeps recall and returns exact distances', () => {
+  for (const metric of METRICS) {
+    const idx = index(metric)
+    let hitQ = 0
+    let hitE = 0
+    for (const q of QUERIES) {
+      const truth = flatSearch(DATA, DIM, metric, q, 10)
+      const want = new Set(truth.ids)
+      const quant = idx.search(q, 10, { ef: 128 })
+      const exact = idx.search(q, 10, { ef: 128, quantized: false })
+      for (const id of quant.ids) if (want.has(id)) hitQ++
+      for (const id of exact.ids) if (want.has(id)) hitE++
+      // Distances are re-scored on the f32 vectors: each equals the exact distance of its id.
+      for (let i = 0; i < quant.ids.length; i++) {
+        const id = quant.ids[i] as number
+        const d = flatSearch(DATA.subarray(id * DIM, (id + 1) * DIM), DIM, metric, q, 1).distances[0] as number
+        assert.ok(Math.abs((quant.distances[i] as number) - d) <= 1e-5 * Math.max(1, Math.abs(d)), `${metric} id ${id}: ${quant.distances[i]} vs ${d}`)
+      }
+    }
+    const n = 10 * QUERIES.length
+    assert.ok(hitQ / n >= 0.97, `${metric} quantised recall ${hitQ / n}`)
+    assert.ok(hitQ / n >= hitE / n - 0.02, `${metric} quantised recall ${hitQ / n} vs exact traversal ${hitE / n}`)
+  }
+})
+
+test('vectors added after a quantised search are found, also past the first capacity', () => {
+  const base = DATA.subarray(0, 1500 * DIM)
+  for (const metric of METRICS) {
+    const idx = HnswIndex.build(base, { metric, dim: DIM })
+    idx.search(QUERIES[0] as Float32Array, 5) // builds the codes
+    // Far outside the learned code ranges: the codes clamp, the exact re-score still ranks it first.
+    const far = new Float32Array(DIM).fill(40)
+    far[0] = -40
+    const id = idx.add(far)
+    const hit = idx.search(far, 1, { ef: 64 })
+    assert.equal(hit.ids[0], id, metric)
+    for (let i = 1500; i < 2600; i++) idx.add(DATA.slice(i * DIM, (i + 1) * DIM)) // grows the graph
+    // Row 2500 of DATA got id 2501 (the far vector took 1500); under dot a row need not be its own best match.
+    if (metric !== 'dot') assert.equal(idx.search(DATA.subarray(2500 * DIM, 2501 * DIM), 1, { ef: 64 }).ids[0], 2501, metric)
+  }
+})

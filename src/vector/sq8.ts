@@ -1,0 +1,115 @@
+/**
+ * Scalar quantisation (SQ8) of an arena's vectors for graph traversal: each dimension is mapped
+ * linearly from its [min, max] over the data onto 0..255. A traversal distance then reads
+ * `16·ceil(dim/16) + 16` bytes per row instead of `4·dim`, which is what a search over indexes
+ * larger than the CPU cache waits on. Results are re-scored on the exact f32 vectors, so the
+ * codes only steer which nodes are visited.
+ *
+ * Layout (bytes, in the same arena as the f32 vectors so one kernel call reads both):
+ *   q16: blocks × 16 i16 query weights (zero past dim)
+ *   rows: capacity × stride, each blocks × 16 u8 codes (zero past dim), then the row's exact
+ *         squared norm as f32, padded to a multiple of 16.
+ */
+import type { VectorArena } from './simd.js'
+
+export interface Sq8 {
+  readonly dim: number
+  readonly blocks: number
+  readonly stride: number
+  /** Byte address of the query weights. */
+  readonly q16: number
+  /** Byte address of row 0. */
+  readonly base: number
+  /** Rows there is room for. */
+  readonly capacity: number
+  /** Per dimension: value of code 0, and value step per code. */
+  readonly lo: Float32Array
+  readonly step: Float32Array
+  /** 1 / step (0 where the dimension is constant). */
+  readonly inv: Float64Array
+}
+
+/** Bytes one row takes (codes, norm, padding). */
+export function sq8RowBytes(dim: number): number {
+  return 16 * Math.ceil(dim / 16) + 16
+}
+
+/**
+ * Places SQ8 storage for `capacity` rows at or after f32 element `fromElement`, learns the code
+ * ranges from the first `count` vectors at element `vbase`, encodes them, and returns the layout.
+ * Grows the arena as needed (re-read its views afterwards).
+ */
+export function sq8Build(arena: VectorArena, vbase: number, dim: number, count: number, capacity: number, fromElement: number): Sq8 {
+  const blocks = Math.ceil(dim / 16)
+  const stride = sq8RowBytes(dim)
+  const q16 = Math.ceil((fromElement * 4) / 64) * 64
+  const base = q16 + blocks * 32
+  arena.ensure(Math.ceil((base + capacity * stride) / 4))
+  const lo = new Float64Array(dim).fill(Infinity)
+  const hi = new Float64Array(dim).fill(-Infinity)
+  const f32 = arena.f32
+  for (let r = 0; r < count; r++) {
+    const o = vbase + r * dim
+    for (let d = 0; d < dim; d++) {
+      const v = f32[o + d] as number
+      if (v < (lo[d] as number)) lo[d] = v
+      if (v > (hi[d] as number)) hi[d] = v
+    }
+  }
+  const step = new Float32Array(dim)
+  const inv = new Float64Array(dim)
+  for (let d = 0; d < dim; d++) {
+    if (count === 0) lo[d] = 0
+    const s = ((hi[d] as number) - (lo[d] as number)) / 255
+    step[d] = s
+    inv[d] = s > 0 ? 1 / s : 0
+  }
+  const sq: Sq8 = { dim, blocks, stride, q16, base, capacity, lo: Float32Array.from(lo), step, inv }
+  arena.bytes.fill(0, q16, base + capacity * stride)
+  for (let r = 0; r < count; r++) sq8Encode(arena, sq, vbase, r)
+  return sq
+}
+
+/** Encodes row `id` (f32 at element `vbase + id·dim`); values outside the learned range clamp. */
+export function sq8Encode(arena: VectorArena, sq: Sq8, vbase: number, id: number): void {
+  const { dim, lo, inv } = sq
+  const f32 = arena.f32
+  const bytes = arena.bytes
+  const o = vbase + id * dim
+  const p = sq.base + id * sq.stride
+  let norm = 0
+  for (let d = 0; d < dim; d++) {
+    const v = f32[o + d] as number
+    norm += v * v
+    // Uint8Array stores truncate, so +0.5 rounds; the clamp keeps added out-of-range rows sane.
+    const c = (v - (lo[d] as number)) * (inv[d] as number) + 0.5
+    bytes[p + d] = c < 0 ? 0 : c > 255 ? 255 : c
+  }
+  f32[(p + sq.blocks * 16) >> 2] = norm
+}
+
+/**
+ * Writes the query weights for the f32 query at element `qOff` and returns the affine terms that
+ * make `sq8Batch` produce the raw kernel value (a·b for cosine and dot, squared L2 for euclidean).
+ */
+export function sq8Query(arena: VectorArena, sq: Sq8, qOff: number, euclidean: boolean): { alpha: number; beta: number; gamma: number } {
+  const { dim, lo, step, blocks } = sq
+  const f32 = arena.f32
+  // a·x ≈ Σ q·lo + Σ (q·step)·code; the weights q·step become i16 at a scale that keeps the
+  // i32 dot of up to blocks·16 products of 255·|w| below 2^31.
+  const wmax = Math.min(32767, Math.floor(0x7fffffff / (blocks * 16 * 255)))
+  let c = 0
+  let qq = 0
+  let big = 0
+  for (let d = 0; d < dim; d++) {
+    const q = f32[qOff + d] as number
+    c += q * (lo[d] as number)
+    qq += q * q
+    big = Math.max(big, Math.abs(q * (step[d] as number)))
+  }
+  const scale = big > 0 ? big / wmax : 1
+  const w = new Int16Array(arena.bytes.buffer, sq.q16, blocks * 16)
+  w.fill(0)
+  for (let d = 0; d < dim; d++) w[d] = Math.round(((f32[qOff + d] as number) * (step[d] as number)) / scale)
+  return euclidean ? { alpha: -2 * scale, beta: qq - 2 * c, gamma: 1 } : { alpha: scale, beta: c, gamma: 0 }
+}
