@@ -1,11 +1,11 @@
 import { AilakeError } from '../errors.js'
-import type { ObjectInfo, ObjectStore } from './object-store.js'
+import type { AppendableObject, ObjectInfo, ObjectStore } from './object-store.js'
 import { seededRandom } from '../util/rng.js'
 
 /** Store operations a {@link FaultyStore} can disturb. */
-export type StoreOp = 'get' | 'getRange' | 'head' | 'put' | 'putIfAbsent' | 'list' | 'delete'
+export type StoreOp = 'get' | 'getRange' | 'head' | 'put' | 'putIfAbsent' | 'list' | 'delete' | 'createAppendable' | 'append'
 
-const ALL_OPS: readonly StoreOp[] = ['get', 'getRange', 'head', 'put', 'putIfAbsent', 'list', 'delete']
+const ALL_OPS: readonly StoreOp[] = ['get', 'getRange', 'head', 'put', 'putIfAbsent', 'list', 'delete', 'createAppendable', 'append']
 
 export interface FaultyStoreOptions {
   /** Share of calls (0..1) that fail before reaching the inner store. */
@@ -43,6 +43,9 @@ export class FaultyStore implements ObjectStore {
   /** Seeded so a failing run can be replayed exactly. */
   readonly #rand: () => number
 
+  /** Present when the inner store has it; creation and each append are disturbed separately. */
+  readonly createAppendable?: (key: string) => Promise<AppendableObject | undefined>
+
   constructor(inner: ObjectStore, options: FaultyStoreOptions) {
     const { failRate, seed, dropRate = 0, ops = ALL_OPS } = options
     for (const [name, v] of [['failRate', failRate], ['dropRate', dropRate]] as const) {
@@ -55,6 +58,14 @@ export class FaultyStore implements ObjectStore {
     this.#dropRate = dropRate
     this.#ops = new Set(ops)
     this.#rand = seededRandom(seed)
+    const create = inner.createAppendable?.bind(inner)
+    if (create !== undefined) {
+      this.createAppendable = async (key) => {
+        const handle = await this.#run('createAppendable', key, () => create(key))
+        if (handle === undefined) return undefined
+        return { append: (bytes) => this.#run('append', key, () => handle.append(bytes)), close: () => handle.close() }
+      }
+    }
   }
 
   get(key: string): Promise<Uint8Array> {

@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:
 import path from 'node:path'
 import { AilakeError } from '../errors.js'
 import { crc32c } from '../util/crc32c.js'
-import type { ObjectInfo, ObjectStore } from './object-store.js'
+import type { AppendableObject, ObjectInfo, ObjectStore } from './object-store.js'
 
 export interface IndexCacheStoreOptions {
   /** Local directory for cached ranges; created if missing. */
@@ -39,7 +39,17 @@ export class IndexCacheStore implements ObjectStore {
   #bytes = 0
   #ready: Promise<void> | undefined
 
+  /** Present when the inner store has it (logs are never cached). */
+  readonly createAppendable?: (key: string) => Promise<AppendableObject | undefined>
+
   constructor(inner: ObjectStore, options: IndexCacheStoreOptions) {
+    const create = inner.createAppendable?.bind(inner)
+    if (create !== undefined) {
+      this.createAppendable = (key) => {
+        this.#etags.delete(key)
+        return create(key)
+      }
+    }
     if (typeof options?.dir !== 'string' || options.dir === '') throw new AilakeError('INVALID_ARGUMENT', 'IndexCacheStore needs { dir: "<local directory>" }.')
     this.inner = inner
     this.#dir = path.resolve(options.dir)

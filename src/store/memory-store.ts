@@ -1,6 +1,6 @@
 import { AilakeError } from '../errors.js'
 import { compareKeys, resolveRange, validateKey, validatePrefix } from './keys.js'
-import type { ObjectInfo, ObjectStore } from './object-store.js'
+import type { AppendableObject, ObjectInfo, ObjectStore } from './object-store.js'
 
 interface Entry {
   bytes: Uint8Array
@@ -39,6 +39,32 @@ export class MemoryStore implements ObjectStore {
     if (this.#objects.has(validateKey(key))) return false
     this.#objects.set(key, this.#newEntry(bytes))
     return true
+  }
+
+  /** Appends grow a private buffer by doubling; the visible object is always a prefix view of it (copied out by `get`). */
+  async createAppendable(key: string): Promise<AppendableObject | undefined> {
+    if (this.#objects.has(validateKey(key))) return undefined
+    let buf = new Uint8Array(0)
+    let length = 0
+    let mine = this.#newEntry(buf)
+    this.#objects.set(key, mine)
+    return {
+      append: async (bytes: Uint8Array): Promise<void> => {
+        if (!(bytes instanceof Uint8Array)) throw new AilakeError('INVALID_ARGUMENT', 'Appended bytes must be a Uint8Array.')
+        // A deleted (or replaced) log is not resurrected, as with an unlinked file.
+        if (this.#objects.get(key) !== mine) return
+        if (length + bytes.length > buf.length) {
+          const grown = new Uint8Array(Math.max(length + bytes.length, buf.length * 2, 256))
+          grown.set(buf.subarray(0, length))
+          buf = grown
+        }
+        buf.set(bytes, length)
+        length += bytes.length
+        mine = { bytes: buf.subarray(0, length), etag: `m${++this.#version}`, lastModified: new Date() }
+        this.#objects.set(key, mine)
+      },
+      close: async (): Promise<void> => {},
+    }
   }
 
   async list(prefix: string): Promise<ObjectInfo[]> {

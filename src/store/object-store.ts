@@ -11,6 +11,18 @@ export interface ObjectInfo {
   lastModified?: Date
 }
 
+/** An object open for appending; see {@link ObjectStore.createAppendable}. */
+export interface AppendableObject {
+  /**
+   * Appends `bytes` at the end of the object; once resolved they are durable as far as the
+   * store's puts are (a fsyncing LocalStore fdatasyncs). After a rejection the object may end
+   * in a partial write, so a caller stops appending to it.
+   */
+  append(bytes: Uint8Array): Promise<void>
+  /** Releases the handle; the object keeps what was appended. */
+  close(): Promise<void>
+}
+
 export interface ObjectStore {
   /** Whole object. Rejects with `NOT_FOUND` if absent. */
   get(key: string): Promise<Uint8Array>
@@ -29,6 +41,14 @@ export interface ObjectStore {
    * machines. Returns false (without writing) if it already exists.
    */
   putIfAbsent(key: string, bytes: Uint8Array): Promise<boolean>
+  /**
+   * Optional, for logs: creates `key` empty only if it does not exist (atomic across processes,
+   * like `putIfAbsent`) and returns a handle appending to it, or `undefined` if it exists.
+   * Unlike every other write this is not atomic: a reader or a crash may see the object at any
+   * length, even mid-append, so only checksummed, self-delimiting records belong in it. Stores
+   * without cheap appends (S3) leave it out and callers write one object per record instead.
+   */
+  createAppendable?(key: string): Promise<AppendableObject | undefined>
   /** Every object whose key starts with `prefix`, sorted by key. */
   list(prefix: string): Promise<ObjectInfo[]>
   /** Deletes the object; deleting a missing key is not an error. */

@@ -1,6 +1,6 @@
 import { AilakeError, isAilakeError } from '../errors.js'
 import { sleep } from '../util/limiter.js'
-import type { ObjectInfo, ObjectStore } from './object-store.js'
+import type { AppendableObject, ObjectInfo, ObjectStore } from './object-store.js'
 
 export interface RetryOptions {
   /** Total tries per call, the first included. Default 5. */
@@ -107,11 +107,15 @@ export async function putIfAbsentWithRetry(
  */
 export class RetryStore implements ObjectStore {
   readonly inner: ObjectStore
+  /** Present when the inner store has it; not retried, as repeating an append that may have landed would duplicate or tear a record. */
+  readonly createAppendable?: (key: string) => Promise<AppendableObject | undefined>
   readonly #r: ResolvedRetry
 
   constructor(inner: ObjectStore, options: RetryOptions = {}) {
     this.inner = inner
     this.#r = resolveRetryOptions(options)
+    const create = inner.createAppendable?.bind(inner)
+    if (create !== undefined) this.createAppendable = create
   }
 
   get(key: string): Promise<Uint8Array> {
