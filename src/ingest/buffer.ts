@@ -46,35 +46,40 @@ export class WriteBuffer {
     this.cached = undefined
   }
 
-  /** The first `count` entries as one batch. */
-  merged(count: number, dim: number): RowBatch {
+  /** The first `count` entries as one batch; `fresh` when it was built here, so no entry shares its arrays. */
+  merged(count: number, dim: number): { batch: RowBatch; fresh: boolean } {
     const parts = this.entries.slice(0, count)
-    if (parts.length === 1) return (parts[0] as BufferEntry).batch
+    if (parts.length === 1) return { batch: (parts[0] as BufferEntry).batch, fresh: false }
     let rowCount = 0
     for (const p of parts) rowCount += p.batch.rowCount
     const vectors = new Float32Array(rowCount * dim)
-    const columns = new Map<number, unknown[]>()
     let at = 0
     for (const p of parts) {
       vectors.set(p.batch.vectors, at * dim)
       at += p.batch.rowCount
-      for (const [id, values] of p.batch.columns) {
-        let col = columns.get(id)
-        if (col === undefined) {
-          if (p !== parts[0]) throw new AilakeError('INTERNAL', `buffered batches disagree on column ${id}`)
-          col = []
-          columns.set(id, col)
+    }
+    const columns = new Map<number, unknown[]>()
+    const first = parts[0]
+    if (first !== undefined) {
+      for (const id of first.batch.columns.keys()) {
+        // Preallocated and filled by index: a push per value (or concat of holey arrays) was slow.
+        const out = new Array<unknown>(rowCount)
+        let k = 0
+        for (const p of parts) {
+          const values = p.batch.columns.get(id)
+          if (values === undefined) throw new AilakeError('INTERNAL', `buffered batches disagree on column ${id}`)
+          for (let i = 0; i < values.length; i++) out[k++] = values[i]
         }
-        for (const v of values) col.push(v)
+        columns.set(id, out)
       }
     }
-    return { rowCount, columns, vectors }
+    return { batch: { rowCount, columns, vectors }, fresh: true }
   }
 
   /** Rows as objects keyed by column name (cached until the buffer changes). */
   view(schema: Schema, vectorColumn: string, dim: number): { rows: Record<string, unknown>[]; vectors: Float32Array } {
     if (this.cached !== undefined) return this.cached
-    const batch = this.entries.length === 0 ? { rowCount: 0, columns: new Map<number, unknown[]>(), vectors: new Float32Array(0) } : this.merged(this.entries.length, dim)
+    const batch = this.entries.length === 0 ? { rowCount: 0, columns: new Map<number, unknown[]>(), vectors: new Float32Array(0) } : this.merged(this.entries.length, dim).batch
     const fields = schema.fields.filter((f) => f.name !== vectorColumn)
     const rows: Record<string, unknown>[] = new Array(batch.rowCount)
     for (let i = 0; i < batch.rowCount; i++) {

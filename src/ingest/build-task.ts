@@ -20,10 +20,12 @@ export type BuildSource =
 export interface BuildTask {
   source: BuildSource
   policy: BuildPolicy
+  /** False encodes the file without an index (a flush moving its encoding off the main thread). Default true. */
+  buildIndex?: boolean
 }
 
 
-/** Builds the index and encodes the new file holding the same rows. */
+/** Builds the index (unless `buildIndex` is false) and encodes the file holding the rows. */
 export async function buildIndexedFile(task: BuildTask): Promise<DataFileWritten> {
   const { policy: p, source } = task
   let schema: Schema
@@ -45,5 +47,6 @@ export async function buildIndexedFile(task: BuildTask): Promise<DataFileWritten
   } else {
     ({ schema, columns, vectors } = source)
   }
-  return encodeDataFile(schema, columns, vectors, p, indexVectors === undefined ? { buildIndex: true } : { buildIndex: true, indexVectors })
+  const buildIndex = task.buildIndex !== false
+  return encodeDataFile(schema, columns, vectors, p, indexVectors === undefined ? { buildIndex } : { buildIndex, indexVectors })
 }

@@ -2,4 +2,4 @@
 export { TableWriter, SCHEMA_PENDING_PROPERTY, type TableWriterOptions, type CommitOptions } from './table-writer.js'
 export { IndexBuilder, storeSource, type IndexBuilderOptions, type BuildOutcome, type BuildFailure } from './index-builder.js'
 export { MemTableWriter, committedWalSeq, walSummaryKey, type MemTableWriterOptions, type BufferedRows } from './mem-table-writer.js'
-export { decodeSegment, encodeSegment, segmentKey, walPrefix, type WalSegment } from './wal.js'
+export { decodeRecords, decodeSegment, encodeSegment, readWal, segmentKey, walPrefix, type WalSegment, type WalListing, type WalSegmentInfo } from './wal.js'

@@ -1,21 +1,29 @@
 /**
- * Streaming write buffer. Small inserts are logged (one WAL segment each) and buffered; a flush
- * writes them as data files (index deferred by default) and commits one append whose snapshot
- * summary records the highest WAL sequence number it holds (`ailake.wal.<writerId>`), then
- * deletes those segments. Reopening a writer with the same id replays exactly the segments no
- * snapshot records, so a crash at any moment loses no acknowledged row and duplicates none.
+ * Streaming write buffer. Small inserts are logged (one WAL record each, appended to the
+ * segment of the current flush window) and buffered; a flush writes them as data files (index
+ * deferred by default) and commits one append whose snapshot summary records the highest WAL
+ * sequence number it holds (`ailake.wal.<writerId>`), then deletes the segments it covers.
+ * Reopening a writer with the same id replays exactly the records no snapshot records, so a
+ * crash at any moment loses no acknowledged row and duplicates none.
+ *
+ * Flushes triggered by a full buffer run in the background (LSM-style) when indexes are
+ * deferred: the rows being flushed are a frozen prefix of the buffer while later inserts keep
+ * logging behind them, and an insert waits only when the buffer fills again before that flush
+ * is done. Rows leave the buffer in the same synchronous step in which the visible snapshot
+ * moves to the one holding them, so `bufferedSnapshot()` never misses or doubles a row.
  */
 import { AilakeError, isAilakeError } from '../errors.js'
 import type { Schema } from '../format/schema.js'
-import type { FileRollOptions } from '../table/data-writer.js'
+import type { FileEncoder, FileRollOptions } from '../table/data-writer.js'
 import type { IcebergTable } from '../table/iceberg-table.js'
 import { toRowBatch, type RowsInput } from '../table/rows.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
-import { mapLimit } from '../util/limiter.js'
 import { WriteBuffer, type BufferedRows } from './buffer.js'
 import { IndexBuilder } from './index-builder.js'
 import { requirePolicy, schemaFor, schemaPending, TableWriter } from './table-writer.js'
-import { encodeSegment, readWal, segmentKey } from './wal.js'
+import { encodeSegment, readWal } from './wal.js'
+import { WalLog } from './wal-log.js'
+import { BuildPool } from './worker-pool.js'
 
 export type { BufferedRows } from './buffer.js'
 
@@ -33,6 +41,12 @@ export interface MemTableWriterOptions extends FileRollOptions {
   autoFlushTimer?: boolean
   /** Write flushed files without an index and build it in the background. Default true. */
   deferIndex?: boolean
+  /**
+   * Run a flush that a full buffer triggers in the background while inserts continue (see
+   * `insert`). Default: `deferIndex` — a flush that builds its index inline holds the thread
+   * for most of its run anyway, so it stays in the foreground and the insert returns its id.
+   */
+  backgroundFlush?: boolean
   /**
    * Builds the deferred indexes. Default: a builder owned by this writer, closed by `close()`
    * (builds still running then are abandoned and stay resumable via `scheduleAllPending`).
@@ -72,14 +86,22 @@ export class MemTableWriter {
   lastFlushError: Error | undefined
   private readonly policy: VectorPolicy
   private readonly deferIndex: boolean
+  private readonly backgroundFlush: boolean
   private readonly builder: IndexBuilder | undefined
   private readonly ownsBuilder: boolean
   private readonly fileOptions: FileRollOptions
   private readonly tableKey: string
   private readonly buffer = new WriteBuffer()
+  private readonly wal: WalLog
+  /** Encodes the files of deferred-index flushes in a worker thread, so inserts keep the main thread. */
+  private encodePool: BuildPool | undefined
   private schema: Schema | undefined
   private nextSeq = 1
   private lastFlush = Date.now()
+  /** Rows of the entries at the front of the buffer that a running flush is writing (frozen until it ends). */
+  private flushingRows = 0
+  /** The running flush, if any; it never rejects (its error lands in `lastFlushError`). */
+  private flight: Promise<{ id: bigint | null } | { error: Error }> | undefined
   private tail: Promise<unknown>
   private readonly ready: Promise<void>
   private timer: ReturnType<typeof setInterval> | undefined
@@ -101,12 +123,14 @@ export class MemTableWriter {
     this.flushMaxRows = positive('flushMaxRows', options.flushMaxRows ?? 100_000)
     this.flushIntervalMs = positive('flushIntervalMs', options.flushIntervalMs ?? 30_000)
     this.deferIndex = options.deferIndex ?? true
+    this.backgroundFlush = options.backgroundFlush ?? this.deferIndex
     this.ownsBuilder = this.deferIndex && options.indexBuilder === undefined
     this.builder = options.indexBuilder ?? (this.ownsBuilder ? new IndexBuilder() : undefined)
     this.fileOptions = {}
     if (options.maxRowsPerFile !== undefined) this.fileOptions.maxRowsPerFile = options.maxRowsPerFile
     if (options.targetFileBytes !== undefined) this.fileOptions.targetFileBytes = options.targetFileBytes
     this.tableKey = table.keyOf(table.location)
+    this.wal = new WalLog(table.store, this.tableKey, this.writerId)
     this.activeKey = `${table.location}\u0000${this.writerId}`
     if (active.has(this.activeKey)) {
       throw new AilakeError('ALREADY_EXISTS', `a MemTableWriter with writerId ${JSON.stringify(this.writerId)} is already open on ${table.name}; close it first or pick another writerId`)
@@ -146,9 +170,15 @@ export class MemTableWriter {
     return this.buffer.rows * this.policy.dim * bytesPerElement(this.policy)
   }
 
-  /** True when a size or row threshold has been reached. */
+  /** True when the rows not already being flushed reach a size or row threshold. */
   get isFull(): boolean {
-    return this.bufferedBytes >= this.flushSizeBytes || this.buffer.rows >= this.flushMaxRows
+    const rows = this.buffer.rows - this.flushingRows
+    return rows * this.policy.dim * bytesPerElement(this.policy) >= this.flushSizeBytes || rows >= this.flushMaxRows
+  }
+
+  /** True while a flush runs in the background. */
+  get isFlushing(): boolean {
+    return this.flight !== undefined
   }
 
   /** The index builder receiving this writer's deferred files (if indexing is deferred). */
@@ -158,28 +188,37 @@ export class MemTableWriter {
 
   /**
    * Validates `rows` (nothing is logged if any is bad), appends them to the WAL and buffers them;
-   * resolves once they are durable. Flushes when a threshold is reached and returns that
-   * snapshot's id, else null. A flush triggered here that fails does not reject (the rows are
-   * safely logged); it is kept in `lastFlushError` and retried by the next insert or flush. An
-   * insert into a buffer that is still full after a failed flush retries the flush first and
-   * rejects (without logging) if it fails again, so the buffer never grows without bound.
-   * Inserts wait while a flush runs (backpressure).
+   * resolves once they are durable. When they fill the buffer a flush starts:
+   * - in the background (`backgroundFlush`, the default with deferred indexes): the insert
+   *   resolves with null without waiting for it, unless the previous background flush is still
+   *   running, in which case it waits for that one first (backpressure). `flush()`, `close()`
+   *   and `waitForFlush()` wait for it; its snapshot id is what `flush()` returns.
+   * - in the foreground: the insert returns that flush's snapshot id.
+   * Otherwise it returns null. A flush that fails does not reject the insert that triggered it
+   * (the rows are safely logged); it is kept in `lastFlushError` and retried by the next insert
+   * or flush. An insert into a buffer that is still full after a failed flush retries the flush
+   * first and rejects (without logging) if it fails again, so the buffer never grows without bound.
    */
   async insert(rows: RowsInput): Promise<bigint | null> {
     return this.serial(async () => {
       this.checkOpen()
-      if (this.isFull) await this.flushLocked()
+      if (this.isFull) {
+        await this.flight
+        if (this.isFull) await this.flushLocked()
+      }
       const schema = this.schema ?? schemaFor(this.table, rows, this.policy)
       const batch = toRowBatch(rows, schema, this.policy)
       if (batch.rowCount === 0) return null
       const seq = this.nextSeq++
-      const bytes = encodeSegment(seq, schema, this.policy.column, batch, this.policy.dim)
-      if (!(await this.table.store.putIfAbsent(segmentKey(this.tableKey, this.writerId, seq), bytes))) {
-        throw new AilakeError('COMMIT_CONFLICT', `WAL segment ${seq} of writer ${JSON.stringify(this.writerId)} already exists: another process is writing with the same writerId`, { context: { writerId: this.writerId, seq } })
-      }
+      await this.wal.append(seq, (restart) => encodeSegment(seq, schema, this.policy.column, batch, this.policy.dim, { restart }))
       this.schema = schema
       this.buffer.push({ seq, batch })
       if (!this.isFull) return null
+      if (this.backgroundFlush) {
+        await this.flight
+        this.startFlush()
+        return null
+      }
       try {
         return await this.flushLocked()
       } catch (err) {
@@ -189,10 +228,19 @@ export class MemTableWriter {
     })
   }
 
-  /** Flushes if data is buffered and `flushIntervalMs` has passed since the last flush; returns the snapshot id or null. */
+  /** Waits for a background flush in progress; its snapshot id, or null when none runs. Rejects with its error if it failed. */
+  async waitForFlush(): Promise<bigint | null> {
+    const outcome = await this.flight
+    if (outcome === undefined) return null
+    if ('error' in outcome) throw outcome.error
+    return outcome.id
+  }
+
+  /** Flushes if data is buffered and `flushIntervalMs` has passed since the last flush; returns the snapshot id or null (also while a background flush runs). */
   async flushIfDue(): Promise<bigint | null> {
     return this.serial(async () => {
       this.checkOpen()
+      if (this.flight !== undefined) return null
       if (this.buffer.rows === 0) {
         this.lastFlush = Date.now()
         return null
@@ -201,11 +249,17 @@ export class MemTableWriter {
     })
   }
 
-  /** Commits everything buffered as one snapshot and returns its id; null (a no-op) when empty. On failure the buffer and WAL are kept: retry. */
+  /**
+   * Commits everything buffered and returns the id of the snapshot holding the last of it (after
+   * waiting for a background flush); null (a no-op) when nothing was buffered. On failure the
+   * buffer and WAL are kept: retry.
+   */
   async flush(): Promise<bigint | null> {
     return this.serial(async () => {
       this.checkOpen()
-      return this.flushLocked()
+      const background = await this.flight
+      const id = await this.flushLocked()
+      return id ?? (background !== undefined && 'id' in background ? background.id : null)
     })
   }
 
@@ -235,7 +289,10 @@ export class MemTableWriter {
     try {
       await this.serial(async () => {
         this.checkOpen()
+        await this.flight
         await this.flushLocked()
+        await this.wal.close()
+        await this.encodePool?.close()
         this.closed = true
       })
     } finally {
@@ -260,64 +317,99 @@ export class MemTableWriter {
     return run
   }
 
-  /** Replays WAL segments no snapshot records; deletes the ones that are committed or torn. */
+  /** Replays WAL records no snapshot records; deletes segments that are wholly committed or torn. */
   private async recover(): Promise<void> {
     await this.table.refresh()
     const committed = committedWalSeq(this.table, this.writerId)
     const wal = await readWal(this.table.store, this.tableKey, this.writerId, this.policy.column, committed)
-    const lastGood = wal.segments.at(-1)?.seq ?? 0
-    const badKey = wal.corrupt.find((k) => Number(/(\d{16})\.wal$/.exec(k)?.[1]) < lastGood)
-    if (badKey !== undefined) {
-      // Only the last segment can be torn by a crash; damage before a good one is data loss to report.
-      throw new AilakeError('CORRUPT_DATA', `WAL segment ${badKey} is corrupt but later segments are valid; the log was damaged after it was written. Move the segment aside to continue (its rows are lost)`, { context: { key: badKey } })
-    }
-    for (const key of [...wal.committed, ...wal.corrupt]) await this.table.store.delete(key)
-    for (const seg of wal.segments) {
-      if (this.schema === undefined) this.schema = schemaPending(this.table) ? seg.schema : this.table.schema
-      this.buffer.push({ seq: seg.seq, batch: seg.batch })
+    for (const key of wal.obsolete) await this.table.store.delete(key)
+    this.wal.adopt(wal.segments, wal.tornTail)
+    for (const rec of wal.records) {
+      if (this.schema === undefined) this.schema = schemaPending(this.table) ? rec.schema : this.table.schema
+      this.buffer.push({ seq: rec.seq, batch: rec.batch })
     }
     this.nextSeq = Math.max(committed, wal.maxSeq) + 1
     this.visibleSnapshotId = this.table.currentSnapshotId
   }
 
+  private encoder(): FileEncoder {
+    const pool = this.encodePool ??= new BuildPool(1)
+    return (schema, columns, vectors, policy) => pool.run({ source: { kind: 'rows', schema, columns, vectors }, policy, buildIndex: false })
+  }
+
+  /** Starts flushing every buffered entry in the background; the caller has made sure none runs. */
+  private startFlush(): void {
+    if (this.flight !== undefined) throw new AilakeError('INTERNAL', 'MemTableWriter: a flush is already running')
+    const flight = this.flushEntries(this.buffer.entries.length).then(
+      (id) => ({ id }),
+      (err: unknown) => {
+        this.lastFlushError = err as Error
+        return { error: err as Error }
+      },
+    ).finally(() => {
+      if (this.flight === flight) this.flight = undefined
+    })
+    this.flight = flight
+  }
+
+  /** Flushes every buffered entry now; only under the serial lock with no background flush running. */
   private async flushLocked(): Promise<bigint | null> {
-    const count = this.buffer.entries.length
+    if (this.flight !== undefined) throw new AilakeError('INTERNAL', 'MemTableWriter: a flush is already running')
+    return this.flushEntries(this.buffer.entries.length)
+  }
+
+  /** Writes and commits the first `count` entries, which stay frozen (and visible) until it ends. */
+  private async flushEntries(count: number): Promise<bigint | null> {
     if (count === 0) {
       this.lastFlush = Date.now()
       return null
     }
-    const maxSeq = (this.buffer.entries[count - 1] as { seq: number }).seq
-    if (this.uncertain) {
-      await this.table.refresh()
-      if (committedWalSeq(this.table, this.writerId) >= maxSeq) {
-        const snap = this.table.snapshots().find((s) => Number(s.summary[walSummaryKey(this.writerId)]) >= maxSeq)
-        return this.committed(count, snap?.snapshotId ?? this.table.currentSnapshotId ?? 0n)
-      }
-      this.uncertain = false
-    }
-    const schema = this.schema ?? this.table.schema
-    const writer = new TableWriter(this.table, { ...this.fileOptions, ...(this.builder === undefined ? {} : { indexBuilder: this.builder }) })
+    const entries = this.buffer.entries
+    const maxSeq = (entries[count - 1] as { seq: number }).seq
+    this.flushingRows = 0
+    for (let i = 0; i < count; i++) this.flushingRows += (entries[i] as { batch: { rowCount: number } }).batch.rowCount
+    // Later records go to a new segment, so this flush's segments can be deleted whole.
+    this.wal.rotate()
     try {
-      await writer.writeRowBatch(this.buffer.merged(count, this.policy.dim), { deferIndex: this.deferIndex, schema })
-      const id = await writer.commit({ summary: { [walSummaryKey(this.writerId)]: String(maxSeq) } })
-      return await this.committed(count, id)
-    } catch (err) {
-      if (isAilakeError(err) && err.context.outcomeUnknown === true) this.uncertain = true
-      else await writer.abort()
-      throw err
+      if (this.uncertain) {
+        await this.table.refresh()
+        if (committedWalSeq(this.table, this.writerId) >= maxSeq) {
+          const snap = this.table.snapshots().find((s) => Number(s.summary[walSummaryKey(this.writerId)]) >= maxSeq)
+          return await this.committed(count, maxSeq, snap?.snapshotId ?? this.table.currentSnapshotId ?? 0n)
+        }
+        this.uncertain = false
+      }
+      const schema = this.schema ?? this.table.schema
+      const writer = new TableWriter(this.table, {
+        ...this.fileOptions,
+        ...(this.builder === undefined ? {} : { indexBuilder: this.builder }),
+        ...(this.deferIndex ? { encoder: this.encoder() } : {}),
+      })
+      try {
+        const { batch, fresh } = this.buffer.merged(count, this.policy.dim)
+        await writer.writeRowBatch(batch, { deferIndex: this.deferIndex, schema, handOver: fresh })
+        const id = await writer.commit({ summary: { [walSummaryKey(this.writerId)]: String(maxSeq) } })
+        return await this.committed(count, maxSeq, id)
+      } catch (err) {
+        if (isAilakeError(err) && err.context.outcomeUnknown === true) this.uncertain = true
+        else await writer.abort()
+        throw err
+      }
+    } finally {
+      this.flushingRows = 0
     }
   }
 
   /** Drops the committed entries (same synchronous step as the visible snapshot moves), then their WAL segments. */
-  private async committed(count: number, snapshotId: bigint): Promise<bigint> {
-    const seqs = this.buffer.entries.slice(0, count).map((e) => e.seq)
+  private async committed(count: number, maxSeq: number, snapshotId: bigint): Promise<bigint> {
     this.buffer.dropFirst(count)
+    this.flushingRows = 0
     this.visibleSnapshotId = snapshotId
     this.lastFlush = Date.now()
     this.uncertain = false
     this.lastFlushError = undefined
     // A segment left behind is harmless: recovery sees it is committed and deletes it.
-    await mapLimit(seqs, 16, (seq) => this.table.store.delete(segmentKey(this.tableKey, this.writerId, seq)).catch(() => undefined))
+    await this.wal.deleteCommitted(maxSeq)
     return snapshotId
   }
 }

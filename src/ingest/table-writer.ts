@@ -6,7 +6,7 @@
 import { AilakeError } from '../errors.js'
 import type { Schema } from '../format/schema.js'
 import type { DataFile } from '../format/iceberg/types.js'
-import { vectorFieldType, writeDataFiles, type FileRollOptions } from '../table/data-writer.js'
+import { vectorFieldType, writeDataFiles, type FileEncoder, type FileRollOptions } from '../table/data-writer.js'
 import type { IcebergTable } from '../table/iceberg-table.js'
 import { inferSchema, toRowBatch, type RowBatch, type RowsInput } from '../table/rows.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
@@ -18,6 +18,8 @@ export const SCHEMA_PENDING_PROPERTY = 'ailake.schema.inferred'
 export interface TableWriterOptions extends FileRollOptions {
   /** Receives deferred files after commit. Without one, deferred files stay pending until scheduled elsewhere. */
   indexBuilder?: IndexBuilder
+  /** Encodes deferred (unindexed) files off this thread; it takes over the batch's arrays, so the builder then reads the files back. */
+  encoder?: FileEncoder
 }
 
 export interface CommitOptions {
@@ -89,15 +91,21 @@ export class TableWriter {
     return this.schemaInUse
   }
 
-  /** Writes an already validated batch checked against `schema` (defaults to the schema in use). */
-  async writeRowBatch(batch: RowBatch, options: { deferIndex: boolean; schema?: Schema }): Promise<DataFile[]> {
+  /**
+   * Writes an already validated batch checked against `schema` (defaults to the schema in use).
+   * `handOver`: the caller gives the batch away, so the index builder (or the `encoder`) may keep
+   * and transfer to a worker its arrays instead of copies.
+   */
+  async writeRowBatch(batch: RowBatch, options: { deferIndex: boolean; schema?: Schema; handOver?: boolean }): Promise<DataFile[]> {
     if (this.committing) throw new AilakeError('INVALID_ARGUMENT', 'TableWriter: cannot write while commit() is running')
     const schema = options.schema ?? this.schemaInUse
     if (schema === undefined) throw new AilakeError('INTERNAL', 'TableWriter: no schema for this batch')
     this.schemaInUse = schema
     if (batch.rowCount === 0) return []
     const target = { store: this.table.store, location: this.table.location, keyOf: (l: string) => this.table.keyOf(l), schema, policy: this.policy }
-    const writeOptions: { buildIndex: boolean; maxRowsPerFile?: number; targetFileBytes?: number } = { buildIndex: !options.deferIndex }
+    const encoder = options.deferIndex && options.handOver === true ? this.options.encoder : undefined
+    const writeOptions: { buildIndex: boolean; maxRowsPerFile?: number; targetFileBytes?: number; encoder?: FileEncoder } = { buildIndex: !options.deferIndex }
+    if (encoder !== undefined) writeOptions.encoder = encoder
     if (this.options.maxRowsPerFile !== undefined) writeOptions.maxRowsPerFile = this.options.maxRowsPerFile
     if (this.options.targetFileBytes !== undefined) writeOptions.targetFileBytes = this.options.targetFileBytes
     const { files, keys } = await writeDataFiles(target, batch, writeOptions)
@@ -105,15 +113,17 @@ export class TableWriter {
     this.keys.push(...keys)
     if (options.deferIndex) {
       this.deferred.push(...files.map((f) => f.filePath))
-      // Hand the builder the rows it would otherwise read back (copies: the caller keeps its batch).
-      if (this.options.indexBuilder !== undefined) {
+      // Hand the builder the rows it would otherwise read back (copies unless the caller hands the batch over).
+      if (this.options.indexBuilder !== undefined && encoder === undefined) {
         const dim = this.policy.dim
+        const whole = options.handOver === true && files.length === 1
         let start = 0
         for (const f of files) {
           const end = start + f.recordCount
-          const columns = new Map<number, unknown[]>()
-          for (const [id, values] of batch.columns) columns.set(id, values.slice(start, end))
-          this.deferredRows.set(f.filePath, { schema, columns, vectors: batch.vectors.slice(start * dim, end * dim) })
+          const columns = whole ? batch.columns : new Map<number, unknown[]>()
+          if (!whole) for (const [id, values] of batch.columns) columns.set(id, values.slice(start, end))
+          const vectors = options.handOver === true ? batch.vectors.subarray(start * dim, end * dim) : batch.vectors.slice(start * dim, end * dim)
+          this.deferredRows.set(f.filePath, { schema, columns, vectors })
           start = end
         }
       }

@@ -1,15 +1,21 @@
 /**
- * The MemTableWriter's write-ahead log: one object per acknowledged insert, under
- * `<table>/wal/<writerId>/<seq, 16 digits>.wal`, so a segment is either wholly present or
- * absent (stores put atomically) and the lexical key order is the sequence order.
+ * The MemTableWriter's write-ahead log. Records live in segment objects
+ * `<table>/wal/<writerId>/<first seq, 16 digits>.wal`, created exclusively (two processes
+ * writing with one writerId collide loudly) so the lexical key order is the sequence order.
+ * On a store that can append (local directory, memory) a segment holds every record of one
+ * flush window, appended in place, one write (+ fdatasync) per insert; elsewhere (S3) each
+ * record is its own atomically put segment, as older versions wrote everywhere.
  *
- * Segment layout (v1, little-endian):
- *   magic "ALKW" · u16 version (1) · u16 flags (0) · u32 bodyLength · body · u32 crc32c(everything before)
- *   body: u32 headerLength · header JSON { seq, rowCount, dim, schema } · columns · vectors
+ * Record layout (v1, little-endian), back to back in a segment:
+ *   magic "ALKW" · u16 version (1) · u16 flags (0) · u32 bodyLength · body · u32 crc32c(record before it)
+ *   body: u32 headerLength · header JSON { seq, rowCount, dim, schema, restart? } · columns · vectors
  *   columns: for each non-vector schema field in order, rowCount tagged values
  *   vectors: rowCount × dim f32
- * The CRC covers the magic through the body, so a torn or bit-flipped segment is rejected
- * rather than replayed.
+ * The CRC covers the record from its magic through its body, so a torn or bit-flipped record is
+ * rejected rather than replayed. A crash can only tear the record being appended, at the tail
+ * of the newest segment; `restart` marks the first record written after the writer gave up on
+ * a segment (a failed append, or one recovery found torn), the one place a torn record may be
+ * followed by valid ones. Any other damage followed by a valid record is reported as lost data.
  */
 import { AilakeError, corrupt } from '../errors.js'
 import type { Schema } from '../format/schema.js'
@@ -26,6 +32,8 @@ export interface WalSegment {
   seq: number
   schema: Schema
   batch: RowBatch
+  /** Written first after a failed append or a torn segment: the segment before may end torn. */
+  restart?: boolean
 }
 
 const enum Tag { Null = 0, Number = 1, String = 2, False = 3, True = 4, BigInt = 5, Date = 6, Bytes = 7 }
@@ -44,23 +52,74 @@ export function seqOfKey(key: string): number | undefined {
   return m?.[1] === undefined ? undefined : Number(m[1])
 }
 
-export function encodeSegment(seq: number, schema: Schema, vectorColumn: string, batch: RowBatch, dim: number): Uint8Array {
+/** One record (a whole single-record segment, as S3 stores it). */
+export function encodeSegment(seq: number, schema: Schema, vectorColumn: string, batch: RowBatch, dim: number, options: { restart?: boolean } = {}): Uint8Array {
   const w = new ByteWriter(64 + batch.vectors.byteLength * 1.1)
   w.u32(MAGIC).u16(VERSION).u16(0)
   const bodyLenAt = w.length
   w.u32(0)
-  const header = utf8Encode(JSON.stringify({ seq, rowCount: batch.rowCount, dim, schema }))
+  const header = utf8Encode(JSON.stringify(options.restart === true ? { seq, rowCount: batch.rowCount, dim, schema, restart: true } : { seq, rowCount: batch.rowCount, dim, schema }))
   w.u32(header.length).bytes(header)
   for (const field of schema.fields) {
     if (field.name === vectorColumn) continue
     const values = batch.columns.get(field.id)
     if (values === undefined) throw new AilakeError('INTERNAL', `WAL: batch lacks column ${field.name}`)
-    for (const v of values) writeValue(w, v)
+    const strings = utf8Column(values)
+    let at = 0
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]
+      if (typeof v === 'string' && strings !== undefined) {
+        const n = strings.lengths[i] as number
+        w.u8(Tag.String).u32(n).bytes(strings.bytes.subarray(at, at + n))
+        at += n
+      } else {
+        writeValue(w, v)
+      }
+    }
   }
   w.typed(batch.vectors)
   w.patchU32(bodyLenAt, w.length - bodyLenAt - 4)
   w.u32(crc32c(w.view8()))
   return w.finish()
+}
+
+/**
+ * A column's strings UTF-8 encoded with one TextEncoder call (one call per value dominated the
+ * encoding of short strings), with each value's byte length; undefined without strings.
+ */
+function utf8Column(values: readonly unknown[]): { bytes: Uint8Array; lengths: Uint32Array } | undefined {
+  const strings: string[] = []
+  let chars = 0
+  for (const v of values) {
+    if (typeof v === 'string') {
+      strings.push(v)
+      chars += v.length
+    }
+  }
+  if (strings.length === 0) return undefined
+  const bytes = utf8Encode(strings.join(''))
+  const lengths = new Uint32Array(values.length)
+  const ascii = bytes.length === chars
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]
+    if (typeof v === 'string') lengths[i] = ascii ? v.length : utf8Length(v)
+  }
+  return { bytes, lengths }
+}
+
+/** Bytes TextEncoder produces for `s` (a lone surrogate becomes U+FFFD, 3 bytes). */
+function utf8Length(s: string): number {
+  let n = 0
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0x80) n += 1
+    else if (c < 0x800) n += 2
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4
+      i++
+    } else n += 3
+  }
+  return n
 }
 
 function writeValue(w: ByteWriter, v: unknown): void {
@@ -85,9 +144,16 @@ function writeValue(w: ByteWriter, v: unknown): void {
   throw new AilakeError('INTERNAL', `WAL: cannot encode a value of type ${typeof v}`)
 }
 
-/** Decodes and checks a segment; throws CORRUPT_DATA for anything torn, flipped or foreign. */
+/** Decodes and checks a single-record segment; throws CORRUPT_DATA for anything torn, flipped or foreign. */
 export function decodeSegment(bytes: Uint8Array, vectorColumn: string): WalSegment {
-  const r = new ByteReader(bytes, 'WAL segment')
+  const { record, end } = decodeRecordAt(bytes, 0, vectorColumn)
+  if (end !== bytes.length) throw corrupt(`WAL segment: ${bytes.length - end} trailing bytes after the checksum`)
+  return record
+}
+
+/** The record starting at `offset` and the offset just past it; throws CORRUPT_DATA if it is torn, flipped or foreign. */
+export function decodeRecordAt(bytes: Uint8Array, offset: number, vectorColumn: string): { record: WalSegment; end: number } {
+  const r = new ByteReader(bytes, 'WAL record', offset)
   if (r.u32('magic') !== MAGIC) throw corrupt('WAL segment: bad magic; not an ailake WAL segment')
   const version = r.u16('version')
   if (version !== VERSION) throw corrupt(`WAL segment: unsupported version ${version} (this build reads ${VERSION})`)
@@ -97,10 +163,9 @@ export function decodeSegment(bytes: Uint8Array, vectorColumn: string): WalSegme
   const end = r.offset + bodyLength
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const stored = view.getUint32(end, true)
-  if (crc32c(bytes.subarray(0, end)) !== stored) throw corrupt('WAL segment: checksum mismatch; the segment is torn or corrupt')
-  if (end + 4 !== bytes.length) throw corrupt(`WAL segment: ${bytes.length - end - 4} trailing bytes after the checksum`)
+  if (crc32c(bytes.subarray(offset, end)) !== stored) throw corrupt('WAL segment: checksum mismatch; the segment is torn or corrupt')
   const headerText = utf8Decode(r.bytesView(r.u32('headerLength'), 'header'), 'WAL header')
-  let header: { seq: number; rowCount: number; dim: number; schema: Schema }
+  let header: { seq: number; rowCount: number; dim: number; schema: Schema; restart?: unknown }
   try {
     header = JSON.parse(headerText) as typeof header
   } catch {
@@ -119,7 +184,48 @@ export function decodeSegment(bytes: Uint8Array, vectorColumn: string): WalSegme
   }
   const vectors = r.f32Array(rowCount * dim, 'vectors')
   if (r.offset !== end) throw corrupt(`WAL segment: body has ${end - r.offset} unread bytes`)
-  return { seq, schema, batch: { rowCount, columns, vectors } }
+  const record: WalSegment = { seq, schema, batch: { rowCount, columns, vectors } }
+  if (header.restart === true) record.restart = true
+  return { record, end: end + 4 }
+}
+
+/**
+ * Every record of a segment in order. A damaged record ends the valid part (`tornAt`, its
+ * offset) when nothing valid follows it; a valid record anywhere after damage means the log
+ * was corrupted after it was written, and throws CORRUPT_DATA.
+ */
+export function decodeRecords(bytes: Uint8Array, vectorColumn: string): { records: WalSegment[]; tornAt?: number } {
+  const records: WalSegment[] = []
+  let offset = 0
+  while (offset < bytes.length) {
+    try {
+      const { record, end } = decodeRecordAt(bytes, offset, vectorColumn)
+      records.push(record)
+      offset = end
+    } catch (err) {
+      if (!(err instanceof AilakeError && err.code === 'CORRUPT_DATA')) throw err
+      // The damaged length field cannot be trusted, so look for any later record by its magic.
+      for (let at = bytes.indexOf(MAGIC_BYTE0, offset + 1); at >= 0; at = bytes.indexOf(MAGIC_BYTE0, at + 1)) {
+        if (validRecordAt(bytes, at, vectorColumn)) {
+          throw corrupt(`WAL segment: the record at offset ${offset} is corrupt but a valid record follows at ${at}; the log was damaged after it was written`, { offset, next: at })
+        }
+      }
+      return { records, tornAt: offset }
+    }
+  }
+  return { records }
+}
+
+const MAGIC_BYTE0 = MAGIC & 0xff
+
+function validRecordAt(bytes: Uint8Array, at: number, vectorColumn: string): boolean {
+  if (at + 4 > bytes.length || new DataView(bytes.buffer, bytes.byteOffset + at, 4).getUint32(0, true) !== MAGIC) return false
+  try {
+    decodeRecordAt(bytes, at, vectorColumn)
+    return true
+  } catch {
+    return false
+  }
 }
 
 function readValue(r: ByteReader): unknown {
@@ -140,32 +246,83 @@ function readValue(r: ByteReader): unknown {
   throw corrupt(`WAL segment: unknown value tag ${tag} at offset ${r.offset - 1}`)
 }
 
+/** A segment as recovery found it. */
+export interface WalSegmentInfo {
+  key: string
+  /** Highest seq of a valid record in it (its first seq - 1 if it holds none). */
+  lastSeq: number
+}
+
 export interface WalListing {
-  /** Valid segments in sequence order. */
-  segments: WalSegment[]
-  /** Keys of torn/corrupt segments (never acknowledged: a put is atomic and acks after it lands). */
-  corrupt: string[]
-  /** Highest sequence number seen, corrupt segments included (never reuse it). */
+  /** Valid records with seq > `after`, in sequence order. */
+  records: WalSegment[]
+  /** Every segment still needed or deletable once its records are committed, in key order. */
+  segments: WalSegmentInfo[]
+  /** Keys of segments with nothing to replay: wholly committed, or holding only a torn record (never acknowledged). */
+  obsolete: string[]
+  /** True when the newest segment with records ends torn: the next record written must say `restart`. */
+  tornTail: boolean
+  /** Highest sequence number seen in a key or record (never reuse it). */
   maxSeq: number
 }
 
-/** Reads every segment of a writer with seq > `after`; keys of older ones are returned for deletion. */
-export async function readWal(store: ObjectStore, tableKey: string, writerId: string, vectorColumn: string, after: number): Promise<WalListing & { committed: string[] }> {
-  const listing = await store.list(walPrefix(tableKey, writerId))
-  const out: WalListing & { committed: string[] } = { segments: [], corrupt: [], maxSeq: 0, committed: [] }
-  for (const info of listing) {
-    const seq = seqOfKey(info.key)
-    if (seq === undefined) continue
-    out.maxSeq = Math.max(out.maxSeq, seq)
-    if (seq <= after) { out.committed.push(info.key); continue }
-    try {
-      const seg = decodeSegment(await store.get(info.key), vectorColumn)
-      if (seg.seq !== seq) throw corrupt(`WAL segment ${info.key} holds seq ${seg.seq}`)
-      out.segments.push(seg)
-    } catch (err) {
-      if (!(err instanceof AilakeError && err.code === 'CORRUPT_DATA')) throw err
-      out.corrupt.push(info.key)
+/**
+ * Reads the records of a writer with seq > `after`. Segments whose records are all committed
+ * are not read (their successor starts at or below `after + 1`). Throws CORRUPT_DATA when
+ * damage is followed by a valid record not marked `restart`.
+ */
+export async function readWal(store: ObjectStore, tableKey: string, writerId: string, vectorColumn: string, after: number): Promise<WalListing> {
+  const keyed = (await store.list(walPrefix(tableKey, writerId)))
+    .map((info) => ({ key: info.key, first: seqOfKey(info.key) }))
+    .filter((k): k is { key: string; first: number } => k.first !== undefined)
+  const out: WalListing = { records: [], segments: [], obsolete: [], tornTail: false, maxSeq: 0 }
+  let tornKey: string | undefined
+  let lastSeq = 0
+  for (let i = 0; i < keyed.length; i++) {
+    const { key, first } = keyed[i] as { key: string; first: number }
+    out.maxSeq = Math.max(out.maxSeq, first)
+    const next = keyed[i + 1]
+    // Seqs grow across segments, so one followed by a segment starting at or below after + 1 is wholly committed.
+    if (next !== undefined && next.first <= after + 1) {
+      out.obsolete.push(key)
+      continue
     }
+    let decoded: { records: WalSegment[]; tornAt?: number }
+    try {
+      decoded = decodeRecords(await store.get(key), vectorColumn)
+    } catch (err) {
+      throw withKey(err, key)
+    }
+    const { records } = decoded
+    for (let j = 0; j < records.length; j++) {
+      const rec = records[j] as WalSegment
+      const expected = j === 0 ? first : lastSeq + 1
+      // Seqs in a segment are consecutive (a failed append ends its segment), starting at the key's.
+      if (j === 0 ? rec.seq !== first : rec.seq !== expected) {
+        throw new AilakeError('CORRUPT_DATA', `WAL segment ${key} holds seq ${rec.seq} where ${expected} belongs`, { context: { key } })
+      }
+      lastSeq = rec.seq
+    }
+    if (tornKey !== undefined && records.length > 0) {
+      if (records[0]?.restart !== true) {
+        throw new AilakeError('CORRUPT_DATA', `WAL segment ${tornKey} is corrupt but later segments are valid; the log was damaged after it was written. Move the segment aside to continue (its rows are lost)`, { context: { key: tornKey } })
+      }
+      tornKey = undefined
+    }
+    if (decoded.tornAt !== undefined) tornKey = key
+    out.maxSeq = Math.max(out.maxSeq, lastSeq)
+    if (records.length === 0 || (records.at(-1) as WalSegment).seq <= after) {
+      out.obsolete.push(key)
+      continue
+    }
+    out.segments.push({ key, lastSeq: (records.at(-1) as WalSegment).seq })
+    for (const rec of records) if (rec.seq > after) out.records.push(rec)
   }
+  out.tornTail = tornKey !== undefined && out.segments.at(-1)?.key === tornKey
   return out
+}
+
+function withKey(err: unknown, key: string): unknown {
+  if (!(err instanceof AilakeError && err.code === 'CORRUPT_DATA')) return err
+  return new AilakeError('CORRUPT_DATA', `WAL segment ${key}: ${err.message}`, { context: { ...err.context, key }, cause: err })
 }

@@ -28,7 +28,12 @@ export interface FileRollOptions {
 export interface DataWriteOptions extends FileRollOptions {
   /** Build the HNSW index now, or leave the file unindexed for a deferred build. Default true. */
   buildIndex?: boolean
+  /** Encodes a file elsewhere (a worker thread); it may take over `vectors` and `columns`. Default: `encodeDataFile` in this thread. */
+  encoder?: FileEncoder
 }
+
+/** Encodes one data file without an index, off the calling thread (see `DataWriteOptions.encoder`). */
+export type FileEncoder = (schema: Schema, columns: Map<number, unknown[]>, vectors: Float32Array, policy: VectorPolicy) => Promise<DataFileWritten>
 
 export interface DataTarget {
   store: ObjectStore
@@ -68,19 +73,20 @@ export async function writeDataFiles(target: DataTarget, batch: RowBatch, option
   const keys: string[] = []
   for (let start = 0; start < batch.rowCount; start += rowsPerFile) {
     const end = Math.min(batch.rowCount, start + rowsPerFile)
-    const columns = new Map<number, unknown[]>()
-    for (const [id, values] of batch.columns) columns.set(id, values.slice(start, end))
+    // One file holding the whole batch reads its columns in place (the encoder does not modify them).
+    const columns = start === 0 && end === batch.rowCount ? batch.columns : new Map<number, unknown[]>()
+    if (columns !== batch.columns) for (const [id, values] of batch.columns) columns.set(id, values.slice(start, end))
     const vectors = batch.vectors.subarray(start * policy.dim, end * policy.dim)
-    const file = await writeOne(target, columns, vectors, options.buildIndex !== false)
+    const file = await writeOne(target, columns, vectors, options.buildIndex !== false, options.encoder)
     files.push(file.dataFile)
     keys.push(file.key)
   }
   return { files, keys }
 }
 
-async function writeOne(target: DataTarget, columns: Map<number, unknown[]>, vectors: Float32Array, buildIndex: boolean): Promise<{ dataFile: DataFile; key: string }> {
+async function writeOne(target: DataTarget, columns: Map<number, unknown[]>, vectors: Float32Array, buildIndex: boolean, encoder: FileEncoder | undefined): Promise<{ dataFile: DataFile; key: string }> {
   const { policy, schema } = target
-  const written = encodeDataFile(schema, columns, vectors, policy, { buildIndex })
+  const written = encoder !== undefined && !buildIndex ? await encoder(schema, columns, vectors, policy) : encodeDataFile(schema, columns, vectors, policy, { buildIndex })
   const location = `${target.location}/data/${newUuid()}.parquet`
   const key = target.keyOf(location)
   await target.store.put(key, written.bytes)

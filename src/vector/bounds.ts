@@ -40,6 +40,50 @@ function norm(a: Float32Array, off: number, dim: number): number {
   return Math.sqrt(s)
 }
 
+// Four independent accumulators: the loop-carried dependency of one sum, not the loads, bounded
+// these loops, and they run over every vector of every file written.
+function sumSquares4(a: Float32Array, off: number, dim: number): number {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0
+  let j = 0
+  for (; j + 3 < dim; j += 4) {
+    const x0 = a[off + j] as number, x1 = a[off + j + 1] as number, x2 = a[off + j + 2] as number, x3 = a[off + j + 3] as number
+    s0 += x0 * x0; s1 += x1 * x1; s2 += x2 * x2; s3 += x3 * x3
+  }
+  for (; j < dim; j++) {
+    const x = a[off + j] as number
+    s0 += x * x
+  }
+  return (s0 + s1) + (s2 + s3)
+}
+
+function dot4(a: Float32Array, off: number, c: Float64Array, dim: number): number {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0
+  let j = 0
+  for (; j + 3 < dim; j += 4) {
+    s0 += (a[off + j] as number) * (c[j] as number)
+    s1 += (a[off + j + 1] as number) * (c[j + 1] as number)
+    s2 += (a[off + j + 2] as number) * (c[j + 2] as number)
+    s3 += (a[off + j + 3] as number) * (c[j + 3] as number)
+  }
+  for (; j < dim; j++) s0 += (a[off + j] as number) * (c[j] as number)
+  return (s0 + s1) + (s2 + s3)
+}
+
+function distSq4(a: Float32Array, off: number, c: Float64Array, dim: number): number {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0
+  let j = 0
+  for (; j + 3 < dim; j += 4) {
+    const x0 = (a[off + j] as number) - (c[j] as number), x1 = (a[off + j + 1] as number) - (c[j + 1] as number)
+    const x2 = (a[off + j + 2] as number) - (c[j + 2] as number), x3 = (a[off + j + 3] as number) - (c[j + 3] as number)
+    s0 += x0 * x0; s1 += x1 * x1; s2 += x2 * x2; s3 += x3 * x3
+  }
+  for (; j < dim; j++) {
+    const x = (a[off + j] as number) - (c[j] as number)
+    s0 += x * x
+  }
+  return (s0 + s1) + (s2 + s3)
+}
+
 /**
  * Centroid and radius of `flat` (count × dim) under `metric`. Throws `INVALID_ARGUMENT` for an
  * empty input or a length that is not a multiple of `dim`.
@@ -59,7 +103,7 @@ export function computeBounds(flat: Float32Array, dim: number, metric: Metric): 
     const off = r * dim
     let w = 1
     if (norms !== undefined) {
-      const n = norm(flat, off, dim)
+      const n = Math.sqrt(sumSquares4(flat, off, dim))
       norms[r] = n
       if (n === 0) {
         zeroMember = true
@@ -83,25 +127,19 @@ export function computeBounds(flat: Float32Array, dim: number, metric: Metric): 
     for (let j = 0; j < dim; j++) centroid[j] = (mean[j] as number) / n
     const cn = norm(centroid, 0, dim)
     if (zeroMember) return { centroid, radius: roundUpF32(Math.PI) }
+    const c64 = Float64Array.from(centroid)
     let minCos = 1
     for (let r = 0; r < count; r++) {
-      const off = r * dim
-      let d = 0
-      for (let j = 0; j < dim; j++) d += (flat[off + j] as number) * (centroid[j] as number)
-      const cos = d / ((norms[r] as number) * cn)
+      const cos = dot4(flat, r * dim, c64, dim) / ((norms[r] as number) * cn)
       if (cos < minCos) minCos = cos
     }
     return { centroid, radius: roundUpF32(Math.acos(Math.min(1, Math.max(-1, minCos)))) }
   }
   for (let j = 0; j < dim; j++) centroid[j] = (mean[j] as number) / count
+  const c64 = Float64Array.from(centroid)
   let maxSq = 0
   for (let r = 0; r < count; r++) {
-    const off = r * dim
-    let s = 0
-    for (let j = 0; j < dim; j++) {
-      const x = (flat[off + j] as number) - (centroid[j] as number)
-      s += x * x
-    }
+    const s = distSq4(flat, r * dim, c64, dim)
     if (s > maxSq) maxSq = s
   }
   return { centroid, radius: roundUpF32(Math.sqrt(maxSq)) }

@@ -4,6 +4,7 @@ import { MemTableWriter, segmentKey, walPrefix, committedWalSeq } from '../../sr
 import { isAilakeError } from '../../src/errors.js'
 import { LocalStore } from '../../src/store/local-store.js'
 import type { ObjectStore } from '../../src/store/object-store.js'
+import { MemoryStore } from '../../src/store/memory-store.js'
 import { tempDir } from '../helpers/tmpdir.js'
 import { makeRows, makeTable, range, readIds } from './helpers.js'
 
@@ -84,7 +85,7 @@ test('insert is durable: a writer that never flushed is replayed on reopen, exac
     assert.equal(snapshot.vectors.length, 12 * 4)
     assert.equal(snapshot.snapshotId, null)
     const prefix = walPrefix(table.keyOf(table.location), 'w')
-    assert.equal((await store.list(prefix)).length, 2, 'one WAL segment per insert')
+    assert.equal((await store.list(prefix)).length, 1, 'both inserts appended to one segment (LocalStore can append)')
     const t2 = await reopen()
     assert.throws(() => new MemTableWriter(table, { writerId: 'w' }), (e: unknown) => isAilakeError(e, 'ALREADY_EXISTS'), 'one active writer per id')
     // Abandon w1 as a crash would: its buffer is gone, only the WAL remains (the subprocess test does this with SIGKILL).
@@ -250,6 +251,218 @@ test('backpressure: inserts during a flush wait, and bufferedSnapshot keeps flus
     assert.deepEqual(after.rows.map((r) => r.id), [4, 5], 'only uncommitted rows remain')
     await w.close()
     assert.deepEqual(await readIds(table), range(0, 6))
+  } finally {
+    await cleanup()
+  }
+})
+
+// --- the append-only WAL and background flushes ---
+
+test('inserts of one flush window append to one segment; a flush rotates and deletes it', async () => {
+  const { dir, cleanup } = await tempDir()
+  try {
+    const { table } = await makeTable(dir, 'segments')
+    const prefix = walPrefix(table.keyOf(table.location), 'default')
+    const w = await MemTableWriter.open(table, { deferIndex: false })
+    for (let i = 0; i < 3; i++) await w.insert(makeRows(range(i * 2, i * 2 + 2)))
+    assert.deepEqual((await table.store.list(prefix)).map((o) => o.key), [segmentKey(table.keyOf(table.location), 'default', 1)])
+    await w.flush()
+    assert.equal((await table.store.list(prefix)).length, 0, 'the committed segment is deleted')
+    await w.insert(makeRows([6]))
+    assert.deepEqual((await table.store.list(prefix)).map((o) => o.key), [segmentKey(table.keyOf(table.location), 'default', 4)], 'the next window starts a new segment at its first seq')
+    await w.close()
+    assert.deepEqual(await readIds(table), range(0, 7))
+  } finally {
+    await cleanup()
+  }
+})
+
+for (const kind of ['local', 'memory'] as const) {
+  test(`a torn record at the tail of the last segment is dropped; later records survive the next recovery (${kind} store)`, async () => {
+    const { dir, cleanup } = await tempDir()
+    try {
+      const { table, reopen } = await makeTable(dir, 'tail', kind === 'memory' ? { store: new MemoryStore() } : {})
+      const store = table.store
+      const key = segmentKey(table.keyOf(table.location), 'w', 1)
+      const w1 = await MemTableWriter.open(table, { writerId: 'w' })
+      await w1.insert(makeRows(range(0, 3)))
+      await w1.insert(makeRows(range(3, 5)))
+      await w1.insert(makeRows(range(5, 9)))
+      await releaseForTest(w1)
+      // A crash mid-append of the third record: only part of it reached the log.
+      const bytes = await store.get(key)
+      await store.put(key, bytes.subarray(0, bytes.length - 9))
+      const w2 = await MemTableWriter.open(await reopen(), { writerId: 'w' })
+      assert.deepEqual(w2.bufferedSnapshot().rows.map((r) => r.id), range(0, 5), 'the acknowledged records replay, the torn one does not')
+      await w2.insert(makeRows([100, 101]))
+      await releaseForTest(w2)
+      // The torn segment is no longer the last one: its successor's `restart` mark vouches for it.
+      const w3 = await MemTableWriter.open(await reopen(), { writerId: 'w' })
+      assert.deepEqual(w3.bufferedSnapshot().rows.map((r) => r.id), [...range(0, 5), 100, 101])
+      await w3.close()
+      assert.deepEqual(await readIds(w3.table), [...range(0, 5), 100, 101])
+      assert.equal((await store.list(walPrefix(table.keyOf(table.location), 'w'))).length, 0)
+    } finally {
+      await cleanup()
+    }
+  })
+}
+
+test('a corrupt record followed by valid ones is reported as CORRUPT_DATA, not skipped', async () => {
+  const { dir, cleanup } = await tempDir()
+  try {
+    const { table, reopen } = await makeTable(dir, 'middle')
+    const store = table.store
+    const key = segmentKey(table.keyOf(table.location), 'w', 1)
+    const w1 = await MemTableWriter.open(table, { writerId: 'w' })
+    await w1.insert(makeRows(range(0, 3)))
+    const first = (await store.get(key)).length
+    await w1.insert(makeRows(range(3, 6)))
+    await w1.insert(makeRows(range(6, 9)))
+    await releaseForTest(w1)
+    const bytes = (await store.get(key)).slice()
+    bytes[first + 40] = (bytes[first + 40] as number) ^ 0x10
+    await store.put(key, bytes)
+    await assert.rejects(MemTableWriter.open(await reopen(), { writerId: 'w' }), (e: unknown) => isAilakeError(e, 'CORRUPT_DATA'))
+  } finally {
+    await cleanup()
+  }
+})
+
+/** Tears the next append on demand: part of the record lands, then the append fails. */
+function tearingStore(inner: ObjectStore, state: { tearNext: boolean }): ObjectStore {
+  return new Proxy(inner, {
+    get(target, prop, receiver) {
+      if (prop === 'createAppendable') {
+        return async (key: string) => {
+          const h = await target.createAppendable?.(key)
+          if (h === undefined) return undefined
+          return {
+            append: async (bytes: Uint8Array) => {
+              if (!state.tearNext) return h.append(bytes)
+              state.tearNext = false
+              await h.append(bytes.subarray(0, 10))
+              throw new Error('injected torn append')
+            },
+            close: () => h.close(),
+          }
+        }
+      }
+      const v = Reflect.get(target, prop, receiver) as unknown
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v
+    },
+  })
+}
+
+test('a failed append rejects the insert and abandons its segment; recovery replays exactly the acknowledged rows', async () => {
+  const { dir, cleanup } = await tempDir()
+  try {
+    const state = { tearNext: false }
+    const store = tearingStore(new LocalStore({ root: dir }), state)
+    const { table, reopen } = await makeTable(dir, 'tear', { store })
+    const w1 = await MemTableWriter.open(table, { writerId: 'w' })
+    await w1.insert(makeRows(range(0, 2)))
+    state.tearNext = true
+    await assert.rejects(w1.insert(makeRows([50, 51])), /injected torn append/)
+    assert.equal(w1.bufferedRows, 2, 'the rejected rows are not buffered')
+    await w1.insert(makeRows(range(2, 4)))
+    const keys = (await table.store.list(walPrefix(table.keyOf(table.location), 'w'))).map((o) => o.key)
+    assert.equal(keys.length, 2, 'the insert after the failure started a new segment')
+    await releaseForTest(w1)
+    const w2 = await MemTableWriter.open(await reopen(), { writerId: 'w' })
+    assert.deepEqual(w2.bufferedSnapshot().rows.map((r) => r.id), range(0, 4))
+    await w2.close()
+    assert.deepEqual(await readIds(w2.table), range(0, 4))
+  } finally {
+    await cleanup()
+  }
+})
+
+/** Holds data-file puts until `gate.open()`; `gate.failures` makes the next ones fail instead. */
+function gatedDataPuts(inner: ObjectStore): { store: ObjectStore; gate: { open(): void; failures: number; waiting: number } } {
+  let release: () => void = () => {}
+  let opened = new Promise<void>((r) => { release = r })
+  const gate = { open: () => release(), failures: 0, waiting: 0, close: () => { opened = new Promise<void>((r) => { release = r }) } }
+  const store = new Proxy(inner, {
+    get(target, prop, receiver) {
+      if (prop === 'put') {
+        return async (key: string, bytes: Uint8Array) => {
+          if (key.includes('/data/')) {
+            if (gate.failures > 0) {
+              gate.failures--
+              throw new Error('injected put failure')
+            }
+            gate.waiting++
+            await opened
+            gate.waiting--
+          }
+          return target.put(key, bytes)
+        }
+      }
+      const v = Reflect.get(target, prop, receiver) as unknown
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v
+    },
+  })
+  return { store, gate }
+}
+
+test('background flush: inserts continue while it runs, read-your-writes holds throughout, and a full buffer waits for it', async () => {
+  const { dir, cleanup } = await tempDir()
+  try {
+    const { store, gate } = gatedDataPuts(new LocalStore({ root: dir }))
+    const { table } = await makeTable(dir, 'bgflush', { store })
+    const w = await MemTableWriter.open(table, { flushMaxRows: 10 })
+    assert.equal(await w.insert(makeRows(range(0, 6))), null)
+    assert.equal(await w.insert(makeRows(range(6, 12))), null, 'the insert that fills the buffer does not wait for its flush')
+    assert.equal(w.isFlushing, true)
+    assert.equal(await w.insert(makeRows(range(12, 15))), null, 'inserts go on while the flush runs')
+    let snap = w.bufferedSnapshot()
+    assert.equal(snap.snapshotId, null)
+    assert.deepEqual(snap.rows.map((r) => r.id), range(0, 15), 'flushing rows stay visible until their snapshot is')
+    let filled = false
+    const filling = w.insert(makeRows(range(15, 22))).then((r) => { filled = true; return r })
+    await sleep(50)
+    assert.equal(filled, false, 'a buffer full again waits for the running flush (backpressure)')
+    assert.deepEqual(w.bufferedSnapshot().rows.map((r) => r.id), range(0, 22), 'the waiting insert is logged and visible already')
+    gate.open()
+    assert.equal(await filling, null)
+    snap = w.bufferedSnapshot()
+    assert.notEqual(snap.snapshotId, null)
+    await table.refresh()
+    const inSnapshot = await readIds(table)
+    assert.deepEqual([...inSnapshot, ...snap.rows.map((r) => Number(r.id))].sort((a, b) => a - b), range(0, 22), 'snapshot + buffer hold every row exactly once')
+    const id = await w.flush()
+    assert.equal(typeof id, 'bigint')
+    assert.equal(w.bufferedRows, 0)
+    await w.close()
+    assert.deepEqual(await readIds(table), range(0, 22))
+  } finally {
+    await cleanup()
+  }
+})
+
+test('a failed background flush keeps its rows visible and is retried by the next insert', async () => {
+  const { dir, cleanup } = await tempDir()
+  try {
+    const { store, gate } = gatedDataPuts(new LocalStore({ root: dir }))
+    gate.open()
+    gate.failures = 1
+    const { table } = await makeTable(dir, 'bgfail', { store })
+    const w = await MemTableWriter.open(table, { flushMaxRows: 10 })
+    await w.insert(makeRows(range(0, 6)))
+    assert.equal(await w.insert(makeRows(range(6, 12))), null)
+    await assert.rejects(w.waitForFlush(), /injected put failure/)
+    assert.match(String(w.lastFlushError?.message), /injected/)
+    assert.equal(w.isFlushing, false)
+    assert.equal(table.currentSnapshotId, null)
+    assert.deepEqual(w.bufferedSnapshot().rows.map((r) => r.id), range(0, 12), 'the rows of the failed flush stay buffered and visible')
+    // The buffer is still full: this insert retries the flush first, then logs its own row.
+    assert.equal(await w.insert(makeRows([12])), null)
+    assert.equal(w.lastFlushError, undefined)
+    assert.deepEqual(await readIds(table), range(0, 12))
+    assert.deepEqual(w.bufferedSnapshot().rows.map((r) => r.id), [12])
+    await w.close()
+    assert.deepEqual(await readIds(table), range(0, 13))
   } finally {
     await cleanup()
   }

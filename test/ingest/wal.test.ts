@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { decodeSegment, encodeSegment, segmentKey } from '../../src/ingest/index.js'
+import { decodeRecords, decodeSegment, encodeSegment, segmentKey } from '../../src/ingest/index.js'
 import { isAilakeError } from '../../src/errors.js'
 import type { Schema } from '../../src/format/schema.js'
 
@@ -54,4 +54,31 @@ test('every truncation and every single-byte flip of a segment is rejected as CO
   const longer = new Uint8Array(bytes.length + 1)
   longer.set(bytes)
   assert.throws(() => decodeSegment(longer, 'embedding'), (e: unknown) => isAilakeError(e, 'CORRUPT_DATA'))
+})
+
+test('a multi-record segment decodes record by record; a torn tail is reported, damage before a valid record throws', () => {
+  const a = encodeSegment(5, schema, 'embedding', batch(), 2)
+  const b = encodeSegment(6, schema, 'embedding', batch(), 2, { restart: true })
+  const both = new Uint8Array(a.length + b.length)
+  both.set(a)
+  both.set(b, a.length)
+  const whole = decodeRecords(both, 'embedding')
+  assert.deepEqual(whole.records.map((r) => [r.seq, r.restart === true]), [[5, false], [6, true]])
+  assert.equal(whole.tornAt, undefined)
+  assert.deepEqual(whole.records[1]?.batch, batch())
+  for (const cut of [a.length + 1, a.length + 20, both.length - 1]) {
+    const torn = decodeRecords(both.subarray(0, cut), 'embedding')
+    assert.deepEqual(torn.records.map((r) => r.seq), [5], `cut at ${cut}`)
+    assert.equal(torn.tornAt, a.length)
+  }
+  const flipped = both.slice()
+  flipped[30] = (flipped[30] as number) ^ 0x01
+  assert.throws(() => decodeRecords(flipped, 'embedding'), (e: unknown) => isAilakeError(e, 'CORRUPT_DATA') && /valid record follows/.test((e as Error).message))
+})
+
+test('strings with multi-byte characters and lone surrogates survive the one-call column encoding', () => {
+  const b = batch()
+  b.columns.set(2, ['a\u{1F600}b', '\uD800x', 'ok'])
+  const seg = decodeSegment(encodeSegment(1, schema, 'embedding', b, 2), 'embedding')
+  assert.deepEqual(seg.batch.columns.get(2), ['a\u{1F600}b', '\uFFFDx', 'ok'])
 })

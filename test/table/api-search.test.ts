@@ -49,8 +49,8 @@ test('an open writer with an empty buffer does not pin searches to an old snapsh
     const table = await lake.createTable('default.pin', { vector: { dim: 8 } })
     const vecs = clusteredVectors(20, 8, 9)
     const writer = table.memTableWriter({ flushMaxRows: 10 })
-    const flushed = await writer.insert(vecs.slice(0, 10).map((v, i) => ({ id: i, embedding: v })))
-    assert.notEqual(flushed, null, 'the row limit flushed the buffer')
+    assert.equal(await writer.insert(vecs.slice(0, 10).map((v, i) => ({ id: i, embedding: v }))), null, 'the row limit starts a background flush')
+    assert.notEqual(await writer.waitForFlush(), null, 'the row limit flushed the buffer')
     await table.waitForIndexes() // commits a rewrite after the writer's flush
     const plan = await table.search(vecs[0] as Float32Array).limit(1).explain()
     assert.equal(plan.snapshotId, table.currentSnapshotId)
