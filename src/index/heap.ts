@@ -51,6 +51,14 @@ export class MaxHeap {
     this.siftDown(this.dist[n] as number, this.ids[n] as number)
   }
 
+  /** Takes over a heap laid out by the same rules elsewhere (simd.wat's beam search). */
+  load(dist: Float64Array, ids: Int32Array, n: number): void {
+    while (this.dist.length < n) this.grow()
+    this.dist.set(dist.subarray(0, n))
+    this.ids.set(ids.subarray(0, n))
+    this.size = n
+  }
+
   /** Replaces the top (worst) element: one sift instead of a push and a pop. */
   replaceTop(d: number, id: number): void {
     this.siftDown(d, id)
@@ -160,11 +168,16 @@ export class MinHeap {
  * Drains a max-heap into best-first arrays, keeping at most `k` (the heap's worst are dropped).
  * Ties are ordered by id so results are deterministic.
  */
+// Scratch for the f64 distances while draining: a Float64Array of k > 8 lives off the JS heap,
+// and allocating one per search was a visible share of GC time in multi-file queries.
+let drainScratch = new Float64Array(64)
+
 export function drainBestFirst(heap: MaxHeap, k: number): { ids: Int32Array; distances: Float32Array } {
   while (heap.size > k) heap.pop()
   const n = heap.size
   const ids = new Int32Array(n)
-  const dists = new Float64Array(n)
+  if (drainScratch.length < n) drainScratch = new Float64Array(n * 2)
+  const dists = drainScratch
   for (let i = n - 1; i >= 0; i--) {
     ids[i] = heap.topId()
     dists[i] = heap.topDist()
@@ -181,5 +194,5 @@ export function drainBestFirst(heap: MaxHeap, k: number): { ids: Int32Array; dis
     }
     ids[j + 1] = id
   }
-  return { ids, distances: Float32Array.from(dists) }
+  return { ids, distances: Float32Array.from(dists.subarray(0, n)) }
 }

@@ -9,6 +9,7 @@ import { checkMetric } from '../vector/distance.js'
 import { normalizeInPlace } from '../vector/normalize.js'
 import { ARENA_RESERVED, BATCH, createArena } from '../vector/simd.js'
 import { sq8Build, sq8Encode, sq8Query, type Sq8 } from '../vector/sq8.js'
+import { WasmBeam } from './hnsw-beam.js'
 import type { VectorArena } from '../vector/simd.js'
 import type { Metric } from '../vector/types.js'
 import { toFlat, validateVectors } from '../vector/validate.js'
@@ -50,6 +51,8 @@ export class HnswIndex {
   private vbase: number
   /** SQ8 codes for traversal, built on the first quantised search; undefined when stale. */
   private sq: Sq8 | undefined
+  /** Level-0 search state in the arena (WebAssembly only), built and dropped with `sq`. */
+  private beam: WasmBeam | undefined
   /** Affine terms of the current quantised search; `quant` routes `batch` to the SQ8 kernel. */
   private quant = false
   private sqA = 0
@@ -171,8 +174,8 @@ export class HnswIndex {
     g.count = id + 1
     this.insert(id)
     if (this.sq !== undefined) {
-      if (id < this.sq.capacity) sq8Encode(this.arena, this.sq, this.vbase, id)
-      else this.sq = undefined
+      sq8Encode(this.arena, this.sq, this.vbase, id) // reserve() dropped the codes if id is past their capacity
+      this.beam?.invalidateLinks()
     }
     return id
   }
@@ -208,10 +211,21 @@ export class HnswIndex {
     const quantized = options.quantized ?? g.count >= SQ8_MIN_ROWS
     if (quantized) this.beginQuantized(qOff)
     try {
-      const ep = g.entry
+      let ep = g.entry
       this.arena.batchIds[0] = ep
       this.batch(qOff, 1)
-      this.descend(qOff, ep, this.conv(this.arena.batchOut[0] as number), 0, ef, bits, pred)
+      let epD = this.conv(this.arena.batchOut[0] as number)
+      for (let l = g.maxLevel; l > 0; l--) {
+        this.greedy(qOff, ep, epD, l)
+        ep = this.gEp
+        epD = this.gDist
+      }
+      const sq = this.sq
+      if (this.quant && this.beam !== undefined && sq !== undefined && pred === null) {
+        this.beam.run(g.links0, g.count, this.res, ep, epD, ef, bits, 2, this.kind, sq.q16, sq.base, sq.stride, sq.blocks, this.sqA, this.sqB, this.sqG)
+      } else {
+        this.searchLayer(qOff, ep, epD, ef, 0, bits, pred)
+      }
     } finally {
       this.quant = false
     }
@@ -220,21 +234,14 @@ export class HnswIndex {
     return out
   }
 
-  /** Greedy descent through the upper levels, then the beam search of `level` (results in `res`). */
-  private descend(qOff: number, ep: number, epD: number, level: number, ef: number, bits: Uint8Array | null, pred: ((id: number) => boolean) | null): void {
-    for (let l = this.g.maxLevel; l > level; l--) {
-      this.greedy(qOff, ep, epD, l)
-      ep = this.gEp
-      epD = this.gDist
-    }
-    this.searchLayer(qOff, ep, epD, ef, level, bits, pred)
-  }
-
   /** Makes the SQ8 codes current and loads the query weights; `batch` then runs on the codes. */
   private beginQuantized(qOff: number): void {
     const g = this.g
     if (this.sq === undefined) {
-      this.sq = sq8Build(this.arena, this.vbase, g.dim, g.count, g.levels.length, this.vbase + g.dim * g.levels.length)
+      const sq = sq8Build(this.arena, this.vbase, g.dim, g.count, g.levels.length, this.vbase + g.dim * g.levels.length)
+      this.sq = sq
+      const kernel = this.arena.beam
+      this.beam = kernel === undefined ? undefined : new WasmBeam(this.arena, kernel, sq.base + sq.capacity * sq.stride, sq.capacity, 2 * g.M + 1)
     }
     const t = sq8Query(this.arena, this.sq, qOff, this.kind === 0)
     this.sqA = t.alpha
@@ -417,7 +424,11 @@ export class HnswIndex {
 
   private reserve(count: number): void {
     const g = this.g
-    if (count > g.levels.length) this.sq = undefined // the vectors will grow into its space
+    if (count > g.levels.length) {
+      // The vectors grow into the space of the codes and beam state: rebuild them when next needed.
+      this.sq = undefined
+      this.beam = undefined
+    }
     this.arena.ensure(this.vbase + g.dim * count)
     if (count <= g.levels.length) return
     const cap = Math.max(count, Math.ceil(g.levels.length * 1.5))

@@ -134,26 +134,6 @@ export function distance(metric: Metric, a: Float32Array, b: Float32Array): numb
   }
 }
 
-/**
- * `distance(metric, query, row)` for rows of flat arrays (`dim = query.length` values from
- * `offset`), with the query's own norm computed once; returns exactly what `distance` would.
- */
-export function distanceFrom(metric: Metric, query: Float32Array): (vectors: Float32Array, offset: number) => number {
-  const n = query.length
-  switch (checkMetric(metric)) {
-    case 'euclidean': return (v, off) => l2sq(query, 0, v, off, n)
-    case 'dot': return (v, off) => -dot(query, 0, v, off, n)
-    case 'cosine': {
-      const na = dot(query, 0, query, 0, n)
-      return (v, off) => {
-        const nb = dot(v, off, v, off, n)
-        if (na === 0 || nb === 0) return 1
-        return 1 - dot(query, 0, v, off, n) / Math.sqrt(na * nb)
-      }
-    }
-  }
-}
-
 /** Throws `INVALID_ARGUMENT` unless `metric` is one of the supported metrics. */
 export function checkMetric(metric: unknown): Metric {
   if (metric === 'cosine' || metric === 'euclidean' || metric === 'dot') return metric

@@ -38,7 +38,13 @@ export interface VectorArena {
    * with blocks x 16 u8 codes followed by its f32 norm.
    */
   sq8Batch(q16: number, n: number, base: number, stride: number, blocks: number, alpha: number, beta: number, gamma: number): void
+  /** simd.wat's level-0 beam search; only WebAssembly arenas have it (see index/hnsw-beam.ts). */
+  readonly beam?: BeamKernel
 }
+
+/** Signature of simd.wat's `beam` export. */
+export type BeamKernel = (ctx: number, ep: number, epD: number, ef: number, gen: number, mode: number, kind: number,
+  q: number, base: number, dim: number, blocks: number, alpha: number, beta: number, gamma: number) => number
 
 /** Entries in the batch scratch arrays: enough for a level-0 list with M up to 255. */
 export const BATCH = 512
@@ -67,6 +73,7 @@ interface SimdExports {
   dotBatch(q: number, ids: number, n: number, base: number, dim: number, out: number): void
   l2Batch(q: number, ids: number, n: number, base: number, dim: number, out: number): void
   sq8Batch(q: number, ids: number, n: number, base: number, stride: number, blocks: number, alpha: number, beta: number, gamma: number, out: number): void
+  beam: BeamKernel
 }
 
 let module: WasmModule | null | undefined
@@ -105,6 +112,7 @@ class WasmArena implements VectorArena {
   batchOut: Float32Array
   readonly dot: (a: number, b: number, n: number) => number
   readonly l2sq: (a: number, b: number, n: number) => number
+  readonly beam: BeamKernel
   private readonly ex: SimdExports
   private readonly memory: WasmMemory
 
@@ -114,6 +122,7 @@ class WasmArena implements VectorArena {
     this.memory = ex.memory
     this.dot = ex.dot
     this.l2sq = ex.l2sq
+    this.beam = ex.beam
     this.f32 = new Float32Array(this.memory.buffer)
     this.bytes = new Uint8Array(this.memory.buffer)
     this.batchIds = new Int32Array(this.memory.buffer, 0, BATCH)

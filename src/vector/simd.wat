@@ -125,7 +125,7 @@
   ;; `out` (f32) are byte addresses in this memory. One call per expanded graph node instead of
   ;; one per neighbour keeps the JS-to-wasm call overhead out of the search loop. The touch
   ;; result is stored to out[0] so the loads cannot be dropped; the first result overwrites it.
-  (func (export "dotBatch") (param $q i32) (param $ids i32) (param $n i32) (param $base i32) (param $dim i32) (param $out i32)
+  (func $dotBatch (export "dotBatch") (param $q i32) (param $ids i32) (param $n i32) (param $base i32) (param $dim i32) (param $out i32)
     (local $i i32)
     (i32.store (local.get $out) (call $touch (local.get $ids) (local.get $n)
       (i32.shl (local.get $base) (i32.const 2)) (i32.shl (local.get $dim) (i32.const 2))))
@@ -139,7 +139,7 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $l))))
 
-  (func (export "l2Batch") (param $q i32) (param $ids i32) (param $n i32) (param $base i32) (param $dim i32) (param $out i32)
+  (func $l2Batch (export "l2Batch") (param $q i32) (param $ids i32) (param $n i32) (param $base i32) (param $dim i32) (param $out i32)
     (local $i i32)
     (i32.store (local.get $out) (call $touch (local.get $ids) (local.get $n)
       (i32.shl (local.get $base) (i32.const 2)) (i32.shl (local.get $dim) (i32.const 2))))
@@ -158,7 +158,7 @@
   ;; out[i] = alpha * (q . codes[ids[i]]) + beta + gamma * norm[ids[i]], all byte addresses.
   ;; The dot is exact in i32 (callers bound the weights so it cannot overflow) and then rounds
   ;; to f32 in the order the plain-JS mirror in simd.ts uses.
-  (func (export "sq8Batch") (param $q i32) (param $ids i32) (param $n i32) (param $base i32) (param $stride i32)
+  (func $sq8Batch (export "sq8Batch") (param $q i32) (param $ids i32) (param $n i32) (param $base i32) (param $stride i32)
         (param $blocks i32) (param $alpha f32) (param $beta f32) (param $gamma f32) (param $out i32)
     (local $i i32) (local $p i32) (local $qp i32) (local $end i32) (local $acc v128) (local $c v128)
     (i32.store (local.get $out) (call $touch (local.get $ids) (local.get $n) (local.get $base) (local.get $stride)))
@@ -191,4 +191,178 @@
             (f32.mul (local.get $gamma) (f32.load (local.get $end)))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $l))))
+
+  ;; ---- Level-0 beam search (HnswIndex.searchLayer, moved here so the loop runs without
+  ;; crossing into JS per expanded node). It mirrors the JS loop and heaps step for step, with
+  ;; distances as f64 like the JS heaps, so both paths return identical results.
+  ;; Heaps are parallel arrays: f64 distances at $D, i32 ids at $I.
+
+  (func $minPush (param $D i32) (param $I i32) (param $size i32) (param $d f64) (param $id i32) (result i32)
+    (local $i i32) (local $p i32) (local $pd f64)
+    (local.set $i (local.get $size))
+    (block $done
+      (loop $up
+        (br_if $done (i32.eqz (local.get $i)))
+        (local.set $p (i32.shr_u (i32.sub (local.get $i) (i32.const 1)) (i32.const 1)))
+        (local.set $pd (f64.load (i32.add (local.get $D) (i32.shl (local.get $p) (i32.const 3)))))
+        (br_if $done (f64.le (local.get $pd) (local.get $d)))
+        (f64.store (i32.add (local.get $D) (i32.shl (local.get $i) (i32.const 3))) (local.get $pd))
+        (i32.store (i32.add (local.get $I) (i32.shl (local.get $i) (i32.const 2)))
+          (i32.load (i32.add (local.get $I) (i32.shl (local.get $p) (i32.const 2)))))
+        (local.set $i (local.get $p))
+        (br $up)))
+    (f64.store (i32.add (local.get $D) (i32.shl (local.get $i) (i32.const 3))) (local.get $d))
+    (i32.store (i32.add (local.get $I) (i32.shl (local.get $i) (i32.const 2))) (local.get $id))
+    (i32.add (local.get $size) (i32.const 1)))
+
+  (func $minPop (param $D i32) (param $I i32) (param $size i32) (result i32)
+    (local $n i32) (local $i i32) (local $c i32) (local $d f64) (local $id i32) (local $cd f64)
+    (local.set $n (i32.sub (local.get $size) (i32.const 1)))
+    (if (i32.le_s (local.get $n) (i32.const 0)) (then (return (local.get $n))))
+    (local.set $d (f64.load (i32.add (local.get $D) (i32.shl (local.get $n) (i32.const 3)))))
+    (local.set $id (i32.load (i32.add (local.get $I) (i32.shl (local.get $n) (i32.const 2)))))
+    (block $done
+      (loop $down
+        (local.set $c (i32.add (i32.shl (local.get $i) (i32.const 1)) (i32.const 1)))
+        (br_if $done (i32.ge_s (local.get $c) (local.get $n)))
+        (if (i32.lt_s (i32.add (local.get $c) (i32.const 1)) (local.get $n))
+          (then (if (f64.lt (f64.load (i32.add (local.get $D) (i32.shl (i32.add (local.get $c) (i32.const 1)) (i32.const 3))))
+                            (f64.load (i32.add (local.get $D) (i32.shl (local.get $c) (i32.const 3)))))
+            (then (local.set $c (i32.add (local.get $c) (i32.const 1)))))))
+        (local.set $cd (f64.load (i32.add (local.get $D) (i32.shl (local.get $c) (i32.const 3)))))
+        (br_if $done (f64.ge (local.get $cd) (local.get $d)))
+        (f64.store (i32.add (local.get $D) (i32.shl (local.get $i) (i32.const 3))) (local.get $cd))
+        (i32.store (i32.add (local.get $I) (i32.shl (local.get $i) (i32.const 2)))
+          (i32.load (i32.add (local.get $I) (i32.shl (local.get $c) (i32.const 2)))))
+        (local.set $i (local.get $c))
+        (br $down)))
+    (f64.store (i32.add (local.get $D) (i32.shl (local.get $i) (i32.const 3))) (local.get $d))
+    (i32.store (i32.add (local.get $I) (i32.shl (local.get $i) (i32.const 2))) (local.get $id))
+    (local.get $n))
+
+  (func $maxPush (param $D i32) (param $I i32) (param $size i32) (param $d f64) (param $id i32) (result i32)
+    (local $i i32) (local $p i32) (local $pd f64)
+    (local.set $i (local.get $size))
+    (block $done
+      (loop $up
+        (br_if $done (i32.eqz (local.get $i)))
+        (local.set $p (i32.shr_u (i32.sub (local.get $i) (i32.const 1)) (i32.const 1)))
+        (local.set $pd (f64.load (i32.add (local.get $D) (i32.shl (local.get $p) (i32.const 3)))))
+        (br_if $done (f64.ge (local.get $pd) (local.get $d)))
+        (f64.store (i32.add (local.get $D) (i32.shl (local.get $i) (i32.const 3))) (local.get $pd))
+        (i32.store (i32.add (local.get $I) (i32.shl (local.get $i) (i32.const 2)))
+          (i32.load (i32.add (local.get $I) (i32.shl (local.get $p) (i32.const 2)))))
+        (local.set $i (local.get $p))
+        (br $up)))
+    (f64.store (i32.add (local.get $D) (i32.shl (local.get $i) (i32.const 3))) (local.get $d))
+    (i32.store (i32.add (local.get $I) (i32.shl (local.get $i) (i32.const 2))) (local.get $id))
+    (i32.add (local.get $size) (i32.const 1)))
+
+  ;; MaxHeap.replaceTop: sift (d, id) down from the root of a heap of $n.
+  (func $maxReplaceTop (param $D i32) (param $I i32) (param $n i32) (param $d f64) (param $id i32)
+    (local $i i32) (local $c i32) (local $cd f64)
+    (block $done
+      (loop $down
+        (local.set $c (i32.add (i32.shl (local.get $i) (i32.const 1)) (i32.const 1)))
+        (br_if $done (i32.ge_s (local.get $c) (local.get $n)))
+        (if (i32.lt_s (i32.add (local.get $c) (i32.const 1)) (local.get $n))
+          (then (if (f64.gt (f64.load (i32.add (local.get $D) (i32.shl (i32.add (local.get $c) (i32.const 1)) (i32.const 3))))
+                            (f64.load (i32.add (local.get $D) (i32.shl (local.get $c) (i32.const 3)))))
+            (then (local.set $c (i32.add (local.get $c) (i32.const 1)))))))
+        (local.set $cd (f64.load (i32.add (local.get $D) (i32.shl (local.get $c) (i32.const 3)))))
+        (br_if $done (f64.le (local.get $cd) (local.get $d)))
+        (f64.store (i32.add (local.get $D) (i32.shl (local.get $i) (i32.const 3))) (local.get $cd))
+        (i32.store (i32.add (local.get $I) (i32.shl (local.get $i) (i32.const 2)))
+          (i32.load (i32.add (local.get $I) (i32.shl (local.get $c) (i32.const 2)))))
+        (local.set $i (local.get $c))
+        (br $down)))
+    (f64.store (i32.add (local.get $D) (i32.shl (local.get $i) (i32.const 3))) (local.get $d))
+    (i32.store (i32.add (local.get $I) (i32.shl (local.get $i) (i32.const 2))) (local.get $id)))
+
+  (func $allowed (param $bits i32) (param $id i32) (result i32)
+    (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $bits) (i32.shr_u (local.get $id) (i32.const 3))))
+                        (i32.and (local.get $id) (i32.const 7)))
+             (i32.const 1)))
+
+  ;; Beam search of level 0 from entry $ep (distance $epD) keeping the best $ef allowed nodes.
+  ;; $ctx (bytes) holds i32 addresses: +0 links (rows of $stride0 i32: count, then ids),
+  ;; +4 stride0, +8 visited (u16 stamps), +12 candD, +16 candI, +20 resD, +24 resI, +28 bits
+  ;; (0 = unfiltered). Batch scratch: ids at byte 0, kernel output at byte 2048 (BATCH = 512).
+  ;; $mode: 0 f32 l2, 1 f32 dot, 2 SQ8 ($q/$base/$dim are then q16/rows/stride and $blocks,
+  ;; $alpha, $beta, $gamma the sq8Batch terms). $kind turns a raw value into a distance:
+  ;; 0 raw, 1 1 - raw, 2 -raw. Returns the result heap's size.
+  (func (export "beam") (param $ctx i32) (param $ep i32) (param $epD f64) (param $ef i32) (param $gen i32)
+        (param $mode i32) (param $kind i32) (param $q i32) (param $base i32) (param $dim i32) (param $blocks i32)
+        (param $alpha f32) (param $beta f32) (param $gamma f32) (result i32)
+    (local $links i32) (local $stride0 i32) (local $visited i32) (local $candD i32) (local $candI i32)
+    (local $resD i32) (local $resI i32) (local $bits i32) (local $csize i32) (local $rsize i32)
+    (local $bound f64) (local $cur i32) (local $p i32) (local $n i32) (local $i i32) (local $m i32)
+    (local $nb i32) (local $d f64) (local $raw f64) (local $va i32)
+    (local.set $links (i32.load (local.get $ctx)))
+    (local.set $stride0 (i32.load offset=4 (local.get $ctx)))
+    (local.set $visited (i32.load offset=8 (local.get $ctx)))
+    (local.set $candD (i32.load offset=12 (local.get $ctx)))
+    (local.set $candI (i32.load offset=16 (local.get $ctx)))
+    (local.set $resD (i32.load offset=20 (local.get $ctx)))
+    (local.set $resI (i32.load offset=24 (local.get $ctx)))
+    (local.set $bits (i32.load offset=28 (local.get $ctx)))
+    (i32.store16 (i32.add (local.get $visited) (i32.shl (local.get $ep) (i32.const 1))) (local.get $gen))
+    (local.set $csize (call $minPush (local.get $candD) (local.get $candI) (i32.const 0) (local.get $epD) (local.get $ep)))
+    (local.set $bound (f64.const inf))
+    (if (i32.or (i32.eqz (local.get $bits)) (call $allowed (local.get $bits) (local.get $ep)))
+      (then
+        (local.set $rsize (call $maxPush (local.get $resD) (local.get $resI) (i32.const 0) (local.get $epD) (local.get $ep)))
+        (local.set $bound (local.get $epD))))
+    (block $exit
+      (loop $expand
+        (br_if $exit (i32.eqz (local.get $csize)))
+        (if (f64.gt (f64.load (local.get $candD)) (local.get $bound))
+          (then (br_if $exit (i32.or (i32.eqz (local.get $bits)) (i32.ge_s (local.get $rsize) (local.get $ef))))))
+        (local.set $cur (i32.load (local.get $candI)))
+        (local.set $csize (call $minPop (local.get $candD) (local.get $candI) (local.get $csize)))
+        (local.set $p (i32.add (local.get $links) (i32.shl (i32.mul (local.get $cur) (local.get $stride0)) (i32.const 2))))
+        (local.set $n (i32.load (local.get $p)))
+        (local.set $m (i32.const 0))
+        (local.set $i (i32.const 1))
+        (block $gathered
+          (loop $gather
+            (br_if $gathered (i32.gt_s (local.get $i) (local.get $n)))
+            (local.set $nb (i32.load (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2)))))
+            (local.set $va (i32.add (local.get $visited) (i32.shl (local.get $nb) (i32.const 1))))
+            (if (i32.ne (i32.load16_u (local.get $va)) (local.get $gen))
+              (then
+                (i32.store16 (local.get $va) (local.get $gen))
+                (i32.store (i32.shl (local.get $m) (i32.const 2)) (local.get $nb))
+                (local.set $m (i32.add (local.get $m) (i32.const 1)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $gather)))
+        (if (i32.eqz (local.get $m)) (then (br $expand)))
+        (if (i32.eq (local.get $mode) (i32.const 2))
+          (then (call $sq8Batch (local.get $q) (i32.const 0) (local.get $m) (local.get $base) (local.get $dim) (local.get $blocks)
+                  (local.get $alpha) (local.get $beta) (local.get $gamma) (i32.const 2048)))
+          (else (if (i32.eqz (local.get $mode))
+            (then (call $l2Batch (local.get $q) (i32.const 0) (local.get $m) (local.get $base) (local.get $dim) (i32.const 2048)))
+            (else (call $dotBatch (local.get $q) (i32.const 0) (local.get $m) (local.get $base) (local.get $dim) (i32.const 2048))))))
+        (local.set $i (i32.const 0))
+        (block $scored
+          (loop $score
+            (br_if $scored (i32.ge_s (local.get $i) (local.get $m)))
+            (local.set $nb (i32.load (i32.shl (local.get $i) (i32.const 2))))
+            (local.set $raw (f64.promote_f32 (f32.load offset=2048 (i32.shl (local.get $i) (i32.const 2)))))
+            (local.set $d (if (result f64) (i32.eqz (local.get $kind)) (then (local.get $raw))
+              (else (if (result f64) (i32.eq (local.get $kind) (i32.const 1))
+                (then (f64.sub (f64.const 1) (local.get $raw))) (else (f64.neg (local.get $raw)))))))
+            (if (i32.or (i32.lt_s (local.get $rsize) (local.get $ef)) (f64.lt (local.get $d) (local.get $bound)))
+              (then
+                (local.set $csize (call $minPush (local.get $candD) (local.get $candI) (local.get $csize) (local.get $d) (local.get $nb)))
+                (if (i32.or (i32.eqz (local.get $bits)) (call $allowed (local.get $bits) (local.get $nb)))
+                  (then
+                    (if (i32.lt_s (local.get $rsize) (local.get $ef))
+                      (then (local.set $rsize (call $maxPush (local.get $resD) (local.get $resI) (local.get $rsize) (local.get $d) (local.get $nb))))
+                      (else (call $maxReplaceTop (local.get $resD) (local.get $resI) (local.get $rsize) (local.get $d) (local.get $nb))))
+                    (local.set $bound (f64.load (local.get $resD)))))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $score)))
+        (br $expand)))
+    (local.get $rsize))
 )

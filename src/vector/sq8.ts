@@ -88,6 +88,18 @@ export function sq8Encode(arena: VectorArena, sq: Sq8, vbase: number, id: number
   f32[(p + sq.blocks * 16) >> 2] = norm
 }
 
+const views = new WeakMap<Sq8, Int16Array>()
+
+/** The i16 weights as a view, kept until the arena's memory grows; the padding stays zero from sq8Build. */
+function weightsView(arena: VectorArena, sq: Sq8): Int16Array {
+  let w = views.get(sq)
+  if (w === undefined || w.buffer !== arena.bytes.buffer) {
+    w = new Int16Array(arena.bytes.buffer, sq.q16, sq.blocks * 16)
+    views.set(sq, w)
+  }
+  return w
+}
+
 /**
  * Writes the query weights for the f32 query at element `qOff` and returns the affine terms that
  * make `sq8Batch` produce the raw kernel value (a·b for cosine and dot, squared L2 for euclidean).
@@ -108,8 +120,7 @@ export function sq8Query(arena: VectorArena, sq: Sq8, qOff: number, euclidean: b
     big = Math.max(big, Math.abs(q * (step[d] as number)))
   }
   const scale = big > 0 ? big / wmax : 1
-  const w = new Int16Array(arena.bytes.buffer, sq.q16, blocks * 16)
-  w.fill(0)
+  const w = weightsView(arena, sq)
   for (let d = 0; d < dim; d++) w[d] = Math.round(((f32[qOff + d] as number) * (step[d] as number)) / scale)
   return euclidean ? { alpha: -2 * scale, beta: qq - 2 * c, gamma: 1 } : { alpha: scale, beta: c, gamma: 0 }
 }

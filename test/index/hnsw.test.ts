@@ -80,6 +80,13 @@ test('WebAssembly and plain-JS kernels build identical graphs and return identic
     assert.equal(j.usesWasm, false)
     assert.deepEqual(w.serialize(), j.serialize(), metric)
     for (const q of QUERIES.slice(0, 20)) assert.deepEqual(w.search(q, 10), j.search(q, 10))
+    // A bitset runs inside the WebAssembly beam search and the JS one alike.
+    const bits = bitsetFromIds(Array.from({ length: 1500 }, (_, i) => i).filter((i) => i % 3 === 0), 1500)
+    for (const q of QUERIES.slice(20, 30)) {
+      const got = w.search(q, 10, { filter: bits })
+      assert.deepEqual(got, j.search(q, 10, { filter: bits }))
+      assert.ok(got.ids.length === 10 && [...got.ids].every((id) => id % 3 === 0))
+    }
   }
 })
 
