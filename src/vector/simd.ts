@@ -9,6 +9,7 @@ import { dot, l2sq } from './distance.js'
 
 const fr = Math.fround
 import { WASM_BASE64 } from './simd.wasm.generated.js'
+import { compileWasm, instantiate, WASM_PAGE as PAGE, type WasmMemory, type WasmModule } from '../util/wasm.js'
 
 /** Kernel pair over one arena; offsets are element indices into `arena.f32`. */
 export interface VectorArena {
@@ -55,17 +56,6 @@ export const BATCH = 512
  */
 export const ARENA_RESERVED = 2 * BATCH
 
-// The ES2022 lib has no WebAssembly types (they live in the DOM lib); declare the little we use.
-interface WasmMemory {
-  readonly buffer: ArrayBuffer
-  grow(pages: number): number
-}
-interface WasmModule { readonly __wasmModule?: never }
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => WasmModule
-  Instance: new (module: WasmModule, imports: object) => { exports: unknown }
-}
-
 interface SimdExports {
   memory: WasmMemory
   dot(a: number, b: number, n: number): number
@@ -78,21 +68,9 @@ interface SimdExports {
 
 let module: WasmModule | null | undefined
 
-function decodeBase64(s: string): Uint8Array {
-  const bin = atob(s)
-  const out = new Uint8Array(bin.length)
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i)
-  return out
-}
-
 /** The compiled SIMD module, or null when this runtime has no WebAssembly SIMD. */
 function simdModule(): WasmModule | null {
-  if (module !== undefined) return module
-  try {
-    module = new WebAssembly.Module(decodeBase64(WASM_BASE64))
-  } catch {
-    module = null
-  }
+  if (module === undefined) module = compileWasm(WASM_BASE64)
   return module
 }
 
@@ -101,7 +79,6 @@ export function simdAvailable(): boolean {
   return simdModule() !== null
 }
 
-const PAGE = 65536
 const MAX_PAGES = 65536
 
 class WasmArena implements VectorArena {
@@ -117,7 +94,7 @@ class WasmArena implements VectorArena {
   private readonly memory: WasmMemory
 
   constructor(mod: WasmModule, elements: number) {
-    const ex = new WebAssembly.Instance(mod, {}).exports as unknown as SimdExports
+    const ex = instantiate<SimdExports>(mod)
     this.ex = ex
     this.memory = ex.memory
     this.dot = ex.dot
