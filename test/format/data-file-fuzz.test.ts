@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { openDataFile, verifyDataFile, writeDataFile } from '../../src/format/data-file.js'
 import { readFooter } from '../../src/format/parquet/footer.js'
+import { CompactReader } from '../../src/format/parquet/thrift.js'
 import { HEADER_LENGTH, TRAILER_LENGTH } from '../../src/format/parquet/section.js'
 import { bytesSource } from '../../src/util/byte-source.js'
 import { crc32c } from '../../src/util/crc32c.js'
@@ -103,4 +104,23 @@ test('hostile lengths and counts fail cleanly without giant allocations', async 
     const r = await openDataFile(bytesSource(good), { section })
     await assert.rejects(r.readSection(), (e) => e instanceof AilakeError && e.code === 'CORRUPT_DATA', JSON.stringify(section))
   }
+})
+
+test('a page header whose row count was corrupted is rejected before hyparquet decodes the page', async () => {
+  const w = writeDataFile(input)
+  const { metadata } = await readFooter(bytesSource(w.bytes))
+  const chunk = metadata.row_groups[0]?.columns.find((c) => c.meta_data?.path_in_schema[0] === 'score')
+  const at = Number(chunk?.meta_data?.data_page_offset)
+  // Grow the varint of the V2 header's num_rows (field 3 of struct 8) by setting its high bit,
+  // which turns 120 rows into a huge count; hyparquet looped without end on this page once.
+  const header = new CompactReader(w.bytes, 'test', at).struct()
+  const v2 = header.get(8) as Map<number, unknown>
+  assert.equal(v2.get(3), 120, 'fixture layout changed: re-aim this test')
+  const bad = w.bytes.slice()
+  // 120 zigzag-encoded is 0xf0 0x01: first as num_values (field 1), then as num_rows (field 3).
+  const rowsByte = bad.indexOf(0xf0, bad.indexOf(0xf0, at + 8) + 1)
+  assert.ok(rowsByte > at && rowsByte < at + 24)
+  bad[rowsByte + 1] = (bad[rowsByte + 1] as number) | 0x80
+  const r = await openDataFile(bytesSource(bad))
+  await assert.rejects(r.readRows({ columns: ['score'], rows: [1, 2] }), (err: unknown) => err instanceof AilakeError && err.code === 'CORRUPT_DATA')
 })

@@ -7,6 +7,7 @@ import { AilakeError, corrupt, invalid } from '../../errors.js'
 import type { ByteSource } from '../../util/byte-source.js'
 import type { Schema } from '../schema.js'
 import { readFooter, readRange, type Footer } from './footer.js'
+import { chunkRanges, checkPageHeaders } from './page-guard.js'
 import { fromParquetSchema } from './schema-map.js'
 import { decodeSection, decodeTrailer, sectionLengthFromHeader, HEADER_LENGTH, TRAILER_LENGTH, type DecodedSection } from './section.js'
 import { CompactReader, intField } from './thrift.js'
@@ -23,13 +24,21 @@ export async function readSectionAt(source: ByteSource, at: { offset: number; le
   return decodeSection(await readRange(source, at.offset, at.length, 'ailake section'), at.offset)
 }
 
-function asyncBuffer(source: ByteSource): AsyncBuffer {
+/** The file as hyparquet reads it; page headers in column-chunk reads are checked first (page-guard.ts). */
+function asyncBuffer(source: ByteSource, chunks: ReturnType<typeof chunkRanges>): AsyncBuffer {
   return {
     byteLength: source.size,
-    async slice(start: number, end?: number): Promise<ArrayBuffer> {
-      const e = end ?? source.size
-      const b = await readRange(source, start, e - start, 'Parquet data')
-      return b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer
+    slice(start: number, end?: number): Promise<ArrayBuffer> {
+      const read = (async () => {
+        const e = end ?? source.size
+        const b = await readRange(source, start, e - start, 'Parquet data')
+        checkPageHeaders(b, start, chunks)
+        return b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer
+      })()
+      // hyparquet may start several reads and stop awaiting after the first failure; the others'
+      // rejections must not surface as unhandled.
+      read.catch(() => {})
+      return read
     },
   }
 }
@@ -59,6 +68,7 @@ export class DataFileReader {
   private section: Promise<DecodedSection> | undefined
   private readonly groupStarts: number[] = []
   private readonly pageCache = new Map<number, Promise<Page[]>>()
+  private chunkList: ReturnType<typeof chunkRanges> | undefined
 
   constructor(
     private readonly source: ByteSource,
@@ -90,6 +100,10 @@ export class DataFileReader {
   }
 
   /** Where the section is: given offsets, else the footer key-value entry, else the trailer. */
+  private chunks(): ReturnType<typeof chunkRanges> {
+    return this.chunkList ??= chunkRanges(this.footer.metadata)
+  }
+
   private async locate(): Promise<{ offset: number; length: number }> {
     if (this.sectionAt) return this.sectionAt
     const kv = this.footer.kv.get(KV_SECTIONS)
@@ -182,7 +196,7 @@ export class DataFileReader {
   private async readVectorsGeneral(f: VectorFacts, rowStart = 0, rowEnd = this.rowCount): Promise<Float32Array> {
     let rows: Record<string, unknown>[]
     try {
-      rows = await parquetReadObjects({ file: asyncBuffer(this.source), metadata: this.footer.metadata, columns: [f.column], rowStart, rowEnd, useOffsetIndex: true })
+      rows = await parquetReadObjects({ file: asyncBuffer(this.source, this.chunks()), metadata: this.footer.metadata, columns: [f.column], rowStart, rowEnd, useOffsetIndex: true })
     } catch (err) {
       throw wrapHyparquet(err, `vector column ${f.column}`)
     }
@@ -292,7 +306,7 @@ export class DataFileReader {
     if (scalar.length > 0) {
       const sorted = [...new Set(rows)].sort((a, b) => a - b)
       const byRow = new Map<number, Record<string, unknown>>()
-      const file = asyncBuffer(this.source)
+      const file = asyncBuffer(this.source, this.chunks())
       for (let i = 0; i < sorted.length;) {
         let j = i
         while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++

@@ -76,21 +76,27 @@ export function definitionLevels(rows: number, dim: number): Uint8Array {
   return Uint8Array.from([...varintBytes(rows * dim * 2), 1])
 }
 
-/** A DATA_PAGE_V2 header for an uncompressed PLAIN page. */
-export function pageHeader(p: { valuesBytes: number; numValues: number; numRows: number; repLen: number; defLen: number }): Uint8Array {
-  const size = p.valuesBytes + p.repLen + p.defLen
+/**
+ * A DATA_PAGE_V2 header for a PLAIN page. `valuesBytes` is the stored size of the values; when
+ * `compressed`, `uncompressedValuesBytes` is their size before compression (levels never are).
+ */
+export function pageHeader(p: {
+  valuesBytes: number; numValues: number; numRows: number; repLen: number; defLen: number
+  numNulls?: number; compressed?: boolean; uncompressedValuesBytes?: number
+}): Uint8Array {
+  const levels = p.repLen + p.defLen
   const w = new CompactWriter(48)
   w.int(1, T_I32, 3) // DATA_PAGE_V2
-  w.int(2, T_I32, size)
-  w.int(3, T_I32, size)
+  w.int(2, T_I32, levels + (p.uncompressedValuesBytes ?? p.valuesBytes))
+  w.int(3, T_I32, levels + p.valuesBytes)
   w.beginStruct(8)
   w.int(1, T_I32, p.numValues)
-  w.int(2, T_I32, 0) // num_nulls
+  w.int(2, T_I32, p.numNulls ?? 0)
   w.int(3, T_I32, p.numRows)
   w.int(4, T_I32, 0) // PLAIN
   w.int(5, T_I32, p.defLen)
   w.int(6, T_I32, p.repLen)
-  w.bool(7, false) // is_compressed
+  w.bool(7, p.compressed === true) // is_compressed
   w.endStruct()
   return w.finish().slice()
 }

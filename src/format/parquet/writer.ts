@@ -13,6 +13,7 @@ import { icebergSchemaJson, checkVectorField, prepareColumn, toParquetSchema } f
 import { encodeSection, encodeTrailer } from './section.js'
 import { CompactWriter, T_I32, T_I64 } from './thrift.js'
 import type { DataFileWritten, VectorFacts, WriteDataFileInput } from './types.js'
+import { isFastScalar, writeScalarChunk } from './scalar-pages.js'
 import { encodeVectorValues, rowBytes, writeVectorChunk, type PageLocation } from './vector-pages.js'
 
 export const CREATED_BY = 'ailake version 0.1.0'
@@ -92,9 +93,10 @@ export function writeDataFileImpl(input: WriteDataFileInput): DataFileWritten {
   const vectorChunkSizes: number[] = []
   for (let start = 0; start < rowCount; start += groupRows) {
     const n = Math.min(groupRows, rowCount - start)
-    if (scalar.length > 0) {
+    const slow = scalar.filter((c) => !isFastScalar(c.field))
+    if (slow.length > 0) {
       pw.write({
-        columnData: scalar.map((c) => ({
+        columnData: slow.map((c) => ({
           name: c.field.name, data: c.data.slice(start, start + n) as never,
           codec: c.field.type === 'string' || c.field.type === 'binary' ? 'SNAPPY' : 'UNCOMPRESSED',
         })),
@@ -108,6 +110,22 @@ export function writeDataFileImpl(input: WriteDataFileInput): DataFileWritten {
     }
     const rg = pw.row_groups[pw.row_groups.length - 1]
     if (rg === undefined) throw new AilakeError('INTERNAL', 'row group missing after write')
+    // hyparquet-writer wrote the other columns in schema order; ours join them by field id.
+    const chunks = new Map<number, ColumnChunk>()
+    slow.forEach((c, i) => { const ch = rg.columns[i]; if (ch !== undefined) chunks.set(c.field.id, ch) })
+    for (const c of scalar) {
+      if (!isFastScalar(c.field)) continue
+      const sc = writeScalarChunk(w, c.field, c.data, start, n, SCALAR_PAGE_BYTES)
+      chunks.set(c.field.id, sc.chunk)
+      rg.total_byte_size += BigInt(sc.totalBytes)
+      rg.total_compressed_size = (rg.total_compressed_size ?? 0n) + BigInt(sc.totalBytes)
+      ;(pw.pendingIndexes as PendingIndex[]).push({ chunk: sc.chunk, offsetIndex: { page_locations: sc.pages } })
+    }
+    rg.columns = schema.fields.filter((f) => f.id !== vector.fieldId).map((f) => {
+      const ch = chunks.get(f.id)
+      if (ch === undefined) throw new AilakeError('INTERNAL', `no column chunk written for ${f.name}`)
+      return ch
+    })
     const written = writeVectorChunk(w, values.subarray(start * rb, (start + n) * rb), n, dim, precision)
     const chunk: ColumnChunk = {
       file_offset: BigInt(written.dataPageOffset),
