@@ -17,6 +17,8 @@ export interface HnswBuildOptions {
   seed?: number
   /** Use WebAssembly SIMD kernels when available. Default true; false forces plain JS. */
   wasm?: boolean
+  /** Called after every 1,024 vectors inserted (and at the end) with the count so far: progress, or a place to yield. */
+  onProgress?: (inserted: number, total: number) => void
 }
 
 /** Options of `HnswIndex.search`. */

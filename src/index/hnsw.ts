@@ -98,9 +98,11 @@ export class HnswIndex {
     const vb = index.vbase
     index.arena.f32.set(flat, vb)
     if (metric === 'cosine') normalizeInPlace(index.arena.f32.subarray(vb, vb + count * dim), dim)
+    const progress = options.onProgress
     for (let id = 0; id < count; id++) {
       index.g.count = id + 1
       index.insert(id)
+      if (progress !== undefined && ((id + 1) % 1024 === 0 || id + 1 === count)) progress(id + 1, count)
     }
     return index
   }

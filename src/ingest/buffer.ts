@@ -46,9 +46,9 @@ export class WriteBuffer {
     this.cached = undefined
   }
 
-  /** The first `count` entries as one batch; `fresh` when it was built here, so no entry shares its arrays. */
-  merged(count: number, dim: number): { batch: RowBatch; fresh: boolean } {
-    const parts = this.entries.slice(0, count)
+  /** `count` entries from `start` as one batch; `fresh` when it was built here, so no entry shares its arrays. */
+  merged(count: number, dim: number, start = 0): { batch: RowBatch; fresh: boolean } {
+    const parts = this.entries.slice(start, start + count)
     if (parts.length === 1) return { batch: (parts[0] as BufferEntry).batch, fresh: false }
     let rowCount = 0
     for (const p of parts) rowCount += p.batch.rowCount

@@ -22,6 +22,29 @@ export interface BuildTask {
   policy: BuildPolicy
   /** False encodes the file without an index (a flush moving its encoding off the main thread). Default true. */
   buildIndex?: boolean
+  /**
+   * Shared counter of flushes in flight in the process (see ingest-activity.ts): a build in a
+   * worker thread pauses while it is non-zero, so background indexing does not slow ingestion.
+   */
+  throttle?: Int32Array
+}
+
+// A paused build still gets at least one run of this long between pauses, and no pause lasts
+// longer than MAX_PAUSE_MS: indexes keep up, slowly, even under ingestion that never stops.
+const MIN_RUN_MS = 250
+const MAX_PAUSE_MS = 1000
+
+/** A progress callback that blocks this (worker) thread while `flag` counts flushes in flight. */
+function yieldTo(flag: Int32Array): () => void {
+  let ranSince = Date.now()
+  return () => {
+    if (Atomics.load(flag, 0) === 0 || Date.now() - ranSince < MIN_RUN_MS) return
+    const start = Date.now()
+    for (let n = Atomics.load(flag, 0); n > 0 && Date.now() - start < MAX_PAUSE_MS; n = Atomics.load(flag, 0)) {
+      Atomics.wait(flag, 0, n, MAX_PAUSE_MS - (Date.now() - start))
+    }
+    ranSince = Date.now()
+  }
 }
 
 
@@ -48,5 +71,10 @@ export async function buildIndexedFile(task: BuildTask): Promise<DataFileWritten
     ({ schema, columns, vectors } = source)
   }
   const buildIndex = task.buildIndex !== false
-  return encodeDataFile(schema, columns, vectors, p, indexVectors === undefined ? { buildIndex } : { buildIndex, indexVectors })
+  const onProgress = task.throttle === undefined ? undefined : yieldTo(task.throttle)
+  return encodeDataFile(schema, columns, vectors, p, {
+    buildIndex,
+    ...(indexVectors === undefined ? {} : { indexVectors }),
+    ...(onProgress === undefined ? {} : { onProgress }),
+  })
 }

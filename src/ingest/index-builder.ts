@@ -16,6 +16,7 @@ import type { ByteSource } from '../util/byte-source.js'
 import { openDataFile } from '../format/data-file.js'
 import { bytesSource } from '../util/byte-source.js'
 import type { BuildSource } from './build-task.js'
+import { activeFlushes } from './ingest-activity.js'
 import { BuildPool, defaultWorkerCount } from './worker-pool.js'
 
 /** The schema a data file was written with (read from its footer; cheap next to the build). */
@@ -200,7 +201,7 @@ export class IndexBuilder {
       : { kind: 'rows', schema: cached.schema, columns: cached.columns, vectors: cached.vectors }
     this.dropCached(`${job.table.location}\u0000${job.path}`)
     const { column, dim, metric, precision, M, efConstruction } = policy
-    const written = await this.pool.run({ source, policy: { column, dim, metric, precision, M, efConstruction } })
+    const written = await this.pool.run({ source, policy: { column, dim, metric, precision, M, efConstruction }, ...(this.pool.size > 0 && activeFlushes !== undefined ? { throttle: activeFlushes } : {}) })
     if (this.closed) throw new AilakeError('CLOSED', 'the index builder was closed')
     const schema = source.kind === 'rows' ? source.schema : await fileSchema(written.bytes)
     const location = `${table.location}/data/${newUuid()}.parquet`

@@ -12,10 +12,9 @@ const port = parentPort
 if (port !== null) {
   port.on('message', (msg: Request) => {
     buildIndexedFile(msg.task).then((written) => {
-      let bytes = written.bytes
-      // Only a whole buffer can be transferred; copy when the result is a view into a larger one.
-      if (bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) bytes = bytes.slice()
-      port.postMessage({ id: msg.id, written: { ...written, bytes } }, [bytes.buffer as ArrayBuffer])
+      // Transferring the whole buffer moves a view into it too (the spare capacity travels along);
+      // copying the view out first cost ~20 ms per 40 MB file.
+      port.postMessage({ id: msg.id, written }, [written.bytes.buffer as ArrayBuffer])
     }, (err: unknown) => {
       const e = err as { code?: unknown; message?: unknown }
       port.postMessage({ id: msg.id, error: { code: typeof e.code === 'string' ? e.code : 'INTERNAL', message: String(e.message ?? err) } })

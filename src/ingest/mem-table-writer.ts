@@ -20,6 +20,7 @@ import { toRowBatch, type RowsInput } from '../table/rows.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
 import { WriteBuffer, type BufferedRows } from './buffer.js'
 import { IndexBuilder } from './index-builder.js'
+import { flushStarted } from './ingest-activity.js'
 import { requirePolicy, schemaFor, schemaPending, TableWriter } from './table-writer.js'
 import { encodeSegment, readWal } from './wal.js'
 import { WalLog } from './wal-log.js'
@@ -98,10 +99,13 @@ export class MemTableWriter {
   private schema: Schema | undefined
   private nextSeq = 1
   private lastFlush = Date.now()
-  /** Rows of the entries at the front of the buffer that a running flush is writing (frozen until it ends). */
-  private flushingRows = 0
-  /** The running flush, if any; it never rejects (its error lands in `lastFlushError`). */
-  private flight: Promise<{ id: bigint | null } | { error: Error }> | undefined
+  /**
+   * Running background flushes, oldest first; each holds the next run of entries at the front of
+   * the buffer (frozen until it ends). Up to MAX_FLIGHTS overlap: the next one encodes while the
+   * one before it writes and commits, and commits wait for their predecessor, in WAL order.
+   * A flight's promise never rejects (its error lands in `lastFlushError`).
+   */
+  private flights: Flight[] = []
   private tail: Promise<unknown>
   private readonly ready: Promise<void>
   private timer: ReturnType<typeof setInterval> | undefined
@@ -172,13 +176,20 @@ export class MemTableWriter {
 
   /** True when the rows not already being flushed reach a size or row threshold. */
   get isFull(): boolean {
-    const rows = this.buffer.rows - this.flushingRows
+    let flushing = 0
+    for (const f of this.flights) flushing += f.rows
+    const rows = this.buffer.rows - flushing
     return rows * this.policy.dim * bytesPerElement(this.policy) >= this.flushSizeBytes || rows >= this.flushMaxRows
   }
 
   /** True while a flush runs in the background. */
   get isFlushing(): boolean {
-    return this.flight !== undefined
+    return this.flights.length > 0
+  }
+
+  /** The newest running flush; it settles only after every older one. */
+  private get flight(): Promise<FlushOutcome> | undefined {
+    return this.flights.at(-1)?.done
   }
 
   /** The index builder receiving this writer's deferred files (if indexing is deferred). */
@@ -209,13 +220,15 @@ export class MemTableWriter {
       const schema = this.schema ?? schemaFor(this.table, rows, this.policy)
       const batch = toRowBatch(rows, schema, this.policy)
       if (batch.rowCount === 0) return null
+      // The flush encoder's thread boots while the buffer fills, not when the first flush needs it.
+      if (this.backgroundFlush && this.deferIndex && this.encodePool === undefined) this.encodePool = prestarted(new BuildPool(1))
       const seq = this.nextSeq++
       await this.wal.append(seq, (restart) => encodeSegment(seq, schema, this.policy.column, batch, this.policy.dim, { restart }))
       this.schema = schema
       this.buffer.push({ seq, batch })
       if (!this.isFull) return null
       if (this.backgroundFlush) {
-        await this.flight
+        while (this.flights.length >= MAX_FLIGHTS) await (this.flights[0] as Flight).done
         this.startFlush()
         return null
       }
@@ -337,73 +350,92 @@ export class MemTableWriter {
     return (schema, columns, vectors, policy) => pool.run({ source: { kind: 'rows', schema, columns, vectors }, policy, buildIndex: false })
   }
 
-  /** Starts flushing every buffered entry in the background; the caller has made sure none runs. */
+  /** Starts flushing every entry no running flush holds, in the background (at most MAX_FLIGHTS run). */
   private startFlush(): void {
-    if (this.flight !== undefined) throw new AilakeError('INTERNAL', 'MemTableWriter: a flush is already running')
-    const flight = this.flushEntries(this.buffer.entries.length).then(
-      (id) => ({ id }),
-      (err: unknown) => {
+    if (this.flights.length >= MAX_FLIGHTS) throw new AilakeError('INTERNAL', 'MemTableWriter: too many flushes running')
+    const prev = this.flight
+    let start = 0
+    for (const f of this.flights) start += f.count
+    const count = this.buffer.entries.length - start
+    let rows = 0
+    for (let i = start; i < start + count; i++) rows += (this.buffer.entries[i] as { batch: { rowCount: number } }).batch.rowCount
+    const flight: Flight = { count, rows, done: Promise.resolve({ id: null }) }
+    const ended = flushStarted()
+    flight.done = this.flushEntries(start, count, prev, flight).finally(ended).then(
+      (id): FlushOutcome => ({ id }),
+      (err: unknown): FlushOutcome => {
         this.lastFlushError = err as Error
         return { error: err as Error }
       },
-    ).finally(() => {
-      if (this.flight === flight) this.flight = undefined
+    ).then(async (outcome) => {
+      // Settle after the older flushes, so awaiting the newest means all are done.
+      if (prev !== undefined) await prev
+      this.release(flight)
+      return outcome
     })
-    this.flight = flight
+    this.flights.push(flight)
+  }
+
+  private release(flight: Flight): void {
+    const i = this.flights.indexOf(flight)
+    if (i >= 0) this.flights.splice(i, 1)
   }
 
   /** Flushes every buffered entry now; only under the serial lock with no background flush running. */
   private async flushLocked(): Promise<bigint | null> {
-    if (this.flight !== undefined) throw new AilakeError('INTERNAL', 'MemTableWriter: a flush is already running')
-    return this.flushEntries(this.buffer.entries.length)
+    if (this.flights.length > 0) throw new AilakeError('INTERNAL', 'MemTableWriter: a flush is already running')
+    return this.flushEntries(0, this.buffer.entries.length, undefined, undefined)
   }
 
-  /** Writes and commits the first `count` entries, which stay frozen (and visible) until it ends. */
-  private async flushEntries(count: number): Promise<bigint | null> {
+  /**
+   * Writes `count` entries from `start` (frozen, and visible to searches, until it ends) and
+   * commits them once `prev` (the flush of the entries before them) has committed; then they are
+   * at the front of the buffer. If `prev` failed this one aborts: committing it would mark the
+   * earlier records as committed too.
+   */
+  private async flushEntries(start: number, count: number, prev: Promise<FlushOutcome> | undefined, flight: Flight | undefined): Promise<bigint | null> {
     if (count === 0) {
+      if (prev !== undefined) await prev
       this.lastFlush = Date.now()
       return null
     }
     const entries = this.buffer.entries
-    const maxSeq = (entries[count - 1] as { seq: number }).seq
-    this.flushingRows = 0
-    for (let i = 0; i < count; i++) this.flushingRows += (entries[i] as { batch: { rowCount: number } }).batch.rowCount
+    const maxSeq = (entries[start + count - 1] as { seq: number }).seq
     // Later records go to a new segment, so this flush's segments can be deleted whole.
     this.wal.rotate()
+    if (this.uncertain) {
+      // A commit may have landed unseen: settle that first, with nothing else in flight.
+      if (prev !== undefined && 'error' in (await prev)) throw previousFailed()
+      await this.table.refresh()
+      if (committedWalSeq(this.table, this.writerId) >= maxSeq) {
+        const snap = this.table.snapshots().find((s) => Number(s.summary[walSummaryKey(this.writerId)]) >= maxSeq)
+        return await this.committed(count, maxSeq, snap?.snapshotId ?? this.table.currentSnapshotId ?? 0n, flight)
+      }
+      this.uncertain = false
+    }
+    const schema = this.schema ?? this.table.schema
+    const writer = new TableWriter(this.table, {
+      ...this.fileOptions,
+      ...(this.builder === undefined ? {} : { indexBuilder: this.builder }),
+      ...(this.deferIndex ? { encoder: this.encoder() } : {}),
+    })
     try {
-      if (this.uncertain) {
-        await this.table.refresh()
-        if (committedWalSeq(this.table, this.writerId) >= maxSeq) {
-          const snap = this.table.snapshots().find((s) => Number(s.summary[walSummaryKey(this.writerId)]) >= maxSeq)
-          return await this.committed(count, maxSeq, snap?.snapshotId ?? this.table.currentSnapshotId ?? 0n)
-        }
-        this.uncertain = false
-      }
-      const schema = this.schema ?? this.table.schema
-      const writer = new TableWriter(this.table, {
-        ...this.fileOptions,
-        ...(this.builder === undefined ? {} : { indexBuilder: this.builder }),
-        ...(this.deferIndex ? { encoder: this.encoder() } : {}),
-      })
-      try {
-        const { batch, fresh } = this.buffer.merged(count, this.policy.dim)
-        await writer.writeRowBatch(batch, { deferIndex: this.deferIndex, schema, handOver: fresh })
-        const id = await writer.commit({ summary: { [walSummaryKey(this.writerId)]: String(maxSeq) } })
-        return await this.committed(count, maxSeq, id)
-      } catch (err) {
-        if (isAilakeError(err) && err.context.outcomeUnknown === true) this.uncertain = true
-        else await writer.abort()
-        throw err
-      }
-    } finally {
-      this.flushingRows = 0
+      const { batch, fresh } = this.buffer.merged(count, this.policy.dim, start)
+      await writer.writeRowBatch(batch, { deferIndex: this.deferIndex, schema, handOver: fresh })
+      if (prev !== undefined && 'error' in (await prev)) throw previousFailed()
+      const id = await writer.commit({ summary: { [walSummaryKey(this.writerId)]: String(maxSeq) } })
+      return await this.committed(count, maxSeq, id, flight)
+    } catch (err) {
+      if (isAilakeError(err) && err.context.outcomeUnknown === true) this.uncertain = true
+      else await writer.abort()
+      throw err
     }
   }
 
   /** Drops the committed entries (same synchronous step as the visible snapshot moves), then their WAL segments. */
-  private async committed(count: number, maxSeq: number, snapshotId: bigint): Promise<bigint> {
+  private async committed(count: number, maxSeq: number, snapshotId: bigint, flight: Flight | undefined): Promise<bigint> {
     this.buffer.dropFirst(count)
-    this.flushingRows = 0
+    if (flight !== undefined) this.release(flight)
     this.visibleSnapshotId = snapshotId
     this.lastFlush = Date.now()
     this.uncertain = false
@@ -412,6 +444,27 @@ export class MemTableWriter {
     await this.wal.deleteCommitted(maxSeq)
     return snapshotId
   }
+}
+
+type FlushOutcome = { id: bigint | null } | { error: Error }
+
+interface Flight {
+  /** Buffer entries this flush holds, and their rows. */
+  count: number
+  rows: number
+  done: Promise<FlushOutcome>
+}
+
+/** Background flushes that may overlap (encode of one with write and commit of the one before). */
+const MAX_FLIGHTS = 2
+
+function prestarted(pool: BuildPool): BuildPool {
+  pool.prestart()
+  return pool
+}
+
+function previousFailed(): AilakeError {
+  return new AilakeError('STORE_ERROR', 'MemTableWriter: an earlier flush failed, so this one did not commit (its rows stay buffered and are retried)', { retryable: true })
 }
 
 function positive(name: string, v: number): number {

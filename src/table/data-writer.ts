@@ -100,13 +100,16 @@ async function writeOne(target: DataTarget, columns: Map<number, unknown[]>, vec
  */
 export function encodeDataFile(
   schema: Schema, columns: Map<number, unknown[]>, vectors: Float32Array, policy: VectorPolicy,
-  options: { buildIndex: boolean; indexVectors?: Float32Array },
+  options: { buildIndex: boolean; indexVectors?: Float32Array; onProgress?: (inserted: number, total: number) => void },
 ): DataFileWritten {
   const vectorField = schema.fields.find((f) => f.name === policy.column)
   if (vectorField === undefined) throw new AilakeError('INTERNAL', `table schema lacks its vector column ${policy.column}`)
   let index: { type: 'hnsw'; bytes: Uint8Array } | undefined
   if (options.buildIndex) {
-    const hnsw = HnswIndex.build(options.indexVectors ?? storedVectors(vectors, policy), { metric: policy.metric, dim: policy.dim, M: policy.M, efConstruction: policy.efConstruction })
+    const hnsw = HnswIndex.build(options.indexVectors ?? storedVectors(vectors, policy), {
+      metric: policy.metric, dim: policy.dim, M: policy.M, efConstruction: policy.efConstruction,
+      ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    })
     index = { type: 'hnsw', bytes: hnsw.serialize() }
   }
   return writeDataFile({

@@ -117,6 +117,13 @@ export function toRowBatch(input: RowsInput, schema: Schema, policy: VectorPolic
   return { rowCount: n, columns, vectors: collectVectors(cols, policy) }
 }
 
+function allFinite(a: Float32Array, start: number, n: number): boolean {
+  // x - x is 0 for every finite x and NaN for NaN and ±Infinity.
+  let acc = 0
+  for (let i = start; i < start + n; i++) acc += (a[i] as number) - (a[i] as number)
+  return acc === 0
+}
+
 function collectVectors(cols: Columns, policy: VectorPolicy): Float32Array {
   const { dim, column } = policy
   const out = new Float32Array(cols.rowCount * dim)
@@ -135,6 +142,11 @@ function collectVectors(cols: Columns, policy: VectorPolicy): Float32Array {
       throw new AilakeError('DIMENSION_MISMATCH', `row ${r}: embedding has ${v.length} dimensions but the table expects ${dim}`, { context: { row: r, column, expected: dim, actual: v.length } })
     }
     const base = r * dim
+    if (v instanceof Float32Array) {
+      // The common case: one copy, then a check over a monomorphic Float32Array.
+      out.set(v, base)
+      if (allFinite(out, base, dim)) continue
+    }
     for (let d = 0; d < dim; d++) {
       const x = (v as ArrayLike<unknown>)[d]
       if (typeof x !== 'number' || !Number.isFinite(x)) {

@@ -379,10 +379,10 @@ test('a failed append rejects the insert and abandons its segment; recovery repl
 })
 
 /** Holds data-file puts until `gate.open()`; `gate.failures` makes the next ones fail instead. */
-function gatedDataPuts(inner: ObjectStore): { store: ObjectStore; gate: { open(): void; failures: number; waiting: number } } {
+function gatedDataPuts(inner: ObjectStore): { store: ObjectStore; gate: { open(): void; failures: number; failuresAfterGate: number; waiting: number } } {
   let release: () => void = () => {}
   let opened = new Promise<void>((r) => { release = r })
-  const gate = { open: () => release(), failures: 0, waiting: 0, close: () => { opened = new Promise<void>((r) => { release = r }) } }
+  const gate = { open: () => release(), failures: 0, failuresAfterGate: 0, waiting: 0, close: () => { opened = new Promise<void>((r) => { release = r }) } }
   const store = new Proxy(inner, {
     get(target, prop, receiver) {
       if (prop === 'put') {
@@ -392,9 +392,12 @@ function gatedDataPuts(inner: ObjectStore): { store: ObjectStore; gate: { open()
               gate.failures--
               throw new Error('injected put failure')
             }
+            const fail = gate.failuresAfterGate > 0
+            if (fail) gate.failuresAfterGate--
             gate.waiting++
             await opened
             gate.waiting--
+            if (fail) throw new Error('injected put failure after the gate')
           }
           return target.put(key, bytes)
         }
@@ -419,23 +422,54 @@ test('background flush: inserts continue while it runs, read-your-writes holds t
     let snap = w.bufferedSnapshot()
     assert.equal(snap.snapshotId, null)
     assert.deepEqual(snap.rows.map((r) => r.id), range(0, 15), 'flushing rows stay visible until their snapshot is')
+    // The buffer fills again: a second flush starts behind the first (they overlap, commit in order).
+    assert.equal(await w.insert(makeRows(range(15, 22))), null, 'a second flush starts without waiting')
     let filled = false
-    const filling = w.insert(makeRows(range(15, 22))).then((r) => { filled = true; return r })
+    const filling = w.insert(makeRows(range(22, 34))).then((r) => { filled = true; return r })
     await sleep(50)
-    assert.equal(filled, false, 'a buffer full again waits for the running flush (backpressure)')
-    assert.deepEqual(w.bufferedSnapshot().rows.map((r) => r.id), range(0, 22), 'the waiting insert is logged and visible already')
+    assert.equal(filled, false, 'a buffer full a third time waits while two flushes run (backpressure)')
+    assert.equal(table.currentSnapshotId, null, 'the second flush does not commit before the first')
+    assert.deepEqual(w.bufferedSnapshot().rows.map((r) => r.id), range(0, 34), 'the waiting insert is logged and visible already')
     gate.open()
     assert.equal(await filling, null)
+    await w.waitForFlush()
     snap = w.bufferedSnapshot()
     assert.notEqual(snap.snapshotId, null)
     await table.refresh()
     const inSnapshot = await readIds(table)
-    assert.deepEqual([...inSnapshot, ...snap.rows.map((r) => Number(r.id))].sort((a, b) => a - b), range(0, 22), 'snapshot + buffer hold every row exactly once')
+    assert.deepEqual([...inSnapshot, ...snap.rows.map((r) => Number(r.id))].sort((a, b) => a - b), range(0, 34), 'snapshot + buffer hold every row exactly once')
+    const history = table.snapshots().map((x) => Number(x.summary['ailake.wal.default']))
+    assert.deepEqual(history, [...history].sort((a, b) => a - b), 'flushes commit in WAL order')
+    await w.insert(makeRows([34]))
     const id = await w.flush()
     assert.equal(typeof id, 'bigint')
     assert.equal(w.bufferedRows, 0)
     await w.close()
-    assert.deepEqual(await readIds(table), range(0, 22))
+    assert.deepEqual(await readIds(table), range(0, 35))
+  } finally {
+    await cleanup()
+  }
+})
+
+test('when the older of two overlapping flushes fails, the newer does not commit; every row is retried once', async () => {
+  const { dir, cleanup } = await tempDir()
+  try {
+    const { store, gate } = gatedDataPuts(new LocalStore({ root: dir }))
+    gate.failuresAfterGate = 1
+    const { table } = await makeTable(dir, 'bgchain', { store })
+    const w = await MemTableWriter.open(table, { flushMaxRows: 10 })
+    assert.equal(await w.insert(makeRows(range(0, 12))), null)
+    assert.equal(await w.insert(makeRows(range(12, 24))), null)
+    while (gate.waiting < 2) await sleep(5) // both flushes have encoded and wait to write
+    gate.open()
+    await assert.rejects(w.waitForFlush(), /earlier flush failed/)
+    assert.equal(table.currentSnapshotId, null, 'nothing committed: the newer flush would have covered the failed rows')
+    assert.deepEqual(w.bufferedSnapshot().rows.map((r) => r.id), range(0, 24))
+    await w.close()
+    assert.deepEqual(await readIds(table), range(0, 24))
+    const reopened = await MemTableWriter.open(table, { flushMaxRows: 10 })
+    assert.equal(reopened.bufferedRows, 0, 'the WAL holds nothing uncommitted')
+    await reopened.close()
   } finally {
     await cleanup()
   }
