@@ -17,7 +17,7 @@ export interface HnswBuildOptions {
   seed?: number
   /** Use WebAssembly SIMD kernels when available. Default true; false forces plain JS. */
   wasm?: boolean
-  /** Called after every 1,024 vectors inserted (and at the end) with the count so far: progress, or a place to yield. */
+  /** Called after every 256 vectors inserted (and at the end) with the count so far: progress, or a place to yield. */
   onProgress?: (inserted: number, total: number) => void
 }
 

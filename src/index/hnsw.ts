@@ -102,7 +102,7 @@ export class HnswIndex {
     for (let id = 0; id < count; id++) {
       index.g.count = id + 1
       index.insert(id)
-      if (progress !== undefined && ((id + 1) % 1024 === 0 || id + 1 === count)) progress(id + 1, count)
+      if (progress !== undefined && ((id + 1) % 256 === 0 || id + 1 === count)) progress(id + 1, count)
     }
     return index
   }

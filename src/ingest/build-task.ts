@@ -36,7 +36,7 @@ const MAX_PAUSE_MS = 1000
 
 /** A progress callback that blocks this (worker) thread while `flag` counts flushes in flight. */
 function yieldTo(flag: Int32Array): () => void {
-  let ranSince = Date.now()
+  let ranSince = -Infinity
   return () => {
     if (Atomics.load(flag, 0) === 0 || Date.now() - ranSince < MIN_RUN_MS) return
     const start = Date.now()
@@ -51,6 +51,8 @@ function yieldTo(flag: Int32Array): () => void {
 /** Builds the index (unless `buildIndex` is false) and encodes the file holding the rows. */
 export async function buildIndexedFile(task: BuildTask): Promise<DataFileWritten> {
   const { policy: p, source } = task
+  const onProgress = task.throttle === undefined ? undefined : yieldTo(task.throttle)
+  onProgress?.() // a build that arrives while ingestion runs waits before decoding, too
   let schema: Schema
   let columns: Map<number, unknown[]>
   let vectors: Float32Array
@@ -71,7 +73,6 @@ export async function buildIndexedFile(task: BuildTask): Promise<DataFileWritten
     ({ schema, columns, vectors } = source)
   }
   const buildIndex = task.buildIndex !== false
-  const onProgress = task.throttle === undefined ? undefined : yieldTo(task.throttle)
   return encodeDataFile(schema, columns, vectors, p, {
     buildIndex,
     ...(indexVectors === undefined ? {} : { indexVectors }),

@@ -80,7 +80,8 @@ export function encodeSegment(seq: number, schema: Schema, vectorColumn: string,
   w.typed(batch.vectors)
   w.patchU32(bodyLenAt, w.length - bodyLenAt - 4)
   w.u32(crc32c(w.view8()))
-  return w.finish()
+  // A view, not finish()'s exact-size copy: the record is appended once and dropped (~400 KB per insert of 1,000 × 100-d).
+  return w.view8()
 }
 
 /**
