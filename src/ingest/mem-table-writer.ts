@@ -22,6 +22,7 @@ import { WriteBuffer, type BufferedRows } from './buffer.js'
 import { IndexBuilder } from './index-builder.js'
 import { flushStarted } from './ingest-activity.js'
 import { requirePolicy, schemaFor, schemaPending, TableWriter } from './table-writer.js'
+import { ByteWriter } from '../util/bytes.js'
 import { encodeSegment, readWal } from './wal.js'
 import { WalLog } from './wal-log.js'
 import { BuildPool } from './worker-pool.js'
@@ -94,6 +95,8 @@ export class MemTableWriter {
   private readonly tableKey: string
   private readonly buffer = new WriteBuffer()
   private readonly wal: WalLog
+  /** Reused for every WAL record (inserts are serial and each append completes before the next). */
+  private readonly walBuffer = new ByteWriter(64 * 1024)
   /** Encodes the files of deferred-index flushes in a worker thread, so inserts keep the main thread. */
   private encodePool: BuildPool | undefined
   private schema: Schema | undefined
@@ -223,7 +226,7 @@ export class MemTableWriter {
       // The flush encoder's thread boots while the buffer fills, not when the first flush needs it.
       if (this.backgroundFlush && this.deferIndex && this.encodePool === undefined) this.encodePool = prestarted(new BuildPool(1))
       const seq = this.nextSeq++
-      await this.wal.append(seq, (restart) => encodeSegment(seq, schema, this.policy.column, batch, this.policy.dim, { restart }))
+      await this.wal.append(seq, (restart) => encodeSegment(seq, schema, this.policy.column, batch, this.policy.dim, { restart, into: this.walBuffer }))
       this.schema = schema
       this.buffer.push({ seq, batch })
       if (!this.isFull) return null

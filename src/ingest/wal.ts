@@ -53,8 +53,13 @@ export function seqOfKey(key: string): number | undefined {
 }
 
 /** One record (a whole single-record segment, as S3 stores it). */
-export function encodeSegment(seq: number, schema: Schema, vectorColumn: string, batch: RowBatch, dim: number, options: { restart?: boolean } = {}): Uint8Array {
-  const w = new ByteWriter(64 + batch.vectors.byteLength * 1.1)
+/**
+ * One WAL record. With `into`, the record is built in that writer's buffer (reset first) and the
+ * result is a view of it, valid until the writer is used again: a MemTableWriter reuses one
+ * buffer for every insert instead of allocating ~400 KB per 1,000 rows of 100-d vectors.
+ */
+export function encodeSegment(seq: number, schema: Schema, vectorColumn: string, batch: RowBatch, dim: number, options: { restart?: boolean; into?: ByteWriter } = {}): Uint8Array {
+  const w = options.into?.reset() ?? new ByteWriter(64 + batch.vectors.byteLength * 1.1)
   w.u32(MAGIC).u16(VERSION).u16(0)
   const bodyLenAt = w.length
   w.u32(0)
@@ -80,7 +85,7 @@ export function encodeSegment(seq: number, schema: Schema, vectorColumn: string,
   w.typed(batch.vectors)
   w.patchU32(bodyLenAt, w.length - bodyLenAt - 4)
   w.u32(crc32c(w.view8()))
-  // A view, not finish()'s exact-size copy: the record is appended once and dropped (~400 KB per insert of 1,000 × 100-d).
+  // A view, not finish()'s exact-size copy: the record is appended once and dropped.
   return w.view8()
 }
 

@@ -122,6 +122,12 @@ export class ByteWriter {
     this.view = new DataView(this.buf.buffer)
   }
 
+  /** Empties the writer, keeping its buffer (views from `view8()` then see the new bytes). */
+  reset(): this {
+    this.length = 0
+    return this
+  }
+
   private ensure(n: number): void {
     const need = this.length + n
     if (need <= this.buf.length) return
