@@ -8,7 +8,7 @@ import { AilakeError, invalid } from '../errors.js'
 import { checkMetric } from '../vector/distance.js'
 import { normalizeInPlace } from '../vector/normalize.js'
 import { ARENA_RESERVED, BATCH, createArena } from '../vector/simd.js'
-import { sq8Build, sq8Encode, sq8Query, type Sq8 } from '../vector/sq8.js'
+import { sq8Build, sq8Encode, sq8Query, sq8RowBytes, type Sq8 } from '../vector/sq8.js'
 import { WasmBeam } from './hnsw-beam.js'
 import type { VectorArena } from '../vector/simd.js'
 import type { Metric } from '../vector/types.js'
@@ -80,6 +80,14 @@ export class HnswIndex {
   get efConstruction(): number { return this.g.efConstruction }
   /** True when the distance kernels run as WebAssembly SIMD. */
   get usesWasm(): boolean { return this.arena.wasm }
+
+  /** Bytes a quantised search adds to this index (codes, and in WebAssembly the beam state): for cache budgets. */
+  searchStateBytes(): number {
+    const g = this.g
+    if (g.count < SQ8_MIN_ROWS) return 0
+    const cap = g.levels.length
+    return cap * sq8RowBytes(g.dim) + (this.arena.wasm ? WasmBeam.bytesFor(cap, 2 * g.M + 1) : 0)
+  }
 
   /**
    * Builds an index over `vectors` (`Float32Array[]`, or one flat Float32Array with `dim`).

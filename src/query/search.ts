@@ -17,7 +17,6 @@ import type { VectorPolicy } from '../table/vector-policy.js'
 import { mapLimit } from '../util/limiter.js'
 import { lowerBound } from '../vector/bounds.js'
 import { distanceFrom } from '../vector/scorer.js'
-import { sq8RowBytes } from '../vector/sq8.js'
 import type { CacheCounters, FileVectors, QueryCaches } from './caches.js'
 import { bindFilter, fileMayMatch, filterColumns, matchesRow, type BoundFilter } from './filter-bind.js'
 import type { Filter } from './filter-types.js'
@@ -180,8 +179,9 @@ async function loadFileVectors(ctx: SearchContext, file: DataFile, key: string, 
   }
   if (sec?.indexBytes === undefined) return { vectors, index: undefined, bytes: vectors.byteLength }
   const index = HnswIndex.deserialize(sec.indexBytes, vectors, { dim })
-  // The index holds its own f32 copy and, once searched, 8-bit traversal codes.
-  return { vectors, index, bytes: 2 * vectors.byteLength + index.size * sq8RowBytes(dim) + sec.indexBytes.length }
+  // The index holds its own f32 copy and, once searched, its traversal state (8-bit codes, and
+  // in WebAssembly a copy of the level-0 lists with heaps and visited stamps).
+  return { vectors, index, bytes: 2 * vectors.byteLength + sec.indexBytes.length + index.searchStateBytes() }
 }
 
 /**
