@@ -7,7 +7,8 @@
  *   options: --batch 1000  --rows 340479  --precision f32|f16  --workers 2  --lance-index
  *            --no-index-wait (stop after the ingest; builds are abandoned)
  *            --only ailake|lancedb (run one system, e.g. to profile it)
- *            --no-fsync (LocalStore without fsync: trades machine-crash durability for speed)
+ *            --fsync on|off|both (default both: ailake runs twice, with and without fsync of the
+ *            WAL and data files; LanceDB's add does not fsync) --no-fsync (= --fsync off)
  *
  * Reported: rows/s until every row is committed (durable and visible in a snapshot), and the
  * seconds until every data file carries its HNSW index. LanceDB: rows/s of `table.add` per
@@ -34,6 +35,7 @@ const { values: args } = parseArgs({
     workers: { type: 'string' },
     'lance-index': { type: 'boolean', default: false },
     'no-fsync': { type: 'boolean', default: false },
+    fsync: { type: 'string', default: 'both' },
     'no-index-wait': { type: 'boolean', default: false },
     only: { type: 'string' },
   },
@@ -59,10 +61,10 @@ for (let start = 0; start < count; start += batchSize) {
   if (args.only !== 'ailake') arrowBatches.push(lancedb.makeArrowTable(rows.map((r) => ({ id: r.id, word: r.word, vector: r.embedding }))) as unknown as arrow.Table)
 }
 
-async function runAilake(): Promise<{ ingestS: number; indexedS: number | undefined; files: number }> {
+async function runAilake(fsync: boolean): Promise<{ ingestS: number; indexedS: number | undefined; files: number; fsync: boolean }> {
   const dir = await mkdtemp(join(tmpdir(), 'ailake-bench-ingest-'))
   try {
-    const lake = await connect(dir, args['no-fsync'] ? { store: new LocalStore({ root: dir, fsync: false }) } : {})
+    const lake = await connect(dir, fsync ? {} : { store: new LocalStore({ root: dir, fsync: false }) })
     const table = await lake.createTable('bench.glove', { vector: { column: 'embedding', dim, metric: 'cosine', precision }, schema: { id: 'int', word: 'string' } })
     const builder = new IndexBuilder(args.workers === undefined ? {} : { workers: Number(args.workers) })
     const t0 = performance.now()
@@ -82,7 +84,7 @@ async function runAilake(): Promise<{ ingestS: number; indexedS: number | undefi
     if (indexedS !== undefined && files.some((f) => f.indexStatus !== 'ready')) throw new Error('a file is not indexed after waitForIndexes')
     const rows = files.reduce((n, f) => n + f.rows, 0)
     if (rows !== count) throw new Error(`table holds ${rows} rows, expected ${count}`)
-    return { ingestS, indexedS, files: files.length }
+    return { ingestS, indexedS, files: files.length, fsync }
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
@@ -115,15 +117,25 @@ async function runLance(): Promise<{ ingestS: number; indexS: number | undefined
 }
 
 if (args.only !== undefined && args.only !== 'ailake' && args.only !== 'lancedb') throw new Error(`--only ${args.only}: expected ailake or lancedb`)
+const fsyncMode = args['no-fsync'] ? 'off' : args.fsync
+if (fsyncMode !== 'on' && fsyncMode !== 'off' && fsyncMode !== 'both') throw new Error(`--fsync ${fsyncMode}: expected on, off or both`)
 const lance = args.only === 'ailake' ? undefined : await runLance()
 if (lance !== undefined) log(`LanceDB: ${lance.ingestS.toFixed(2)} s`)
-const ail = args.only === 'lancedb' ? undefined : await runAilake()
-if (ail !== undefined) log(`ailake: ${ail.ingestS.toFixed(2)} s committed, ${ail.indexedS?.toFixed(2) ?? '-'} s indexed`)
+const ailRuns = []
+if (args.only !== 'lancedb') {
+  for (const fsync of fsyncMode === 'both' ? [true, false] : [fsyncMode === 'on']) {
+    const r = await runAilake(fsync)
+    log(`ailake (${fsync ? 'fsync' : 'no fsync'}): ${r.ingestS.toFixed(2)} s committed, ${r.indexedS?.toFixed(2) ?? '-'} s indexed`)
+    ailRuns.push(r)
+  }
+}
 
 const rate = (s: number): string => Math.round(count / s).toLocaleString('en-US')
 console.log(`\nIngest: GloVe ${count} × ${dim}, ${batches.length} micro-batches of ${batchSize}, node ${process.version}`)
 console.log('| system | rows/s until committed | s until committed | s until indexed |')
 console.log('|---|---|---|---|')
-if (ail !== undefined) console.log(`| ailake MemTableWriter (WAL, deferIndex, ${precision}, ${ail.files} files${args['no-fsync'] ? ', no fsync' : ', fsync'}) | ${rate(ail.ingestS)} | ${ail.ingestS.toFixed(2)} | ${ail.indexedS?.toFixed(2) ?? 'not waited'} |`)
-if (lance !== undefined) console.log(`| LanceDB 0.31.0 table.add | ${rate(lance.ingestS)} | ${lance.ingestS.toFixed(2)} | ${lance.indexS === undefined ? 'not built' : `${lance.indexS.toFixed(2)} (HNSW_SQ, after ingest)`} |`)
-if (ail !== undefined && lance !== undefined) console.log(`\nailake / LanceDB ingest throughput: ${(lance.ingestS / ail.ingestS).toFixed(2)}×`)
+for (const ail of ailRuns) console.log(`| ailake MemTableWriter (WAL, deferIndex, ${precision}, ${ail.files} files${ail.fsync ? ', fsync' : ', no fsync'}) | ${rate(ail.ingestS)} | ${ail.ingestS.toFixed(2)} | ${ail.indexedS?.toFixed(2) ?? 'not waited'} |`)
+if (lance !== undefined) console.log(`| LanceDB 0.31.0 table.add (no fsync) | ${rate(lance.ingestS)} | ${lance.ingestS.toFixed(2)} | ${lance.indexS === undefined ? 'not built' : `${lance.indexS.toFixed(2)} (HNSW_SQ, after ingest)`} |`)
+if (lance !== undefined) {
+  for (const ail of ailRuns) console.log(`\nailake (${ail.fsync ? 'fsync' : 'no fsync'}) / LanceDB ingest throughput: ${(lance.ingestS / ail.ingestS).toFixed(2)}×`)
+}
