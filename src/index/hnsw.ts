@@ -8,8 +8,7 @@ import { AilakeError, invalid } from '../errors.js'
 import { checkMetric } from '../vector/distance.js'
 import { normalizeInPlace } from '../vector/normalize.js'
 import { ARENA_RESERVED, BATCH, createArena } from '../vector/simd.js'
-import { sq8Build, sq8Encode, sq8Query, sq8RowBytes, type Sq8 } from '../vector/sq8.js'
-import { WasmBeam } from './hnsw-beam.js'
+import { QuantizedSearch } from './hnsw-quantized.js'
 import type { VectorArena } from '../vector/simd.js'
 import type { Metric } from '../vector/types.js'
 import { toFlat, validateVectors } from '../vector/validate.js'
@@ -49,15 +48,10 @@ export class HnswIndex {
   /** Arena offset of the query slot; vectors follow it at `vbase`. */
   private readonly qOff = ARENA_RESERVED
   private vbase: number
-  /** SQ8 codes for traversal, built on the first quantised search; undefined when stale. */
-  private sq: Sq8 | undefined
-  /** Level-0 search state in the arena (WebAssembly only), built and dropped with `sq`. */
-  private beam: WasmBeam | undefined
-  /** Affine terms of the current quantised search; `quant` routes `batch` to the SQ8 kernel. */
+  /** Quantised-search state, built on the first quantised search; undefined when stale. */
+  private qs: QuantizedSearch | undefined
+  /** True during a quantised search: `batch` then scores on the codes. */
   private quant = false
-  private sqA = 0
-  private sqB = 0
-  private sqG = 0
 
   private constructor(g: HnswGraph, arena: VectorArena, seed: number) {
     this.g = g
@@ -85,8 +79,7 @@ export class HnswIndex {
   searchStateBytes(): number {
     const g = this.g
     if (g.count < SQ8_MIN_ROWS) return 0
-    const cap = g.levels.length
-    return cap * sq8RowBytes(g.dim) + (this.arena.wasm ? WasmBeam.bytesFor(cap, 2 * g.M + 1) : 0)
+    return QuantizedSearch.bytesFor(g.dim, g.levels.length, g.M, this.arena.wasm)
   }
 
   /**
@@ -183,10 +176,7 @@ export class HnswIndex {
     if (g.metric === 'cosine') normalizeInPlace(this.arena.f32.subarray(off, off + g.dim), g.dim)
     g.count = id + 1
     this.insert(id)
-    if (this.sq !== undefined) {
-      sq8Encode(this.arena, this.sq, this.vbase, id) // reserve() dropped the codes if id is past their capacity
-      this.beam?.invalidateLinks()
-    }
+    this.qs?.added(id) // reserve() dropped it if id is past its capacity
     return id
   }
 
@@ -230,12 +220,8 @@ export class HnswIndex {
         ep = this.gEp
         epD = this.gDist
       }
-      const sq = this.sq
-      if (this.quant && this.beam !== undefined && sq !== undefined && pred === null) {
-        this.beam.run(g.links0, g.count, this.res, ep, epD, ef, bits, 2, this.kind, sq.q16, sq.base, sq.stride, sq.blocks, this.sqA, this.sqB, this.sqG)
-      } else {
-        this.searchLayer(qOff, ep, epD, ef, 0, bits, pred)
-      }
+      const inWasm = this.quant && pred === null && (this.qs as QuantizedSearch).beamSearch(g.links0, g.count, this.res, ep, epD, ef, bits, this.kind)
+      if (!inWasm) this.searchLayer(qOff, ep, epD, ef, 0, bits, pred)
     } finally {
       this.quant = false
     }
@@ -247,16 +233,8 @@ export class HnswIndex {
   /** Makes the SQ8 codes current and loads the query weights; `batch` then runs on the codes. */
   private beginQuantized(qOff: number): void {
     const g = this.g
-    if (this.sq === undefined) {
-      const sq = sq8Build(this.arena, this.vbase, g.dim, g.count, g.levels.length, this.vbase + g.dim * g.levels.length)
-      this.sq = sq
-      const kernel = this.arena.beam
-      this.beam = kernel === undefined ? undefined : new WasmBeam(this.arena, kernel, sq.base + sq.capacity * sq.stride, sq.capacity, 2 * g.M + 1)
-    }
-    const t = sq8Query(this.arena, this.sq, qOff, this.kind === 0)
-    this.sqA = t.alpha
-    this.sqB = t.beta
-    this.sqG = t.gamma
+    this.qs ??= new QuantizedSearch(this.arena, this.vbase, g.dim, g.count, g.levels.length, g.M)
+    this.qs.prepare(qOff, this.kind === 0)
     this.quant = true
   }
 
@@ -314,10 +292,8 @@ export class HnswIndex {
 
   /** Distances from `qOff` to the first `m` ids in `arena.batchIds`, into `arena.batchOut` as raw kernel values. */
   private batch(qOff: number, m: number): void {
-    if (this.quant) {
-      const sq = this.sq as Sq8
-      this.arena.sq8Batch(sq.q16, m, sq.base, sq.stride, sq.blocks, this.sqA, this.sqB, this.sqG)
-    } else if (this.kind === 0) this.arena.l2Batch(qOff, m, this.vbase, this.g.dim)
+    if (this.quant) (this.qs as QuantizedSearch).batch(m)
+    else if (this.kind === 0) this.arena.l2Batch(qOff, m, this.vbase, this.g.dim)
     else this.arena.dotBatch(qOff, m, this.vbase, this.g.dim)
   }
 
@@ -435,9 +411,8 @@ export class HnswIndex {
   private reserve(count: number): void {
     const g = this.g
     if (count > g.levels.length) {
-      // The vectors grow into the space of the codes and beam state: rebuild them when next needed.
-      this.sq = undefined
-      this.beam = undefined
+      // The vectors grow into the space of the quantised state: rebuild it when next needed.
+      this.qs = undefined
     }
     this.arena.ensure(this.vbase + g.dim * count)
     if (count <= g.levels.length) return
