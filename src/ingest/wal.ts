@@ -69,63 +69,13 @@ export function encodeSegment(seq: number, schema: Schema, vectorColumn: string,
     if (field.name === vectorColumn) continue
     const values = batch.columns.get(field.id)
     if (values === undefined) throw new AilakeError('INTERNAL', `WAL: batch lacks column ${field.name}`)
-    const strings = utf8Column(values)
-    let at = 0
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]
-      if (typeof v === 'string' && strings !== undefined) {
-        const n = strings.lengths[i] as number
-        w.u8(Tag.String).u32(n).bytes(strings.bytes.subarray(at, at + n))
-        at += n
-      } else {
-        writeValue(w, v)
-      }
-    }
+    for (const v of values) writeValue(w, v)
   }
   w.typed(batch.vectors)
   w.patchU32(bodyLenAt, w.length - bodyLenAt - 4)
   w.u32(crc32c(w.view8()))
   // A view, not finish()'s exact-size copy: the record is appended once and dropped.
   return w.view8()
-}
-
-/**
- * A column's strings UTF-8 encoded with one TextEncoder call (one call per value dominated the
- * encoding of short strings), with each value's byte length; undefined without strings.
- */
-function utf8Column(values: readonly unknown[]): { bytes: Uint8Array; lengths: Uint32Array } | undefined {
-  const strings: string[] = []
-  let chars = 0
-  for (const v of values) {
-    if (typeof v === 'string') {
-      strings.push(v)
-      chars += v.length
-    }
-  }
-  if (strings.length === 0) return undefined
-  const bytes = utf8Encode(strings.join(''))
-  const lengths = new Uint32Array(values.length)
-  const ascii = bytes.length === chars
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]
-    if (typeof v === 'string') lengths[i] = ascii ? v.length : utf8Length(v)
-  }
-  return { bytes, lengths }
-}
-
-/** Bytes TextEncoder produces for `s` (a lone surrogate becomes U+FFFD, 3 bytes). */
-function utf8Length(s: string): number {
-  let n = 0
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if (c < 0x80) n += 1
-    else if (c < 0x800) n += 2
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4
-      i++
-    } else n += 3
-  }
-  return n
 }
 
 function writeValue(w: ByteWriter, v: unknown): void {
@@ -139,11 +89,7 @@ function writeValue(w: ByteWriter, v: unknown): void {
       w.u8(Tag.BigInt).bytes(b)
       return
     }
-    case 'string': {
-      const b = utf8Encode(v)
-      w.u8(Tag.String).u32(b.length).bytes(b)
-      return
-    }
+    case 'string': w.u8(Tag.String).utf8Prefixed(v); return
   }
   if (v instanceof Date) { w.u8(Tag.Date).f64(v.getTime()); return }
   if (v instanceof Uint8Array) { w.u8(Tag.Bytes).u32(v.length).bytes(v); return }

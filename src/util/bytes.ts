@@ -111,6 +111,8 @@ export class ByteReader {
   }
 }
 
+const TEXT_ENCODER = new TextEncoder()
+
 /** A growable little-endian byte buffer. */
 export class ByteWriter {
   private buf: Uint8Array
@@ -185,6 +187,31 @@ export class ByteWriter {
     this.ensure(8)
     this.view.setBigUint64(this.length, BigInt(v), true)
     this.length += 8
+    return this
+  }
+
+  i64(v: bigint): this {
+    this.ensure(8)
+    this.view.setBigInt64(this.length, v, true)
+    this.length += 8
+    return this
+  }
+
+  /** A u32 byte length, then `s` as UTF-8 (Parquet's PLAIN BYTE_ARRAY). ASCII is copied directly. */
+  utf8Prefixed(s: string): this {
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    this.ensure(4 + 3 * s.length)
+    const at = this.length + 4
+    const buf = this.buf
+    let i = 0
+    for (; i < s.length; i++) {
+      const c = s.charCodeAt(i)
+      if (c >= 0x80) break
+      buf[at + i] = c
+    }
+    const written = i === s.length ? i : TEXT_ENCODER.encodeInto(s, buf.subarray(at)).written
+    this.view.setUint32(this.length, written, true)
+    this.length = at + written
     return this
   }
 

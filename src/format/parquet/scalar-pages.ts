@@ -12,6 +12,7 @@
  */
 import type { ColumnChunk } from 'hyparquet'
 import { snappyCompress } from 'hyparquet-writer/src/snappy.js'
+import { ByteWriter } from '../../util/bytes.js'
 import type { Field } from '../schema.js'
 import { pageHeader, type AppendWriter, type PageLocation } from './vector-pages.js'
 
@@ -32,72 +33,33 @@ export interface WrittenScalarChunk {
   totalBytes: number
 }
 
-/** A growable little-endian byte buffer. */
-class Bytes {
-  buf = new Uint8Array(1024)
-  view = new DataView(this.buf.buffer)
-  length = 0
-
-  ensure(extra: number): void {
-    if (this.length + extra <= this.buf.length) return
-    const next = new Uint8Array(Math.max(this.length + extra, this.buf.length * 2))
-    next.set(this.buf.subarray(0, this.length))
-    this.buf = next
-    this.view = new DataView(next.buffer)
-  }
-
-  reset(): void {
-    this.length = 0
-  }
-}
-
-const encoder = new TextEncoder()
-
-function writeValue(out: Bytes, type: FastType, v: unknown): void {
+function writeValue(out: ByteWriter, type: FastType, v: unknown): void {
   switch (type) {
-    case 'int': out.ensure(4); out.view.setInt32(out.length, v as number, true); out.length += 4; return
-    case 'long': out.ensure(8); out.view.setBigInt64(out.length, v as bigint, true); out.length += 8; return
-    case 'float': out.ensure(4); out.view.setFloat32(out.length, v as number, true); out.length += 4; return
-    case 'double': out.ensure(8); out.view.setFloat64(out.length, v as number, true); out.length += 8; return
-    case 'string': {
-      const s = v as string
-      // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-      out.ensure(4 + 3 * s.length)
-      const buf = out.buf
-      const at = out.length + 4
-      let i = 0
-      // ASCII is copied directly; the first other character hands the whole string to the encoder.
-      for (; i < s.length; i++) {
-        const c = s.charCodeAt(i)
-        if (c >= 0x80) break
-        buf[at + i] = c
-      }
-      const written = i === s.length ? i : encoder.encodeInto(s, buf.subarray(at)).written
-      out.view.setUint32(out.length, written, true)
-      out.length += 4 + written
-    }
+    case 'int': out.i32(v as number); return
+    case 'long': out.i64(v as bigint); return
+    case 'float': out.f32(v as number); return
+    case 'double': out.f64(v as number); return
+    case 'string': out.utf8Prefixed(v as string)
   }
 }
 
-function varint(out: Bytes, v: number): void {
-  out.ensure(10)
+function varint(out: ByteWriter, v: number): void {
   while (v >= 0x80) {
-    out.buf[out.length++] = (v % 128) | 0x80
+    out.u8((v % 128) | 0x80)
     v = Math.floor(v / 128)
   }
-  out.buf[out.length++] = v
+  out.u8(v)
 }
 
 /** Definition levels of values[from, to) as RLE runs (1 = present). */
-function defLevels(out: Bytes, values: readonly unknown[], from: number, to: number): void {
+function defLevels(out: ByteWriter, values: readonly unknown[], from: number, to: number): void {
   let i = from
   while (i < to) {
     const present = values[i] !== null && values[i] !== undefined
     let j = i + 1
     while (j < to && (values[j] !== null && values[j] !== undefined) === present) j++
     varint(out, (j - i) * 2)
-    out.ensure(1)
-    out.buf[out.length++] = present ? 1 : 0
+    out.u8(present ? 1 : 0)
     i = j
   }
 }
@@ -152,8 +114,8 @@ export function writeScalarChunk(w: AppendWriter, field: Field, values: readonly
   const compress = type === 'string'
   const chunkStart = w.offset
   const pages: PageLocation[] = []
-  const levels = new Bytes()
-  const data = new Bytes()
+  const levels = new ByteWriter()
+  const data = new ByteWriter(Math.min(2 * pageBytes, 1 << 20))
   let uncompressed = 0
   const end = start + n
   let r = start
@@ -168,7 +130,7 @@ export function writeScalarChunk(w: AppendWriter, field: Field, values: readonly
       else writeValue(data, type, v)
     }
     if (nullable) defLevels(levels, values, pageFirst, r)
-    const raw = data.buf.subarray(0, data.length)
+    const raw = data.view8()
     const stored = compress ? snappyCompress(raw) : raw
     const header = pageHeader({
       valuesBytes: stored.length, uncompressedValuesBytes: raw.length, numValues: r - pageFirst, numNulls: nulls,
@@ -176,7 +138,7 @@ export function writeScalarChunk(w: AppendWriter, field: Field, values: readonly
     })
     const pageStart = w.offset
     w.appendBytes(header)
-    if (levels.length > 0) w.appendBytes(levels.buf.subarray(0, levels.length))
+    if (levels.length > 0) w.appendBytes(levels.view8())
     w.appendBytes(stored)
     uncompressed += header.length + levels.length + raw.length
     pages.push({ offset: BigInt(pageStart), compressed_page_size: w.offset - pageStart, first_row_index: BigInt(pageFirst - start) })
