@@ -25,7 +25,10 @@ export function chunkRanges(metadata: FileMetaData): ChunkRange[] {
     for (const c of rg.columns) {
       const m = c.meta_data
       if (m === undefined) continue
-      const start = Number(m.dictionary_page_offset ?? m.data_page_offset)
+      // Some writers put 0 in dictionary_page_offset when there is no dictionary.
+      const dict = Number(m.dictionary_page_offset ?? 0)
+      const data = Number(m.data_page_offset)
+      const start = dict > 0 && dict < data ? dict : data
       const end = start + Number(m.total_compressed_size)
       out.push({ start, end, rows: Number(rg.num_rows), nested: m.path_in_schema.length > 1 })
     }
@@ -42,12 +45,22 @@ function check(ok: boolean, at: number, what: string): void {
   if (!ok) throw corrupt(`Parquet page header at byte ${at}: ${what}`, { offset: at })
 }
 
-/** Throws CORRUPT_DATA unless every whole page header in `bytes` (file bytes from `offset`) is sane for its chunk. */
+/**
+ * Throws CORRUPT_DATA unless every whole page header in `bytes` (file bytes from `offset`) is sane
+ * for its chunk. A read may start inside a chunk (at a page, from the offset index) and may cover
+ * several chunks (hyparquet merges neighbouring reads); other reads (footer, indexes) pass.
+ */
 export function checkPageHeaders(bytes: Uint8Array, offset: number, chunks: readonly ChunkRange[]): void {
-  const chunk = chunks.find((c) => offset >= c.start && offset < c.end)
-  if (chunk === undefined) return
+  const end = offset + bytes.length
+  for (const c of chunks) {
+    if (c.end <= offset || c.start >= end) continue
+    checkChunkPages(bytes, offset, Math.max(offset, c.start), c)
+  }
+}
+
+function checkChunkPages(bytes: Uint8Array, offset: number, from: number, chunk: ChunkRange): void {
   const end = Math.min(offset + bytes.length, chunk.end)
-  let at = offset
+  let at = from
   while (at < end) {
     let r: CompactReader
     let h: ThriftStruct
