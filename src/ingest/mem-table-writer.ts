@@ -8,8 +8,8 @@
  *
  * Flushes triggered by a full buffer run in the background (LSM-style) when indexes are
  * deferred: the rows being flushed are a frozen prefix of the buffer while later inserts keep
- * logging behind them, and an insert waits only when the buffer fills again before that flush
- * is done. Rows leave the buffer in the same synchronous step in which the visible snapshot
+ * logging behind them. Two flushes may overlap (commits stay in WAL order); an insert waits only
+ * when the buffer fills a third time before the older one is done. Rows leave the buffer in the same synchronous step in which the visible snapshot
  * moves to the one holding them, so `bufferedSnapshot()` never misses or doubles a row.
  */
 import { AilakeError, isAilakeError } from '../errors.js'
@@ -204,9 +204,9 @@ export class MemTableWriter {
    * Validates `rows` (nothing is logged if any is bad), appends them to the WAL and buffers them;
    * resolves once they are durable. When they fill the buffer a flush starts:
    * - in the background (`backgroundFlush`, the default with deferred indexes): the insert
-   *   resolves with null without waiting for it, unless the previous background flush is still
-   *   running, in which case it waits for that one first (backpressure). `flush()`, `close()`
-   *   and `waitForFlush()` wait for it; its snapshot id is what `flush()` returns.
+   *   resolves with null without waiting for it, unless two background flushes are already
+   *   running, in which case it waits for the older one first (backpressure). `flush()`,
+   *   `close()` and `waitForFlush()` wait for it; its snapshot id is what `flush()` returns.
    * - in the foreground: the insert returns that flush's snapshot id.
    * Otherwise it returns null. A flush that fails does not reject the insert that triggered it
    * (the rows are safely logged); it is kept in `lastFlushError` and retried by the next insert
