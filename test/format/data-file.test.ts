@@ -11,7 +11,7 @@ import { readFooter } from '../../src/format/parquet/footer.js'
 import { bytesSource, type ByteSource } from '../../src/util/byte-source.js'
 import { isAilakeError } from '../../src/errors.js'
 import { i8ErrorBound } from '../../src/vector/i8.js'
-import { makeInput } from './data-file-fixtures.js'
+import { makeInput, vectorType } from './data-file-fixtures.js'
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ailake-datafile-'))
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }))
@@ -220,4 +220,47 @@ test('bad input is rejected with a clear error', () => {
   assert.throws(() => writeDataFile(wrongVecType), (e) => isAilakeError(e, 'SCHEMA_MISMATCH'))
   const empty = makeInput({ rows: 0, dim: 2 })
   assert.throws(() => writeDataFile(empty), (e) => isAilakeError(e, 'INVALID_ARGUMENT'))
+})
+
+test('scalar column statistics follow Parquet rules, so DuckDB filters over them return the right rows', async () => {
+  const db = await duck()
+  // Code point order differs from UTF-16 order: U+1F600 (a surrogate pair) sorts after U+FFFD.
+  const titles = ['b', '\u{fffd}', 'a\u{1f600}', '\u{1f600}', null, 'ä', '']
+  const scores = [1.5, Number.NaN, -0, 0, null, -7.25, 1e300]
+  const ranks = [3, -2147483648, 2147483647, null, 0, 5, 7]
+  const n = titles.length
+  const dim = 2
+  const input: WriteDataFileInput = {
+    schema: { schemaId: 0, fields: [
+      { id: 1, name: 'title', type: 'string', required: false },
+      { id: 2, name: 'score', type: 'double', required: false },
+      { id: 3, name: 'rank', type: 'int', required: false },
+      { id: 4, name: 'big', type: 'long', required: false },
+      { id: 5, name: 'embedding', type: vectorType('f32', dim), required: true },
+    ] },
+    columns: new Map<number, unknown[]>([[1, titles], [2, scores], [3, ranks], [4, ranks.map((r) => (r === null ? null : BigInt(r) * 3n))]]),
+    vector: { fieldId: 5, column: 'embedding', dim, metric: 'euclidean', precision: 'f32', vectors: Float32Array.from({ length: n * dim }, (_, i) => i) },
+  }
+  const out = writeDataFile(input)
+  const file = path.join(tmp, 'stats.parquet')
+  fs.writeFileSync(file, out.bytes)
+  const stats = await db.all(`select path_in_schema p, stats_min_value mn, stats_max_value mx, stats_null_count nc from parquet_metadata('${file}') order by column_id`)
+  const by = new Map(stats.map((s) => [String(s.p), s]))
+  assert.equal(by.get('title')?.mx, '\u{1f600}')
+  assert.equal(by.get('title')?.mn, '')
+  assert.equal(Number(by.get('title')?.nc), 1)
+  assert.equal(Number(by.get('score')?.mn), -7.25)
+  assert.equal(Number(by.get('score')?.mx), 1e300)
+  assert.equal(Number(by.get('rank')?.mn), -2147483648)
+  assert.equal(Number(by.get('big')?.mx), 2147483647 * 3)
+  // Filters that row-group statistics could wrongly prune if min/max were wrong.
+  const hi = await db.all(`select title from read_parquet('${file}') where title > '\u{fffd}' order by title`)
+  assert.deepEqual(hi.map((r) => r.title), ['\u{1f600}'])
+  const neg = await db.all(`select count(*)::INTEGER c from read_parquet('${file}') where score < 0`)
+  assert.equal(neg[0]?.c, 1)
+  const all = await db.all(`select title, score, rank, big from read_parquet('${file}')`)
+  assert.equal(all.length, n)
+  assert.deepEqual(all.map((r) => r.title), titles)
+  assert.ok(Number.isNaN(all[1]?.score as number))
+  assert.deepEqual(all.map((r) => (r.big === null ? null : BigInt(r.big as bigint))), ranks.map((r) => (r === null ? null : BigInt(r) * 3n)))
 })
