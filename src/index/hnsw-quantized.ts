@@ -19,8 +19,8 @@ export class QuantizedSearch {
   private gamma = 0
 
   /** Codes for the first `count` vectors at element `vbase`, with room for `capacity`; stored after them. */
-  constructor(private readonly arena: VectorArena, private readonly vbase: number, dim: number, count: number, capacity: number, M: number) {
-    this.sq = sq8Build(arena, vbase, dim, count, capacity, vbase + dim * capacity)
+  constructor(private readonly arena: VectorArena, private readonly vbase: number, dim: number, count: number, capacity: number, M: number, euclidean: boolean) {
+    this.sq = sq8Build(arena, vbase, dim, count, capacity, vbase + dim * capacity, euclidean)
     const kernel = arena.beam
     this.beam = kernel === undefined ? undefined : new WasmBeam(arena, kernel, this.sq.base + capacity * this.sq.stride, capacity, 2 * M + 1)
   }

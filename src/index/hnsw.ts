@@ -233,7 +233,7 @@ export class HnswIndex {
   /** Makes the SQ8 codes current and loads the query weights; `batch` then runs on the codes. */
   private beginQuantized(qOff: number): void {
     const g = this.g
-    this.qs ??= new QuantizedSearch(this.arena, this.vbase, g.dim, g.count, g.levels.length, g.M)
+    this.qs ??= new QuantizedSearch(this.arena, this.vbase, g.dim, g.count, g.levels.length, g.M, this.kind === 0)
     this.qs.prepare(qOff, this.kind === 0)
     this.quant = true
   }

@@ -39,6 +39,10 @@ export interface VectorArena {
    * with blocks x 16 u8 codes followed by its f32 norm.
    */
   sq8Batch(q16: number, n: number, base: number, stride: number, blocks: number, alpha: number, beta: number, gamma: number): void
+  /** lo[d] = min(lo[d], row[d]), hi[d] = max(hi[d], row[d]) over `count` rows of `dim` f32 from byte `rows` (lo, hi: byte addresses). */
+  sq8MinMax(rows: number, count: number, dim: number, lo: number, hi: number): void
+  /** SQ8 codes of rows [from, to) (see simd.wat's sq8EncodeRows); all addresses in bytes. */
+  sq8EncodeRows(rows: number, from: number, to: number, dim: number, lo: number, inv: number, base: number, stride: number): void
   /** simd.wat's level-0 beam search; only WebAssembly arenas have it (see index/hnsw-beam.ts). */
   readonly beam?: BeamKernel
 }
@@ -63,6 +67,8 @@ interface SimdExports {
   dotBatch(q: number, ids: number, n: number, base: number, dim: number, out: number): void
   l2Batch(q: number, ids: number, n: number, base: number, dim: number, out: number): void
   sq8Batch(q: number, ids: number, n: number, base: number, stride: number, blocks: number, alpha: number, beta: number, gamma: number, out: number): void
+  sq8MinMax(rows: number, count: number, dim: number, lo: number, hi: number): void
+  sq8EncodeRows(rows: number, from: number, to: number, dim: number, lo: number, inv: number, base: number, stride: number): void
   beam: BeamKernel
 }
 
@@ -90,6 +96,8 @@ class WasmArena implements VectorArena {
   readonly dot: (a: number, b: number, n: number) => number
   readonly l2sq: (a: number, b: number, n: number) => number
   readonly beam: BeamKernel
+  readonly sq8MinMax: SimdExports['sq8MinMax']
+  readonly sq8EncodeRows: SimdExports['sq8EncodeRows']
   private readonly ex: SimdExports
   private readonly memory: WasmMemory
 
@@ -100,6 +108,8 @@ class WasmArena implements VectorArena {
     this.dot = ex.dot
     this.l2sq = ex.l2sq
     this.beam = ex.beam
+    this.sq8MinMax = ex.sq8MinMax
+    this.sq8EncodeRows = ex.sq8EncodeRows
     this.f32 = new Float32Array(this.memory.buffer)
     this.bytes = new Uint8Array(this.memory.buffer)
     this.batchIds = new Int32Array(this.memory.buffer, 0, BATCH)
@@ -148,6 +158,39 @@ class JsArena implements VectorArena {
   constructor(elements: number) {
     this.f32 = new Float32Array(Math.max(ARENA_RESERVED, elements))
     this.bytes = new Uint8Array(this.f32.buffer)
+  }
+
+  sq8MinMax(rows: number, count: number, dim: number, lo: number, hi: number): void {
+    const f32 = this.f32
+    const l = lo >> 2
+    const h = hi >> 2
+    for (let r = 0, p = rows >> 2; r < count; r++, p += dim) {
+      for (let d = 0; d < dim; d++) {
+        const v = f32[p + d] as number
+        // Math.min/max order -0 below +0 and propagate NaN, like wasm's f32 min/max.
+        f32[l + d] = Math.min(f32[l + d] as number, v)
+        f32[h + d] = Math.max(f32[h + d] as number, v)
+      }
+    }
+  }
+
+  // Mirrors simd.wat's sq8EncodeRows step for step in f32.
+  sq8EncodeRows(rows: number, from: number, to: number, dim: number, lo: number, inv: number, base: number, stride: number): void {
+    const f32 = this.f32
+    const u8 = this.bytes
+    const l = lo >> 2
+    const iv = inv >> 2
+    for (let r = from; r < to; r++) {
+      const p = (rows >> 2) + r * dim
+      const out = base + r * stride
+      for (let d = 0; d < dim; d++) {
+        const t = fr(fr(fr((f32[p + d] as number) - (f32[l + d] as number)) * (f32[iv + d] as number)) + 0.5)
+        let k = Math.trunc(t)
+        if (!(k > 0)) k = 0
+        else if (k > 255) k = 255
+        u8[out + d] = k
+      }
+    }
   }
 
   // Mirrors simd.wat's sq8Batch: the integer dot is exact in both, then the same f32 roundings.

@@ -365,4 +365,76 @@
             (br $score)))
         (br $expand)))
     (local.get $rsize))
+
+  ;; ---- SQ8 code building (vector/sq8.ts). Byte addresses throughout; rows are `dim` f32 each.
+  ;; lo/hi/inv are dim f32 each. The plain-JS mirror in simd.ts rounds every step to f32 the
+  ;; same way, so both paths produce the same codes.
+
+  ;; lo[d] = min(lo[d], rows[r][d]), hi[d] = max(hi[d], rows[r][d]) over r < count.
+  (func (export "sq8MinMax") (param $rows i32) (param $count i32) (param $dim i32) (param $lo i32) (param $hi i32)
+    (local $r i32) (local $p i32) (local $d i32) (local $d4 i32) (local $v v128) (local $x f32) (local $a i32)
+    (local.set $d4 (i32.and (local.get $dim) (i32.const -4)))
+    (local.set $p (local.get $rows))
+    (block $rd (loop $rl
+      (br_if $rd (i32.ge_u (local.get $r) (local.get $count)))
+      (local.set $d (i32.const 0))
+      (block $vd (loop $vl
+        (br_if $vd (i32.ge_u (local.get $d) (local.get $d4)))
+        (local.set $a (i32.shl (local.get $d) (i32.const 2)))
+        (local.set $v (v128.load (i32.add (local.get $p) (local.get $a))))
+        (v128.store (i32.add (local.get $lo) (local.get $a)) (f32x4.min (v128.load (i32.add (local.get $lo) (local.get $a))) (local.get $v)))
+        (v128.store (i32.add (local.get $hi) (local.get $a)) (f32x4.max (v128.load (i32.add (local.get $hi) (local.get $a))) (local.get $v)))
+        (local.set $d (i32.add (local.get $d) (i32.const 4)))
+        (br $vl)))
+      (block $sd (loop $sl
+        (br_if $sd (i32.ge_u (local.get $d) (local.get $dim)))
+        (local.set $a (i32.shl (local.get $d) (i32.const 2)))
+        (local.set $x (f32.load (i32.add (local.get $p) (local.get $a))))
+        (f32.store (i32.add (local.get $lo) (local.get $a)) (f32.min (f32.load (i32.add (local.get $lo) (local.get $a))) (local.get $x)))
+        (f32.store (i32.add (local.get $hi) (local.get $a)) (f32.max (f32.load (i32.add (local.get $hi) (local.get $a))) (local.get $x)))
+        (local.set $d (i32.add (local.get $d) (i32.const 1)))
+        (br $sl)))
+      (local.set $p (i32.add (local.get $p) (i32.shl (local.get $dim) (i32.const 2))))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rl))))
+
+  ;; codes of rows [from, to): code = clamp(trunc(((x - lo) * inv) + 0.5), 0, 255), each step
+  ;; rounded to f32; row r's codes start at byte base + r * stride.
+  (func (export "sq8EncodeRows") (param $rows i32) (param $from i32) (param $to i32) (param $dim i32)
+        (param $lo i32) (param $inv i32) (param $base i32) (param $stride i32)
+    (local $r i32) (local $p i32) (local $out i32) (local $d i32) (local $d4 i32) (local $a i32) (local $c v128) (local $k i32)
+    (local.set $d4 (i32.and (local.get $dim) (i32.const -4)))
+    (local.set $r (local.get $from))
+    (block $rd (loop $rl
+      (br_if $rd (i32.ge_u (local.get $r) (local.get $to)))
+      (local.set $p (i32.add (local.get $rows) (i32.shl (i32.mul (local.get $r) (local.get $dim)) (i32.const 2))))
+      (local.set $out (i32.add (local.get $base) (i32.mul (local.get $r) (local.get $stride))))
+      (local.set $d (i32.const 0))
+      (block $vd (loop $vl
+        (br_if $vd (i32.ge_u (local.get $d) (local.get $d4)))
+        (local.set $a (i32.shl (local.get $d) (i32.const 2)))
+        (local.set $c (i32x4.trunc_sat_f32x4_s
+          (f32x4.add
+            (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $p) (local.get $a))) (v128.load (i32.add (local.get $lo) (local.get $a))))
+                       (v128.load (i32.add (local.get $inv) (local.get $a))))
+            (v128.const f32x4 0.5 0.5 0.5 0.5))))
+        (local.set $c (i16x8.narrow_i32x4_s (local.get $c) (local.get $c)))
+        (local.set $c (i8x16.narrow_i16x8_u (local.get $c) (local.get $c)))
+        (i32.store (i32.add (local.get $out) (local.get $d)) (i32x4.extract_lane 0 (local.get $c)))
+        (local.set $d (i32.add (local.get $d) (i32.const 4)))
+        (br $vl)))
+      (block $sd (loop $sl
+        (br_if $sd (i32.ge_u (local.get $d) (local.get $dim)))
+        (local.set $a (i32.shl (local.get $d) (i32.const 2)))
+        (local.set $k (i32.trunc_sat_f32_s
+          (f32.add
+            (f32.mul (f32.sub (f32.load (i32.add (local.get $p) (local.get $a))) (f32.load (i32.add (local.get $lo) (local.get $a))))
+                     (f32.load (i32.add (local.get $inv) (local.get $a))))
+            (f32.const 0.5))))
+        (i32.store8 (i32.add (local.get $out) (local.get $d))
+          (select (i32.const 0) (select (i32.const 255) (local.get $k) (i32.gt_s (local.get $k) (i32.const 255))) (i32.lt_s (local.get $k) (i32.const 0))))
+        (local.set $d (i32.add (local.get $d) (i32.const 1)))
+        (br $sl)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rl))))
 )

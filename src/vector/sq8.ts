@@ -18,6 +18,9 @@ export interface Sq8 {
   readonly stride: number
   /** Byte address of the query weights. */
   readonly q16: number
+  /** Byte addresses of the per-dimension code ranges in the arena (dim f32 each): value of code 0, and 1 / step. */
+  readonly loAt: number
+  readonly invAt: number
   /** Byte address of row 0. */
   readonly base: number
   /** Rows there is room for. */
@@ -25,8 +28,8 @@ export interface Sq8 {
   /** Per dimension: value of code 0, and value step per code. */
   readonly lo: Float32Array
   readonly step: Float32Array
-  /** 1 / step (0 where the dimension is constant). */
-  readonly inv: Float64Array
+  /** Rows carry their squared norm (euclidean needs it; dot and cosine do not). */
+  readonly norms: boolean
 }
 
 /** Bytes one row takes (codes, norm, padding). */
@@ -34,58 +37,61 @@ export function sq8RowBytes(dim: number): number {
   return 16 * Math.ceil(dim / 16) + 16
 }
 
+const align64 = (x: number): number => Math.ceil(x / 64) * 64
+
 /**
  * Places SQ8 storage for `capacity` rows at or after f32 element `fromElement`, learns the code
  * ranges from the first `count` vectors at element `vbase`, encodes them, and returns the layout.
- * Grows the arena as needed (re-read its views afterwards).
+ * Grows the arena as needed (re-read its views afterwards). The range and code passes run in
+ * the arena's kernels (WebAssembly: ~10x the JS loops, which cost ~9 ms per 10k x 100-d file on
+ * every cold search).
  */
-export function sq8Build(arena: VectorArena, vbase: number, dim: number, count: number, capacity: number, fromElement: number): Sq8 {
+export function sq8Build(arena: VectorArena, vbase: number, dim: number, count: number, capacity: number, fromElement: number, norms: boolean): Sq8 {
   const blocks = Math.ceil(dim / 16)
   const stride = sq8RowBytes(dim)
-  const q16 = Math.ceil((fromElement * 4) / 64) * 64
-  const base = q16 + blocks * 32
+  const q16 = align64(fromElement * 4)
+  const loAt = align64(q16 + blocks * 32)
+  const hiAt = align64(loAt + dim * 4)
+  const invAt = align64(hiAt + dim * 4)
+  const base = align64(invAt + dim * 4)
   arena.ensure(Math.ceil((base + capacity * stride) / 4))
-  const lo = new Float64Array(dim).fill(Infinity)
-  const hi = new Float64Array(dim).fill(-Infinity)
-  const f32 = arena.f32
-  for (let r = 0; r < count; r++) {
-    const o = vbase + r * dim
-    for (let d = 0; d < dim; d++) {
-      const v = f32[o + d] as number
-      if (v < (lo[d] as number)) lo[d] = v
-      if (v > (hi[d] as number)) hi[d] = v
-    }
-  }
-  const step = new Float32Array(dim)
-  const inv = new Float64Array(dim)
-  for (let d = 0; d < dim; d++) {
-    if (count === 0) lo[d] = 0
-    const s = ((hi[d] as number) - (lo[d] as number)) / 255
-    step[d] = s
-    inv[d] = s > 0 ? 1 / s : 0
-  }
-  const sq: Sq8 = { dim, blocks, stride, q16, base, capacity, lo: Float32Array.from(lo), step, inv }
   arena.bytes.fill(0, q16, base + capacity * stride)
-  for (let r = 0; r < count; r++) sq8Encode(arena, sq, vbase, r)
+  let f32 = arena.f32
+  f32.fill(Infinity, loAt >> 2, (loAt >> 2) + dim)
+  f32.fill(-Infinity, hiAt >> 2, (hiAt >> 2) + dim)
+  arena.sq8MinMax(vbase * 4, count, dim, loAt, hiAt)
+  f32 = arena.f32
+  const lo = new Float32Array(dim)
+  const step = new Float32Array(dim)
+  for (let d = 0; d < dim; d++) {
+    const l = count === 0 ? 0 : f32[(loAt >> 2) + d] as number
+    const s = count === 0 ? 0 : Math.fround(((f32[(hiAt >> 2) + d] as number) - l) / 255)
+    lo[d] = l
+    step[d] = s
+    f32[(loAt >> 2) + d] = l
+    f32[(invAt >> 2) + d] = s > 0 ? Math.fround(1 / s) : 0
+  }
+  const sq: Sq8 = { dim, blocks, stride, q16, loAt, invAt, base, capacity, lo, step, norms }
+  arena.sq8EncodeRows(vbase * 4, 0, count, dim, loAt, invAt, base, stride)
+  if (norms) for (let r = 0; r < count; r++) writeNorm(arena, sq, vbase, r)
   return sq
 }
 
 /** Encodes row `id` (f32 at element `vbase + id·dim`); values outside the learned range clamp. */
 export function sq8Encode(arena: VectorArena, sq: Sq8, vbase: number, id: number): void {
-  const { dim, lo, inv } = sq
+  arena.sq8EncodeRows(vbase * 4, id, id + 1, sq.dim, sq.loAt, sq.invAt, sq.base, sq.stride)
+  if (sq.norms) writeNorm(arena, sq, vbase, id)
+}
+
+function writeNorm(arena: VectorArena, sq: Sq8, vbase: number, id: number): void {
   const f32 = arena.f32
-  const bytes = arena.bytes
-  const o = vbase + id * dim
-  const p = sq.base + id * sq.stride
+  const o = vbase + id * sq.dim
   let norm = 0
-  for (let d = 0; d < dim; d++) {
+  for (let d = 0; d < sq.dim; d++) {
     const v = f32[o + d] as number
     norm += v * v
-    // Uint8Array stores truncate, so +0.5 rounds; the clamp keeps added out-of-range rows sane.
-    const c = (v - (lo[d] as number)) * (inv[d] as number) + 0.5
-    bytes[p + d] = c < 0 ? 0 : c > 255 ? 255 : c
   }
-  f32[(p + sq.blocks * 16) >> 2] = norm
+  f32[(sq.base + id * sq.stride + sq.blocks * 16) >> 2] = norm
 }
 
 const views = new WeakMap<Sq8, Int16Array>()
