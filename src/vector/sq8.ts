@@ -5,10 +5,12 @@
  * larger than the CPU cache waits on. Results are re-scored on the exact f32 vectors, so the
  * codes only steer which nodes are visited.
  *
- * Layout (bytes, in the same arena as the f32 vectors so one kernel call reads both):
+ * Layout (bytes, in the same arena as the f32 vectors so one kernel call reads both; every part
+ * starts on a 64-byte cache line, so a 128-byte row touches two lines, not three):
  *   q16: blocks × 16 i16 query weights (zero past dim)
- *   rows: capacity × stride, each blocks × 16 u8 codes (zero past dim), then the row's exact
- *         squared norm as f32, padded to a multiple of 16.
+ *   lo, hi, inv: dim f32 each (code ranges; hi only while building)
+ *   rows: capacity × stride, each blocks × 16 u8 codes (zero past dim), then (euclidean only)
+ *         the row's squared norm as f32, padded to a multiple of 16.
  */
 import type { VectorArena } from './simd.js'
 
