@@ -224,7 +224,7 @@ export class MemTableWriter {
       const batch = toRowBatch(rows, schema, this.policy)
       if (batch.rowCount === 0) return null
       // The flush encoder's thread boots while the buffer fills, not when the first flush needs it.
-      if (this.backgroundFlush && this.deferIndex && this.encodePool === undefined) this.encodePool = prestarted(new BuildPool(1))
+      if (this.backgroundFlush && this.deferIndex) this.encodeWorkers()
       const seq = this.nextSeq++
       await this.wal.append(seq, (restart) => encodeSegment(seq, schema, this.policy.column, batch, this.policy.dim, { restart, into: this.walBuffer }))
       this.schema = schema
@@ -348,8 +348,17 @@ export class MemTableWriter {
     this.visibleSnapshotId = this.table.currentSnapshotId
   }
 
+  /** The flush encoder's worker pool, started on first use (its thread boots in ~100 ms). */
+  private encodeWorkers(): BuildPool {
+    if (this.encodePool === undefined) {
+      this.encodePool = new BuildPool(1)
+      this.encodePool.prestart()
+    }
+    return this.encodePool
+  }
+
   private encoder(): FileEncoder {
-    const pool = this.encodePool ??= new BuildPool(1)
+    const pool = this.encodeWorkers()
     return (schema, columns, vectors, policy) => pool.run({ source: { kind: 'rows', schema, columns, vectors }, policy, buildIndex: false })
   }
 
@@ -460,11 +469,6 @@ interface Flight {
 
 /** Background flushes that may overlap (encode of one with write and commit of the one before). */
 const MAX_FLIGHTS = 2
-
-function prestarted(pool: BuildPool): BuildPool {
-  pool.prestart()
-  return pool
-}
 
 function previousFailed(): AilakeError {
   return new AilakeError('STORE_ERROR', 'MemTableWriter: an earlier flush failed, so this one did not commit (its rows stay buffered and are retried)', { retryable: true })

@@ -83,12 +83,7 @@ function writeValue(w: ByteWriter, v: unknown): void {
   switch (typeof v) {
     case 'number': w.u8(Tag.Number).f64(v); return
     case 'boolean': w.u8(v ? Tag.True : Tag.False); return
-    case 'bigint': {
-      const b = new Uint8Array(8)
-      new DataView(b.buffer).setBigInt64(0, BigInt.asIntN(64, v), true)
-      w.u8(Tag.BigInt).bytes(b)
-      return
-    }
+    case 'bigint': w.u8(Tag.BigInt).i64(BigInt.asIntN(64, v)); return
     case 'string': w.u8(Tag.String).utf8Prefixed(v); return
   }
   if (v instanceof Date) { w.u8(Tag.Date).f64(v.getTime()); return }
