@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { createArena } from '../src/vector/simd.js'
 import { normalizeInPlace } from '../src/vector/normalize.js'
-import { MaxHeap, drainBestFirst } from '../src/index/heap.js'
+import { MaxHeap, drainBestFirst } from '../src/vector-index/heap.js'
 import type { Metric } from '../src/vector/types.js'
 
 const { base, dim, metric, queries, k } = workerData as { base: Float32Array; dim: number; metric: Metric; queries: Float32Array; k: number }

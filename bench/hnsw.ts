@@ -10,8 +10,8 @@ import { mkdtempSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import hnswlib from 'hnswlib-node'
-import { HnswIndex } from '../src/index/hnsw.js'
-import { neighbourListBytes } from '../src/index/hnsw-codec.js'
+import { HnswIndex } from '../src/vector-index/hnsw.js'
+import { neighbourListBytes } from '../src/vector-index/hnsw-codec.js'
 import { loadDataset, DATASETS } from './prepare.js'
 import type { DatasetName, Dataset } from './prepare.js'
 

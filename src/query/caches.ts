@@ -6,7 +6,7 @@
  * - planned file lists per snapshot (metadata never changes for a given snapshot).
  */
 import { openDataFile, type DataFileReader, type ForeignVector, type OpenDataFileOptions } from '../format/data-file.js'
-import type { HnswIndex } from '../index/hnsw.js'
+import type { HnswIndex } from '../vector-index/hnsw.js'
 import type { ObjectStore } from '../store/object-store.js'
 import type { LiveFile } from '../table/scan.js'
 import type { ByteSource } from '../util/byte-source.js'

@@ -43,7 +43,7 @@ export interface VectorArena {
   sq8MinMax(rows: number, count: number, dim: number, lo: number, hi: number): void
   /** SQ8 codes of rows [from, to) (see simd.wat's sq8EncodeRows); all addresses in bytes. */
   sq8EncodeRows(rows: number, from: number, to: number, dim: number, lo: number, inv: number, base: number, stride: number): void
-  /** simd.wat's level-0 beam search; only WebAssembly arenas have it (see index/hnsw-beam.ts). */
+  /** simd.wat's level-0 beam search; only WebAssembly arenas have it (see vector-index/hnsw-beam.ts). */
   readonly beam?: BeamKernel
 }
 

@@ -5,7 +5,7 @@ import { normalize, normalizeInPlace } from '../../src/vector/normalize.js'
 import { toFlat, validateVectors } from '../../src/vector/validate.js'
 import { createArena, simdAvailable } from '../../src/vector/simd.js'
 import { isAilakeError } from '../../src/errors.js'
-import { rng } from '../index/clustered.js'
+import { rng } from '../vector-index/clustered.js'
 
 function randomVec(r: () => number, n: number, scale = 1): Float32Array {
   return Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale)
