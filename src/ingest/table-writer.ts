@@ -5,7 +5,7 @@
  */
 import { AilakeError } from '../errors.js'
 import type { Schema } from '../format/schema.js'
-import type { DataFile } from '../format/iceberg/types.js'
+import type { DataFile, TableMetadata } from '../format/iceberg/types.js'
 import { vectorFieldType, writeDataFiles, type FileEncoder, type FileRollOptions } from '../table/data-writer.js'
 import type { IcebergTable } from '../table/iceberg-table.js'
 import { inferSchema, toRowBatch, type RowBatch, type RowsInput } from '../table/rows.js'
@@ -25,6 +25,10 @@ export interface TableWriterOptions extends FileRollOptions {
 export interface CommitOptions {
   /** Extra snapshot summary properties. */
   summary?: Record<string, string>
+  /** Table properties set in the same atomic commit. */
+  setProperties?: Record<string, string>
+  /** Checked on every base the commit is attempted on; throwing gives the commit up. */
+  precondition?: (base: TableMetadata) => void
 }
 
 export function requirePolicy(table: IcebergTable): VectorPolicy {
@@ -141,10 +145,13 @@ export class TableWriter {
     if (this.files.length === 0) throw new AilakeError('INVALID_ARGUMENT', `TableWriter: nothing to commit to ${this.table.name}; write a batch first`)
     this.committing = true
     try {
-      const summary = options.summary
+      const extra: Pick<CommitOptions, 'summary' | 'setProperties' | 'precondition'> = {}
+      if (options.summary !== undefined) extra.summary = options.summary
+      if (options.setProperties !== undefined) extra.setProperties = options.setProperties
+      if (options.precondition !== undefined) extra.precondition = options.precondition
       const id = this.inferred && schemaPending(this.table) && this.schemaInUse !== undefined
-        ? await this.table.commit({ kind: 'append', added: this.files, schema: this.schemaInUse, removeProperties: [SCHEMA_PENDING_PROPERTY], ...(summary === undefined ? {} : { summary }) })
-        : await this.table.commit({ kind: 'append', added: this.files, ...(summary === undefined ? {} : { summary }) })
+        ? await this.table.commit({ kind: 'append', added: this.files, schema: this.schemaInUse, removeProperties: [SCHEMA_PENDING_PROPERTY], ...extra })
+        : await this.table.commit({ kind: 'append', added: this.files, ...extra })
       const deferred = this.deferred
       const rows = this.deferredRows
       this.files = []

@@ -14,7 +14,7 @@ import type { ObjectStore } from '../store/object-store.js'
 import { sleep } from '../util/limiter.js'
 import { newSnapshotId, newUuid } from './ids.js'
 import type { ManifestCache } from './manifest-cache.js'
-import { currentSchema, nextTimestamp, withSchema, withSnapshot } from './metadata-builder.js'
+import { currentSchema, nextTimestamp, withProperties, withSchema, withSnapshot } from './metadata-builder.js'
 import { snapshotManifests } from './scan.js'
 
 /** What a commit means, re-applied to whatever base wins the race. */
@@ -26,6 +26,13 @@ export type Operation = (
 ) & {
   /** Extra snapshot summary properties (e.g. which write-ahead-log entries this commit holds). */
   summary?: Record<string, string>
+  /** Table properties this commit sets, in the same atomic metadata write (re-applied on every base). */
+  setProperties?: Record<string, string>
+  /**
+   * Checked against every base the commit is built on; throwing gives the commit up (a definite
+   * failure, its files are removed). Lets an operation refuse a base that already holds its effect.
+   */
+  precondition?: (base: TableMetadata) => void
 }
 
 export interface CommitContext {
@@ -95,6 +102,10 @@ export async function commitOperation(ctx: CommitContext, start: LoadedTable, op
     }
     if (committed !== undefined) return { table: committed, snapshotId }
 
+    // A store that retried a create which had landed reports the race as lost to ourselves;
+    // then this attempt's files are referenced and must stay.
+    const winner = await ctx.catalog.loadTable(base.ident)
+    if (winner.metadata.snapshots.some((s) => s.snapshotId === snapshotId)) return { table: winner, snapshotId }
     await removeQuietly(ctx, written.splice(attemptFiles))
     if (attempt >= maxAttempts) {
       await removeQuietly(ctx, written.splice(0))
@@ -106,7 +117,8 @@ export async function commitOperation(ctx: CommitContext, start: LoadedTable, op
 
   async function buildAttempt(base: LoadedTable): Promise<TableMetadata> {
     const attempt = ++attempts
-    const meta = base.metadata
+    op.precondition?.(base.metadata)
+    const meta = op.setProperties === undefined ? base.metadata : withProperties(base.metadata, op.setProperties)
     const seq = meta.lastSequenceNumber + 1n
     const carried = await snapshotManifests(meta, meta.currentSnapshotId, ctx.cache)
     const list: ManifestFile[] = []

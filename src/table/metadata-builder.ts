@@ -61,6 +61,11 @@ export function currentSchema(meta: TableMetadata): Schema {
 }
 
 /** Metadata whose current schema is `schema` (given the next free schema id). */
+/** `base` with `set` merged into its properties. */
+export function withProperties(base: TableMetadata, set: Readonly<Record<string, string>>): TableMetadata {
+  return { ...base, properties: { ...base.properties, ...set } }
+}
+
 export function withSchema(base: TableMetadata, schema: Schema, removeProperties: readonly string[]): TableMetadata {
   const schemaId = Math.max(...base.schemas.map((s) => s.schemaId)) + 1
   const properties = { ...base.properties }
