@@ -14,13 +14,25 @@ import type { ObjectStore } from '../store/object-store.js'
 import { sleep } from '../util/limiter.js'
 import { newSnapshotId, newUuid } from './ids.js'
 import type { ManifestCache } from './manifest-cache.js'
-import { currentSchema, nextTimestamp, withSchema, withSnapshot } from './metadata-builder.js'
+import { currentSchema, nextTimestamp, readableAs, withSchema, withSnapshot } from './metadata-builder.js'
 import { snapshotManifests } from './scan.js'
+
+/** Files written with a schema inferred from their rows, for a table whose columns were not known yet. */
+export interface InferredSchema {
+  /** The schema the files were written with. */
+  schema: Schema
+  /** The table property that marks the table's columns as still to be inferred. */
+  pendingProperty: string
+}
 
 /** What a commit means, re-applied to whatever base wins the race. */
 export type Operation = (
-  /** `schema`, if set, replaces the schema the commit started from (first write of an inferred schema). */
-  | { kind: 'append'; added: DataFile[]; schema?: Schema; removeProperties?: string[] }
+  /**
+   * With `inferred`, the commit that lands while the table still waits for its columns makes
+   * that schema current; one that lands after another writer set them appends only if its
+   * files read correctly under that schema (see `readableAs`).
+   */
+  | { kind: 'append'; added: DataFile[]; inferred?: InferredSchema }
   /** Replace `removed` (file paths, which must still be live) with `added`. */
   | { kind: 'rewrite'; removed: string[]; added: DataFile[] }
 ) & {
@@ -69,7 +81,7 @@ export async function commitOperation(ctx: CommitContext, start: LoadedTable, op
   let addedManifest: { path: string; length: number } | undefined
   if (op.added.length > 0) {
     const bytes = encodeManifest({
-      schema: currentSchema(start.metadata), spec: start.metadata.partitionSpecs[0] ?? { specId: 0, fields: [] },
+      schema: op.kind === 'append' && op.inferred !== undefined ? op.inferred.schema : currentSchema(start.metadata), spec: start.metadata.partitionSpecs[0] ?? { specId: 0, fields: [] },
       content: 'data', snapshotId,
       entries: op.added.map((dataFile) => ({ status: 'ADDED', snapshotId: null, sequenceNumber: null, fileSequenceNumber: null, dataFile })),
     })
@@ -132,13 +144,14 @@ export async function commitOperation(ctx: CommitContext, start: LoadedTable, op
       schemaId: meta.currentSchemaId,
     }
     if (meta.currentSnapshotId !== null) snapshot.parentSnapshotId = meta.currentSnapshotId
-    if (op.kind === 'append' && op.schema !== undefined) {
-      if (meta.currentSchemaId !== start.metadata.currentSchemaId) {
-        throw new AilakeError('COMMIT_CONFLICT', `the schema of ${location} changed while this write was in flight; retry the write so it is checked against the new schema`, { retryable: true })
-      }
-      const evolved = withSchema(meta, op.schema, op.removeProperties ?? [])
+    const inferred = op.kind === 'append' ? op.inferred : undefined
+    if (inferred !== undefined && meta.properties[inferred.pendingProperty] !== undefined) {
+      const evolved = withSchema(meta, inferred.schema, [inferred.pendingProperty])
       snapshot.schemaId = evolved.currentSchemaId
       return withSnapshot(evolved, base.metadataLocation, snapshot)
+    }
+    if (inferred !== undefined && !readableAs(inferred.schema, currentSchema(meta))) {
+      throw new AilakeError('COMMIT_CONFLICT', `another writer set the columns of ${location} while this write was in flight, and this write's files were laid out for other columns (or ids); write the rows again so they are checked against the table's schema`, { retryable: true, context: { schemaChanged: true } })
     }
     return withSnapshot(meta, base.metadataLocation, snapshot)
   }

@@ -127,11 +127,6 @@ export class IcebergTable {
     return this.commit(summary === undefined ? { kind: 'append', added: files } : { kind: 'append', added: files, summary })
   }
 
-  /** Appends `files` and makes `schema` current in the same commit (first write of an inferred schema). */
-  async appendWithSchema(files: DataFile[], schema: Schema, removeProperties: string[]): Promise<bigint> {
-    return this.commit({ kind: 'append', added: files, schema, removeProperties })
-  }
-
   /** Atomically replaces live files `removed` (paths) with `added`. Fails if any was removed meanwhile. */
   async rewrite(removed: string[], added: DataFile[]): Promise<bigint> {
     return this.commit({ kind: 'rewrite', removed, added })

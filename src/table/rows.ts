@@ -59,14 +59,19 @@ function columnsOf(input: RowsInput): Columns {
   return { rowCount: input.length, names: [...names], get: (name, row) => (input[row] as Row)[name] }
 }
 
-/** Infers a schema from the first batch: numbers → double, bigint → long, Date → timestamptz. */
-export function inferSchema(input: RowsInput, policy: VectorPolicy, vectorFieldType: (elementId: number) => Field['type']): Schema {
+/**
+ * Infers a schema from the first batch: numbers → double, bigint → long, Date → timestamptz.
+ * The vector column keeps `vector`, the field the table was created with (so its ids never
+ * change), and the other columns take ids from `firstId` on, which must lie above the table's
+ * last-column-id: Iceberg never gives an id to a second column.
+ */
+export function inferSchema(input: RowsInput, policy: VectorPolicy, vector: Field, firstId: number, schemaId: number): Schema {
   const cols = columnsOf(input)
   if (!cols.names.includes(policy.column)) {
     throw mismatch(`the rows have no vector column ${JSON.stringify(policy.column)} (columns: ${cols.names.join(', ') || 'none'}); names are case-sensitive`, { column: policy.column })
   }
   const fields: Field[] = []
-  let id = 1
+  let id = firstId
   const arrowFields = isArrowTableLike(input) ? new Map(input.schema.fields.map((f) => [f.name, f])) : undefined
   for (const name of cols.names) {
     if (name === policy.column) continue
@@ -80,9 +85,8 @@ export function inferSchema(input: RowsInput, policy: VectorPolicy, vectorFieldT
     }
     fields.push({ id: id++, name, type: type ?? 'string', required: false })
   }
-  // The vector field takes the next id and its list element the one after.
-  fields.push({ id, name: policy.column, type: vectorFieldType(id + 1), required: true })
-  return { schemaId: 0, fields }
+  fields.push(vector)
+  return { schemaId, fields }
 }
 
 function inferType(v: unknown, name: string, row: number): PrimitiveType | undefined {

@@ -1,0 +1,21 @@
+// Child process for the first-writers race: opens a table created without columns, waits for a
+// shared start time, then adds two rows whose columns it lists in its own order.
+// argv: <warehouse> <table> <worker id> <start at (epoch ms)>
+// Prints one JSON line: whether the table's schema was still pending when opened, and the snapshot.
+import { connect } from '../../src/index.js'
+
+const [dir, name, workerArg, startArg] = process.argv.slice(2)
+const worker = Number(workerArg)
+const lake = await connect(dir as string)
+const table = await lake.openTable(name as string)
+const pending = table.properties['ailake.schema.inferred'] === 'pending'
+await new Promise((r) => setTimeout(r, Math.max(0, Number(startArg) - Date.now())))
+const rows = [0, 1].map((j) => {
+  const id = BigInt(worker * 10 + j)
+  const embedding = [worker, j]
+  // Odd workers name the columns in another order, so their inferred schemas differ by field id.
+  return worker % 2 === 0 ? { id, text: `w${worker}r${j}`, embedding } : { embedding, text: `w${worker}r${j}`, id }
+})
+const snapshot = await table.add(rows)
+process.stdout.write(JSON.stringify({ worker, pending, snapshot: String(snapshot) }) + '\n')
+await lake.close()
