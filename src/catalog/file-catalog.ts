@@ -3,12 +3,12 @@
  * `<warehouse>/<namespace...>/<table>/metadata/v<N>.metadata.json`, and a commit is the atomic
  * create-if-absent of version N+1. No lock service: the store's conditional write decides races.
  */
-import { AilakeError } from '../errors.js'
+import { AilakeError, isAilakeError } from '../errors.js'
 import type { ObjectStore } from '../store/object-store.js'
 import { decodeTableMetadata, encodeTableMetadata } from '../format/iceberg/table-metadata.js'
 import type { TableMetadata } from '../format/iceberg/types.js'
 import { utf8Decode, utf8Encode } from '../util/bytes.js'
-import type { Catalog, LoadedTable } from './catalog.js'
+import { checkSameTable, tableDropped, type Catalog, type LoadedTable } from './catalog.js'
 import { checkIdentifier, checkNamespace, formatIdentifier, TABLE_FOLDERS, type TableIdentifier } from './identifier.js'
 
 const NAMESPACE_MARKER = '.ailake-namespace'
@@ -131,6 +131,22 @@ export class FileCatalog implements Catalog {
   }
 
   async commitTable(base: LoadedTable, metadata: TableMetadata): Promise<LoadedTable | undefined> {
+    if (metadata.tableUuid !== base.metadata.tableUuid) {
+      throw new AilakeError('INTERNAL', `a commit to ${formatIdentifier(base.ident)} would change its table-uuid from ${base.metadata.tableUuid} to ${metadata.tableUuid}`)
+    }
+    // assert-table-uuid: version N+1 may only follow version N of the same table. Without this a
+    // handle on a dropped table would create the next version of whatever table has that name.
+    let stored: LoadedTable
+    try {
+      stored = await this.loadVersion(base.ident, base.version)
+    } catch (err) {
+      if (!isAilakeError(err, 'NOT_FOUND')) throw err
+      // Gone: the table was dropped, or this version expired long after newer ones were made
+      // (a lost race: the caller reloads, and a re-created table fails its UUID check there).
+      if ((await this.latestVersion(base.ident)) === undefined) throw tableDropped(base.ident)
+      return undefined
+    }
+    checkSameTable(base, stored)
     return this.writeVersion(base.ident, base.version + 1, metadata)
   }
 
@@ -151,7 +167,13 @@ export class FileCatalog implements Catalog {
 
   private async writeVersion(ident: TableIdentifier, version: number, metadata: TableMetadata): Promise<LoadedTable | undefined> {
     const key = this.metadataKey(ident, version)
-    const created = await this.store.putIfAbsent(key, utf8Encode(encodeTableMetadata(metadata)))
+    const bytes = utf8Encode(encodeTableMetadata(metadata))
+    let created: boolean
+    try {
+      created = await this.store.putIfAbsent(key, bytes)
+    } catch (err) {
+      throw new AilakeError('STORE_ERROR', `creating ${key} failed and it may exist now`, { cause: err, retryable: false, context: { key, outcomeUnknown: true } })
+    }
     if (!created) return undefined
     // The hint only speeds up readers such as other engines; loads verify it by probing forward.
     try {

@@ -4,8 +4,8 @@
  * must change) on the latest base, then creates metadata version N+1 with create-if-absent.
  * On a lost race it reloads and tries again with jittered backoff.
  */
-import { AilakeError } from '../errors.js'
-import type { Catalog, LoadedTable } from '../catalog/catalog.js'
+import { AilakeError, isAilakeError } from '../errors.js'
+import { reloadTable, type Catalog, type LoadedTable } from '../catalog/catalog.js'
 import { encodeManifest, manifestCounts } from '../format/iceberg/manifest.js'
 import { encodeManifestList } from '../format/iceberg/manifest-list.js'
 import type { Schema } from '../format/schema.js'
@@ -96,14 +96,20 @@ export async function commitOperation(ctx: CommitContext, start: LoadedTable, op
       next = await buildAttempt(base)
     } catch (err) {
       await removeQuietly(ctx, written.splice(0))
+      // The base's manifests are gone when the table was dropped under this handle: say that.
+      if (isAilakeError(err, 'NOT_FOUND')) await reloadTable(ctx.catalog, start)
       throw err
     }
     let committed: LoadedTable | undefined
     try {
       committed = await ctx.catalog.commitTable(base, next)
     } catch (err) {
-      // The write may have landed, so nothing is cleaned up: files may already be referenced.
-      throw new AilakeError('STORE_ERROR', `commit to ${location} failed and its outcome is unknown; reload the table to see whether snapshot ${snapshotId} landed`, { cause: err, retryable: false, context: { outcomeUnknown: true, snapshotId: String(snapshotId) } })
+      if (isAilakeError(err) && err.context.outcomeUnknown === true) {
+        // The write may have landed, so nothing is cleaned up: files may already be referenced.
+        throw new AilakeError('STORE_ERROR', `commit to ${location} failed and its outcome is unknown; reload the table to see whether snapshot ${snapshotId} landed`, { cause: err, retryable: false, context: { outcomeUnknown: true, snapshotId: String(snapshotId) } })
+      }
+      await removeQuietly(ctx, written.splice(0))
+      throw err
     }
     if (committed !== undefined) return { table: committed, snapshotId }
 
@@ -113,7 +119,12 @@ export async function commitOperation(ctx: CommitContext, start: LoadedTable, op
       throw new AilakeError('COMMIT_CONFLICT', `commit to ${location} lost the race ${attempt} times to concurrent writers; retry later or raise the retry limit`, { retryable: true, context: { attempts: attempt } })
     }
     await sleep(Math.random() * Math.min(maxDelay, baseDelay * 2 ** Math.min(attempt, 20)))
-    base = await ctx.catalog.loadTable(base.ident)
+    try {
+      base = await reloadTable(ctx.catalog, start)
+    } catch (err) {
+      await removeQuietly(ctx, written.splice(0))
+      throw err
+    }
   }
 
   async function buildAttempt(base: LoadedTable): Promise<TableMetadata> {

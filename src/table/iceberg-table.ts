@@ -3,7 +3,7 @@
  * scan planning, and atomic append / rewrite commits with retry.
  */
 import { AilakeError, invalid } from '../errors.js'
-import type { Catalog, LoadedTable } from '../catalog/catalog.js'
+import { reloadTable, type Catalog, type LoadedTable } from '../catalog/catalog.js'
 import { formatIdentifier } from '../catalog/identifier.js'
 import type { Schema } from '../format/schema.js'
 import type { DataFile, Snapshot, TableMetadata } from '../format/iceberg/types.js'
@@ -83,9 +83,13 @@ export class IcebergTable {
     return this.catalog.keyOf(location)
   }
 
-  /** Reloads the latest metadata from the catalog. */
+  /**
+   * Reloads the latest metadata from the catalog. A handle stays on the table it was opened on:
+   * `NOT_FOUND` once that table is dropped, `COMMIT_CONFLICT` (`tableReplaced`) once another
+   * table has its name.
+   */
   async refresh(): Promise<void> {
-    this.state = await this.catalog.loadTable(this.state.ident)
+    this.state = await reloadTable(this.catalog, this.state)
   }
 
   /** Snapshots in commit order (oldest first). */
