@@ -1,15 +1,19 @@
-// Child process for the first-writers race: opens a table created without columns, waits for a
-// shared start time, then adds two rows whose columns it lists in its own order.
-// argv: <warehouse> <table> <worker id> <start at (epoch ms)>
+// Child process for the first-writers race: opens a table created without columns, prints
+// "ready", waits for a line on stdin (sent once every writer is ready), then adds two rows
+// whose columns it lists in its own order.
+// argv: <warehouse> <table> <worker id>
 // Prints one JSON line: whether the table's schema was still pending when opened, and the snapshot.
 import { connect } from '../../src/index.js'
 
-const [dir, name, workerArg, startArg] = process.argv.slice(2)
+const [dir, name, workerArg] = process.argv.slice(2)
 const worker = Number(workerArg)
 const lake = await connect(dir as string)
 const table = await lake.openTable(name as string)
 const pending = table.properties['ailake.schema.inferred'] === 'pending'
-await new Promise((r) => setTimeout(r, Math.max(0, Number(startArg) - Date.now())))
+const go = new Promise((resolve) => process.stdin.once('data', resolve))
+process.stdout.write('ready\n')
+await go
+process.stdin.destroy()
 const rows = [0, 1].map((j) => {
   const id = BigInt(worker * 10 + j)
   const embedding = [worker, j]
