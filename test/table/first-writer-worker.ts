@@ -17,7 +17,7 @@ process.stdin.destroy()
 const rows = [0, 1].map((j) => {
   const id = BigInt(worker * 10 + j)
   const embedding = [worker, j]
-  // Odd workers name the columns in another order, so their inferred schemas differ by field id.
+  // Odd workers list the columns in another order: the schema inferred must not depend on it.
   return worker % 2 === 0 ? { id, text: `w${worker}r${j}`, embedding } : { embedding, text: `w${worker}r${j}`, id }
 })
 const snapshot = await table.add(rows)

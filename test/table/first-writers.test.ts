@@ -1,6 +1,6 @@
-// 8 processes make the first write to a table whose columns are inferred, all at once. Every
-// write lands: a concurrent identical or compatible schema is accepted, and a write whose files
-// were laid out for another schema is redone against the winner's schema inside add().
+// 8 processes make the first write to a table whose columns are inferred, all at once, with
+// rows of the same columns listed in two orders. Every write lands: writers infer the same
+// schema from the same columns, and a concurrent identical schema does not fail a commit.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
