@@ -25,7 +25,8 @@ function errno(err: unknown): string | undefined {
 }
 
 async function syncDir(dir: string): Promise<void> {
-  // Windows cannot open a directory for fsync; NTFS journals the rename itself.
+  // Node cannot open a directory for fsync on Windows; there a published name's durability is
+  // left to NTFS's metadata journal.
   if (process.platform === 'win32') return
   const dh = await open(dir, 'r')
   try {
