@@ -360,6 +360,7 @@ export class MemTableWriter {
     this.timer = undefined
     this.closed = true
     this.unclaim()
+    void this.encodePool?.close()
   }
 
   private checkOpen(): void {
