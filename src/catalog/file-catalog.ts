@@ -8,6 +8,7 @@ import type { ObjectStore } from '../store/object-store.js'
 import { decodeTableMetadata, encodeTableMetadata } from '../format/iceberg/table-metadata.js'
 import type { TableMetadata } from '../format/iceberg/types.js'
 import { utf8Decode, utf8Encode } from '../util/bytes.js'
+import { checkOptions, type OptionKeys } from '../util/options.js'
 import type { Catalog, LoadedTable } from './catalog.js'
 import { checkName, formatIdentifier, type TableIdentifier } from './identifier.js'
 
@@ -21,11 +22,14 @@ export interface FileCatalogOptions {
   warehouse: string
 }
 
+const FILE_CATALOG_KEYS = { store: true, warehouse: true } as const satisfies OptionKeys<FileCatalogOptions>
+
 export class FileCatalog implements Catalog {
   readonly store: ObjectStore
   readonly warehouse: string
 
   constructor(options: FileCatalogOptions) {
+    checkOptions(options, FILE_CATALOG_KEYS, 'new FileCatalog()')
     this.store = options.store
     this.warehouse = options.warehouse.replace(/\/+$/, '')
   }
@@ -127,6 +131,7 @@ export class FileCatalog implements Catalog {
   }
 
   async dropTable(ident: TableIdentifier, options: { purge?: boolean } = {}): Promise<void> {
+    checkOptions(options, { purge: true }, 'dropTable()')
     if ((await this.latestVersion(ident)) === undefined) {
       throw new AilakeError('NOT_FOUND', `table ${formatIdentifier(ident)} does not exist`, { context: { table: formatIdentifier(ident) } })
     }
