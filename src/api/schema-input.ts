@@ -38,7 +38,7 @@ export function schemaFromInput(input: SchemaInput, policy: VectorPolicy): Schem
   } else {
     for (const [name, spec] of Object.entries(input as Record<string, ColumnSpec>)) {
       if (name === policy.column) {
-        continue
+        throw new AilakeError('INVALID_ARGUMENT', `schema column ${JSON.stringify(name)} is the vector column, which cannot be declared again`, { context: { column: name } })
       }
       if (typeof spec === 'object' && spec !== null) checkOptions(spec, COLUMN_SPEC_KEYS, `createTable(): schema column ${JSON.stringify(name)}`)
       const type = typeof spec === 'string' ? spec : spec?.type
