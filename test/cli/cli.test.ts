@@ -16,6 +16,7 @@ import { run } from '../../src/cli/run.js'
 import { COMMANDS } from '../../src/cli/commands.js'
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))
+const SPAWN_DEADLINE_MS = 90_000
 
 interface Result { code: number; stdout: string; stderr: string }
 
@@ -41,8 +42,9 @@ function lake(t: TestContext): Lake {
   const l: Lake = {
     dir,
     spawn: (args, env = {}) => new Promise((resolve) => {
-      execFile(process.execPath, [MAIN, ...args], { env: { ...process.env, ...envOf(env) }, cwd: dir }, (err, stdout, stderr) => {
-        resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout, stderr })
+      execFile(process.execPath, [MAIN, ...args], { env: { ...process.env, ...envOf(env) }, cwd: dir, timeout: SPAWN_DEADLINE_MS, killSignal: 'SIGKILL' }, (err, stdout, stderr) => {
+        const hung = err?.killed === true ? `\n[ailake ${args.join(' ')} was still running after ${SPAWN_DEADLINE_MS} ms; killed]` : ''
+        resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : 1, stdout, stderr: stderr + hung })
       })
     }),
     async cli(args, env = {}, tty = false) {
