@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { connect } from '../../src/index.js'
 import { runNode } from '../helpers/child.js'
 import { tempDir } from '../helpers/tmpdir.js'
+import { waitFor } from '../helpers/wait.js'
 import { range, readIds } from './helpers.js'
 
 const CHILD = fileURLToPath(new URL('./stream-writer.js', import.meta.url))
@@ -50,22 +51,11 @@ test('a second process asking for a writer id in use fails with ALREADY_EXISTS a
   try {
     await newTable(dir, 'same')
     const first = runNode(CHILD, [dir, 'same', '0', '10', 'shared', '4000'])
-    // Start the second only once the first holds the lease (it has acknowledged its rows).
-    const deadline = Date.now() + 60_000
-    let second
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 100))
-      const ids = await tableIds(dir, 'same').catch(() => [])
-      if (ids.length === 0) {
-        // The first flushes only on close, so wait for its WAL records instead.
-        const lake = await connect(dir)
-        const t = await lake.openTable('default.same')
-        const wal = await t.core.store.list(`${t.core.keyOf(t.core.location)}/wal/shared/`)
-        if (wal.some((o) => o.key.endsWith('.wal'))) break
-      }
-      assert.ok(Date.now() < deadline, 'the first writer never logged its rows')
-    }
-    second = await runNode(CHILD, [dir, 'same', '500', '5', 'shared'])
+    // Start the second only once the first holds the lease and has logged its rows (it flushes only on close).
+    const lake = await connect(dir)
+    const t = (await lake.openTable('default.same')).core
+    await waitFor(async () => (await t.store.list(`${t.keyOf(t.location)}/wal/shared/`)).some((o) => o.key.endsWith('.wal')), 'the first writer to log its rows', 60_000, 50)
+    const second = await runNode(CHILD, [dir, 'same', '500', '5', 'shared'])
     assert.equal(second.code, 3, second.out + second.err)
     assert.match(second.out, /^error ALREADY_EXISTS .*held by process \d+/m)
     const done = await first
