@@ -203,3 +203,17 @@ for (const precision of ['f16', 'i8'] as const) {
     assert.deepEqual(after.map((r) => [r.id, r._distance]), before.map((r) => [r.id, r._distance]))
   })
 }
+
+test('expiry keeps watermarks that only snapshot summaries carried (tables written before the property existed)', async () => {
+  const lake = await connect('/nonexistent/ailake-mem-legacy', { store: new MemoryStore() })
+  const t = await lake.createTable('default.legacy', { vector: { dim: 3, metric: 'euclidean' }, schema: { id: { type: 'int', required: true } } })
+  // How older versions recorded a flush: the watermark in the snapshot summary only.
+  await t.core.commit({ kind: 'append', added: [], summary: { 'ailake.wal.legacy': '5' } })
+  await t.add([{ id: 1, embedding: [1, 2, 3] }])
+  assert.equal(t.properties['ailake.wal.legacy'], undefined)
+  assert.equal(committedWalSeq(t.core, 'legacy'), 5)
+  const r = await t.expireSnapshots({ olderThan: Date.now() + 60_000, retainLast: 1 })
+  assert.ok(r.expiredSnapshots >= 1)
+  assert.ok(t.core.metadata.snapshots.every((s) => s.summary['ailake.wal.legacy'] === undefined))
+  assert.equal(committedWalSeq(t.core, 'legacy'), 5, 'the watermark moved to the table properties')
+})
