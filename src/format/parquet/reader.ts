@@ -7,7 +7,9 @@ import { AilakeError, corrupt, invalid } from '../../errors.js'
 import type { ByteSource } from '../../util/byte-source.js'
 import type { Schema } from '../schema.js'
 import { readFooter, readRange, type Footer } from './footer.js'
-import { chunkRanges, checkPageHeaders } from './page-guard.js'
+import { crc32c } from '../../util/crc32c.js'
+import { IntegrityChecks } from './integrity.js'
+import { PageGuard } from './page-guard.js'
 import { fromParquetSchema } from './schema-map.js'
 import { decodeSection, decodeTrailer, sectionLengthFromHeader, HEADER_LENGTH, TRAILER_LENGTH, type DecodedSection } from './section.js'
 import { CompactReader, intField } from './thrift.js'
@@ -24,15 +26,15 @@ export async function readSectionAt(source: ByteSource, at: { offset: number; le
   return decodeSection(await readRange(source, at.offset, at.length, 'ailake section'), at.offset)
 }
 
-/** The file as hyparquet reads it; page headers in column-chunk reads are checked first (page-guard.ts). */
-function asyncBuffer(source: ByteSource, chunks: ReturnType<typeof chunkRanges>): AsyncBuffer {
+/** The file as hyparquet reads it; every read is checked first (page-guard.ts). */
+function asyncBuffer(source: ByteSource, guard: PageGuard): AsyncBuffer {
   return {
     byteLength: source.size,
     slice(start: number, end?: number): Promise<ArrayBuffer> {
       const read = (async () => {
         const e = end ?? source.size
         const b = await readRange(source, start, e - start, 'Parquet data')
-        checkPageHeaders(b, start, chunks)
+        guard.check(b, start)
         return b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer
       })()
       // hyparquet may start several reads and stop awaiting after the first failure; the others'
@@ -41,6 +43,11 @@ function asyncBuffer(source: ByteSource, chunks: ReturnType<typeof chunkRanges>)
       return read
     },
   }
+}
+
+/** The file's name for error messages. */
+function fileName(source: ByteSource): string {
+  return source.name ?? 'data file'
 }
 
 function wrapHyparquet(err: unknown, what: string): AilakeError {
@@ -68,7 +75,9 @@ export class DataFileReader {
   private section: Promise<DecodedSection> | undefined
   private readonly groupStarts: number[] = []
   private readonly pageCache = new Map<number, Promise<Page[]>>()
-  private chunkList: ReturnType<typeof chunkRanges> | undefined
+  /** The integrity table once the section is read (none for files without one); see integrity.ts. */
+  private checks: IntegrityChecks
+  private guardCache: PageGuard | undefined
 
   constructor(
     private readonly source: ByteSource,
@@ -76,6 +85,7 @@ export class DataFileReader {
     private readonly sectionAt?: { offset: number; length: number },
     private readonly foreignVector?: ForeignVector,
   ) {
+    this.checks = new IntegrityChecks(fileName(source))
     this.rowCount = Number(footer.metadata.num_rows)
     let schemaId = 0
     const json = footer.kv.get(KV_ICEBERG_SCHEMA)
@@ -99,11 +109,11 @@ export class DataFileReader {
     return this.footer.metadata
   }
 
-  /** Where the section is: given offsets, else the footer key-value entry, else the trailer. */
-  private chunks(): ReturnType<typeof chunkRanges> {
-    return this.chunkList ??= chunkRanges(this.footer.metadata)
+  private guard(): PageGuard {
+    return this.guardCache ??= new PageGuard(this.footer.metadata, this.checks)
   }
 
+  /** Where the section is: given offsets, else the footer key-value entry, else the trailer. */
   private async locate(): Promise<{ offset: number; length: number }> {
     if (this.sectionAt) return this.sectionAt
     const kv = this.footer.kv.get(KV_SECTIONS)
@@ -121,9 +131,24 @@ export class DataFileReader {
     return locateByTrailer(this.source, this.footer.footerStart)
   }
 
-  /** The section's facts and index bytes (undefined when the file has no index yet). All CRCs are checked. */
+  /**
+   * The section's facts and index bytes (undefined when the file has no index yet). All CRCs are
+   * checked, and the footer against the CRC the section records; every later read of pages and
+   * offset indexes is checked against its integrity table.
+   */
   readSection(): Promise<{ facts: VectorFacts; indexBytes: Uint8Array | undefined }> {
-    this.section ??= this.locate().then((at) => readSectionAt(this.source, at))
+    this.section ??= this.locate().then(async (at) => {
+      const s = await readSectionAt(this.source, at)
+      if (s.integrity !== undefined) {
+        const { tail, tailStart, footerStart } = this.footer
+        if (crc32c(tail.subarray(footerStart - tailStart, tail.length - 8)) !== s.integrity.footerCrc) {
+          throw corrupt(`${fileName(this.source)}: the Parquet footer does not match the checksum in the ailake section; the file is corrupt`)
+        }
+        this.checks = new IntegrityChecks(fileName(this.source), s.integrity.entries)
+        this.guardCache = undefined
+      }
+      return s
+    })
     return this.section
   }
 
@@ -175,7 +200,8 @@ export class DataFileReader {
       let pos = 0
       let row = 0
       while (pos < bytes.length) {
-        const page = parseVectorPage(bytes, pos, f.dim, f.precision)
+        const page = parseVectorPage(bytes, pos, f.dim, f.precision, `${fileName(this.source)}: vector column ${f.column}, page at byte ${start + pos}`,
+          (end) => this.checks.check(start + pos, bytes.subarray(pos, end), `vector column ${f.column}, page header`))
         if (page === undefined) return this.readVectorsGeneral(f)
         if (row + page.numRows > groupRows) throw corrupt(`vector pages of row group ${g} hold more rows than its ${groupRows}`)
         if (page.valuesStart + page.numRows * rb > bytes.length) throw corrupt('vector page values run past the column chunk')
@@ -188,6 +214,15 @@ export class DataFileReader {
     return out
   }
 
+  /**
+   * Checks every page (header against the integrity table, sizes, body CRC) and offset index of
+   * the file, with one read of everything before the footer.
+   */
+  async verifyPages(): Promise<void> {
+    await this.maybeFacts()
+    this.guard().check(await readRange(this.source, 0, this.footer.footerStart, 'data file'), 0)
+  }
+
   private checkRowCount(f: VectorFacts): void {
     if (f.rowCount !== this.rowCount) throw corrupt(`ailake section says ${f.rowCount} rows but the Parquet footer says ${this.rowCount}`)
   }
@@ -196,7 +231,7 @@ export class DataFileReader {
   private async readVectorsGeneral(f: VectorFacts, rowStart = 0, rowEnd = this.rowCount): Promise<Float32Array> {
     let rows: Record<string, unknown>[]
     try {
-      rows = await parquetReadObjects({ file: asyncBuffer(this.source, this.chunks()), metadata: this.footer.metadata, columns: [f.column], rowStart, rowEnd, useOffsetIndex: true })
+      rows = await parquetReadObjects({ file: asyncBuffer(this.source, this.guard()), metadata: this.footer.metadata, columns: [f.column], rowStart, rowEnd, useOffsetIndex: true })
     } catch (err) {
       throw wrapHyparquet(err, `vector column ${f.column}`)
     }
@@ -233,6 +268,7 @@ export class DataFileReader {
       return [{ offset: Number(md.data_page_offset), size: Number(md.total_compressed_size), firstRow: 0 }]
     }
     const bytes = await readRange(this.source, Number(c.offset_index_offset), c.offset_index_length, 'offset index')
+    this.guard().checkOffsetIndex(bytes, Number(c.offset_index_offset), md.path_in_schema.join('.'))
     const s = new CompactReader(bytes, 'offset index').struct()
     const list = s.get(1)
     if (!Array.isArray(list) || list.length === 0) throw corrupt('offset index has no page locations')
@@ -279,7 +315,8 @@ export class DataFileReader {
         pageBytes.set(key, b)
       }
       const bytes = await b
-      const page = parseVectorPage(bytes, 0, f.dim, f.precision)
+      const page = parseVectorPage(bytes, 0, f.dim, f.precision, `${fileName(this.source)}: vector column ${f.column}, page at byte ${p.offset}`,
+        (end) => this.checks.check(p.offset, bytes.subarray(0, end), `vector column ${f.column}, page header`))
       const at = inGroup - p.firstRow
       if (page === undefined) {
         out.set(await this.readVectorsGeneral(f, row, row + 1), i * f.dim)
@@ -306,7 +343,7 @@ export class DataFileReader {
     if (scalar.length > 0) {
       const sorted = [...new Set(rows)].sort((a, b) => a - b)
       const byRow = new Map<number, Record<string, unknown>>()
-      const file = asyncBuffer(this.source, this.chunks())
+      const file = asyncBuffer(this.source, this.guard())
       for (let i = 0; i < sorted.length;) {
         let j = i
         while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++
