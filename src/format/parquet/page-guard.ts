@@ -24,7 +24,16 @@ interface ChunkRange {
   nested: boolean
   /** Encoding ids the chunk's metadata lists; a page using another is damaged. */
   encodings: Set<number>
+  codec: string
 }
+
+/**
+ * Values one page of a nested column may declare. Level runs can describe any number of values
+ * in a few bytes, so no size bounds them; hyparquet allocates arrays of this many entries.
+ */
+export const MAX_NESTED_PAGE_VALUES = 1 << 26
+/** Snappy's best case is a 64-byte copy in 3 bytes; anything claiming more is damaged. */
+const SNAPPY_MAX_RATIO = 22
 
 /** Parquet's Encoding enum, by the names hyparquet gives them. */
 const ENCODING_IDS: Record<string, number> = {
@@ -52,7 +61,9 @@ export class PageGuard {
         const start = dict > 0 && dict < data ? dict : data
         const column = m.path_in_schema.join('.')
         const encodings = new Set((m.encodings ?? []).map((e) => ENCODING_IDS[e] ?? -1))
-        this.chunks.push({ column, start, end: start + Number(m.total_compressed_size), rows: Number(rg.num_rows), nested: m.path_in_schema.length > 1, encodings })
+        this.chunks.push({
+          column, start, end: start + Number(m.total_compressed_size), rows: Number(rg.num_rows), nested: m.path_in_schema.length > 1, encodings, codec: m.codec,
+        })
         if (c.offset_index_offset !== undefined && c.offset_index_length !== undefined) {
           const at = Number(c.offset_index_offset)
           this.offsetIndexes.push({ start: at, end: at + c.offset_index_length, column })
@@ -110,7 +121,10 @@ export class PageGuard {
       const compressed = intField(h, 3, 'page header')
       check(compressed >= 0 && uncompressed >= 0, at, 'negative page size')
       check(body + compressed <= chunk.end, at, `page of ${compressed} bytes runs past its column chunk`)
-      const maxValues = chunk.nested ? Number.MAX_SAFE_INTEGER : chunk.rows
+      // hyparquet allocates the uncompressed size before decompressing: bound it by the codec.
+      if (chunk.codec === 'UNCOMPRESSED') check(uncompressed === compressed, at, `uncompressed size ${uncompressed} differs from the stored ${compressed} in an uncompressed chunk`)
+      if (chunk.codec === 'SNAPPY') check(uncompressed <= SNAPPY_MAX_RATIO * compressed + 64, at, `uncompressed size ${uncompressed} is more than snappy can expand ${compressed} bytes to`)
+      const maxValues = chunk.nested ? MAX_NESTED_PAGE_VALUES : chunk.rows
       const checkEncoding = (e: number | undefined): void => check(e !== undefined && chunk.encodings.has(e), at, `encoding ${String(e)} is not among the chunk's encodings`)
       if (type === 0) {
         const d = structField(h, 5)

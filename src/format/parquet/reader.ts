@@ -223,9 +223,26 @@ export class DataFileReader {
     this.guard().check(await readRange(this.source, 0, this.footer.footerStart, 'data file'), 0)
   }
 
+  /**
+   * Throws CORRUPT_DATA unless the section's row count is the footer's and the vector column
+   * chunks can hold that many rows: checked before anything is allocated from the count (a
+   * hostile footer and section could claim 2^40 rows in a 30 KB file). Chunks of PLAIN values
+   * without a dictionary (all that ailake writes) need `rowBytes` per row; other layouts are
+   * decoded by hyparquet, which allocates per page from headers the page guard has checked.
+   */
   private checkRowCount(f: VectorFacts): void {
     if (f.rowCount !== this.rowCount) throw corrupt(`ailake section says ${f.rowCount} rows but the Parquet footer says ${this.rowCount}`)
+    const rb = rowBytes(f.precision, f.dim)
+    this.footer.metadata.row_groups.forEach((rg, g) => {
+      const md = this.chunk(g, f.column).meta_data!
+      const plain = md.dictionary_page_offset === undefined && md.encodings.every((e) => e === 'PLAIN' || e === 'RLE' || e === 'BIT_PACKED' || e === 'BYTE_STREAM_SPLIT')
+      const size = Number(md.total_compressed_size)
+      if (md.codec === 'UNCOMPRESSED' && plain && Number(rg.num_rows) * rb > size) {
+        throw corrupt(`${fileName(this.source)}: row group ${g} claims ${rg.num_rows} rows, but its ${size}-byte vector column chunk holds at most ${Math.floor(size / rb)}`, { group: g })
+      }
+    })
   }
+
 
   /** The general path for vector columns written by other engines (any encoding or codec). */
   private async readVectorsGeneral(f: VectorFacts, rowStart = 0, rowEnd = this.rowCount): Promise<Float32Array> {
@@ -337,34 +354,56 @@ export class DataFileReader {
     const names = options.columns ?? this.schema.fields.map((x) => x.name)
     for (const n of names) if (!this.schema.fields.some((x) => x.name === n)) throw new AilakeError('NOT_FOUND', `column ${n} is not in this data file; columns: ${this.schema.fields.map((x) => x.name).join(', ')}`)
     const scalar = names.filter((n) => n !== f?.column)
-    const rows = options.rows ?? Array.from({ length: this.rowCount }, (_, i) => i)
+    if (options.rows === undefined) return this.readAllRows(names, scalar, f)
+    const rows = options.rows
     for (const r of rows) if (!Number.isInteger(r) || r < 0 || r >= this.rowCount) throw invalid(`row ${r} is outside [0, ${this.rowCount})`, { row: r })
     const out: Record<string, unknown>[] = rows.map(() => ({}))
     if (scalar.length > 0) {
       const sorted = [...new Set(rows)].sort((a, b) => a - b)
       const byRow = new Map<number, Record<string, unknown>>()
-      const file = asyncBuffer(this.source, this.guard())
       for (let i = 0; i < sorted.length;) {
         let j = i
         while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++
         const rowStart = sorted[i]!
-        let got: Record<string, unknown>[]
-        try {
-          got = await parquetReadObjects({ file, metadata: this.footer.metadata, columns: scalar, rowStart, rowEnd: sorted[j]! + 1, useOffsetIndex: true, utf8: false })
-        } catch (err) {
-          throw wrapHyparquet(err, 'reading rows')
-        }
-        if (got.length !== j - i + 1) throw corrupt(`read ${got.length} rows for [${rowStart}, ${sorted[j]! + 1})`)
+        const got = await this.readScalarRange(scalar, rowStart, sorted[j]! + 1)
         got.forEach((o, k) => byRow.set(rowStart + k, o))
         i = j + 1
       }
       rows.forEach((r, k) => Object.assign(out[k]!, byRow.get(r)))
     }
     if (f !== undefined && names.includes(f.column)) {
-      const vecs = options.rows === undefined ? await this.readVectors() : await this.readVectorsAt(rows)
+      const vecs = await this.readVectorsAt(rows)
       rows.forEach((_, k) => { out[k]![f.column] = vecs.slice(k * f.dim, (k + 1) * f.dim) })
     }
     return out.map((o) => Object.fromEntries(names.map((n) => [n, o[n]])))
+  }
+
+  /** Every row: nothing is allocated from the footer's row count before the data backs it. */
+  private async readAllRows(names: string[], scalar: string[], f: VectorFacts | undefined): Promise<Record<string, unknown>[]> {
+    if (f !== undefined) this.checkRowCount(f)
+    const vecs = f !== undefined && names.includes(f.column) ? await this.readVectors() : undefined
+    const out = scalar.length > 0 ? await this.readScalarRange(scalar, 0, this.rowCount)
+      : Array.from({ length: vecs === undefined ? await this.countRows() : this.rowCount }, (): Record<string, unknown> => ({}))
+    return out.map((o, k) => Object.fromEntries(names.map((n) => [n, f !== undefined && n === f.column ? vecs?.slice(k * f.dim, (k + 1) * f.dim) : o[n]])))
+  }
+
+  /** The row count, once the data backs it (for reads of no column). */
+  private async countRows(): Promise<number> {
+    const first = this.schema.fields[0]
+    if (first === undefined) return 0
+    return (await this.readScalarRange([first.name], 0, this.rowCount)).length
+  }
+
+  /** Rows [rowStart, rowEnd) of scalar columns through hyparquet (its reads go through the page guard). */
+  private async readScalarRange(columns: string[], rowStart: number, rowEnd: number): Promise<Record<string, unknown>[]> {
+    let got: Record<string, unknown>[]
+    try {
+      got = await parquetReadObjects({ file: asyncBuffer(this.source, this.guard()), metadata: this.footer.metadata, columns, rowStart, rowEnd, useOffsetIndex: true, utf8: false })
+    } catch (err) {
+      throw wrapHyparquet(err, 'reading rows')
+    }
+    if (got.length !== rowEnd - rowStart) throw corrupt(`read ${got.length} rows for [${rowStart}, ${rowEnd})`)
+    return got
   }
 }
 
