@@ -448,6 +448,16 @@ export class MemTableWriter {
   private async recover(): Promise<void> {
     await this.table.refresh()
     this.lease = await this.takeLease()
+    try {
+      await this.replay()
+    } catch (err) {
+      // Recovery failed: nothing of the WAL changed hands, so the id is free for the next attempt.
+      await this.lease.release().catch(() => undefined)
+      throw err
+    }
+  }
+
+  private async replay(): Promise<void> {
     this.wal = new WalLog(this.table.store, this.tableKey, this.writerId)
     const committed = walWatermark(this.table.metadata, this.writerId)
     const wal = await readWal(this.table.store, this.tableKey, this.writerId, this.policy.column, committed)
