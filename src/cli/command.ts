@@ -15,7 +15,7 @@ export interface Io {
 }
 
 export type Flags = NonNullable<ParseArgsConfig['options']>
-export type Values = Record<string, string | boolean | undefined>
+export type Values = Record<string, string | boolean | string[] | undefined>
 
 export interface Command {
   /** The command's own flags (`--warehouse` and `--help` are every command's). */

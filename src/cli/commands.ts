@@ -1,5 +1,6 @@
 /** The commands by name, in the order `ailake --help` lists them. */
 import type { Command } from './command.js'
+import { deleteCommand, updateCommand, upsertCommand } from './changes.js'
 import { createCommand } from './create.js'
 import { expireCommand } from './expire.js'
 import { historyCommand, infoCommand, tablesCommand } from './info.js'
@@ -10,6 +11,9 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   create: createCommand,
   insert: insertCommand,
   search: searchCommand,
+  delete: deleteCommand,
+  update: updateCommand,
+  upsert: upsertCommand,
   info: infoCommand,
   history: historyCommand,
   expire: expireCommand,

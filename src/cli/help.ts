@@ -8,6 +8,9 @@ Commands:
   create <table>           create a table with a vector column
   insert <table> <file>    add rows from CSV, JSON Lines or Parquet
   search <table>           nearest rows to a vector, a text or another row
+  delete <table>           delete the rows matching --where
+  update <table>           set columns of the rows matching --where
+  upsert <table> <file>    replace rows by key (--on), insert the rest
   info <table>             snapshots, files, rows, index status, sizes, schema
   history <table>          one line per snapshot
   expire <table>           drop old snapshots and the files only they used
@@ -29,6 +32,33 @@ Exit codes: 0 ok, 1 other error, 2 usage/invalid argument, 3 not found/already e
 Set AILAKE_DEBUG=1 to print stack traces.`
 
 export const HELP: Record<string, string> = {
+  delete: `Usage: ailake delete <table> --where <filter> [--json]
+
+Deletes the rows matching the filter in one snapshot, as Iceberg position delete files that
+every engine applies. Older snapshots still hold the rows (ailake expire removes them for good).
+
+Examples:
+  ailake delete docs --where "id IN (3, 5, 8)"
+  ailake delete docs --where "source = 'crawler' AND year < 2020"`,
+
+  update: `Usage: ailake update <table> --where <filter> --set column=value [--set ...] [--json]
+
+Sets columns of the rows matching the filter, in one snapshot (the old rows are deleted and the
+new versions written). Values are typed by the column; the vector column takes a JSON array;
+"null" sets null.
+
+Examples:
+  ailake update docs --where "id = 7" --set status=archived
+  ailake update docs --where "id = 7" --set "embedding=[0.1, 0.2, 0.3, 0.4]"`,
+
+  upsert: `Usage: ailake upsert <table> <file> --on <column> [--format csv|jsonl|parquet] [--json]
+
+Writes the file's rows, each replacing the rows with the same value in the key column, the
+others inserted, in one snapshot. Keys must be distinct within the file.
+
+Examples:
+  ailake upsert docs changed.jsonl --on docId`,
+
   create: `Usage: ailake create <table> --dim N [options]
 
 Creates an empty table. <table> is "name" (namespace "default") or "namespace.name".

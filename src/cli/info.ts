@@ -42,7 +42,10 @@ export interface TableInfo {
   name: string
   snapshots: number
   currentSnapshotId: bigint | null
+  /** Live rows (stored rows minus deleted ones). */
   rows: number
+  /** Stored rows that delete files delete (removed for good by optimize / expire). */
+  deletedRows: number
   files: number
   indexStatus: Record<'ready' | 'pending' | 'none', number>
   totalBytes: number
@@ -61,10 +64,12 @@ export async function tableInfo(table: Table): Promise<TableInfo> {
   const status = { ready: 0, pending: 0, none: 0 }
   let totalBytes = 0
   let rows = 0
+  let deletedRows = 0
   for (const f of files) {
     status[f.indexStatus]++
     totalBytes += f.bytes
-    rows += f.rows
+    rows += f.rows - f.deletedRows
+    deletedRows += f.deletedRows
   }
   const v = table.vector
   return {
@@ -72,6 +77,7 @@ export async function tableInfo(table: Table): Promise<TableInfo> {
     snapshots: table.history().length,
     currentSnapshotId: table.currentSnapshotId,
     rows,
+    deletedRows,
     files: files.length,
     indexStatus: status,
     totalBytes,
@@ -97,7 +103,7 @@ export function formatInfo(i: TableInfo): string {
   const lines = [
     `table        ${i.name}`,
     `snapshots    ${i.snapshots}${i.currentSnapshotId === null ? ' (empty table)' : `, current ${i.currentSnapshotId}`}`,
-    `rows         ${count(i.rows)}`,
+    `rows         ${count(i.rows)} live${i.deletedRows > 0 ? `, ${count(i.deletedRows)} deleted (still stored)` : ''}`,
     `files        ${i.files} (index ready ${i.indexStatus.ready}, pending ${i.indexStatus.pending}, none ${i.indexStatus.none})`,
     `size         ${bytes(i.totalBytes)} on disk, ${count(i.bytesPerRow)} bytes per row`,
     `vector       ${v.column}: ${v.dim}-d ${v.metric}, ${v.precision} (${count(i.vectorBytes)} bytes per vector), HNSW M=${v.M} efConstruction=${v.efConstruction}`,
@@ -113,8 +119,8 @@ export function formatInfo(i: TableInfo): string {
 export function formatHistory(table: Table): string {
   const h = table.history()
   if (h.length === 0) return `${table.name} has no snapshots yet`
-  const rows = h.map((s) => [String(s.snapshotId), s.timestamp.toISOString(), s.operation, `+${count(s.addedRows)}`, count(s.totalRows)])
-  const head = ['snapshot', 'time', 'operation', 'added', 'total rows']
+  const rows = h.map((s) => [String(s.snapshotId), s.timestamp.toISOString(), s.operation, `+${count(s.addedRows)}`, `-${count(s.deletedRows)}`, count(s.totalRows - s.totalDeletes)])
+  const head = ['snapshot', 'time', 'operation', 'added', 'deleted', 'live rows']
   const widths = head.map((c, j) => Math.max(c.length, ...rows.map((r) => (r[j] as string).length)))
   const fmt = (r: string[]): string => r.map((c, j) => (j >= 3 ? c.padStart(widths[j] as number) : c.padEnd(widths[j] as number))).join('  ')
   return [fmt(head), ...rows.map(fmt)].join('\n')

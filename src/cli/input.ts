@@ -202,7 +202,8 @@ function convertInferred(v: unknown, kind: Kind, csv: boolean, where: string): u
 }
 
 /** Converts one value to the type of `f`; CSV strings are parsed, JSON/Parquet values must already fit. */
-function convertTo(v: unknown, f: Field, csv: boolean, where: string): unknown {
+/** Converts `v` (a CSV or flag string when `csv`) to the JS value of column `f`; SCHEMA_MISMATCH naming `where` otherwise. */
+export function convertTo(v: unknown, f: Field, csv: boolean, where: string): unknown {
   if (v === null || v === undefined) return null
   const t = f.type
   if (typeof t !== 'string') return v

@@ -126,7 +126,7 @@ test('end to end through the executable: create, insert CSV + JSON Lines + Parqu
 
   const text = await sh(['info', 'docs'])
   assert.match(text, /snapshots\s+\d+, current \d+/)
-  assert.match(text, /rows\s+8\n/)
+  assert.match(text, /rows\s+8 live\n/)
   assert.match(text, /files\s+3 \(index ready 3, pending 0, none 0\)/, 'insert waits for the background index builds')
   assert.match(text, /4-d cosine, f32 \(16 bytes per vector\)/)
   assert.match(text, /id\s+long/)
