@@ -52,6 +52,17 @@ export function encodeVectorValues(vectors: Float32Array, dim: number, precision
   return out
 }
 
+/**
+ * The vectors exactly as a reader decodes them from `values` (see `encodeVectorValues`): what
+ * search scores, so what bounds and indexes must be computed over.
+ */
+export function decodeStoredVectors(values: Uint8Array, dim: number, precision: Precision): Float32Array {
+  const rows = values.length / rowBytes(precision, dim)
+  const out = new Float32Array(rows * dim)
+  decodeVectorValues(values, 0, rows, dim, precision, out, 0)
+  return out
+}
+
 function varintBytes(v: number): number[] {
   const out: number[] = []
   while (v >= 0x80) {

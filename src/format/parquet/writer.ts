@@ -14,7 +14,7 @@ import { encodeSection, encodeTrailer } from './section.js'
 import { CompactWriter, T_I32, T_I64 } from './thrift.js'
 import type { DataFileWritten, VectorFacts, WriteDataFileInput } from './types.js'
 import { isFastScalar, writeScalarChunk } from './scalar-pages.js'
-import { encodeVectorValues, rowBytes, writeVectorChunk, type PageLocation } from './vector-pages.js'
+import { decodeStoredVectors, encodeVectorValues, rowBytes, writeVectorChunk, type PageLocation } from './vector-pages.js'
 
 export const CREATED_BY = 'ailake version 0.1.0'
 /** Key-value keys in the Parquet footer. */
@@ -77,7 +77,10 @@ export function writeDataFileImpl(input: WriteDataFileInput): DataFileWritten {
   const groupRows = input.rowGroupRows ?? Math.min(1_000_000, Math.max(1, Math.floor(MAX_ROW_GROUP_BYTES / rb)))
   if (!Number.isInteger(groupRows) || groupRows < 1) throw invalid(`rowGroupRows must be a positive integer, got ${groupRows}`)
 
-  const { centroid, radius } = computeBounds(vector.vectors, dim, metric)
+  // Search scores the vectors as stored, which f16 and i8 move away from the input: the bounds
+  // must contain those, or a file holding a top-k row can be pruned.
+  const stored = precision === 'f32' ? vector.vectors : decodeStoredVectors(values, dim, precision)
+  const { centroid, radius } = computeBounds(stored, dim, metric)
   const indexBytes = input.index?.bytes ?? new Uint8Array(0)
   const section = encodeSection({
     column: vector.column, fieldId: vector.fieldId, dim, metric, precision, rowCount, centroid, radius,
