@@ -290,7 +290,9 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
     let res
     if (fv.index !== undefined) {
       plan.filesSearchedByIndex++
-      res = fv.index.search(query, k, { ...opts, ef: req.ef ?? defaultEf(k, fv.index.size) })
+      // Cosine indexes rank by normalised copies, which can order candidates within indexSlack of
+      // each other differently from the exact kernel: take those near the k-th as well.
+      res = fv.index.search(query, k, { ...opts, ef: req.ef ?? defaultEf(k, fv.index.size), within: 2 * indexSlack })
     } else {
       plan.filesSearchedByScan++
       res = flatSearch(fv.vectors, dim, metric, query, k, opts)

@@ -173,6 +173,8 @@ export class HnswIndex extends HnswLinker {
     const g = this.g
     const filter = checkFilter(options.filter)
     const ef = options.ef === undefined ? Math.max(k, DEFAULT_EF) : Math.max(k, checkInt('ef', options.ef, 1, 1 << 24))
+    const within = options.within ?? 0
+    if (!(within >= 0 && within < Infinity)) throw invalid(`HnswIndex.search: within must be a finite number >= 0, got ${String(within)}`)
     if (g.count === 0) {
       if (g.dim > 0) checkQuery(query, g.dim)
       return EMPTY_RESULT
@@ -189,7 +191,7 @@ export class HnswIndex extends HnswLinker {
       if (allowed === 0) return EMPTY_RESULT
       // Graph search over a sparse allow-list visits ~ef*2M/selectivity nodes; an exact scan
       // visits `allowed`. Scan when that is cheaper: allowed^2 <= ef * 2M * count.
-      if (allowed * allowed <= ef * 2 * g.M * g.count) return this.exactScan(k, bits, null)
+      if (allowed * allowed <= ef * 2 * g.M * g.count) return this.exactScan(k, bits, null, within)
     }
     const quantized = options.quantized ?? g.count >= SQ8_MIN_ROWS
     if (quantized) this.beginQuantized(qOff)
@@ -208,9 +210,11 @@ export class HnswIndex extends HnswLinker {
     } finally {
       this.quant = false
     }
-    const out = quantized ? this.rerank(qOff, k) : drainBestFirst(this.res, k)
-    if (filter !== undefined && out.ids.length < k) return this.exactScan(k, bits, pred)
-    return out
+    // With `within`, keep the whole beam, then cut after the k-th distance plus `within`.
+    const keep = within > 0 ? Math.max(k, this.res.size) : k
+    const out = quantized ? this.rerank(qOff, keep) : drainBestFirst(this.res, keep)
+    if (filter !== undefined && out.ids.length < k) return this.exactScan(k, bits, pred, within)
+    return within > 0 ? nearTies(out, k, within) : out
   }
 
   /** Makes the SQ8 codes current and loads the query weights; `batch` then runs on the codes. */
@@ -247,22 +251,35 @@ export class HnswIndex extends HnswLinker {
     return drainBestFirst(res, k)
   }
 
-  private exactScan(k: number, bits: Uint8Array | null, pred: ((id: number) => boolean) | null): SearchResult {
+  /** The best `k` allowed rows by scanning them all; with `within`, also those near the k-th (see `nearTies`). */
+  private exactScan(k: number, bits: Uint8Array | null, pred: ((id: number) => boolean) | null, within: number): SearchResult {
     const heap = this.res
     heap.clear()
     const n = this.g.count
+    const keep = within > 0 ? n : k
     for (let id = 0; id < n; id++) {
       if (bits !== null ? !bitAllowed(bits, id) : pred !== null && !pred(id)) continue
       const d = this.dist(this.qOff, this.off(id))
-      if (heap.size < k) heap.push(d, id)
+      if (heap.size < keep) heap.push(d, id)
       else if (d < heap.topDist()) {
         heap.pop()
         heap.push(d, id)
       }
     }
-    return drainBestFirst(heap, k)
+    const out = drainBestFirst(heap, keep)
+    return within > 0 ? nearTies(out, k, within) : out
   }
 
+}
+
+/** The first `k` of `res` (best first) and every later one within `within` of the k-th distance. */
+function nearTies(res: SearchResult, k: number, within: number): SearchResult {
+  const n = res.ids.length
+  if (n <= k) return res
+  const limit = (res.distances[k - 1] as number) + within
+  let end = k
+  while (end < n && (res.distances[end] as number) <= limit) end++
+  return { ids: res.ids.subarray(0, end), distances: res.distances.subarray(0, end) }
 }
 
 export type { SearchFilter, SearchResult } from './filter.js'
