@@ -2,7 +2,7 @@
  * The public table handle: write rows, read history and files, and (through the query layer)
  * search. One handle per open table; `close()` releases background work.
  */
-import { AilakeError } from '../errors.js'
+import { AilakeError, isAilakeError } from '../errors.js'
 import type { Field, Schema } from '../format/schema.js'
 import { IndexBuilder, MemTableWriter, TableWriter, type IndexBuilderOptions, type MemTableWriterOptions, type TableWriterOptions } from '../ingest/index.js'
 import { SearchBuilder, type QueryCaches } from '../query/index.js'
@@ -13,6 +13,9 @@ import type { DataWriteOptions } from '../table/data-writer.js'
 import type { AsOf, IcebergTable } from '../table/iceberg-table.js'
 import type { RowsInput } from '../table/rows.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
+
+/** Attempts of one `add()` when its first write races another that sets the table's columns. */
+const ADD_ATTEMPTS = 3
 
 export interface SnapshotInfo {
   snapshotId: bigint
@@ -108,6 +111,20 @@ export class Table {
    */
   async add(rows: RowsInput, options: AddOptions = {}): Promise<bigint> {
     if (options.embedFrom !== undefined) rows = await this.embedRows(rows, options.embedFrom, options.embedder)
+    // A first write to a table created without columns may find them set by another writer after
+    // its files were laid out for others: it writes the rows again, checked against those. Columns
+    // are set once, so the second attempt cannot meet the same conflict; the bound is a backstop.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.addOnce(rows, options)
+      } catch (err) {
+        if (attempt >= ADD_ATTEMPTS || !isAilakeError(err, 'COMMIT_CONFLICT') || err.context.schemaChanged !== true) throw err
+        await this.core.refresh()
+      }
+    }
+  }
+
+  private async addOnce(rows: RowsInput, options: AddOptions): Promise<bigint> {
     const writer = this.writer(options)
     try {
       if (options.buildIndex === false) await writer.writeBatchDeferred(rows)

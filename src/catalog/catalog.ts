@@ -1,8 +1,9 @@
 /**
  * The catalog contract: where a table's current metadata lives and how it is swapped atomically.
  */
+import { AilakeError, isAilakeError } from '../errors.js'
 import type { TableMetadata } from '../format/iceberg/types.js'
-import type { TableIdentifier } from './identifier.js'
+import { formatIdentifier, type TableIdentifier } from './identifier.js'
 
 /** A loaded table: its metadata and the version it was read at (used as the commit base). */
 export interface LoadedTable {
@@ -36,9 +37,43 @@ export interface Catalog {
   loadVersion(ident: TableIdentifier, version: number): Promise<LoadedTable>
   /**
    * Atomically replaces `base` with `metadata`. Returns the new table, or `undefined` when
-   * another writer committed first (the caller reloads and re-applies its change).
+   * another writer committed first (the caller reloads and re-applies its change). Asserts the
+   * table's UUID, as Iceberg's assert-table-uuid: fails (non-retryable) when the table was
+   * dropped (`NOT_FOUND`) or dropped and re-created (`COMMIT_CONFLICT`, `tableReplaced`) since
+   * `base` was loaded. A rejection carrying `context.outcomeUnknown` means the new version may
+   * have been written; any other rejection means it was not.
    */
   commitTable(base: LoadedTable, metadata: TableMetadata): Promise<LoadedTable | undefined>
   /** Removes the table's metadata (and, with `purge`, its data files). */
   dropTable(ident: TableIdentifier, options?: { purge?: boolean }): Promise<void>
+}
+
+/** The error for a handle whose table was dropped under it. */
+export function tableDropped(ident: TableIdentifier): AilakeError {
+  const name = formatIdentifier(ident)
+  return new AilakeError('NOT_FOUND', `table ${name} was dropped after this handle loaded it; nothing was committed`, { context: { table: name, tableDropped: true } })
+}
+
+/**
+ * Fails unless `loaded` is the table `expected` was (same UUID): a table dropped and created
+ * again under the same name is another table, and a handle on the old one must not touch it.
+ */
+export function checkSameTable(expected: LoadedTable, loaded: LoadedTable): LoadedTable {
+  const was = expected.metadata.tableUuid
+  const now = loaded.metadata.tableUuid
+  if (was === now) return loaded
+  const name = formatIdentifier(expected.ident)
+  throw new AilakeError('COMMIT_CONFLICT', `table ${name} was dropped and re-created (table-uuid ${was} is now ${now}) after this handle loaded it; nothing was committed: open it again to work on the new table`, { retryable: false, context: { table: name, expectedUuid: was, foundUuid: now, tableReplaced: true } })
+}
+
+/** The latest version of the table `current` is a version of: `NOT_FOUND` if it was dropped, `COMMIT_CONFLICT` if re-created. */
+export async function reloadTable(catalog: Catalog, current: LoadedTable): Promise<LoadedTable> {
+  let loaded: LoadedTable
+  try {
+    loaded = await catalog.loadTable(current.ident)
+  } catch (err) {
+    if (isAilakeError(err, 'NOT_FOUND')) throw tableDropped(current.ident)
+    throw err
+  }
+  return checkSameTable(current, loaded)
 }

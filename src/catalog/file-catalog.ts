@@ -3,16 +3,20 @@
  * `<warehouse>/<namespace...>/<table>/metadata/v<N>.metadata.json`, and a commit is the atomic
  * create-if-absent of version N+1. No lock service: the store's conditional write decides races.
  */
-import { AilakeError } from '../errors.js'
+import { AilakeError, isAilakeError } from '../errors.js'
 import type { ObjectStore } from '../store/object-store.js'
 import { decodeTableMetadata, encodeTableMetadata } from '../format/iceberg/table-metadata.js'
 import type { TableMetadata } from '../format/iceberg/types.js'
 import { utf8Decode, utf8Encode } from '../util/bytes.js'
-import type { Catalog, LoadedTable } from './catalog.js'
-import { checkName, formatIdentifier, type TableIdentifier } from './identifier.js'
+import { checkSameTable, tableDropped, type Catalog, type LoadedTable } from './catalog.js'
+import { checkIdentifier, checkNamespace, formatIdentifier, TABLE_FOLDERS, type TableIdentifier } from './identifier.js'
 
 const NAMESPACE_MARKER = '.ailake-namespace'
 const VERSION_FILE = /^v(\d{1,12})\.metadata\.json$/
+
+function isVersionFile(key: string): boolean {
+  return /\/(v\d+\.metadata\.json|version-hint\.text)$/.test(key)
+}
 
 export interface FileCatalogOptions {
   /** The store rooted at the warehouse. */
@@ -30,7 +34,9 @@ export class FileCatalog implements Catalog {
     this.warehouse = options.warehouse.replace(/\/+$/, '')
   }
 
+  /** The table's folder; the identifier is checked here, so no method reaches a folder a name may not have. */
   private tableKey(ident: TableIdentifier): string {
+    checkIdentifier(ident)
     return [...ident.namespace, ident.name].join('/')
   }
 
@@ -64,11 +70,12 @@ export class FileCatalog implements Catalog {
   }
 
   async createNamespace(namespace: string[]): Promise<void> {
-    namespace.forEach((s) => checkName(s, 'namespace'))
+    checkNamespace(namespace)
     await this.store.putIfAbsent(`${namespace.join('/')}/${NAMESPACE_MARKER}`, new Uint8Array(0))
   }
 
   async dropNamespace(namespace: string[]): Promise<void> {
+    checkNamespace(namespace)
     const tables = await this.listTables(namespace)
     if (tables.length > 0) {
       throw new AilakeError('INVALID_ARGUMENT', `namespace ${namespace.join('.')} still holds ${tables.length} table(s) (${tables.map(formatIdentifier).join(', ')}); drop them first`)
@@ -77,6 +84,7 @@ export class FileCatalog implements Catalog {
   }
 
   async listTables(namespace: string[]): Promise<TableIdentifier[]> {
+    checkNamespace(namespace)
     const prefix = namespace.join('/') + '/'
     const names = new Set<string>()
     for (const o of await this.store.list(prefix)) {
@@ -123,6 +131,22 @@ export class FileCatalog implements Catalog {
   }
 
   async commitTable(base: LoadedTable, metadata: TableMetadata): Promise<LoadedTable | undefined> {
+    if (metadata.tableUuid !== base.metadata.tableUuid) {
+      throw new AilakeError('INTERNAL', `a commit to ${formatIdentifier(base.ident)} would change its table-uuid from ${base.metadata.tableUuid} to ${metadata.tableUuid}`)
+    }
+    // assert-table-uuid: version N+1 may only follow version N of the same table. Without this a
+    // handle on a dropped table would create the next version of whatever table has that name.
+    let stored: LoadedTable
+    try {
+      stored = await this.loadVersion(base.ident, base.version)
+    } catch (err) {
+      if (!isAilakeError(err, 'NOT_FOUND')) throw err
+      // Gone: the table was dropped, or this version expired long after newer ones were made
+      // (a lost race: the caller reloads, and a re-created table fails its UUID check there).
+      if ((await this.latestVersion(base.ident)) === undefined) throw tableDropped(base.ident)
+      return undefined
+    }
+    checkSameTable(base, stored)
     return this.writeVersion(base.ident, base.version + 1, metadata)
   }
 
@@ -130,18 +154,26 @@ export class FileCatalog implements Catalog {
     if ((await this.latestVersion(ident)) === undefined) {
       throw new AilakeError('NOT_FOUND', `table ${formatIdentifier(ident)} does not exist`, { context: { table: formatIdentifier(ident) } })
     }
-    const prefix = this.tableKey(ident) + '/'
-    const objects = await this.store.list(prefix)
-    // Metadata first, so a half-finished drop leaves no loadable table pointing at missing files.
-    const metadata = objects.filter((o) => o.key.startsWith(prefix + 'metadata/'))
-    const data = objects.filter((o) => !o.key.startsWith(prefix + 'metadata/'))
-    for (const o of metadata) await this.store.delete(o.key)
-    if (options.purge !== false) for (const o of data) await this.store.delete(o.key)
+    // Only the table's own folders: a table or namespace named below this one (a.b.c under a.b)
+    // has its own folder next to them, never inside (see identifier.ts).
+    const table = this.tableKey(ident)
+    const [metadata, ...rest] = await Promise.all(['metadata', ...TABLE_FOLDERS.filter((f) => f !== 'metadata')].map((f) => this.store.list(`${table}/${f}/`)))
+    // Metadata first, and its version files before what they point at, so a half-finished drop
+    // leaves no loadable table pointing at missing files.
+    const versionsFirst = (metadata ?? []).sort((a, b) => Number(isVersionFile(b.key)) - Number(isVersionFile(a.key)))
+    for (const o of versionsFirst) await this.store.delete(o.key)
+    if (options.purge !== false) for (const o of rest.flat()) await this.store.delete(o.key)
   }
 
   private async writeVersion(ident: TableIdentifier, version: number, metadata: TableMetadata): Promise<LoadedTable | undefined> {
     const key = this.metadataKey(ident, version)
-    const created = await this.store.putIfAbsent(key, utf8Encode(encodeTableMetadata(metadata)))
+    const bytes = utf8Encode(encodeTableMetadata(metadata))
+    let created: boolean
+    try {
+      created = await this.store.putIfAbsent(key, bytes)
+    } catch (err) {
+      throw new AilakeError('STORE_ERROR', `creating ${key} failed and it may exist now`, { cause: err, retryable: false, context: { key, outcomeUnknown: true } })
+    }
     if (!created) return undefined
     // The hint only speeds up readers such as other engines; loads verify it by probing forward.
     try {

@@ -9,33 +9,46 @@ import type { RowBatch } from '../table/rows.js'
 /**
  * Rows buffered in a MemTableWriter, for brute-force search merged with the table.
  * `rows[i]` holds the non-vector columns of row i; its embedding is
- * `vectors.subarray(i * dim, (i + 1) * dim)`, exactly as inserted (f32, not yet quantised).
+ * `vectors.subarray(i * dim, (i + 1) * dim)`, decoded from the table's storage precision exactly
+ * as it will be read back once flushed, so a row scores the same before and after its flush.
  */
 export interface BufferedRows {
   schema: Schema
   rows: Record<string, unknown>[]
-  /** rowCount × dim, as inserted. */
+  /** rowCount × dim, at the storage precision. */
   vectors: Float32Array
+  /** The writer whose WAL sequence numbers `seqs` are. */
+  writerId: string
   /**
-   * The table snapshot these rows are NOT yet part of: a query that reads this snapshot plus
-   * these rows sees every acknowledged row exactly once. Null before the table's first snapshot.
+   * `ends[i]` rows belong to WAL records with seq <= `seqs[i]` (both ascending): a query reading
+   * a snapshot whose WAL watermark for `writerId` is W skips the rows of records <= W, which
+   * that snapshot already holds (a commit that landed before its flush finished, or whose
+   * outcome was unknown).
    */
+  seqs: readonly number[]
+  ends: readonly number[]
+  /** The newest snapshot the writer knows does not hold these rows (informational). */
   snapshotId: bigint | null
 }
 
 export interface BufferEntry {
   seq: number
   batch: RowBatch
+  /** `batch.vectors` at the storage precision (the same array for f32). */
+  stored: Float32Array
 }
 
 export class WriteBuffer {
   entries: BufferEntry[] = []
   rows = 0
-  private cached: { rows: Record<string, unknown>[]; vectors: Float32Array } | undefined
+  private cached: { rows: Record<string, unknown>[]; vectors: Float32Array; seqs: number[]; ends: number[] } | undefined
 
-  push(entry: BufferEntry): void {
-    this.entries.push(entry)
-    this.rows += entry.batch.rowCount
+  /** `toStored` decodes inserted vectors to what the table stores (identity for f32). */
+  constructor(private readonly toStored: (vectors: Float32Array) => Float32Array) {}
+
+  push(seq: number, batch: RowBatch): void {
+    this.entries.push({ seq, batch, stored: this.toStored(batch.vectors) })
+    this.rows += batch.rowCount
     this.cached = undefined
   }
 
@@ -46,18 +59,20 @@ export class WriteBuffer {
     this.cached = undefined
   }
 
+  /** How many leading entries have seq <= `seq`. */
+  countThrough(seq: number): number {
+    let n = 0
+    while (n < this.entries.length && (this.entries[n] as BufferEntry).seq <= seq) n++
+    return n
+  }
+
   /** `count` entries from `start` as one batch; `fresh` when it was built here, so no entry shares its arrays. */
   merged(count: number, dim: number, start = 0): { batch: RowBatch; fresh: boolean } {
     const parts = this.entries.slice(start, start + count)
     if (parts.length === 1) return { batch: (parts[0] as BufferEntry).batch, fresh: false }
     let rowCount = 0
     for (const p of parts) rowCount += p.batch.rowCount
-    const vectors = new Float32Array(rowCount * dim)
-    let at = 0
-    for (const p of parts) {
-      vectors.set(p.batch.vectors, at * dim)
-      at += p.batch.rowCount
-    }
+    const vectors = concatVectors(parts.map((p) => p.batch.vectors), rowCount * dim)
     const columns = new Map<number, unknown[]>()
     const first = parts[0]
     if (first !== undefined) {
@@ -76,18 +91,37 @@ export class WriteBuffer {
     return { batch: { rowCount, columns, vectors }, fresh: true }
   }
 
-  /** Rows as objects keyed by column name (cached until the buffer changes). */
-  view(schema: Schema, vectorColumn: string, dim: number): { rows: Record<string, unknown>[]; vectors: Float32Array } {
+  /** Rows as objects keyed by column name, stored-precision vectors and seq boundaries (cached until the buffer changes). */
+  view(schema: Schema, vectorColumn: string, dim: number): { rows: Record<string, unknown>[]; vectors: Float32Array; seqs: number[]; ends: number[] } {
     if (this.cached !== undefined) return this.cached
-    const batch = this.entries.length === 0 ? { rowCount: 0, columns: new Map<number, unknown[]>(), vectors: new Float32Array(0) } : this.merged(this.entries.length, dim).batch
     const fields = schema.fields.filter((f) => f.name !== vectorColumn)
-    const rows: Record<string, unknown>[] = new Array(batch.rowCount)
-    for (let i = 0; i < batch.rowCount; i++) {
-      const row: Record<string, unknown> = {}
-      for (const f of fields) row[f.name] = batch.columns.get(f.id)?.[i] ?? null
-      rows[i] = row
+    const rows: Record<string, unknown>[] = new Array(this.rows)
+    const seqs: number[] = []
+    const ends: number[] = []
+    let at = 0
+    for (const e of this.entries) {
+      const b = e.batch
+      for (let i = 0; i < b.rowCount; i++) {
+        const row: Record<string, unknown> = {}
+        for (const f of fields) row[f.name] = b.columns.get(f.id)?.[i] ?? null
+        rows[at + i] = row
+      }
+      at += b.rowCount
+      seqs.push(e.seq)
+      ends.push(at)
     }
-    this.cached = { rows, vectors: batch.vectors }
+    const vectors = this.entries.length === 1 ? (this.entries[0] as BufferEntry).stored : concatVectors(this.entries.map((e) => e.stored), this.rows * dim)
+    this.cached = { rows, vectors, seqs, ends }
     return this.cached
   }
+}
+
+function concatVectors(parts: Float32Array[], length: number): Float32Array {
+  const out = new Float32Array(length)
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
 }

@@ -74,6 +74,8 @@ export class IndexBuilder {
   private readonly queue: Job[] = []
   private readonly queued = new Set<string>()
   private running = 0
+  /** Builds started and not yet settled (close() waits for them). */
+  private readonly inFlight = new Set<Promise<BuildOutcome>>()
   private readonly waiters: Array<() => void> = []
   private failures: BuildFailure[] = []
   /** The builder commits through its own handle per table, so it never races a user's handle state. */
@@ -157,7 +159,9 @@ export class IndexBuilder {
     while (this.running < this.concurrency && this.queue.length > 0 && !this.closed) {
       const job = this.queue.shift() as Job
       this.running++
-      this.buildOne(job)
+      const run = this.buildOne(job)
+      this.inFlight.add(run)
+      run
         .then((outcome) => { this.stats[outcome === 'indexed' ? 'indexed' : outcome === 'skipped' ? 'skipped' : 'conflicts']++ })
         .catch((error: unknown) => {
           if (this.closed && isAilakeError(error, 'CLOSED')) return
@@ -165,6 +169,7 @@ export class IndexBuilder {
           this.failures.push({ path: job.path, error: error instanceof Error ? error : new Error(String(error)) })
         })
         .finally(() => {
+          this.inFlight.delete(run)
           this.running--
           const id = `${job.table.location}\u0000${job.path}`
           this.queued.delete(id)
@@ -235,6 +240,9 @@ export class IndexBuilder {
     this.cache.clear()
     this.cacheBytes = 0
     await this.pool.close()
+    // A build past its worker may be writing or committing: close() returns after it, so no
+    // write reaches the table once the builder is closed.
+    await Promise.allSettled([...this.inFlight])
     for (const w of this.waiters.splice(0)) w()
   }
 

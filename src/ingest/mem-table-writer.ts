@@ -1,10 +1,12 @@
 /**
  * Streaming write buffer. Small inserts are logged (one WAL record each, appended to the
  * segment of the current flush window) and buffered; a flush writes them as data files (index
- * deferred by default) and commits one append whose snapshot summary records the highest WAL
- * sequence number it holds (`ailake.wal.<writerId>`), then deletes the segments it covers.
- * Reopening a writer with the same id replays exactly the records no snapshot records, so a
- * crash at any moment loses no acknowledged row and duplicates none.
+ * deferred by default) and commits one append that sets the writer's WAL watermark, the highest
+ * sequence number the table holds (`ailake.wal.<writerId>` in the table properties and the
+ * snapshot summary), then deletes the segments it covers. Reopening a writer with the same id
+ * replays exactly the records above the watermark, so a crash at any moment loses no
+ * acknowledged row and duplicates none. A lease (wal-lease.ts) keeps one live writer per id
+ * across processes; writers left by dead processes are adopted (wal-adopt.ts).
  *
  * Flushes triggered by a full buffer run in the background (LSM-style) when indexes are
  * deferred: the rows being flushed are a frozen prefix of the buffer while later inserts keep
@@ -22,9 +24,13 @@ import { WriteBuffer, type BufferedRows } from './buffer.js'
 import { IndexBuilder } from './index-builder.js'
 import { flushStarted } from './ingest-activity.js'
 import { requirePolicy, schemaFor, schemaPending, TableWriter } from './table-writer.js'
+import { storedVectors } from '../table/data-writer.js'
 import { ByteWriter } from '../util/bytes.js'
 import { encodeSegment, readWal } from './wal.js'
+import { adoptAbandonedWals, type AdoptOutcome } from './wal-adopt.js'
+import { WalLease, type LeaseHolder } from './wal-lease.js'
 import { WalLog } from './wal-log.js'
+import { isWalFenced, walCommitOptions, walWatermark, walWatermarkKey } from './wal-watermark.js'
 import { BuildPool } from './worker-pool.js'
 
 export type { BufferedRows } from './buffer.js'
@@ -37,8 +43,19 @@ export interface MemTableWriterOptions extends FileRollOptions {
   flushMaxRows?: number
   /** Age of unflushed data after which `flushIfDue()` (and the optional timer) flushes. Default 30,000 ms. */
   flushIntervalMs?: number
-  /** Names this writer's WAL; one active writer per id and table. Letters, digits, `._-`. Default 'default'. */
+  /**
+   * Names this writer's WAL; one live writer per id and table, enforced across processes by a
+   * lease. Letters, digits, `._-`. Default: the first free `auto-<n>` (n = 0, 1, ...), which
+   * takes over the WAL a dead writer left under that name. Set it when a restarted process must
+   * find its own WAL again; a WAL whose writer is gone is adopted by any writer that opens.
+   */
   writerId?: string
+  /** Lease duration: a crashed writer's WAL can be taken over this long after its last renewal (sooner on the same host once its process is gone). Default 30,000 ms. */
+  leaseTtlMs?: number
+  /** On open, commit the WALs of writers whose lease expired (so no acknowledged row is stranded). Default true. */
+  adoptAbandoned?: boolean
+  /** @internal lease clock and owner identity (tests simulate crashed processes) */
+  lease?: { now?: () => number; owner?: { host: string; pid: number } }
   /** Run `flushIfDue()` on a background (unref'd) timer. Default false. */
   autoFlushTimer?: boolean
   /** Write flushed files without an index and build it in the background. Default true. */
@@ -56,23 +73,21 @@ export interface MemTableWriterOptions extends FileRollOptions {
   indexBuilder?: IndexBuilder
 }
 
+/** Writer ids open in this process, per table location (the lease covers other processes). */
 const active = new Set<string>()
 
-/** Snapshot summary property recording the highest WAL seq a commit holds. */
+/** Table property and snapshot summary key of a writer's WAL watermark. */
 export function walSummaryKey(writerId: string): string {
-  return `ailake.wal.${writerId}`
+  return walWatermarkKey(writerId)
 }
 
-/** Highest WAL seq of `writerId` recorded in any snapshot of the table (0 if none). */
+/** Highest WAL seq of `writerId` that the table holds (0 if none). */
 export function committedWalSeq(table: IcebergTable, writerId: string): number {
-  const key = walSummaryKey(writerId)
-  let max = 0
-  for (const s of table.metadata.snapshots) {
-    const v = Number(s.summary[key] ?? 0)
-    if (Number.isSafeInteger(v) && v > max) max = v
-  }
-  return max
+  return walWatermark(table.metadata, writerId)
 }
+
+/** Auto writer ids tried before giving up (that many live writers on one table). */
+const MAX_AUTO_IDS = 1024
 
 function bytesPerElement(policy: VectorPolicy): number {
   return policy.precision === 'f32' ? 4 : policy.precision === 'f16' ? 2 : 1
@@ -80,7 +95,8 @@ function bytesPerElement(policy: VectorPolicy): number {
 
 export class MemTableWriter {
   readonly table: IcebergTable
-  readonly writerId: string
+  /** This writer's id; for the default (auto) id, known once `open()` resolves or the first call returns. */
+  writerId: string
   readonly flushSizeBytes: number
   readonly flushMaxRows: number
   readonly flushIntervalMs: number
@@ -93,8 +109,16 @@ export class MemTableWriter {
   private readonly ownsBuilder: boolean
   private readonly fileOptions: FileRollOptions
   private readonly tableKey: string
-  private readonly buffer = new WriteBuffer()
-  private readonly wal: WalLog
+  private readonly buffer: WriteBuffer
+  private wal: WalLog | undefined
+  private lease: WalLease | undefined
+  private readonly leaseTtlMs: number
+  private readonly leaseHooks: MemTableWriterOptions['lease']
+  private readonly adopt: boolean
+  /** The WAL watermark this writer last saw the table hold (its commits are fenced on it). */
+  private expectedWatermark = 0
+  /** What opening adopted from writers that died (committed rows, or why not). */
+  adopted: AdoptOutcome[] = []
   /** Reused for every WAL record (inserts are serial and each append completes before the next). */
   private readonly walBuffer = new ByteWriter(64 * 1024)
   /** Encodes the files of deferred-index flushes in a worker thread, so inserts keep the main thread. */
@@ -116,19 +140,24 @@ export class MemTableWriter {
   /** A commit may have landed without us knowing; the next flush checks before rewriting. */
   private uncertain = false
   private visibleSnapshotId: bigint | null
-  private readonly activeKey: string
+  private activeKey = ''
 
   /** Starts recovery at once; every method waits for it. `MemTableWriter.open()` awaits it for you. */
   constructor(table: IcebergTable, options: MemTableWriterOptions = {}) {
     this.table = table
     this.policy = requirePolicy(table)
-    this.writerId = options.writerId ?? 'default'
-    if (!/^[A-Za-z0-9._-]{1,64}$/.test(this.writerId)) {
-      throw new AilakeError('INVALID_ARGUMENT', `writerId ${JSON.stringify(this.writerId)} must be 1-64 letters, digits, '.', '_' or '-'`)
+    const policy = this.policy
+    this.buffer = new WriteBuffer((v) => storedVectors(v, policy))
+    this.writerId = options.writerId ?? ''
+    if (options.writerId !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(options.writerId)) {
+      throw new AilakeError('INVALID_ARGUMENT', `writerId ${JSON.stringify(options.writerId)} must be 1-64 letters, digits, '.', '_' or '-'`)
     }
     this.flushSizeBytes = positive('flushSizeBytes', options.flushSizeBytes ?? 64 * 2 ** 20)
     this.flushMaxRows = positive('flushMaxRows', options.flushMaxRows ?? 100_000)
     this.flushIntervalMs = positive('flushIntervalMs', options.flushIntervalMs ?? 30_000)
+    this.leaseTtlMs = positive('leaseTtlMs', options.leaseTtlMs ?? 30_000)
+    this.leaseHooks = options.lease
+    this.adopt = options.adoptAbandoned ?? true
     this.deferIndex = options.deferIndex ?? true
     this.backgroundFlush = options.backgroundFlush ?? this.deferIndex
     this.ownsBuilder = this.deferIndex && options.indexBuilder === undefined
@@ -137,22 +166,15 @@ export class MemTableWriter {
     if (options.maxRowsPerFile !== undefined) this.fileOptions.maxRowsPerFile = options.maxRowsPerFile
     if (options.targetFileBytes !== undefined) this.fileOptions.targetFileBytes = options.targetFileBytes
     this.tableKey = table.keyOf(table.location)
-    this.wal = new WalLog(table.store, this.tableKey, this.writerId)
-    this.activeKey = `${table.location}\u0000${this.writerId}`
-    if (active.has(this.activeKey)) {
-      throw new AilakeError('ALREADY_EXISTS', `a MemTableWriter with writerId ${JSON.stringify(this.writerId)} is already open on ${table.name}; close it first or pick another writerId`)
-    }
-    active.add(this.activeKey)
+    if (options.writerId !== undefined) this.claim(options.writerId)
     this.visibleSnapshotId = table.currentSnapshotId
     this.ready = this.recover()
     this.tail = this.ready.catch(() => undefined)
-    this.ready.catch(() => active.delete(this.activeKey))
-    if (options.autoFlushTimer === true) {
-      this.timer = setInterval(() => {
-        this.flushIfDue().catch((err: unknown) => { this.lastFlushError = err as Error })
-      }, Math.max(10, Math.min(this.flushIntervalMs, 1000)))
-      this.timer.unref()
-    }
+    this.ready.catch(() => this.unclaim())
+    const tick = Math.max(10, Math.min(options.autoFlushTimer === true ? this.flushIntervalMs : Infinity, 1000, this.leaseTtlMs / 3))
+    this.timer = setInterval(() => this.onTimer(options.autoFlushTimer === true), tick)
+    // Unref'd: an idle writer must not keep a process alive (a lease that then lapses is retaken on the next insert).
+    if (typeof this.timer === 'object' && this.timer !== null && 'unref' in this.timer) this.timer.unref()
   }
 
   /** Opens a writer and waits until its WAL has been replayed. */
@@ -225,10 +247,14 @@ export class MemTableWriter {
       if (batch.rowCount === 0) return null
       // The flush encoder's thread boots while the buffer fills, not when the first flush needs it.
       if (this.backgroundFlush && this.deferIndex) this.encodeWorkers()
+      const lease = await this.ownLease()
       const seq = this.nextSeq++
-      await this.wal.append(seq, (restart) => encodeSegment(seq, schema, this.policy.column, batch, this.policy.dim, { restart, into: this.walBuffer }))
+      await this.log.append(seq, (restart) => encodeSegment(seq, schema, this.policy.column, batch, this.policy.dim, { restart, into: this.walBuffer }))
+      // Logged after the lease may have passed to a successor: not acknowledged (that successor
+      // may or may not have seen the record; it is replayed at most once either way).
+      lease.assertValid()
       this.schema = schema
-      this.buffer.push({ seq, batch })
+      this.buffer.push(seq, batch)
       if (!this.isFull) return null
       if (this.backgroundFlush) {
         while (this.flights.length >= MAX_FLIGHTS) await (this.flights[0] as Flight).done
@@ -287,8 +313,8 @@ export class MemTableWriter {
    */
   bufferedSnapshot(): BufferedRows {
     const schema = this.schema ?? this.table.schema
-    const { rows, vectors } = this.buffer.view(schema, this.policy.column, this.policy.dim)
-    return { schema, rows, vectors, snapshotId: this.visibleSnapshotId }
+    const { rows, vectors, seqs, ends } = this.buffer.view(schema, this.policy.column, this.policy.dim)
+    return { schema, rows, vectors, writerId: this.writerId, seqs, ends, snapshotId: this.visibleSnapshotId }
   }
 
   /** Waits for this writer's deferred index builds (see IndexBuilder.waitForIndexes). */
@@ -306,14 +332,16 @@ export class MemTableWriter {
       await this.serial(async () => {
         this.checkOpen()
         await this.flight
-        await this.flushLocked()
-        await this.wal.close()
+        // A writer that lost its lease leaves its rows to the WAL's new owner.
+        if (this.lease?.isLost !== true) await this.flushLocked()
+        await this.wal?.close()
         await this.encodePool?.close()
+        if (this.lease?.isLost === false) await this.lease.release().catch(() => undefined)
         this.closed = true
       })
     } finally {
       if (this.closed) {
-        active.delete(this.activeKey)
+        this.unclaim()
         if (this.ownsBuilder) await this.builder?.close()
       }
     }
@@ -327,25 +355,106 @@ export class MemTableWriter {
     if (this.closed) throw new AilakeError('CLOSED', `MemTableWriter ${JSON.stringify(this.writerId)} on ${this.table.name} is closed`)
   }
 
+  /** Marks `writerId` as open in this process; ALREADY_EXISTS if it is. */
+  private claim(writerId: string): void {
+    const key = `${this.table.location}\u0000${writerId}`
+    if (active.has(key)) {
+      throw new AilakeError('ALREADY_EXISTS', `a MemTableWriter with writerId ${JSON.stringify(writerId)} is already open on ${this.table.name}; close it first or pick another writerId`)
+    }
+    active.add(key)
+    this.activeKey = key
+  }
+
+  private unclaim(): void {
+    if (this.activeKey !== '') active.delete(this.activeKey)
+    this.activeKey = ''
+  }
+
+  /** Renews the lease when due (and flushes when due, with `autoFlush`); errors land in `lastFlushError`. */
+  private onTimer(autoFlush: boolean): void {
+    if (this.closed) return
+    const lease = this.lease
+    if (lease !== undefined && !lease.isLost && lease.renewalDue) lease.renew().catch((err: unknown) => { this.lastFlushError = err as Error })
+    if (autoFlush) this.flushIfDue().catch((err: unknown) => { this.lastFlushError = err as Error })
+  }
+
+  /** The lease, renewed first if due; throws once it is lost. */
+  private async ownLease(): Promise<WalLease> {
+    const lease = this.lease
+    if (lease === undefined) throw new AilakeError('INTERNAL', 'MemTableWriter: no lease after recovery')
+    if (lease.renewalDue) await lease.renew()
+    lease.assertValid()
+    return lease
+  }
+
+  private get log(): WalLog {
+    if (this.wal === undefined) throw new AilakeError('INTERNAL', 'MemTableWriter: WAL used before recovery')
+    return this.wal
+  }
+
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.tail.then(() => this.ready).then(fn)
     this.tail = run.catch(() => undefined)
     return run
   }
 
-  /** Replays WAL records no snapshot records; deletes segments that are wholly committed or torn. */
+  /**
+   * Takes the lease of this writer's id (or of the first free auto id), replays the WAL records
+   * the table does not hold, deletes segments that are wholly committed or torn, then adopts the
+   * WALs of writers whose lease expired.
+   */
   private async recover(): Promise<void> {
     await this.table.refresh()
-    const committed = committedWalSeq(this.table, this.writerId)
+    this.lease = await this.takeLease()
+    this.wal = new WalLog(this.table.store, this.tableKey, this.writerId)
+    const committed = walWatermark(this.table.metadata, this.writerId)
     const wal = await readWal(this.table.store, this.tableKey, this.writerId, this.policy.column, committed)
     for (const key of wal.obsolete) await this.table.store.delete(key)
     this.wal.adopt(wal.segments, wal.tornTail)
     for (const rec of wal.records) {
       if (this.schema === undefined) this.schema = schemaPending(this.table) ? rec.schema : this.table.schema
-      this.buffer.push({ seq: rec.seq, batch: rec.batch })
+      this.buffer.push(rec.seq, rec.batch)
     }
+    this.expectedWatermark = committed
     this.nextSeq = Math.max(committed, wal.maxSeq) + 1
     this.visibleSnapshotId = this.table.currentSnapshotId
+    if (this.adopt) {
+      this.adopted = await adoptAbandonedWals(this.table, {
+        skip: (id) => id === this.writerId || active.has(`${this.table.location}\u0000${id}`),
+        lease: this.leaseOptions(),
+        ...(this.builder === undefined ? {} : { indexBuilder: this.builder }),
+      })
+    }
+  }
+
+  private leaseOptions(): { ttlMs: number; now?: () => number; owner?: { host: string; pid: number } } {
+    return { ttlMs: this.leaseTtlMs, ...this.leaseHooks }
+  }
+
+  private async takeLease(): Promise<WalLease> {
+    if (this.writerId !== '') {
+      const got = await WalLease.acquire(this.table.store, this.tableKey, this.writerId, this.leaseOptions())
+      if (got instanceof WalLease) return got
+      throw heldError(this.writerId, this.table.name, got)
+    }
+    for (let n = 0; n < MAX_AUTO_IDS; n++) {
+      const id = `auto-${n}`
+      if (active.has(`${this.table.location}\u0000${id}`)) continue
+      this.claim(id)
+      let got: WalLease | LeaseHolder
+      try {
+        got = await WalLease.acquire(this.table.store, this.tableKey, id, this.leaseOptions())
+      } catch (err) {
+        this.unclaim()
+        throw err
+      }
+      if (got instanceof WalLease) {
+        this.writerId = id
+        return got
+      }
+      this.unclaim()
+    }
+    throw new AilakeError('ALREADY_EXISTS', `all ${MAX_AUTO_IDS} automatic writer ids of ${this.table.name} are held by live writers; close some, or pass a writerId`)
   }
 
   /** The flush encoder's worker pool, started on first use (its thread boots in ~100 ms). */
@@ -369,8 +478,7 @@ export class MemTableWriter {
     let start = 0
     for (const f of this.flights) start += f.count
     const count = this.buffer.entries.length - start
-    let rows = 0
-    for (let i = start; i < start + count; i++) rows += (this.buffer.entries[i] as { batch: { rowCount: number } }).batch.rowCount
+    const rows = this.rowsOf(start, count)
     const flight: Flight = { count, rows, done: Promise.resolve({ id: null }) }
     const ended = flushStarted()
     flight.done = this.flushEntries(start, count, prev, flight).finally(ended).then(
@@ -411,20 +519,36 @@ export class MemTableWriter {
       this.lastFlush = Date.now()
       return null
     }
-    const entries = this.buffer.entries
-    const maxSeq = (entries[start + count - 1] as { seq: number }).seq
     // Later records go to a new segment, so this flush's segments can be deleted whole.
-    this.wal.rotate()
+    this.log.rotate()
     if (this.uncertain) {
-      // A commit may have landed unseen: settle that first, with nothing else in flight.
+      // A commit may have landed unseen: settle that first, with nothing else in flight (then
+      // this flush's entries are at the front of the buffer).
       if (prev !== undefined && 'error' in (await prev)) throw previousFailed()
+      prev = undefined
+      start = 0
       await this.table.refresh()
-      if (committedWalSeq(this.table, this.writerId) >= maxSeq) {
-        const snap = this.table.snapshots().find((s) => Number(s.summary[walSummaryKey(this.writerId)]) >= maxSeq)
-        return await this.committed(count, maxSeq, snap?.snapshotId ?? this.table.currentSnapshotId ?? 0n, flight)
+      const watermark = walWatermark(this.table.metadata, this.writerId)
+      const landed = Math.min(count, this.buffer.countThrough(watermark))
+      if (landed > 0) {
+        const snap = this.table.snapshots().find((s) => Number(s.summary[walWatermarkKey(this.writerId)]) >= watermark)
+        const id = snap?.snapshotId ?? this.table.currentSnapshotId ?? 0n
+        await this.committed(landed, watermark, id, undefined)
+        count -= landed
+        if (flight !== undefined) {
+          flight.count = count
+          flight.rows = this.rowsOf(0, count)
+        }
+        if (count === 0) {
+          if (flight !== undefined) this.release(flight)
+          return id
+        }
       }
+      this.expectedWatermark = watermark
       this.uncertain = false
     }
+    const entries = this.buffer.entries
+    const maxSeq = (entries[start + count - 1] as { seq: number }).seq
     const schema = this.schema ?? this.table.schema
     const writer = new TableWriter(this.table, {
       ...this.fileOptions,
@@ -435,13 +559,22 @@ export class MemTableWriter {
       const { batch, fresh } = this.buffer.merged(count, this.policy.dim, start)
       await writer.writeRowBatch(batch, { deferIndex: this.deferIndex, schema, handOver: fresh })
       if (prev !== undefined && 'error' in (await prev)) throw previousFailed()
-      const id = await writer.commit({ summary: { [walSummaryKey(this.writerId)]: String(maxSeq) } })
+      await this.ownLease()
+      const id = await writer.commit(walCommitOptions(this.writerId, maxSeq, () => this.expectedWatermark))
       return await this.committed(count, maxSeq, id, flight)
     } catch (err) {
       if (isAilakeError(err) && err.context.outcomeUnknown === true) this.uncertain = true
       else await writer.abort()
+      // Another process committed this WAL: it owns it now.
+      if (isWalFenced(err)) await this.lease?.release().catch(() => undefined)
       throw err
     }
+  }
+
+  private rowsOf(start: number, count: number): number {
+    let rows = 0
+    for (let i = start; i < start + count; i++) rows += (this.buffer.entries[i] as { batch: { rowCount: number } }).batch.rowCount
+    return rows
   }
 
   /** Drops the committed entries (same synchronous step as the visible snapshot moves), then their WAL segments. */
@@ -451,9 +584,10 @@ export class MemTableWriter {
     this.visibleSnapshotId = snapshotId
     this.lastFlush = Date.now()
     this.uncertain = false
+    this.expectedWatermark = Math.max(this.expectedWatermark, maxSeq)
     this.lastFlushError = undefined
     // A segment left behind is harmless: recovery sees it is committed and deletes it.
-    await this.wal.deleteCommitted(maxSeq)
+    await this.log.deleteCommitted(maxSeq)
     return snapshotId
   }
 }
@@ -472,6 +606,10 @@ const MAX_FLIGHTS = 2
 
 function previousFailed(): AilakeError {
   return new AilakeError('STORE_ERROR', 'MemTableWriter: an earlier flush failed, so this one did not commit (its rows stay buffered and are retried)', { retryable: true })
+}
+
+function heldError(writerId: string, table: string, holder: LeaseHolder): AilakeError {
+  return new AilakeError('ALREADY_EXISTS', `writer id ${JSON.stringify(writerId)} of ${table} is held by process ${holder.pid} on ${holder.host || 'an unknown host'} (lease until ${holder.expiresAt.toISOString()}); pick another writerId, or omit it to get a free one`, { context: { writerId, holderPid: holder.pid, holderHost: holder.host } })
 }
 
 function positive(name: string, v: number): number {

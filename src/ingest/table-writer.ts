@@ -3,11 +3,12 @@
  * that makes everything one atomic append snapshot. Deferred files are written without an
  * index (fast) and handed to an IndexBuilder once committed (a build can only swap a live file).
  */
-import { AilakeError } from '../errors.js'
+import { AilakeError, corrupt } from '../errors.js'
 import type { Schema } from '../format/schema.js'
-import type { DataFile } from '../format/iceberg/types.js'
-import { vectorFieldType, writeDataFiles, type FileEncoder, type FileRollOptions } from '../table/data-writer.js'
+import type { DataFile, TableMetadata } from '../format/iceberg/types.js'
+import { writeDataFiles, type FileEncoder, type FileRollOptions } from '../table/data-writer.js'
 import type { IcebergTable } from '../table/iceberg-table.js'
+import { nextSchemaId } from '../table/metadata-builder.js'
 import { inferSchema, toRowBatch, type RowBatch, type RowsInput } from '../table/rows.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
 import type { IndexBuilder, WrittenRows } from './index-builder.js'
@@ -25,6 +26,10 @@ export interface TableWriterOptions extends FileRollOptions {
 export interface CommitOptions {
   /** Extra snapshot summary properties. */
   summary?: Record<string, string>
+  /** Table properties set in the same atomic commit. */
+  setProperties?: Record<string, string>
+  /** Checked on every base the commit is attempted on; throwing gives the commit up. */
+  precondition?: (base: TableMetadata) => void
 }
 
 export function requirePolicy(table: IcebergTable): VectorPolicy {
@@ -38,9 +43,18 @@ export function schemaPending(table: IcebergTable): boolean {
   return table.metadata.properties[SCHEMA_PENDING_PROPERTY] === 'pending'
 }
 
-/** The schema rows are checked against: the table's, or one inferred from `rows` for a table created without columns. */
+/**
+ * The schema rows are checked against: the table's, or one inferred from `rows` for a table
+ * created without columns. An inference is a function of the rows and the table's state only
+ * (new column ids from last-column-id + 1, the next schema id), so writers racing to make the
+ * first write with rows of the same columns infer the same schema and all of them commit.
+ */
 export function schemaFor(table: IcebergTable, rows: RowsInput, policy: VectorPolicy): Schema {
-  return schemaPending(table) ? inferSchema(rows, policy, (elementId) => vectorFieldType(policy, elementId)) : table.schema
+  if (!schemaPending(table)) return table.schema
+  const meta = table.metadata
+  const vector = table.schema.fields.find((f) => f.name === policy.column)
+  if (vector === undefined) throw corrupt(`table ${table.name} is waiting for its columns but its schema has no vector column ${JSON.stringify(policy.column)}`)
+  return inferSchema(rows, policy, vector, meta.lastColumnId + 1, nextSchemaId(meta))
 }
 
 export class TableWriter {
@@ -141,10 +155,14 @@ export class TableWriter {
     if (this.files.length === 0) throw new AilakeError('INVALID_ARGUMENT', `TableWriter: nothing to commit to ${this.table.name}; write a batch first`)
     this.committing = true
     try {
-      const summary = options.summary
-      const id = this.inferred && schemaPending(this.table) && this.schemaInUse !== undefined
-        ? await this.table.commit({ kind: 'append', added: this.files, schema: this.schemaInUse, removeProperties: [SCHEMA_PENDING_PROPERTY], ...(summary === undefined ? {} : { summary }) })
-        : await this.table.commit({ kind: 'append', added: this.files, ...(summary === undefined ? {} : { summary }) })
+      const extra: Pick<CommitOptions, 'summary' | 'setProperties' | 'precondition'> = {}
+      if (options.summary !== undefined) extra.summary = options.summary
+      if (options.setProperties !== undefined) extra.setProperties = options.setProperties
+      if (options.precondition !== undefined) extra.precondition = options.precondition
+      // A writer that started while the columns were unknown may have inferred them: the commit
+      // sets them, or checks the files against those another writer set meanwhile.
+      const inferred = this.inferred && this.schemaInUse !== undefined ? { schema: this.schemaInUse, pendingProperty: SCHEMA_PENDING_PROPERTY } : undefined
+      const id = await this.table.commit({ kind: 'append', added: this.files, ...(inferred === undefined ? {} : { inferred }), ...extra })
       const deferred = this.deferred
       const rows = this.deferredRows
       this.files = []

@@ -10,8 +10,10 @@ import { AilakeError, corrupt, invalid } from '../errors.js'
 import type { Schema } from '../format/schema.js'
 import type { DataFile } from '../format/iceberg/types.js'
 import { flatSearch } from '../vector-index/flat.js'
-import { bitsetFromIds, countAllowed } from '../vector-index/filter.js'
+import { bitAllowed, bitsetFromIds, countAllowed } from '../vector-index/filter.js'
+import { walWatermark } from '../ingest/wal-watermark.js'
 import { HnswIndex } from '../vector-index/hnsw.js'
+import type { BufferedRows } from '../ingest/buffer.js'
 import type { AsOf, IcebergTable } from '../table/iceberg-table.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
 import { mapLimit } from '../util/limiter.js'
@@ -23,14 +25,7 @@ import { bindFilter, fileMayMatch, filterColumns, matchesRow, type BoundFilter }
 import type { Filter } from './filter-types.js'
 
 /** Rows buffered in a MemTableWriter, not yet committed (read-your-writes). */
-export interface BufferedRows {
-  schema: Schema
-  rows: Record<string, unknown>[]
-  /** rowCount × dim, row-major. */
-  vectors: Float32Array
-  /** The snapshot these rows are not yet part of (the writer's view of the table). */
-  snapshotId?: bigint | null
-}
+export type { BufferedRows } from '../ingest/buffer.js'
 
 /** What a search needs from its surroundings; the public Table builds it once. */
 export interface SearchContext {
@@ -124,6 +119,13 @@ function requirePolicy(table: IcebergTable): VectorPolicy {
   return p
 }
 
+/** The first buffered row of a WAL record above `watermark` (rows before it are in the snapshot). */
+function firstRowNotHeld(b: BufferedRows, watermark: number): number {
+  let from = 0
+  for (let i = 0; i < b.seqs.length && (b.seqs[i] as number) <= watermark; i++) from = b.ends[i] as number
+  return from
+}
+
 /** Checks selected column names against the schema. */
 export function resolveSelect(schema: Schema, policy: VectorPolicy, select: string[] | undefined): string[] {
   if (select === undefined) return schema.fields.filter((f) => f.name !== policy.column).map((f) => f.name)
@@ -207,14 +209,12 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
   const factor = prune === 'exact' ? 1 : prune.approximate
   const before: CacheCounters = { ...caches.counters }
 
-  // Buffers and the snapshot are read in the same synchronous step. When the writers agree on
-  // the snapshot their rows are not yet part of, the query pins to it: a flush that commits
-  // mid-query then neither duplicates nor drops rows.
-  // Empty buffers say nothing about the snapshot, so they do not pin the query to an old one.
+  // Buffers and the snapshot are read in the same synchronous step, and each buffer skips the
+  // rows of WAL records the snapshot already holds (a flush that committed but has not yet let
+  // go of its rows, or whose commit outcome was unknown): no row is missed or counted twice.
+  const meta = table.metadata
   const buffers = req.includeBuffered === false || ctx.buffered === undefined || req.asOf !== undefined ? [] : ctx.buffered().filter((b) => b.rows.length > 0)
-  const first = buffers[0]?.snapshotId
-  const pinned = first !== undefined && buffers.every((b) => b.snapshotId === first) ? first : undefined
-  const snapshotId = pinned !== undefined ? pinned : table.resolveSnapshot(req.asOf)
+  const snapshotId = table.resolveSnapshot(req.asOf)
   const files = await caches.plan(`${table.metadata.tableUuid}@${String(snapshotId)}`, () => table.planFiles(snapshotId))
   const tPlan = now()
 
@@ -236,7 +236,15 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
     plan.bufferedRows += n
     if (n === 0) return
     if (b.vectors.length !== n * dim) throw new AilakeError('INTERNAL', `buffered rows carry ${b.vectors.length} vector values for ${n} rows of dimension ${dim}`)
-    const allow = filter === undefined ? undefined : bitsetFor(filter, b.rows)
+    const from = firstRowNotHeld(b, walWatermark(meta, b.writerId))
+    if (from >= n) return
+    let allow = filter === undefined ? undefined : bitsetFor(filter, b.rows)
+    if (from > 0) {
+      const held = allow
+      const ids: number[] = []
+      for (let i = from; i < n; i++) if (held === undefined || bitAllowed(held, i)) ids.push(i)
+      allow = bitsetFromIds(ids, n)
+    }
     if (allow !== undefined && countAllowed(allow, n) === 0) return
     const res = flatSearch(b.vectors, dim, metric, query, k, allow === undefined ? {} : { filter: allow })
     for (const id of res.ids) {

@@ -10,7 +10,9 @@ export interface LocalStoreOptions {
   root: string
   /**
    * fsync each object's bytes before it becomes visible, so a machine crash cannot leave a
-   * committed key pointing at an empty file. Default `true`.
+   * committed key pointing at an empty file, and fsync the directory after a name is published
+   * (and the parents of directories created for it), so a write that resolved survives a
+   * machine crash. Default `true`.
    */
   fsync?: boolean
 }
@@ -23,6 +25,9 @@ function errno(err: unknown): string | undefined {
 }
 
 async function syncDir(dir: string): Promise<void> {
+  // Node cannot open a directory for fsync on Windows; there a published name's durability is
+  // left to NTFS's metadata journal.
+  if (process.platform === 'win32') return
   const dh = await open(dir, 'r')
   try {
     await dh.sync()
@@ -35,7 +40,8 @@ async function syncDir(dir: string): Promise<void> {
  * A store on a local directory: the embedded default. Objects are files under `root` named by
  * their key. Writes go to a temp file in the same directory first, so a reader sees the old or
  * the new bytes, never a partial file; `putIfAbsent` publishes with `link()`, which fails if the
- * name exists, so it is atomic across processes.
+ * name exists, so it is atomic across processes. With `fsync`, a write resolves only once its
+ * bytes and its name are on disk: a rename or link lives in the directory, which is synced too.
  */
 export class LocalStore implements ObjectStore {
   /** Absolute root directory. */
@@ -110,22 +116,25 @@ export class LocalStore implements ObjectStore {
       await unlink(tmp).catch(() => {})
       throw this.#ioError('rename into place', key, err)
     }
+    await this.#syncPublished(key, file)
   }
 
   async putIfAbsent(key: string, bytes: Uint8Array): Promise<boolean> {
     const file = this.#path(key)
     const tmp = await this.#writeTemp(key, file, bytes)
+    let created = true
     try {
       await link(tmp, file)
-      return true
     } catch (err) {
       if (errno(err) !== 'EEXIST') throw this.#ioError('link into place', key, err)
       // A directory of that name is a prefix of other keys, not an object: creating it can never succeed.
       if ((await stat(file).catch(() => undefined))?.isDirectory() === true) throw this.#ioError('link into place', key, Object.assign(new Error(`${file} is a directory`), { code: 'EISDIR' }))
-      return false
+      created = false
     } finally {
       await unlink(tmp).catch(() => {})
     }
+    if (created) await this.#syncPublished(key, file)
+    return created
   }
 
   /**
@@ -141,7 +150,7 @@ export class LocalStore implements ObjectStore {
     try {
       fh = await open(file, 'ax').catch(async (err: unknown) => {
         if (errno(err) !== 'ENOENT') throw err
-        await mkdir(dir, { recursive: true })
+        await this.#mkdirs(dir)
         return open(file, 'ax')
       })
     } catch (err) {
@@ -237,7 +246,7 @@ export class LocalStore implements ObjectStore {
       // Directories usually exist already: create them only when the first open says so.
       const fh = await open(tmp, 'wx').catch(async (err: unknown) => {
         if (errno(err) !== 'ENOENT') throw err
-        await mkdir(dir, { recursive: true })
+        await this.#mkdirs(dir)
         return open(tmp, 'wx')
       })
       try {
@@ -254,6 +263,35 @@ export class LocalStore implements ObjectStore {
     } catch (err) {
       await unlink(tmp).catch(() => {})
       throw this.#ioError('write', key, err)
+    }
+  }
+
+  /**
+   * Creates `dir` and its missing parents. With fsync, syncs the directories holding the new
+   * entries: every directory from `dir`'s parent up to the root (up to the root's parent when
+   * the root itself was new). All of them, not only those this call created: another process
+   * may have created one a moment ago and not synced it yet, and this write must not resolve
+   * on its promise.
+   */
+  async #mkdirs(dir: string): Promise<void> {
+    const first = await mkdir(dir, { recursive: true })
+    if (!this.#fsync) return
+    const top = first !== undefined && !path.relative(first, this.root).startsWith('..') ? path.dirname(first) : this.root
+    const parents: string[] = []
+    for (let d = dir; d !== top && d !== path.dirname(d);) {
+      d = path.dirname(d)
+      parents.push(d)
+    }
+    await Promise.all(parents.map(syncDir))
+  }
+
+  /** With fsync, makes the name just published for `key` durable by syncing its directory. */
+  async #syncPublished(key: string, file: string): Promise<void> {
+    if (!this.#fsync) return
+    try {
+      await syncDir(path.dirname(file))
+    } catch (err) {
+      throw this.#ioError('sync the directory of', key, err)
     }
   }
 

@@ -4,8 +4,8 @@
  * must change) on the latest base, then creates metadata version N+1 with create-if-absent.
  * On a lost race it reloads and tries again with jittered backoff.
  */
-import { AilakeError } from '../errors.js'
-import type { Catalog, LoadedTable } from '../catalog/catalog.js'
+import { AilakeError, isAilakeError } from '../errors.js'
+import { reloadTable, type Catalog, type LoadedTable } from '../catalog/catalog.js'
 import { encodeManifest, manifestCounts } from '../format/iceberg/manifest.js'
 import { encodeManifestList } from '../format/iceberg/manifest-list.js'
 import type { Schema } from '../format/schema.js'
@@ -14,18 +14,37 @@ import type { ObjectStore } from '../store/object-store.js'
 import { sleep } from '../util/limiter.js'
 import { newSnapshotId, newUuid } from './ids.js'
 import type { ManifestCache } from './manifest-cache.js'
-import { currentSchema, nextTimestamp, withSchema, withSnapshot } from './metadata-builder.js'
+import { currentSchema, nextTimestamp, readableAs, withProperties, withSchema, withSnapshot } from './metadata-builder.js'
 import { snapshotManifests } from './scan.js'
+
+/** Files written with a schema inferred from their rows, for a table whose columns were not known yet. */
+export interface InferredSchema {
+  /** The schema the files were written with. */
+  schema: Schema
+  /** The table property that marks the table's columns as still to be inferred. */
+  pendingProperty: string
+}
 
 /** What a commit means, re-applied to whatever base wins the race. */
 export type Operation = (
-  /** `schema`, if set, replaces the schema the commit started from (first write of an inferred schema). */
-  | { kind: 'append'; added: DataFile[]; schema?: Schema; removeProperties?: string[] }
+  /**
+   * With `inferred`, the commit that lands while the table still waits for its columns makes
+   * that schema current; one that lands after another writer set them appends only if its
+   * files read correctly under that schema (see `readableAs`).
+   */
+  | { kind: 'append'; added: DataFile[]; inferred?: InferredSchema }
   /** Replace `removed` (file paths, which must still be live) with `added`. */
   | { kind: 'rewrite'; removed: string[]; added: DataFile[] }
 ) & {
   /** Extra snapshot summary properties (e.g. which write-ahead-log entries this commit holds). */
   summary?: Record<string, string>
+  /** Table properties this commit sets, in the same atomic metadata write (re-applied on every base). */
+  setProperties?: Record<string, string>
+  /**
+   * Checked against every base the commit is built on; throwing gives the commit up (a definite
+   * failure, its files are removed). Lets an operation refuse a base that already holds its effect.
+   */
+  precondition?: (base: TableMetadata) => void
 }
 
 export interface CommitContext {
@@ -69,7 +88,7 @@ export async function commitOperation(ctx: CommitContext, start: LoadedTable, op
   let addedManifest: { path: string; length: number } | undefined
   if (op.added.length > 0) {
     const bytes = encodeManifest({
-      schema: currentSchema(start.metadata), spec: start.metadata.partitionSpecs[0] ?? { specId: 0, fields: [] },
+      schema: op.kind === 'append' && op.inferred !== undefined ? op.inferred.schema : currentSchema(start.metadata), spec: start.metadata.partitionSpecs[0] ?? { specId: 0, fields: [] },
       content: 'data', snapshotId,
       entries: op.added.map((dataFile) => ({ status: 'ADDED', snapshotId: null, sequenceNumber: null, fileSequenceNumber: null, dataFile })),
     })
@@ -84,29 +103,45 @@ export async function commitOperation(ctx: CommitContext, start: LoadedTable, op
       next = await buildAttempt(base)
     } catch (err) {
       await removeQuietly(ctx, written.splice(0))
+      // The base's manifests are gone when the table was dropped under this handle: say that.
+      if (isAilakeError(err, 'NOT_FOUND')) await reloadTable(ctx.catalog, start)
       throw err
     }
     let committed: LoadedTable | undefined
     try {
       committed = await ctx.catalog.commitTable(base, next)
     } catch (err) {
-      // The write may have landed, so nothing is cleaned up: files may already be referenced.
-      throw new AilakeError('STORE_ERROR', `commit to ${location} failed and its outcome is unknown; reload the table to see whether snapshot ${snapshotId} landed`, { cause: err, retryable: false, context: { outcomeUnknown: true, snapshotId: String(snapshotId) } })
+      if (isAilakeError(err) && err.context.outcomeUnknown === true) {
+        // The write may have landed, so nothing is cleaned up: files may already be referenced.
+        throw new AilakeError('STORE_ERROR', `commit to ${location} failed and its outcome is unknown; reload the table to see whether snapshot ${snapshotId} landed`, { cause: err, retryable: false, context: { outcomeUnknown: true, snapshotId: String(snapshotId) } })
+      }
+      await removeQuietly(ctx, written.splice(0))
+      throw err
     }
     if (committed !== undefined) return { table: committed, snapshotId }
 
+    // A store that retried a create which had landed reports the race as lost to ourselves;
+    // then this attempt's files are referenced and must stay.
+    const winner = await reloadTable(ctx.catalog, start)
+    if (winner.metadata.snapshots.some((s) => s.snapshotId === snapshotId)) return { table: winner, snapshotId }
     await removeQuietly(ctx, written.splice(attemptFiles))
     if (attempt >= maxAttempts) {
       await removeQuietly(ctx, written.splice(0))
       throw new AilakeError('COMMIT_CONFLICT', `commit to ${location} lost the race ${attempt} times to concurrent writers; retry later or raise the retry limit`, { retryable: true, context: { attempts: attempt } })
     }
     await sleep(Math.random() * Math.min(maxDelay, baseDelay * 2 ** Math.min(attempt, 20)))
-    base = await ctx.catalog.loadTable(base.ident)
+    try {
+      base = await reloadTable(ctx.catalog, start)
+    } catch (err) {
+      await removeQuietly(ctx, written.splice(0))
+      throw err
+    }
   }
 
   async function buildAttempt(base: LoadedTable): Promise<TableMetadata> {
     const attempt = ++attempts
-    const meta = base.metadata
+    op.precondition?.(base.metadata)
+    const meta = op.setProperties === undefined ? base.metadata : withProperties(base.metadata, op.setProperties)
     const seq = meta.lastSequenceNumber + 1n
     const carried = await snapshotManifests(meta, meta.currentSnapshotId, ctx.cache)
     const list: ManifestFile[] = []
@@ -132,13 +167,14 @@ export async function commitOperation(ctx: CommitContext, start: LoadedTable, op
       schemaId: meta.currentSchemaId,
     }
     if (meta.currentSnapshotId !== null) snapshot.parentSnapshotId = meta.currentSnapshotId
-    if (op.kind === 'append' && op.schema !== undefined) {
-      if (meta.currentSchemaId !== start.metadata.currentSchemaId) {
-        throw new AilakeError('COMMIT_CONFLICT', `the schema of ${location} changed while this write was in flight; retry the write so it is checked against the new schema`, { retryable: true })
-      }
-      const evolved = withSchema(meta, op.schema, op.removeProperties ?? [])
+    const inferred = op.kind === 'append' ? op.inferred : undefined
+    if (inferred !== undefined && meta.properties[inferred.pendingProperty] !== undefined) {
+      const evolved = withSchema(meta, inferred.schema, [inferred.pendingProperty])
       snapshot.schemaId = evolved.currentSchemaId
       return withSnapshot(evolved, base.metadataLocation, snapshot)
+    }
+    if (inferred !== undefined && !readableAs(inferred.schema, currentSchema(meta))) {
+      throw new AilakeError('COMMIT_CONFLICT', `another writer set the columns of ${location} while this write was in flight, and this write's files were laid out for other columns (or ids); write the rows again so they are checked against the table's schema`, { retryable: true, context: { schemaChanged: true } })
     }
     return withSnapshot(meta, base.metadataLocation, snapshot)
   }

@@ -3,7 +3,7 @@
  * scan planning, and atomic append / rewrite commits with retry.
  */
 import { AilakeError, invalid } from '../errors.js'
-import type { Catalog, LoadedTable } from '../catalog/catalog.js'
+import { reloadTable, type Catalog, type LoadedTable } from '../catalog/catalog.js'
 import { formatIdentifier } from '../catalog/identifier.js'
 import type { Schema } from '../format/schema.js'
 import type { DataFile, Snapshot, TableMetadata } from '../format/iceberg/types.js'
@@ -83,9 +83,13 @@ export class IcebergTable {
     return this.catalog.keyOf(location)
   }
 
-  /** Reloads the latest metadata from the catalog. */
+  /**
+   * Reloads the latest metadata from the catalog. A handle stays on the table it was opened on:
+   * `NOT_FOUND` once that table is dropped, `COMMIT_CONFLICT` (`tableReplaced`) once another
+   * table has its name.
+   */
   async refresh(): Promise<void> {
-    this.state = await this.catalog.loadTable(this.state.ident)
+    this.state = await reloadTable(this.catalog, this.state)
   }
 
   /** Snapshots in commit order (oldest first). */
@@ -125,11 +129,6 @@ export class IcebergTable {
   /** Commits `files` as one append snapshot; returns its id. `summary` adds snapshot properties. */
   async append(files: DataFile[], summary?: Record<string, string>): Promise<bigint> {
     return this.commit(summary === undefined ? { kind: 'append', added: files } : { kind: 'append', added: files, summary })
-  }
-
-  /** Appends `files` and makes `schema` current in the same commit (first write of an inferred schema). */
-  async appendWithSchema(files: DataFile[], schema: Schema, removeProperties: string[]): Promise<bigint> {
-    return this.commit({ kind: 'append', added: files, schema, removeProperties })
   }
 
   /** Atomically replaces live files `removed` (paths) with `added`. Fails if any was removed meanwhile. */

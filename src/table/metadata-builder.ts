@@ -2,8 +2,8 @@
  * Pure construction of Iceberg table metadata: a new table, and the next metadata after a
  * snapshot. Keeps refs.main, the snapshot log and the metadata log as the spec asks.
  */
-import { corrupt } from '../errors.js'
-import { maxFieldId, type Schema } from '../format/schema.js'
+import { AilakeError, corrupt } from '../errors.js'
+import { maxFieldId, type FieldType, type Schema } from '../format/schema.js'
 import type { Snapshot, TableMetadata } from '../format/iceberg/types.js'
 import { newUuid } from './ids.js'
 
@@ -60,9 +60,30 @@ export function currentSchema(meta: TableMetadata): Schema {
   return s
 }
 
-/** Metadata whose current schema is `schema` (given the next free schema id). */
+/** `base` with `set` merged into its properties. */
+export function withProperties(base: TableMetadata, set: Readonly<Record<string, string>>): TableMetadata {
+  return { ...base, properties: { ...base.properties, ...set } }
+}
+
+/** The id the next schema added to `meta` gets. */
+export function nextSchemaId(meta: TableMetadata): number {
+  return Math.max(...meta.schemas.map((s) => s.schemaId)) + 1
+}
+
+/**
+ * Metadata whose current schema is `schema` (with the next free schema id). Iceberg never
+ * reuses a field id: each field must be one the table already has (same id, name and type) or
+ * take an id above last-column-id, which then grows to cover it.
+ */
 export function withSchema(base: TableMetadata, schema: Schema, removeProperties: readonly string[]): TableMetadata {
-  const schemaId = Math.max(...base.schemas.map((s) => s.schemaId)) + 1
+  const known = new Map(base.schemas.flatMap((s) => s.fields).map((f) => [f.id, f]))
+  for (const f of schema.fields) {
+    const old = known.get(f.id)
+    const isNew = f.id > base.lastColumnId && (typeof f.type !== 'object' || f.type.type !== 'list' || f.type.elementId > base.lastColumnId)
+    if (isNew || (old !== undefined && old.name === f.name && sameType(old.type, f.type))) continue
+    throw new AilakeError('INTERNAL', `new schema gives field id ${f.id} to ${JSON.stringify(f.name)}, but the table already used ids up to ${base.lastColumnId}${old === undefined ? '' : ` (${f.id} is ${JSON.stringify(old.name)})`}`, { context: { fieldId: f.id, lastColumnId: base.lastColumnId } })
+  }
+  const schemaId = nextSchemaId(base)
   const properties = { ...base.properties }
   for (const k of removeProperties) delete properties[k]
   return {
@@ -72,4 +93,25 @@ export function withSchema(base: TableMetadata, schema: Schema, removeProperties
     lastColumnId: Math.max(base.lastColumnId, maxFieldId(schema.fields)),
     properties,
   }
+}
+
+/**
+ * True when data files written with schema `written` read correctly as `current`: every column
+ * they hold is in `current` under the same id, name and type (and no stricter nullability), and
+ * every column of `current` they lack is optional, so it reads as null.
+ */
+export function readableAs(written: Schema, current: Schema): boolean {
+  const byId = new Map(current.fields.map((f) => [f.id, f]))
+  for (const f of written.fields) {
+    const c = byId.get(f.id)
+    if (c === undefined || c.name !== f.name || !sameType(c.type, f.type) || (c.required && !f.required)) return false
+    byId.delete(f.id)
+  }
+  return [...byId.values()].every((c) => !c.required)
+}
+
+function sameType(a: FieldType, b: FieldType): boolean {
+  if (typeof a === 'string' || typeof b === 'string') return a === b
+  if (a.type === 'list') return b.type === 'list' && a.elementId === b.elementId && a.element === b.element && a.elementRequired === b.elementRequired
+  return b.type === 'fixed' && a.length === b.length
 }

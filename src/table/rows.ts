@@ -59,17 +59,24 @@ function columnsOf(input: RowsInput): Columns {
   return { rowCount: input.length, names: [...names], get: (name, row) => (input[row] as Row)[name] }
 }
 
-/** Infers a schema from the first batch: numbers → double, bigint → long, Date → timestamptz. */
-export function inferSchema(input: RowsInput, policy: VectorPolicy, vectorFieldType: (elementId: number) => Field['type']): Schema {
+/**
+ * Infers a schema from the first batch: numbers → double, bigint → long, Date → timestamptz.
+ * The vector column keeps `vector`, the field the table was created with (so its ids never
+ * change), and the other columns, in the rows' order, take ids from `firstId` on, which must
+ * lie above the table's last-column-id: Iceberg never gives an id to a second column.
+ */
+export function inferSchema(input: RowsInput, policy: VectorPolicy, vector: Field, firstId: number, schemaId: number): Schema {
   const cols = columnsOf(input)
   if (!cols.names.includes(policy.column)) {
     throw mismatch(`the rows have no vector column ${JSON.stringify(policy.column)} (columns: ${cols.names.join(', ') || 'none'}); names are case-sensitive`, { column: policy.column })
   }
+  // Ids follow the names' sorted order, not the rows' key order: writers racing to make the
+  // first write with the same columns, listed in any order, then infer the same schema.
+  const names = cols.names.filter((n) => n !== policy.column)
+  const idOf = new Map([...names].sort().map((n, i) => [n, firstId + i]))
   const fields: Field[] = []
-  let id = 1
   const arrowFields = isArrowTableLike(input) ? new Map(input.schema.fields.map((f) => [f.name, f])) : undefined
-  for (const name of cols.names) {
-    if (name === policy.column) continue
+  for (const name of names) {
     let type: PrimitiveType | undefined
     const af = arrowFields?.get(name)
     if (af !== undefined) {
@@ -78,11 +85,10 @@ export function inferSchema(input: RowsInput, policy: VectorPolicy, vectorFieldT
     } else {
       for (let r = 0; r < cols.rowCount && type === undefined; r++) type = inferType(cols.get(name, r), name, r)
     }
-    fields.push({ id: id++, name, type: type ?? 'string', required: false })
+    fields.push({ id: idOf.get(name) as number, name, type: type ?? 'string', required: false })
   }
-  // The vector field takes the next id and its list element the one after.
-  fields.push({ id, name: policy.column, type: vectorFieldType(id + 1), required: true })
-  return { schemaId: 0, fields }
+  fields.push(vector)
+  return { schemaId, fields }
 }
 
 function inferType(v: unknown, name: string, row: number): PrimitiveType | undefined {

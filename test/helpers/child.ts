@@ -7,15 +7,36 @@ export interface ChildResult {
   err: string
 }
 
-/** Runs a compiled script in a new Node process; `killAfterMs` sends SIGKILL after that long. */
-export function runNode(script: string, args: string[], killAfterMs?: number): Promise<ChildResult> {
+export interface KillOptions {
+  /** SIGKILL once the child has printed this many complete stdout lines (e.g. acknowledgements)... */
+  afterLines: number
+  /** ...this many ms after that line arrived (default 0). */
+  delayMs?: number
+  /** Bound on the wait: SIGKILL after this long even if fewer lines came (default 60 s). */
+  fallbackMs?: number
+}
+
+/** Runs a compiled script in a new Node process; with `kill`, SIGKILLs it once it has printed `afterLines` lines. */
+export function runNode(script: string, args: string[], kill?: KillOptions): Promise<ChildResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     let err = ''
-    child.stdout.on('data', (d: Buffer) => { out += d.toString() })
+    let fallback: NodeJS.Timeout | undefined
+    if (kill !== undefined) fallback = setTimeout(() => child.kill('SIGKILL'), kill.fallbackMs ?? 60_000)
+    let killing = false
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString()
+      if (kill === undefined || killing) return
+      if (out.split('\n').length - 1 >= kill.afterLines) {
+        killing = true
+        setTimeout(() => child.kill('SIGKILL'), kill.delayMs ?? 0)
+      }
+    })
     child.stderr.on('data', (d: Buffer) => { err += d.toString() })
-    if (killAfterMs !== undefined) setTimeout(() => child.kill('SIGKILL'), killAfterMs)
-    child.on('close', (code) => resolve({ code, out, err }))
+    child.on('close', (code) => {
+      clearTimeout(fallback)
+      resolve({ code, out, err })
+    })
   })
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { MemTableWriter, segmentKey, walPrefix, committedWalSeq } from '../../src/ingest/index.js'
 import { isAilakeError } from '../../src/errors.js'
 import { LocalStore } from '../../src/store/local-store.js'
-import type { ObjectStore } from '../../src/store/object-store.js'
+import type { ObjectInfo, ObjectStore } from '../../src/store/object-store.js'
 import { MemoryStore } from '../../src/store/memory-store.js'
 import { tempDir } from '../helpers/tmpdir.js'
 import { makeRows, makeTable, range, readIds } from './helpers.js'
@@ -85,7 +85,7 @@ test('insert is durable: a writer that never flushed is replayed on reopen, exac
     assert.equal(snapshot.vectors.length, 12 * 4)
     assert.equal(snapshot.snapshotId, null)
     const prefix = walPrefix(table.keyOf(table.location), 'w')
-    assert.equal((await store.list(prefix)).length, 1, 'both inserts appended to one segment (LocalStore can append)')
+    assert.equal((await walSegments(store, prefix)).length, 1, 'both inserts appended to one segment (LocalStore can append)')
     const t2 = await reopen()
     assert.throws(() => new MemTableWriter(table, { writerId: 'w' }), (e: unknown) => isAilakeError(e, 'ALREADY_EXISTS'), 'one active writer per id')
     // Abandon w1 as a crash would: its buffer is gone, only the WAL remains (the subprocess test does this with SIGKILL).
@@ -95,13 +95,18 @@ test('insert is durable: a writer that never flushed is replayed on reopen, exac
     const snap = await w2.flush()
     assert.equal(typeof snap, 'bigint')
     assert.equal(committedWalSeq(t2, 'w'), 2, 'the snapshot records the highest WAL seq it holds')
-    assert.equal((await store.list(prefix)).length, 0, 'committed segments are deleted')
+    assert.equal((await walSegments(store, prefix)).length, 0, 'committed segments are deleted')
     await w2.close()
     assert.deepEqual(await readIds(t2), range(0, 12))
   } finally {
     await cleanup()
   }
 })
+
+/** The WAL segments (not the lease) under `prefix`. */
+async function walSegments(store: ObjectStore, prefix: string): Promise<ObjectInfo[]> {
+  return (await store.list(prefix)).filter((o) => o.key.endsWith('.wal'))
+}
 
 /** Releases a writer's id without flushing, as a crash would. */
 async function releaseForTest(w: MemTableWriter): Promise<void> {
@@ -138,7 +143,7 @@ test('committed but undeleted segments are not replayed; a torn tail segment is 
     const w2 = await MemTableWriter.open(await reopen(), { writerId: 'x', deferIndex: false })
     assert.equal(w2.bufferedRows, 3, 'only segment 2 is replayed')
     assert.deepEqual(w2.bufferedSnapshot().rows.map((r) => r.id), [3, 4, 5])
-    assert.equal((await store.list(walPrefix(tableKey, 'x'))).length, 1, 'committed and torn segments deleted')
+    assert.equal((await walSegments(store, walPrefix(tableKey, 'x'))).length, 1, 'committed and torn segments deleted')
     await w2.insert(makeRows([6]))
     assert.ok(await store.head(segmentKey(tableKey, 'x', 5)), 'sequence numbers are never reused')
     await w2.close()
@@ -159,7 +164,7 @@ test('validation happens before anything is logged', async () => {
     await assert.rejects(w.insert([{ id: 1, embedding: [1, 2, 3] }]), (e: unknown) => isAilakeError(e, 'DIMENSION_MISMATCH'))
     await assert.rejects(w.insert([{ id: 'x', embedding: [1, 2, 3, 4] }]), (e: unknown) => isAilakeError(e, 'SCHEMA_MISMATCH'))
     assert.equal(w.bufferedRows, 0)
-    assert.equal((await table.store.list(walPrefix(table.keyOf(table.location), 'default'))).length, 0)
+    assert.equal((await walSegments(table.store, walPrefix(table.keyOf(table.location), w.writerId))).length, 0)
     await w.close()
     assert.equal(table.currentSnapshotId, null)
   } finally {
@@ -262,14 +267,14 @@ test('inserts of one flush window append to one segment; a flush rotates and del
   const { dir, cleanup } = await tempDir()
   try {
     const { table } = await makeTable(dir, 'segments')
-    const prefix = walPrefix(table.keyOf(table.location), 'default')
     const w = await MemTableWriter.open(table, { deferIndex: false })
+    const prefix = walPrefix(table.keyOf(table.location), w.writerId)
     for (let i = 0; i < 3; i++) await w.insert(makeRows(range(i * 2, i * 2 + 2)))
-    assert.deepEqual((await table.store.list(prefix)).map((o) => o.key), [segmentKey(table.keyOf(table.location), 'default', 1)])
+    assert.deepEqual((await walSegments(table.store, prefix)).map((o) => o.key), [segmentKey(table.keyOf(table.location), w.writerId, 1)])
     await w.flush()
-    assert.equal((await table.store.list(prefix)).length, 0, 'the committed segment is deleted')
+    assert.equal((await walSegments(table.store, prefix)).length, 0, 'the committed segment is deleted')
     await w.insert(makeRows([6]))
-    assert.deepEqual((await table.store.list(prefix)).map((o) => o.key), [segmentKey(table.keyOf(table.location), 'default', 4)], 'the next window starts a new segment at its first seq')
+    assert.deepEqual((await walSegments(table.store, prefix)).map((o) => o.key), [segmentKey(table.keyOf(table.location), w.writerId, 4)], 'the next window starts a new segment at its first seq')
     await w.close()
     assert.deepEqual(await readIds(table), range(0, 7))
   } finally {
@@ -301,7 +306,7 @@ for (const kind of ['local', 'memory'] as const) {
       assert.deepEqual(w3.bufferedSnapshot().rows.map((r) => r.id), [...range(0, 5), 100, 101])
       await w3.close()
       assert.deepEqual(await readIds(w3.table), [...range(0, 5), 100, 101])
-      assert.equal((await store.list(walPrefix(table.keyOf(table.location), 'w'))).length, 0)
+      assert.equal((await walSegments(store, walPrefix(table.keyOf(table.location), 'w'))).length, 0)
     } finally {
       await cleanup()
     }
@@ -366,7 +371,7 @@ test('a failed append rejects the insert and abandons its segment; recovery repl
     await assert.rejects(w1.insert(makeRows([50, 51])), /injected torn append/)
     assert.equal(w1.bufferedRows, 2, 'the rejected rows are not buffered')
     await w1.insert(makeRows(range(2, 4)))
-    const keys = (await table.store.list(walPrefix(table.keyOf(table.location), 'w'))).map((o) => o.key)
+    const keys = (await walSegments(table.store, walPrefix(table.keyOf(table.location), 'w'))).map((o) => o.key)
     assert.equal(keys.length, 2, 'the insert after the failure started a new segment')
     await releaseForTest(w1)
     const w2 = await MemTableWriter.open(await reopen(), { writerId: 'w' })

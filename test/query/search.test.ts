@@ -158,7 +158,7 @@ test('asOf searches an older snapshot; buffered rows are merged; deferred files 
     assert.deepEqual(ids(byTime), ids(old))
 
     // Buffered rows: an exact copy of the query is the nearest row; filters apply to them too.
-    const buffered = [{ schema: fx.table.schema, rows: [{ id: 9001, category: 'buf', year: 1999, score: 0, tagName: 'z', note: null, done: false, big: 0n }, { id: 9002, category: 'buf', year: 1999, score: 0, tagName: 'z', note: null, done: true, big: 0n }], vectors: new Float32Array([...qLast, ...qLast.map((x) => x + 0.01)]) }]
+    const buffered = [{ schema: fx.table.schema, rows: [{ id: 9001, category: 'buf', year: 1999, score: 0, tagName: 'z', note: null, done: false, big: 0n }, { id: 9002, category: 'buf', year: 1999, score: 0, tagName: 'z', note: null, done: true, big: 0n }], vectors: new Float32Array([...qLast, ...qLast.map((x) => x + 0.01)]), writerId: 'test', seqs: [1], ends: [2], snapshotId: null }]
     const merged = await fx.search(qLast, buffered).limit(5).toArray()
     assert.deepEqual(ids(merged).slice(0, 2), [9001, 9002])
     assert.equal(merged[0]?._distance, 0)

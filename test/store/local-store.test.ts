@@ -2,7 +2,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { isAilakeError } from '../../src/errors.js'
 import { raceProcesses } from './process-race.js'
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import fsp, { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile, type FileHandle } from 'node:fs/promises'
+import { syncBuiltinESMExports } from 'node:module'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { LocalStore } from '../../src/store/local-store.js'
@@ -103,5 +104,80 @@ test('LocalStore putIfAbsent across 6 processes: one winner per key, never a par
     assert.deepEqual((await allFiles(root)).length, keys.length, 'no temp files left behind')
   } finally {
     await rm(root, { recursive: true, force: true })
+  }
+})
+
+/**
+ * Records the file system calls LocalStore makes (fs/promises is patched in place, which ES
+ * module bindings of built-ins follow after syncBuiltinESMExports), as "op relative-path".
+ */
+async function withFsLog<T>(root: string, fn: (log: string[]) => Promise<T>): Promise<T> {
+  const log: string[] = []
+  const rel = (p: unknown): string => path.relative(root, String(p)).split(path.sep).join('/') || '.'
+  const saved = { open: fsp.open, rename: fsp.rename, link: fsp.link, mkdir: fsp.mkdir }
+  fsp.open = (async (p: Parameters<typeof fsp.open>[0], ...rest: unknown[]) => {
+    const fh = await (saved.open as (...a: unknown[]) => Promise<FileHandle>)(p, ...rest)
+    const sync = fh.sync.bind(fh)
+    fh.sync = async () => { await sync(); log.push(`sync ${rel(p)}`) }
+    return fh
+  }) as typeof fsp.open
+  fsp.rename = (async (from: string, to: string) => { await saved.rename(from, to); log.push(`rename ${rel(to)}`) }) as typeof fsp.rename
+  fsp.link = (async (from: string, to: string) => { await saved.link(from, to); log.push(`link ${rel(to)}`) }) as typeof fsp.link
+  fsp.mkdir = (async (p: string, o: unknown) => { const r = await (saved.mkdir as (...a: unknown[]) => Promise<string | undefined>)(p, o); log.push(`mkdir ${rel(p)}`); return r }) as typeof fsp.mkdir
+  syncBuiltinESMExports()
+  try {
+    return await fn(log)
+  } finally {
+    Object.assign(fsp, saved)
+    syncBuiltinESMExports()
+  }
+}
+
+const isTemp = (entry: string): boolean => entry.includes('.ailake-tmp-')
+
+test('LocalStore with fsync makes a publish durable: the directory is synced after the rename or link, and every directory created above it', async () => {
+  const base = await tempDir()
+  try {
+    const root = path.join(base, 'root')
+    const s = new LocalStore({ root })
+    await withFsLog(root, async (log) => {
+      await s.put('ns/t/metadata/version-hint.text', new Uint8Array([1]))
+      const put = log.filter((e) => !isTemp(e))
+      const renamed = put.indexOf('rename ns/t/metadata/version-hint.text')
+      assert.ok(renamed >= 0, put.join('\n'))
+      assert.ok(put.indexOf('sync ns/t/metadata') > renamed, `directory synced after the rename:\n${put.join('\n')}`)
+      // root, ns, ns/t and ns/t/metadata were created: each new entry lives in its parent.
+      for (const parent of ['..', '.', 'ns', 'ns/t']) assert.ok(put.includes(`sync ${parent}`), `parent ${parent} of a created directory synced:\n${put.join('\n')}`)
+      assert.ok(log.some((e) => isTemp(e) && e.startsWith('sync ')), 'the bytes are synced before they are published')
+
+      log.length = 0
+      assert.equal(await s.putIfAbsent('ns/t/metadata/v1.metadata.json', new Uint8Array([2])), true)
+      const linked = log.indexOf('link ns/t/metadata/v1.metadata.json')
+      assert.ok(linked >= 0 && log.indexOf('sync ns/t/metadata') > linked, `directory synced after the link:\n${log.join('\n')}`)
+      assert.ok(!log.some((e) => e.startsWith('mkdir')), 'existing directories are not created again')
+
+      log.length = 0
+      const w = await s.createAppendable('ns/t/wal/w1/0001.wal')
+      await w?.close()
+      for (const d of ['ns/t', 'ns/t/wal', 'ns/t/wal/w1']) assert.ok(log.includes(`sync ${d}`), `appendable: ${d} synced:\n${log.join('\n')}`)
+    })
+  } finally {
+    await rm(base, { recursive: true, force: true })
+  }
+})
+
+test('LocalStore with fsync: false syncs nothing', async () => {
+  const base = await tempDir()
+  try {
+    const s = new LocalStore({ root: path.join(base, 'root'), fsync: false })
+    await withFsLog(s.root, async (log) => {
+      await s.put('a/b/c', new Uint8Array([1]))
+      assert.equal(await s.putIfAbsent('a/b/d', new Uint8Array([1])), true)
+      await (await s.createAppendable('a/e/f'))?.close()
+      assert.ok(log.includes('rename a/b/c') && log.includes('link a/b/d'), log.join('\n'))
+      assert.deepEqual(log.filter((e) => e.startsWith('sync')), [])
+    })
+  } finally {
+    await rm(base, { recursive: true, force: true })
   }
 })

@@ -31,7 +31,10 @@ test('create, add, reopen: rows, history, schema inference and camelCase names s
 
     const again = await (await connect(dir)).openTable('default.docs')
     assert.deepEqual(again.columns().map((f) => f.name), ['docId', 'text', 'score', 'embedding'])
-    assert.deepEqual(again.columns().map((f) => f.type), ['long', 'string', 'double', again.columns()[3]?.type])
+    assert.deepEqual(again.columns().map((f) => f.type), ['long', 'string', 'double', { type: 'list', elementId: 2, element: 'float', elementRequired: true }])
+    // The vector keeps the ids it had before the columns were known; they get ids above them,
+    // in the order of their names.
+    assert.deepEqual(again.columns().map((f) => f.id), [3, 5, 4, 1])
     assert.equal(await again.countRows(), 10)
     assert.equal(await again.countRows(s1), 4)
     const history = again.history()
