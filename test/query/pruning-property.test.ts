@@ -80,9 +80,10 @@ interface Case { index: number; metric: Metric; precision: Precision; dim: numbe
 /** A label for failures: everything needed to reproduce. */
 const label = (c: Case, extra: string): string => `AILAKE_SEED=${SEED}, table ${c.index} (${c.metric}, ${c.precision}, dim ${c.dim}, case seed ${c.seed}): ${extra}`
 
-interface Totals { queries: number; prunedByBound: number; buffered: number; files: number }
+interface Totals { queries: number; prunedByBound: number; buffered: number; files: number; setupMs: number; queryMs: number }
 
 async function runCase(lake: Lakehouse, c: Case, totals: Totals): Promise<void> {
+  const t0 = performance.now()
   const r = rng(c.seed)
   const { metric, precision, dim } = c
   const table: Table = await lake.createTable(`default.t${c.index}`, {
@@ -92,18 +93,26 @@ async function runCase(lake: Lakehouse, c: Case, totals: Totals): Promise<void> 
   const rows: Row[] = []
   const scale = 10 ** (r() * 6 - 3)
   const origin = Float32Array.from({ length: dim }, () => (r() < 0.5 ? 0 : gauss(r) * scale * 5))
-  const makeRows = (count: number, shape: FileShape, buffered = false): Row[] => vectors(r, shape, count, dim, origin, scale).map((input) => {
+  const makeRows = (count: number, shape: FileShape, buffered = false): Row[] => vectors(r, shape, count, dim, origin, scale).map((v) => {
+    // f16 tables reject values beyond ±65504 (tested in stored-precision.test.ts).
+    const input = precision === 'f16' ? v.map((x) => Math.max(-6e4, Math.min(6e4, x))) : v
     const row: Row = { id: rows.length, tag: ['a', 'b', 'c', 'd'][Math.floor(r() * 4)] as string, n: Math.floor(r() * 100), input, stored: storedModel(precision, input, dim), buffered }
     rows.push(row)
     return row
   })
   const toInput = (rs: Row[]): Record<string, unknown>[] => rs.map((x) => ({ id: x.id, tag: x.tag, n: x.n, embedding: x.input }))
-  const adds = 2 + Math.floor(r() * 6)
+  // Few commits (they dominate the run time), many files: each add splits into files of a few
+  // rows to a few dozen, consecutive rows sharing a shape.
+  const adds = 1 + Math.floor(r() * 3)
   for (let a = 0; a < adds; a++) {
-    const batch = makeRows(1 + Math.floor(r() * 80), SHAPES[Math.floor(r() * SHAPES.length)] as FileShape)
-    await table.add(toInput(batch), { maxRowsPerFile: 10 + Math.floor(r() * 60), buildIndex: r() < 0.75 })
+    const batch: Row[] = []
+    const parts = 1 + Math.floor(r() * 4)
+    for (let p = 0; p < parts; p++) batch.push(...makeRows(1 + Math.floor(r() * 50), SHAPES[Math.floor(r() * SHAPES.length)] as FileShape))
+    // Deferred files are fewer and larger: each is rebuilt and committed again in the background.
+    const deferred = r() < 0.25
+    await table.add(toInput(batch), { maxRowsPerFile: deferred ? 20 + Math.floor(r() * 60) : 3 + Math.floor(r() * 40), buildIndex: !deferred })
   }
-  if (r() < 0.5) await table.waitForIndexes() // otherwise deferred files may still be scanned
+  if (r() < 0.3) await table.waitForIndexes() // otherwise deferred files may still be scanned
   const writer = r() < 0.7 ? table.memTableWriter({ flushMaxRows: 1_000_000 }) : undefined
   let buffered = 0
   if (writer !== undefined) {
@@ -111,8 +120,10 @@ async function runCase(lake: Lakehouse, c: Case, totals: Totals): Promise<void> 
     await writer.insert(toInput(batch))
     buffered = batch.length
   }
+  const t1 = performance.now()
+  totals.setupMs += t1 - t0
   try {
-    const queries = 30 + Math.floor(r() * 30)
+    const queries = 60 + Math.floor(r() * 40)
     for (let qi = 0; qi < queries; qi++) {
       const pick = rows[Math.floor(r() * rows.length)] as Row
       const kind = Math.floor(r() * 6)
@@ -153,29 +164,35 @@ async function runCase(lake: Lakehouse, c: Case, totals: Totals): Promise<void> 
       totals.files += plan.filesTotal
     }
     totals.buffered += buffered
+    totals.queryMs += performance.now() - t1
   } finally {
     await writer?.close()
   }
 }
 
-test('pruned large-ef search equals brute force over stored vectors: every metric and precision, filters, buffered rows', async () => {
+test('pruned large-ef search equals brute force over stored vectors: every metric and precision, filters, buffered rows', async (t) => {
   const { dir, cleanup } = await tempDir()
-  const totals: Totals = { queries: 0, prunedByBound: 0, buffered: 0, files: 0 }
-  const lake = await connect(dir)
+  const totals: Totals = { queries: 0, prunedByBound: 0, buffered: 0, files: 0, setupMs: 0, queryMs: 0 }
+  // Deferred index builds take the rows from memory when they can; the second lakehouse keeps
+  // none, so its builds decode the pending file and write it again.
+  const lakes = [await connect(dir), await connect(dir, { indexBuilder: { memoryCacheBytes: 0 } })]
   try {
     const r = rng(SEED)
     for (let i = 0; i < TABLES; i++) {
       const metric = METRICS[i % 3] as Metric
       const precision = PRECISIONS[Math.floor(i / 3) % 3] as Precision
       const dim = [1, 2, 3, 8, 16, 24][Math.floor(r() * 6)] as number
+      // i8 rebuilds from the file change stored values (the todo test in stored-precision.test.ts).
+      const lake = lakes[precision === 'i8' ? 0 : i % 2] as Lakehouse
       await runCase(lake, { index: i, metric, precision, dim, seed: Math.floor(r() * 2 ** 31) }, totals)
     }
   } finally {
-    await lake.close()
+    for (const lake of lakes) await lake.close()
     await cleanup()
   }
+  t.diagnostic(`${TABLES} tables, ${totals.queries} queries, ${totals.prunedByBound} of ${totals.files} file visits pruned by bound, ${totals.buffered} buffered rows; setup ${Math.round(totals.setupMs)} ms, queries ${Math.round(totals.queryMs)} ms`)
   // The run must exercise what it claims: many queries, pruning that skipped files, buffered rows.
-  assert.ok(totals.queries >= 30 * TABLES, `${totals.queries} queries`)
+  assert.ok(totals.queries >= 60 * TABLES, `${totals.queries} queries`)
   assert.ok(totals.prunedByBound > totals.files / 20, `only ${totals.prunedByBound} of ${totals.files} file visits pruned by bound`)
   assert.ok(totals.buffered > 0)
 })

@@ -1,7 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { isAilakeError } from '../../src/index.js'
+import { connect, isAilakeError } from '../../src/index.js'
 import type { Metric } from '../../src/vector/types.js'
+import { distance } from '../../src/vector/distance.js'
 import type { Filter } from '../../src/query/index.js'
 import { tempDir } from '../helpers/tmpdir.js'
 import { bruteForce, CLUSTERS, DIM, makeTable, queryNear } from './fixture.js'
@@ -75,17 +76,20 @@ test('filters: rare matches still give k rows, equal to filtered brute force; st
   try {
     const fx = await makeTable(dir, 'euclidean')
     const q = queryNear(fx, 2, 42)
-    const filters: (string | Filter)[] = [
-      "category = 'rare'",
-      "tagName = 'b' AND (year >= 2005 OR score < 0.2)",
-      'note IS NULL AND NOT done = true',
-      "tagName IN ('a','c') AND category NOT IN ('news')",
-      { and: [{ column: 'year', op: '<', value: 2003 }, { column: 'note', op: 'is not null' }] },
-      'big >= 20000000000000',
+    // Each filter with a hand-written predicate (the oracle must not reuse the filter code under test).
+    type R = Record<string, unknown>
+    const filters: [string | Filter, (r: R) => boolean][] = [
+      ["category = 'rare'", (r) => r.category === 'rare'],
+      ["tagName = 'b' AND (year >= 2005 OR score < 0.2)", (r) => r.tagName === 'b' && ((r.year as number) >= 2005 || (r.score as number) < 0.2)],
+      ['note IS NULL AND NOT done = true', (r) => r.note === null && r.done !== true],
+      ["tagName IN ('a','c') AND category NOT IN ('news')", (r) => (r.tagName === 'a' || r.tagName === 'c') && r.category !== 'news'],
+      [{ and: [{ column: 'year', op: '<', value: 2003 }, { column: 'note', op: 'is not null' }] }, (r) => (r.year as number) < 2003 && r.note !== null],
+      ['big >= 20000000000000', (r) => (r.big as bigint) >= 20000000000000n],
     ]
-    for (const f of filters) {
+    for (const [f, keep] of filters) {
       const { rows, plan } = await fx.search(q).where(f).limit(10).ef(400).execute()
-      const exact = bruteForce(fx, 'euclidean', q, 10, f)
+      const exact = fx.rows.map((r, i) => ({ id: r.id as number, keep: keep(r), d: distance('euclidean', q, fx.vectors[i] as Float32Array) }))
+        .filter((e) => e.keep).sort((a, b) => a.d - b.d || a.id - b.id).slice(0, 10)
       assert.equal(exact.length, 10)
       assert.deepEqual(ids(rows), exact.map((e) => e.id), JSON.stringify(f))
       assert.ok(plan.filesPrunedByBound + plan.filesSearchedByIndex + plan.filesPrunedByStats + plan.filesNoMatch >= plan.filesTotal)
@@ -154,8 +158,9 @@ test('asOf searches an older snapshot; buffered rows are merged; deferred files 
     const old = await fx.search(qLast).asOf(s1).limit(10).ef(200).toArray()
     assert.deepEqual(ids(old), bruteForce(fx, 'euclidean', qLast, 10, undefined, 100).map((e) => e.id))
     assert.ok(old.every((r) => (r.id as number) < 100))
-    const byTime = await fx.search(qLast).asOf(String(s1)).limit(10).ef(200).toArray()
-    assert.deepEqual(ids(byTime), ids(old))
+    // A snapshot id may also be given as a numeric string.
+    const byIdString = await fx.search(qLast).asOf(String(s1)).limit(10).ef(200).toArray()
+    assert.deepEqual(ids(byIdString), ids(old))
 
     // Buffered rows: an exact copy of the query is the nearest row; filters apply to them too.
     const buffered = [{ schema: fx.table.schema, rows: [{ id: 9001, category: 'buf', year: 1999, score: 0, tagName: 'z', note: null, done: false, big: 0n }, { id: 9002, category: 'buf', year: 1999, score: 0, tagName: 'z', note: null, done: true, big: 0n }], vectors: new Float32Array([...qLast, ...qLast.map((x) => x + 0.01)]), writerId: 'test', seqs: [1], ends: [2], snapshotId: null }]
@@ -169,6 +174,38 @@ test('asOf searches an older snapshot; buffered rows are merged; deferred files 
     assert.notEqual(without[0]?.id, 9001)
     const past = await fx.search(qLast, buffered).asOf(s1).limit(1).toArray()
     assert.notEqual(past[0]?.id, 9001)
+  } finally {
+    await cleanup()
+  }
+})
+
+test('asOf a time: a Date between two commits searches the older snapshot; before the first is NOT_FOUND', async () => {
+  const { dir, cleanup } = await tempDir()
+  try {
+    await using lake = await connect(dir)
+    const table = await lake.createTable('default.times', { vector: { dim: 2, metric: 'euclidean' } })
+    const q = [0, 0]
+    const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+    await table.add([{ id: 1, embedding: [1, 0] }])
+    await wait(5) // commits in distinct milliseconds, so a time strictly between them exists
+    await table.add([{ id: 2, embedding: [0.5, 0] }])
+    await wait(5)
+    await table.add([{ id: 3, embedding: [0.1, 0] }])
+    const [t1, t2, t3] = table.history().map((h) => h.timestamp.getTime()) as [number, number, number]
+    assert.ok(t1 < t2 && t2 < t3, `commit times ${t1}, ${t2}, ${t3}`)
+    const idsAt = async (asOf: Date | string | number): Promise<number[]> =>
+      (await table.search(q).asOf(asOf).limit(10).toArray()).map((r) => r.id as number)
+    assert.deepEqual(await idsAt(new Date(t2 - 1)), [1], 'just before the second commit: the first snapshot')
+    assert.deepEqual(await idsAt(new Date(t1)), [1], 'at the first commit')
+    assert.deepEqual(await idsAt(new Date(t2)), [2, 1], 'at the second commit')
+    assert.deepEqual(await idsAt(new Date(t3 - 1).toISOString()), [2, 1], 'an ISO string')
+    assert.deepEqual(await idsAt(t3 + 60_000), [3, 2, 1], 'epoch milliseconds after the last commit')
+    await assert.rejects(table.search(q).asOf(new Date(t1 - 1)).toArray(), (e: unknown) => {
+      assert.ok(isAilakeError(e, 'NOT_FOUND'), String(e))
+      assert.match(e.message, new RegExp(`no snapshot at ${new Date(t1 - 1).toISOString()}.*first snapshot is later`))
+      return true
+    })
+    await assert.rejects(table.search(q).asOf('not a date').toArray(), assertCode('INVALID_ARGUMENT'))
   } finally {
     await cleanup()
   }

@@ -4,7 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { connect } from '../../src/index.js'
 import type { Metric } from '../../src/vector/types.js'
-import { tempDir } from '../helpers/tmpdir.js'
+import { rng, tempDir } from '../helpers/tmpdir.js'
 import { storedModel } from './stored-model.js'
 
 // Issue 12, defect 1: bounds were computed from the f32 input, so A's stored vector (501.9 is
@@ -52,4 +52,47 @@ test('f16, every metric: a query equal to a stored vector finds that row first',
     }
   }
   assert.deepEqual(wrong, [])
+})
+
+// Found by the pruning property test; left for the lead (the fix is in format/, see the report):
+// a deferred index build that reads its pending file decodes the i8 vectors and encodes them
+// again, and i8 quantisation is not idempotent (offset and scale are recomputed from the
+// decoded extremes), so about a quarter of the rebuilt rows change their stored values.
+test('an i8 file indexed by a deferred build that reads it back keeps its stored vectors', { todo: 'rebuilds re-encode decoded i8 vectors; pass the stored bytes through instead' }, async () => {
+  const { dir, cleanup } = await tempDir()
+  const lake = await connect(dir, { indexBuilder: { memoryCacheBytes: 0 } })
+  try {
+    const dim = 24
+    const table = await lake.createTable('default.t', { vector: { dim, metric: 'euclidean', precision: 'i8' } })
+    const r = rng(5)
+    const input = Float32Array.from({ length: 200 * dim }, (_, i) => (i % 7) * 300 + (r() - 0.5) * 5000)
+    await table.add(Array.from({ length: 200 }, (_, i) => ({ id: i, embedding: input.subarray(i * dim, (i + 1) * dim) })), { buildIndex: false })
+    await table.waitForIndexes()
+    assert.ok((await table.files()).every((f) => f.indexStatus === 'ready'))
+    const stored = storedModel('i8', input, dim)
+    const changed: number[] = []
+    for (let i = 0; i < 200; i++) {
+      const [hit] = await table.search(stored.subarray(i * dim, (i + 1) * dim)).limit(1).select(['id', 'embedding']).toArray()
+      if (hit?._distance !== 0) changed.push(i)
+    }
+    assert.deepEqual(changed, [])
+  } finally {
+    await lake.close()
+    await cleanup()
+  }
+})
+
+test('f16 values beyond the half range are rejected with a message naming the range, indexed or not', async () => {
+  const { dir, cleanup } = await tempDir()
+  try {
+    await using lake = await connect(dir)
+    const table = await lake.createTable('default.t', { vector: { dim: 3, precision: 'f16' } })
+    for (const buildIndex of [true, false]) {
+      await assert.rejects(table.add([{ id: 1, embedding: [1, 70000, 2] }], { buildIndex }),
+        (e: unknown) => e instanceof Error && /f16 range/.test(e.message) && /vector 0/.test(e.message), `buildIndex ${buildIndex}`)
+    }
+    assert.equal(await table.countRows(), 0)
+  } finally {
+    await cleanup()
+  }
 })

@@ -9,8 +9,8 @@
  * reader can check the level bytes against the expected pattern and then copy the values out
  * in one move; anything else falls back to the general reader.
  */
-import { corrupt } from '../../errors.js'
-import { decodeF16, encodeF16 } from '../../vector/f16.js'
+import { corrupt, invalid } from '../../errors.js'
+import { decodeF16, encodeF16, firstNonFiniteF16 } from '../../vector/f16.js'
 import { quantizeI8 } from '../../vector/i8.js'
 import type { Precision } from '../../vector/types.js'
 import { CompactReader, CompactWriter, T_I32, intField, structField } from './thrift.js'
@@ -36,6 +36,11 @@ export function encodeVectorValues(vectors: Float32Array, dim: number, precision
   if (precision === 'f32') return new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength)
   if (precision === 'f16') {
     const h = encodeF16(vectors)
+    // Every path that stores f16 (and the index built over the stored form) goes through here.
+    const bad = firstNonFiniteF16(h)
+    if (bad >= 0) {
+      throw invalid(`vector ${Math.floor(bad / dim)} has value ${vectors[bad]} beyond the f16 range (±65504); use precision f32`, { row: Math.floor(bad / dim) })
+    }
     return new Uint8Array(h.buffer, h.byteOffset, h.byteLength)
   }
   const count = vectors.length / dim

@@ -7,7 +7,6 @@ import { ByteWriter, ParquetWriter } from 'hyparquet-writer'
 import type { ColumnChunk, KeyValue } from 'hyparquet'
 import { AilakeError, invalid } from '../../errors.js'
 import { computeBounds } from '../../vector/bounds.js'
-import { firstNonFiniteF16 } from '../../vector/f16.js'
 import type { ColumnStats } from '../schema.js'
 import { icebergSchemaJson, checkVectorField, prepareColumn, toParquetSchema } from './schema-map.js'
 import { encodeSection, encodeTrailer } from './section.js'
@@ -67,12 +66,6 @@ export function writeDataFileImpl(input: WriteDataFileInput): DataFileWritten {
   })
 
   const values = encodeVectorValues(vector.vectors, dim, precision)
-  if (precision === 'f16') {
-    const bad = firstNonFiniteF16(new Uint16Array(values.buffer, values.byteOffset, values.length / 2))
-    if (bad >= 0) {
-      throw invalid(`vector ${Math.floor(bad / dim)} has value ${vector.vectors[bad]} beyond the f16 range (±65504); use precision f32`, { row: Math.floor(bad / dim) })
-    }
-  }
   const rb = rowBytes(precision, dim)
   const groupRows = input.rowGroupRows ?? Math.min(1_000_000, Math.max(1, Math.floor(MAX_ROW_GROUP_BYTES / rb)))
   if (!Number.isInteger(groupRows) || groupRows < 1) throw invalid(`rowGroupRows must be a positive integer, got ${groupRows}`)
