@@ -13,13 +13,15 @@ import type { S3StoreOptions } from '../store/s3-store.js'
 import { IcebergTable } from '../table/iceberg-table.js'
 import { ManifestCache } from '../table/manifest-cache.js'
 import { newTableMetadata } from '../table/metadata-builder.js'
-import type { RetryOptions } from '../table/commit.js'
+import { RETRY_OPTION_KEYS, type RetryOptions } from '../table/commit.js'
 import { policyToProperties, resolveVectorPolicy, type VectorPolicyInput } from '../table/vector-policy.js'
 import { probeDim, type Embedder } from '../embed/embedder.js'
 import { embedderProperties } from './embedding.js'
 import { schemaFromInput, type SchemaInput } from './schema-input.js'
-import { SCHEMA_PENDING_PROPERTY, type IndexBuilderOptions } from '../ingest/index.js'
-import { QueryCaches, type QueryCachesOptions } from '../query/index.js'
+import { INDEX_BUILDER_OPTION_KEYS, SCHEMA_PENDING_PROPERTY, type IndexBuilderOptions } from '../ingest/index.js'
+import { QUERY_CACHES_OPTION_KEYS, QueryCaches, type QueryCachesOptions } from '../query/index.js'
+import { checkOptions, type OptionKeys } from '../util/options.js'
+import { VECTOR_POLICY_OPTION_KEYS } from '../table/vector-policy.js'
 import { Table, type TableServices } from './table.js'
 
 export interface ConnectOptions {
@@ -65,6 +67,26 @@ export interface CreateTableOptions {
   properties?: Record<string, string>
 }
 
+const CONNECT_KEYS = {
+  s3: {
+    endpoint: true, region: true, credentials: { accessKeyId: true, secretAccessKey: true, sessionToken: true }, forcePathStyle: true,
+    multipartThresholdBytes: true, partSizeBytes: true, listPageSize: true, connectTimeoutMs: true, requestTimeoutMs: true,
+    maxAttempts: true, baseDelayMs: true, maxDelayMs: true,
+  },
+  store: true,
+  retry: RETRY_OPTION_KEYS,
+  cache: QUERY_CACHES_OPTION_KEYS,
+  indexBuilder: INDEX_BUILDER_OPTION_KEYS,
+  indexCache: { dir: true, maxBytes: true, maxRangeBytes: true },
+} as const satisfies OptionKeys<ConnectOptions>
+
+const CREATE_TABLE_KEYS = {
+  vector: VECTOR_POLICY_OPTION_KEYS,
+  embedder: true,
+  schema: true,
+  properties: true,
+} as const satisfies OptionKeys<CreateTableOptions>
+
 export class Lakehouse {
   readonly catalog: Catalog
   readonly store: ObjectStore
@@ -94,6 +116,7 @@ export class Lakehouse {
     if (options === undefined || options === null || typeof options !== 'object' || options.vector === undefined) {
       throw new AilakeError('INVALID_ARGUMENT', `createTable(${JSON.stringify(name)}) needs options with a vector column: { vector: { dim: 384 } }`)
     }
+    checkOptions(options, CREATE_TABLE_KEYS, 'createTable()')
     let dim = options.vector.dim
     const embedderProps: Record<string, string> = {}
     if (options.embedder !== undefined) {
@@ -158,6 +181,7 @@ export async function connect(uri: string, options: ConnectOptions = {}): Promis
   if (typeof uri !== 'string' || uri.length === 0) {
     throw new AilakeError('INVALID_ARGUMENT', `connect() needs a warehouse URI such as "./warehouse" or "s3://bucket/prefix", got ${JSON.stringify(uri)}`)
   }
+  checkOptions(options, CONNECT_KEYS, 'connect()')
   const cache = options.indexCache
   const cached = (store: ObjectStore): ObjectStore => cache === undefined
     ? store

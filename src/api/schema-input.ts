@@ -7,9 +7,12 @@ import type { Field, PrimitiveType, Schema } from '../format/schema.js'
 import { arrowToPrimitive, isArrowListField, type ArrowFieldLike } from '../table/arrow-like.js'
 import { vectorFieldType } from '../table/data-writer.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
+import { checkOptions, type OptionKeys } from '../util/options.js'
 
 export type ColumnSpec = PrimitiveType | { type: PrimitiveType; required?: boolean; doc?: string }
 export type SchemaInput = { fields: ArrowFieldLike[] } | Record<string, ColumnSpec>
+
+const COLUMN_SPEC_KEYS = { type: true, required: true, doc: true } as const satisfies OptionKeys<Exclude<ColumnSpec, string>>
 
 const PRIMITIVES: readonly PrimitiveType[] = ['boolean', 'int', 'long', 'float', 'double', 'string', 'binary', 'date', 'timestamp', 'timestamptz']
 
@@ -35,8 +38,9 @@ export function schemaFromInput(input: SchemaInput, policy: VectorPolicy): Schem
   } else {
     for (const [name, spec] of Object.entries(input as Record<string, ColumnSpec>)) {
       if (name === policy.column) {
-        continue
+        throw new AilakeError('INVALID_ARGUMENT', `schema column ${JSON.stringify(name)} is the vector column, which cannot be declared again`, { context: { column: name } })
       }
+      if (typeof spec === 'object' && spec !== null) checkOptions(spec, COLUMN_SPEC_KEYS, `createTable(): schema column ${JSON.stringify(name)}`)
       const type = typeof spec === 'string' ? spec : spec?.type
       if (!PRIMITIVES.includes(type as PrimitiveType)) {
         throw new AilakeError('INVALID_ARGUMENT', `schema column ${JSON.stringify(name)} has type ${JSON.stringify(type)}; use one of ${PRIMITIVES.join(', ')}`, { context: { column: name } })

@@ -13,6 +13,7 @@ import type { DataWriteOptions } from '../table/data-writer.js'
 import type { AsOf, IcebergTable } from '../table/iceberg-table.js'
 import type { RowsInput } from '../table/rows.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
+import { checkOptions, type OptionKeys } from '../util/options.js'
 
 /** Attempts of one `add()` when its first write races another that sets the table's columns. */
 const ADD_ATTEMPTS = 3
@@ -39,7 +40,7 @@ export interface SearchOptions {
   embedder?: Embedder
 }
 
-export interface AddOptions extends DataWriteOptions {
+export interface AddOptions extends Omit<DataWriteOptions, 'encoder'> {
   /**
    * Compute each row's vector by embedding this text column with the table's embedder (rows
    * that already carry a vector keep it). Plain-object rows only.
@@ -48,6 +49,20 @@ export interface AddOptions extends DataWriteOptions {
   /** The embedder for `embedFrom` (must match the table's). Default: rebuilt from the table's record. */
   embedder?: Embedder
 }
+
+/** Options of `table.writer()`. */
+export type WriterOptions = Omit<TableWriterOptions, 'indexBuilder' | 'encoder'>
+/** Options of `table.memTableWriter()`. */
+export type StreamWriterOptions = Omit<MemTableWriterOptions, 'indexBuilder'>
+
+const ROLL_KEYS = { maxRowsPerFile: true, targetFileBytes: true } as const satisfies OptionKeys<WriterOptions>
+const ADD_KEYS = { ...ROLL_KEYS, buildIndex: true, embedFrom: true, embedder: true } as const satisfies OptionKeys<AddOptions>
+const MEM_TABLE_WRITER_KEYS = {
+  ...ROLL_KEYS, flushSizeBytes: true, flushMaxRows: true, flushIntervalMs: true, writerId: true, autoFlushTimer: true, deferIndex: true, backgroundFlush: true, leaseTtlMs: true, adoptAbandoned: true, lease: true,
+} as const satisfies OptionKeys<StreamWriterOptions>
+const SEARCH_KEYS = { embedder: true } as const satisfies OptionKeys<SearchOptions>
+const EXPIRE_KEYS = { olderThan: true, retainLast: true } as const satisfies OptionKeys<ExpireOptions>
+const ORPHAN_KEYS = { olderThan: true, dryRun: true } as const satisfies OptionKeys<OrphanOptions>
 
 /** Shared per lakehouse: caches and background index builds. */
 export interface TableServices {
@@ -110,6 +125,8 @@ export class Table {
    * Nothing is written if any row is invalid.
    */
   async add(rows: RowsInput, options: AddOptions = {}): Promise<bigint> {
+    this.checkOpen()
+    checkOptions(options, ADD_KEYS, 'add()')
     if (options.embedFrom !== undefined) rows = await this.embedRows(rows, options.embedFrom, options.embedder)
     // A first write to a table created without columns may find them set by another writer after
     // its files were laid out for others: it writes the rows again, checked against those. Columns
@@ -125,7 +142,7 @@ export class Table {
   }
 
   private async addOnce(rows: RowsInput, options: AddOptions): Promise<bigint> {
-    const writer = this.writer(options)
+    const writer = this.newWriter(options)
     try {
       if (options.buildIndex === false) await writer.writeBatchDeferred(rows)
       else await writer.writeBatch(rows)
@@ -145,8 +162,13 @@ export class Table {
    * A writer for several batches committed as one snapshot: `writeBatch(rows)` (indexed now),
    * `writeBatchDeferred(rows)` (indexed in the background), then `commit()`.
    */
-  writer(options: Omit<TableWriterOptions, 'indexBuilder'> = {}): TableWriter {
+  writer(options: WriterOptions = {}): TableWriter {
     this.checkOpen()
+    checkOptions(options, ROLL_KEYS, 'writer()')
+    return this.newWriter(options)
+  }
+
+  private newWriter(options: WriterOptions): TableWriter {
     const o: TableWriterOptions = { indexBuilder: this.indexBuilder() }
     if (options.maxRowsPerFile !== undefined) o.maxRowsPerFile = options.maxRowsPerFile
     if (options.targetFileBytes !== undefined) o.targetFileBytes = options.targetFileBytes
@@ -159,8 +181,9 @@ export class Table {
    * visible to `search()` while buffered. Reopening with the same `writerId` replays rows a
    * crash left uncommitted. Close it to flush what is buffered.
    */
-  memTableWriter(options: Omit<MemTableWriterOptions, 'indexBuilder'> = {}): MemTableWriter {
+  memTableWriter(options: StreamWriterOptions = {}): MemTableWriter {
     this.checkOpen()
+    checkOptions(options, MEM_TABLE_WRITER_KEYS, 'memTableWriter()')
     const w = new MemTableWriter(this.core, { ...options, indexBuilder: this.indexBuilder() })
     this.writers.add(w)
     return w
@@ -183,6 +206,7 @@ export class Table {
    */
   search(query: Float32Array | readonly number[] | string, options: SearchOptions = {}): SearchBuilder {
     this.checkOpen()
+    checkOptions(options, SEARCH_KEYS, 'search()')
     const ctx = {
       table: this.core,
       caches: this.services.caches,
@@ -223,6 +247,7 @@ export class Table {
    */
   async expireSnapshots(options: ExpireOptions = {}): Promise<ExpireResult> {
     this.checkOpen()
+    checkOptions(options, EXPIRE_KEYS, 'expireSnapshots()')
     return expireSnapshots(this.core, options)
   }
 
@@ -232,6 +257,7 @@ export class Table {
    */
   async removeOrphanFiles(options: OrphanOptions = {}): Promise<string[]> {
     this.checkOpen()
+    checkOptions(options, ORPHAN_KEYS, 'removeOrphanFiles()')
     return removeOrphanFiles(this.core, options)
   }
 

@@ -10,6 +10,7 @@ import type { TableMetadata } from '../format/iceberg/types.js'
 import { utf8Decode, utf8Encode } from '../util/bytes.js'
 import { checkSameTable, tableDropped, type Catalog, type LoadedTable } from './catalog.js'
 import { checkIdentifier, checkNamespace, formatIdentifier, TABLE_FOLDERS, type TableIdentifier } from './identifier.js'
+import { checkOptions, type OptionKeys } from '../util/options.js'
 
 const NAMESPACE_MARKER = '.ailake-namespace'
 const VERSION_FILE = /^v(\d{1,12})\.metadata\.json$/
@@ -25,11 +26,14 @@ export interface FileCatalogOptions {
   warehouse: string
 }
 
+const FILE_CATALOG_KEYS = { store: true, warehouse: true } as const satisfies OptionKeys<FileCatalogOptions>
+
 export class FileCatalog implements Catalog {
   readonly store: ObjectStore
   readonly warehouse: string
 
   constructor(options: FileCatalogOptions) {
+    checkOptions(options, FILE_CATALOG_KEYS, 'new FileCatalog()')
     this.store = options.store
     this.warehouse = options.warehouse.replace(/\/+$/, '')
   }
@@ -151,6 +155,7 @@ export class FileCatalog implements Catalog {
   }
 
   async dropTable(ident: TableIdentifier, options: { purge?: boolean } = {}): Promise<void> {
+    checkOptions(options, { purge: true }, 'dropTable()')
     if ((await this.latestVersion(ident)) === undefined) {
       throw new AilakeError('NOT_FOUND', `table ${formatIdentifier(ident)} does not exist`, { context: { table: formatIdentifier(ident) } })
     }

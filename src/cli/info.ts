@@ -1,10 +1,40 @@
 /**
- * `info`, `history` and `tables`: what a table holds and how it got there. `describeTable` is
- * also used by the demo.
+ * `info`, `history` and `tables`: what a table holds and how it got there. `tableInfo` and
+ * `formatInfo` are also used by the demo.
  */
 import type { Table } from '../index.js'
-import { bytes, count } from './format.js'
+import { JSON_FLAG, type Command } from './command.js'
+import { bytes, count, toJson } from './format.js'
 import { recordedEmbedder } from './table-api.js'
+import { openTable } from './words.js'
+
+export const infoCommand: Command = {
+  positionals: ['table'],
+  options: JSON_FLAG,
+  async run(lake, [name], values, io) {
+    const info = await tableInfo(await openTable(lake, name as string))
+    io.out(values.json === true ? toJson(info, 2) : formatInfo(info))
+  },
+}
+
+export const historyCommand: Command = {
+  positionals: ['table'],
+  options: JSON_FLAG,
+  async run(lake, [name], values, io) {
+    const table = await openTable(lake, name as string)
+    io.out(values.json === true ? toJson(table.history(), 2) : formatHistory(table))
+  },
+}
+
+export const tablesCommand: Command = {
+  positionals: [],
+  options: JSON_FLAG,
+  async run(lake, _args, values, io) {
+    const names = await lake.listTables()
+    if (values.json === true) io.out(toJson(names))
+    else if (names.length > 0) io.out(names.join('\n'))
+  },
+}
 
 const ELEMENT_BYTES = { f32: 4, f16: 2, i8: 1 } as const
 

@@ -2,19 +2,24 @@
  * `ailake insert`: read and check the whole file, embed text if asked, then stream the rows
  * through the table's MemTableWriter (write-ahead logged, committed on close).
  */
-import { AilakeError, assertSameEmbedder, createEmbedderByName, type Lakehouse, type Table } from '../index.js'
+import { AilakeError, assertSameEmbedder, type Table } from '../index.js'
+import { intOption, type Command, type Io, type Values } from './command.js'
 import { count, duration } from './format.js'
 import { detectFormat, prepareRows, readRecords, type Row } from './input.js'
-import { intOption, type Io, type Values } from './run.js'
 import { recordedEmbedder, schemaPending } from './table-api.js'
+import { embedderNamed, openTable } from './words.js'
 
-export async function insertCommand(lake: Lakehouse, [name, file]: string[], values: Values, io: Io): Promise<void> {
-  const table = await lake.openTable(name as string)
-  try {
-    await insertInto(table, file as string, values, io)
-  } finally {
-    await table.close()
-  }
+export const insertCommand: Command = {
+  positionals: ['table', 'file'],
+  options: { format: { type: 'string' }, embed: { type: 'string' }, 'batch-size': { type: 'string' }, 'flush-rows': { type: 'string' } },
+  async run(lake, [name, file], values, io) {
+    const table = await openTable(lake, name as string)
+    try {
+      await insertInto(table, file as string, values, io)
+    } finally {
+      await table.close()
+    }
+  },
 }
 
 async function insertInto(table: Table, path: string, values: Values, io: Io): Promise<void> {
@@ -63,7 +68,7 @@ async function insertInto(table: Table, path: string, values: Values, io: Io): P
 }
 
 async function embedRows(rows: Row[], textColumn: string, vectorColumn: string, recorded: { name: string; dim: number }, table: Table, io: Io): Promise<void> {
-  const embedder = await createEmbedderByName(recorded.name)
+  const embedder = await embedderNamed(recorded.name)
   try {
     assertSameEmbedder(recorded, embedder, `table ${table.name}`)
     const progress = new Progress(io, 'embedded', rows.length)

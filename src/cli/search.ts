@@ -2,31 +2,46 @@
  * `ailake search`: one query (a vector literal, a text embedded with the table's recorded
  * embedder, or another row's vector), printed as an aligned table or as JSON.
  */
-import { AilakeError, assertSameEmbedder, createEmbedderByName, type Lakehouse, type Row, type SearchBuilder, type Table } from '../index.js'
+import { AilakeError, assertSameEmbedder, isAilakeError, MAX_LIMIT, type Lakehouse, type Row, type SearchBuilder, type Table } from '../index.js'
+import { intOption, JSON_FLAG, type Command, type Io, type Values } from './command.js'
 import { UsageError } from './exit-codes.js'
 import { renderTable, toJson } from './format.js'
 import { parseVectorLiteral } from './input.js'
-import { intOption, type Io, type Values } from './run.js'
 import { recordedEmbedder } from './table-api.js'
+import { embedderNamed, inWords, openTable } from './words.js'
 
-export async function searchCommand(lake: Lakehouse, [name]: string[], values: Values, io: Io): Promise<void> {
+// The builder methods the flags feed, as the API's messages name them.
+const WORDS = { 'ef(): ': '--ef: ', 'where(): ': '--where: ', 'select(): ': '--select: ' } as const
+
+export const searchCommand: Command = {
+  positionals: ['table'],
+  options: {
+    vector: { type: 'string' }, text: { type: 'string' }, like: { type: 'string' }, limit: { type: 'string', short: 'k' },
+    where: { type: 'string' }, 'as-of': { type: 'string' }, select: { type: 'string' }, 'id-column': { type: 'string' }, ef: { type: 'string' }, ...JSON_FLAG,
+  },
+  run: search,
+}
+
+async function search(lake: Lakehouse, [name]: string[], values: Values, io: Io): Promise<void> {
   const given = (['vector', 'text', 'like'] as const).filter((f) => values[f] !== undefined)
   if (given.length !== 1) {
     throw new UsageError(given.length === 0 ? 'search needs a query: --vector \'[...]\', --text "..." or --like <id>' : `search takes one query, got ${given.map((f) => `--${f}`).join(' and ')}`)
   }
-  const k = intOption(values, 'limit', 10)
+  const k = intOption(values, 'limit', 10, MAX_LIMIT)
   const ef = values.ef === undefined ? undefined : intOption(values, 'ef', 64)
   const asOf = values['as-of'] === undefined ? undefined : parseAsOf(values['as-of'] as string)
-  const table = await lake.openTable(name as string)
+  const table = await openTable(lake, name as string)
   let hits: Row[]
   try {
     const vector = await queryVector(table, values, asOf)
-    let q: SearchBuilder = table.search(vector).limit(k)
-    if (ef !== undefined) q = q.ef(ef)
-    if (values.where !== undefined) q = q.where(values.where as string)
-    if (values.select !== undefined) q = q.select(splitList(values.select as string))
-    if (asOf !== undefined) q = q.asOf(asOf)
-    hits = await q.toArray()
+    const q = inWords(WORDS, () => {
+      let b: SearchBuilder = table.search(vector).limit(k)
+      if (ef !== undefined) b = b.ef(ef)
+      if (values.where !== undefined) b = b.where(values.where as string)
+      if (values.select !== undefined) b = b.select(splitList(values.select as string))
+      return asOf === undefined ? b : b.asOf(asOf)
+    })
+    hits = await run(q, table, values)
   } finally {
     await table.close()
   }
@@ -56,7 +71,7 @@ async function queryVector(table: Table, values: Values, asOf: bigint | string |
     if (recorded === undefined) {
       throw new AilakeError('INVALID_ARGUMENT', `table ${table.name} records no embedder, so a --text query cannot be embedded with the model of its rows; search with --vector or --like`)
     }
-    const embedder = await createEmbedderByName(recorded.name)
+    const embedder = await embedderNamed(recorded.name)
     try {
       assertSameEmbedder(recorded, embedder, `table ${table.name}`)
       const [v] = await embedder.embed([values.text as string])
@@ -66,11 +81,13 @@ async function queryVector(table: Table, values: Values, asOf: bigint | string |
       await embedder.close?.()
     }
   }
-  return likeVector(table, values.like as string, (values['id-column'] as string | undefined) ?? 'id', asOf)
+  return likeVector(table, values, asOf)
 }
 
 /** The vector of the row whose id column equals `id` (found with a filtered search). */
-async function likeVector(table: Table, id: string, idColumn: string, asOf: bigint | string | Date | undefined): Promise<Float32Array | number[]> {
+async function likeVector(table: Table, values: Values, asOf: bigint | string | Date | undefined): Promise<Float32Array | number[]> {
+  const id = values.like as string
+  const idColumn = (values['id-column'] as string | undefined) ?? 'id'
   const field = table.columns().find((f) => f.name === idColumn)
   if (field === undefined) {
     throw new AilakeError('NOT_FOUND', `--like needs an id column; table ${table.name} has no column ${JSON.stringify(idColumn)} (pass --id-column; columns: ${table.columns().map((f) => f.name).join(', ')})`)
@@ -79,9 +96,9 @@ async function likeVector(table: Table, id: string, idColumn: string, asOf: bigi
   if (numeric && !/^-?\d+(\.\d+)?$/.test(id)) throw new AilakeError('INVALID_ARGUMENT', `--like ${JSON.stringify(id)}: column ${idColumn} holds numbers`)
   const literal = numeric ? id : `'${id.replace(/'/g, "''")}'`
   const column = table.vector.column
-  let q = table.search(new Float32Array(table.vector.dim).fill(1)).limit(1).where(`"${idColumn.replace(/"/g, '""')}" = ${literal}`).select([column])
+  let q = inWords({ 'where(): ': '--id-column: ' }, () => table.search(new Float32Array(table.vector.dim).fill(1)).limit(1).where(`"${idColumn.replace(/"/g, '""')}" = ${literal}`).select([column]))
   if (asOf !== undefined) q = q.asOf(asOf)
-  const [row] = await q.toArray()
+  const [row] = await run(q, table, values)
   const v = row?.[column]
   if (v === undefined || v === null) throw new AilakeError('NOT_FOUND', `no row of ${table.name} has ${idColumn} = ${id}`)
   return v as Float32Array | number[]
@@ -95,6 +112,18 @@ export function parseAsOf(raw: string): bigint | string | Date {
     throw new AilakeError('INVALID_ARGUMENT', `--as-of ${JSON.stringify(raw)} is neither a snapshot id nor an ISO date like 2026-01-31T12:00:00Z; see ailake history`)
   }
   return d
+}
+
+/** Runs a search; an --as-of that names no snapshot of the table says where to find one. */
+async function run(q: SearchBuilder, table: Table, values: Values): Promise<Row[]> {
+  try {
+    return await q.toArray()
+  } catch (err) {
+    const raw = values['as-of']
+    if (raw === undefined || !isAilakeError(err, 'NOT_FOUND') || !('snapshotId' in err.context || 'asOf' in err.context)) throw err
+    const what = 'snapshotId' in err.context ? `has no snapshot ${String(raw)}` : `had no snapshot yet at ${String(raw)}`
+    throw new AilakeError('NOT_FOUND', `--as-of ${String(raw)}: table ${table.name} ${what}; ailake history ${table.name} lists its snapshots`, { cause: err, context: err.context })
+  }
 }
 
 function splitList(s: string): string[] {

@@ -4,8 +4,9 @@
  */
 import { AilakeError, invalid } from '../errors.js'
 import type { Embedder } from './embedder.js'
-import { createOpenAIEmbedder, type OpenAIEmbedderOptions } from './openai.js'
-import { createUseLiteEmbedder, type UseLiteOptions } from './use-lite.js'
+import { createOpenAIEmbedder, OPENAI_OPTION_KEYS, type OpenAIEmbedderOptions } from './openai.js'
+import { createUseLiteEmbedder, USE_LITE_OPTION_KEYS, type UseLiteOptions } from './use-lite.js'
+import { checkOptions, type OptionKeys } from '../util/options.js'
 
 /** Options for {@link createEmbedderByName}. */
 export interface EmbedderByNameOptions {
@@ -15,6 +16,13 @@ export interface EmbedderByNameOptions {
   useLite?: UseLiteOptions
 }
 
+// The model comes from the name, so `openai.model` is not an option here.
+const { model: _model, ...OPENAI_SETTINGS_KEYS } = OPENAI_OPTION_KEYS
+const BY_NAME_KEYS = {
+  openai: OPENAI_SETTINGS_KEYS,
+  useLite: USE_LITE_OPTION_KEYS,
+} as const satisfies OptionKeys<EmbedderByNameOptions>
+
 /**
  * Creates the embedder for `name`: `use-lite` or `use-lite@<version>` (the version must be the
  * installed one), or `openai:<model>`. Secrets are never part of a name; an OpenAI-compatible
@@ -23,6 +31,7 @@ export interface EmbedderByNameOptions {
  */
 export async function createEmbedderByName(name: string, options: EmbedderByNameOptions = {}): Promise<Embedder> {
   if (typeof name !== 'string' || name === '') throw invalid('an embedder name is required, e.g. "use-lite" or "openai:text-embedding-3-small"')
+  checkOptions(options, BY_NAME_KEYS, 'createEmbedderByName()')
   if (name === 'use-lite' || name.startsWith('use-lite@')) {
     const e = await createUseLiteEmbedder(options.useLite)
     if (name !== 'use-lite' && name !== e.name) {

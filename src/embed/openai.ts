@@ -4,6 +4,7 @@
  */
 import { AilakeError, invalid, type AilakeErrorCode } from '../errors.js'
 import { sleep } from '../util/limiter.js'
+import { checkOptions, type OptionKeys } from '../util/options.js'
 import { checkBatchSize, checkVector, embedInBatches, type Embedder } from './embedder.js'
 import { parseEmbeddingsResponse } from './openai-response.js'
 
@@ -41,6 +42,11 @@ export interface OpenAIEmbedderOptions {
   fetch?: typeof fetch
 }
 
+export const OPENAI_OPTION_KEYS = {
+  model: true, baseUrl: true, apiKey: true, dim: true, sendDimensions: true, batchSize: true, timeoutMs: true,
+  maxRetries: true, retryBaseMs: true, encodingFormat: true, name: true, fetch: true,
+} as const satisfies OptionKeys<OpenAIEmbedderOptions>
+
 const DEFAULT_BASE_URL = 'https://api.openai.com/v1'
 const MAX_BACKOFF_MS = 30_000
 const MAX_RETRY_AFTER_MS = 120_000
@@ -57,6 +63,7 @@ export function createOpenAIEmbedder(options: OpenAIEmbedderOptions): Embedder {
   if (typeof options?.model !== 'string' || options.model.trim() === '') {
     throw invalid('createOpenAIEmbedder needs a model id, e.g. { model: "text-embedding-3-small" }')
   }
+  checkOptions(options, OPENAI_OPTION_KEYS, 'createOpenAIEmbedder()')
   const model = options.model
   const baseUrl = stripSlash(options.baseUrl ?? env['OPENAI_BASE_URL'] ?? DEFAULT_BASE_URL)
   let endpoint: URL

@@ -10,6 +10,7 @@ import { createRequire } from 'node:module'
 import { readFileSync } from 'node:fs'
 import { AilakeError } from '../errors.js'
 import { checkBatchSize, checkVector, embedInBatches, type Embedder } from './embedder.js'
+import { checkOptions, type OptionKeys } from '../util/options.js'
 
 /** Output dimension of Universal Sentence Encoder lite. */
 export const USE_LITE_DIM = 512
@@ -34,6 +35,8 @@ export interface UseLiteOptions {
   batchSize?: number
 }
 
+export const USE_LITE_OPTION_KEYS = { batchSize: true } as const satisfies OptionKeys<UseLiteOptions>
+
 /**
  * Creates the offline USE-lite embedder (`name` is `use-lite@<model package version>`,
  * `dim` 512). Fails with `UNSUPPORTED` naming the `npm install` command when the optional
@@ -42,6 +45,7 @@ export interface UseLiteOptions {
  * An empty text embeds like a single space (the model has no vector for zero tokens).
  */
 export async function createUseLiteEmbedder(options: UseLiteOptions = {}): Promise<Embedder> {
+  checkOptions(options, USE_LITE_OPTION_KEYS, 'createUseLiteEmbedder()')
   const batchSize = checkBatchSize(options.batchSize ?? 16)
   const { model, version } = await loadShared()
   let closed = false

@@ -9,6 +9,16 @@ import { locateByTrailer, openDataFileImpl, readSectionAt, type DataFileReader, 
 import { readFooter } from './parquet/footer.js'
 import type { DataFileWritten, WriteDataFileInput } from './parquet/types.js'
 import { writeDataFileImpl } from './parquet/writer.js'
+import { checkOptions, type OptionKeys } from '../util/options.js'
+
+const WRITE_KEYS = {
+  schema: true,
+  columns: true,
+  vector: { fieldId: true, column: true, dim: true, metric: true, precision: true, vectors: true },
+  index: { type: true, bytes: true },
+  rowGroupRows: true,
+} as const satisfies OptionKeys<WriteDataFileInput>
+const OPEN_KEYS = { section: { offset: true, length: true }, vector: { column: true, dim: true, metric: true } } as const satisfies OptionKeys<OpenDataFileOptions>
 
 export type { DataFileWritten, IndexType, VectorFacts, VectorInput, WriteDataFileInput } from './parquet/types.js'
 export type { DataFileReader, ForeignVector, OpenDataFileOptions } from './parquet/reader.js'
@@ -28,6 +38,7 @@ export { decodeStoredVectors, encodeVectorValues, fixedLength, rowBytes } from '
  * Throws `INVALID_ARGUMENT` (bad dim, no rows, f16 overflow) or `SCHEMA_MISMATCH` (values that do not fit the schema).
  */
 export function writeDataFile(input: WriteDataFileInput): DataFileWritten {
+  checkOptions(input, WRITE_KEYS, 'writeDataFile()')
   return writeDataFileImpl(input)
 }
 
@@ -36,7 +47,8 @@ export function writeDataFile(input: WriteDataFileInput): DataFileWritten {
  * `section` (offsets kept in table metadata) so `readSection()` is one ranged read of exactly
  * the section; otherwise it is found through the footer key-value metadata.
  */
-export function openDataFile(source: ByteSource, options: OpenDataFileOptions = {}): Promise<DataFileReader> {
+export async function openDataFile(source: ByteSource, options: OpenDataFileOptions = {}): Promise<DataFileReader> {
+  checkOptions(options, OPEN_KEYS, 'openDataFile()')
   return openDataFileImpl(source, options)
 }
 
@@ -47,6 +59,7 @@ export function openDataFile(source: ByteSource, options: OpenDataFileOptions = 
  * index), and that the vector pages decode to exactly that many rows.
  */
 export async function verifyDataFile(source: ByteSource, options: { indexNodeCount?: (indexBytes: Uint8Array) => number } = {}): Promise<void> {
+  checkOptions(options, { indexNodeCount: true }, 'verifyDataFile()')
   const footer = await readFooter(source)
   const reader = await openDataFileImpl(source)
   const { facts, indexBytes } = await reader.readSection()

@@ -15,6 +15,7 @@ import { newUuid } from '../table/ids.js'
 import type { ByteSource } from '../util/byte-source.js'
 import { openDataFile } from '../format/data-file.js'
 import { bytesSource } from '../util/byte-source.js'
+import { checkOptions, type OptionKeys } from '../util/options.js'
 import type { BuildSource } from './build-task.js'
 import { activeFlushes } from './ingest-activity.js'
 import { BuildPool, defaultWorkerCount } from './worker-pool.js'
@@ -40,6 +41,8 @@ export interface IndexBuilderOptions {
    */
   memoryCacheBytes?: number
 }
+
+export const INDEX_BUILDER_OPTION_KEYS = { workers: true, concurrency: true, memoryCacheBytes: true } as const satisfies OptionKeys<IndexBuilderOptions>
 
 /** Rows of a file just written, handed to `schedule` so the build skips reading them back. */
 export interface WrittenRows {
@@ -89,6 +92,7 @@ export class IndexBuilder {
   readonly stats = { indexed: 0, skipped: 0, conflicts: 0, failed: 0 }
 
   constructor(options: IndexBuilderOptions = {}) {
+    checkOptions(options, INDEX_BUILDER_OPTION_KEYS, 'new IndexBuilder()')
     this.pool = new BuildPool(options.workers ?? defaultWorkerCount())
     const c = options.concurrency ?? Math.max(1, this.pool.size)
     if (!Number.isInteger(c) || c < 1) throw new AilakeError('INVALID_ARGUMENT', `concurrency must be a positive integer, got ${String(c)}`)
@@ -191,7 +195,7 @@ export class IndexBuilder {
     return h
   }
 
-  /** One build: read, index (worker), write the new file, commit the swap. */
+  /** One build: read, index (worker), write the new file, commit the swap. @internal */
   async buildOne(job: Job): Promise<BuildOutcome> {
     const table = await this.handleFor(job.table)
     const policy = table.policy

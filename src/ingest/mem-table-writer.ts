@@ -351,18 +351,41 @@ export class MemTableWriter {
     await this.close()
   }
 
+  /**
+   * @internal Drops this writer as a process crash would: no flush, no lease release, WAL left
+   * as it is (tests of recovery and takeover in one process).
+   */
+  abandon(): void {
+    if (this.timer !== undefined) clearInterval(this.timer)
+    this.timer = undefined
+    this.closed = true
+    this.unclaim()
+    void this.encodePool?.close()
+  }
+
   private checkOpen(): void {
     if (this.closed) throw new AilakeError('CLOSED', `MemTableWriter ${JSON.stringify(this.writerId)} on ${this.table.name} is closed`)
   }
 
   /** Marks `writerId` as open in this process; ALREADY_EXISTS if it is. */
   private claim(writerId: string): void {
-    const key = `${this.table.location}\u0000${writerId}`
+    const key = this.activeKeyOf(writerId)
     if (active.has(key)) {
       throw new AilakeError('ALREADY_EXISTS', `a MemTableWriter with writerId ${JSON.stringify(writerId)} is already open on ${this.table.name}; close it first or pick another writerId`)
     }
     active.add(key)
     this.activeKey = key
+  }
+
+  /** True when a writer of this process (or simulated owner) holds `writerId` on this table. */
+  private claimed(writerId: string): boolean {
+    return active.has(this.activeKeyOf(writerId))
+  }
+
+  private activeKeyOf(writerId: string): string {
+    // A simulated other process (tests set the lease owner) is not this process's writer.
+    const owner = this.leaseHooks?.owner
+    return `${this.table.location}\u0000${writerId}${owner === undefined ? '' : `\u0000${owner.host}:${owner.pid}`}`
   }
 
   private unclaim(): void {
@@ -420,7 +443,7 @@ export class MemTableWriter {
     this.visibleSnapshotId = this.table.currentSnapshotId
     if (this.adopt) {
       this.adopted = await adoptAbandonedWals(this.table, {
-        skip: (id) => id === this.writerId || active.has(`${this.table.location}\u0000${id}`),
+        skip: (id) => id === this.writerId || this.claimed(id),
         lease: this.leaseOptions(),
         ...(this.builder === undefined ? {} : { indexBuilder: this.builder }),
       })
@@ -439,7 +462,7 @@ export class MemTableWriter {
     }
     for (let n = 0; n < MAX_AUTO_IDS; n++) {
       const id = `auto-${n}`
-      if (active.has(`${this.table.location}\u0000${id}`)) continue
+      if (this.claimed(id)) continue
       this.claim(id)
       let got: WalLease | LeaseHolder
       try {

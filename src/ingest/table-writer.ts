@@ -12,6 +12,7 @@ import { nextSchemaId } from '../table/metadata-builder.js'
 import { inferSchema, toRowBatch, type RowBatch, type RowsInput } from '../table/rows.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
 import type { IndexBuilder, WrittenRows } from './index-builder.js'
+import { checkOptions } from '../util/options.js'
 
 /** Table property marking a table whose columns are inferred from its first rows. */
 export const SCHEMA_PENDING_PROPERTY = 'ailake.schema.inferred'
@@ -109,6 +110,7 @@ export class TableWriter {
    * Writes an already validated batch checked against `schema` (defaults to the schema in use).
    * `handOver`: the caller gives the batch away, so the index builder (or the `encoder`) may keep
    * and transfer to a worker its arrays instead of copies.
+   * @internal the path of `MemTableWriter` flushes; users call `writeBatch`
    */
   async writeRowBatch(batch: RowBatch, options: { deferIndex: boolean; schema?: Schema; handOver?: boolean }): Promise<DataFile[]> {
     if (this.committing) throw new AilakeError('INVALID_ARGUMENT', 'TableWriter: cannot write while commit() is running')
@@ -152,6 +154,7 @@ export class TableWriter {
    * `outcomeUnknown`) they are kept, as the snapshot may have landed.
    */
   async commit(options: CommitOptions = {}): Promise<bigint> {
+    checkOptions(options, { summary: true, setProperties: true, precondition: true }, 'commit()')
     if (this.files.length === 0) throw new AilakeError('INVALID_ARGUMENT', `TableWriter: nothing to commit to ${this.table.name}; write a batch first`)
     this.committing = true
     try {

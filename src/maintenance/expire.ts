@@ -3,6 +3,7 @@
  * and removing orphan files that no snapshot references (left by crashed or failed writers).
  * Both keep a grace window, so readers pinned to a recent snapshot never lose their files.
  */
+import { walWatermarkKey, walWatermarks } from '../ingest/wal-watermark.js'
 import { AilakeError, invalid } from '../errors.js'
 import type { LoadedTable } from '../catalog/catalog.js'
 import type { ManifestFile, TableMetadata } from '../format/iceberg/types.js'
@@ -90,8 +91,13 @@ export async function expireSnapshots(table: IcebergTable, options: ExpireOption
     const keep = keptSnapshots(meta, cutoff, retainLast)
     const expired = meta.snapshots.filter((s) => !keep.has(s.snapshotId)).map((s) => s.snapshotId)
     if (expired.length === 0) return result
+    // WAL watermarks that only expiring summaries carried (tables written before they were kept
+    // in the properties) move to the properties, so recovery never replays committed records.
+    const properties = { ...meta.properties }
+    for (const [writerId, seq] of walWatermarks(meta)) properties[walWatermarkKey(writerId)] = String(seq)
     const next: TableMetadata = {
       ...meta,
+      properties,
       lastUpdatedMs: Math.max(Date.now(), meta.lastUpdatedMs + 1),
       snapshots: meta.snapshots.filter((s) => keep.has(s.snapshotId)),
       snapshotLog: meta.snapshotLog.filter((e) => keep.has(e.snapshotId)),

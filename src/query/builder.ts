@@ -4,6 +4,7 @@
  */
 import { AilakeError, invalid } from '../errors.js'
 import type { AsOf } from '../table/iceberg-table.js'
+import { checkOptions, type OptionKeys } from '../util/options.js'
 import type { Filter } from './filter-types.js'
 import { bindFilter } from './filter-bind.js'
 import { parseFilter } from './filter-parse.js'
@@ -13,6 +14,7 @@ import { executeSearch, resolveSelect, type PruneMode, type SearchContext, type 
 /** Largest `limit()` accepted. */
 export const MAX_LIMIT = 10_000
 const MAX_EF = 100_000
+const PRUNE_KEYS = { approximate: true } as const satisfies OptionKeys<Exclude<PruneMode, string>>
 
 interface State {
   k: number
@@ -141,6 +143,7 @@ export class SearchBuilder {
    */
   prune(mode: PruneMode): SearchBuilder {
     if (mode !== 'exact') {
+      if (typeof mode === 'object' && mode !== null) checkOptions(mode, PRUNE_KEYS, 'prune()')
       const f = (mode as { approximate?: unknown } | null)?.approximate
       if (typeof f !== 'number' || !Number.isFinite(f) || f < 1) throw invalid(`prune(): expected 'exact' or { approximate: factor >= 1 }, got ${JSON.stringify(mode)}`)
     }

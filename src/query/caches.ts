@@ -10,6 +10,7 @@ import type { HnswIndex } from '../vector-index/hnsw.js'
 import type { ObjectStore } from '../store/object-store.js'
 import type { LiveFile } from '../table/scan.js'
 import type { ByteSource } from '../util/byte-source.js'
+import { checkOptions, type OptionKeys } from '../util/options.js'
 
 /** A file's vectors, decoded to f32, and its index when it has one. */
 export interface FileVectors {
@@ -33,6 +34,8 @@ export interface QueryCachesOptions {
   /** Memory bound of decoded scalar columns (rows fetched and filters evaluated). Default 64 MiB. */
   maxColumnBytes?: number
 }
+
+export const QUERY_CACHES_OPTION_KEYS = { maxIndexBytes: true, maxReaders: true, maxPlans: true, maxColumnBytes: true } as const satisfies OptionKeys<QueryCachesOptions>
 
 /** Counters since creation; a query reports the difference over its run. */
 export interface CacheCounters {
@@ -95,6 +98,7 @@ export class QueryCaches {
   private readonly columns: Lru<Promise<Record<string, unknown>[]>>
 
   constructor(options: QueryCachesOptions = {}) {
+    checkOptions(options, QUERY_CACHES_OPTION_KEYS, 'new QueryCaches()')
     this.files = new Lru(options.maxIndexBytes ?? 1024 * 2 ** 20)
     this.readers = new Lru(options.maxReaders ?? 512)
     this.plans = new Lru(options.maxPlans ?? 32)
@@ -126,7 +130,7 @@ export class QueryCaches {
     }
   }
 
-  /** The open reader of a data file; `section` (from table metadata) saves locating the section. */
+  /** The open reader of a data file; `section` (from table metadata) saves locating the section. @internal */
   reader(store: ObjectStore, key: string, size: number, section?: { offset: number; length: number }, vector?: ForeignVector): Promise<DataFileReader> {
     const id = `${key}#${size}`
     const hit = this.readers.get(id)

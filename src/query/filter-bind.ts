@@ -8,6 +8,7 @@ import { invalid } from '../errors.js'
 import { decodeBound } from '../format/iceberg/bounds.js'
 import type { DataFile } from '../format/iceberg/types.js'
 import type { Field, PrimitiveType, Schema } from '../format/schema.js'
+import { checkOptions, type OptionKeys } from '../util/options.js'
 import { parseFilter } from './filter-parse.js'
 import type { CompareOp, Filter, FilterValue } from './filter-types.js'
 
@@ -21,6 +22,14 @@ const NEGATE: Record<LeafOp, LeafOp> = {
   '=': '!=', '!=': '=', '<': '>=', '>=': '<', '<=': '>', '>': '<=',
   'in': 'not in', 'not in': 'in', 'is null': 'is not null', 'is not null': 'is null',
 }
+// The keys of each filter form; a stray key (`vlaue`, `and` next to `or`) is an error, not ignored.
+type FormOf<K extends string> = Extract<Filter, Record<K, unknown>>
+const AND_KEYS = { and: true } as const satisfies OptionKeys<FormOf<'and'>>
+const OR_KEYS = { or: true } as const satisfies OptionKeys<FormOf<'or'>>
+const NOT_KEYS = { not: true } as const satisfies OptionKeys<FormOf<'not'>>
+const COMPARE_KEYS = { column: true, op: true, value: true } as const satisfies OptionKeys<FormOf<'value'>>
+const LIST_KEYS = { column: true, op: true, values: true } as const satisfies OptionKeys<FormOf<'values'>>
+const NULL_KEYS = { column: true, op: true } as const satisfies OptionKeys<Exclude<FormOf<'op'>, FormOf<'value' | 'values'>>>
 const FILTERABLE: readonly PrimitiveType[] = ['boolean', 'int', 'long', 'float', 'double', 'string', 'date', 'timestamp', 'timestamptz']
 
 function describe(v: unknown): string {
@@ -93,12 +102,16 @@ function columnError(name: unknown, schema: Schema, vectorColumn: string): never
 function bindNode(f: Filter, schema: Schema, vectorColumn: string, negate: boolean): BoundFilter {
   if (f === null || typeof f !== 'object') throw invalid(`where(): expected a filter object or string, got ${describe(f)}`)
   if ('and' in f || 'or' in f) {
+    checkOptions(f, 'and' in f ? AND_KEYS : OR_KEYS, 'where()', 'filter key')
     const list = 'and' in f ? f.and : (f as { or: Filter[] }).or
     if (!Array.isArray(list) || list.length === 0) throw invalid(`where(): ${'and' in f ? 'and' : 'or'} needs a non-empty array of filters`)
     const isAnd = ('and' in f) !== negate
     return { kind: isAnd ? 'and' : 'or', parts: list.map((p) => bindNode(p, schema, vectorColumn, negate)) }
   }
-  if ('not' in f) return bindNode(f.not, schema, vectorColumn, !negate)
+  if ('not' in f) {
+    checkOptions(f, NOT_KEYS, 'where()', 'filter key')
+    return bindNode(f.not, schema, vectorColumn, !negate)
+  }
   if (!('column' in f) || !('op' in f)) throw invalid(`where(): a filter needs { column, op, value } or and / or / not, got ${JSON.stringify(Object.keys(f))}`)
   const field = schema.fields.find((x) => x.name === f.column)
   if (field === undefined || f.column === vectorColumn) {
@@ -110,6 +123,7 @@ function bindNode(f: Filter, schema: Schema, vectorColumn: string, negate: boole
     throw invalid(`where(): column ${field.name} has type ${typeof type === 'string' ? type : type.type}, which filters do not support`, { column: field.name })
   }
   const op = String(f.op).toLowerCase() as LeafOp
+  if (op in NEGATE) checkOptions(f, op === 'in' || op === 'not in' ? LIST_KEYS : op === 'is null' || op === 'is not null' ? NULL_KEYS : COMPARE_KEYS, 'where()', 'filter key')
   let keys: Key[]
   if (op === 'in' || op === 'not in') {
     const values = (f as { values?: unknown }).values

@@ -3,7 +3,7 @@
  * read-your-writes over buffered rows.
  */
 export { SearchBuilder, MAX_LIMIT } from './builder.js'
-export { QueryCaches } from './caches.js'
+export { QueryCaches, QUERY_CACHES_OPTION_KEYS } from './caches.js'
 export type { CacheCounters, FileVectors, QueryCachesOptions } from './caches.js'
 export { executeSearch } from './search.js'
 export type { BufferedRows, PruneMode, SearchContext, SearchPlan, SearchRequest, SearchResultRows } from './search.js'

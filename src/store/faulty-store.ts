@@ -20,6 +20,11 @@ export interface FaultyStoreOptions {
   dropRate?: number
   /** Operations to disturb. Default: all of them. */
   ops?: readonly StoreOp[]
+  /**
+   * Decides a call's fate before the random rates are consulted: 'fail', 'drop' (run, then
+   * report failure) or 'pass'; undefined leaves it to the rates. For scripted faults in tests.
+   */
+  decide?: (op: StoreOp, key: string) => 'fail' | 'drop' | 'pass' | undefined
 }
 
 /** Counts of what a {@link FaultyStore} did, for assertions in tests. */
@@ -40,6 +45,7 @@ export class FaultyStore implements ObjectStore {
   readonly #failRate: number
   readonly #dropRate: number
   readonly #ops: ReadonlySet<StoreOp>
+  readonly #decide: FaultyStoreOptions['decide']
   /** Seeded so a failing run can be replayed exactly. */
   readonly #rand: () => number
 
@@ -57,6 +63,7 @@ export class FaultyStore implements ObjectStore {
     this.#failRate = failRate
     this.#dropRate = dropRate
     this.#ops = new Set(ops)
+    this.#decide = options.decide
     this.#rand = seededRandom(seed)
     const create = inner.createAppendable?.bind(inner)
     if (create !== undefined) {
@@ -110,13 +117,14 @@ export class FaultyStore implements ObjectStore {
 
   async #run<T>(op: StoreOp, key: string, call: () => Promise<T>): Promise<T> {
     this.stats.calls++
-    if (!this.#ops.has(op)) return call()
-    const roll = this.#random()
+    const decided = this.#decide?.(op, key)
+    if (decided === 'pass' || (decided === undefined && !this.#ops.has(op))) return call()
+    const roll = decided === 'fail' ? -1 : decided === 'drop' ? this.#failRate : this.#random()
     if (roll < this.#failRate) {
       this.stats.failed++
       throw new AilakeError('STORE_ERROR', `Injected fault: ${op} ${JSON.stringify(key)} failed before reaching the store.`, { context: { op, key, injected: 'fail' }, retryable: true })
     }
-    if (roll < this.#failRate + this.#dropRate) {
+    if (decided === 'drop' || roll < this.#failRate + this.#dropRate) {
       await call().catch(() => {})
       this.stats.dropped++
       throw new AilakeError('STORE_ERROR', `Injected fault: ${op} ${JSON.stringify(key)} reached the store but its response was lost.`, { context: { op, key, injected: 'drop' }, retryable: true })

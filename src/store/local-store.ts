@@ -4,6 +4,7 @@ import path from 'node:path'
 import { AilakeError } from '../errors.js'
 import { compareKeys, resolveRange, TEMP_MARKER, validateKey, validatePrefix } from './keys.js'
 import type { AppendableObject, ObjectInfo, ObjectStore } from './object-store.js'
+import { checkOptions, type OptionKeys } from '../util/options.js'
 
 export interface LocalStoreOptions {
   /** Directory holding the objects; created on first write. Relative paths resolve against the cwd. */
@@ -16,6 +17,8 @@ export interface LocalStoreOptions {
    */
   fsync?: boolean
 }
+
+const LOCAL_STORE_KEYS = { root: true, fsync: true } as const satisfies OptionKeys<LocalStoreOptions>
 
 // Error codes that usually clear up on their own, so a retry wrapper may repeat the call.
 const TRANSIENT = new Set(['EAGAIN', 'EBUSY', 'EMFILE', 'ENFILE', 'EINTR', 'ETIMEDOUT'])
@@ -52,6 +55,7 @@ export class LocalStore implements ObjectStore {
     if (typeof options?.root !== 'string' || options.root === '') {
       throw new AilakeError('INVALID_ARGUMENT', 'LocalStore needs { root: "<directory>" }.', { context: { root: options?.root } })
     }
+    checkOptions(options, LOCAL_STORE_KEYS, 'new LocalStore()')
     this.root = path.resolve(options.root)
     this.#fsync = options.fsync ?? true
   }

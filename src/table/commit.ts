@@ -12,6 +12,7 @@ import type { Schema } from '../format/schema.js'
 import type { DataFile, ManifestEntry, ManifestFile, Snapshot, TableMetadata } from '../format/iceberg/types.js'
 import type { ObjectStore } from '../store/object-store.js'
 import { sleep } from '../util/limiter.js'
+import type { OptionKeys } from '../util/options.js'
 import { newSnapshotId, newUuid } from './ids.js'
 import type { ManifestCache } from './manifest-cache.js'
 import { currentSchema, nextTimestamp, readableAs, withProperties, withSchema, withSnapshot } from './metadata-builder.js'
@@ -62,6 +63,8 @@ export interface RetryOptions {
   /** Default 1000. */
   maxDelayMs?: number
 }
+
+export const RETRY_OPTION_KEYS = { maxAttempts: true, baseDelayMs: true, maxDelayMs: true } as const satisfies OptionKeys<RetryOptions>
 
 export interface CommitResult {
   table: LoadedTable

@@ -4,6 +4,7 @@
  * properties under `ailake.*`, so any engine can see it and ailake needs nothing else.
  */
 import { invalid } from '../errors.js'
+import type { OptionKeys } from '../util/options.js'
 import { METRICS, PRECISIONS, type Metric, type Precision } from '../vector/types.js'
 
 export interface VectorPolicy {
@@ -29,6 +30,8 @@ export interface VectorPolicyInput {
   M?: number
   efConstruction?: number
 }
+
+export const VECTOR_POLICY_OPTION_KEYS = { column: true, dim: true, metric: true, precision: true, M: true, efConstruction: true } as const satisfies OptionKeys<VectorPolicyInput>
 
 export const MAX_DIM = 65_536
 

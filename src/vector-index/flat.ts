@@ -9,6 +9,7 @@ import { validateVectors } from '../vector/validate.js'
 import { MaxHeap, drainBestFirst } from './heap.js'
 import { bitAllowed, checkFilter, EMPTY_RESULT } from './filter.js'
 import type { SearchFilter, SearchResult } from './filter.js'
+import { checkOptions } from '../util/options.js'
 
 /** Throws `INVALID_ARGUMENT` unless k is a positive integer. */
 export function checkK(k: number): void {
@@ -37,6 +38,7 @@ export function flatSearch(
 ): SearchResult {
   checkMetric(metric)
   checkK(k)
+  checkOptions(options, { filter: true }, 'flatSearch()')
   if (!Number.isSafeInteger(dim) || dim <= 0) throw invalid(`flatSearch: dim must be a positive integer, got ${dim}`, { dim })
   if (vectors.length % dim !== 0) {
     throw new AilakeError('DIMENSION_MISMATCH', `flatSearch: ${vectors.length} values are not a whole number of ${dim}-dimensional vectors`, {

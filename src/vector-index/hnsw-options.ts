@@ -2,6 +2,7 @@
 import { invalid } from '../errors.js'
 import type { Metric } from '../vector/types.js'
 import type { SearchFilter } from './filter.js'
+import type { OptionKeys } from '../util/options.js'
 
 /** Options of `HnswIndex.build`. */
 export interface HnswBuildOptions {
@@ -41,6 +42,11 @@ export interface HnswSearchOptions {
    */
   within?: number
 }
+
+export const HNSW_BUILD_OPTION_KEYS = {
+  metric: true, dim: true, M: true, efConstruction: true, seed: true, wasm: true, onProgress: true,
+} as const satisfies OptionKeys<HnswBuildOptions>
+export const HNSW_SEARCH_OPTION_KEYS = { ef: true, filter: true, quantized: true, within: true } as const satisfies OptionKeys<HnswSearchOptions>
 
 export const DEFAULT_EF = 64
 

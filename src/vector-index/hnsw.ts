@@ -19,7 +19,8 @@ import { checkK, checkQuery } from './flat.js'
 import type { HnswGraph } from './hnsw-graph.js'
 import { decodeGraph, encodeGraph } from './hnsw-codec.js'
 import { HnswLinker } from './hnsw-link.js'
-import { checkInt, DEFAULT_EF, type HnswBuildOptions, type HnswSearchOptions } from './hnsw-options.js'
+import { checkInt, DEFAULT_EF, HNSW_BUILD_OPTION_KEYS, HNSW_SEARCH_OPTION_KEYS, type HnswBuildOptions, type HnswSearchOptions } from './hnsw-options.js'
+import { checkOptions } from '../util/options.js'
 
 export type { HnswBuildOptions, HnswSearchOptions } from './hnsw-options.js'
 
@@ -57,6 +58,7 @@ export class HnswIndex extends HnswLinker {
    */
   static build(vectors: Float32Array[] | Float32Array, options: HnswBuildOptions): HnswIndex {
     if (options === null || typeof options !== 'object') throw invalid('HnswIndex.build: options { metric } are required')
+    checkOptions(options, HNSW_BUILD_OPTION_KEYS, 'HnswIndex.build()')
     const metric = checkMetric(options.metric)
     const M = checkInt('M', options.M ?? 16, 2, 255)
     const efConstruction = checkInt('efConstruction', options.efConstruction ?? 200, 1, 1 << 20)
@@ -90,6 +92,7 @@ export class HnswIndex extends HnswLinker {
   static deserialize(bytes: Uint8Array, vectors: Float32Array, options: { dim?: number; wasm?: boolean } = {}): HnswIndex {
     if (!(bytes instanceof Uint8Array)) throw invalid('HnswIndex.deserialize: bytes must be a Uint8Array')
     if (!(vectors instanceof Float32Array)) throw invalid('HnswIndex.deserialize: vectors must be a flat Float32Array')
+    checkOptions(options, { dim: true, wasm: true }, 'HnswIndex.deserialize()')
     const g = decodeGraph(bytes)
     if (options.dim !== undefined && options.dim !== g.dim) {
       throw new AilakeError('DIMENSION_MISMATCH', `HnswIndex.deserialize: the index has dimension ${g.dim} but ${options.dim} was expected`, {
@@ -170,6 +173,7 @@ export class HnswIndex extends HnswLinker {
    */
   search(query: Float32Array, k: number, options: HnswSearchOptions = {}): SearchResult {
     checkK(k)
+    checkOptions(options, HNSW_SEARCH_OPTION_KEYS, 'HnswIndex.search()')
     const g = this.g
     const filter = checkFilter(options.filter)
     const ef = options.ef === undefined ? Math.max(k, DEFAULT_EF) : Math.max(k, checkInt('ef', options.ef, 1, 1 << 24))

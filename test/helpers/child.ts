@@ -16,14 +16,20 @@ export interface KillOptions {
   fallbackMs?: number
 }
 
-/** Runs a compiled script in a new Node process; with `kill`, SIGKILLs it once it has printed `afterLines` lines. */
-export function runNode(script: string, args: string[], kill?: KillOptions): Promise<ChildResult> {
-  return new Promise((resolve) => {
+/**
+ * Runs a compiled script in a new Node process; with `kill`, SIGKILLs it once it has printed
+ * `afterLines` lines. A child still running after `deadlineMs` (without `kill`) is killed and the
+ * promise rejects, naming it.
+ */
+export function runNode(script: string, args: string[], kill?: KillOptions, deadlineMs = 100_000): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     let err = ''
-    let fallback: NodeJS.Timeout | undefined
-    if (kill !== undefined) fallback = setTimeout(() => child.kill('SIGKILL'), kill.fallbackMs ?? 60_000)
+    let hung = false
+    const fallback = kill === undefined
+      ? setTimeout(() => { hung = true; child.kill('SIGKILL') }, deadlineMs)
+      : setTimeout(() => child.kill('SIGKILL'), kill.fallbackMs ?? 60_000)
     let killing = false
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString()
@@ -36,7 +42,8 @@ export function runNode(script: string, args: string[], kill?: KillOptions): Pro
     child.stderr.on('data', (d: Buffer) => { err += d.toString() })
     child.on('close', (code) => {
       clearTimeout(fallback)
-      resolve({ code, out, err })
+      if (hung) reject(new Error(`${script} ${args.join(' ')} was still running after ${deadlineMs} ms; killed it. stderr: ${err.slice(-2000)}`))
+      else resolve({ code, out, err })
     })
   })
 }

@@ -6,6 +6,7 @@ import { LocalStore } from '../../src/store/local-store.js'
 import type { ObjectInfo, ObjectStore } from '../../src/store/object-store.js'
 import { MemoryStore } from '../../src/store/memory-store.js'
 import { tempDir } from '../helpers/tmpdir.js'
+import { waitFor } from '../helpers/wait.js'
 import { makeRows, makeTable, range, readIds } from './helpers.js'
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
@@ -221,8 +222,7 @@ test('background timer flushes; close() stops it and flushes the rest', async ()
     const { table } = await makeTable(dir, 'timer')
     const w = await MemTableWriter.open(table, { flushIntervalMs: 20, autoFlushTimer: true, deferIndex: false })
     await w.insert(makeRows(range(0, 3)))
-    for (let i = 0; i < 100 && w.bufferedRows > 0; i++) await sleep(10)
-    assert.equal(w.bufferedRows, 0, 'the timer flushed')
+    await waitFor(() => w.bufferedRows === 0, 'the timer to flush the buffer')
     assert.notEqual(table.currentSnapshotId, null)
     await w.insert(makeRows(range(3, 5)))
     await w.close()
@@ -465,7 +465,7 @@ test('when the older of two overlapping flushes fails, the newer does not commit
     const w = await MemTableWriter.open(table, { flushMaxRows: 10 })
     assert.equal(await w.insert(makeRows(range(0, 12))), null)
     assert.equal(await w.insert(makeRows(range(12, 24))), null)
-    while (gate.waiting < 2) await sleep(5) // both flushes have encoded and wait to write
+    await waitFor(() => gate.waiting >= 2, 'both flushes to encode and wait to write')
     gate.open()
     await assert.rejects(w.waitForFlush(), /earlier flush failed/)
     assert.equal(table.currentSnapshotId, null, 'nothing committed: the newer flush would have covered the failed rows')

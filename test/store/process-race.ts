@@ -9,6 +9,8 @@ import type { ObjectStore } from '../../src/store/object-store.js'
 
 export type RaceStoreSpec = { kind: 'local'; root: string } | { kind: 's3'; options: S3StoreOptions }
 
+const CHILD_DEADLINE_MS = 60_000
+
 interface ChildConfig {
   store: RaceStoreSpec
   writer: number
@@ -58,12 +60,17 @@ export async function raceProcesses(spec: RaceStoreSpec, opts: { writers: number
     const child = spawn(process.execPath, [file], { env: { ...process.env, AILAKE_RACE_CHILD: JSON.stringify(config) }, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     let err = ''
+    // A child that never finishes fails the race (and ends this process's watch loop) instead of hanging it.
+    let hung = false
+    const deadline = setTimeout(() => { hung = true; child.kill('SIGKILL') }, CHILD_DEADLINE_MS)
     child.stdout.on('data', (d: Buffer) => (out += d.toString()))
     child.stderr.on('data', (d: Buffer) => (err += d.toString()))
     child.on('error', reject)
     // 'close' (not 'exit') fires after stdout has been fully read.
     child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`race child ${writer} exited with ${code}: ${err}`))
+      clearTimeout(deadline)
+      if (hung) reject(new Error(`race child ${writer} was still running after ${CHILD_DEADLINE_MS} ms; killed it: ${err}`))
+      else if (code !== 0) reject(new Error(`race child ${writer} exited with ${code}: ${err}`))
       else resolve((JSON.parse(out) as { wins: string[] }).wins)
     })
   }))

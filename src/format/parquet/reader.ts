@@ -5,6 +5,7 @@
 import { parquetReadObjects, type AsyncBuffer, type ColumnChunk, type FileMetaData } from 'hyparquet'
 import { AilakeError, corrupt, invalid } from '../../errors.js'
 import type { ByteSource } from '../../util/byte-source.js'
+import { checkOptions } from '../../util/options.js'
 import type { Schema } from '../schema.js'
 import { readFooter, readRange, type Footer } from './footer.js'
 import { chunkRanges, checkPageHeaders } from './page-guard.js'
@@ -296,6 +297,7 @@ export class DataFileReader {
    * selects rows by position, in the order given. The vector column comes back as a Float32Array.
    */
   async readRows(options: { columns?: string[]; rows?: number[] } = {}): Promise<Record<string, unknown>[]> {
+    checkOptions(options, { columns: true, rows: true }, 'readRows()')
     const f = await this.maybeFacts()
     const names = options.columns ?? this.schema.fields.map((x) => x.name)
     for (const n of names) if (!this.schema.fields.some((x) => x.name === n)) throw new AilakeError('NOT_FOUND', `column ${n} is not in this data file; columns: ${this.schema.fields.map((x) => x.name).join(', ')}`)

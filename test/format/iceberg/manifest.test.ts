@@ -168,7 +168,8 @@ test('hostile block and array counts fail fast instead of spinning', () => {
   assert.throws(() => readOcf(block([...zig(2n ** 60n), 2, 0], 1n)), fails('CORRUPT_DATA', /cannot fit/))
   assert.throws(() => readOcf(block([...zig(-(2n ** 60n)), ...zig(2n ** 40n), 2, 0], 1n)), fails('CORRUPT_DATA', /impossible|cannot fit/))
   assert.throws(() => readOcf(block([2, 2, 0, 9], 1n)), fails('CORRUPT_DATA', /stray bytes/))
-  assert.ok(Date.now() - t0 < 1000)
+  // Spinning on a 2^62 count would take hours; the margin suits a loaded machine.
+  assert.ok(Date.now() - t0 < 10_000, `took ${Date.now() - t0} ms`)
   const badSync = good.slice()
   badSync[badSync.length - 1] = 1
   assert.throws(() => readOcf(badSync), fails('CORRUPT_DATA', /sync marker/))

@@ -1,0 +1,68 @@
+/** `ailake create`: an empty table with a vector column, optionally its embedder and columns. */
+import { AilakeError, isAilakeError, probeDim, type Embedder, type Lakehouse, type Metric, type Precision, type SchemaInput } from '../index.js'
+import { intOption, type Command, type Io, type Values } from './command.js'
+import { UsageError } from './exit-codes.js'
+import { embedderNamed, reworded } from './words.js'
+
+// The API names these values as createTable's options; the user typed the flags.
+const WORDS = {
+  'vector.dim': '--dim',
+  'vector.metric': '--metric',
+  'vector.precision': '--precision',
+  'vector.column': '--column',
+  'schema column': '--columns: column',
+} as const
+
+export const createCommand: Command = {
+  positionals: ['table'],
+  options: { dim: { type: 'string' }, metric: { type: 'string' }, precision: { type: 'string' }, column: { type: 'string' }, embedder: { type: 'string' }, columns: { type: 'string' } },
+  async run(lake, [name], values, io) {
+    const embedderName = values.embedder as string | undefined
+    let dim = values.dim === undefined ? undefined : intOption(values, 'dim', 0)
+    const embedder = embedderName === undefined ? undefined : await embedderNamed(embedderName)
+    try {
+      if (embedder !== undefined) {
+        const edim = await probeDim(embedder)
+        if (dim !== undefined && dim !== edim) {
+          throw new AilakeError('DIMENSION_MISMATCH', `--dim ${dim} does not match the embedder ${embedder.name}, which makes ${edim}-d vectors; drop --dim or use ${edim}`)
+        }
+        dim = edim
+      }
+      await create(lake, name as string, values, dim, embedder, io)
+    } finally {
+      await embedder?.close?.()
+    }
+  },
+}
+
+async function create(lake: Lakehouse, name: string, values: Values, dim: number | undefined, embedder: Embedder | undefined, io: Io): Promise<void> {
+  if (dim === undefined) throw new UsageError('create needs --dim N (or --embedder, which knows its dimension); run ailake create --help')
+  const vector = {
+    dim,
+    ...(values.metric !== undefined && { metric: values.metric as Metric }),
+    ...(values.precision !== undefined && { precision: values.precision as Precision }),
+    ...(values.column !== undefined && { column: values.column as string }),
+  }
+  const schema = values.columns === undefined ? undefined : parseColumns(values.columns as string)
+  let table
+  try {
+    table = await lake.createTable(name, { vector, ...(embedder !== undefined && { embedder }), ...(schema !== undefined && { schema }) })
+  } catch (err) {
+    if (isAilakeError(err, 'ALREADY_EXISTS') && typeof err.context.table === 'string') {
+      throw new AilakeError('ALREADY_EXISTS', `table ${err.context.table} already exists; choose another name (ailake tables lists the tables)`, { cause: err, context: err.context })
+    }
+    throw reworded(err, WORDS)
+  }
+  const v = table.vector
+  io.out(`created ${table.name}: ${v.column} ${v.dim}-d ${v.metric} ${v.precision}${table.embedder === undefined ? '' : `, embedder ${table.embedder.name}`}`)
+}
+
+function parseColumns(spec: string): SchemaInput {
+  const out: Record<string, string> = {}
+  for (const part of spec.split(',')) {
+    const m = /^\s*([^:\s]+)\s*:\s*([a-z]+)\s*$/.exec(part)
+    if (m === null) throw new UsageError(`--columns entry ${JSON.stringify(part)} must look like name:type, e.g. "id:long,title:string"`)
+    out[m[1] as string] = m[2] as string
+  }
+  return out as SchemaInput
+}
