@@ -264,3 +264,17 @@ test('vectors added after a quantised search are found, also past the first capa
     if (metric !== 'dot') assert.equal(idx.search(DATA.subarray(2500 * DIM, 2501 * DIM), 1, { ef: 64 }).ids[0], 2501, metric)
   }
 })
+
+test('within: also returns the candidates up to the k-th distance plus within, by beam and by scan', () => {
+  // Rows at distances 0, 1, 1.0001, 1.0002 and 4 from the query; 1.0001 and 1.0002 are within 0.001 of the 2nd.
+  const flat = Float32Array.from([0, 0, 1, 0, 0, Math.sqrt(1.0001), -Math.sqrt(1.0002), 0, 2, 0])
+  const idx = HnswIndex.build(flat, { metric: 'euclidean', dim: 2, M: 2 })
+  const q = new Float32Array(2)
+  const sorted = (ids: ArrayLike<number>): number[] => Array.from(ids).sort((a, b) => a - b)
+  assert.deepEqual(sorted(idx.search(q, 2).ids), [0, 1])
+  assert.deepEqual(sorted(idx.search(q, 2, { within: 0.001 }).ids), [0, 1, 2, 3])
+  assert.deepEqual(sorted(idx.search(q, 2, { within: 0.001, filter: (id) => id !== 0 }).ids), [1, 2, 3])
+  assert.deepEqual(sorted(idx.search(q, 2, { within: 0.001, filter: bitsetFromIds([1, 2, 3, 4], 5) }).ids), [1, 2, 3])
+  assert.deepEqual(sorted(idx.search(q, 5, { within: 10 }).ids), [0, 1, 2, 3, 4])
+  for (const bad of [-1, NaN, Infinity]) assert.throws(() => idx.search(q, 2, { within: bad }), (e: unknown) => isAilakeError(e, 'INVALID_ARGUMENT'))
+})
