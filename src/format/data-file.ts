@@ -56,7 +56,8 @@ export async function openDataFile(source: ByteSource, options: OpenDataFileOpti
  * Checks a data file end to end and throws `CORRUPT_DATA` on the first problem: footer offsets,
  * the section CRCs (found both via the footer and via the trailer, which must agree), Parquet
  * row count = section row count (= `indexNodeCount(indexBytes)` when given and the file has an
- * index), and that the vector pages decode to exactly that many rows.
+ * index), that the vector pages decode to exactly that many rows, and every page (header, sizes,
+ * CRC) and offset index against the section's integrity table.
  */
 export async function verifyDataFile(source: ByteSource, options: { indexNodeCount?: (indexBytes: Uint8Array) => number } = {}): Promise<void> {
   checkOptions(options, { indexNodeCount: true }, 'verifyDataFile()')
@@ -75,4 +76,5 @@ export async function verifyDataFile(source: ByteSource, options: { indexNodeCou
   }
   const vectors = await reader.readVectors()
   if (vectors.length !== facts.rowCount * facts.dim) throw corrupt('vector column does not decode to one vector per row')
+  await reader.verifyPages()
 }

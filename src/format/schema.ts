@@ -47,9 +47,11 @@ export interface ColumnStats {
   /** Values in the column, nulls included (for lists: element count). */
   valueCount: number
   nullCount: number
+  /** NaN values (float and double columns only; they are left out of `lower` / `upper`). */
+  nanCount?: number
   /** Compressed bytes of the column chunk(s) on disk. */
   sizeBytes: number
-  /** Smallest non-null value, in the JS representation of the column type; absent if unknown. */
+  /** Smallest non-null, non-NaN value, in the JS representation of the column type; absent if unknown. */
   lower?: unknown
   upper?: unknown
 }

@@ -120,6 +120,7 @@ export class QueryCaches {
   source(store: ObjectStore, key: string, size: number): ByteSource {
     const counters = this.counters
     return {
+      name: key,
       size,
       async read(offset: number, length: number): Promise<Uint8Array> {
         const bytes = await store.getRange(key, offset, length)

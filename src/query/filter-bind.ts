@@ -9,18 +9,20 @@ import { decodeBound } from '../format/iceberg/bounds.js'
 import type { DataFile } from '../format/iceberg/types.js'
 import type { Field, PrimitiveType, Schema } from '../format/schema.js'
 import { checkOptions, type OptionKeys } from '../util/options.js'
+import { compareUtf8 } from '../util/utf8-order.js'
 import { parseFilter } from './filter-parse.js'
 import type { CompareOp, Filter, FilterValue } from './filter-types.js'
 
 type Key = number | bigint | string | boolean
-type LeafOp = CompareOp | 'in' | 'not in' | 'is null' | 'is not null'
+type LeafOp = CompareOp | 'in' | 'not in' | 'is null' | 'is not null' | 'is nan' | 'is not nan'
 
-interface Leaf { kind: 'leaf'; field: Field; type: PrimitiveType; op: LeafOp; keys: Key[] }
+/** `nan`: the leaf's value on a NaN (IEEE: only `!=`, `not in`, `is nan` and negated comparisons hold). */
+interface Leaf { kind: 'leaf'; field: Field; type: PrimitiveType; op: LeafOp; keys: Key[]; nan: boolean }
 export type BoundFilter = Leaf | { kind: 'and' | 'or'; parts: BoundFilter[] }
 
 const NEGATE: Record<LeafOp, LeafOp> = {
   '=': '!=', '!=': '=', '<': '>=', '>=': '<', '<=': '>', '>': '<=',
-  'in': 'not in', 'not in': 'in', 'is null': 'is not null', 'is not null': 'is null',
+  'in': 'not in', 'not in': 'in', 'is null': 'is not null', 'is not null': 'is null', 'is nan': 'is not nan', 'is not nan': 'is nan',
 }
 // The keys of each filter form; a stray key (`vlaue`, `and` next to `or`) is an error, not ignored.
 type FormOf<K extends string> = Extract<Filter, Record<K, unknown>>
@@ -30,6 +32,7 @@ const NOT_KEYS = { not: true } as const satisfies OptionKeys<FormOf<'not'>>
 const COMPARE_KEYS = { column: true, op: true, value: true } as const satisfies OptionKeys<FormOf<'value'>>
 const LIST_KEYS = { column: true, op: true, values: true } as const satisfies OptionKeys<FormOf<'values'>>
 const NULL_KEYS = { column: true, op: true } as const satisfies OptionKeys<Exclude<FormOf<'op'>, FormOf<'value' | 'values'>>>
+const NAN_HOLDS: ReadonlySet<LeafOp> = new Set(['!=', 'not in', 'is nan'])
 const FILTERABLE: readonly PrimitiveType[] = ['boolean', 'int', 'long', 'float', 'double', 'string', 'date', 'timestamp', 'timestamptz']
 
 function describe(v: unknown): string {
@@ -77,19 +80,9 @@ function valueKey(type: PrimitiveType, v: unknown): Key | null {
   return null
 }
 
-/** Strings compare by code point, the order of Iceberg's UTF-8 bounds. */
+/** Strings compare in UTF-8 byte order, the order of Iceberg bounds. Not for NaN (see `leafTrue`). */
 function cmp(a: Key, b: Key): number {
-  if (typeof a === 'string' && typeof b === 'string') {
-    const n = Math.min(a.length, b.length)
-    for (let i = 0; i < n; i++) {
-      const x = a.charCodeAt(i)
-      const y = b.charCodeAt(i)
-      if (x === y) continue
-      if (x < 0xd800 && y < 0xd800) return x - y
-      return (a.codePointAt(i) as number) - (b.codePointAt(i) as number)
-    }
-    return a.length - b.length
-  }
+  if (typeof a === 'string' && typeof b === 'string') return compareUtf8(a, b)
   if (typeof a === 'boolean' || typeof b === 'boolean') return Number(a) - Number(b)
   return a < b ? -1 : a > b ? 1 : 0
 }
@@ -131,14 +124,18 @@ function bindNode(f: Filter, schema: Schema, vectorColumn: string, negate: boole
     keys = values.map((v) => literalKey(field, type, v as FilterValue))
   } else if (op === 'is null' || op === 'is not null') {
     keys = []
+  } else if (op === 'is nan' || op === 'is not nan') {
+    if (type !== 'float' && type !== 'double') throw invalid(`where(): ${op} applies to float and double columns; ${field.name} is ${type}`, { column: field.name, type })
+    keys = []
   } else if (op in NEGATE) {
     const value = (f as { value?: unknown }).value
     if (value === null || value === undefined) throw invalid(`where(): ${field.name} ${op} needs a value; use op 'is null' to test for null`)
     keys = [literalKey(field, type, value as FilterValue)]
   } else {
-    throw invalid(`where(): unknown operator ${JSON.stringify(f.op)}; use =, !=, <, <=, >, >=, in, not in, is null, is not null`)
+    throw invalid(`where(): unknown operator ${JSON.stringify(f.op)}; use =, !=, <, <=, >, >=, in, not in, is null, is not null, is nan, is not nan`)
   }
-  return { kind: 'leaf', field, type, op: negate ? NEGATE[op] : op, keys }
+  // NOT flips the value on NaN too: NOT (x < 1) holds for NaN although x >= 1 does not.
+  return { kind: 'leaf', field, type, op: negate ? NEGATE[op] : op, keys, nan: NAN_HOLDS.has(op) !== negate }
 }
 
 /** Parses (if a string) and binds `filter` to `schema`. Throws `INVALID_ARGUMENT` with the reason. */
@@ -161,8 +158,11 @@ function leafTrue(n: Leaf, v: Key | null): boolean {
   if (n.op === 'is null') return v === null
   if (n.op === 'is not null') return v !== null
   if (v === null) return false
+  if (typeof v === 'number' && Number.isNaN(v)) return n.nan
   const k0 = n.keys[0] as Key
   switch (n.op) {
+    case 'is nan': return false
+    case 'is not nan': return true
     case '=': return cmp(v, k0) === 0
     case '!=': return cmp(v, k0) !== 0
     case '<': return cmp(v, k0) < 0
@@ -187,6 +187,14 @@ function leafMayMatch(n: Leaf, file: DataFile): boolean {
   if (n.op === 'is null') return nulls === undefined || nulls > 0
   if (n.op === 'is not null') return !allNull
   if (allNull) return false
+  // Bounds leave NaN out (a NaN bound, from old writers, is ignored below): a leaf that holds on
+  // NaN may match whenever the file may hold one, and one that does not needs a non-NaN value.
+  const float = n.type === 'float' || n.type === 'double'
+  const nans = float ? file.nanValueCounts?.get(id) : 0
+  if (n.nan && (nans === undefined || nans > 0)) return true
+  if (nans !== undefined && nulls !== undefined && nulls + nans >= file.recordCount) return false
+  if (n.op === 'is nan') return false
+  if (n.op === 'is not nan') return true
   const loBytes = file.lowerBounds?.get(id)
   const hiBytes = file.upperBounds?.get(id)
   let lo: Key | null = null

@@ -3,11 +3,14 @@
  *
  * `category = 'news' AND (year >= 2020 OR score < 0.5) AND tag IN ('a','b') AND note IS NULL AND NOT done = true`
  *
- * Comparisons `= != <> < <= > >=`, `[NOT] IN (...)`, `IS [NOT] NULL`, `AND`, `OR`, `NOT` and
- * parentheses; string literals in single quotes (`''` escapes a quote), numbers (an integer
- * outside the safe range, or one suffixed with `n`, is a bigint), `true` / `false`. Keywords are
- * case-insensitive; column names are case-sensitive, and double quotes allow any name
- * (`"my col"`, `""` escapes a quote). A column always stands on the left of its comparison.
+ * Comparisons `= != <> < <= > >=`, `[NOT] IN (...)`, `[NOT] BETWEEN a AND b` (inclusive; the
+ * typed form has no BETWEEN, it parses to `>=` AND `<=`), `IS [NOT] NULL`, `IS [NOT] NAN`,
+ * `AND`, `OR`, `NOT` and parentheses; string literals in single quotes (`''` escapes a quote),
+ * numbers (an integer outside the safe range, or one suffixed with `n`, is a bigint),
+ * `true` / `false`. Keywords are case-insensitive; column names are case-sensitive, and double
+ * quotes allow any name (`"my col"`, `""` escapes a quote). A column always stands on the left
+ * of its comparison. `BETWEEN` and `NAN` are keywords only where they are expected, so columns
+ * may bear those names. Semantics (null, NaN, string order): see filter-types.ts.
  */
 import { invalid } from '../errors.js'
 import type { CompareOp, Filter, FilterValue } from './filter-types.js'
@@ -51,7 +54,8 @@ function tokenize(src: string): Tok[] {
       continue
     }
     const num = /^-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?n?/.exec(src.slice(i))
-    if (num !== null && (c !== '-' || out.length === 0 || out[out.length - 1]?.t === 'op' || out[out.length - 1]?.t === 'kw')) {
+    // There is no arithmetic, so a '-' before digits always starts a negative literal.
+    if (num !== null) {
       const text = num[0]
       i += text.length
       if (text.endsWith('n')) {
@@ -97,6 +101,8 @@ export function parseFilter(src: string): Filter {
     if (!(t.t === 'op' && t.v === v)) fail(src, t.at, `expected ${JSON.stringify(v)}`)
   }
 
+  const isWord = (v: string): boolean => { const t = peek(); return t.t === 'ident' && t.v.toUpperCase() === v }
+
   const literal = (): FilterValue => {
     const t = next()
     if (t.t === 'str' || t.t === 'num') return t.v
@@ -114,11 +120,20 @@ export function parseFilter(src: string): Filter {
       const negate = isKw('NOT')
       if (negate) next()
       const n = next()
-      if (!(n.t === 'kw' && n.v === 'NULL')) fail(src, n.at, 'expected NULL after IS')
-      return { column, op: negate ? 'is not null' : 'is null' }
+      if (n.t === 'kw' && n.v === 'NULL') return { column, op: negate ? 'is not null' : 'is null' }
+      if (n.t === 'ident' && n.v.toUpperCase() === 'NAN') return { column, op: negate ? 'is not nan' : 'is nan' }
+      return fail(src, n.at, 'expected NULL or NAN after IS')
     }
     let negate = false
     if (isKw('NOT')) { next(); negate = true }
+    if (isWord('BETWEEN')) {
+      next()
+      const lo = literal()
+      const and = next()
+      if (!(and.t === 'kw' && and.v === 'AND')) fail(src, and.at, 'expected AND in BETWEEN ... AND ...')
+      const range: Filter = { and: [{ column, op: '>=', value: lo }, { column, op: '<=', value: literal() }] }
+      return negate ? { not: range } : range
+    }
     if (isKw('IN')) {
       next()
       expectOp('(')
@@ -127,9 +142,9 @@ export function parseFilter(src: string): Filter {
       expectOp(')')
       return { column, op: negate ? 'not in' : 'in', values }
     }
-    if (negate) fail(src, peek().at, 'expected IN after NOT')
+    if (negate) fail(src, peek().at, 'expected IN or BETWEEN after NOT')
     const o = next()
-    if (o.t !== 'op' || !['=', '!=', '<>', '<', '<=', '>', '>='].includes(o.v)) fail(src, o.at, `expected a comparison (=, !=, <, <=, >, >=, IN, IS) after column ${column}`)
+    if (o.t !== 'op' || !['=', '!=', '<>', '<', '<=', '>', '>='].includes(o.v)) fail(src, o.at, `expected a comparison (=, !=, <, <=, >, >=, IN, BETWEEN, IS) after column ${column}`)
     const op = (o.v === '<>' ? '!=' : o.v) as CompareOp
     return { column, op, value: literal() }
   }

@@ -118,12 +118,14 @@ export function toDataFile(location: string, written: ReturnType<typeof writeDat
   const columnSizes = new Map<number, number>()
   const valueCounts = new Map<number, number>()
   const nullValueCounts = new Map<number, number>()
+  const nanValueCounts = new Map<number, number>()
   const lowerBounds = new Map<number, Uint8Array>()
   const upperBounds = new Map<number, Uint8Array>()
   for (const s of written.columnStats) {
     columnSizes.set(s.fieldId, s.sizeBytes)
     valueCounts.set(s.fieldId, s.valueCount)
     nullValueCounts.set(s.fieldId, s.nullCount)
+    if (s.nanCount !== undefined) nanValueCounts.set(s.fieldId, s.nanCount)
     const type = byId.get(s.fieldId)?.type
     if (typeof type !== 'string') continue
     const lo = s.lower === undefined ? undefined : encodeBound(type, s.lower)
@@ -139,7 +141,7 @@ export function toDataFile(location: string, written: ReturnType<typeof writeDat
     partition: {},
     recordCount: written.rowCount,
     fileSizeInBytes: written.fileSize,
-    columnSizes, valueCounts, nullValueCounts, lowerBounds, upperBounds,
+    columnSizes, valueCounts, nullValueCounts, nanValueCounts, lowerBounds, upperBounds,
     ailake: {
       column: v.column, dim: v.dim, metric: v.metric, precision: v.precision, rowCount: v.rowCount,
       centroid: v.centroid, radius: v.radius, indexType: v.indexType,

@@ -3,6 +3,8 @@
  * reads a local file, an S3 object or an in-memory buffer.
  */
 export interface ByteSource {
+  /** What the bytes are (a path or object key), for error messages. */
+  readonly name?: string
   /** Total size in bytes. */
   readonly size: number
   /** Reads `length` bytes at `offset`. Must return exactly that many bytes or reject. */
@@ -10,8 +12,9 @@ export interface ByteSource {
 }
 
 /** A `ByteSource` over bytes already in memory. */
-export function bytesSource(bytes: Uint8Array): ByteSource {
+export function bytesSource(bytes: Uint8Array, name?: string): ByteSource {
   return {
+    ...(name === undefined ? {} : { name }),
     size: bytes.length,
     read(offset: number, length: number): Promise<Uint8Array> {
       if (offset < 0 || length < 0 || offset + length > bytes.length) {

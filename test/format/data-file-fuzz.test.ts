@@ -1,11 +1,17 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { isDeepStrictEqual } from 'node:util'
 import { openDataFile, verifyDataFile, writeDataFile } from '../../src/format/data-file.js'
 import { readFooter } from '../../src/format/parquet/footer.js'
-import { CompactReader } from '../../src/format/parquet/thrift.js'
+import { CompactReader, CompactWriter, T_I32 } from '../../src/format/parquet/thrift.js'
+import { PageGuard } from '../../src/format/parquet/page-guard.js'
+import { IntegrityChecks } from '../../src/format/parquet/integrity.js'
 import { HEADER_LENGTH, TRAILER_LENGTH } from '../../src/format/parquet/section.js'
 import { bytesSource } from '../../src/util/byte-source.js'
 import { crc32c } from '../../src/util/crc32c.js'
+import { parquetMetadata } from 'hyparquet'
+import { ByteWriter } from 'hyparquet-writer'
+import { writeMetadata } from 'hyparquet-writer/src/metadata.js'
 import { AilakeError } from '../../src/errors.js'
 import { makeInput, rng } from './data-file-fixtures.js'
 
@@ -45,27 +51,76 @@ test('truncation at many lengths always fails with AilakeError', async () => {
   }
 })
 
-test('byte flips in footer, section, trailer and pages never crash; section and trailer flips are always caught', async () => {
+type Outcome = 'error' | 'same' | 'wrong'
+
+/** Everything the read paths return, to compare a damaged file's decode with the pristine one. */
+async function decodeAll(bytes: Uint8Array): Promise<unknown> {
+  const src = bytesSource(bytes)
+  const r = await openDataFile(src)
+  const section = await r.readSection()
+  const vectors = await r.readVectors()
+  const at = await r.readVectorsAt([0, 7, 150, r.rowCount - 1])
+  const some = await r.readRows({ rows: [1, 2, 250] })
+  const all = await r.readRows()
+  await verifyDataFile(src)
+  return { rowCount: r.rowCount, schema: r.schema, facts: section.facts, indexBytes: section.indexBytes, vectors, at, some, all }
+}
+
+const pristine = await decodeAll(good)
+
+/**
+ * 'error': AilakeError; 'same': decoded to exactly the pristine contents (the damage hit bytes
+ * nobody reads); 'wrong': decoded to something else without an error (silent corruption).
+ * Anything but an AilakeError fails the test.
+ */
+async function classify(bytes: Uint8Array, label: string): Promise<Outcome> {
+  let got: unknown
+  try {
+    got = await decodeAll(bytes)
+  } catch (err) {
+    if (err instanceof AilakeError) {
+      assert.ok(err.message.length > 10, `${label}: unhelpful message`)
+      return 'error'
+    }
+    throw new Error(`${label}: non-AilakeError ${String(err)}`, { cause: err })
+  }
+  return isDeepStrictEqual(got, pristine) ? 'same' : 'wrong'
+}
+
+async function flipBits(lo: number, hi: number, count: number, seed: number, name: string): Promise<Record<Outcome, number> & { wrongAt: number[] }> {
+  const r = rng(seed)
+  const tally = { error: 0, same: 0, wrong: 0, wrongAt: [] as number[] }
+  for (let i = 0; i < count; i++) {
+    const bad = good.slice()
+    const at = lo + Math.floor(r() * (hi - lo))
+    bad[at] = (bad[at] as number) ^ (1 << Math.floor(r() * 8))
+    const o = await classify(bad, `${name} flip ${i} at byte ${at} (seed ${seed})`)
+    tally[o]++
+    if (o === 'wrong') tally.wrongAt.push(at)
+  }
+  return tally
+}
+
+test('single-bit flips in data pages, section and trailer: CORRUPT_DATA or the pristine rows, never other rows', async (t) => {
   const { footerStart } = await readFooter(bytesSource(good))
   const w = writeDataFile(input)
   const secStart = w.vector.sectionOffset
-  const secEnd = secStart + w.vector.sectionLength
-  const regions: Array<[string, number, number, boolean]> = [
-    ['pages', 4, secStart, false],
-    ['section', secStart, secEnd, true],
-    ['trailer', footerStart - TRAILER_LENGTH, footerStart, true],
-    ['footer', footerStart, good.length, false],
+  const regions: Array<[string, number, number, number]> = [
+    ['pages', 4, secStart, 600],
+    ['section', secStart, secStart + w.vector.sectionLength, 300],
+    ['trailer', footerStart - TRAILER_LENGTH, footerStart, 300],
   ]
-  const r = rng(12)
-  for (const [name, lo, hi, mustFail] of regions) {
-    for (let i = 0; i < 600; i++) {
-      const bad = good.slice()
-      const at = lo + Math.floor(r() * (hi - lo))
-      bad[at] = (bad[at] as number) ^ (1 << Math.floor(r() * 8))
-      const result = await exercise(bad, `${name} flip at ${at}`)
-      if (mustFail) assert.equal(result, 'error', `${name} flip at ${at} went undetected`)
-    }
+  for (const [name, lo, hi, count] of regions) {
+    const tally = await flipBits(lo, hi, count, 12, name)
+    t.diagnostic(`${name}: ${count} single-bit flips: ${tally.error} CORRUPT_DATA, ${tally.same} decoded to the pristine rows, ${tally.wrong} wrong rows`)
+    assert.equal(tally.wrong, 0, `${name}: ${tally.wrong} flips returned different rows without an error (bytes ${tally.wrongAt.slice(0, 10).join(', ')})`)
   }
+})
+
+test('single-bit flips anywhere in the file (footer included): counted by outcome', async (t) => {
+  const tally = await flipBits(0, good.length, 2000, 13, 'anywhere')
+  t.diagnostic(`anywhere: 2000 single-bit flips: ${tally.error} CORRUPT_DATA, ${tally.same} decoded to the pristine rows, ${tally.wrong} wrong rows`)
+  assert.equal(tally.wrong, 0, `${tally.wrong} flips returned different rows without an error (bytes ${tally.wrongAt.slice(0, 10).join(', ')})`)
 })
 
 /** Rewrites a section header field and fixes the header CRC so the check gets past the checksum. */
@@ -106,6 +161,55 @@ test('hostile lengths and counts fail cleanly without giant allocations', async 
   }
 })
 
+/**
+ * The file with its row count (footer and section) set to `rows`, every checksum recomputed, so
+ * only the count checks stand between a reader and an allocation of rows × dim floats.
+ */
+function withRowCount(rows: bigint): Uint8Array {
+  const w = writeDataFile(input)
+  const md = parquetMetadata(w.bytes.slice().buffer)
+  const rg0 = md.row_groups[0]!
+  rg0.num_rows = rows - (md.num_rows - rg0.num_rows)
+  md.num_rows = rows
+  const footer = new ByteWriter()
+  writeMetadata(footer, md)
+  const footerBytes = footer.getBytes()
+  const footerStart = w.bytes.length - 8 - new DataView(w.bytes.buffer, w.bytes.byteOffset).getUint32(w.bytes.length - 8, true)
+  const out = new Uint8Array(footerStart + footerBytes.length + 4)
+  out.set(w.bytes.subarray(0, footerStart))
+  out.set(footerBytes, footerStart)
+  out.set(w.bytes.subarray(w.bytes.length - 4), out.length - 4)
+  const v = new DataView(out.buffer, w.vector.sectionOffset, HEADER_LENGTH)
+  v.setBigUint64(16, rows, true)
+  v.setUint32(64, crc32c(footerBytes.subarray(0, footerBytes.length - 4)), true)
+  v.setUint32(76, crc32c(out.subarray(w.vector.sectionOffset, w.vector.sectionOffset + 76)), true)
+  return out
+}
+
+test('hostile row counts in a consistent footer and section: CORRUPT_DATA at once, without allocating rows × dim floats', async () => {
+  for (const rows of [2n ** 24n, 2n ** 31n, 2n ** 40n]) {
+    const bad = withRowCount(rows)
+    const r0 = await openDataFile(bytesSource(bad))
+    assert.equal(BigInt(r0.rowCount), rows, 'the crafted file must get past the footer and section checks')
+    const reads: Array<[string, (r: Awaited<ReturnType<typeof openDataFile>>) => Promise<unknown>]> = [
+      ['readVectors', (r) => r.readVectors()],
+      ['readRows', (r) => r.readRows()],
+      ['readRows of one column', (r) => r.readRows({ columns: ['docId'] })],
+      ['readVectorsAt', (r) => r.readVectorsAt([0])],
+      ['verifyDataFile', () => verifyDataFile(bytesSource(bad))],
+    ]
+    for (const [name, read] of reads) {
+      const before = process.memoryUsage().arrayBuffers
+      await assert.rejects(read(await openDataFile(bytesSource(bad))), (e: unknown) => {
+        assert.ok(e instanceof AilakeError && e.code === 'CORRUPT_DATA', `${rows} rows, ${name}: ${String(e)}`)
+        return true
+      })
+      const grown = process.memoryUsage().arrayBuffers - before
+      assert.ok(grown < 64 * 2 ** 20, `${rows} rows, ${name}: ${grown} bytes of buffers allocated`)
+    }
+  }
+})
+
 test('a page header whose row count was corrupted is rejected before hyparquet decodes the page', async () => {
   const w = writeDataFile(input)
   const { metadata } = await readFooter(bytesSource(w.bytes))
@@ -123,4 +227,39 @@ test('a page header whose row count was corrupted is rejected before hyparquet d
   bad[rowsByte + 1] = (bad[rowsByte + 1] as number) | 0x80
   const r = await openDataFile(bytesSource(bad))
   await assert.rejects(r.readRows({ columns: ['score'], rows: [1, 2] }), (err: unknown) => err instanceof AilakeError && err.code === 'CORRUPT_DATA')
+})
+
+test('hostile page headers in files without an integrity table: sizes and counts that would drive huge allocations in hyparquet are CORRUPT_DATA', () => {
+  const page = (uncompressed: number, values: number, rows: number): Uint8Array => {
+    const w = new CompactWriter()
+    w.int(1, T_I32, 3)
+    w.int(2, T_I32, uncompressed)
+    w.int(3, T_I32, 10)
+    w.beginStruct(8)
+    for (const [id, v] of [[1, values], [2, 0], [3, rows], [4, 0], [5, 0], [6, 0]] as const) w.int(id, T_I32, v)
+    w.endStruct()
+    const h = w.finish()
+    const out = new Uint8Array(h.length + 10)
+    out.set(h)
+    return out
+  }
+  const guardFor = (bytes: Uint8Array, codec: 'SNAPPY' | 'UNCOMPRESSED', path: string[]): PageGuard => new PageGuard({
+    version: 2, schema: [], num_rows: 10n, metadata_length: 0,
+    row_groups: [{ num_rows: 10n, total_byte_size: 0n, columns: [{ file_offset: 0n, meta_data: {
+      type: 'INT32', encodings: ['PLAIN'], path_in_schema: path, codec, num_values: 10n,
+      total_uncompressed_size: BigInt(bytes.length), total_compressed_size: BigInt(bytes.length), data_page_offset: 0n,
+    } }] }],
+  }, new IntegrityChecks('hostile.parquet'))
+  const cases: Array<[string, Uint8Array, 'SNAPPY' | 'UNCOMPRESSED', string[], RegExp]> = [
+    ['snappy page claiming 1 GiB from 10 bytes', page(2 ** 30, 10, 10), 'SNAPPY', ['s'], /more than snappy can expand/],
+    ['uncompressed page claiming another size', page(2 ** 30, 10, 10), 'UNCOMPRESSED', ['s'], /differs from the stored/],
+    ['flat page with more values than the row group has rows', page(10, 2 ** 30, 10), 'UNCOMPRESSED', ['s'], /values for 10 rows/],
+    ['nested page claiming 2^40 values', page(10, 2 ** 40, 10), 'UNCOMPRESSED', ['l', 'list', 'element'], /values for 10 rows/],
+  ]
+  for (const [name, bytes, codec, path, message] of cases) {
+    assert.throws(() => guardFor(bytes, codec, path).check(bytes, 0), (e: unknown) => e instanceof AilakeError && e.code === 'CORRUPT_DATA' && message.test(e.message), name)
+  }
+  // The same page with honest sizes passes.
+  const ok = page(10, 10, 10)
+  guardFor(ok, 'UNCOMPRESSED', ['s']).check(ok, 0)
 })

@@ -4,6 +4,11 @@
  * `count, byteLength, data, sync`. The writer schema JSON is stored exactly as given, so
  * Iceberg's `field-id` attributes survive.
  *
+ * Avro has no checksum, so a flipped bit in a manifest decodes to another file path, row count
+ * or bound without an error. ailake adds one: the last header metadata entry, `ailake.crc32c`,
+ * holds the CRC-32C (8 hex digits) of the whole file with those 8 digits read as "00000000".
+ * Readers check it when present; other readers ignore the key.
+ *
  * Codecs: ailake writes `null` (no compression; the spec allows it and manifests are small).
  * Reading `deflate` — what Spark and pyiceberg write — needs an `inflateRaw` function from the
  * caller, because this layer may not import node:zlib; layers that can (store, ingest, cli)
@@ -11,11 +16,15 @@
  */
 import { AilakeError, corrupt, invalid } from '../../errors.js'
 import { ByteReader, ByteWriter, utf8Decode, utf8Encode } from '../../util/bytes.js'
+import { crc32c } from '../../util/crc32c.js'
 import { parseJson } from '../../util/json.js'
 import { compileAvroSchema, guardDecode, readAvro, writeAvro, type AvroNode } from './avro-binary.js'
 
 const MAGIC = [0x4f, 0x62, 0x6a, 0x01]
 const SYNC_SIZE = 16
+/** Header metadata key of ailake's checksum; its value is always 8 hex digits. */
+export const CHECKSUM_KEY = 'ailake.crc32c'
+const PLACEHOLDER = utf8Encode('00000000')
 
 /** Options for writing an object container file. */
 export interface OcfWriteOptions {
@@ -70,13 +79,15 @@ export function writeOcf(opts: OcfWriteOptions): Uint8Array {
 
   const w = new ByteWriter(4096)
   w.bytes(new Uint8Array(MAGIC))
-  const meta: [string, string][] = [['avro.schema', JSON.stringify(opts.schema)], ['avro.codec', codec], ...Object.entries(opts.metadata ?? {})]
+  const given = Object.entries(opts.metadata ?? {}).filter(([k]) => k !== CHECKSUM_KEY && k !== 'avro.schema' && k !== 'avro.codec')
+  const meta: [string, string][] = [['avro.schema', JSON.stringify(opts.schema)], ['avro.codec', codec], ...given, [CHECKSUM_KEY, '00000000']]
   writeLong(w, meta.length)
   for (const [k, v] of meta) {
     writeAvro(w, { kind: 'string', min: 1 }, k)
     writeAvro(w, { kind: 'bytes', min: 1 }, utf8Encode(v))
   }
   w.u8(0)
+  const checksumAt = w.length - 1 - PLACEHOLDER.length
   w.bytes(sync)
 
   for (let start = 0; start < opts.records.length; start += blockRecords) {
@@ -90,16 +101,37 @@ export function writeOcf(opts: OcfWriteOptions): Uint8Array {
     w.bytes(data)
     w.bytes(sync)
   }
-  return w.finish()
+  const out = w.finish()
+  out.set(utf8Encode(hex8(crc32c(out))), checksumAt)
+  return out
 }
 
-function readHeader(r: ByteReader): { metadata: Record<string, string>; sync: Uint8Array } {
+function hex8(n: number): string {
+  return n.toString(16).padStart(8, '0')
+}
+
+/**
+ * Checks the `ailake.crc32c` entry, which ailake writes last in the header map: its 8 digits end
+ * one byte (the map's end) before `mapEnd`.
+ */
+function checkChecksum(bytes: Uint8Array, mapEnd: number, stored: string, what: string): void {
+  const at = mapEnd - 1 - PLACEHOLDER.length
+  const digits = at > 0 ? bytes.subarray(at, at + PLACEHOLDER.length) : new Uint8Array(0)
+  if (!/^[0-9a-f]{8}$/.test(stored) || utf8Decode(digits, what) !== stored || bytes[at - 1] !== 2 * PLACEHOLDER.length) {
+    throw corrupt(`${what}: the ${CHECKSUM_KEY} header entry is malformed or not where ailake writes it; the file is corrupt`, { what })
+  }
+  const crc = crc32c(bytes.subarray(at + PLACEHOLDER.length), crc32c(PLACEHOLDER, crc32c(bytes.subarray(0, at))))
+  if (hex8(crc) !== stored) throw corrupt(`${what}: checksum mismatch (${CHECKSUM_KEY}); the file is corrupt`, { what })
+}
+
+function readHeader(r: ByteReader): { metadata: Record<string, string>; mapEnd: number; sync: Uint8Array } {
   const magic = r.bytesView(4, 'magic')
   if (!MAGIC.every((b, i) => magic[i] === b)) throw corrupt(`${r.what}: not an Avro object container file (bad magic)`, { what: r.what })
   const raw = readAvro(r, { kind: 'map', values: { kind: 'bytes', min: 1 }, min: 1 }, 'header metadata') as Map<string, Uint8Array>
   const metadata: Record<string, string> = {}
   for (const [k, v] of raw) metadata[k] = utf8Decode(v, `${r.what}: header ${k}`)
-  return { metadata, sync: r.bytesView(SYNC_SIZE, 'sync marker').slice() }
+  const mapEnd = r.offset
+  return { metadata, mapEnd, sync: r.bytesView(SYNC_SIZE, 'sync marker').slice() }
 }
 
 /**
@@ -113,7 +145,9 @@ export function readOcf(bytes: Uint8Array, opts: OcfReadOptions = {}): OcfConten
   const what = opts.what ?? 'Avro file'
   return guardDecode(what, () => {
     const r = new ByteReader(bytes, what)
-    const { metadata, sync } = readHeader(r)
+    const { metadata, mapEnd, sync } = readHeader(r)
+    const checksum = metadata[CHECKSUM_KEY]
+    if (checksum !== undefined) checkChecksum(bytes, mapEnd, checksum, what)
     const schemaText = metadata['avro.schema']
     if (schemaText === undefined) throw corrupt(`${what}: header has no avro.schema`, { what })
     const schema = parseJson(schemaText, `${what}: avro.schema`)

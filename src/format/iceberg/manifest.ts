@@ -81,7 +81,7 @@ function entryToAvro(e: ManifestEntry, i: number, opts: EncodeManifestOptions, p
       column_sizes: kv(d.columnSizes),
       value_counts: kv(d.valueCounts),
       null_value_counts: kv(d.nullValueCounts),
-      nan_value_counts: null,
+      nan_value_counts: kv(d.nanValueCounts),
       lower_bounds: kv(d.lowerBounds),
       upper_bounds: kv(d.upperBounds),
       key_metadata: d.keyMetadata ?? null,
@@ -315,6 +315,7 @@ function decodeDataFile(r: EntryReader, v: unknown, kinds: Map<string, 'date' | 
   set('columnSizes', r.intMap(d.column_sizes, 'column_sizes', count))
   set('valueCounts', r.intMap(d.value_counts, 'value_counts', count))
   set('nullValueCounts', r.intMap(d.null_value_counts, 'null_value_counts', count))
+  set('nanValueCounts', r.intMap(d.nan_value_counts, 'nan_value_counts', count))
   set('lowerBounds', r.intMap(d.lower_bounds, 'lower_bounds', bytes))
   set('upperBounds', r.intMap(d.upper_bounds, 'upper_bounds', bytes))
   if (d.key_metadata !== null && d.key_metadata !== undefined) set('keyMetadata', bytes(d.key_metadata, 'key_metadata'))

@@ -112,6 +112,8 @@ export interface DataFile {
   columnSizes?: Map<number, number>
   valueCounts?: Map<number, number>
   nullValueCounts?: Map<number, number>
+  /** NaN values of float and double columns; bounds leave NaN out. Unknown (maybe some) when absent. */
+  nanValueCounts?: Map<number, number>
   /** Single-value serialised bounds (see bounds.ts), keyed by field id. */
   lowerBounds?: Map<number, Uint8Array>
   upperBounds?: Map<number, Uint8Array>

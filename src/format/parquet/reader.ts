@@ -8,7 +8,9 @@ import type { ByteSource } from '../../util/byte-source.js'
 import { checkOptions } from '../../util/options.js'
 import type { Schema } from '../schema.js'
 import { readFooter, readRange, type Footer } from './footer.js'
-import { chunkRanges, checkPageHeaders } from './page-guard.js'
+import { crc32c } from '../../util/crc32c.js'
+import { IntegrityChecks } from './integrity.js'
+import { PageGuard } from './page-guard.js'
 import { fromParquetSchema } from './schema-map.js'
 import { decodeSection, decodeTrailer, sectionLengthFromHeader, HEADER_LENGTH, TRAILER_LENGTH, type DecodedSection } from './section.js'
 import { CompactReader, intField } from './thrift.js'
@@ -25,15 +27,15 @@ export async function readSectionAt(source: ByteSource, at: { offset: number; le
   return decodeSection(await readRange(source, at.offset, at.length, 'ailake section'), at.offset)
 }
 
-/** The file as hyparquet reads it; page headers in column-chunk reads are checked first (page-guard.ts). */
-function asyncBuffer(source: ByteSource, chunks: ReturnType<typeof chunkRanges>): AsyncBuffer {
+/** The file as hyparquet reads it; every read is checked first (page-guard.ts). */
+function asyncBuffer(source: ByteSource, guard: PageGuard): AsyncBuffer {
   return {
     byteLength: source.size,
     slice(start: number, end?: number): Promise<ArrayBuffer> {
       const read = (async () => {
         const e = end ?? source.size
         const b = await readRange(source, start, e - start, 'Parquet data')
-        checkPageHeaders(b, start, chunks)
+        guard.check(b, start)
         return b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer
       })()
       // hyparquet may start several reads and stop awaiting after the first failure; the others'
@@ -42,6 +44,11 @@ function asyncBuffer(source: ByteSource, chunks: ReturnType<typeof chunkRanges>)
       return read
     },
   }
+}
+
+/** The file's name for error messages. */
+function fileName(source: ByteSource): string {
+  return source.name ?? 'data file'
 }
 
 function wrapHyparquet(err: unknown, what: string): AilakeError {
@@ -69,7 +76,9 @@ export class DataFileReader {
   private section: Promise<DecodedSection> | undefined
   private readonly groupStarts: number[] = []
   private readonly pageCache = new Map<number, Promise<Page[]>>()
-  private chunkList: ReturnType<typeof chunkRanges> | undefined
+  /** The integrity table once the section is read (none for files without one); see integrity.ts. */
+  private checks: IntegrityChecks
+  private guardCache: PageGuard | undefined
 
   constructor(
     private readonly source: ByteSource,
@@ -77,6 +86,7 @@ export class DataFileReader {
     private readonly sectionAt?: { offset: number; length: number },
     private readonly foreignVector?: ForeignVector,
   ) {
+    this.checks = new IntegrityChecks(fileName(source))
     this.rowCount = Number(footer.metadata.num_rows)
     let schemaId = 0
     const json = footer.kv.get(KV_ICEBERG_SCHEMA)
@@ -100,11 +110,11 @@ export class DataFileReader {
     return this.footer.metadata
   }
 
-  /** Where the section is: given offsets, else the footer key-value entry, else the trailer. */
-  private chunks(): ReturnType<typeof chunkRanges> {
-    return this.chunkList ??= chunkRanges(this.footer.metadata)
+  private guard(): PageGuard {
+    return this.guardCache ??= new PageGuard(this.footer.metadata, this.checks)
   }
 
+  /** Where the section is: given offsets, else the footer key-value entry, else the trailer. */
   private async locate(): Promise<{ offset: number; length: number }> {
     if (this.sectionAt) return this.sectionAt
     const kv = this.footer.kv.get(KV_SECTIONS)
@@ -122,9 +132,24 @@ export class DataFileReader {
     return locateByTrailer(this.source, this.footer.footerStart)
   }
 
-  /** The section's facts and index bytes (undefined when the file has no index yet). All CRCs are checked. */
+  /**
+   * The section's facts and index bytes (undefined when the file has no index yet). All CRCs are
+   * checked, and the footer against the CRC the section records; every later read of pages and
+   * offset indexes is checked against its integrity table.
+   */
   readSection(): Promise<{ facts: VectorFacts; indexBytes: Uint8Array | undefined }> {
-    this.section ??= this.locate().then((at) => readSectionAt(this.source, at))
+    this.section ??= this.locate().then(async (at) => {
+      const s = await readSectionAt(this.source, at)
+      if (s.integrity !== undefined) {
+        const { tail, tailStart, footerStart } = this.footer
+        if (crc32c(tail.subarray(footerStart - tailStart, tail.length - 8)) !== s.integrity.footerCrc) {
+          throw corrupt(`${fileName(this.source)}: the Parquet footer does not match the checksum in the ailake section; the file is corrupt`)
+        }
+        this.checks = new IntegrityChecks(fileName(this.source), s.integrity.entries)
+        this.guardCache = undefined
+      }
+      return s
+    })
     return this.section
   }
 
@@ -176,7 +201,8 @@ export class DataFileReader {
       let pos = 0
       let row = 0
       while (pos < bytes.length) {
-        const page = parseVectorPage(bytes, pos, f.dim, f.precision)
+        const page = parseVectorPage(bytes, pos, f.dim, f.precision, `${fileName(this.source)}: vector column ${f.column}, page at byte ${start + pos}`,
+          (end) => this.checks.check(start + pos, bytes.subarray(pos, end), `vector column ${f.column}, page header`))
         if (page === undefined) return this.readVectorsGeneral(f)
         if (row + page.numRows > groupRows) throw corrupt(`vector pages of row group ${g} hold more rows than its ${groupRows}`)
         if (page.valuesStart + page.numRows * rb > bytes.length) throw corrupt('vector page values run past the column chunk')
@@ -189,15 +215,41 @@ export class DataFileReader {
     return out
   }
 
+  /**
+   * Checks every page (header against the integrity table, sizes, body CRC) and offset index of
+   * the file, with one read of everything before the footer.
+   */
+  async verifyPages(): Promise<void> {
+    await this.maybeFacts()
+    this.guard().check(await readRange(this.source, 0, this.footer.footerStart, 'data file'), 0)
+  }
+
+  /**
+   * Throws CORRUPT_DATA unless the section's row count is the footer's and the vector column
+   * chunks can hold that many rows: checked before anything is allocated from the count (a
+   * hostile footer and section could claim 2^40 rows in a 30 KB file). Chunks of PLAIN values
+   * without a dictionary (all that ailake writes) need `rowBytes` per row; other layouts are
+   * decoded by hyparquet, which allocates per page from headers the page guard has checked.
+   */
   private checkRowCount(f: VectorFacts): void {
     if (f.rowCount !== this.rowCount) throw corrupt(`ailake section says ${f.rowCount} rows but the Parquet footer says ${this.rowCount}`)
+    const rb = rowBytes(f.precision, f.dim)
+    this.footer.metadata.row_groups.forEach((rg, g) => {
+      const md = this.chunk(g, f.column).meta_data!
+      const plain = md.dictionary_page_offset === undefined && md.encodings.every((e) => e === 'PLAIN' || e === 'RLE' || e === 'BIT_PACKED' || e === 'BYTE_STREAM_SPLIT')
+      const size = Number(md.total_compressed_size)
+      if (md.codec === 'UNCOMPRESSED' && plain && Number(rg.num_rows) * rb > size) {
+        throw corrupt(`${fileName(this.source)}: row group ${g} claims ${rg.num_rows} rows, but its ${size}-byte vector column chunk holds at most ${Math.floor(size / rb)}`, { group: g })
+      }
+    })
   }
+
 
   /** The general path for vector columns written by other engines (any encoding or codec). */
   private async readVectorsGeneral(f: VectorFacts, rowStart = 0, rowEnd = this.rowCount): Promise<Float32Array> {
     let rows: Record<string, unknown>[]
     try {
-      rows = await parquetReadObjects({ file: asyncBuffer(this.source, this.chunks()), metadata: this.footer.metadata, columns: [f.column], rowStart, rowEnd, useOffsetIndex: true })
+      rows = await parquetReadObjects({ file: asyncBuffer(this.source, this.guard()), metadata: this.footer.metadata, columns: [f.column], rowStart, rowEnd, useOffsetIndex: true })
     } catch (err) {
       throw wrapHyparquet(err, `vector column ${f.column}`)
     }
@@ -234,6 +286,7 @@ export class DataFileReader {
       return [{ offset: Number(md.data_page_offset), size: Number(md.total_compressed_size), firstRow: 0 }]
     }
     const bytes = await readRange(this.source, Number(c.offset_index_offset), c.offset_index_length, 'offset index')
+    this.guard().checkOffsetIndex(bytes, Number(c.offset_index_offset), md.path_in_schema.join('.'))
     const s = new CompactReader(bytes, 'offset index').struct()
     const list = s.get(1)
     if (!Array.isArray(list) || list.length === 0) throw corrupt('offset index has no page locations')
@@ -280,7 +333,8 @@ export class DataFileReader {
         pageBytes.set(key, b)
       }
       const bytes = await b
-      const page = parseVectorPage(bytes, 0, f.dim, f.precision)
+      const page = parseVectorPage(bytes, 0, f.dim, f.precision, `${fileName(this.source)}: vector column ${f.column}, page at byte ${p.offset}`,
+        (end) => this.checks.check(p.offset, bytes.subarray(0, end), `vector column ${f.column}, page header`))
       const at = inGroup - p.firstRow
       if (page === undefined) {
         out.set(await this.readVectorsGeneral(f, row, row + 1), i * f.dim)
@@ -302,34 +356,56 @@ export class DataFileReader {
     const names = options.columns ?? this.schema.fields.map((x) => x.name)
     for (const n of names) if (!this.schema.fields.some((x) => x.name === n)) throw new AilakeError('NOT_FOUND', `column ${n} is not in this data file; columns: ${this.schema.fields.map((x) => x.name).join(', ')}`)
     const scalar = names.filter((n) => n !== f?.column)
-    const rows = options.rows ?? Array.from({ length: this.rowCount }, (_, i) => i)
+    if (options.rows === undefined) return this.readAllRows(names, scalar, f)
+    const rows = options.rows
     for (const r of rows) if (!Number.isInteger(r) || r < 0 || r >= this.rowCount) throw invalid(`row ${r} is outside [0, ${this.rowCount})`, { row: r })
     const out: Record<string, unknown>[] = rows.map(() => ({}))
     if (scalar.length > 0) {
       const sorted = [...new Set(rows)].sort((a, b) => a - b)
       const byRow = new Map<number, Record<string, unknown>>()
-      const file = asyncBuffer(this.source, this.chunks())
       for (let i = 0; i < sorted.length;) {
         let j = i
         while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++
         const rowStart = sorted[i]!
-        let got: Record<string, unknown>[]
-        try {
-          got = await parquetReadObjects({ file, metadata: this.footer.metadata, columns: scalar, rowStart, rowEnd: sorted[j]! + 1, useOffsetIndex: true, utf8: false })
-        } catch (err) {
-          throw wrapHyparquet(err, 'reading rows')
-        }
-        if (got.length !== j - i + 1) throw corrupt(`read ${got.length} rows for [${rowStart}, ${sorted[j]! + 1})`)
+        const got = await this.readScalarRange(scalar, rowStart, sorted[j]! + 1)
         got.forEach((o, k) => byRow.set(rowStart + k, o))
         i = j + 1
       }
       rows.forEach((r, k) => Object.assign(out[k]!, byRow.get(r)))
     }
     if (f !== undefined && names.includes(f.column)) {
-      const vecs = options.rows === undefined ? await this.readVectors() : await this.readVectorsAt(rows)
+      const vecs = await this.readVectorsAt(rows)
       rows.forEach((_, k) => { out[k]![f.column] = vecs.slice(k * f.dim, (k + 1) * f.dim) })
     }
     return out.map((o) => Object.fromEntries(names.map((n) => [n, o[n]])))
+  }
+
+  /** Every row: nothing is allocated from the footer's row count before the data backs it. */
+  private async readAllRows(names: string[], scalar: string[], f: VectorFacts | undefined): Promise<Record<string, unknown>[]> {
+    if (f !== undefined) this.checkRowCount(f)
+    const vecs = f !== undefined && names.includes(f.column) ? await this.readVectors() : undefined
+    const out = scalar.length > 0 ? await this.readScalarRange(scalar, 0, this.rowCount)
+      : Array.from({ length: vecs === undefined ? await this.countRows() : this.rowCount }, (): Record<string, unknown> => ({}))
+    return out.map((o, k) => Object.fromEntries(names.map((n) => [n, f !== undefined && n === f.column ? vecs?.slice(k * f.dim, (k + 1) * f.dim) : o[n]])))
+  }
+
+  /** The row count, once the data backs it (for reads of no column). */
+  private async countRows(): Promise<number> {
+    const first = this.schema.fields[0]
+    if (first === undefined) return 0
+    return (await this.readScalarRange([first.name], 0, this.rowCount)).length
+  }
+
+  /** Rows [rowStart, rowEnd) of scalar columns through hyparquet (its reads go through the page guard). */
+  private async readScalarRange(columns: string[], rowStart: number, rowEnd: number): Promise<Record<string, unknown>[]> {
+    let got: Record<string, unknown>[]
+    try {
+      got = await parquetReadObjects({ file: asyncBuffer(this.source, this.guard()), metadata: this.footer.metadata, columns, rowStart, rowEnd, useOffsetIndex: true, utf8: false })
+    } catch (err) {
+      throw wrapHyparquet(err, 'reading rows')
+    }
+    if (got.length !== rowEnd - rowStart) throw corrupt(`read ${got.length} rows for [${rowStart}, ${rowEnd})`)
+    return got
   }
 }
 

@@ -6,6 +6,7 @@ import type { SchemaElement } from 'hyparquet'
 import { AilakeError, corrupt } from '../../errors.js'
 import type { ColumnStats, Field, FieldType, PrimitiveType, Schema } from '../schema.js'
 import type { Precision } from '../../vector/types.js'
+import { compareUtf8 } from '../../util/utf8-order.js'
 import { rowBytes } from './vector-pages.js'
 
 function primitiveElement(name: string, t: PrimitiveType, required: boolean, id: number): SchemaElement {
@@ -133,7 +134,9 @@ function badValue(field: Field, row: number, v: unknown, want: string): AilakeEr
   return new AilakeError('SCHEMA_MISMATCH', `column ${field.name} row ${row}: ${shown} is not ${want}`, { context: { field: field.name, row } })
 }
 
+/** The order of Iceberg bounds: strings by UTF-8 bytes, binary unsigned bytewise, numbers and dates by value. */
 function compare(a: unknown, b: unknown): number {
+  if (typeof a === 'string' && typeof b === 'string') return compareUtf8(a, b)
   if (a instanceof Uint8Array && b instanceof Uint8Array) {
     const n = Math.min(a.length, b.length)
     for (let i = 0; i < n; i++) if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number)
@@ -154,6 +157,7 @@ export function prepareColumn(field: Field, values: readonly unknown[]): { data:
   let lower: unknown
   let upper: unknown
   let valueCount = 0
+  let nanCount = 0
   for (let r = 0; r < values.length; r++) {
     let v = values[r]
     if (v === null || v === undefined) {
@@ -190,15 +194,17 @@ export function prepareColumn(field: Field, values: readonly unknown[]): { data:
     }
     data[r] = v
     valueCount++
-    // NaN has no order: Iceberg bounds skip it.
-    if (typeof v === 'number' && Number.isNaN(v)) continue
+    // NaN has no order: Iceberg bounds skip it and count it instead (filters rely on the count).
+    if (typeof v === 'number' && Number.isNaN(v)) { nanCount++; continue }
     if (lower === undefined || compare(v, lower) < 0) lower = v
     if (upper === undefined || compare(v, upper) > 0) upper = v
   }
   const stats: ColumnStats = { fieldId: field.id, valueCount, nullCount, sizeBytes: 0 }
+  if (t === 'float' || t === 'double') stats.nanCount = nanCount
   if (lower !== undefined && typeof t === 'string') {
-    stats.lower = lower
-    stats.upper = upper
+    // -0 and +0 are equal as values but Iceberg orders -0 first: widen the bounds to both zeros.
+    stats.lower = lower === 0 ? -0 : lower
+    stats.upper = upper === 0 ? 0 : upper
   }
   return { data, stats }
 }

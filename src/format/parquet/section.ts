@@ -6,11 +6,13 @@ import { AilakeError, corrupt, invalid } from '../../errors.js'
 import { ByteReader, ByteWriter, utf8Decode, utf8Encode } from '../../util/bytes.js'
 import { crc32c } from '../../util/crc32c.js'
 import type { Metric, Precision } from '../../vector/types.js'
+import { decodeIntegrityTable, encodeIntegrityTable, ENTRY_BYTES, type Integrity } from './integrity.js'
 import type { IndexType, VectorFacts } from './types.js'
 
 export const SECTION_MAGIC = 0x4b4c4941 // "AILK" little-endian
 export const TRAILER_MAGIC = 0x544c4941 // "AILT"
-export const SECTION_VERSION = 1
+/** Version 2 added the integrity part (integrity.ts); version 1 sections are still read. */
+export const SECTION_VERSION = 2
 export const HEADER_LENGTH = 80
 export const TRAILER_LENGTH = 32
 /** Largest dimension a section may declare: bounds allocations driven by a hostile header. */
@@ -24,16 +26,28 @@ function pad4(n: number): number {
   return (n + 3) & ~3
 }
 
-/** A section's content: the file's facts (their location aside) and the index bytes. */
-export type SectionInput = Omit<VectorFacts, 'sectionOffset' | 'sectionLength'> & { indexBytes: Uint8Array }
+/**
+ * A section's content: the file's facts (their location aside), the index bytes, and the
+ * integrity part: the footer's CRC-32C and the [offset, CRC-32C] entries of integrity.ts.
+ */
+export type SectionInput = Omit<VectorFacts, 'sectionOffset' | 'sectionLength'> & {
+  indexBytes: Uint8Array
+  integrity: { footerCrc: number; entries: ReadonlyArray<readonly [number, number]> }
+}
 
-/** Encodes one section; its length is `HEADER_LENGTH + pad4(name) + 4·dim + 4 + index`. */
+/** The length of a section: `HEADER_LENGTH + pad4(name) + 4·dim + 4 + 12·entries + index`. */
+export function sectionLength(s: { column: string; dim: number; entryCount: number; indexLength: number }): number {
+  return HEADER_LENGTH + pad4(utf8Encode(s.column).length) + 4 * s.dim + 4 + ENTRY_BYTES * s.entryCount + s.indexLength
+}
+
+/** Encodes one section (current version); its length is `sectionLength`. */
 export function encodeSection(s: SectionInput): Uint8Array {
   if (s.centroid.length !== s.dim) throw invalid(`centroid has ${s.centroid.length} values, dim is ${s.dim}`)
   if (s.dim < 1 || s.dim > MAX_DIM) throw invalid(`dim ${s.dim} outside [1, ${MAX_DIM}]`, { dim: s.dim })
   const name = utf8Encode(s.column)
   const centroidPart = new ByteWriter(4 * s.dim + 4).typed(s.centroid).f32(s.radius).finish()
-  const length = HEADER_LENGTH + pad4(name.length) + centroidPart.length + s.indexBytes.length
+  const table = encodeIntegrityTable(s.integrity.entries)
+  const length = HEADER_LENGTH + pad4(name.length) + centroidPart.length + table.length + s.indexBytes.length
   const w = new ByteWriter(length)
   w.u32(SECTION_MAGIC).u16(SECTION_VERSION).u16(HEADER_LENGTH)
   w.u8(INDEX_TYPES.indexOf(s.indexType)).u8(METRIC_CODES.indexOf(s.metric)).u8(PRECISION_CODES.indexOf(s.precision)).u8(0)
@@ -41,16 +55,18 @@ export function encodeSection(s: SectionInput): Uint8Array {
   w.u32(name.length).u32(crc32c(name))
   w.u32(centroidPart.length).u32(crc32c(centroidPart))
   w.u32(crc32c(s.indexBytes)).u64(s.indexBytes.length).u64(length)
-  w.bytes(new Uint8Array(12))
+  w.u32(s.integrity.footerCrc).u32(s.integrity.entries.length).u32(crc32c(table))
   w.u32(crc32c(w.view8().subarray(0, 76)))
   w.bytes(name).bytes(new Uint8Array(pad4(name.length) - name.length))
-  w.bytes(centroidPart).bytes(s.indexBytes)
+  w.bytes(centroidPart).bytes(table).bytes(s.indexBytes)
   return w.finish()
 }
 
 export interface DecodedSection {
   facts: VectorFacts
   indexBytes: Uint8Array | undefined
+  /** Absent in version 1 sections. */
+  integrity: Integrity | undefined
 }
 
 function enumCode<T>(codes: readonly T[], code: number, what: string): T {
@@ -72,8 +88,8 @@ export function sectionLengthFromHeader(header: Uint8Array): number {
   if (crc32c(header.subarray(0, 76)) !== new DataView(header.buffer, header.byteOffset + 76, 4).getUint32(0, true)) {
     throw corrupt('ailake section: header checksum mismatch; the file is corrupt')
   }
-  if (version !== SECTION_VERSION) {
-    throw new AilakeError('UNSUPPORTED', `ailake section format version ${version} is not supported (this build reads ${SECTION_VERSION}); upgrade ailake`, { context: { version } })
+  if (version !== 1 && version !== SECTION_VERSION) {
+    throw new AilakeError('UNSUPPORTED', `ailake section format version ${version} is not supported (this build reads 1 to ${SECTION_VERSION}); upgrade ailake`, { context: { version } })
   }
   r.offset = 56
   return r.u64('section length')
@@ -88,7 +104,8 @@ export function decodeSection(bytes: Uint8Array, sectionOffset: number): Decoded
   if (length !== bytes.length) {
     throw corrupt(`ailake section: header declares ${length} bytes but ${bytes.length} were given; the recorded section offsets are wrong or the file is corrupt`, { length, given: bytes.length })
   }
-  const r = new ByteReader(bytes, 'ailake section', 6)
+  const r = new ByteReader(bytes, 'ailake section', 4)
+  const version = r.u16('version')
   const headerLength = r.u16('header length')
   if (headerLength !== HEADER_LENGTH) throw corrupt(`ailake section: header length ${headerLength}, expected ${HEADER_LENGTH}`)
   const indexType = enumCode(INDEX_TYPES, r.u8('index type'), 'index type')
@@ -104,10 +121,16 @@ export function decodeSection(bytes: Uint8Array, sectionOffset: number): Decoded
   const centroidCrc = r.u32('centroid crc')
   const indexCrc = r.u32('index crc')
   const indexLength = r.u64('index length')
+  r.u64('section length')
+  // Version 1 kept these 12 bytes zero.
+  const footerCrc = r.u32('footer crc')
+  const entryCount = r.u32('integrity entry count')
+  const tableCrc = r.u32('integrity table crc')
+  if (version === 1 && (footerCrc !== 0 || entryCount !== 0 || tableCrc !== 0)) throw corrupt('ailake section: version 1 reserved bytes are not zero; the file is corrupt')
   if (dim < 1 || dim > MAX_DIM) throw corrupt(`ailake section: dim ${dim} outside [1, ${MAX_DIM}]`, { dim })
   if (centroidLength !== 4 * dim + 4) throw corrupt(`ailake section: centroid part is ${centroidLength} bytes, expected ${4 * dim + 4} for dim ${dim}`)
-  if (HEADER_LENGTH + pad4(nameLength) + centroidLength + indexLength !== length) {
-    throw corrupt('ailake section: part lengths do not add up to the section length', { nameLength, centroidLength, indexLength, length })
+  if (HEADER_LENGTH + pad4(nameLength) + centroidLength + ENTRY_BYTES * entryCount + indexLength !== length) {
+    throw corrupt('ailake section: part lengths do not add up to the section length', { nameLength, centroidLength, entryCount, indexLength, length })
   }
   if (indexType === 'none' && indexLength !== 0) throw corrupt(`ailake section: index type none but ${indexLength} index bytes`)
   r.offset = HEADER_LENGTH
@@ -121,6 +144,8 @@ export function decodeSection(bytes: Uint8Array, sectionOffset: number): Decoded
   const cr = new ByteReader(centroidPart, 'ailake centroid')
   const centroid = cr.f32Array(dim, 'centroid')
   const radius = cr.f32('radius')
+  const table = r.bytesView(ENTRY_BYTES * entryCount, 'integrity table')
+  if (crc32c(table) !== tableCrc) throw corrupt('ailake section: integrity table checksum mismatch; the file is corrupt')
   const index = r.bytesView(indexLength, 'index bytes')
   if (crc32c(index) !== indexCrc) throw corrupt('ailake section: index checksum mismatch; the file is corrupt')
   return {
@@ -129,6 +154,7 @@ export function decodeSection(bytes: Uint8Array, sectionOffset: number): Decoded
       indexType, sectionOffset, sectionLength: length,
     },
     indexBytes: indexType === 'none' ? undefined : index,
+    integrity: version === 1 ? undefined : { footerCrc, entries: decodeIntegrityTable(table) },
   }
 }
 

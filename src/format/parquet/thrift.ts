@@ -1,10 +1,9 @@
 /**
  * The subset of Thrift's compact protocol that ailake reads and writes itself: page headers and
- * offset indexes of the vector column. (The file footer is written by hyparquet-writer and read
- * by hyparquet.) The reader treats its input as hostile: every length is checked against the
+ * offset indexes. (The file footer is written by hyparquet-writer and read by hyparquet.) The reader treats its input as hostile: every length is checked against the
  * bytes that remain, nesting is capped, and failures are `CORRUPT_DATA`.
  */
-import { corrupt } from '../../errors.js'
+import { AilakeError, corrupt } from '../../errors.js'
 
 export const T_TRUE = 1
 export const T_FALSE = 2
@@ -211,5 +210,24 @@ export class CompactWriter {
   finish(): Uint8Array {
     this.byte(0)
     return this.buf.subarray(0, this.length)
+  }
+}
+
+/**
+ * Writes a decoded struct's fields back in id order: integers as i32, booleans, nested structs.
+ * Enough for page headers (every integer in them is an i32); anything else is a bug here.
+ */
+export function writeStructFields(w: CompactWriter, s: ThriftStruct): void {
+  for (const id of [...s.keys()].sort((a, b) => a - b)) {
+    const v = s.get(id)
+    if (typeof v === 'number') w.int(id, T_I32, v)
+    else if (typeof v === 'boolean') w.bool(id, v)
+    else if (v instanceof Map) {
+      w.beginStruct(id)
+      writeStructFields(w, v)
+      w.endStruct()
+    } else {
+      throw new AilakeError('INTERNAL', `thrift field ${id} is not an integer, boolean or struct; writeStructFields cannot re-encode it`)
+    }
   }
 }

@@ -13,6 +13,7 @@ import { corrupt, invalid } from '../../errors.js'
 import { decodeF16, encodeF16, firstNonFiniteF16 } from '../../vector/f16.js'
 import { quantizeI8 } from '../../vector/i8.js'
 import type { Precision } from '../../vector/types.js'
+import { checkPageCrc, pageCrc } from './page-crc.js'
 import { CompactReader, CompactWriter, T_I32, intField, structField } from './thrift.js'
 
 /** Target bytes of vector values per page: small pages keep row fetches cheap (see docs/format.md). */
@@ -95,9 +96,10 @@ export function definitionLevels(rows: number, dim: number): Uint8Array {
 /**
  * A DATA_PAGE_V2 header for a PLAIN page. `valuesBytes` is the stored size of the values; when
  * `compressed`, `uncompressedValuesBytes` is their size before compression (levels never are).
+ * `crc` is the page checksum of the bytes that follow the header (page-crc.ts).
  */
 export function pageHeader(p: {
-  valuesBytes: number; numValues: number; numRows: number; repLen: number; defLen: number
+  valuesBytes: number; numValues: number; numRows: number; repLen: number; defLen: number; crc: number
   numNulls?: number; compressed?: boolean; uncompressedValuesBytes?: number
 }): Uint8Array {
   const levels = p.repLen + p.defLen
@@ -105,6 +107,7 @@ export function pageHeader(p: {
   w.int(1, T_I32, 3) // DATA_PAGE_V2
   w.int(2, T_I32, levels + (p.uncompressedValuesBytes ?? p.valuesBytes))
   w.int(3, T_I32, levels + p.valuesBytes)
+  w.int(4, T_I32, p.crc)
   w.beginStruct(8)
   w.int(1, T_I32, p.numValues)
   w.int(2, T_I32, p.numNulls ?? 0)
@@ -152,12 +155,14 @@ export function writeVectorChunk(w: AppendWriter, values: Uint8Array, rows: numb
     const n = Math.min(pageRows, rows - r)
     const rep = isList ? (n === pageRows && fullRep ? fullRep : repetitionLevels(n, dim)) : new Uint8Array(0)
     const def = isList ? (n === pageRows && fullDef ? fullDef : definitionLevels(n, dim)) : new Uint8Array(0)
-    const header = pageHeader({ valuesBytes: n * rb, numValues: isList ? n * dim : n, numRows: n, repLen: rep.length, defLen: def.length })
+    const pageValues = values.subarray(r * rb, (r + n) * rb)
+    const crc = pageCrc(rep, def, pageValues)
+    const header = pageHeader({ valuesBytes: n * rb, numValues: isList ? n * dim : n, numRows: n, repLen: rep.length, defLen: def.length, crc })
     const pageStart = w.offset
     w.appendBytes(header)
     if (rep.length > 0) w.appendBytes(rep)
     if (def.length > 0) w.appendBytes(def)
-    w.appendBytes(values.subarray(r * rb, (r + n) * rb))
+    w.appendBytes(pageValues)
     pages.push({ offset: BigInt(pageStart), compressed_page_size: w.offset - pageStart, first_row_index: BigInt(r) })
   }
   void firstRowInFile
@@ -187,17 +192,21 @@ export interface VectorPage {
  * Parses the page at `offset` of `bytes` and returns its value range when it is a page ailake
  * writes (uncompressed PLAIN V2, fixed-length rows, expected level bytes); `undefined` when it is
  * valid-looking but laid out differently (use the general reader); throws `CORRUPT_DATA` when its
- * sizes do not fit the data.
+ * sizes do not fit the data or its checksum does not match. `where` names the page in errors;
+ * `checkHeader` is given the end of the header bytes (from `offset`) to check them before use.
  */
-export function parseVectorPage(bytes: Uint8Array, offset: number, dim: number, precision: Precision): VectorPage | undefined {
-  const r = new CompactReader(bytes, 'vector page header', offset)
+export function parseVectorPage(bytes: Uint8Array, offset: number, dim: number, precision: Precision, where: string,
+  checkHeader: (headerEnd: number) => void): VectorPage | undefined {
+  const r = new CompactReader(bytes, `${where}: page header`, offset)
   const h = r.struct()
+  checkHeader(r.offset)
   const type = intField(h, 1, 'page header')
   const compressed = intField(h, 3, 'page header')
   const start = r.offset
   if (compressed < 0 || compressed > bytes.length - start) {
-    throw corrupt(`vector page at ${offset} claims ${compressed} bytes but only ${bytes.length - start} remain`, { offset, compressed })
+    throw corrupt(`${where}: page claims ${compressed} bytes but only ${bytes.length - start} remain`, { offset, compressed })
   }
+  checkPageCrc(h, bytes, start, compressed, where)
   const end = start + compressed
   const v2 = structField(h, 8)
   if (type !== 3 || v2 === undefined) return undefined

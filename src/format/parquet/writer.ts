@@ -1,18 +1,22 @@
 /**
- * Writes one data file in one pass: row groups (scalar columns through hyparquet-writer, the
- * vector column as hand-written pages), the ailake section, all offset indexes, the trailer,
- * then hyparquet-writer's footer with the section offsets in its key-value metadata.
+ * Writes one data file in one pass: row groups (common scalar columns and the vector column as
+ * hand-written pages, other columns through hyparquet-writer), every page with a CRC, the ailake
+ * section, all offset indexes, the trailer, then hyparquet-writer's footer with the section
+ * offsets in its key-value metadata.
  */
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer'
-import type { ColumnChunk, KeyValue } from 'hyparquet'
+import { writeMetadata } from 'hyparquet-writer/src/metadata.js'
+import type { ColumnChunk, KeyValue, RowGroup } from 'hyparquet'
 import { AilakeError, invalid } from '../../errors.js'
 import { computeBounds } from '../../vector/bounds.js'
+import { crc32c } from '../../util/crc32c.js'
 import type { ColumnStats } from '../schema.js'
 import { icebergSchemaJson, checkVectorField, prepareColumn, toParquetSchema } from './schema-map.js'
-import { encodeSection, encodeTrailer } from './section.js'
-import { CompactWriter, T_I32, T_I64 } from './thrift.js'
+import { encodeSection, encodeTrailer, sectionLength, SECTION_VERSION } from './section.js'
+import { CompactReader, CompactWriter, intField, T_I32, T_I64 } from './thrift.js'
 import type { DataFileWritten, VectorFacts, WriteDataFileInput } from './types.js'
 import { isFastScalar, writeScalarChunk } from './scalar-pages.js'
+import { copyChunkWithCrc } from './page-crc.js'
 import { decodeStoredVectors, encodeVectorValues, rowBytes, writeVectorChunk, type PageLocation } from './vector-pages.js'
 
 export const CREATED_BY = 'ailake version 0.1.0'
@@ -38,6 +42,28 @@ function offsetIndexBytes(pages: readonly PageLocation[]): Uint8Array {
 }
 
 interface PendingIndex { chunk: ColumnChunk; offsetIndex?: { page_locations: PageLocation[] } }
+
+const PAR1 = 0x31524150
+
+/** [offset, CRC-32C of the header bytes] of every page header in the row groups, in file order. */
+function pageHeaderCrcs(file: Uint8Array, rowGroups: readonly RowGroup[]): Array<[number, number]> {
+  const out: Array<[number, number]> = []
+  for (const rg of rowGroups) {
+    for (const c of rg.columns) {
+      const md = c.meta_data
+      if (md === undefined) continue
+      const start = Number(md.dictionary_page_offset ?? md.data_page_offset)
+      const end = start + Number(md.total_compressed_size)
+      for (let at = start; at < end;) {
+        const r = new CompactReader(file, 'page header', at)
+        const size = intField(r.struct(), 3, 'page header')
+        out.push([at, crc32c(file.subarray(at, r.offset))])
+        at = r.offset + size
+      }
+    }
+  }
+  return out.sort((a, b) => a[0] - b[0])
+}
 
 /** See `writeDataFile` in data-file.ts. */
 export function writeDataFileImpl(input: WriteDataFileInput): DataFileWritten {
@@ -75,23 +101,32 @@ export function writeDataFileImpl(input: WriteDataFileInput): DataFileWritten {
   const stored = precision === 'f32' ? vector.vectors : decodeStoredVectors(values, dim, precision)
   const { centroid, radius } = computeBounds(stored, dim, metric)
   const indexBytes = input.index?.bytes ?? new Uint8Array(0)
-  const section = encodeSection({
-    column: vector.column, fieldId: vector.fieldId, dim, metric, precision, rowCount, centroid, radius,
-    indexType: input.index === undefined ? 'none' : 'hnsw', indexBytes,
-  })
 
   const parquetSchema = toParquetSchema(schema)
-  const w = new ByteWriter(values.length + section.length + rowCount * 8 * (scalar.length + 2) + 64 * 1024)
-  const kv: KeyValue[] = [{ key: KV_ICEBERG_SCHEMA, value: icebergSchemaJson(schema) }, { key: KV_FORMAT_VERSION, value: '1' }]
-  const pw = new ParquetWriter({ writer: w, schema: parquetSchema, codec: 'SNAPPY', kvMetadata: kv, createdBy: CREATED_BY })
+  const w = new ByteWriter(values.length + indexBytes.length + rowCount * 8 * (scalar.length + 2) + 64 * 1024)
+  w.appendUint32(PAR1)
+  const rowGroups: RowGroup[] = []
   const vectorLeafIndex = schema.fields.indexOf(vField)
   const vectorPath = precision === 'f32' ? [vector.column, 'list', 'element'] : [vector.column]
   const vectorChunkSizes: number[] = []
+  const offsetIndexes: PendingIndex[] = []
   for (let start = 0; start < rowCount; start += groupRows) {
     const n = Math.min(groupRows, rowCount - start)
+    const rg: RowGroup = { columns: [], num_rows: BigInt(n), total_byte_size: 0n, total_compressed_size: 0n }
+    const chunks = new Map<number, ColumnChunk>()
+    const add = (fieldId: number, chunk: ColumnChunk, pages: PageLocation[] | undefined, uncompressed: bigint, stored: number): void => {
+      chunks.set(fieldId, chunk)
+      rg.total_byte_size += uncompressed
+      rg.total_compressed_size = (rg.total_compressed_size ?? 0n) + BigInt(stored)
+      offsetIndexes.push(pages === undefined ? { chunk } : { chunk, offsetIndex: { page_locations: pages } })
+    }
     const slow = scalar.filter((c) => !isFastScalar(c.field))
     if (slow.length > 0) {
-      pw.write({
+      // hyparquet-writer writes page headers without a CRC: it writes into scratch bytes, and its
+      // pages are copied into the file with one (page-crc.ts).
+      const scratch = new ByteWriter()
+      const spw = new ParquetWriter({ writer: scratch, schema: parquetSchema, codec: 'SNAPPY', createdBy: CREATED_BY })
+      spw.write({
         columnData: slow.map((c) => ({
           name: c.field.name, data: c.data.slice(start, start + n) as never,
           codec: c.field.type === 'string' || c.field.type === 'binary' ? 'SNAPPY' : 'UNCOMPRESSED',
@@ -100,22 +135,19 @@ export function writeDataFileImpl(input: WriteDataFileInput): DataFileWritten {
         // Small pages give every scalar chunk an offset index, so fetching a few rows reads a few pages.
         pageSize: SCALAR_PAGE_BYTES,
       })
-    } else {
-      pw.row_groups.push({ columns: [], num_rows: BigInt(n), total_byte_size: 0n, total_compressed_size: 0n })
-      pw.num_rows += BigInt(n)
+      const src = scratch.getBytes()
+      const written = spw.pendingIndexes as PendingIndex[]
+      if (written.length !== slow.length || spw.row_groups.length !== 1) throw new AilakeError('INTERNAL', 'hyparquet-writer wrote an unexpected number of column chunks')
+      slow.forEach((c, i) => {
+        const w0 = written[i] as PendingIndex
+        const copied = copyChunkWithCrc(src, w0.chunk, w0.offsetIndex?.page_locations, w)
+        add(c.field.id, copied.chunk, copied.pages, copied.chunk.meta_data?.total_uncompressed_size ?? 0n, copied.totalBytes)
+      })
     }
-    const rg = pw.row_groups[pw.row_groups.length - 1]
-    if (rg === undefined) throw new AilakeError('INTERNAL', 'row group missing after write')
-    // hyparquet-writer wrote the other columns in schema order; ours join them by field id.
-    const chunks = new Map<number, ColumnChunk>()
-    slow.forEach((c, i) => { const ch = rg.columns[i]; if (ch !== undefined) chunks.set(c.field.id, ch) })
     for (const c of scalar) {
       if (!isFastScalar(c.field)) continue
       const sc = writeScalarChunk(w, c.field, c.data, start, n, SCALAR_PAGE_BYTES)
-      chunks.set(c.field.id, sc.chunk)
-      rg.total_byte_size += BigInt(sc.totalBytes)
-      rg.total_compressed_size = (rg.total_compressed_size ?? 0n) + BigInt(sc.totalBytes)
-      ;(pw.pendingIndexes as PendingIndex[]).push({ chunk: sc.chunk, offsetIndex: { page_locations: sc.pages } })
+      add(c.field.id, sc.chunk, sc.pages, sc.chunk.meta_data?.total_uncompressed_size ?? 0n, sc.totalBytes)
     }
     rg.columns = schema.fields.filter((f) => f.id !== vector.fieldId).map((f) => {
       const ch = chunks.get(f.id)
@@ -140,27 +172,49 @@ export function writeDataFileImpl(input: WriteDataFileInput): DataFileWritten {
     rg.total_byte_size += BigInt(written.totalBytes)
     rg.total_compressed_size = (rg.total_compressed_size ?? 0n) + BigInt(written.totalBytes)
     vectorChunkSizes.push(written.totalBytes)
-    ;(pw.pendingIndexes as PendingIndex[]).push({ chunk, offsetIndex: { page_locations: written.pages } })
+    offsetIndexes.push({ chunk, offsetIndex: { page_locations: written.pages } })
+    rowGroups.push(rg)
   }
 
+  // Everything after the row groups is laid out before it is written: the section records the
+  // CRC-32C of the footer, and the footer records where the section and the offset indexes are.
+  const integrity = pageHeaderCrcs(w.getBytes(), rowGroups)
+  const indexes = offsetIndexes.flatMap((p) => (p.offsetIndex === undefined ? [] : [{ chunk: p.chunk, bytes: offsetIndexBytes(p.offsetIndex.page_locations) }]))
   const sectionOffset = w.offset
-  w.appendBytes(section)
+  const length = sectionLength({ column: vector.column, dim, entryCount: integrity.length + indexes.length, indexLength: indexBytes.length })
   // Offset indexes go after the section so the trailer can sit right before the footer.
-  for (const p of pw.pendingIndexes as PendingIndex[]) {
-    if (p.offsetIndex === undefined) continue
-    const b = offsetIndexBytes(p.offsetIndex.page_locations)
-    p.chunk.offset_index_offset = BigInt(w.offset)
-    p.chunk.offset_index_length = b.length
-    w.appendBytes(b)
+  let at = sectionOffset + length
+  for (const { chunk, bytes } of indexes) {
+    chunk.offset_index_offset = BigInt(at)
+    chunk.offset_index_length = bytes.length
+    integrity.push([at, crc32c(bytes)])
+    at += bytes.length
   }
-  pw.pendingIndexes = []
+  const kv: KeyValue[] = [
+    { key: KV_ICEBERG_SCHEMA, value: icebergSchemaJson(schema) },
+    { key: KV_FORMAT_VERSION, value: String(SECTION_VERSION) },
+    { key: KV_SECTIONS, value: JSON.stringify([{ column: vector.column, fieldId: vector.fieldId, offset: sectionOffset, length }]) },
+  ]
+  const footer = new ByteWriter(4096)
+  writeMetadata(footer, {
+    version: 2, created_by: CREATED_BY, schema: parquetSchema, num_rows: BigInt(rowCount), row_groups: rowGroups, key_value_metadata: kv, metadata_length: 0,
+  })
+  const footerBytes = footer.getBytes() // the FileMetaData thrift, then its u32 length
+  const section = encodeSection({
+    column: vector.column, fieldId: vector.fieldId, dim, metric, precision, rowCount, centroid, radius,
+    indexType: input.index === undefined ? 'none' : 'hnsw', indexBytes,
+    integrity: { footerCrc: crc32c(footerBytes.subarray(0, footerBytes.length - 4)), entries: integrity },
+  })
+  if (section.length !== length) throw new AilakeError('INTERNAL', `section is ${section.length} bytes, laid out as ${length}`)
+  w.appendBytes(section)
+  for (const { bytes } of indexes) w.appendBytes(bytes)
+  w.appendBytes(encodeTrailer({ sectionsOffset: sectionOffset, sectionsLength: length, count: 1 }))
+  w.appendBytes(footerBytes)
+  w.appendUint32(PAR1)
   const facts: VectorFacts = {
     column: vector.column, fieldId: vector.fieldId, dim, metric, precision, rowCount, centroid, radius,
-    indexType: input.index === undefined ? 'none' : 'hnsw', sectionOffset, sectionLength: section.length,
+    indexType: input.index === undefined ? 'none' : 'hnsw', sectionOffset, sectionLength: length,
   }
-  kv.push({ key: KV_SECTIONS, value: JSON.stringify([{ column: vector.column, fieldId: vector.fieldId, offset: sectionOffset, length: section.length }]) })
-  w.appendBytes(encodeTrailer({ sectionsOffset: sectionOffset, sectionsLength: section.length, count: 1 }))
-  pw.finish()
   const all = w.getBytes()
   const bytes = all.buffer.byteLength > all.length * 1.1 ? all.slice() : all
 
@@ -175,7 +229,7 @@ export function writeDataFileImpl(input: WriteDataFileInput): DataFileWritten {
     if (c === undefined) continue
     const idx = schema.fields.indexOf(f)
     let size = 0
-    for (const rg of pw.row_groups) size += Number(rg.columns[idx]?.meta_data?.total_compressed_size ?? 0n)
+    for (const rg of rowGroups) size += Number(rg.columns[idx]?.meta_data?.total_compressed_size ?? 0n)
     columnStats.push({ ...c.stats, sizeBytes: size })
   }
   return { bytes, rowCount, fileSize: bytes.length, columnStats, vector: facts }

@@ -28,6 +28,7 @@ export function dataFile(path: string, extra: Partial<DataFile> = {}): DataFile 
   return {
     content: 'data', filePath: path, fileFormat: 'PARQUET', partition: {}, recordCount: 3, fileSizeInBytes: 9000,
     columnSizes: new Map([[1, 40], [2, 60]]), valueCounts: new Map([[1, 3], [2, 3]]), nullValueCounts: new Map([[1, 0], [2, 1]]),
+    nanValueCounts: new Map([[2, 1]]),
     lowerBounds: new Map([[1, new Uint8Array([1, 0, 0, 0, 0, 0, 0, 0])]]), upperBounds: new Map([[1, new Uint8Array([3, 0, 0, 0, 0, 0, 0, 0])]]),
     splitOffsets: [4], sortOrderId: 0,
     ...extra,

@@ -1,11 +1,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { isDeepStrictEqual } from 'node:util'
 import { deflateRawSync, inflateRawSync } from 'node:zlib'
 import { avroMetadata } from 'icebird/src/avro/avro.metadata.js'
 import { avroRead } from 'icebird/src/avro/avro.read.js'
 import { decodeManifest, encodeManifest, manifestCounts } from '../../../src/format/iceberg/manifest.js'
 import { decodeManifestList, encodeManifestList } from '../../../src/format/iceberg/manifest-list.js'
-import { readOcf, writeOcf } from '../../../src/format/iceberg/avro-ocf.js'
+import { CHECKSUM_KEY, readOcf, writeOcf } from '../../../src/format/iceberg/avro-ocf.js'
 import { AILAKE_FIELD_ID } from '../../../src/format/iceberg/manifest-schema.js'
 import type { ManifestEntry, ManifestFile } from '../../../src/format/iceberg/types.js'
 import { isAilakeError, type AilakeErrorCode } from '../../../src/errors.js'
@@ -128,39 +129,71 @@ test('manifestCounts are truthful', () => {
   assert.equal(manifestCounts([entry('ADDED', '/a')], 5n).minSequenceNumber, 5n)
 })
 
-test('truncated manifests fail with CORRUPT_DATA at every cut but the block boundary', () => {
+test('truncated manifests fail with CORRUPT_DATA at every cut, the block boundary included', () => {
   const bytes = encodeSample()
-  let clean = 0
   for (let n = 0; n < bytes.length; n++) {
-    try {
-      // A cut exactly after the header is a valid empty container (Avro cannot tell); anything else must fail.
-      assert.deepEqual(decodeManifest(bytes.subarray(0, n), { snapshotId: 1n, sequenceNumber: 1n }), [], `cut at ${n}`)
-      clean++
-    } catch (e) {
-      assert.ok(isAilakeError(e, 'CORRUPT_DATA'), `cut at ${n}: ${String(e)}`)
-    }
+    // A cut exactly after the header is a valid empty Avro container: only the checksum tells.
+    assert.throws(() => decodeManifest(bytes.subarray(0, n), { snapshotId: 1n, sequenceNumber: 1n }), (e) => isAilakeError(e, 'CORRUPT_DATA'), `cut at ${n}`)
   }
-  assert.equal(clean, 1)
+  // Without ailake's checksum (another writer's file) that one cut still reads as empty.
+  const plain = withoutChecksum(bytes)
+  const headerEnd = withoutChecksum(encodeManifest({ schema, spec: unpartitioned, content: 'data', snapshotId: BIG_SNAP_2, entries: [] })).length
+  assert.deepEqual(decodeManifest(plain.subarray(0, headerEnd), { snapshotId: 1n, sequenceNumber: 1n }), [])
 })
 
-test('flipped bytes never escape as anything but an AilakeError', () => {
-  const bytes = encodeSample()
-  for (let i = 0; i < bytes.length; i += 3) {
-    const copy = bytes.slice()
-    copy[i] = (copy[i] ?? 0) ^ 0xff
-    try {
-      decodeManifest(copy, { snapshotId: 1n, sequenceNumber: 1n })
-    } catch (e) {
-      assert.ok(isAilakeError(e, 'CORRUPT_DATA') || isAilakeError(e, 'UNSUPPORTED'), `byte ${i}: ${String(e)}`)
+/** The file as a writer without ailake's checksum would have written it: the last header entry removed. */
+function withoutChecksum(bytes: Uint8Array): Uint8Array {
+  const key = new TextEncoder().encode(CHECKSUM_KEY)
+  let at = -1
+  for (let i = 0; i + key.length < bytes.length && at < 0; i++) if (bytes[i] === 2 * key.length && key.every((b, j) => bytes[i + 1 + j] === b)) at = i
+  assert.ok(at > 0, 'no checksum entry')
+  const out = new Uint8Array([...bytes.subarray(0, at), ...bytes.subarray(at + 1 + key.length + 1 + 8)])
+  out[4] = (out[4] as number) - 2 // the map's entry count, zigzag, one byte
+  assert.equal(readOcf(out).metadata[CHECKSUM_KEY], undefined)
+  return out
+}
+
+/** Flips every bit of `bytes` once; tallies errors, decodes equal to the pristine one, and other decodes. */
+function flipEveryBit(bytes: Uint8Array, decode: (b: Uint8Array) => unknown, label: string): { error: number; same: number; wrong: number; wrongAt: number[] } {
+  const pristine = decode(bytes)
+  const tally = { error: 0, same: 0, wrong: 0, wrongAt: [] as number[] }
+  for (let i = 0; i < bytes.length; i++) {
+    for (let bit = 0; bit < 8; bit++) {
+      const copy = bytes.slice()
+      copy[i] = (copy[i] ?? 0) ^ (1 << bit)
+      let got: unknown
+      try {
+        got = decode(copy)
+      } catch (e) {
+        assert.ok(isAilakeError(e, 'CORRUPT_DATA') || isAilakeError(e, 'UNSUPPORTED'), `${label} byte ${i} bit ${bit}: ${String(e)}`)
+        tally.error++
+        continue
+      }
+      if (isDeepStrictEqual(got, pristine)) tally.same++
+      else {
+        tally.wrong++
+        tally.wrongAt.push(i)
+      }
     }
   }
+  return tally
+}
+
+test('every single-bit flip in a manifest and a manifest list is CORRUPT_DATA or decodes to exactly the pristine contents', (t) => {
+  const manifest = flipEveryBit(encodeSample(), (b) => decodeManifest(b, { snapshotId: 1n, sequenceNumber: 1n }), 'manifest')
+  t.diagnostic(`manifest: ${manifest.error} CORRUPT_DATA, ${manifest.same} pristine, ${manifest.wrong} wrong`)
+  const list = flipEveryBit(encodeManifestList(files, { snapshotId: BIG_SNAP_2, parentSnapshotId: BIG_SNAP_1, sequenceNumber: 2n }), (b) => decodeManifestList(b), 'manifest list')
+  t.diagnostic(`manifest list: ${list.error} CORRUPT_DATA, ${list.same} pristine, ${list.wrong} wrong`)
+  assert.equal(manifest.wrong, 0, `manifest: ${manifest.wrong} flips decoded to other contents (bytes ${[...new Set(manifest.wrongAt)].slice(0, 12).join(', ')})`)
+  assert.equal(list.wrong, 0, `manifest list: ${list.wrong} flips decoded to other contents (bytes ${[...new Set(list.wrongAt)].slice(0, 12).join(', ')})`)
 })
 
 test('hostile block and array counts fail fast instead of spinning', () => {
   const schemaJson = { type: 'record', name: 'r', fields: [{ name: 'xs', type: { type: 'array', items: 'long' } }] }
-  const good = writeOcf({ schema: schemaJson, records: [{ xs: [1n] }], sync: new Uint8Array(16) })
+  // Files of other writers carry no checksum: the block checks must hold on their own.
+  const good = withoutChecksum(writeOcf({ schema: schemaJson, records: [{ xs: [1n] }], sync: new Uint8Array(16) }))
   // Header ends right before the first block; find it by writing an empty file with the same header.
-  const headerLen = writeOcf({ schema: schemaJson, records: [], sync: new Uint8Array(16) }).length
+  const headerLen = withoutChecksum(writeOcf({ schema: schemaJson, records: [], sync: new Uint8Array(16) })).length
   const zig = (v: bigint) => { const out: number[] = []; let z = BigInt.asUintN(64, (v << 1n) ^ (v >> 63n)); while (z >= 0x80n) { out.push(Number(z & 0x7fn) | 0x80); z >>= 7n } out.push(Number(z)); return out }
   const block = (data: number[], count: bigint) => new Uint8Array([...good.subarray(0, headerLen), ...zig(count), ...zig(BigInt(data.length)), ...data, ...new Uint8Array(16)])
   const t0 = Date.now()

@@ -1,9 +1,10 @@
 (module
   (memory (export "memory") 1)
-  ;; CRC-32C slicing-by-8 over bytes [p, p + n) of this memory, continuing from the raw
-  ;; (uncomplemented) register $crc. The JS side writes the eight 256-entry u32 tables at byte 0
-  ;; (T0 at 0, T1 at 1024, ... T7 at 7168) and copies input after them. Plain JS runs the same
-  ;; loop at 0.4-1.3 GB/s depending on how V8 optimised it; this holds ~1.3 GB/s.
+  ;; A reflected 32-bit CRC, slicing-by-8, over bytes [p, p + n) of this memory, continuing from
+  ;; the raw (uncomplemented) register $crc; the polynomial is in the tables (CRC-32C, CRC-32).
+  ;; The JS side writes the eight 256-entry u32 tables at byte 0 (T0 at 0, T1 at 1024, ... T7 at
+  ;; 7168) and copies input after them. Plain JS runs the same loop at 0.4-1.3 GB/s depending on
+  ;; how V8 optimised it; this holds ~1.3 GB/s.
   (func (export "crc") (param $crc i32) (param $p i32) (param $n i32) (result i32)
     (local $end8 i32) (local $end i32) (local $a i32) (local $b i32)
     (local.set $end (i32.add (local.get $p) (local.get $n)))
