@@ -98,8 +98,8 @@ export function writeDataFileImpl(input: WriteDataFileInput): DataFileWritten {
 
   // Search scores the vectors as stored, which f16 and i8 move away from the input: the bounds
   // must contain those, or a file holding a top-k row can be pruned.
-  const stored = precision === 'f32' ? vector.vectors : decodeStoredVectors(values, dim, precision)
-  const { centroid, radius } = computeBounds(stored, dim, metric)
+  const decoded = precision === 'f32' ? vector.vectors : decodeStoredVectors(values, dim, precision)
+  const { centroid, radius } = computeBounds(decoded, dim, metric)
   const indexBytes = input.index?.bytes ?? new Uint8Array(0)
 
   const parquetSchema = toParquetSchema(schema)
