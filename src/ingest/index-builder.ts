@@ -217,7 +217,7 @@ export class IndexBuilder {
     const key = table.keyOf(location)
     await store.put(key, written.bytes)
     try {
-      await table.rewrite([job.path], [toDataFile(location, written, schema)])
+      await table.rewrite([job.path], [toDataFile(location, written, schema)], { sameRows: true })
       return 'indexed'
     } catch (err) {
       if (isAilakeError(err) && err.context.outcomeUnknown === true) throw err

@@ -96,6 +96,8 @@ export class QueryCaches {
   private readonly readers: Lru<Promise<DataFileReader>>
   private readonly plans: Lru<Promise<LiveFile[]>>
   private readonly columns: Lru<Promise<Record<string, unknown>[]>>
+  /** Live-row bitsets of data files with deletes, by file and delete files. */
+  private readonly masks = new Lru<Promise<Uint8Array | undefined>>(64 * 2 ** 20)
 
   constructor(options: QueryCachesOptions = {}) {
     checkOptions(options, QUERY_CACHES_OPTION_KEYS, 'new QueryCaches()')
@@ -114,6 +116,7 @@ export class QueryCaches {
     this.readers.clear()
     this.plans.clear()
     this.columns.clear()
+    this.masks.clear()
   }
 
   /** A metered byte source over one object. */
@@ -176,6 +179,16 @@ export class QueryCaches {
     const p = load()
     this.columns.set(id, p, bytes)
     p.catch(() => this.columns.delete(id))
+    return p
+  }
+
+  /** The live-row bitset of a data file under a set of delete files (undefined: nothing deleted), loaded on a miss. */
+  liveMask(key: string, rows: number, load: () => Promise<Uint8Array | undefined>): Promise<Uint8Array | undefined> {
+    const hit = this.masks.get(key)
+    if (hit !== undefined) return hit
+    const p = load()
+    this.masks.set(key, p, 64 + (rows >> 3))
+    p.catch(() => this.masks.delete(key))
     return p
   }
 

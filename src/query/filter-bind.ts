@@ -17,7 +17,12 @@ type Key = number | bigint | string | boolean
 type LeafOp = CompareOp | 'in' | 'not in' | 'is null' | 'is not null' | 'is nan' | 'is not nan'
 
 /** `nan`: the leaf's value on a NaN (IEEE: only `!=`, `not in`, `is nan` and negated comparisons hold). */
-interface Leaf { kind: 'leaf'; field: Field; type: PrimitiveType; op: LeafOp; keys: Key[]; nan: boolean }
+interface Leaf {
+  kind: 'leaf'; field: Field; type: PrimitiveType; op: LeafOp; keys: Key[]; nan: boolean
+  /** For in / not in: the keys as a set, and sorted (ten thousand ids stay cheap per row and per file). */
+  set?: Set<Key>
+  sorted?: Key[]
+}
 export type BoundFilter = Leaf | { kind: 'and' | 'or'; parts: BoundFilter[] }
 
 const NEGATE: Record<LeafOp, LeafOp> = {
@@ -135,7 +140,12 @@ function bindNode(f: Filter, schema: Schema, vectorColumn: string, negate: boole
     throw invalid(`where(): unknown operator ${JSON.stringify(f.op)}; use =, !=, <, <=, >, >=, in, not in, is null, is not null, is nan, is not nan`)
   }
   // NOT flips the value on NaN too: NOT (x < 1) holds for NaN although x >= 1 does not.
-  return { kind: 'leaf', field, type, op: negate ? NEGATE[op] : op, keys, nan: NAN_HOLDS.has(op) !== negate }
+  const leaf: Leaf = { kind: 'leaf', field, type, op: negate ? NEGATE[op] : op, keys, nan: NAN_HOLDS.has(op) !== negate }
+  if (op === 'in' || op === 'not in') {
+    leaf.set = new Set(keys)
+    leaf.sorted = [...leaf.set].sort(cmp)
+  }
+  return leaf
 }
 
 /** Parses (if a string) and binds `filter` to `schema`. Throws `INVALID_ARGUMENT` with the reason. */
@@ -169,8 +179,8 @@ function leafTrue(n: Leaf, v: Key | null): boolean {
     case '<=': return cmp(v, k0) <= 0
     case '>': return cmp(v, k0) > 0
     case '>=': return cmp(v, k0) >= 0
-    case 'in': return n.keys.some((k) => cmp(v, k) === 0)
-    case 'not in': return n.keys.every((k) => cmp(v, k) !== 0)
+    case 'in': return n.set?.has(v) ?? n.keys.some((k) => cmp(v, k) === 0)
+    case 'not in': return !(n.set?.has(v) ?? n.keys.some((k) => cmp(v, k) === 0))
   }
 }
 
@@ -212,7 +222,7 @@ function leafMayMatch(n: Leaf, file: DataFile): boolean {
   const single = lo !== null && hi !== null && cmp(lo, hi) === 0 ? lo : null
   switch (n.op) {
     case '=': return within(k0)
-    case 'in': return n.keys.some(within)
+    case 'in': return anyWithin(n.sorted ?? n.keys, lo, hi)
     case '!=': return single === null || cmp(single, k0) !== 0
     case 'not in': return single === null || !n.keys.some((k) => cmp(single, k) === 0)
     case '<': return lo === null || cmp(lo, k0) < 0
@@ -220,6 +230,18 @@ function leafMayMatch(n: Leaf, file: DataFile): boolean {
     case '>': return hi === null || cmp(hi, k0) > 0
     case '>=': return hi === null || cmp(hi, k0) >= 0
   }
+}
+
+/** Whether some of `sorted` (ascending) lies in [lo, hi] (null: unbounded). */
+function anyWithin(sorted: readonly Key[], lo: Key | null, hi: Key | null): boolean {
+  let a = 0
+  let b = sorted.length
+  while (a < b) {
+    const mid = (a + b) >> 1
+    if (lo !== null && cmp(sorted[mid] as Key, lo) < 0) a = mid + 1
+    else b = mid
+  }
+  return a < sorted.length && (hi === null || cmp(sorted[a] as Key, hi) <= 0)
 }
 
 /** False only when the file's column statistics prove no row can match. */

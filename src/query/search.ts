@@ -5,7 +5,6 @@
  * inside the traversal, or an exact scan), re-score every candidate with the exact metric, merge,
  * and only then fetch the winning rows' selected columns.
  */
-import type { ForeignVector } from '../format/data-file.js'
 import { AilakeError, corrupt, invalid } from '../errors.js'
 import type { Schema } from '../format/schema.js'
 import type { DataFile } from '../format/iceberg/types.js'
@@ -15,6 +14,8 @@ import { walWatermark } from '../ingest/wal-watermark.js'
 import { HnswIndex } from '../vector-index/hnsw.js'
 import type { BufferedRows } from '../ingest/buffer.js'
 import type { AsOf, IcebergTable } from '../table/iceberg-table.js'
+import type { LiveFile } from '../table/scan.js'
+import { foreignHint, intersect, liveRows, readColumns, wholeColumns } from './file-rows.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
 import { mapLimit } from '../util/limiter.js'
 import { kernelError, lowerBound } from '../vector/bounds.js'
@@ -143,35 +144,6 @@ function bitsetFor(filter: BoundFilter, rows: Record<string, unknown>[]): Uint8A
   return bitsetFromIds(ids, rows.length)
 }
 
-/** Scalar columns of small files are read whole and cached; larger ones are read row by row. */
-const WHOLE_COLUMNS_MAX_BYTES = 8 * 2 ** 20
-
-function columnBytes(file: DataFile, schema: Schema, columns: readonly string[]): number {
-  let sum = 0
-  for (const c of columns) {
-    const id = schema.fields.find((f) => f.name === c)?.id
-    sum += (id === undefined ? undefined : file.columnSizes?.get(id)) ?? 16 * file.recordCount
-  }
-  return sum
-}
-
-async function wholeColumns(ctx: SearchContext, file: DataFile, columns: readonly string[]): Promise<Record<string, unknown>[] | undefined> {
-  const bytes = columnBytes(file, ctx.table.schema, columns)
-  if (bytes > WHOLE_COLUMNS_MAX_BYTES) return undefined
-  const key = ctx.table.keyOf(file.filePath)
-  // Decoded JS values take several times their encoded size.
-  return ctx.caches.columnRows(key, file.fileSizeInBytes, columns, 4 * bytes + 64 * file.recordCount, async () => {
-    const reader = await ctx.caches.reader(ctx.table.store, key, file.fileSizeInBytes, undefined, foreignHint(ctx))
-    return reader.readRows({ columns: [...columns] })
-  })
-}
-
-/** How to read the vector column of a file another engine wrote (no ailake section). */
-function foreignHint(ctx: SearchContext): ForeignVector {
-  const p = requirePolicy(ctx.table)
-  return { column: p.column, dim: p.dim, metric: p.metric }
-}
-
 async function loadFileVectors(ctx: SearchContext, file: DataFile, key: string, useIndex: boolean, dim: number): Promise<FileVectors> {
   const facts = file.ailake
   const section = useIndex && facts !== undefined ? { offset: facts.sectionOffset, length: facts.sectionLength } : undefined
@@ -254,7 +226,7 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
   })
 
   // Statistics pruning, then the visit order by lower bound (files without facts: -Infinity, never pruned).
-  const visit: { file: DataFile; bound: number }[] = []
+  const visit: { file: DataFile; live: LiveFile; bound: number }[] = []
   for (const lf of files) {
     const f = lf.dataFile
     if (f.recordCount === 0) continue
@@ -265,7 +237,7 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
     const facts = f.ailake
     const usable = facts !== undefined && facts.dim === dim && facts.metric === metric && facts.centroid.length === dim
     const lb = usable ? lowerBound(metric, query, facts.centroid, facts.radius) : -Infinity
-    visit.push({ file: f, bound: Number.isNaN(lb) ? -Infinity : lb })
+    visit.push({ file: f, live: lf, bound: Number.isNaN(lb) ? -Infinity : lb })
   }
   visit.sort((a, b) => a.bound - b.bound)
   const skip = (bound: number): boolean => {
@@ -275,23 +247,21 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
     return eff > kth
   }
 
-  const searchOne = async (file: DataFile, src: number): Promise<Candidate[]> => {
+  const searchOne = async (lf: LiveFile, src: number): Promise<Candidate[]> => {
+    const file = lf.dataFile
     const key = table.keyOf(file.filePath)
     const facts = file.ailake
     const useIndex = facts !== undefined && facts.indexType === 'hnsw' && facts.indexStatus === 'ready'
-    let allow: Uint8Array | undefined
+    // Deleted rows and rows the filter rejects are left out inside the traversal, so k rows come
+    // back whenever k live matching rows exist.
+    let allow = await liveRows(ctx, lf)
     if (filter !== undefined) {
-      const cols = filterColumns(filter)
-      let rows = await wholeColumns(ctx, file, cols)
-      if (rows === undefined) {
-        const reader = await caches.reader(table.store, key, file.fileSizeInBytes, useIndex && facts !== undefined ? { offset: facts.sectionOffset, length: facts.sectionLength } : undefined, foreignHint(ctx))
-        rows = await reader.readRows({ columns: cols })
-      }
-      allow = bitsetFor(filter, rows)
-      if (countAllowed(allow, rows.length) === 0) {
-        plan.filesNoMatch++
-        return []
-      }
+      const matching = bitsetFor(filter, await readColumns(ctx, file, filterColumns(filter)))
+      allow = allow === undefined ? matching : intersect(allow, matching)
+    }
+    if (allow !== undefined && countAllowed(allow, file.recordCount) === 0) {
+      plan.filesNoMatch++
+      return []
     }
     const fv = await caches.fileVectors(key, file.fileSizeInBytes, () => loadFileVectors(ctx, file, key, useIndex, dim))
     const opts = allow === undefined ? {} : { filter: allow }
@@ -332,7 +302,7 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
       }
       wave.push(i++)
     }
-    const results = await Promise.all(wave.map((v) => searchOne((visit[v] as { file: DataFile }).file, v)))
+    const results = await Promise.all(wave.map((v) => searchOne((visit[v] as { live: LiveFile }).live, v)))
     for (const list of results) {
       plan.candidates += list.length
       for (const c of list) top.offer(c)

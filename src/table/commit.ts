@@ -6,7 +6,7 @@
  */
 import { AilakeError, isAilakeError } from '../errors.js'
 import { reloadTable, type Catalog, type LoadedTable } from '../catalog/catalog.js'
-import { encodeManifest, manifestCounts } from '../format/iceberg/manifest.js'
+import { encodeManifest } from '../format/iceberg/manifest.js'
 import { encodeManifestList } from '../format/iceberg/manifest-list.js'
 import type { Schema } from '../format/schema.js'
 import type { DataFile, ManifestEntry, ManifestFile, Snapshot, TableMetadata } from '../format/iceberg/types.js'
@@ -17,6 +17,7 @@ import { newSnapshotId, newUuid } from './ids.js'
 import type { ManifestCache } from './manifest-cache.js'
 import { currentSchema, nextTimestamp, readableAs, withProperties, withSchema, withSnapshot } from './metadata-builder.js'
 import { snapshotManifests } from './scan.js'
+import { applyRewrite, manifestFileOf, type RewriteChanges, type RewriteFiles } from './rewrite.js'
 
 /** Files written with a schema inferred from their rows, for a table whose columns were not known yet. */
 export interface InferredSchema {
@@ -34,8 +35,20 @@ export type Operation = (
    * files read correctly under that schema (see `readableAs`).
    */
   | { kind: 'append'; added: DataFile[]; inferred?: InferredSchema }
-  /** Replace `removed` (file paths, which must still be live) with `added`. */
-  | { kind: 'rewrite'; removed: string[]; added: DataFile[] }
+  /**
+   * Replace `removed` (file paths, which must still be live) with `added`. With `sameRows`,
+   * `added[i]` holds exactly the rows of `removed[i]` in the same order (an index build): it keeps
+   * that file's data sequence number and the position deletes naming it move to it. Without it,
+   * the rewrite fails if deletes apply to a removed file.
+   */
+  | { kind: 'rewrite'; removed: string[]; added: DataFile[]; sameRows?: boolean }
+  /**
+   * Row-level change: append `added` and add `addedDeletes` (position delete files, each naming
+   * its one data file in `referencedDataFile`) in one snapshot (`delete` or `overwrite`). Fails
+   * with a retryable `COMMIT_CONFLICT` (context `replan`) when a data file it deletes from is no
+   * longer live: the caller re-evaluates its intent on the new table.
+   */
+  | { kind: 'delta'; added: DataFile[]; addedDeletes: DataFile[] }
 ) & {
   /** Extra snapshot summary properties (e.g. which write-ahead-log entries this commit holds). */
   summary?: Record<string, string>
@@ -78,25 +91,27 @@ export async function commitOperation(ctx: CommitContext, start: LoadedTable, op
   const snapshotId = newSnapshotId()
   const location = start.metadata.location
   const written: string[] = []
-  const put = async (name: string, bytes: Uint8Array): Promise<string> => {
-    const path = `${location}/metadata/${name}`
+  const putIn = (folder: 'metadata' | 'data') => async (name: string, bytes: Uint8Array): Promise<string> => {
+    const path = `${location}/${folder}/${name}`
     await ctx.store.put(ctx.keyOf(path), bytes)
     written.push(path)
     return path
   }
+  const put = putIn('metadata')
+  const files: RewriteFiles = { putManifest: put, putData: putIn('data') }
 
   // Entries of added files leave snapshot id and sequence numbers null: they are inherited from
   // the manifest list, so this manifest stays valid whichever base the commit finally lands on.
   let attempts = 0
-  let addedManifest: { path: string; length: number } | undefined
-  if (op.added.length > 0) {
-    const bytes = encodeManifest({
-      schema: op.kind === 'append' && op.inferred !== undefined ? op.inferred.schema : currentSchema(start.metadata), spec: start.metadata.partitionSpecs[0] ?? { specId: 0, fields: [] },
-      content: 'data', snapshotId,
-      entries: op.added.map((dataFile) => ({ status: 'ADDED', snapshotId: null, sequenceNumber: null, fileSequenceNumber: null, dataFile })),
-    })
-    addedManifest = { path: await put(`${newUuid()}-m0.avro`, bytes), length: bytes.length }
-  }
+  const inherit = (dataFile: DataFile): ManifestEntry => ({ status: 'ADDED', snapshotId: null, sequenceNumber: null, fileSequenceNumber: null, dataFile })
+  const schemaOfAdded = op.kind === 'append' && op.inferred !== undefined ? op.inferred.schema : currentSchema(start.metadata)
+  // A same-rows rewrite keeps each file's data sequence number, which only an attempt knows.
+  const addedManifest = op.added.length > 0 && !(op.kind === 'rewrite' && op.sameRows === true)
+    ? await writeManifest(start.metadata, schemaOfAdded, 'data', snapshotId, op.added.map(inherit), put)
+    : undefined
+  const deleteManifest = op.kind === 'delta' && op.addedDeletes.length > 0
+    ? await writeManifest(start.metadata, currentSchema(start.metadata), 'deletes', snapshotId, op.addedDeletes.map(inherit), put)
+    : undefined
 
   let base = start
   for (let attempt = 1; ; attempt++) {
@@ -148,15 +163,21 @@ export async function commitOperation(ctx: CommitContext, start: LoadedTable, op
     const seq = meta.lastSequenceNumber + 1n
     const carried = await snapshotManifests(meta, meta.currentSnapshotId, ctx.cache)
     const list: ManifestFile[] = []
-    if (addedManifest !== undefined) {
-      list.push(manifestFileOf(addedManifest.path, addedManifest.length, seq, snapshotId, op.added.map((dataFile) => ({ status: 'ADDED', snapshotId, sequenceNumber: seq, fileSequenceNumber: seq, dataFile }))))
+    const added = (m: { path: string; length: number } | undefined, content: ManifestFile['content'], dataFiles: DataFile[]): void => {
+      if (m !== undefined) list.push(manifestFileOf(m.path, m.length, content, seq, snapshotId, dataFiles.map((dataFile) => ({ status: 'ADDED', snapshotId, sequenceNumber: seq, fileSequenceNumber: seq, dataFile }))))
     }
-    let deleted = { files: 0, rows: 0 }
+    added(addedManifest, 'data', op.added)
+    let changed: RewriteChanges = { removedData: { files: 0, rows: 0 }, addedDeletes: [], removedDeletes: [] }
     if (op.kind === 'rewrite') {
-      const r = await applyRewrite(ctx, meta, carried, new Set(op.removed), snapshotId, seq, put)
+      const r = await applyRewrite({ cache: ctx.cache, meta, carried, snapshotId, seq, files }, op.removed, op.added, op.sameRows === true)
       list.push(...r.list)
-      deleted = r.deleted
+      changed = r.changes
     } else {
+      if (op.kind === 'delta') {
+        await checkDeleteTargets(ctx.cache, carried, op.addedDeletes, location)
+        added(deleteManifest, 'deletes', op.addedDeletes)
+        changed.addedDeletes = op.addedDeletes
+      }
       list.push(...carried.filter((m) => m.addedFilesCount + m.existingFilesCount > 0))
     }
     const listBytes = encodeManifestList(list, { snapshotId, parentSnapshotId: meta.currentSnapshotId, sequenceNumber: seq })
@@ -166,7 +187,7 @@ export async function commitOperation(ctx: CommitContext, start: LoadedTable, op
       sequenceNumber: seq,
       timestampMs: nextTimestamp(meta),
       manifestList: listPath,
-      summary: summarize(op, list, deleted),
+      summary: summarize(op, list, changed),
       schemaId: meta.currentSchemaId,
     }
     if (meta.currentSnapshotId !== null) snapshot.parentSnapshotId = meta.currentSnapshotId
@@ -183,75 +204,67 @@ export async function commitOperation(ctx: CommitContext, start: LoadedTable, op
   }
 }
 
-function manifestFileOf(path: string, length: number, seq: bigint, snapshotId: bigint, entries: ManifestEntry[]): ManifestFile {
-  return {
-    manifestPath: path, manifestLength: length, partitionSpecId: 0, content: 'data',
-    sequenceNumber: seq, addedSnapshotId: snapshotId, ...manifestCounts(entries, seq),
-  }
-}
-
-/** Rewrites the manifests that hold removed files; fails if any removed file is no longer live. */
-async function applyRewrite(
-  ctx: CommitContext, meta: TableMetadata, carried: ManifestFile[], removed: Set<string>, snapshotId: bigint, seq: bigint,
+async function writeManifest(
+  meta: TableMetadata, schema: Schema, content: ManifestFile['content'], snapshotId: bigint, entries: ManifestEntry[],
   put: (name: string, bytes: Uint8Array) => Promise<string>,
-): Promise<{ list: ManifestFile[]; deleted: { files: number; rows: number } }> {
-  const list: ManifestFile[] = []
-  const found = new Set<string>()
-  const deleted = { files: 0, rows: 0 }
-  for (const m of carried) {
-    if (m.addedFilesCount + m.existingFilesCount === 0) continue
-    const entries = await ctx.cache.manifest(m)
-    if (!entries.some((e) => e.status !== 'DELETED' && removed.has(e.dataFile.filePath))) {
-      list.push(m)
-      continue
-    }
-    const rewritten: ManifestEntry[] = []
-    for (const e of entries) {
-      if (e.status === 'DELETED') continue
-      const inherited = {
-        sequenceNumber: e.sequenceNumber ?? m.sequenceNumber,
-        fileSequenceNumber: e.fileSequenceNumber ?? m.sequenceNumber,
-      }
-      if (removed.has(e.dataFile.filePath)) {
-        found.add(e.dataFile.filePath)
-        deleted.files++
-        deleted.rows += e.dataFile.recordCount
-        rewritten.push({ status: 'DELETED', snapshotId, ...inherited, dataFile: e.dataFile })
-      } else {
-        rewritten.push({ status: 'EXISTING', snapshotId: e.snapshotId ?? m.addedSnapshotId, ...inherited, dataFile: e.dataFile })
-      }
-    }
-    const bytes = encodeManifest({ schema: currentSchema(meta), spec: meta.partitionSpecs[0] ?? { specId: 0, fields: [] }, content: 'data', snapshotId, entries: rewritten })
-    const path = await put(`${newUuid()}-m1.avro`, bytes)
-    list.push(manifestFileOf(path, bytes.length, seq, snapshotId, rewritten))
-  }
-  const missing = [...removed].filter((p) => !found.has(p))
-  if (missing.length > 0) {
-    throw new AilakeError('COMMIT_CONFLICT', `rewrite conflicts with a concurrent commit: ${missing.length} file(s) it replaces are no longer live (e.g. ${missing[0]}); re-plan the rewrite on the current table`, { context: { missing: missing.slice(0, 10) } })
-  }
-  return { list, deleted }
+): Promise<{ path: string; length: number }> {
+  const bytes = encodeManifest({ schema, spec: meta.partitionSpecs[0] ?? { specId: 0, fields: [] }, content, snapshotId, entries })
+  return { path: await put(`${newUuid()}-m0.avro`, bytes), length: bytes.length }
 }
 
-function summarize(op: Operation, list: ManifestFile[], deleted: { files: number; rows: number }): Snapshot['summary'] {
+/** Every data file the position deletes delete from must still be live; else the intent must be re-planned. */
+async function checkDeleteTargets(cache: ManifestCache, carried: ManifestFile[], deletes: readonly DataFile[], location: string): Promise<void> {
+  if (deletes.length === 0) return
+  const live = new Set<string>()
+  for (const m of carried) {
+    if (m.content !== 'data') continue
+    for (const e of await cache.manifest(m)) if (e.status !== 'DELETED') live.add(e.dataFile.filePath)
+  }
+  const missing = deletes.map((d) => d.referencedDataFile).filter((p): p is string => p === undefined || !live.has(p))
+  if (missing.length > 0) {
+    throw new AilakeError('COMMIT_CONFLICT', `a concurrent commit replaced ${missing.length} data file(s) this change deletes from (e.g. ${missing[0]}) in ${location}; the change is re-planned on the new files`, { retryable: true, context: { replan: true, missing: missing.slice(0, 10) } })
+  }
+}
+
+function summarize(op: Operation, list: ManifestFile[], changed: RewriteChanges): Snapshot['summary'] {
   let files = 0
   let rows = 0
+  let deleteFiles = 0
+  let positionDeletes = 0
   for (const m of list) {
-    files += m.addedFilesCount + m.existingFilesCount
-    rows += m.addedRowsCount + m.existingRowsCount
+    if (m.content === 'data') {
+      files += m.addedFilesCount + m.existingFilesCount
+      rows += m.addedRowsCount + m.existingRowsCount
+    } else {
+      deleteFiles += m.addedFilesCount + m.existingFilesCount
+      positionDeletes += m.addedRowsCount + m.existingRowsCount
+    }
   }
   const added = op.added.reduce((n, f) => n + f.recordCount, 0)
+  const operation = op.kind === 'append' ? 'append' : op.kind === 'rewrite' ? 'replace' : op.added.length > 0 ? 'overwrite' : 'delete'
   const summary: Snapshot['summary'] = {
     ...op.summary,
-    operation: op.kind === 'append' ? 'append' : 'replace',
+    operation,
     'added-data-files': String(op.added.length),
     'added-records': String(added),
     'added-files-size': String(op.added.reduce((n, f) => n + f.fileSizeInBytes, 0)),
     'total-data-files': String(files),
     'total-records': String(rows),
+    'total-delete-files': String(deleteFiles),
+    'total-position-deletes': String(positionDeletes),
   }
-  if (deleted.files > 0) {
-    summary['deleted-data-files'] = String(deleted.files)
-    summary['deleted-records'] = String(deleted.rows)
+  if (changed.removedData.files > 0) {
+    summary['deleted-data-files'] = String(changed.removedData.files)
+    summary['deleted-records'] = String(changed.removedData.rows)
+  }
+  if (changed.addedDeletes.length > 0) {
+    summary['added-delete-files'] = String(changed.addedDeletes.length)
+    summary['added-position-delete-files'] = String(changed.addedDeletes.filter((d) => d.content === 'position-deletes').length)
+    summary['added-position-deletes'] = String(changed.addedDeletes.reduce((n, d) => n + (d.content === 'position-deletes' ? d.recordCount : 0), 0))
+  }
+  if (changed.removedDeletes.length > 0) {
+    summary['removed-delete-files'] = String(changed.removedDeletes.length)
+    summary['removed-position-deletes'] = String(changed.removedDeletes.reduce((n, d) => n + d.recordCount, 0))
   }
   return summary
 }

@@ -4,7 +4,8 @@
  * entries that carry the file's vector facts.
  */
 import { AilakeError } from '../errors.js'
-import type { Field, Schema } from '../format/schema.js'
+import type { ColumnStats, Field, Schema } from '../format/schema.js'
+import { POSITION_DELETE_SCHEMA, writePositionDeleteFile } from '../format/delete-file.js'
 import { decodeStoredVectors, encodeVectorValues, fixedLength, writeDataFile } from '../format/data-file.js'
 import { encodeBound } from '../format/iceberg/bounds.js'
 import type { DataFile } from '../format/iceberg/types.js'
@@ -114,6 +115,26 @@ export function encodeDataFile(
 
 /** The Iceberg DataFile (with its ailake vector facts) describing a data file written at `location`. */
 export function toDataFile(location: string, written: ReturnType<typeof writeDataFile>, schema: Schema): DataFile {
+  const v = written.vector
+  return {
+    content: 'data',
+    filePath: location,
+    fileFormat: 'PARQUET',
+    partition: {},
+    recordCount: written.rowCount,
+    fileSizeInBytes: written.fileSize,
+    ...fileMetrics(written.columnStats, schema),
+    ailake: {
+      column: v.column, dim: v.dim, metric: v.metric, precision: v.precision, rowCount: v.rowCount,
+      centroid: v.centroid, radius: v.radius, indexType: v.indexType,
+      indexStatus: v.indexType === 'hnsw' ? 'ready' : 'pending',
+      sectionOffset: v.sectionOffset, sectionLength: v.sectionLength,
+    },
+  }
+}
+
+/** The Iceberg column metrics (sizes, counts, single-value bounds) of a written file. */
+export function fileMetrics(stats: readonly ColumnStats[], schema: Schema): Pick<DataFile, 'columnSizes' | 'valueCounts' | 'nullValueCounts' | 'nanValueCounts' | 'lowerBounds' | 'upperBounds'> {
   const byId = new Map(schema.fields.map((f) => [f.id, f]))
   const columnSizes = new Map<number, number>()
   const valueCounts = new Map<number, number>()
@@ -121,7 +142,7 @@ export function toDataFile(location: string, written: ReturnType<typeof writeDat
   const nanValueCounts = new Map<number, number>()
   const lowerBounds = new Map<number, Uint8Array>()
   const upperBounds = new Map<number, Uint8Array>()
-  for (const s of written.columnStats) {
+  for (const s of stats) {
     columnSizes.set(s.fieldId, s.sizeBytes)
     valueCounts.set(s.fieldId, s.valueCount)
     nullValueCounts.set(s.fieldId, s.nullCount)
@@ -133,20 +154,26 @@ export function toDataFile(location: string, written: ReturnType<typeof writeDat
     if (lo !== undefined) lowerBounds.set(s.fieldId, lo)
     if (hi !== undefined) upperBounds.set(s.fieldId, hi)
   }
-  const v = written.vector
+  return { columnSizes, valueCounts, nullValueCounts, nanValueCounts, lowerBounds, upperBounds }
+}
+
+/**
+ * A position delete file deleting `positions` (ascending, distinct) of the data file at
+ * `dataFilePath`: its bytes, and its manifest entry once stored at `location`.
+ */
+export function encodePositionDeletes(location: string, dataFilePath: string, positions: readonly number[]): { bytes: Uint8Array; dataFile: DataFile } {
+  const written = writePositionDeleteFile(dataFilePath, positions)
   return {
-    content: 'data',
-    filePath: location,
-    fileFormat: 'PARQUET',
-    partition: {},
-    recordCount: written.rowCount,
-    fileSizeInBytes: written.fileSize,
-    columnSizes, valueCounts, nullValueCounts, nanValueCounts, lowerBounds, upperBounds,
-    ailake: {
-      column: v.column, dim: v.dim, metric: v.metric, precision: v.precision, rowCount: v.rowCount,
-      centroid: v.centroid, radius: v.radius, indexType: v.indexType,
-      indexStatus: v.indexType === 'hnsw' ? 'ready' : 'pending',
-      sectionOffset: v.sectionOffset, sectionLength: v.sectionLength,
+    bytes: written.bytes,
+    dataFile: {
+      content: 'position-deletes',
+      filePath: location,
+      fileFormat: 'PARQUET',
+      partition: {},
+      recordCount: written.rowCount,
+      fileSizeInBytes: written.bytes.length,
+      ...fileMetrics(written.columnStats, POSITION_DELETE_SCHEMA),
+      referencedDataFile: dataFilePath,
     },
   }
 }

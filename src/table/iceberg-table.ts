@@ -131,9 +131,12 @@ export class IcebergTable {
     return this.commit(summary === undefined ? { kind: 'append', added: files } : { kind: 'append', added: files, summary })
   }
 
-  /** Atomically replaces live files `removed` (paths) with `added`. Fails if any was removed meanwhile. */
-  async rewrite(removed: string[], added: DataFile[]): Promise<bigint> {
-    return this.commit({ kind: 'rewrite', removed, added })
+  /**
+   * Atomically replaces live files `removed` (paths) with `added`. Fails if any was removed
+   * meanwhile. `sameRows`: `added[i]` holds `removed[i]`'s rows in the same order (deletes move with them).
+   */
+  async rewrite(removed: string[], added: DataFile[], options: { sameRows?: boolean } = {}): Promise<bigint> {
+    return this.commit({ kind: 'rewrite', removed, added, ...(options.sameRows === true ? { sameRows: true } : {}) })
   }
 
   /** Commits any operation (with retry on lost races); returns the new snapshot id. */

@@ -3,6 +3,7 @@
  * and their ailake vector facts, read from the snapshot's manifest list and manifests.
  */
 import { AilakeError } from '../errors.js'
+import { FILE_PATH_FIELD_ID } from '../format/delete-file.js'
 import type { DataFile, ManifestFile, TableMetadata } from '../format/iceberg/types.js'
 import { mapLimit } from '../util/limiter.js'
 import type { ManifestCache } from './manifest-cache.js'
@@ -14,6 +15,14 @@ export interface LiveFile {
   fileSequenceNumber: bigint
   /** Snapshot that added the file. */
   snapshotId: bigint
+  /** Delete files that apply to this data file under the spec's sequence-number rules. */
+  deletes: LiveDeleteFile[]
+}
+
+export interface LiveDeleteFile {
+  file: DataFile
+  /** Data sequence number of the delete file. */
+  sequenceNumber: bigint
 }
 
 /** Manifests of a snapshot (empty for a table with no snapshot). */
@@ -26,17 +35,11 @@ export async function snapshotManifests(meta: TableMetadata, snapshotId: bigint 
   return cache.manifestList(snap.manifestList)
 }
 
-/** The live data files of a snapshot, in manifest order. */
-export async function planFiles(meta: TableMetadata, snapshotId: bigint | null, cache: ManifestCache): Promise<LiveFile[]> {
-  const manifests = await snapshotManifests(meta, snapshotId, cache)
-  const deletes = manifests.filter((m) => m.content === 'deletes' && m.addedFilesCount + m.existingFilesCount > 0)
-  if (deletes.length > 0) {
-    // Applying another engine's delete files is not supported yet; refusing beats returning deleted rows.
-    throw new AilakeError('UNSUPPORTED', `snapshot ${snapshotId} has ${deletes.length} delete manifest(s); reading tables with Iceberg delete files is not supported yet`, { context: { snapshotId: String(snapshotId) } })
-  }
-  const perManifest = await mapLimit(manifests.filter((m) => m.content === 'data'), 8, async (m) => {
+/** Live entries of the manifests of one content kind, with inherited sequence numbers. */
+async function liveEntries(manifests: ManifestFile[], content: ManifestFile['content'], cache: ManifestCache): Promise<Array<Omit<LiveFile, 'deletes'>>> {
+  const perManifest = await mapLimit(manifests.filter((m) => m.content === content), 8, async (m) => {
     const entries = await cache.manifest(m)
-    const out: LiveFile[] = []
+    const out: Array<Omit<LiveFile, 'deletes'>> = []
     for (const e of entries) {
       if (e.status === 'DELETED') continue
       out.push({
@@ -49,4 +52,63 @@ export async function planFiles(meta: TableMetadata, snapshotId: bigint | null, 
     return out
   })
   return perManifest.flat()
+}
+
+/** The live delete files of a snapshot. */
+export async function planDeleteFiles(meta: TableMetadata, snapshotId: bigint | null, cache: ManifestCache): Promise<LiveDeleteFile[]> {
+  const manifests = await snapshotManifests(meta, snapshotId, cache)
+  return (await liveEntries(manifests, 'deletes', cache)).map((e) => ({ file: e.dataFile, sequenceNumber: e.sequenceNumber }))
+}
+
+/**
+ * The live data files of a snapshot, in manifest order, each with the delete files that apply
+ * to it: position deletes with a data sequence number >= the data file's that may name it
+ * (`referenced_data_file`, else the `file_path` bounds), and equality deletes with a strictly
+ * greater one (ailake tables are unpartitioned, so every equality delete may match any file).
+ */
+export async function planFiles(meta: TableMetadata, snapshotId: bigint | null, cache: ManifestCache): Promise<LiveFile[]> {
+  const manifests = await snapshotManifests(meta, snapshotId, cache)
+  const [data, deletes] = await Promise.all([liveEntries(manifests, 'data', cache), liveEntries(manifests, 'deletes', cache)])
+  const byPath = new Map<string, LiveDeleteFile[]>()
+  const general: LiveDeleteFile[] = []
+  for (const d of deletes) {
+    const ref = d.dataFile.content === 'position-deletes' ? referencedPath(d.dataFile) : undefined
+    const live = { file: d.dataFile, sequenceNumber: d.sequenceNumber }
+    if (ref === undefined) general.push(live)
+    else {
+      let list = byPath.get(ref)
+      if (list === undefined) byPath.set(ref, list = [])
+      list.push(live)
+    }
+  }
+  return data.map((f) => {
+    const applicable: LiveDeleteFile[] = []
+    for (const d of byPath.get(f.dataFile.filePath) ?? []) if (d.sequenceNumber >= f.sequenceNumber) applicable.push(d)
+    for (const d of general) {
+      if (d.file.content === 'position-deletes' ? d.sequenceNumber >= f.sequenceNumber && mayReference(d.file, f.dataFile.filePath) : d.sequenceNumber > f.sequenceNumber) applicable.push(d)
+    }
+    return { ...f, deletes: applicable }
+  })
+}
+
+/**
+ * The one data file a position delete file deletes from, when it names it (field 143). Equal
+ * `file_path` bounds are not trusted for this: bounds may be truncated prefixes.
+ */
+export function referencedPath(file: DataFile): string | undefined {
+  return file.referencedDataFile
+}
+
+/** Whether a position delete file's `file_path` bounds admit `path` (no bounds: it may). */
+function mayReference(file: DataFile, path: string): boolean {
+  const lo = file.lowerBounds?.get(FILE_PATH_FIELD_ID)
+  const hi = file.upperBounds?.get(FILE_PATH_FIELD_ID)
+  // Truncated string bounds are prefixes: compare on their length only.
+  const p = new TextEncoder().encode(path)
+  const cmp = (b: Uint8Array): number => {
+    const n = Math.min(b.length, p.length)
+    for (let i = 0; i < n; i++) if (p[i] !== b[i]) return (p[i] as number) - (b[i] as number)
+    return 0
+  }
+  return (lo === undefined || cmp(lo) >= 0) && (hi === undefined || cmp(hi) <= 0)
 }

@@ -105,6 +105,7 @@ export function manifestEntrySchema(schema: Schema, spec: PartitionSpec): AvroJs
       opt('split_offsets', 132, { type: 'array', items: 'long', 'element-id': 133 }),
       opt('equality_ids', 135, { type: 'array', items: 'int', 'element-id': 136 }),
       opt('sort_order_id', 140, 'int'),
+      opt('referenced_data_file', 143, 'string'),
       opt('ailake', AILAKE_FIELD_ID, AILAKE_RECORD),
     ],
   }

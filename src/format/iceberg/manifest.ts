@@ -88,6 +88,7 @@ function entryToAvro(e: ManifestEntry, i: number, opts: EncodeManifestOptions, p
       split_offsets: d.splitOffsets ?? null,
       equality_ids: d.equalityIds ?? null,
       sort_order_id: d.sortOrderId ?? null,
+      referenced_data_file: d.referencedDataFile ?? null,
       ailake: d.ailake === undefined ? null : factsToAvro(d.ailake),
     },
   }
@@ -322,6 +323,7 @@ function decodeDataFile(r: EntryReader, v: unknown, kinds: Map<string, 'date' | 
   set('splitOffsets', r.list(d.split_offsets, 'split_offsets', count))
   set('equalityIds', r.list(d.equality_ids, 'equality_ids', (x, f) => r.int(x, f)))
   if (d.sort_order_id !== null && d.sort_order_id !== undefined) set('sortOrderId', r.int(d.sort_order_id, 'sort_order_id'))
+  if (d.referenced_data_file !== null && d.referenced_data_file !== undefined) set('referencedDataFile', r.string(d.referenced_data_file, 'referenced_data_file'))
   set('ailake', decodeFacts(r, d.ailake))
   return file
 }

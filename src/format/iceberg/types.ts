@@ -121,6 +121,8 @@ export interface DataFile {
   splitOffsets?: number[]
   equalityIds?: number[]
   sortOrderId?: number
+  /** Position delete files: the one data file all their rows delete from (Iceberg field 143). */
+  referencedDataFile?: string
   /** ailake's per-file vector facts; absent for files written or rewritten by other engines. */
   ailake?: VectorFileFacts
 }

@@ -28,7 +28,7 @@ export const KV_ICEBERG_SCHEMA = 'iceberg.schema'
 const MAX_ROW_GROUP_BYTES = 128 * 1024 * 1024
 const SCALAR_PAGE_BYTES = 64 * 1024
 
-function offsetIndexBytes(pages: readonly PageLocation[]): Uint8Array {
+export function offsetIndexBytes(pages: readonly PageLocation[]): Uint8Array {
   const w = new CompactWriter(16 + pages.length * 12)
   w.beginStructList(1, pages.length)
   for (const p of pages) {
@@ -43,7 +43,7 @@ function offsetIndexBytes(pages: readonly PageLocation[]): Uint8Array {
 
 interface PendingIndex { chunk: ColumnChunk; offsetIndex?: { page_locations: PageLocation[] } }
 
-const PAR1 = 0x31524150
+export const PAR1 = 0x31524150
 
 /** [offset, CRC-32C of the header bytes] of every page header in the row groups, in file order. */
 function pageHeaderCrcs(file: Uint8Array, rowGroups: readonly RowGroup[]): Array<[number, number]> {

@@ -1,0 +1,79 @@
+/**
+ * Reading what a query needs of one data file: scalar columns (small files whole, through a
+ * byte-bounded cache), and which rows its delete files leave live.
+ */
+import type { ForeignVector } from '../format/data-file.js'
+import type { DataFile } from '../format/iceberg/types.js'
+import type { Schema } from '../format/schema.js'
+import { deletedPositions } from '../table/deletes.js'
+import type { IcebergTable } from '../table/iceberg-table.js'
+import type { LiveFile } from '../table/scan.js'
+import { AilakeError } from '../errors.js'
+import type { QueryCaches } from './caches.js'
+
+/** The table and caches a read goes through. */
+export interface FileRowsContext {
+  table: IcebergTable
+  caches: QueryCaches
+}
+
+/** Scalar columns of small files are read whole and cached; larger ones are read row by row. */
+const WHOLE_COLUMNS_MAX_BYTES = 8 * 2 ** 20
+
+function columnBytes(file: DataFile, schema: Schema, columns: readonly string[]): number {
+  let sum = 0
+  for (const c of columns) {
+    const id = schema.fields.find((f) => f.name === c)?.id
+    sum += (id === undefined ? undefined : file.columnSizes?.get(id)) ?? 16 * file.recordCount
+  }
+  return sum
+}
+
+export async function wholeColumns(ctx: FileRowsContext, file: DataFile, columns: readonly string[]): Promise<Record<string, unknown>[] | undefined> {
+  const bytes = columnBytes(file, ctx.table.schema, columns)
+  if (bytes > WHOLE_COLUMNS_MAX_BYTES) return undefined
+  const key = ctx.table.keyOf(file.filePath)
+  // Decoded JS values take several times their encoded size.
+  return ctx.caches.columnRows(key, file.fileSizeInBytes, columns, 4 * bytes + 64 * file.recordCount, async () => {
+    const reader = await ctx.caches.reader(ctx.table.store, key, file.fileSizeInBytes, undefined, foreignHint(ctx))
+    return reader.readRows({ columns: [...columns] })
+  })
+}
+
+/** Every row of some scalar columns of a file (cached whole for small files). */
+export async function readColumns(ctx: FileRowsContext, file: DataFile, columns: string[]): Promise<Record<string, unknown>[]> {
+  const rows = await wholeColumns(ctx, file, columns)
+  if (rows !== undefined) return rows
+  const facts = file.ailake
+  const section = facts !== undefined && facts.indexType === 'hnsw' ? { offset: facts.sectionOffset, length: facts.sectionLength } : undefined
+  const reader = await ctx.caches.reader(ctx.table.store, ctx.table.keyOf(file.filePath), file.fileSizeInBytes, section, foreignHint(ctx))
+  return reader.readRows({ columns })
+}
+
+/** The rows of a live file its delete files leave (a bitset), or undefined when none is deleted. */
+export function liveRows(ctx: FileRowsContext, lf: LiveFile): Promise<Uint8Array | undefined> {
+  if (lf.deletes.length === 0) return Promise.resolve(undefined)
+  const file = lf.dataFile
+  const key = `${file.filePath}\u0000${lf.deletes.map((d) => d.file.filePath).sort().join('\u0000')}`
+  return ctx.caches.liveMask(key, file.recordCount, async () => {
+    const gone = await deletedPositions({ cache: ctx.table.cache, schema: ctx.table.schema }, lf, (columns) => readColumns(ctx, file, columns))
+    if (gone.length === 0) return undefined
+    const bits = new Uint8Array((file.recordCount + 7) >> 3).fill(0xff)
+    for (const p of gone) bits[p >> 3] = (bits[p >> 3] as number) & ~(1 << (p & 7))
+    return bits
+  })
+}
+
+export function intersect(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length)
+  for (let i = 0; i < a.length; i++) out[i] = (a[i] as number) & (b[i] ?? 0)
+  return out
+}
+
+/** How to read the vector column of a file another engine wrote (no ailake section). */
+export function foreignHint(ctx: FileRowsContext): ForeignVector {
+  const p = ctx.table.policy
+  if (p === undefined) throw new AilakeError('UNSUPPORTED', `table ${ctx.table.name} has no vector column (no ailake.vector.* properties)`)
+  return { column: p.column, dim: p.dim, metric: p.metric }
+}
+
