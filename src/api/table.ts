@@ -5,7 +5,9 @@
 import { AilakeError, isAilakeError } from '../errors.js'
 import type { Field, Schema } from '../format/schema.js'
 import { IndexBuilder, MemTableWriter, TableWriter, type IndexBuilderOptions, type MemTableWriterOptions, type TableWriterOptions } from '../ingest/index.js'
-import { SearchBuilder, type QueryCaches } from '../query/index.js'
+import { SearchBuilder, deleteRows, liveRows, updateRows, upsertRows, type ChangeContext, type ChangeResult, type Filter, type QueryCaches } from '../query/index.js'
+import { countAllowed } from '../vector-index/filter.js'
+import { mapLimit } from '../util/limiter.js'
 import { expireSnapshots, removeOrphanFiles, type ExpireOptions, type ExpireResult, type OrphanOptions } from '../maintenance/expire.js'
 import type { Embedder, EmbedderIdentity } from '../embed/embedder.js'
 import { embedderFor, recordedEmbedder } from './embedding.js'
@@ -24,19 +26,40 @@ export interface SnapshotInfo {
   timestamp: Date
   operation: string
   addedRows: number
+  /** Rows this snapshot deleted (position deletes it added). */
+  deletedRows: number
+  /** Rows in the snapshot's data files, deleted ones included (Iceberg's total-records). */
   totalRows: number
+  /** Position deletes live in the snapshot (total-position-deletes): live rows = totalRows - this. */
+  totalDeletes: number
   totalFiles: number
 }
 
 export interface FileInfo {
   path: string
+  /** Rows stored in the file, deleted ones included. */
   rows: number
+  /** Of those, rows deleted by delete files. */
+  deletedRows: number
   bytes: number
   indexStatus: 'ready' | 'pending' | 'none'
 }
 
 export interface SearchOptions {
   /** For text queries: the embedder to use (must match the table's). Default: rebuilt from the table's record. */
+  embedder?: Embedder
+}
+
+export interface ChangeOptions {
+  /** Build the new rows' index now (default), or leave it to a background build. */
+  buildIndex?: boolean
+}
+
+export interface UpsertOptions extends ChangeOptions {
+  /** The key column: a row replaces the live rows with the same value in it. */
+  on: string
+  /** As in `add()`: embed this text column for rows without a vector. */
+  embedFrom?: string
   embedder?: Embedder
 }
 
@@ -63,6 +86,8 @@ const MEM_TABLE_WRITER_KEYS = {
 const SEARCH_KEYS = { embedder: true } as const satisfies OptionKeys<SearchOptions>
 const EXPIRE_KEYS = { olderThan: true, retainLast: true } as const satisfies OptionKeys<ExpireOptions>
 const ORPHAN_KEYS = { olderThan: true, dryRun: true } as const satisfies OptionKeys<OrphanOptions>
+const CHANGE_KEYS = { buildIndex: true } as const satisfies OptionKeys<ChangeOptions>
+const UPSERT_KEYS = { ...CHANGE_KEYS, on: true, embedFrom: true, embedder: true } as const satisfies OptionKeys<UpsertOptions>
 
 /** Shared per lakehouse: caches and background index builds. */
 export interface TableServices {
@@ -269,7 +294,9 @@ export class Table {
       timestamp: new Date(s.timestampMs),
       operation: s.summary.operation,
       addedRows: Number(s.summary['added-records'] ?? 0),
+      deletedRows: Number(s.summary['added-position-deletes'] ?? 0),
       totalRows: Number(s.summary['total-records'] ?? 0),
+      totalDeletes: Number(s.summary['total-position-deletes'] ?? 0),
       totalFiles: Number(s.summary['total-data-files'] ?? 0),
     }))
   }
@@ -277,17 +304,71 @@ export class Table {
   /** The live data files at `asOf` (default: now). */
   async files(asOf?: AsOf): Promise<FileInfo[]> {
     const live = await this.core.planFiles(this.core.resolveSnapshot(asOf))
-    return live.map((f) => ({
-      path: f.dataFile.filePath,
-      rows: f.dataFile.recordCount,
-      bytes: f.dataFile.fileSizeInBytes,
-      indexStatus: f.dataFile.ailake === undefined ? 'none' : f.dataFile.ailake.indexStatus,
-    }))
+    const ctx = { table: this.core, caches: this.services.caches }
+    return mapLimit(live, 8, async (f) => {
+      const mask = await liveRows(ctx, f)
+      return {
+        path: f.dataFile.filePath,
+        rows: f.dataFile.recordCount,
+        deletedRows: mask === undefined ? 0 : f.dataFile.recordCount - countAllowed(mask, f.dataFile.recordCount),
+        bytes: f.dataFile.fileSizeInBytes,
+        indexStatus: f.dataFile.ailake === undefined ? 'none' : f.dataFile.ailake.indexStatus,
+      }
+    })
   }
 
-  /** Row count at `asOf` (default: now). */
+  /** Live row count at `asOf` (default: now): stored rows minus deleted ones. */
   async countRows(asOf?: AsOf): Promise<number> {
-    return (await this.files(asOf)).reduce((n, f) => n + f.rows, 0)
+    return (await this.files(asOf)).reduce((n, f) => n + f.rows - f.deletedRows, 0)
+  }
+
+  /**
+   * Deletes the rows matching `where` (the filter language of `search().where()`, string or
+   * object form, e.g. `{ column: 'id', op: 'in', values: ids }`) in one snapshot, as Iceberg
+   * position deletes that every engine applies. Rows buffered in this handle's open writers are
+   * flushed first, so they are deleted too. Returns the snapshot, or `snapshotId: null` when no
+   * row matched (nothing is committed).
+   */
+  async delete(where: string | Filter): Promise<ChangeResult> {
+    this.checkOpen()
+    await this.flushWriters()
+    return deleteRows(this.changeContext(), where)
+  }
+
+  /**
+   * Sets the columns in `values` (constants; the vector column may be replaced too) in every row
+   * matching `where`, in one snapshot: the old rows are deleted and the new versions written.
+   */
+  async update(where: string | Filter, values: Record<string, unknown>, options: ChangeOptions = {}): Promise<ChangeResult> {
+    this.checkOpen()
+    checkOptions(options, CHANGE_KEYS, 'update()')
+    await this.flushWriters()
+    return updateRows(this.changeContext(), where, values, options)
+  }
+
+  /**
+   * Writes `rows`, each replacing the live rows whose `on` column holds its key (others are
+   * inserted), in one snapshot. Keys must be distinct within `rows`. Two processes upserting the
+   * same keys at once end with one row per key.
+   */
+  async upsert(rows: RowsInput, options: UpsertOptions): Promise<ChangeResult> {
+    this.checkOpen()
+    if (options === null || typeof options !== 'object' || typeof options.on !== 'string') {
+      throw new AilakeError('INVALID_ARGUMENT', 'upsert(rows, { on }) needs the key column, e.g. { on: "docId" }')
+    }
+    checkOptions(options, UPSERT_KEYS, 'upsert()')
+    if (options.embedFrom !== undefined) rows = await this.embedRows(rows, options.embedFrom, options.embedder)
+    await this.flushWriters()
+    return upsertRows(this.changeContext(), rows, options.on, options.buildIndex === undefined ? {} : { buildIndex: options.buildIndex })
+  }
+
+  private changeContext(): ChangeContext {
+    return { table: this.core, caches: this.services.caches, indexBuilder: this.indexBuilder() }
+  }
+
+  /** Commits what this handle's open writers buffer, so a row change sees every acknowledged row. */
+  private async flushWriters(): Promise<void> {
+    for (const w of this.openWriters()) await w.flush()
   }
 
   /** Column names and types, the vector column included. */

@@ -29,8 +29,13 @@ export interface CommitOptions {
   summary?: Record<string, string>
   /** Table properties set in the same atomic commit. */
   setProperties?: Record<string, string>
+  /**
+   * Position delete files committed in the same snapshot (an update or upsert: deletes plus the
+   * new rows, operation `overwrite`, or `delete` when nothing was written).
+   */
+  deletes?: DataFile[]
   /** Checked on every base the commit is attempted on; throwing gives the commit up. */
-  precondition?: (base: TableMetadata) => void
+  precondition?: (base: TableMetadata) => void | Promise<void>
 }
 
 export function requirePolicy(table: IcebergTable): VectorPolicy {
@@ -154,8 +159,9 @@ export class TableWriter {
    * `outcomeUnknown`) they are kept, as the snapshot may have landed.
    */
   async commit(options: CommitOptions = {}): Promise<bigint> {
-    checkOptions(options, { summary: true, setProperties: true, precondition: true }, 'commit()')
-    if (this.files.length === 0) throw new AilakeError('INVALID_ARGUMENT', `TableWriter: nothing to commit to ${this.table.name}; write a batch first`)
+    checkOptions(options, { summary: true, setProperties: true, precondition: true, deletes: true }, 'commit()')
+    const deletes = options.deletes ?? []
+    if (this.files.length === 0 && deletes.length === 0) throw new AilakeError('INVALID_ARGUMENT', `TableWriter: nothing to commit to ${this.table.name}; write a batch first`)
     this.committing = true
     try {
       const extra: Pick<CommitOptions, 'summary' | 'setProperties' | 'precondition'> = {}
@@ -165,7 +171,9 @@ export class TableWriter {
       // A writer that started while the columns were unknown may have inferred them: the commit
       // sets them, or checks the files against those another writer set meanwhile.
       const inferred = this.inferred && this.schemaInUse !== undefined ? { schema: this.schemaInUse, pendingProperty: SCHEMA_PENDING_PROPERTY } : undefined
-      const id = await this.table.commit({ kind: 'append', added: this.files, ...(inferred === undefined ? {} : { inferred }), ...extra })
+      const id = deletes.length > 0
+        ? await this.table.commit({ kind: 'delta', added: this.files, addedDeletes: deletes, ...extra })
+        : await this.table.commit({ kind: 'append', added: this.files, ...(inferred === undefined ? {} : { inferred }), ...extra })
       const deferred = this.deferred
       const rows = this.deferredRows
       this.files = []

@@ -58,7 +58,7 @@ export type Operation = (
    * Checked against every base the commit is built on; throwing gives the commit up (a definite
    * failure, its files are removed). Lets an operation refuse a base that already holds its effect.
    */
-  precondition?: (base: TableMetadata) => void
+  precondition?: (base: TableMetadata) => void | Promise<void>
 }
 
 export interface CommitContext {
@@ -158,7 +158,7 @@ export async function commitOperation(ctx: CommitContext, start: LoadedTable, op
 
   async function buildAttempt(base: LoadedTable): Promise<TableMetadata> {
     const attempt = ++attempts
-    op.precondition?.(base.metadata)
+    await op.precondition?.(base.metadata)
     const meta = op.setProperties === undefined ? base.metadata : withProperties(base.metadata, op.setProperties)
     const seq = meta.lastSequenceNumber + 1n
     const carried = await snapshotManifests(meta, meta.currentSnapshotId, ctx.cache)

@@ -112,3 +112,38 @@ function mayReference(file: DataFile, path: string): boolean {
   }
   return (lo === undefined || cmp(lo) >= 0) && (hi === undefined || cmp(hi) <= 0)
 }
+
+/** Files that snapshots after `since` (up to the current one) added, by kind; `replaced` from rewrites. */
+export interface AddedSince {
+  data: DataFile[]
+  deletes: DataFile[]
+  /** Data files added by rewrites (same rows in a new file, or compaction). */
+  rewritten: DataFile[]
+}
+
+/**
+ * What the snapshots committed after `since` added (walking parents from the current snapshot).
+ * Throws COMMIT_CONFLICT when `since` is no longer an ancestor (expired, or history rewritten).
+ */
+export async function addedSince(meta: TableMetadata, since: bigint | null, cache: ManifestCache): Promise<AddedSince> {
+  const out: AddedSince = { data: [], deletes: [], rewritten: [] }
+  const byId = new Map(meta.snapshots.map((s) => [s.snapshotId, s]))
+  const lost = (): AilakeError => new AilakeError('COMMIT_CONFLICT', `snapshot ${String(since)} is no longer an ancestor of the current snapshot; the change is re-planned`, { retryable: true, context: { replan: true } })
+  let id = meta.currentSnapshotId
+  while (id !== null && id !== since) {
+    const snap = byId.get(id)
+    if (snap === undefined) throw lost()
+    for (const m of await cache.manifestList(snap.manifestList)) {
+      if (m.addedSnapshotId !== snap.snapshotId || m.addedFilesCount === 0) continue
+      for (const e of await cache.manifest(m)) {
+        if (e.status !== 'ADDED') continue
+        if (m.content === 'deletes') out.deletes.push(e.dataFile)
+        else if (snap.summary.operation === 'replace') out.rewritten.push(e.dataFile)
+        else out.data.push(e.dataFile)
+      }
+    }
+    id = snap.parentSnapshotId ?? null
+  }
+  if (id !== since) throw lost()
+  return out
+}
