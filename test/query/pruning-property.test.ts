@@ -2,7 +2,8 @@
 // large ef, search returns exactly the brute-force top k over the vectors as stored, for random
 // tables through the public API: every metric and precision, files of clustered, random,
 // duplicated and near-zero vectors at magnitudes from 1e-3 to 1e3 (off the origin or not),
-// indexed and deferred files, scalar filters and rows still buffered in a MemTableWriter.
+// indexed and deferred files, deletes and updates, scalar filters and rows still buffered in a
+// MemTableWriter.
 // Equal distances may come in any order, so distance lists are compared, and every row returned
 // must carry its own distance. The oracle decodes stored precision with an independent model
 // of the format (stored-model.ts) and scores with the exact kernel (tested on its own against
@@ -20,7 +21,7 @@ import { storedModel } from './stored-model.js'
 
 const SEED = Number(process.env.AILAKE_SEED ?? 4242)
 const SOAK = process.env.AILAKE_SOAK === '1'
-const TABLES = SOAK ? 360 : 36
+const TABLES = SOAK ? 270 : 27 // three per metric and precision
 /** Larger than any file, so the beam covers whole files and results must be exact. */
 const EF = 1000
 
@@ -28,7 +29,7 @@ function gauss(r: () => number): number {
   return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r())
 }
 
-interface Row { id: number; tag: string; n: number; stored: Float32Array; input: Float32Array; buffered: boolean }
+interface Row { id: number; tag: string; n: number; stored: Float32Array; input: Float32Array; buffered: boolean; deleted: boolean }
 
 type FileShape = 'cluster' | 'random' | 'duplicates' | 'tiny' | 'norms'
 const SHAPES: FileShape[] = ['cluster', 'random', 'duplicates', 'tiny', 'norms']
@@ -75,12 +76,25 @@ function randomFilter(r: () => number): Filter | undefined {
   }
 }
 
+/** A delete of a few rows: by ids, by an equality, or a narrow conjunction. */
+function deleteFilter(r: () => number, rows: Row[]): Filter {
+  const t = Math.floor(r() * 100)
+  switch (Math.floor(r() * 3)) {
+    case 0: {
+      const ids = Array.from({ length: 1 + Math.floor(r() * 10) }, () => Math.floor(r() * rows.length))
+      return { sql: `id IN (${ids.join(', ')})`, keep: (row) => ids.includes(row.id) }
+    }
+    case 1: return { sql: `n = ${t}`, keep: (row) => row.n === t }
+    default: return { sql: `tag = 'd' AND n < ${t}`, keep: (row) => row.tag === 'd' && row.n < t }
+  }
+}
+
 interface Case { index: number; metric: Metric; precision: Precision; dim: number; seed: number }
 
 /** A label for failures: everything needed to reproduce. */
 const label = (c: Case, extra: string): string => `AILAKE_SEED=${SEED}, table ${c.index} (${c.metric}, ${c.precision}, dim ${c.dim}, case seed ${c.seed}): ${extra}`
 
-interface Totals { queries: number; prunedByBound: number; buffered: number; files: number; setupMs: number; queryMs: number }
+interface Totals { queries: number; prunedByBound: number; buffered: number; deleted: number; files: number; setupMs: number; queryMs: number }
 
 async function runCase(lake: Lakehouse, c: Case, totals: Totals): Promise<void> {
   const t0 = performance.now()
@@ -96,7 +110,7 @@ async function runCase(lake: Lakehouse, c: Case, totals: Totals): Promise<void> 
   const makeRows = (count: number, shape: FileShape, buffered = false): Row[] => vectors(r, shape, count, dim, origin, scale).map((v) => {
     // f16 tables reject values beyond ±65504 (tested in stored-precision.test.ts).
     const input = precision === 'f16' ? v.map((x) => Math.max(-6e4, Math.min(6e4, x))) : v
-    const row: Row = { id: rows.length, tag: ['a', 'b', 'c', 'd'][Math.floor(r() * 4)] as string, n: Math.floor(r() * 100), input, stored: storedModel(precision, input, dim), buffered }
+    const row: Row = { id: rows.length, tag: ['a', 'b', 'c', 'd'][Math.floor(r() * 4)] as string, n: Math.floor(r() * 100), input, stored: storedModel(precision, input, dim), buffered, deleted: false }
     rows.push(row)
     return row
   })
@@ -113,6 +127,23 @@ async function runCase(lake: Lakehouse, c: Case, totals: Totals): Promise<void> 
     await table.add(toInput(batch), { maxRowsPerFile: deferred ? 20 + Math.floor(r() * 60) : 3 + Math.floor(r() * 40), buildIndex: !deferred })
   }
   if (r() < 0.3) await table.waitForIndexes() // otherwise deferred files may still be scanned
+  // Deletes (position delete files, applied inside the traversal) and updates (deletes plus
+  // rewritten rows). i8 updates are left out: they re-encode decoded vectors (see the todo test).
+  for (let d = r() < 0.5 ? 1 + Math.floor(r() * 2) : 0; d > 0; d--) {
+    const del = deleteFilter(r, rows)
+    await table.delete(del.sql)
+    for (const row of rows) {
+      if (row.deleted || !del.keep(row)) continue
+      row.deleted = true
+      totals.deleted++
+    }
+  }
+  if (precision !== 'i8' && r() < 0.3) {
+    const t = Math.floor(r() * 30)
+    const n = 100 + Math.floor(r() * 100)
+    await table.update(`n < ${t}`, { n })
+    for (const row of rows) if (!row.deleted && row.n < t) row.n = n
+  }
   const writer = r() < 0.7 ? table.memTableWriter({ flushMaxRows: 1_000_000 }) : undefined
   let buffered = 0
   if (writer !== undefined) {
@@ -123,7 +154,7 @@ async function runCase(lake: Lakehouse, c: Case, totals: Totals): Promise<void> 
   const t1 = performance.now()
   totals.setupMs += t1 - t0
   try {
-    const queries = 60 + Math.floor(r() * 40)
+    const queries = 70 + Math.floor(r() * 40)
     for (let qi = 0; qi < queries; qi++) {
       const pick = rows[Math.floor(r() * rows.length)] as Row
       const kind = Math.floor(r() * 6)
@@ -140,7 +171,7 @@ async function runCase(lake: Lakehouse, c: Case, totals: Totals): Promise<void> 
       if (filter !== undefined) builder = builder.where(filter.sql)
       const { rows: got, plan } = await builder.execute()
 
-      const candidates = rows.filter((x) => filter === undefined || filter.keep(x))
+      const candidates = rows.filter((x) => !x.deleted && (filter === undefined || filter.keep(x)))
       const own = new Map(candidates.map((x) => [x.id, distance(metric, q, x.stored)]))
       const ranked = [...own].sort((a, b) => a[1] - b[1]).slice(0, k)
       const expected = ranked.map(([, d]) => d)
@@ -172,7 +203,7 @@ async function runCase(lake: Lakehouse, c: Case, totals: Totals): Promise<void> 
 
 test('pruned large-ef search equals brute force over stored vectors: every metric and precision, filters, buffered rows', async (t) => {
   const { dir, cleanup } = await tempDir()
-  const totals: Totals = { queries: 0, prunedByBound: 0, buffered: 0, files: 0, setupMs: 0, queryMs: 0 }
+  const totals: Totals = { queries: 0, prunedByBound: 0, buffered: 0, deleted: 0, files: 0, setupMs: 0, queryMs: 0 }
   // Deferred index builds take the rows from memory when they can; the second lakehouse keeps
   // none, so its builds decode the pending file and write it again.
   const lakes = [await connect(dir), await connect(dir, { indexBuilder: { memoryCacheBytes: 0 } })]
@@ -190,9 +221,9 @@ test('pruned large-ef search equals brute force over stored vectors: every metri
     for (const lake of lakes) await lake.close()
     await cleanup()
   }
-  t.diagnostic(`${TABLES} tables, ${totals.queries} queries, ${totals.prunedByBound} of ${totals.files} file visits pruned by bound, ${totals.buffered} buffered rows; setup ${Math.round(totals.setupMs)} ms, queries ${Math.round(totals.queryMs)} ms`)
+  t.diagnostic(`${TABLES} tables, ${totals.queries} queries, ${totals.prunedByBound} of ${totals.files} file visits pruned by bound, ${totals.buffered} buffered rows, ${totals.deleted} deleted; setup ${Math.round(totals.setupMs)} ms, queries ${Math.round(totals.queryMs)} ms`)
   // The run must exercise what it claims: many queries, pruning that skipped files, buffered rows.
-  assert.ok(totals.queries >= 60 * TABLES, `${totals.queries} queries`)
+  assert.ok(totals.queries >= 70 * TABLES, `${totals.queries} queries`)
   assert.ok(totals.prunedByBound > totals.files / 20, `only ${totals.prunedByBound} of ${totals.files} file visits pruned by bound`)
-  assert.ok(totals.buffered > 0)
+  assert.ok(totals.buffered > 0 && totals.deleted > 0)
 })
