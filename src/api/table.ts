@@ -5,7 +5,7 @@
 import { AilakeError, isAilakeError } from '../errors.js'
 import type { Field, Schema } from '../format/schema.js'
 import { IndexBuilder, MemTableWriter, TableWriter, type IndexBuilderOptions, type MemTableWriterOptions, type TableWriterOptions } from '../ingest/index.js'
-import { SearchBuilder, deleteRows, liveRows, updateRows, upsertRows, type ChangeContext, type ChangeResult, type Filter, type QueryCaches } from '../query/index.js'
+import { SearchBuilder, deleteRows, liveRows, planKeyed, updateRows, upsertRows, type ChangeContext, type ChangeResult, type Filter, type QueryCaches } from '../query/index.js'
 import { countAllowed } from '../vector-index/filter.js'
 import { mapLimit } from '../util/limiter.js'
 import { expireSnapshots, removeOrphanFiles, type ExpireOptions, type ExpireResult, type OrphanOptions } from '../maintenance/expire.js'
@@ -76,12 +76,12 @@ export interface AddOptions extends Omit<DataWriteOptions, 'encoder'> {
 /** Options of `table.writer()`. */
 export type WriterOptions = Omit<TableWriterOptions, 'indexBuilder' | 'encoder'>
 /** Options of `table.memTableWriter()`. */
-export type StreamWriterOptions = Omit<MemTableWriterOptions, 'indexBuilder'>
+export type StreamWriterOptions = Omit<MemTableWriterOptions, 'indexBuilder' | 'upsertPlanner'>
 
 const ROLL_KEYS = { maxRowsPerFile: true, targetFileBytes: true } as const satisfies OptionKeys<WriterOptions>
 const ADD_KEYS = { ...ROLL_KEYS, buildIndex: true, embedFrom: true, embedder: true } as const satisfies OptionKeys<AddOptions>
 const MEM_TABLE_WRITER_KEYS = {
-  ...ROLL_KEYS, flushSizeBytes: true, flushMaxRows: true, flushIntervalMs: true, writerId: true, autoFlushTimer: true, deferIndex: true, backgroundFlush: true, leaseTtlMs: true, adoptAbandoned: true, lease: true,
+  ...ROLL_KEYS, flushSizeBytes: true, flushMaxRows: true, flushIntervalMs: true, writerId: true, autoFlushTimer: true, deferIndex: true, backgroundFlush: true, leaseTtlMs: true, adoptAbandoned: true, lease: true, upsertOn: true,
 } as const satisfies OptionKeys<StreamWriterOptions>
 const SEARCH_KEYS = { embedder: true } as const satisfies OptionKeys<SearchOptions>
 const EXPIRE_KEYS = { olderThan: true, retainLast: true } as const satisfies OptionKeys<ExpireOptions>
@@ -209,7 +209,8 @@ export class Table {
   memTableWriter(options: StreamWriterOptions = {}): MemTableWriter {
     this.checkOpen()
     checkOptions(options, MEM_TABLE_WRITER_KEYS, 'memTableWriter()')
-    const w = new MemTableWriter(this.core, { ...options, indexBuilder: this.indexBuilder() })
+    const changes = this.changeContext()
+    const w = new MemTableWriter(this.core, { ...options, indexBuilder: this.indexBuilder(), upsertPlanner: (_table, on, keys) => planKeyed(changes, on, keys) })
     this.writers.add(w)
     return w
   }

@@ -29,6 +29,8 @@ export interface BufferedRows {
   ends: readonly number[]
   /** The newest snapshot the writer knows does not hold these rows (informational). */
   snapshotId: bigint | null
+  /** For an upsert writer, its key column: a buffered row hides earlier rows with its key, buffered or committed. */
+  upsertOn?: string
 }
 
 export interface BufferEntry {

@@ -18,7 +18,7 @@ import { AilakeError, isAilakeError } from '../errors.js'
 import type { Schema } from '../format/schema.js'
 import type { FileEncoder, FileRollOptions } from '../table/data-writer.js'
 import type { IcebergTable } from '../table/iceberg-table.js'
-import { toRowBatch, type RowsInput } from '../table/rows.js'
+import { toRowBatch, type RowBatch, type RowsInput } from '../table/rows.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
 import { WriteBuffer, type BufferedRows } from './buffer.js'
 import { IndexBuilder } from './index-builder.js'
@@ -31,6 +31,7 @@ import { adoptAbandonedWals, type AdoptOutcome } from './wal-adopt.js'
 import { WalLease, type LeaseHolder } from './wal-lease.js'
 import { WalLog } from './wal-log.js'
 import { isWalFenced, walCommitOptions, walWatermark, walWatermarkKey } from './wal-watermark.js'
+import { commitUpsert, keyField, lastPerKey, type UpsertPlan, type UpsertPlanner } from './upsert-plan.js'
 import { BuildPool } from './worker-pool.js'
 
 export type { BufferedRows } from './buffer.js'
@@ -54,6 +55,14 @@ export interface MemTableWriterOptions extends FileRollOptions {
   leaseTtlMs?: number
   /** On open, commit the WALs of writers whose lease expired (so no acknowledged row is stranded). Default true. */
   adoptAbandoned?: boolean
+  /**
+   * Makes the writer an upsert stream keyed on this column: a row replaces every earlier row
+   * with the same key, buffered or committed (each flush commits its rows, the last per key, plus
+   * position deletes of the committed rows they replace, in one snapshot). Default: plain inserts.
+   */
+  upsertOn?: string
+  /** @internal plans the deletes of an upsert flush (`table.memTableWriter()` supplies it) */
+  upsertPlanner?: UpsertPlanner
   /** @internal lease clock and owner identity (tests simulate crashed processes) */
   lease?: { now?: () => number; owner?: { host: string; pid: number } }
   /** Run `flushIfDue()` on a background (unref'd) timer. Default false. */
@@ -115,6 +124,9 @@ export class MemTableWriter {
   private readonly leaseTtlMs: number
   private readonly leaseHooks: MemTableWriterOptions['lease']
   private readonly adopt: boolean
+  /** The upsert key column, if this writer upserts. */
+  readonly upsertOn: string | undefined
+  private readonly upsertPlanner: UpsertPlanner | undefined
   /** The WAL watermark this writer last saw the table hold (its commits are fenced on it). */
   private expectedWatermark = 0
   /** What opening adopted from writers that died (committed rows, or why not). */
@@ -158,6 +170,12 @@ export class MemTableWriter {
     this.leaseTtlMs = positive('leaseTtlMs', options.leaseTtlMs ?? 30_000)
     this.leaseHooks = options.lease
     this.adopt = options.adoptAbandoned ?? true
+    this.upsertOn = options.upsertOn
+    this.upsertPlanner = options.upsertPlanner
+    if (this.upsertOn !== undefined) {
+      if (typeof this.upsertOn !== 'string' || this.upsertOn === this.policy.column) throw new AilakeError('INVALID_ARGUMENT', `upsertOn must name a scalar column of ${table.name}, got ${JSON.stringify(this.upsertOn)}`)
+      if (this.upsertPlanner === undefined) throw new AilakeError('INVALID_ARGUMENT', 'upsertOn needs a writer from table.memTableWriter({ upsertOn }), which plans its deletes')
+    }
     this.deferIndex = options.deferIndex ?? true
     this.backgroundFlush = options.backgroundFlush ?? this.deferIndex
     this.ownsBuilder = this.deferIndex && options.indexBuilder === undefined
@@ -245,11 +263,12 @@ export class MemTableWriter {
       const schema = this.schema ?? schemaFor(this.table, rows, this.policy)
       const batch = toRowBatch(rows, schema, this.policy)
       if (batch.rowCount === 0) return null
+      if (this.upsertOn !== undefined) checkKeys(batch, schema, this.upsertOn)
       // The flush encoder's thread boots while the buffer fills, not when the first flush needs it.
       if (this.backgroundFlush && this.deferIndex) this.encodeWorkers()
       const lease = await this.ownLease()
       const seq = this.nextSeq++
-      await this.log.append(seq, (restart) => encodeSegment(seq, schema, this.policy.column, batch, this.policy.dim, { restart, into: this.walBuffer }))
+      await this.log.append(seq, (restart) => encodeSegment(seq, schema, this.policy.column, batch, this.policy.dim, { restart, into: this.walBuffer, ...(this.upsertOn === undefined ? {} : { upsertOn: this.upsertOn }) }))
       // Logged after the lease may have passed to a successor: not acknowledged (that successor
       // may or may not have seen the record; it is replayed at most once either way).
       lease.assertValid()
@@ -314,7 +333,7 @@ export class MemTableWriter {
   bufferedSnapshot(): BufferedRows {
     const schema = this.schema ?? this.table.schema
     const { rows, vectors, seqs, ends } = this.buffer.view(schema, this.policy.column, this.policy.dim)
-    return { schema, rows, vectors, writerId: this.writerId, seqs, ends, snapshotId: this.visibleSnapshotId }
+    return { schema, rows, vectors, writerId: this.writerId, seqs, ends, snapshotId: this.visibleSnapshotId, ...(this.upsertOn === undefined ? {} : { upsertOn: this.upsertOn }) }
   }
 
   /** Waits for this writer's deferred index builds (see IndexBuilder.waitForIndexes). */
@@ -435,6 +454,9 @@ export class MemTableWriter {
     for (const key of wal.obsolete) await this.table.store.delete(key)
     this.wal.adopt(wal.segments, wal.tornTail)
     for (const rec of wal.records) {
+      if (rec.upsertOn !== this.upsertOn) {
+        throw new AilakeError('INVALID_ARGUMENT', `the WAL of writer ${JSON.stringify(this.writerId)} holds ${rec.upsertOn === undefined ? 'plain inserts' : `upserts keyed on ${rec.upsertOn}`}; open it with ${rec.upsertOn === undefined ? 'no upsertOn' : `upsertOn: ${JSON.stringify(rec.upsertOn)}`} to recover them`, { context: { writerId: this.writerId } })
+      }
       if (this.schema === undefined) this.schema = schemaPending(this.table) ? rec.schema : this.table.schema
       this.buffer.push(rec.seq, rec.batch)
     }
@@ -445,6 +467,7 @@ export class MemTableWriter {
       this.adopted = await adoptAbandonedWals(this.table, {
         skip: (id) => id === this.writerId || this.claimed(id),
         lease: this.leaseOptions(),
+        ...(this.upsertPlanner === undefined ? {} : { upsertPlanner: this.upsertPlanner }),
         ...(this.builder === undefined ? {} : { indexBuilder: this.builder }),
       })
     }
@@ -579,11 +602,15 @@ export class MemTableWriter {
       ...(this.deferIndex ? { encoder: this.encoder() } : {}),
     })
     try {
-      const { batch, fresh } = this.buffer.merged(count, this.policy.dim, start)
-      await writer.writeRowBatch(batch, { deferIndex: this.deferIndex, schema, handOver: fresh })
+      const merged = this.buffer.merged(count, this.policy.dim, start)
+      const batch = this.upsertOn === undefined ? merged.batch : lastPerKey(merged.batch, keyField(schema, this.upsertOn).id, this.policy.dim)
+      await writer.writeRowBatch(batch, { deferIndex: this.deferIndex, schema, handOver: merged.fresh || batch !== merged.batch })
       if (prev !== undefined && 'error' in (await prev)) throw previousFailed()
       await this.ownLease()
-      const id = await writer.commit(walCommitOptions(this.writerId, maxSeq, () => this.expectedWatermark))
+      const wal = walCommitOptions(this.writerId, maxSeq, () => this.expectedWatermark)
+      const id = this.upsertOn === undefined
+        ? await writer.commit(wal)
+        : await commitUpsert(writer, wal, () => this.planUpsert(batch, schema))
       return await this.committed(count, maxSeq, id, flight)
     } catch (err) {
       if (isAilakeError(err) && err.context.outcomeUnknown === true) this.uncertain = true
@@ -592,6 +619,13 @@ export class MemTableWriter {
       if (isWalFenced(err)) await this.lease?.release().catch(() => undefined)
       throw err
     }
+  }
+
+  /** Plans the deletes of an upsert flush of `batch` on the latest table (after the flushes before it committed). */
+  private async planUpsert(batch: RowBatch, schema: Schema): Promise<UpsertPlan> {
+    const on = this.upsertOn as string
+    await this.table.refresh()
+    return (this.upsertPlanner as UpsertPlanner)(this.table, on, batch.columns.get(keyField(schema, on).id) ?? [])
   }
 
   private rowsOf(start: number, count: number): number {
@@ -629,6 +663,13 @@ const MAX_FLIGHTS = 2
 
 function previousFailed(): AilakeError {
   return new AilakeError('STORE_ERROR', 'MemTableWriter: an earlier flush failed, so this one did not commit (its rows stay buffered and are retried)', { retryable: true })
+}
+
+/** Every row of an upsert batch needs its key. */
+function checkKeys(batch: RowBatch, schema: Schema, on: string): void {
+  const values = batch.columns.get(keyField(schema, on).id) ?? []
+  const missing = values.findIndex((v) => v === null || v === undefined)
+  if (missing >= 0) throw new AilakeError('INVALID_ARGUMENT', `row ${missing} has no value in the upsert key column ${on}`, { context: { row: missing, column: on } })
 }
 
 function heldError(writerId: string, table: string, holder: LeaseHolder): AilakeError {

@@ -5,11 +5,12 @@
  * commits their records in one append fenced on their watermark (so the rows land exactly once
  * even if the old owner wakes up), deletes their segments and releases the lease.
  */
-import { isAilakeError } from '../errors.js'
+import { AilakeError, isAilakeError } from '../errors.js'
 import type { IcebergTable } from '../table/iceberg-table.js'
 import { storedVectors } from '../table/data-writer.js'
 import { WriteBuffer } from './buffer.js'
 import type { IndexBuilder } from './index-builder.js'
+import { commitUpsert, keyField, lastPerKey, type UpsertPlanner } from './upsert-plan.js'
 import { requirePolicy, schemaPending, TableWriter } from './table-writer.js'
 import { readWal, seqOfKey } from './wal.js'
 import { WalLease, type LeaseOptions } from './wal-lease.js'
@@ -30,6 +31,8 @@ export interface AdoptOptions {
   lease: LeaseOptions
   /** Builds the indexes of the adopted rows' files in the background; without it they are indexed now. */
   indexBuilder?: IndexBuilder
+  /** Plans the deletes of WALs that hold upserts (without it such WALs are left for a writer that has one). */
+  upsertPlanner?: UpsertPlanner
 }
 
 /** Writer ids that have WAL segments under the table. */
@@ -53,7 +56,7 @@ export async function adoptAbandonedWals(table: IcebergTable, options: AdoptOpti
       const lease = await WalLease.acquire(table.store, table.keyOf(table.location), writerId, options.lease)
       if (!(lease instanceof WalLease)) continue // alive
       try {
-        out.push(await adoptOne(table, writerId, options.indexBuilder))
+        out.push(await adoptOne(table, writerId, options))
       } finally {
         await lease.release().catch(() => undefined)
       }
@@ -64,7 +67,7 @@ export async function adoptAbandonedWals(table: IcebergTable, options: AdoptOpti
   return out
 }
 
-async function adoptOne(table: IcebergTable, writerId: string, indexBuilder: IndexBuilder | undefined): Promise<AdoptOutcome> {
+async function adoptOne(table: IcebergTable, writerId: string, options: AdoptOptions): Promise<AdoptOutcome> {
   const policy = requirePolicy(table)
   const tableKey = table.keyOf(table.location)
   await table.refresh()
@@ -73,14 +76,22 @@ async function adoptOne(table: IcebergTable, writerId: string, indexBuilder: Ind
   const outcome: AdoptOutcome = { writerId, rows: 0 }
   const first = wal.records[0]
   if (first !== undefined) {
+    const on = first.upsertOn
+    const planner = options.upsertPlanner
+    if (on !== undefined && planner === undefined) throw new AilakeError('UNSUPPORTED', `the WAL of writer ${JSON.stringify(writerId)} holds upserts; a writer from table.memTableWriter() adopts it`)
     const buffer = new WriteBuffer((v) => storedVectors(v, policy))
     for (const rec of wal.records) buffer.push(rec.seq, rec.batch)
-    const { batch } = buffer.merged(buffer.entries.length, policy.dim)
+    const schema = schemaPending(table) ? first.schema : table.schema
+    const merged = buffer.merged(buffer.entries.length, policy.dim).batch
+    const batch = on === undefined ? merged : lastPerKey(merged, keyField(schema, on).id, policy.dim)
     const maxSeq = (wal.records.at(-1) as { seq: number }).seq
-    const writer = new TableWriter(table, indexBuilder === undefined ? {} : { indexBuilder })
+    const writer = new TableWriter(table, options.indexBuilder === undefined ? {} : { indexBuilder: options.indexBuilder })
     try {
-      await writer.writeRowBatch(batch, { deferIndex: indexBuilder !== undefined, schema: schemaPending(table) ? first.schema : table.schema })
-      outcome.snapshotId = await writer.commit(walCommitOptions(writerId, maxSeq, () => committed))
+      await writer.writeRowBatch(batch, { deferIndex: options.indexBuilder !== undefined, schema })
+      const fence = walCommitOptions(writerId, maxSeq, () => committed)
+      outcome.snapshotId = on === undefined || planner === undefined
+        ? await writer.commit(fence)
+        : await commitUpsert(writer, fence, () => planner(table, on, batch.columns.get(keyField(schema, on).id) ?? []))
       outcome.rows = batch.rowCount
     } catch (err) {
       // After an unknown outcome the files may be referenced; the watermark settles it next time.

@@ -8,7 +8,7 @@
  *
  * Record layout (v1, little-endian), back to back in a segment:
  *   magic "ALKW" · u16 version (1) · u16 flags (0) · u32 bodyLength · body · u32 crc32c(record before it)
- *   body: u32 headerLength · header JSON { seq, rowCount, dim, schema, restart? } · columns · vectors
+ *   body: u32 headerLength · header JSON { seq, rowCount, dim, schema, restart?, upsertOn? } · columns · vectors
  *   columns: for each non-vector schema field in order, rowCount tagged values
  *   vectors: rowCount × dim f32
  * The CRC covers the record from its magic through its body, so a torn or bit-flipped record is
@@ -34,6 +34,8 @@ export interface WalSegment {
   batch: RowBatch
   /** Written first after a failed append or a torn segment: the segment before may end torn. */
   restart?: boolean
+  /** The key column when the rows were upserts (a row replaces earlier rows with its key). */
+  upsertOn?: string
 }
 
 const enum Tag { Null = 0, Number = 1, String = 2, False = 3, True = 4, BigInt = 5, Date = 6, Bytes = 7 }
@@ -58,12 +60,16 @@ export function seqOfKey(key: string): number | undefined {
  * result is a view of it, valid until the writer is used again: a MemTableWriter reuses one
  * buffer for every insert instead of allocating ~400 KB per 1,000 rows of 100-d vectors.
  */
-export function encodeSegment(seq: number, schema: Schema, vectorColumn: string, batch: RowBatch, dim: number, options: { restart?: boolean; into?: ByteWriter } = {}): Uint8Array {
+export function encodeSegment(seq: number, schema: Schema, vectorColumn: string, batch: RowBatch, dim: number, options: { restart?: boolean; into?: ByteWriter; upsertOn?: string } = {}): Uint8Array {
   const w = options.into?.reset() ?? new ByteWriter(64 + batch.vectors.byteLength * 1.1)
   w.u32(MAGIC).u16(VERSION).u16(0)
   const bodyLenAt = w.length
   w.u32(0)
-  const header = utf8Encode(JSON.stringify(options.restart === true ? { seq, rowCount: batch.rowCount, dim, schema, restart: true } : { seq, rowCount: batch.rowCount, dim, schema }))
+  const header = utf8Encode(JSON.stringify({
+    seq, rowCount: batch.rowCount, dim, schema,
+    ...(options.restart === true ? { restart: true } : {}),
+    ...(options.upsertOn === undefined ? {} : { upsertOn: options.upsertOn }),
+  }))
   w.u32(header.length).bytes(header)
   for (const field of schema.fields) {
     if (field.name === vectorColumn) continue
@@ -112,7 +118,7 @@ export function decodeRecordAt(bytes: Uint8Array, offset: number, vectorColumn: 
   const stored = view.getUint32(end, true)
   if (crc32c(bytes.subarray(offset, end)) !== stored) throw corrupt('WAL segment: checksum mismatch; the segment is torn or corrupt')
   const headerText = utf8Decode(r.bytesView(r.u32('headerLength'), 'header'), 'WAL header')
-  let header: { seq: number; rowCount: number; dim: number; schema: Schema; restart?: unknown }
+  let header: { seq: number; rowCount: number; dim: number; schema: Schema; restart?: unknown; upsertOn?: unknown }
   try {
     header = JSON.parse(headerText) as typeof header
   } catch {
@@ -133,6 +139,10 @@ export function decodeRecordAt(bytes: Uint8Array, offset: number, vectorColumn: 
   if (r.offset !== end) throw corrupt(`WAL segment: body has ${end - r.offset} unread bytes`)
   const record: WalSegment = { seq, schema, batch: { rowCount, columns, vectors } }
   if (header.restart === true) record.restart = true
+  if (header.upsertOn !== undefined) {
+    if (typeof header.upsertOn !== 'string' || !schema.fields.some((f) => f.name === header.upsertOn)) throw corrupt('WAL segment: upsertOn names no column of the record')
+    record.upsertOn = header.upsertOn
+  }
   return { record, end: end + 4 }
 }
 

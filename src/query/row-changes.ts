@@ -11,9 +11,9 @@
  * most `MAX_PLANS` times). Concurrent appends of unrelated rows simply land alongside.
  */
 import { AilakeError, isAilakeError } from '../errors.js'
-import type { DataFile } from '../format/iceberg/types.js'
+import type { DataFile, TableMetadata } from '../format/iceberg/types.js'
 import type { Schema } from '../format/schema.js'
-import { TableWriter, type IndexBuilder } from '../ingest/index.js'
+import { TableWriter, type IndexBuilder, type UpsertPlan } from '../ingest/index.js'
 import { encodePositionDeletes } from '../table/data-writer.js'
 import type { IcebergTable } from '../table/iceberg-table.js'
 import { newUuid } from '../table/ids.js'
@@ -22,9 +22,10 @@ import { addedSince, type LiveFile } from '../table/scan.js'
 import { mapLimit, sleep } from '../util/limiter.js'
 import type { QueryCaches } from './caches.js'
 import { bindFilter, fileMayMatch, filterColumns, matchesRow, type BoundFilter } from './filter-bind.js'
-import type { Filter } from './filter-types.js'
+import type { Filter, FilterValue } from './filter-types.js'
 import { bitAllowed } from '../vector-index/filter.js'
 import { liveRows, readColumns } from './file-rows.js'
+import { normalizeKey } from '../table/deletes.js'
 
 export interface ChangeContext {
   table: IcebergTable
@@ -89,9 +90,9 @@ function isReplan(err: unknown): boolean {
  * Fails (re-plan) when commits after `since` deleted from a data file this change deletes from:
  * an update of a row deleted meanwhile would otherwise bring it back.
  */
-function noConcurrentDeletes(ctx: ChangeContext, since: bigint | null, targets: readonly Target[], alsoData?: (f: DataFile) => boolean) {
+function noConcurrentDeletes(ctx: ChangeContext, since: bigint | null, targets: readonly Target[], alsoData?: (f: DataFile) => boolean): (base: TableMetadata) => Promise<void> {
   const paths = new Set(targets.map((t) => t.live.dataFile.filePath))
-  return async (base: Parameters<typeof addedSince>[0]): Promise<void> => {
+  return async (base: TableMetadata): Promise<void> => {
     const added = await addedSince(base, since, ctx.table.cache)
     const clash = added.deletes.find((d) => d.referencedDataFile === undefined || paths.has(d.referencedDataFile))
       ?? (alsoData === undefined ? undefined : added.data.find(alsoData))
@@ -157,8 +158,14 @@ export async function updateRows(ctx: ChangeContext, where: string | Filter, val
       const reader = await ctx.caches.reader(table.store, table.keyOf(t.live.dataFile.filePath), t.live.dataFile.fileSizeInBytes)
       for (const r of await reader.readRows({ rows: t.positions })) rows.push({ ...r, ...values })
     }
-    const snapshotId = await writeAndCommit(ctx, rows, targets, options, noConcurrentDeletes(ctx, since, targets, (f) => fileMayMatch(filter, f)))
-    return { snapshotId, deleted: 0, updated: count(targets), inserted: 0 }
+    const deletes = await writeDeletes(table, targets)
+    try {
+      const snapshotId = await writeAndCommit(ctx, rows, deletes, options, noConcurrentDeletes(ctx, since, targets, (f) => fileMayMatch(filter, f)))
+      return { snapshotId, deleted: 0, updated: count(targets), inserted: 0 }
+    } catch (err) {
+      if (!(isAilakeError(err) && err.context.outcomeUnknown === true)) await removeFiles(table, deletes)
+      throw err
+    }
   })
 }
 
@@ -174,36 +181,55 @@ export async function upsertRows(ctx: ChangeContext, rows: RowsInput, on: string
   checkColumns(table.schema, [on], 'upsert({ on })')
   if (on === policy.column) throw new AilakeError('INVALID_ARGUMENT', `upsert(): the key column cannot be the vector column ${on}`)
   const keys = upsertKeys(rows as Record<string, unknown>[], on)
-  const filter = bindFilter({ column: on, op: 'in', values: keys }, table.schema, policy.column)
   return withReplans(ctx, async () => {
-    const since = table.currentSnapshotId
-    const targets = await findTargets(ctx, await table.planFiles(), filter)
-    // Keys matched in the table: their rows are updates, the others inserts.
-    const matched = new Set<unknown>()
-    for (const t of targets) {
-      const values = await readColumns(ctx, t.live.dataFile, [on])
-      for (const p of t.positions) matched.add(normalizeKey(values[p]?.[on]))
+    const plan = await planKeyed(ctx, on, keys)
+    try {
+      const snapshotId = await writeAndCommit(ctx, rows as Record<string, unknown>[], plan.deletes, options, plan.precondition)
+      return { snapshotId, deleted: 0, updated: plan.matched, inserted: rows.length - plan.matched }
+    } catch (err) {
+      if (!(isAilakeError(err) && err.context.outcomeUnknown === true)) await plan.discard()
+      throw err
     }
-    const snapshotId = await writeAndCommit(ctx, rows as Record<string, unknown>[], targets, options, noConcurrentDeletes(ctx, since, targets, (f) => fileMayMatch(filter, f)))
-    return { snapshotId, deleted: 0, updated: matched.size, inserted: rows.length - matched.size }
   })
 }
 
-/** Writes `rows` as new data files and commits them with position deletes of `targets` in one snapshot. */
-async function writeAndCommit(ctx: ChangeContext, rows: Record<string, unknown>[], targets: readonly Target[], options: { buildIndex?: boolean }, precondition: (base: Parameters<typeof addedSince>[0]) => Promise<void>): Promise<bigint> {
+/**
+ * Plans the deletes of an upsert of `keys` on column `on` against the table's current snapshot:
+ * stores one position delete file per data file holding live rows with those keys. Its
+ * precondition fails (re-plan) if later commits added rows that may hold the keys or deleted
+ * from those files.
+ */
+export async function planKeyed(ctx: ChangeContext, on: string, keys: readonly unknown[]): Promise<UpsertPlan & { matched: number }> {
   const { table } = ctx
-  const writer = new TableWriter(table, ctx.indexBuilder === undefined ? {} : { indexBuilder: ctx.indexBuilder })
-  let deletes: DataFile[] = []
+  const policy = requireVector(table)
+  const since = table.currentSnapshotId
+  const filter = bindFilter({ column: on, op: 'in', values: keys as FilterValue[] }, table.schema, policy.column)
+  const targets = await findTargets(ctx, await table.planFiles(), filter)
+  // Keys matched in the table: their rows are updates, the others inserts.
+  const matched = new Set<unknown>()
+  for (const t of targets) {
+    const values = await readColumns(ctx, t.live.dataFile, [on])
+    for (const p of t.positions) matched.add(normalizeKey(values[p]?.[on]))
+  }
+  const deletes = await writeDeletes(table, targets)
+  return {
+    deletes,
+    matched: matched.size,
+    precondition: noConcurrentDeletes(ctx, since, targets, (f) => fileMayMatch(filter, f)),
+    discard: () => removeFiles(table, deletes),
+  }
+}
+
+/** Writes `rows` as new data files and commits them with position deletes of `targets` in one snapshot. */
+/** Writes `rows` as new data files and commits them with `deletes` in one snapshot; on a definite failure the new data files are removed. */
+async function writeAndCommit(ctx: ChangeContext, rows: Record<string, unknown>[], deletes: DataFile[], options: { buildIndex?: boolean }, precondition: (base: TableMetadata) => Promise<void>): Promise<bigint> {
+  const writer = new TableWriter(ctx.table, ctx.indexBuilder === undefined ? {} : { indexBuilder: ctx.indexBuilder })
   try {
     if (options.buildIndex === false) await writer.writeBatchDeferred(rows)
     else await writer.writeBatch(rows)
-    deletes = await writeDeletes(table, targets)
     return await writer.commit({ deletes, precondition })
   } catch (err) {
-    if (!(isAilakeError(err) && err.context.outcomeUnknown === true)) {
-      await writer.abort()
-      await removeFiles(table, deletes)
-    }
+    if (!(isAilakeError(err) && err.context.outcomeUnknown === true)) await writer.abort()
     throw err
   }
 }
@@ -243,12 +269,4 @@ function upsertKeys(rows: Record<string, unknown>[], on: string): Array<string |
     keys.push(v)
   })
   return keys
-}
-
-/** One representation per key value (a number and a bigint of the same integer are one key). */
-function normalizeKey(v: unknown): unknown {
-  if (typeof v === 'number' && Number.isInteger(v)) return `n${v}`
-  if (typeof v === 'bigint') return `n${v}`
-  if (v instanceof Date) return `d${v.getTime()}`
-  return v
 }

@@ -16,6 +16,7 @@ import type { BufferedRows } from '../ingest/buffer.js'
 import type { AsOf, IcebergTable } from '../table/iceberg-table.js'
 import type { LiveFile } from '../table/scan.js'
 import { foreignHint, intersect, liveRows, readColumns, wholeColumns } from './file-rows.js'
+import { normalizeKey } from '../table/deletes.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
 import { mapLimit } from '../util/limiter.js'
 import { kernelError, lowerBound } from '../vector/bounds.js'
@@ -203,6 +204,8 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
   const indexSlack = metric === 'cosine' ? 8 * kernelError(dim) + 2 ** -28 : 0
 
   // Buffered rows first: they are in memory, and their distances tighten the bound early.
+  /** Keys (per key column) of buffered upserts: committed rows with them are superseded. */
+  const hidden = new Map<string, Set<unknown>>()
   buffers.forEach((b, bi) => {
     const n = b.rows.length
     plan.bufferedRows += n
@@ -210,12 +213,24 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
     if (b.vectors.length !== n * dim) throw new AilakeError('INTERNAL', `buffered rows carry ${b.vectors.length} vector values for ${n} rows of dimension ${dim}`)
     const from = firstRowNotHeld(b, walWatermark(meta, b.writerId))
     if (from >= n) return
+    // An upsert writer's row hides earlier rows with its key: its own earlier buffered rows, and
+    // committed rows (whatever the filter says of either version).
+    let visible: number[] | undefined
+    if (b.upsertOn !== undefined) {
+      const last = new Map<unknown, number>()
+      for (let i = from; i < n; i++) last.set(normalizeKey(b.rows[i]?.[b.upsertOn]), i)
+      let keys = hidden.get(b.upsertOn)
+      if (keys === undefined) hidden.set(b.upsertOn, keys = new Set())
+      for (const key of last.keys()) keys.add(key)
+      visible = [...last.values()]
+    } else if (from > 0) {
+      visible = []
+      for (let i = from; i < n; i++) visible.push(i)
+    }
     let allow = filter === undefined ? undefined : bitsetFor(filter, b.rows)
-    if (from > 0) {
+    if (visible !== undefined) {
       const held = allow
-      const ids: number[] = []
-      for (let i = from; i < n; i++) if (held === undefined || bitAllowed(held, i)) ids.push(i)
-      allow = bitsetFromIds(ids, n)
+      allow = bitsetFromIds(visible.filter((i) => held === undefined || bitAllowed(held, i)), n)
     }
     if (allow !== undefined && countAllowed(allow, n) === 0) return
     const res = flatSearch(b.vectors, dim, metric, query, k, allow === undefined ? {} : { filter: allow })
@@ -258,6 +273,13 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
     if (filter !== undefined) {
       const matching = bitsetFor(filter, await readColumns(ctx, file, filterColumns(filter)))
       allow = allow === undefined ? matching : intersect(allow, matching)
+    }
+    for (const [column, keys] of hidden) {
+      const values = await readColumns(ctx, file, [column])
+      // A copy: the mask may be a cached live-row bitset.
+      const mask = allow?.slice() ?? new Uint8Array((file.recordCount + 7) >> 3).fill(0xff)
+      values.forEach((r, i) => { if (keys.has(normalizeKey(r[column]))) mask[i >> 3] = (mask[i >> 3] as number) & ~(1 << (i & 7)) })
+      allow = mask
     }
     if (allow !== undefined && countAllowed(allow, file.recordCount) === 0) {
       plan.filesNoMatch++

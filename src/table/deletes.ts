@@ -54,10 +54,11 @@ function equalityFields(schema: Schema, ids: readonly number[], file: string): F
 
 /** A canonical text key of a row's values for `fields` (bigint, Date and bytes included). */
 export function rowKey(row: Record<string, unknown>, fields: readonly Field[]): string {
-  return JSON.stringify(fields.map((f) => keyPart(row[f.name])))
+  return JSON.stringify(fields.map((f) => normalizeKey(row[f.name])))
 }
 
-function keyPart(v: unknown): unknown {
+/** One comparable representation per key value (an integer as number or bigint is one key; dates and bytes by value). */
+export function normalizeKey(v: unknown): unknown {
   if (v === undefined || v === null) return null
   if (typeof v === 'bigint') return `n${v}`
   if (typeof v === 'number') return Number.isInteger(v) ? `n${v}` : v
