@@ -23,7 +23,7 @@ const OPEN_KEYS = { section: { offset: true, length: true }, vector: { column: t
 export type { DataFileWritten, IndexType, VectorFacts, VectorInput, WriteDataFileInput } from './parquet/types.js'
 export type { DataFileReader, ForeignVector, OpenDataFileOptions } from './parquet/reader.js'
 export { readSectionAt } from './parquet/reader.js'
-export { fixedLength, rowBytes } from './parquet/vector-pages.js'
+export { decodeStoredVectors, encodeVectorValues, fixedLength, rowBytes } from './parquet/vector-pages.js'
 
 /**
  * Writes one data file into memory.

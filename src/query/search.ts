@@ -19,8 +19,9 @@ import { foreignHint, intersect, liveRows, readColumns, wholeColumns } from './f
 import { normalizeKey } from '../table/deletes.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
 import { mapLimit } from '../util/limiter.js'
-import { lowerBound } from '../vector/bounds.js'
+import { kernelError, lowerBound } from '../vector/bounds.js'
 import { distanceFrom } from '../vector/scorer.js'
+import { validateVectors } from '../vector/validate.js'
 import type { CacheCounters, FileVectors, QueryCaches } from './caches.js'
 import { bindFilter, fileMayMatch, filterColumns, matchesRow, type BoundFilter } from './filter-bind.js'
 import type { Filter } from './filter-types.js'
@@ -173,6 +174,7 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
   if (query.length !== dim) {
     throw new AilakeError('DIMENSION_MISMATCH', `search: the query vector has ${query.length} dimensions but column ${policy.column} of table ${table.name} has ${dim}`, { context: { got: query.length, expected: dim } })
   }
+  validateVectors(query, dim, 'search: the query')
   const schema = table.schema
   const filter = req.filter === undefined ? undefined : bindFilter(req.filter, schema, policy.column)
   const select = resolveSelect(schema, policy, req.select)
@@ -196,6 +198,10 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
   }
   const top = new TopK(k)
   const exact = distanceFrom(metric, query)
+  // Euclidean and dot indexes and scans score with the exact kernels on the stored vectors (the
+  // same bits). Cosine indexes score normalised copies: each side is within a few kernelError of
+  // the true cosine (bounds.ts), so 8 of them plus the underflow term separate index from exact.
+  const indexSlack = metric === 'cosine' ? 8 * kernelError(dim) + 2 ** -28 : 0
 
   // Buffered rows first: they are in memory, and their distances tighten the bound early.
   /** Keys (per key column) of buffered upserts: committed rows with them are superseded. */
@@ -284,16 +290,18 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
     let res
     if (fv.index !== undefined) {
       plan.filesSearchedByIndex++
-      res = fv.index.search(query, k, { ...opts, ef: req.ef ?? defaultEf(k, fv.index.size) })
+      // Cosine indexes rank by normalised copies, which can order candidates within indexSlack of
+      // each other differently from the exact kernel: take those near the k-th as well.
+      res = fv.index.search(query, k, { ...opts, ef: req.ef ?? defaultEf(k, fv.index.size), within: 2 * indexSlack })
     } else {
       plan.filesSearchedByScan++
       res = flatSearch(fv.vectors, dim, metric, query, k, opts)
     }
     // Every candidate that could still enter the top k is re-scored exactly, so index and scan
-    // results merge on one scale; ones clearly beyond the current k-th distance (the index's own
-    // distances differ from exact ones only by float rounding) cannot, and are dropped unscored.
+    // results merge on one scale; ones beyond the current k-th distance by more than the index's
+    // own distances can differ from exact ones cannot, and are dropped unscored.
     const kth = top.kth
-    const cut = kth === Infinity ? Infinity : kth + 1e-4 * Math.abs(kth) + 1e-6
+    const cut = kth === Infinity ? Infinity : kth + indexSlack
     const out: Candidate[] = []
     for (let i = 0; i < res.ids.length; i++) {
       if ((res.distances[i] as number) > cut) break

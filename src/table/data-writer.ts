@@ -6,14 +6,12 @@
 import { AilakeError } from '../errors.js'
 import type { ColumnStats, Field, Schema } from '../format/schema.js'
 import { POSITION_DELETE_SCHEMA, writePositionDeleteFile } from '../format/delete-file.js'
-import { fixedLength, writeDataFile } from '../format/data-file.js'
+import { decodeStoredVectors, encodeVectorValues, fixedLength, writeDataFile } from '../format/data-file.js'
 import { encodeBound } from '../format/iceberg/bounds.js'
 import type { DataFile } from '../format/iceberg/types.js'
 import type { DataFileWritten } from '../format/data-file.js'
 import { HnswIndex } from '../vector-index/hnsw.js'
 import type { ObjectStore } from '../store/object-store.js'
-import { decodeF16, encodeF16 } from '../vector/f16.js'
-import { dequantizeI8, quantizeI8 } from '../vector/i8.js'
 import { newUuid } from './ids.js'
 import type { RowBatch } from './rows.js'
 import type { VectorPolicy } from './vector-policy.js'
@@ -55,14 +53,8 @@ export function vectorFieldType(policy: Pick<VectorPolicy, 'precision' | 'dim'>,
 
 /** The vectors exactly as a reader will decode them from the file, so the index matches them. */
 export function storedVectors(vectors: Float32Array, policy: VectorPolicy): Float32Array {
-  switch (policy.precision) {
-    case 'f32': return vectors
-    case 'f16': return decodeF16(encodeF16(vectors))
-    case 'i8': {
-      const q = quantizeI8(vectors, policy.dim)
-      return dequantizeI8(q.codes, q.scales, q.offsets, policy.dim)
-    }
-  }
+  if (policy.precision === 'f32') return vectors
+  return decodeStoredVectors(encodeVectorValues(vectors, policy.dim, policy.precision), policy.dim, policy.precision)
 }
 
 /** Writes the batch (already validated) and returns one DataFile per file written. */

@@ -3,7 +3,7 @@
  * reference the HNSW index is tested against.
  */
 import { AilakeError, invalid } from '../errors.js'
-import { dot, l2sq, checkMetric } from '../vector/distance.js'
+import { checkMetric, cosineDistance, dot, l2sq } from '../vector/distance.js'
 import type { Metric } from '../vector/types.js'
 import { validateVectors } from '../vector/validate.js'
 import { MaxHeap, drainBestFirst } from './heap.js'
@@ -50,16 +50,13 @@ export function flatSearch(
   const count = vectors.length / dim
   if (count === 0) return EMPTY_RESULT
   const heap = new MaxHeap(k + 1)
-  const qn = metric === 'cosine' ? Math.sqrt(dot(query, 0, query, 0, dim)) : 0
+  const qn2 = metric === 'cosine' ? dot(query, 0, query, 0, dim) : 0
   for (let id = 0, off = 0; id < count; id++, off += dim) {
     if (filter !== undefined && (typeof filter === 'function' ? !filter(id) : !bitAllowed(filter, id))) continue
     let d: number
     if (metric === 'euclidean') d = l2sq(query, 0, vectors, off, dim)
     else if (metric === 'dot') d = -dot(query, 0, vectors, off, dim)
-    else {
-      const vn = Math.sqrt(dot(vectors, off, vectors, off, dim))
-      d = qn === 0 || vn === 0 ? 1 : 1 - dot(query, 0, vectors, off, dim) / (qn * vn)
-    }
+    else d = cosineDistance(dot(query, 0, vectors, off, dim), qn2, dot(vectors, off, vectors, off, dim))
     if (heap.size < k) heap.push(d, id)
     else if (d < heap.topDist()) {
       heap.pop()

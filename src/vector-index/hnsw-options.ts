@@ -34,12 +34,19 @@ export interface HnswSearchOptions {
    * always exact. Default: true for indexes of 1,024 vectors or more.
    */
   quantized?: boolean
+  /**
+   * Also return every candidate whose distance is at most the k-th one plus `within` (from the
+   * beam, or every such allowed row when the search scans). For callers that re-score with a
+   * kernel that may order near-equal candidates differently: a cosine index scores normalised
+   * copies of the vectors. Default 0 (exactly k).
+   */
+  within?: number
 }
 
 export const HNSW_BUILD_OPTION_KEYS = {
   metric: true, dim: true, M: true, efConstruction: true, seed: true, wasm: true, onProgress: true,
 } as const satisfies OptionKeys<HnswBuildOptions>
-export const HNSW_SEARCH_OPTION_KEYS = { ef: true, filter: true, quantized: true } as const satisfies OptionKeys<HnswSearchOptions>
+export const HNSW_SEARCH_OPTION_KEYS = { ef: true, filter: true, quantized: true, within: true } as const satisfies OptionKeys<HnswSearchOptions>
 
 export const DEFAULT_EF = 64
 

@@ -107,8 +107,26 @@ function reduce16(
 }
 
 /**
+ * Squared norms (as `dot` computes them) below this, about 7.9e-31, leave a vector without a
+ * reliable direction in f32: its squared components are subnormal, so the kernel's norm can be
+ * off by any factor (or 0) and the cosine would land anywhere, even outside [-1, 1]. Above it,
+ * underflow adds at most dim·2^-150 to any sum, a relative 2^-34 (see bounds.ts).
+ */
+export const COSINE_MIN_NORM2 = 2 ** -100
+
+/**
+ * Cosine distance from the kernels' a·b, a·a and b·b: 1 - cos, and exactly 1 when either vector
+ * has no direction (squared norm below `COSINE_MIN_NORM2`, the zero vector included).
+ */
+export function cosineDistance(ab: number, na: number, nb: number): number {
+  if (!(na >= COSINE_MIN_NORM2 && nb >= COSINE_MIN_NORM2)) return 1
+  return 1 - ab / Math.sqrt(na * nb)
+}
+
+/**
  * The distance between two vectors under `metric` (smaller is closer). Cosine divides by both
- * norms, so it works on raw vectors; a zero vector is at cosine distance 1 from everything.
+ * norms, so it works on raw vectors; a zero (or directionless, see `COSINE_MIN_NORM2`) vector is
+ * at cosine distance 1 from everything.
  * Throws `DIMENSION_MISMATCH` when the lengths differ.
  */
 export function distance(metric: Metric, a: Float32Array, b: Float32Array): number {
@@ -123,12 +141,8 @@ export function distance(metric: Metric, a: Float32Array, b: Float32Array): numb
       return l2sq(a, 0, b, 0, n)
     case 'dot':
       return -dot(a, 0, b, 0, n)
-    case 'cosine': {
-      const na = dot(a, 0, a, 0, n)
-      const nb = dot(b, 0, b, 0, n)
-      if (na === 0 || nb === 0) return 1
-      return 1 - dot(a, 0, b, 0, n) / Math.sqrt(na * nb)
-    }
+    case 'cosine':
+      return cosineDistance(dot(a, 0, b, 0, n), dot(a, 0, a, 0, n), dot(b, 0, b, 0, n))
     default:
       throw invalid(`unknown metric ${JSON.stringify(metric)}; use 'cosine', 'euclidean' or 'dot'`, { metric })
   }

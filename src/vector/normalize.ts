@@ -1,11 +1,12 @@
 /**
  * L2 normalisation. Cosine indexes store unit vectors so their hot loop is a plain dot product
- * (cosine distance = 1 - a·b). A zero vector stays zero: it has no direction, and its cosine
- * distance to every unit vector is then exactly 1.
+ * (cosine distance = 1 - a·b). A vector without a direction (zero, or a squared norm below
+ * `COSINE_MIN_NORM2`) becomes zero, so its cosine distance to everything is exactly 1 there too,
+ * as in `distance()`.
  */
-import { dot } from './distance.js'
+import { COSINE_MIN_NORM2, dot } from './distance.js'
 
-/** A unit-length copy of `v` (a zero vector gives a zero copy). */
+/** A unit-length copy of `v` (a vector without a direction gives a zero copy). */
 export function normalize(v: Float32Array): Float32Array {
   const out = new Float32Array(v)
   normalizeInPlace(out, out.length)
@@ -17,7 +18,11 @@ export function normalizeInPlace(flat: Float32Array, dim: number): void {
   if (dim <= 0) return
   for (let off = 0; off + dim <= flat.length; off += dim) {
     const n2 = dot(flat, off, flat, off, dim)
-    if (n2 === 0 || !Number.isFinite(n2)) continue
+    if (!(n2 >= COSINE_MIN_NORM2)) {
+      flat.fill(0, off, off + dim)
+      continue
+    }
+    if (!Number.isFinite(n2)) continue
     const inv = 1 / Math.sqrt(n2)
     for (let i = off; i < off + dim; i++) flat[i] = (flat[i] as number) * inv
   }

@@ -3,7 +3,7 @@
  * the SIMD kernels: the plain-JS kernels round every step with Math.fround and cost ~1 µs per
  * 100-d row, which made re-scoring a query's candidates a tenth of a warm search.
  */
-import { checkMetric } from './distance.js'
+import { checkMetric, cosineDistance } from './distance.js'
 import { ARENA_RESERVED, createArena, type VectorArena } from './simd.js'
 import type { Metric } from './types.js'
 
@@ -31,8 +31,6 @@ export function distanceFrom(metric: Metric, query: Float32Array): (vectors: Flo
     if (metric === 'euclidean') return arena.l2sq(qOff, rOff, n)
     const ab = arena.dot(qOff, rOff, n)
     if (metric === 'dot') return -ab
-    const nb = arena.dot(rOff, rOff, n)
-    if (na === 0 || nb === 0) return 1
-    return 1 - ab / Math.sqrt(na * nb)
+    return cosineDistance(ab, na, arena.dot(rOff, rOff, n))
   }
 }

@@ -18,9 +18,15 @@ function checkDim(dim: number, what: string): void {
 }
 
 /**
- * Checks that `flat` holds whole rows of `dim` values and that every value is finite.
- * Throws `DIMENSION_MISMATCH` when the length is not a multiple of `dim`, and
- * `INVALID_ARGUMENT` naming the first row (and position) holding NaN or Infinity.
+ * Largest squared L2 norm accepted (norm < 2^62, about 4.6e18): the f32 distance kernels then
+ * never overflow, since |a·b| <= |a||b| < 2^124 and |a - b|^2 < 2^126, both below the f32 maximum.
+ */
+export const MAX_NORM2 = 2 ** 124
+
+/**
+ * Checks that `flat` holds whole rows of `dim` values, that every value is finite and that
+ * every row's norm is below 2^62 (`MAX_NORM2`). Throws `DIMENSION_MISMATCH` when the length is
+ * not a multiple of `dim`, and `INVALID_ARGUMENT` naming the first offending row.
  */
 export function validateVectors(flat: Float32Array, dim: number, what: string): void {
   checkDim(dim, what)
@@ -29,15 +35,27 @@ export function validateVectors(flat: Float32Array, dim: number, what: string): 
       context: { what, length: flat.length, dim },
     })
   }
-  for (let i = 0; i < flat.length; i++) {
-    // x - x is 0 for finite x and NaN for NaN/±Infinity: one cheap test for both.
-    const x = flat[i] as number
-    if (x - x !== 0) {
-      const row = Math.floor(i / dim)
-      throw invalid(`${what}: vector ${row} has ${x} at position ${i % dim}; vectors must contain only finite numbers`, {
-        what, row, position: i % dim, value: String(x),
-      })
+  for (let off = 0; off < flat.length; off += dim) {
+    let s = 0
+    for (let i = off; i < off + dim; i++) {
+      const x = flat[i] as number
+      s += x * x
     }
+    // NaN and ±Infinity make s NaN or Infinity: one test per row for the common case.
+    if (s < MAX_NORM2) continue
+    const row = off / dim
+    for (let i = off; i < off + dim; i++) {
+      // x - x is 0 for finite x and NaN for NaN/±Infinity.
+      const x = flat[i] as number
+      if (x - x !== 0) {
+        throw invalid(`${what}: vector ${row} has ${x} at position ${i - off}; vectors must contain only finite numbers`, {
+          what, row, position: i - off, value: String(x),
+        })
+      }
+    }
+    throw invalid(`${what}: vector ${row} has norm ${Math.sqrt(s).toExponential(3)}; norms must stay below 2^62 (about 4.6e18) for f32 distances to stay finite, so scale the vectors down`, {
+      what, row, norm: Math.sqrt(s),
+    })
   }
 }
 

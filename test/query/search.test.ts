@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { isAilakeError } from '../../src/index.js'
+import { connect, isAilakeError } from '../../src/index.js'
 import type { Metric } from '../../src/vector/types.js'
 import type { Filter } from '../../src/query/index.js'
 import { tempDir } from '../helpers/tmpdir.js'
@@ -155,8 +155,9 @@ test('asOf searches an older snapshot; buffered rows are merged; deferred files 
     const old = await fx.search(qLast).asOf(s1).limit(10).ef(200).toArray()
     assert.deepEqual(ids(old), bruteForce(fx, 'euclidean', qLast, 10, undefined, 100).map((e) => e.id))
     assert.ok(old.every((r) => (r.id as number) < 100))
-    const byTime = await fx.search(qLast).asOf(String(s1)).limit(10).ef(200).toArray()
-    assert.deepEqual(ids(byTime), ids(old))
+    // A snapshot id may also be given as a numeric string.
+    const byIdString = await fx.search(qLast).asOf(String(s1)).limit(10).ef(200).toArray()
+    assert.deepEqual(ids(byIdString), ids(old))
 
     // Buffered rows: an exact copy of the query is the nearest row; filters apply to them too.
     const buffered = [{ schema: fx.table.schema, rows: [{ id: 9001, category: 'buf', year: 1999, score: 0, tagName: 'z', note: null, done: false, big: 0n }, { id: 9002, category: 'buf', year: 1999, score: 0, tagName: 'z', note: null, done: true, big: 0n }], vectors: new Float32Array([...qLast, ...qLast.map((x) => x + 0.01)]), writerId: 'test', seqs: [1], ends: [2], snapshotId: null }]
@@ -170,6 +171,38 @@ test('asOf searches an older snapshot; buffered rows are merged; deferred files 
     assert.notEqual(without[0]?.id, 9001)
     const past = await fx.search(qLast, buffered).asOf(s1).limit(1).toArray()
     assert.notEqual(past[0]?.id, 9001)
+  } finally {
+    await cleanup()
+  }
+})
+
+test('asOf a time: a Date between two commits searches the older snapshot; before the first is NOT_FOUND', async () => {
+  const { dir, cleanup } = await tempDir()
+  try {
+    await using lake = await connect(dir)
+    const table = await lake.createTable('default.times', { vector: { dim: 2, metric: 'euclidean' } })
+    const q = [0, 0]
+    const wait = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+    await table.add([{ id: 1, embedding: [1, 0] }])
+    await wait(5) // commits in distinct milliseconds, so a time strictly between them exists
+    await table.add([{ id: 2, embedding: [0.5, 0] }])
+    await wait(5)
+    await table.add([{ id: 3, embedding: [0.1, 0] }])
+    const [t1, t2, t3] = table.history().map((h) => h.timestamp.getTime()) as [number, number, number]
+    assert.ok(t1 < t2 && t2 < t3, `commit times ${t1}, ${t2}, ${t3}`)
+    const idsAt = async (asOf: Date | string | number): Promise<number[]> =>
+      (await table.search(q).asOf(asOf).limit(10).toArray()).map((r) => r.id as number)
+    assert.deepEqual(await idsAt(new Date(t2 - 1)), [1], 'just before the second commit: the first snapshot')
+    assert.deepEqual(await idsAt(new Date(t1)), [1], 'at the first commit')
+    assert.deepEqual(await idsAt(new Date(t2)), [2, 1], 'at the second commit')
+    assert.deepEqual(await idsAt(new Date(t3 - 1).toISOString()), [2, 1], 'an ISO string')
+    assert.deepEqual(await idsAt(t3 + 60_000), [3, 2, 1], 'epoch milliseconds after the last commit')
+    await assert.rejects(table.search(q).asOf(new Date(t1 - 1)).toArray(), (e: unknown) => {
+      assert.ok(isAilakeError(e, 'NOT_FOUND'), String(e))
+      assert.match(e.message, new RegExp(`no snapshot at ${new Date(t1 - 1).toISOString()}.*first snapshot is later`))
+      return true
+    })
+    await assert.rejects(table.search(q).asOf('not a date').toArray(), assertCode('INVALID_ARGUMENT'))
   } finally {
     await cleanup()
   }

@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { HnswIndex } from '../../src/vector-index/hnsw.js'
 import { flatSearch } from '../../src/vector-index/flat.js'
+import { distance } from '../../src/vector/distance.js'
 import { bitsetFromIds } from '../../src/vector-index/filter.js'
 import { isAilakeError } from '../../src/errors.js'
 import type { Metric } from '../../src/vector/types.js'
@@ -119,12 +120,26 @@ test('empty and one-vector indexes work', () => {
   assert.deepEqual(Array.from(res.distances), [-3])
 })
 
-test('duplicates and zero vectors do not break build or search', () => {
+test('duplicates and zero vectors: search returns the exact nearest rows and their exact distances', () => {
   const flat = new Float32Array(300 * 4)
   for (let i = 0; i < 300; i++) flat.set(i % 3 === 0 ? [0, 0, 0, 0] : [1, 1, i % 2, 0], i * 4)
+  const sorted = (a: ArrayLike<number>): number[] => Array.from(a).sort((x, y) => x - y)
   for (const metric of METRICS) {
     const idx = HnswIndex.build(flat, { metric, dim: 4, M: 4, efConstruction: 20 })
-    assert.equal(idx.search(new Float32Array([1, 1, 0, 0]), 50, { ef: 100 }).ids.length, 50)
+    for (const q of [[1, 1, 0, 0], [1, 1, 1, 0], [0, 0, 0, 0], [-1, 0, 0, 2]]) {
+      const query = Float32Array.from(q)
+      const exact = flatSearch(flat, 4, metric, query, 150)
+      // A beam of every row is exact (reachability, see reachability.test.ts).
+      for (const ef of [300, 1000]) {
+        const got = idx.search(query, 150, { ef })
+        // Many rows tie: compare the lists of exact distances of the rows returned.
+        const own = Array.from(got.ids, (id) => distance(metric, query, flat.subarray(id * 4, id * 4 + 4)))
+        assert.deepEqual(sorted(own), sorted(Array.from(exact.ids, (id) => distance(metric, query, flat.subarray(id * 4, id * 4 + 4)))), `${metric} ${q} ef ${ef}`)
+        assert.equal(new Set(got.ids).size, 150)
+        // Returned distances are the rows' own (cosine indexes score normalised copies: rounding only).
+        own.forEach((d, i) => assert.ok(Math.abs((got.distances[i] as number) - d) <= 1e-6, `${metric}: ${got.distances[i]} vs ${d}`))
+      }
+    }
   }
 })
 
@@ -248,4 +263,18 @@ test('vectors added after a quantised search are found, also past the first capa
     // Row 2500 of DATA got id 2501 (the far vector took 1500); under dot a row need not be its own best match.
     if (metric !== 'dot') assert.equal(idx.search(DATA.subarray(2500 * DIM, 2501 * DIM), 1, { ef: 64 }).ids[0], 2501, metric)
   }
+})
+
+test('within: also returns the candidates up to the k-th distance plus within, by beam and by scan', () => {
+  // Rows at distances 0, 1, 1.0001, 1.0002 and 4 from the query; 1.0001 and 1.0002 are within 0.001 of the 2nd.
+  const flat = Float32Array.from([0, 0, 1, 0, 0, Math.sqrt(1.0001), -Math.sqrt(1.0002), 0, 2, 0])
+  const idx = HnswIndex.build(flat, { metric: 'euclidean', dim: 2, M: 2 })
+  const q = new Float32Array(2)
+  const sorted = (ids: ArrayLike<number>): number[] => Array.from(ids).sort((a, b) => a - b)
+  assert.deepEqual(sorted(idx.search(q, 2).ids), [0, 1])
+  assert.deepEqual(sorted(idx.search(q, 2, { within: 0.001 }).ids), [0, 1, 2, 3])
+  assert.deepEqual(sorted(idx.search(q, 2, { within: 0.001, filter: (id) => id !== 0 }).ids), [1, 2, 3])
+  assert.deepEqual(sorted(idx.search(q, 2, { within: 0.001, filter: bitsetFromIds([1, 2, 3, 4], 5) }).ids), [1, 2, 3])
+  assert.deepEqual(sorted(idx.search(q, 5, { within: 10 }).ids), [0, 1, 2, 3, 4])
+  for (const bad of [-1, NaN, Infinity]) assert.throws(() => idx.search(q, 2, { within: bad }), (e: unknown) => isAilakeError(e, 'INVALID_ARGUMENT'))
 })

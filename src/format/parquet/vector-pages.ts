@@ -9,8 +9,8 @@
  * reader can check the level bytes against the expected pattern and then copy the values out
  * in one move; anything else falls back to the general reader.
  */
-import { corrupt } from '../../errors.js'
-import { decodeF16, encodeF16 } from '../../vector/f16.js'
+import { corrupt, invalid } from '../../errors.js'
+import { decodeF16, encodeF16, firstNonFiniteF16 } from '../../vector/f16.js'
 import { quantizeI8 } from '../../vector/i8.js'
 import type { Precision } from '../../vector/types.js'
 import { checkPageCrc, pageCrc } from './page-crc.js'
@@ -37,6 +37,11 @@ export function encodeVectorValues(vectors: Float32Array, dim: number, precision
   if (precision === 'f32') return new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength)
   if (precision === 'f16') {
     const h = encodeF16(vectors)
+    // Every path that stores f16 (and the index built over the stored form) goes through here.
+    const bad = firstNonFiniteF16(h)
+    if (bad >= 0) {
+      throw invalid(`vector ${Math.floor(bad / dim)} has value ${vectors[bad]} beyond the f16 range (±65504); use precision f32`, { row: Math.floor(bad / dim) })
+    }
     return new Uint8Array(h.buffer, h.byteOffset, h.byteLength)
   }
   const count = vectors.length / dim
@@ -50,6 +55,17 @@ export function encodeVectorValues(vectors: Float32Array, dim: number, precision
     view.setFloat32(o + 4, scales[r] as number, true)
     out.set(codeBytes.subarray(r * dim, (r + 1) * dim), o + 8)
   }
+  return out
+}
+
+/**
+ * The vectors exactly as a reader decodes them from `values` (see `encodeVectorValues`): what
+ * search scores, so what bounds and indexes must be computed over.
+ */
+export function decodeStoredVectors(values: Uint8Array, dim: number, precision: Precision): Float32Array {
+  const rows = values.length / rowBytes(precision, dim)
+  const out = new Float32Array(rows * dim)
+  decodeVectorValues(values, 0, rows, dim, precision, out, 0)
   return out
 }
 

@@ -9,7 +9,6 @@ import { writeMetadata } from 'hyparquet-writer/src/metadata.js'
 import type { ColumnChunk, KeyValue, RowGroup } from 'hyparquet'
 import { AilakeError, invalid } from '../../errors.js'
 import { computeBounds } from '../../vector/bounds.js'
-import { firstNonFiniteF16 } from '../../vector/f16.js'
 import { crc32c } from '../../util/crc32c.js'
 import type { ColumnStats } from '../schema.js'
 import { icebergSchemaJson, checkVectorField, prepareColumn, toParquetSchema } from './schema-map.js'
@@ -18,7 +17,7 @@ import { CompactReader, CompactWriter, intField, T_I32, T_I64 } from './thrift.j
 import type { DataFileWritten, VectorFacts, WriteDataFileInput } from './types.js'
 import { isFastScalar, writeScalarChunk } from './scalar-pages.js'
 import { copyChunkWithCrc } from './page-crc.js'
-import { encodeVectorValues, rowBytes, writeVectorChunk, type PageLocation } from './vector-pages.js'
+import { decodeStoredVectors, encodeVectorValues, rowBytes, writeVectorChunk, type PageLocation } from './vector-pages.js'
 
 export const CREATED_BY = 'ailake version 0.1.0'
 /** Key-value keys in the Parquet footer. */
@@ -93,17 +92,14 @@ export function writeDataFileImpl(input: WriteDataFileInput): DataFileWritten {
   })
 
   const values = encodeVectorValues(vector.vectors, dim, precision)
-  if (precision === 'f16') {
-    const bad = firstNonFiniteF16(new Uint16Array(values.buffer, values.byteOffset, values.length / 2))
-    if (bad >= 0) {
-      throw invalid(`vector ${Math.floor(bad / dim)} has value ${vector.vectors[bad]} beyond the f16 range (±65504); use precision f32`, { row: Math.floor(bad / dim) })
-    }
-  }
   const rb = rowBytes(precision, dim)
   const groupRows = input.rowGroupRows ?? Math.min(1_000_000, Math.max(1, Math.floor(MAX_ROW_GROUP_BYTES / rb)))
   if (!Number.isInteger(groupRows) || groupRows < 1) throw invalid(`rowGroupRows must be a positive integer, got ${groupRows}`)
 
-  const { centroid, radius } = computeBounds(vector.vectors, dim, metric)
+  // Search scores the vectors as stored, which f16 and i8 move away from the input: the bounds
+  // must contain those, or a file holding a top-k row can be pruned.
+  const decoded = precision === 'f32' ? vector.vectors : decodeStoredVectors(values, dim, precision)
+  const { centroid, radius } = computeBounds(decoded, dim, metric)
   const indexBytes = input.index?.bytes ?? new Uint8Array(0)
 
   const parquetSchema = toParquetSchema(schema)
