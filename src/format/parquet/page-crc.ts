@@ -11,7 +11,7 @@ import type { ColumnChunk } from 'hyparquet'
 import { AilakeError, corrupt } from '../../errors.js'
 import { crc32 } from '../../util/crc32.js'
 import { CompactReader, CompactWriter, intField, writeStructFields, type ThriftStruct } from './thrift.js'
-import type { AppendWriter, PageLocation } from './vector-pages.js'
+import type { AppendWriter, PageLocation } from './page-location.js'
 
 /** The CRC field value of a page whose body is `parts` in order (thrift i32, so signed). */
 export function pageCrc(...parts: Uint8Array[]): number {

@@ -14,6 +14,9 @@ import { decodeF16, encodeF16, firstNonFiniteF16 } from '../../vector/f16.js'
 import { quantizeI8 } from '../../vector/i8.js'
 import type { Precision } from '../../vector/types.js'
 import { checkPageCrc, pageCrc } from './page-crc.js'
+import type { AppendWriter, PageLocation } from './page-location.js'
+
+export type { AppendWriter, PageLocation } from './page-location.js'
 import { CompactReader, CompactWriter, T_I32, intField, structField } from './thrift.js'
 
 /** Target bytes of vector values per page: small pages keep row fetches cheap (see docs/format.md). */
@@ -118,18 +121,6 @@ export function pageHeader(p: {
   w.bool(7, p.compressed === true) // is_compressed
   w.endStruct()
   return w.finish().slice()
-}
-
-export interface PageLocation {
-  offset: bigint
-  compressed_page_size: number
-  first_row_index: bigint
-}
-
-/** Anything with hyparquet-writer's ByteWriter append interface. */
-export interface AppendWriter {
-  offset: number
-  appendBytes(b: Uint8Array): void
 }
 
 export interface WrittenVectorChunk {
