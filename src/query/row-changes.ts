@@ -6,9 +6,9 @@
  *
  * Concurrency follows Iceberg's validation rules. A change is planned on one snapshot and
  * committed optimistically; if a data file it deletes from was replaced meanwhile (an index
- * build, compaction), or, for update and upsert, if concurrent commits added rows it would have
- * had to change or deleted rows it changes, the change is planned again on the new table (at
- * most `MAX_PLANS` times). Concurrent appends of unrelated rows simply land alongside.
+ * build, compaction) or deleted from by another commit, or, for update and upsert, if
+ * concurrent commits added rows it would have had to change, the change is planned again on
+ * the new table (at most `MAX_PLANS` times). Concurrent appends simply land alongside a delete.
  */
 import { AilakeError, isAilakeError } from '../errors.js'
 import type { DataFile, TableMetadata } from '../format/iceberg/types.js'
@@ -124,11 +124,14 @@ export async function deleteRows(ctx: ChangeContext, where: string | Filter): Pr
   const policy = requireVector(table)
   const filter = bindFilter(where, table.schema, policy.column)
   return withReplans(ctx, async () => {
+    const since = table.currentSnapshotId
     const targets = await findTargets(ctx, await table.planFiles(), filter)
     if (targets.length === 0) return undefined
     const deletes = await writeDeletes(table, targets)
     try {
-      const snapshotId = await table.commit({ kind: 'delta', added: [], addedDeletes: deletes })
+      // Rows another commit deleted (or replaced by a new version) meanwhile are planned again,
+      // so the count is exact and a row updated concurrently is not left behind.
+      const snapshotId = await table.commit({ kind: 'delta', added: [], addedDeletes: deletes, precondition: noConcurrentDeletes(ctx, since, targets) })
       return { snapshotId, deleted: count(targets), updated: 0, inserted: 0 }
     } catch (err) {
       if (!(isAilakeError(err) && err.context.outcomeUnknown === true)) await removeFiles(table, deletes)

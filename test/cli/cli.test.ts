@@ -139,7 +139,7 @@ test('end to end through the executable: create, insert CSV + JSON Lines + Parqu
 
   // One append per insert; a MemTableWriter insert adds a `replace` once its index is built.
   const history = (await sh(['history', 'docs'])).trim().split('\n')
-  assert.match(history[0] as string, /^snapshot\s+time\s+operation\s+added\s+total rows$/)
+  assert.match(history[0] as string, /^snapshot\s+time\s+operation\s+added\s+deleted\s+live rows$/)
   const appends = history.filter((line) => /\sappend\s/.test(line))
   assert.equal(appends.length, 3)
   assert.match(appends[0] as string, /^\d+\s+\d{4}-\d\d-\d\dT\S+\s+append\s+\+4\s+4$/)
