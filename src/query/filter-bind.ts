@@ -124,8 +124,9 @@ function bindNode(f: Filter, schema: Schema, vectorColumn: string, negate: boole
   if (op in NEGATE) checkOptions(f, op === 'in' || op === 'not in' ? LIST_KEYS : op === 'is null' || op === 'is not null' ? NULL_KEYS : COMPARE_KEYS, 'where()', 'filter key')
   let keys: Key[]
   if (op === 'in' || op === 'not in') {
-    const values = (f as { values?: unknown }).values
-    if (!Array.isArray(values) || values.length === 0) throw invalid(`where(): ${op} on column ${field.name} needs a non-empty values array`)
+    const given = (f as { values?: unknown }).values
+    const values = Array.isArray(given) ? given : given !== null && typeof given === 'object' && Symbol.iterator in given && typeof given !== 'string' ? [...(given as Iterable<unknown>)] : undefined
+    if (values === undefined || values.length === 0) throw invalid(`where(): ${op} on column ${field.name} needs a non-empty array (or Set) of values`)
     keys = values.map((v) => literalKey(field, type, v as FilterValue))
   } else if (op === 'is null' || op === 'is not null') {
     keys = []

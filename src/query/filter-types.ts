@@ -36,5 +36,6 @@ export type Filter =
   | { or: Filter[] }
   | { not: Filter }
   | { column: string; op: CompareOp; value: FilterValue }
-  | { column: string; op: 'in' | 'not in'; values: FilterValue[] }
+  /** `values`: an array or any iterable, e.g. a `Set` of ten thousand ids. */
+  | { column: string; op: 'in' | 'not in'; values: Iterable<FilterValue> }
   | { column: string; op: 'is null' | 'is not null' | 'is nan' | 'is not nan' }

@@ -187,7 +187,7 @@ export async function commitOperation(ctx: CommitContext, start: LoadedTable, op
       sequenceNumber: seq,
       timestampMs: nextTimestamp(meta),
       manifestList: listPath,
-      summary: summarize(op, list, changed),
+      summary: summarize(op, list, changed, await deleteTotals(ctx.cache, list)),
       schemaId: meta.currentSchemaId,
     }
     if (meta.currentSnapshotId !== null) snapshot.parentSnapshotId = meta.currentSnapshotId
@@ -220,25 +220,37 @@ async function checkDeleteTargets(cache: ManifestCache, carried: ManifestFile[],
     if (m.content !== 'data') continue
     for (const e of await cache.manifest(m)) if (e.status !== 'DELETED') live.add(e.dataFile.filePath)
   }
-  const missing = deletes.map((d) => d.referencedDataFile).filter((p): p is string => p === undefined || !live.has(p))
+  // Position deletes name their data file; equality deletes apply by sequence number and need no target.
+  const missing = deletes.filter((d) => d.content === 'position-deletes').map((d) => d.referencedDataFile).filter((p) => p === undefined || !live.has(p)).map(String)
   if (missing.length > 0) {
     throw new AilakeError('COMMIT_CONFLICT', `a concurrent commit replaced ${missing.length} data file(s) this change deletes from (e.g. ${missing[0]}) in ${location}; the change is re-planned on the new files`, { retryable: true, context: { replan: true, missing: missing.slice(0, 10) } })
   }
 }
 
-function summarize(op: Operation, list: ManifestFile[], changed: RewriteChanges): Snapshot['summary'] {
+interface DeleteTotals { files: number; positionDeletes: number; equalityDeletes: number }
+
+/** Live delete files of a snapshot's manifests and their rows, by kind. */
+async function deleteTotals(cache: ManifestCache, list: ManifestFile[]): Promise<DeleteTotals> {
+  const t: DeleteTotals = { files: 0, positionDeletes: 0, equalityDeletes: 0 }
+  for (const m of list) {
+    if (m.content !== 'deletes' || m.addedFilesCount + m.existingFilesCount === 0) continue
+    for (const e of await cache.manifest(m)) {
+      if (e.status === 'DELETED') continue
+      t.files++
+      if (e.dataFile.content === 'equality-deletes') t.equalityDeletes += e.dataFile.recordCount
+      else t.positionDeletes += e.dataFile.recordCount
+    }
+  }
+  return t
+}
+
+function summarize(op: Operation, list: ManifestFile[], changed: RewriteChanges, deletes: DeleteTotals): Snapshot['summary'] {
   let files = 0
   let rows = 0
-  let deleteFiles = 0
-  let positionDeletes = 0
   for (const m of list) {
-    if (m.content === 'data') {
-      files += m.addedFilesCount + m.existingFilesCount
-      rows += m.addedRowsCount + m.existingRowsCount
-    } else {
-      deleteFiles += m.addedFilesCount + m.existingFilesCount
-      positionDeletes += m.addedRowsCount + m.existingRowsCount
-    }
+    if (m.content !== 'data') continue
+    files += m.addedFilesCount + m.existingFilesCount
+    rows += m.addedRowsCount + m.existingRowsCount
   }
   const added = op.added.reduce((n, f) => n + f.recordCount, 0)
   const operation = op.kind === 'append' ? 'append' : op.kind === 'rewrite' ? 'replace' : op.added.length > 0 ? 'overwrite' : 'delete'
@@ -250,8 +262,9 @@ function summarize(op: Operation, list: ManifestFile[], changed: RewriteChanges)
     'added-files-size': String(op.added.reduce((n, f) => n + f.fileSizeInBytes, 0)),
     'total-data-files': String(files),
     'total-records': String(rows),
-    'total-delete-files': String(deleteFiles),
-    'total-position-deletes': String(positionDeletes),
+    'total-delete-files': String(deletes.files),
+    'total-position-deletes': String(deletes.positionDeletes),
+    'total-equality-deletes': String(deletes.equalityDeletes),
   }
   if (changed.removedData.files > 0) {
     summary['deleted-data-files'] = String(changed.removedData.files)
@@ -261,6 +274,11 @@ function summarize(op: Operation, list: ManifestFile[], changed: RewriteChanges)
     summary['added-delete-files'] = String(changed.addedDeletes.length)
     summary['added-position-delete-files'] = String(changed.addedDeletes.filter((d) => d.content === 'position-deletes').length)
     summary['added-position-deletes'] = String(changed.addedDeletes.reduce((n, d) => n + (d.content === 'position-deletes' ? d.recordCount : 0), 0))
+    const equality = changed.addedDeletes.filter((d) => d.content === 'equality-deletes')
+    if (equality.length > 0) {
+      summary['added-equality-delete-files'] = String(equality.length)
+      summary['added-equality-deletes'] = String(equality.reduce((n, d) => n + d.recordCount, 0))
+    }
   }
   if (changed.removedDeletes.length > 0) {
     summary['removed-delete-files'] = String(changed.removedDeletes.length)

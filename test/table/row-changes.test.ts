@@ -11,6 +11,7 @@ import { icebergRead } from 'icebird'
 import { connect, isAilakeError, type Metric, type Table } from '../../src/index.js'
 import { MemoryStore } from '../../src/store/memory-store.js'
 import type { ObjectStore } from '../../src/store/object-store.js'
+import { writePlainFile } from '../../src/format/parquet/plain-writer.js'
 import { installIcebirdFetch } from '../helpers/icebird-fetch.js'
 import { clusteredVectors, rng, tempDir } from '../helpers/tmpdir.js'
 
@@ -197,4 +198,38 @@ test('deletes survive an index build of the file they delete from, in either ord
   assert.equal(r.deleted, 20)
   assert.equal(await t.countRows(), 90 + 30)
   assert.ok((await t.files()).every((f) => f.indexStatus === 'ready'))
+})
+
+test('equality delete files written by another engine are applied (by sequence number), as icebird applies them', async () => {
+  const { dir, cleanup } = await tempDir()
+  const restore = installIcebirdFetch()
+  try {
+    const t = await makeTable(dir, 'eq')
+    await t.add(rows(0, 20, 9))
+    // What another engine writes: a Parquet file of key values and a delete-manifest entry with
+    // content = equality deletes and equality_ids = [the id column].
+    const idField = t.schema.fields.find((f) => f.name === 'id')!
+    const schema = { schemaId: 0, fields: [{ ...idField }] }
+    const written = writePlainFile(schema, new Map([[idField.id, [3n, 4n, 15n]]]), 3)
+    const location = `${t.core.location}/data/engine-eq-deletes.parquet`
+    await t.core.store.put(t.core.keyOf(location), written.bytes)
+    await t.core.commit({
+      kind: 'delta', added: [],
+      addedDeletes: [{ content: 'equality-deletes', filePath: location, fileFormat: 'PARQUET', partition: {}, recordCount: 3, fileSizeInBytes: written.bytes.length, equalityIds: [idField.id] }],
+    })
+    // Rows appended after the equality delete are not subject to it.
+    await t.add([{ id: 3n, tag: 'again', score: 0, embedding: new Float32Array(6).fill(0.1) }])
+    const expected = [...Array.from({ length: 20 }, (_, i) => i).filter((i) => ![3, 4, 15].includes(i)), 3].sort((a, b) => a - b)
+    assert.deepEqual(await icebirdIds(`${dir}/default/eq`), expected)
+    assert.equal(await t.countRows(), expected.length)
+    const hits = await t.search(new Float32Array(6)).limit(100).ef(500).toArray()
+    assert.deepEqual(hits.map((h) => Number(h.id)).sort((a, b) => a - b), expected)
+    assert.equal(t.history().at(-2)?.operation, 'delete')
+    // Our own deletes on top of the engine's keep working.
+    await t.delete('id = 0')
+    assert.equal(await t.countRows(), expected.length - 1)
+  } finally {
+    restore()
+    await cleanup()
+  }
 })
