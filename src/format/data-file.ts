@@ -14,7 +14,7 @@ import { checkOptions, type OptionKeys } from '../util/options.js'
 const WRITE_KEYS = {
   schema: true,
   columns: true,
-  vector: { fieldId: true, column: true, dim: true, metric: true, precision: true, vectors: true },
+  vector: { fieldId: true, column: true, dim: true, metric: true, precision: true, vectors: true, stored: true },
   index: { type: true, bytes: true },
   rowGroupRows: true,
 } as const satisfies OptionKeys<WriteDataFileInput>

@@ -57,12 +57,15 @@ export async function buildIndexedFile(task: BuildTask): Promise<DataFileWritten
   let columns: Map<number, unknown[]>
   let vectors: Float32Array
   let indexVectors: Float32Array | undefined
+  let storedValues: Uint8Array | undefined
   if (source.kind === 'file') {
     const reader = await openDataFile(bytesSource(source.bytes))
     schema = reader.schema
     // Decoded from the file, these already are the stored form the index must match.
     vectors = await reader.readVectors()
     indexVectors = vectors
+    // Written back byte for byte: re-encoding decoded f16/i8 vectors could move them.
+    storedValues = await reader.readVectorValues()
     const rows = await reader.readRows({})
     columns = new Map()
     for (const field of schema.fields) {
@@ -76,6 +79,7 @@ export async function buildIndexedFile(task: BuildTask): Promise<DataFileWritten
   return encodeDataFile(schema, columns, vectors, p, {
     buildIndex,
     ...(indexVectors === undefined ? {} : { indexVectors }),
+    ...(storedValues === undefined ? {} : { storedValues }),
     ...(onProgress === undefined ? {} : { onProgress }),
   })
 }

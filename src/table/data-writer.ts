@@ -93,7 +93,7 @@ async function writeOne(target: DataTarget, columns: Map<number, unknown[]>, vec
  */
 export function encodeDataFile(
   schema: Schema, columns: Map<number, unknown[]>, vectors: Float32Array, policy: VectorPolicy,
-  options: { buildIndex: boolean; indexVectors?: Float32Array; onProgress?: (inserted: number, total: number) => void },
+  options: { buildIndex: boolean; indexVectors?: Float32Array; storedValues?: Uint8Array; onProgress?: (inserted: number, total: number) => void },
 ): DataFileWritten {
   const vectorField = schema.fields.find((f) => f.name === policy.column)
   if (vectorField === undefined) throw new AilakeError('INTERNAL', `table schema lacks its vector column ${policy.column}`)
@@ -108,7 +108,10 @@ export function encodeDataFile(
   return writeDataFile({
     schema,
     columns,
-    vector: { fieldId: vectorField.id, column: policy.column, dim: policy.dim, metric: policy.metric, precision: policy.precision, vectors },
+    vector: {
+      fieldId: vectorField.id, column: policy.column, dim: policy.dim, metric: policy.metric, precision: policy.precision, vectors,
+      ...(options.storedValues === undefined ? {} : { stored: options.storedValues }),
+    },
     ...(index === undefined ? {} : { index }),
   })
 }

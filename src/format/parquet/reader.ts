@@ -190,12 +190,33 @@ export class DataFileReader {
     const f = await this.vectorFacts()
     this.checkRowCount(f)
     const out = new Float32Array(this.rowCount * f.dim)
+    const fast = await this.eachVectorPage(f, (bytes, at, rows, firstRow) => decodeVectorValues(bytes, at, rows, f.dim, f.precision, out, firstRow))
+    return fast ? out : this.readVectorsGeneral(f)
+  }
+
+  /**
+   * The vector column's stored value bytes (rowCount x rowBytes, as the pages hold them), so a
+   * rewrite can store exactly the same vectors; undefined when the chunks are not plain
+   * uncompressed pages (then decode with `readVectors`).
+   */
+  async readVectorValues(): Promise<Uint8Array | undefined> {
+    const f = await this.vectorFacts()
+    this.checkRowCount(f)
+    const rb = rowBytes(f.precision, f.dim)
+    const out = new Uint8Array(this.rowCount * rb)
+    const fast = await this.eachVectorPage(f, (bytes, at, rows, firstRow) => out.set(bytes.subarray(at, at + rows * rb), firstRow * rb))
+    return fast ? out : undefined
+  }
+
+  /** Calls `take` with each checked vector page's values; false when a chunk needs the general decoder. */
+  private async eachVectorPage(f: VectorFacts, take: (bytes: Uint8Array, valuesStart: number, rows: number, firstRow: number) => void): Promise<boolean> {
+    this.checkRowCount(f)
     const rb = rowBytes(f.precision, f.dim)
     for (let g = 0; g < this.footer.metadata.row_groups.length; g++) {
       const c = this.chunk(g, f.column)
       const md = c.meta_data!
       const groupRows = Number(this.footer.metadata.row_groups[g]!.num_rows)
-      if (md.codec !== 'UNCOMPRESSED' || md.dictionary_page_offset !== undefined) return this.readVectorsGeneral(f)
+      if (md.codec !== 'UNCOMPRESSED' || md.dictionary_page_offset !== undefined) return false
       const start = Number(md.data_page_offset)
       const bytes = await readRange(this.source, start, Number(md.total_compressed_size), 'vector column chunk')
       let pos = 0
@@ -203,16 +224,16 @@ export class DataFileReader {
       while (pos < bytes.length) {
         const page = parseVectorPage(bytes, pos, f.dim, f.precision, `${fileName(this.source)}: vector column ${f.column}, page at byte ${start + pos}`,
           (end) => this.checks.check(start + pos, bytes.subarray(pos, end), `vector column ${f.column}, page header`))
-        if (page === undefined) return this.readVectorsGeneral(f)
+        if (page === undefined) return false
         if (row + page.numRows > groupRows) throw corrupt(`vector pages of row group ${g} hold more rows than its ${groupRows}`)
         if (page.valuesStart + page.numRows * rb > bytes.length) throw corrupt('vector page values run past the column chunk')
-        decodeVectorValues(bytes, page.valuesStart, page.numRows, f.dim, f.precision, out, this.groupStarts[g]! + row)
+        take(bytes, page.valuesStart, page.numRows, this.groupStarts[g]! + row)
         row += page.numRows
         pos = page.end
       }
       if (row !== groupRows) throw corrupt(`vector pages of row group ${g} hold ${row} rows, the footer says ${groupRows}`)
     }
-    return out
+    return true
   }
 
   /**

@@ -29,6 +29,12 @@ export interface VectorInput {
   precision: Precision
   /** count × dim values, already validated (finite, right dimension). */
   vectors: Float32Array
+  /**
+   * The vectors already in their stored encoding (count × row bytes, as `readVectorValues`
+   * returns them), written as they are: a rewrite then stores exactly the vectors it read.
+   * `vectors` must be their decoding.
+   */
+  stored?: Uint8Array
 }
 
 export interface WriteDataFileInput {

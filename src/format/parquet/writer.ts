@@ -91,8 +91,11 @@ export function writeDataFileImpl(input: WriteDataFileInput): DataFileWritten {
     return { field: f, ...prepareColumn(f, values) }
   })
 
-  const values = encodeVectorValues(vector.vectors, dim, precision)
   const rb = rowBytes(precision, dim)
+  if (vector.stored !== undefined && vector.stored.length !== rowCount * rb) {
+    throw invalid(`stored vector values hold ${vector.stored.length} bytes; ${rowCount} rows of ${rb} bytes need ${rowCount * rb}`)
+  }
+  const values = vector.stored ?? encodeVectorValues(vector.vectors, dim, precision)
   const groupRows = input.rowGroupRows ?? Math.min(1_000_000, Math.max(1, Math.floor(MAX_ROW_GROUP_BYTES / rb)))
   if (!Number.isInteger(groupRows) || groupRows < 1) throw invalid(`rowGroupRows must be a positive integer, got ${groupRows}`)
 
