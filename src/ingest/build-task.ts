@@ -15,7 +15,8 @@ export type BuildPolicy = VectorPolicy
 /** The pending file's content: its bytes, or (fast path) the rows its writer still holds in memory. */
 export type BuildSource =
   | { kind: 'file'; bytes: Uint8Array }
-  | { kind: 'rows'; schema: Schema; columns: Map<number, unknown[]>; vectors: Float32Array }
+  /** `stored`: the vectors' stored encoding, written as it is (a rewrite keeps its rows' vectors exactly). */
+  | { kind: 'rows'; schema: Schema; columns: Map<number, unknown[]>; vectors: Float32Array; stored?: Uint8Array }
 
 export interface BuildTask {
   source: BuildSource
@@ -74,6 +75,9 @@ export async function buildIndexedFile(task: BuildTask): Promise<DataFileWritten
     }
   } else {
     ({ schema, columns, vectors } = source)
+    storedValues = source.stored
+    // Stored vectors are already what the index must match (their decoding is `vectors`).
+    if (storedValues !== undefined) indexVectors = vectors
   }
   const buildIndex = task.buildIndex !== false
   return encodeDataFile(schema, columns, vectors, p, {

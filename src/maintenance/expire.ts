@@ -4,6 +4,7 @@
  * Both keep a grace window, so readers pinned to a recent snapshot never lose their files.
  */
 import { walWatermarkKey, walWatermarks } from '../ingest/wal-watermark.js'
+import { pinnedSnapshots } from '../table/pins.js'
 import { AilakeError, invalid } from '../errors.js'
 import type { LoadedTable } from '../catalog/catalog.js'
 import type { ManifestFile, TableMetadata } from '../format/iceberg/types.js'
@@ -68,11 +69,14 @@ function keptSnapshots(meta: TableMetadata, cutoff: number, retainLast: number):
   for (const s of ordered) if (s.timestampMs >= cutoff) keep.add(s.snapshotId)
   for (const ref of Object.values(meta.refs)) keep.add(ref.snapshotId)
   if (meta.currentSnapshotId !== null) keep.add(meta.currentSnapshotId)
+  // Snapshots searches in this process are reading right now.
+  for (const id of pinnedSnapshots(meta.tableUuid)) keep.add(id)
   return keep
 }
 
 /**
- * Removes snapshots older than `olderThan` (keeping the newest `retainLast` and every ref) from
+ * Removes snapshots older than `olderThan` (keeping the newest `retainLast`, every ref, and the
+ * snapshots searches in this process are reading) from
  * the table metadata, then deletes the data files, manifests and manifest lists that only they
  * referenced, and metadata files that fell out of the metadata log. Time travel to an expired
  * snapshot is no longer possible afterwards.

@@ -11,6 +11,7 @@ import type { DataFile } from '../format/iceberg/types.js'
 import { flatSearch } from '../vector-index/flat.js'
 import { bitAllowed, bitsetFromIds, countAllowed } from '../vector-index/filter.js'
 import { walWatermark } from '../ingest/wal-watermark.js'
+import { pinSnapshot } from '../table/pins.js'
 import { HnswIndex } from '../vector-index/hnsw.js'
 import type { BufferedRows } from '../ingest/buffer.js'
 import type { AsOf, IcebergTable } from '../table/iceberg-table.js'
@@ -168,9 +169,8 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
   const t0 = now()
   const { table, caches } = ctx
   const policy = requirePolicy(table)
-  const { query, k } = req
+  const { query } = req
   const dim = policy.dim
-  const metric = policy.metric
   if (query.length !== dim) {
     throw new AilakeError('DIMENSION_MISMATCH', `search: the query vector has ${query.length} dimensions but column ${policy.column} of table ${table.name} has ${dim}`, { context: { got: query.length, expected: dim } })
   }
@@ -188,6 +188,32 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
   const meta = table.metadata
   const buffers = req.includeBuffered === false || ctx.buffered === undefined || req.asOf !== undefined ? [] : ctx.buffered().filter((b) => b.rows.length > 0)
   const snapshotId = table.resolveSnapshot(req.asOf)
+  const unpin = pinSnapshot(meta.tableUuid, snapshotId)
+  try {
+    return await searchSnapshot(ctx, req, { t0, meta, buffers, snapshotId, filter, select, factor, before })
+  } finally {
+    unpin()
+  }
+}
+
+interface Resolved {
+  t0: number
+  meta: IcebergTable['metadata']
+  buffers: BufferedRows[]
+  snapshotId: bigint | null
+  filter: BoundFilter | undefined
+  select: string[]
+  factor: number
+  before: CacheCounters
+}
+
+/** The search once its input is checked and its snapshot resolved (and pinned against expiry). */
+async function searchSnapshot(ctx: SearchContext, req: SearchRequest, r: Resolved): Promise<SearchResultRows> {
+  const { table, caches } = ctx
+  const policy = requirePolicy(table)
+  const { query, k } = req
+  const { dim, metric } = policy
+  const { t0, meta, buffers, snapshotId, filter, select, factor, before } = r
   const files = await caches.plan(`${table.metadata.tableUuid}@${String(snapshotId)}`, () => table.planFiles(snapshotId))
   const tPlan = now()
 

@@ -39,9 +39,10 @@ export type Operation = (
    * Replace `removed` (file paths, which must still be live) with `added`. With `sameRows`,
    * `added[i]` holds exactly the rows of `removed[i]` in the same order (an index build): it keeps
    * that file's data sequence number and the position deletes naming it move to it. Without it,
-   * the rewrite fails if deletes apply to a removed file.
+   * the rewrite fails if deletes apply to a removed file, except those with a data sequence
+   * number up to `deletesAppliedThrough` (the rewrite left their rows out).
    */
-  | { kind: 'rewrite'; removed: string[]; added: DataFile[]; sameRows?: boolean }
+  | { kind: 'rewrite'; removed: string[]; added: DataFile[]; sameRows?: boolean; deletesAppliedThrough?: bigint }
   /**
    * Row-level change: append `added` and add `addedDeletes` (position delete files, each naming
    * its one data file in `referencedDataFile`) in one snapshot (`delete` or `overwrite`). Fails
@@ -169,7 +170,7 @@ export async function commitOperation(ctx: CommitContext, start: LoadedTable, op
     added(addedManifest, 'data', op.added)
     let changed: RewriteChanges = { removedData: { files: 0, rows: 0 }, addedDeletes: [], removedDeletes: [] }
     if (op.kind === 'rewrite') {
-      const r = await applyRewrite({ cache: ctx.cache, meta, carried, snapshotId, seq, files }, op.removed, op.added, op.sameRows === true)
+      const r = await applyRewrite({ cache: ctx.cache, meta, carried, snapshotId, seq, files }, op.removed, op.added, op.sameRows === true, op.deletesAppliedThrough)
       list.push(...r.list)
       changed = r.changes
     } else {

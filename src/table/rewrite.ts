@@ -4,7 +4,9 @@
  * same-rows rewrite (an index build: the new file holds the old file's rows in the same order)
  * keeps the old file's data sequence number, so equality deletes keep applying, and moves the
  * position deletes naming the old file to new delete files naming the new one. Any other rewrite
- * fails while deletes apply to a file it removes (compaction applies them first).
+ * (compaction) says up to which data sequence number it applied the deletes of the files it
+ * removes: position delete files naming only removed files drop out, and a delete committed
+ * after that point fails the rewrite, which is then planned again, so no delete is ever lost.
  */
 import { AilakeError } from '../errors.js'
 import { encodeManifest, manifestCounts } from '../format/iceberg/manifest.js'
@@ -70,7 +72,8 @@ function carriedEntry(e: ManifestEntry, m: ManifestFile, status: 'EXISTING' | 'D
  * removed file is no longer live (`context.missing`) or, without `sameRows`, if deletes apply to
  * one (`context.deletesApply`).
  */
-export async function applyRewrite(ctx: RewriteContext, removed: readonly string[], added: readonly DataFile[], sameRows: boolean): Promise<{ list: ManifestFile[]; changes: RewriteChanges }> {
+export async function applyRewrite(ctx: RewriteContext, removed: readonly string[], added: readonly DataFile[], sameRows: boolean, appliedThrough?: bigint): Promise<{ list: ManifestFile[]; changes: RewriteChanges }> {
+  const applied = (deleteSeq: bigint): boolean => appliedThrough !== undefined && deleteSeq <= appliedThrough
   if (sameRows && removed.length !== added.length) throw new AilakeError('INTERNAL', 'a same-rows rewrite replaces each removed file with one added file')
   const removedSet = new Set(removed)
   const replacement = new Map(sameRows ? removed.map((p, i) => [p, (added[i] as DataFile).filePath]) : [])
@@ -130,6 +133,7 @@ export async function applyRewrite(ctx: RewriteContext, removed: readonly string
             const positions = byPath.get(path)
             if (positions === undefined || positions.length === 0) continue
             const to = replacement.get(path)
+            if (to === undefined && applied(deleteSeq)) continue // the rewrite left these rows out
             if (to === undefined) {
               throw conflict(`rewrite of ${path} would drop ${positions.length} row deletion(s) committed meanwhile (${d.filePath}); re-plan the rewrite so it applies them`, { deletesApply: true, path })
             }
@@ -141,7 +145,7 @@ export async function applyRewrite(ctx: RewriteContext, removed: readonly string
           // A delete file naming only removed files is done with once its deletes moved.
           drop = ref !== undefined
         }
-      } else if (!sameRows && removed.some((p) => deleteSeq > (removedSeq.get(p) as bigint))) {
+      } else if (!sameRows && !applied(deleteSeq) && removed.some((p) => deleteSeq > (removedSeq.get(p) as bigint))) {
         throw conflict(`rewrite of ${removed.length} file(s) would drop equality deletes (${d.filePath}) that apply to them; re-plan the rewrite so it applies them`, { deletesApply: true })
       }
       if (drop) {

@@ -75,6 +75,7 @@ const AILAKE_RECORD: AvroJson = {
     req('index_status', 3009, 'string'),
     req('section_offset', 3010, 'long'),
     req('section_length', 3011, 'long'),
+    opt('cluster', 3012, 'int'),
   ],
 }
 

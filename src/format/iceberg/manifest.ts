@@ -48,6 +48,7 @@ function factsToAvro(f: VectorFileFacts): unknown {
     centroid: new Uint8Array(f.centroid.buffer.slice(f.centroid.byteOffset, f.centroid.byteOffset + f.centroid.byteLength)),
     radius: f.radius, index_type: f.indexType, index_status: f.indexStatus,
     section_offset: f.sectionOffset, section_length: f.sectionLength,
+    cluster: f.cluster ?? null,
   }
 }
 
@@ -264,6 +265,7 @@ function decodeFacts(r: EntryReader, v: unknown): VectorFileFacts | undefined {
     rowCount: r.count(o.row_count, 'ailake.row_count'), centroid, radius, indexType, indexStatus,
     sectionOffset: r.count(o.section_offset, 'ailake.section_offset'),
     sectionLength: r.count(o.section_length, 'ailake.section_length'),
+    ...(o.cluster === null || o.cluster === undefined ? {} : { cluster: r.count(o.cluster, 'ailake.cluster') }),
   }
 }
 

@@ -132,4 +132,8 @@ export interface DataFile {
  * facts of the file's ailake section (its field id aside) plus whether its index is built.
  * `sectionOffset` is 0 when `indexType` is `none` and the file has no section.
  */
-export type VectorFileFacts = Omit<VectorFacts, 'fieldId'> & { indexStatus: 'ready' | 'pending' }
+export type VectorFileFacts = Omit<VectorFacts, 'fieldId'> & {
+  indexStatus: 'ready' | 'pending'
+  /** The layout cluster whose rows the file holds (files written by optimize), if any. */
+  cluster?: number
+}
