@@ -9,6 +9,7 @@ import { SearchBuilder, deleteRows, liveRows, planKeyed, updateRows, upsertRows,
 import { countAllowed } from '../vector-index/filter.js'
 import { mapLimit } from '../util/limiter.js'
 import { expireSnapshots, removeOrphanFiles, type ExpireOptions, type ExpireResult, type OrphanOptions } from '../maintenance/expire.js'
+import { optimizeTable, type OptimizeOptions, type OptimizeReport } from '../maintenance/optimize.js'
 import type { Embedder, EmbedderIdentity } from '../embed/embedder.js'
 import { embedderFor, recordedEmbedder } from './embedding.js'
 import type { DataWriteOptions } from '../table/data-writer.js'
@@ -87,6 +88,9 @@ const SEARCH_KEYS = { embedder: true } as const satisfies OptionKeys<SearchOptio
 const EXPIRE_KEYS = { olderThan: true, retainLast: true } as const satisfies OptionKeys<ExpireOptions>
 const ORPHAN_KEYS = { olderThan: true, dryRun: true } as const satisfies OptionKeys<OrphanOptions>
 const CHANGE_KEYS = { buildIndex: true } as const satisfies OptionKeys<ChangeOptions>
+const OPTIMIZE_KEYS = {
+  targetRowsPerFile: true, cluster: true, full: true, applyDeletes: true, expireOlderThan: true, orphansOlderThan: true, workers: true, onProgress: true,
+} as const satisfies OptionKeys<OptimizeOptions>
 const UPSERT_KEYS = { ...CHANGE_KEYS, on: true, embedFrom: true, embedder: true } as const satisfies OptionKeys<UpsertOptions>
 
 /** Shared per lakehouse: caches and background index builds. */
@@ -278,6 +282,20 @@ export class Table {
   }
 
   /**
+   * Lays the table out for search and storage: rows clustered by k-means into files of about
+   * `targetRowsPerFile` (each with its index and a tight centroid and radius, so a query visits
+   * few of them), deleted rows dropped, small files merged; then snapshots older than 7 days and
+   * orphan files are removed. Incremental after the first run: new rows join the existing
+   * clusters and only their files are rewritten. Safe alongside writers (a concurrent append
+   * survives, a concurrent delete is never lost). Returns what it did.
+   */
+  async optimize(options: OptimizeOptions = {}): Promise<OptimizeReport> {
+    this.checkOpen()
+    checkOptions(options, OPTIMIZE_KEYS, 'optimize()')
+    return optimizeTable(this.core, options)
+  }
+
+  /**
    * Deletes files in the table's folders that no snapshot references (left by crashed or failed
    * writers) and that are older than `olderThan` (default 3 days). Returns what was removed.
    */
@@ -339,6 +357,8 @@ export class Table {
   /**
    * Sets the columns in `values` (constants; the vector column may be replaced too) in every row
    * matching `where`, in one snapshot: the old rows are deleted and the new versions written.
+   * On an `i8` table the new versions' vectors are quantised again from their decoded values,
+   * which can move them by f32 rounding (far less than one quantisation step).
    */
   async update(where: string | Filter, values: Record<string, unknown>, options: ChangeOptions = {}): Promise<ChangeResult> {
     this.checkOpen()

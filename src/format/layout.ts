@@ -44,7 +44,7 @@ export function decodeLayout(bytes: Uint8Array): Layout {
   if (metric === undefined) throw corrupt('layout file names an unknown metric')
   const dim = r.u32('dim')
   const k = r.u32('k')
-  if (dim < 1 || k < 1 || (bytes.length - 24) !== k * dim * 4) throw corrupt(`layout file holds ${bytes.length - 24} centroid bytes, not ${k} x ${dim} f32`)
+  if (dim < 1 || k < 1 || (bytes.length - 20) !== k * dim * 4) throw corrupt(`layout file holds ${bytes.length - 20} centroid bytes, not ${k} x ${dim} f32`)
   const centroids = r.f32Array(k * dim, 'centroids')
   if (!centroids.every(Number.isFinite)) throw corrupt('layout file has a non-finite centroid value')
   return { metric, dim, centroids }
