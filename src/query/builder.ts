@@ -14,7 +14,8 @@ import { executeSearch, resolveSelect, type PruneMode, type SearchContext, type 
 /** Largest `limit()` accepted. */
 export const MAX_LIMIT = 10_000
 const MAX_EF = 100_000
-const PRUNE_KEYS = { approximate: true } as const satisfies OptionKeys<Exclude<PruneMode, string>>
+const PRUNE_KEYS = { approximate: true } as const satisfies OptionKeys<Extract<PruneMode, { approximate: number }>>
+const PROBE_KEYS = { probe: true } as const satisfies OptionKeys<Extract<PruneMode, { probe: number }>>
 
 interface State {
   k: number
@@ -81,7 +82,7 @@ export class SearchBuilder {
       return
     }
     this.query = typeof vector === 'function' ? vector : checkedQuery(ctx, vector)
-    this.state = { k: 10, includeBuffered: true, prune: 'exact' }
+    this.state = { k: 10, includeBuffered: true, prune: 'auto' }
   }
 
   private with(patch: Partial<State>): SearchBuilder {
@@ -137,15 +138,24 @@ export class SearchBuilder {
   }
 
   /**
-   * File pruning: `'exact'` (default) skips a file only when its lower bound proves it holds no
-   * top-k row. `{ approximate: f }` (f >= 1) inflates each file's bound by the factor f first,
-   * skipping more files at some cost in recall.
+   * Which files a search visits. `'auto'` (default): files `optimize()` clustered are routed
+   * (only those whose centroid is nearest the query are searched, tuned for recall@10 >= 0.95),
+   * every other file is searched unless its lower bound proves it holds no top-k row.
+   * `'exact'`: no routing, the bound alone (never misses a top-k row; slower on clustered tables).
+   * `{ probe: n }`: route to exactly the n nearest clustered files. `{ approximate: f }` (f >= 1):
+   * no routing, each bound inflated by f.
    */
   prune(mode: PruneMode): SearchBuilder {
-    if (mode !== 'exact') {
-      if (typeof mode === 'object' && mode !== null) checkOptions(mode, PRUNE_KEYS, 'prune()')
-      const f = (mode as { approximate?: unknown } | null)?.approximate
-      if (typeof f !== 'number' || !Number.isFinite(f) || f < 1) throw invalid(`prune(): expected 'exact' or { approximate: factor >= 1 }, got ${JSON.stringify(mode)}`)
+    if (mode !== 'exact' && mode !== 'auto') {
+      if (typeof mode !== 'object' || mode === null) throw invalid(`prune(): expected 'exact', 'auto', { probe: n } or { approximate: f }, got ${JSON.stringify(mode)}`)
+      if ('probe' in mode) {
+        checkOptions(mode, PROBE_KEYS, 'prune()')
+        if (!Number.isInteger(mode.probe) || mode.probe < 1) throw invalid(`prune(): probe must be a positive integer, got ${JSON.stringify(mode.probe)}`)
+      } else {
+        checkOptions(mode, PRUNE_KEYS, 'prune()')
+        const f = (mode as { approximate?: unknown }).approximate
+        if (typeof f !== 'number' || !Number.isFinite(f) || f < 1) throw invalid(`prune(): expected { approximate: factor >= 1 }, got ${JSON.stringify(mode)}`)
+      }
     }
     return this.with({ prune: mode })
   }

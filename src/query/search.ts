@@ -15,6 +15,7 @@ import { pinSnapshot } from '../table/pins.js'
 import { HnswIndex } from '../vector-index/hnsw.js'
 import type { BufferedRows } from '../ingest/buffer.js'
 import type { AsOf, IcebergTable } from '../table/iceberg-table.js'
+import type { Metric } from '../vector/types.js'
 import type { LiveFile } from '../table/scan.js'
 import { foreignHint, intersect, liveRows, readColumns, wholeColumns } from './file-rows.js'
 import { normalizeKey } from '../table/deletes.js'
@@ -39,7 +40,15 @@ export interface SearchContext {
 }
 
 /** `'exact'` (default) never skips a file that could hold a top-k row. */
-export type PruneMode = 'exact' | { approximate: number }
+/**
+ * How files are chosen. `'exact'`: every file whose sound lower bound does not exceed the
+ * current k-th distance is searched (never misses a top-k row). `'auto'` (default): the same for
+ * files outside the table's layout, while files optimize clustered are routed like IVF probes:
+ * visited in order of their centroid's distance to the query, the nearest few only (see
+ * `routeBudget`). `{ probe: n }`: routing with exactly the n nearest clustered files.
+ * `{ approximate: f }`: bounds inflated by f (>= 1) before the comparison.
+ */
+export type PruneMode = 'exact' | 'auto' | { probe: number } | { approximate: number }
 
 export interface SearchRequest {
   query: Float32Array
@@ -63,6 +72,8 @@ export interface SearchPlan {
   filesTotal: number
   filesPrunedByStats: number
   filesPrunedByBound: number
+  /** Clustered files left out by routing (`prune('auto')` or `{ probe }`); 0 in exact mode. */
+  filesSkippedByRouting: number
   filesSearchedByIndex: number
   filesSearchedByScan: number
   /** Searched files where no row passed the filter. */
@@ -178,8 +189,8 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
   const schema = table.schema
   const filter = req.filter === undefined ? undefined : bindFilter(req.filter, schema, policy.column)
   const select = resolveSelect(schema, policy, req.select)
-  const prune = req.prune ?? 'exact'
-  const factor = prune === 'exact' ? 1 : prune.approximate
+  const prune = req.prune ?? 'auto'
+  const factor = typeof prune === 'object' && 'approximate' in prune ? prune.approximate : 1
   const before: CacheCounters = { ...caches.counters }
 
   // Buffers and the snapshot are read in the same synchronous step, and each buffer skips the
@@ -190,7 +201,7 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
   const snapshotId = table.resolveSnapshot(req.asOf)
   const unpin = pinSnapshot(meta.tableUuid, snapshotId)
   try {
-    return await searchSnapshot(ctx, req, { t0, meta, buffers, snapshotId, filter, select, factor, before })
+    return await searchSnapshot(ctx, req, { t0, meta, buffers, snapshotId, filter, select, factor, prune, before })
   } finally {
     unpin()
   }
@@ -204,6 +215,7 @@ interface Resolved {
   filter: BoundFilter | undefined
   select: string[]
   factor: number
+  prune: PruneMode
   before: CacheCounters
 }
 
@@ -213,12 +225,12 @@ async function searchSnapshot(ctx: SearchContext, req: SearchRequest, r: Resolve
   const policy = requirePolicy(table)
   const { query, k } = req
   const { dim, metric } = policy
-  const { t0, meta, buffers, snapshotId, filter, select, factor, before } = r
+  const { t0, meta, buffers, snapshotId, filter, select, factor, prune, before } = r
   const files = await caches.plan(`${table.metadata.tableUuid}@${String(snapshotId)}`, () => table.planFiles(snapshotId))
   const tPlan = now()
 
   const plan: SearchPlan = {
-    snapshotId, filesTotal: files.length, filesPrunedByStats: 0, filesPrunedByBound: 0, filesSearchedByIndex: 0,
+    snapshotId, filesTotal: files.length, filesPrunedByStats: 0, filesPrunedByBound: 0, filesSkippedByRouting: 0, filesSearchedByIndex: 0,
     filesSearchedByScan: 0, filesNoMatch: 0, bufferedRows: 0, candidates: 0, bytesRead: 0, reads: 0,
     cacheHits: { index: 0, reader: 0 }, cacheMisses: { index: 0, reader: 0 }, timingsMs: { plan: tPlan - t0, search: 0, fetch: 0, total: 0 },
   }
@@ -279,6 +291,12 @@ async function searchSnapshot(ctx: SearchContext, req: SearchRequest, r: Resolve
     const usable = facts !== undefined && facts.dim === dim && facts.metric === metric && facts.centroid.length === dim
     const lb = usable ? lowerBound(metric, query, facts.centroid, facts.radius) : -Infinity
     visit.push({ file: f, live: lf, bound: Number.isNaN(lb) ? -Infinity : lb })
+  }
+  // Routing: of the files optimize clustered, only the nearest by centroid are visited.
+  const routed = routeOut(visit.map((v) => v.file), query, metric, prune, k)
+  if (routed.size > 0) {
+    plan.filesSkippedByRouting = routed.size
+    for (let j = visit.length - 1; j >= 0; j--) if (routed.has((visit[j] as { file: DataFile }).file)) visit.splice(j, 1)
   }
   visit.sort((a, b) => a.bound - b.bound)
   const skip = (bound: number): boolean => {
@@ -409,6 +427,50 @@ async function searchSnapshot(ctx: SearchContext, req: SearchRequest, r: Resolve
 }
 
 /** Buffered rows belong to "now": a time-travel query to an older snapshot must not see them. */
+
+/**
+ * The clustered files routing leaves out. Clustered files (optimize's layout: one k-means
+ * cluster each) are ranked by the distance from the query to their centroid; the nearest are
+ * kept: `probe` of them, or by default those within `ROUTE_EPSILON` of the nearest's distance,
+ * at least `ROUTE_MIN` and at most `ROUTE_FRACTION` of them. Loose files are never left out.
+ */
+export function routeOut(files: readonly DataFile[], query: Float32Array, metric: Metric, prune: PruneMode, k: number): Set<DataFile> {
+  if (prune === 'exact' || (typeof prune === 'object' && 'approximate' in prune)) return new Set()
+  const clustered = files.filter((f) => f.ailake?.cluster !== undefined && f.ailake.centroid.length === query.length)
+  if (clustered.length <= 1) return new Set()
+  const ranked = clustered.map((f) => ({ f, d: centroidDistance(metric, query, (f.ailake as { centroid: Float32Array }).centroid) })).sort((a, b) => a.d - b.d)
+  let keep: number
+  if (typeof prune === 'object' && 'probe' in prune) keep = prune.probe
+  else {
+    const d0 = (ranked[0] as { d: number }).d
+    keep = ranked.filter((r) => r.d <= d0 + ROUTE_EPSILON * Math.abs(d0)).length
+    keep = Math.min(Math.max(keep, ROUTE_MIN + (k > 10 ? 1 : 0)), Math.max(ROUTE_MIN, Math.ceil(ROUTE_FRACTION * ranked.length)))
+  }
+  return new Set(ranked.slice(Math.max(1, keep)).map((r) => r.f))
+}
+
+/** Routing defaults, calibrated on GloVe and Fashion-MNIST for recall@10 >= 0.95 (BENCHMARKS.md). */
+export const ROUTE_MIN = 2
+export const ROUTE_EPSILON = 0.3
+export const ROUTE_FRACTION = 0.35
+
+/** Distance from the query to a file centroid (cosine on directions; squared L2 otherwise, also for dot). */
+function centroidDistance(metric: Metric, q: Float32Array, c: Float32Array): number {
+  let qc = 0
+  let qq = 0
+  let cc = 0
+  let l2 = 0
+  for (let j = 0; j < q.length; j++) {
+    const a = q[j] as number
+    const b = c[j] as number
+    qc += a * b
+    qq += a * a
+    cc += b * b
+    l2 += (a - b) * (a - b)
+  }
+  if (metric === 'cosine') return qq === 0 || cc === 0 ? 1 : 1 - qc / Math.sqrt(qq * cc)
+  return metric === 'dot' ? -qc : l2
+}
 
 /**
  * The default HNSW beam per file. A graph of n nodes needs a beam growing roughly like n^0.6

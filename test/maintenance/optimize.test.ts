@@ -1,0 +1,173 @@
+/**
+ * optimize(): the layout changes, the rows do not. Checked with icebird (an independent reader),
+ * with brute force over the stored vectors, and under concurrent appends and deletes, crashes at
+ * any store call, and repeated runs.
+ */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { icebergRead } from 'icebird'
+import { connect, isAilakeError, type Metric, type Precision, type Table } from '../../src/index.js'
+import { FaultyStore } from '../../src/store/faulty-store.js'
+import { LocalStore } from '../../src/store/local-store.js'
+import { MemoryStore } from '../../src/store/memory-store.js'
+import type { ObjectStore } from '../../src/store/object-store.js'
+import { installIcebirdFetch } from '../helpers/icebird-fetch.js'
+import { clusteredVectors, rng, tempDir } from '../helpers/tmpdir.js'
+
+const DIM = 8
+
+async function table(dir: string, metric: Metric = 'cosine', precision: Precision = 'f32', store?: ObjectStore): Promise<Table> {
+  const lake = await connect(dir, store === undefined ? {} : { store })
+  return lake.createTable('default.t', { vector: { dim: DIM, metric, precision }, schema: { id: { type: 'long', required: true }, tag: 'string' } })
+}
+
+function rows(from: number, n: number, seed: number): Array<Record<string, unknown>> {
+  return clusteredVectors(n, DIM, seed, 6).map((v, i) => ({ id: BigInt(from + i), tag: ['a', 'b', 'c'][(from + i) % 3], embedding: v }))
+}
+
+/** id → [tag, stored vector values] as icebird reads them. */
+async function snapshot(url: string): Promise<Map<number, string>> {
+  const got = await icebergRead({ tableUrl: url })
+  return new Map(got.map((r) => [Number(r.id), JSON.stringify([r.tag, Array.from(r.embedding as number[] | Uint8Array)])]))
+}
+
+test('optimize clusters the rows into fewer files and drops deleted rows; icebird reads exactly the same rows', async () => {
+  const { dir, cleanup } = await tempDir()
+  const restore = installIcebirdFetch()
+  try {
+    const t = await table(dir)
+    for (let f = 0; f < 12; f++) await t.add(rows(f * 100, 100, f + 1))
+    await t.delete('id < 50')
+    await t.update('id = 60', { tag: 'z' })
+    const url = `${dir}/default/t`
+    const before = await snapshot(url)
+    const report = await t.optimize({ targetRowsPerFile: 300 })
+    assert.equal(report.mode, 'full')
+    assert.equal(report.rowsBefore, 1150)
+    assert.equal(report.rowsAfter, 1150)
+    assert.equal(report.deletedRowsRemoved, 51)
+    assert.ok(report.filesAfter < report.filesBefore, `${report.filesBefore} -> ${report.filesAfter} files`)
+    assert.ok(report.clusters >= 3, `${report.clusters} clusters`)
+    assert.equal(t.history().at(-1)?.operation, 'replace')
+    assert.deepEqual(await snapshot(url), before, 'every live row, with its stored vector, unchanged')
+    const files = await t.files()
+    assert.ok(files.every((f) => f.deletedRows === 0 && f.indexStatus === 'ready'))
+    assert.equal(t.history().at(-1)?.totalDeletes, 0, 'the delete files dropped out of the snapshot')
+    // Nothing left to do: a second run commits nothing.
+    const again = await t.optimize({ targetRowsPerFile: 300 })
+    assert.equal(again.mode, 'none')
+    assert.equal(again.snapshotId, null)
+    assert.deepEqual(await snapshot(url), before)
+  } finally {
+    restore()
+    await cleanup()
+  }
+})
+
+for (const metric of ['cosine', 'euclidean', 'dot'] as const) {
+  for (const precision of ['f32', 'f16', 'i8'] as const) {
+    test(`large-ef exact search returns the same rows and distances before and after optimize (${metric}, ${precision})`, async () => {
+      const t = await table('/nonexistent/ailake-opt', metric, precision, new MemoryStore())
+      for (let f = 0; f < 6; f++) await t.add(rows(f * 80, 80, 10 + f))
+      await t.delete({ column: 'id', op: 'in', values: [3n, 99n, 200n, 201n, 450n] })
+      const random = rng(3)
+      const queries = Array.from({ length: 12 }, () => Float32Array.from({ length: DIM }, () => random() * 2 - 1))
+      const run = async (): Promise<string[]> => Promise.all(queries.map(async (q, i) => {
+        let s = t.search(q).limit(10).ef(500).prune('exact')
+        if (i % 2 === 1) s = s.where("tag != 'b'")
+        return JSON.stringify((await s.toArray()).map((r) => [String(r.id), r._distance]))
+      }))
+      const before = await run()
+      await t.optimize({ targetRowsPerFile: 120 })
+      assert.deepEqual(await run(), before)
+    })
+  }
+}
+
+test('incremental optimize: new rows join their clusters, and only the files of receiving clusters are rewritten', async () => {
+  const t = await table('/nonexistent/ailake-opt-inc', 'euclidean', 'f32', new MemoryStore())
+  for (let f = 0; f < 10; f++) await t.add(rows(f * 100, 100, f + 1))
+  const first = await t.optimize({ targetRowsPerFile: 200 })
+  assert.equal(first.mode, 'full')
+  const clustered = new Set((await t.files()).map((f) => f.path))
+  // New rows near one cluster only.
+  const near = (await t.search(rows(0, 1, 1)[0]!.embedding as Float32Array).limit(1).select(['embedding']).toArray())[0]!.embedding as Float32Array
+  await t.add(Array.from({ length: 30 }, (_, i) => ({ id: BigInt(5000 + i), tag: 'n', embedding: near.map((x, j) => x + (j === i % DIM ? 1e-3 : 0)) })))
+  const inc = await t.optimize({ targetRowsPerFile: 200 })
+  assert.equal(inc.mode, 'incremental')
+  const after = (await t.files()).map((f) => f.path)
+  const kept = after.filter((p) => clustered.has(p))
+  assert.ok(kept.length >= clustered.size - 2, `files of other clusters stay (${kept.length} of ${clustered.size} kept)`)
+  assert.equal(await t.countRows(), 1030)
+  const hits = await t.search(near).limit(31).ef(300).prune('exact').toArray()
+  assert.ok(hits.filter((h) => (h.id as bigint) >= 5000n).length === 30)
+})
+
+test('an append and a delete committed while optimize runs both survive', async () => {
+  const store = new MemoryStore()
+  const t = await table('/nonexistent/ailake-opt-race', 'cosine', 'f32', store)
+  for (let f = 0; f < 8; f++) await t.add(rows(f * 100, 100, f + 1))
+  const other = await (await connect('/nonexistent/ailake-opt-race', { store })).openTable('default.t')
+  let raced = 0
+  const put = store.put.bind(store)
+  store.put = async (key, bytes) => {
+    // Just before optimize commits its layout (its last write), another writer appends and deletes.
+    if (raced === 0 && key.includes('/metadata/layout-')) {
+      raced = 1
+      await other.add(rows(9000, 20, 99))
+      await other.delete('id < 10')
+    }
+    return put(key, bytes)
+  }
+  const report = await t.optimize({ targetRowsPerFile: 250 })
+  assert.equal(raced, 1)
+  assert.notEqual(report.snapshotId, null)
+  await t.refresh()
+  assert.equal(await t.countRows(), 800 + 20 - 10, 'the append landed and the delete was not lost')
+  const ids = (await t.search(new Float32Array(DIM).fill(0.1)).limit(1000).ef(2000).prune('exact').toArray()).map((r) => Number(r.id))
+  assert.equal(new Set(ids).size, ids.length)
+  assert.ok(ids.every((id) => id >= 10))
+  assert.ok(ids.filter((id) => id >= 9000).length === 20)
+})
+
+test('a crash at any store call of optimize leaves the last good snapshot and every row exactly once', async () => {
+  for (let failAt = 1; failAt < 60; failAt += 4) {
+    const { dir, cleanup } = await tempDir()
+    try {
+      const local = new LocalStore({ root: dir })
+      let calls = 0
+      let armed = false
+      const store = new FaultyStore(local, { failRate: 0, seed: failAt, decide: (op) => (armed && (op === 'put' || op === 'putIfAbsent' || op === 'delete') && ++calls === failAt ? 'fail' : 'pass') })
+      const t = await table(dir, 'euclidean', 'f16', store)
+      for (let f = 0; f < 5; f++) await t.add(rows(f * 60, 60, f + 1))
+      await t.delete('id < 5')
+      armed = true
+      await t.optimize({ targetRowsPerFile: 100 }).catch((err: unknown) => assert.ok(isAilakeError(err), String(err)))
+      armed = false
+      // A fresh process sees a consistent table and can finish the job.
+      const t2 = await (await connect(dir)).openTable('default.t')
+      assert.equal(await t2.countRows(), 295, `fail at write ${failAt}`)
+      await t2.optimize({ targetRowsPerFile: 100 })
+      const ids = (await t2.search(new Float32Array(DIM)).limit(1000).ef(2000).prune('exact').toArray()).map((r) => Number(r.id))
+      assert.equal(ids.length, 295, `fail at write ${failAt}: rows after recovery`)
+      assert.equal(new Set(ids).size, 295)
+    } finally {
+      await cleanup()
+    }
+  }
+})
+
+test('routing: a clustered table is searched through the nearest files only, and explain says how many were skipped', async () => {
+  const t = await table('/nonexistent/ailake-opt-route', 'cosine', 'f32', new MemoryStore())
+  for (let f = 0; f < 10; f++) await t.add(rows(f * 200, 200, f + 1))
+  await t.optimize({ targetRowsPerFile: 150 })
+  const files = (await t.files()).length
+  const q = rows(0, 1, 1)[0]!.embedding as Float32Array
+  const routed = await t.search(q).limit(10).explain()
+  assert.ok(routed.filesSkippedByRouting > 0, `${routed.filesSkippedByRouting} of ${files} skipped by routing`)
+  assert.equal(routed.filesSkippedByRouting + routed.filesSearchedByIndex + routed.filesSearchedByScan + routed.filesPrunedByBound + routed.filesNoMatch, files)
+  const exact = await t.search(q).limit(10).prune('exact').explain()
+  assert.equal(exact.filesSkippedByRouting, 0)
+  const one = await t.search(q).limit(10).prune({ probe: 1 }).explain()
+  assert.equal(one.filesSearchedByIndex + one.filesPrunedByBound, 1)
+})
