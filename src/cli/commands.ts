@@ -1,6 +1,7 @@
 /** The commands by name, in the order `ailake --help` lists them. */
 import type { Command } from './command.js'
 import { deleteCommand, updateCommand, upsertCommand } from './changes.js'
+import { optimizeCommand } from './optimize.js'
 import { createCommand } from './create.js'
 import { expireCommand } from './expire.js'
 import { historyCommand, infoCommand, tablesCommand } from './info.js'
@@ -16,6 +17,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   upsert: upsertCommand,
   info: infoCommand,
   history: historyCommand,
+  optimize: optimizeCommand,
   expire: expireCommand,
   tables: tablesCommand,
 }

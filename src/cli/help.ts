@@ -13,6 +13,7 @@ Commands:
   upsert <table> <file>    replace rows by key (--on), insert the rest
   info <table>             snapshots, files, rows, index status, sizes, schema
   history <table>          one line per snapshot
+  optimize <table>         cluster rows into files, drop deleted rows, expire old snapshots
   expire <table>           drop old snapshots and the files only they used
   tables                   list the tables of the warehouse
 
@@ -32,6 +33,18 @@ Exit codes: 0 ok, 1 other error, 2 usage/invalid argument, 3 not found/already e
 Set AILAKE_DEBUG=1 to print stack traces.`
 
 export const HELP: Record<string, string> = {
+  optimize: `Usage: ailake optimize <table> [--target-rows N] [--full] [--no-cluster] [--keep-snapshots] [--json]
+
+Lays the table out for search: rows are clustered by k-means into files of about N rows
+(default 50000), each with its index, so a search visits only the files nearest the query;
+deleted rows are dropped and small files merged. The first run trains the layout; later runs
+add new rows to their clusters and rewrite only those files. Then snapshots older than 7 days
+and orphan files are removed (--keep-snapshots skips that). Safe while others write.
+
+Examples:
+  ailake optimize docs
+  ailake optimize docs --target-rows 20000 --full`,
+
   delete: `Usage: ailake delete <table> --where <filter> [--json]
 
 Deletes the rows matching the filter in one snapshot, as Iceberg position delete files that

@@ -80,3 +80,16 @@ test('usage errors name the missing flag or the bad value (exit 2)', async (t) =
   assert.equal(noOn.code, 2)
   assert.match(noOn.err, /--on <column> is required/)
 })
+
+test('optimize reports what it did, then that there is nothing to do', async (t) => {
+  const w = await seeded(t)
+  await w.cli(['delete', 'docs', '--where', 'id = 1'])
+  const r = await w.cli(['optimize', 'docs', '--target-rows', '2'])
+  assert.equal(r.code, 0, r.err)
+  assert.match(r.out, /^optimized default\.docs \(full: /)
+  assert.match(r.out, /dropped 1 deleted rows/)
+  const again = await w.cli(['optimize', 'docs', '--target-rows', '2', '--json'])
+  assert.equal(again.code, 0, again.err)
+  assert.equal((JSON.parse(again.out) as { mode: string }).mode, 'none')
+  assert.deepEqual(await live(w), [[2, 'even'], [3, 'odd'], [4, 'even']])
+})
