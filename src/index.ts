@@ -24,6 +24,7 @@ export type { DataFileReader, DataFileWritten, VectorFacts } from './format/data
 export { distance } from './vector/distance.js'
 export type { ExpireOptions, ExpireResult, OrphanOptions } from './maintenance/expire.js'
 export type { OptimizeOptions, OptimizeProgress, OptimizeReport } from './maintenance/optimize.js'
+export type { AutoOptimizeOptions, MaintenanceStatus } from './api/auto-optimize.js'
 export type { ColumnSpec, SchemaInput } from './api/schema-input.js'
 export type { AsOf } from './table/iceberg-table.js'
 export type { RowsInput, Row } from './table/rows.js'

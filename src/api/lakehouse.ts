@@ -23,6 +23,7 @@ import { QUERY_CACHES_OPTION_KEYS, QueryCaches, type QueryCachesOptions } from '
 import { checkOptions, type OptionKeys } from '../util/options.js'
 import { VECTOR_POLICY_OPTION_KEYS } from '../table/vector-policy.js'
 import { Table, type TableServices } from './table.js'
+import type { AutoOptimizeOptions } from './auto-optimize.js'
 
 export interface ConnectOptions {
   /** S3 client options for `s3://` URIs (endpoint, region, credentials, forcePathStyle...). */
@@ -48,6 +49,8 @@ export interface ConnectOptions {
    * - `maxRangeBytes`: largest ranged read that is cached. Default 8 MiB.
    */
   indexCache?: { dir: string; maxBytes?: number; maxRangeBytes?: number }
+  /** Background optimize after commits (opt-in: `{ auto: true }`); see `table.optimize()`. */
+  optimize?: AutoOptimizeOptions
 }
 
 export interface CreateTableOptions {
@@ -78,6 +81,7 @@ const CONNECT_KEYS = {
   cache: QUERY_CACHES_OPTION_KEYS,
   indexBuilder: INDEX_BUILDER_OPTION_KEYS,
   indexCache: { dir: true, maxBytes: true, maxRangeBytes: true },
+  optimize: { auto: true, targetRowsPerFile: true, minLooseRows: true },
 } as const satisfies OptionKeys<ConnectOptions>
 
 const CREATE_TABLE_KEYS = {
@@ -94,6 +98,7 @@ export class Lakehouse {
   private readonly retry: RetryOptions
   private readonly queryCaches: QueryCaches
   private readonly indexBuilderOptions: IndexBuilderOptions | undefined
+  private readonly autoOptimize: AutoOptimizeOptions | undefined
   private readonly tables = new Set<Table>()
 
   /** @internal use `connect()` */
@@ -104,6 +109,7 @@ export class Lakehouse {
     this.cache = new ManifestCache(store, (l) => catalog.keyOf(l))
     this.queryCaches = new QueryCaches(options.cache)
     this.indexBuilderOptions = options.indexBuilder
+    this.autoOptimize = options.optimize
   }
 
   get uri(): string {
@@ -167,6 +173,7 @@ export class Lakehouse {
     const core = new IcebergTable({ catalog: this.catalog, store: this.store, cache: this.cache, retry: this.retry }, loaded)
     const services: TableServices = { caches: this.queryCaches, onClose: (t) => this.tables.delete(t) }
     if (this.indexBuilderOptions !== undefined) services.indexBuilderOptions = this.indexBuilderOptions
+    if (this.autoOptimize?.auto === true) services.autoOptimize = this.autoOptimize
     const table = new Table(core, services)
     this.tables.add(table)
     return table

@@ -10,6 +10,7 @@ import { countAllowed } from '../vector-index/filter.js'
 import { mapLimit } from '../util/limiter.js'
 import { expireSnapshots, removeOrphanFiles, type ExpireOptions, type ExpireResult, type OrphanOptions } from '../maintenance/expire.js'
 import { optimizeTable, type OptimizeOptions, type OptimizeReport } from '../maintenance/optimize.js'
+import { AutoOptimizer, type AutoOptimizeOptions, type MaintenanceStatus } from './auto-optimize.js'
 import type { Embedder, EmbedderIdentity } from '../embed/embedder.js'
 import { embedderFor, recordedEmbedder } from './embedding.js'
 import type { DataWriteOptions } from '../table/data-writer.js'
@@ -77,7 +78,7 @@ export interface AddOptions extends Omit<DataWriteOptions, 'encoder'> {
 /** Options of `table.writer()`. */
 export type WriterOptions = Omit<TableWriterOptions, 'indexBuilder' | 'encoder'>
 /** Options of `table.memTableWriter()`. */
-export type StreamWriterOptions = Omit<MemTableWriterOptions, 'indexBuilder' | 'upsertPlanner'>
+export type StreamWriterOptions = Omit<MemTableWriterOptions, 'indexBuilder' | 'upsertPlanner' | 'onCommit'>
 
 const ROLL_KEYS = { maxRowsPerFile: true, targetFileBytes: true } as const satisfies OptionKeys<WriterOptions>
 const ADD_KEYS = { ...ROLL_KEYS, buildIndex: true, embedFrom: true, embedder: true } as const satisfies OptionKeys<AddOptions>
@@ -89,7 +90,7 @@ const EXPIRE_KEYS = { olderThan: true, retainLast: true } as const satisfies Opt
 const ORPHAN_KEYS = { olderThan: true, dryRun: true } as const satisfies OptionKeys<OrphanOptions>
 const CHANGE_KEYS = { buildIndex: true } as const satisfies OptionKeys<ChangeOptions>
 const OPTIMIZE_KEYS = {
-  targetRowsPerFile: true, cluster: true, full: true, applyDeletes: true, expireOlderThan: true, orphansOlderThan: true, workers: true, onProgress: true,
+  targetRowsPerFile: true, cluster: true, full: true, applyDeletes: true, expireOlderThan: true, orphansOlderThan: true, workers: true, onProgress: true, signal: true,
 } as const satisfies OptionKeys<OptimizeOptions>
 const UPSERT_KEYS = { ...CHANGE_KEYS, on: true, embedFrom: true, embedder: true } as const satisfies OptionKeys<UpsertOptions>
 
@@ -97,6 +98,8 @@ const UPSERT_KEYS = { ...CHANGE_KEYS, on: true, embedFrom: true, embedder: true 
 export interface TableServices {
   caches: QueryCaches
   indexBuilderOptions?: IndexBuilderOptions
+  /** Background optimize after commits, when enabled. */
+  autoOptimize?: AutoOptimizeOptions
   /** Told when the handle closes (the lakehouse stops tracking it). */
   onClose?: (table: Table) => void
 }
@@ -108,6 +111,7 @@ export class Table {
   private builder: IndexBuilder | undefined
   private readonly writers = new Set<MemTableWriter>()
   private closed = false
+  private autoOptimizer: AutoOptimizer | undefined
 
   /** @internal use `lake.openTable()` */
   constructor(core: IcebergTable, services: TableServices) {
@@ -178,7 +182,9 @@ export class Table {
       if (writer.uncommittedFiles.length === 0) {
         throw new AilakeError('INVALID_ARGUMENT', `add() got no rows for table ${this.name}; pass at least one row`)
       }
-      return await writer.commit()
+      const id = await writer.commit()
+      this.committed()
+      return id
     } catch (err) {
       // After a commit whose outcome is unknown the snapshot may have landed and reference these
       // files, so they must stay (at worst they are orphans for maintenance to remove).
@@ -214,7 +220,9 @@ export class Table {
     this.checkOpen()
     checkOptions(options, MEM_TABLE_WRITER_KEYS, 'memTableWriter()')
     const changes = this.changeContext()
-    const w = new MemTableWriter(this.core, { ...options, indexBuilder: this.indexBuilder(), upsertPlanner: (_table, on, keys) => planKeyed(changes, on, keys) })
+    const w = new MemTableWriter(this.core, {
+      ...options, indexBuilder: this.indexBuilder(), upsertPlanner: (_table, on, keys) => planKeyed(changes, on, keys), onCommit: () => this.committed(),
+    })
     this.writers.add(w)
     return w
   }
@@ -351,7 +359,9 @@ export class Table {
   async delete(where: string | Filter): Promise<ChangeResult> {
     this.checkOpen()
     await this.flushWriters()
-    return deleteRows(this.changeContext(), where)
+    const r = await deleteRows(this.changeContext(), where)
+    this.committed()
+    return r
   }
 
   /**
@@ -364,7 +374,9 @@ export class Table {
     this.checkOpen()
     checkOptions(options, CHANGE_KEYS, 'update()')
     await this.flushWriters()
-    return updateRows(this.changeContext(), where, values, options)
+    const r = await updateRows(this.changeContext(), where, values, options)
+    this.committed()
+    return r
   }
 
   /**
@@ -380,7 +392,25 @@ export class Table {
     checkOptions(options, UPSERT_KEYS, 'upsert()')
     if (options.embedFrom !== undefined) rows = await this.embedRows(rows, options.embedFrom, options.embedder)
     await this.flushWriters()
-    return upsertRows(this.changeContext(), rows, options.on, options.buildIndex === undefined ? {} : { buildIndex: options.buildIndex })
+    const r = await upsertRows(this.changeContext(), rows, options.on, options.buildIndex === undefined ? {} : { buildIndex: options.buildIndex })
+    this.committed()
+    return r
+  }
+
+  /**
+   * What background maintenance of this handle is doing: with `connect(uri, { optimize: { auto:
+   * true } })`, whether an optimize runs (and its phase), its last report or error.
+   */
+  maintenance(): MaintenanceStatus {
+    return { ...(this.autoOptimizer?.status ?? { optimizing: false }) }
+  }
+
+  /** After a commit through this handle: background optimize, when enabled and due. */
+  private committed(): void {
+    const auto = this.services.autoOptimize
+    if (auto === undefined || this.closed) return
+    this.autoOptimizer ??= new AutoOptimizer(this.core, auto)
+    this.autoOptimizer.nudge()
   }
 
   private changeContext(): ChangeContext {
@@ -404,6 +434,7 @@ export class Table {
     this.services.onClose?.(this)
     const errors: unknown[] = []
     for (const w of this.openWriters()) await w.close().catch((e: unknown) => errors.push(e))
+    await this.autoOptimizer?.close()
     await this.builder?.close()
     if (errors.length > 0) throw errors[0]
   }

@@ -5,3 +5,4 @@ export { IndexBuilder, INDEX_BUILDER_OPTION_KEYS, storeSource, type IndexBuilder
 export { MemTableWriter, committedWalSeq, walSummaryKey, type MemTableWriterOptions, type BufferedRows } from './mem-table-writer.js'
 export { decodeRecords, decodeSegment, encodeSegment, readWal, segmentKey, walPrefix, type WalSegment, type WalListing, type WalSegmentInfo } from './wal.js'
 export { lastPerKey, type UpsertPlan, type UpsertPlanner } from './upsert-plan.js'
+export { activeFlushes } from './ingest-activity.js'

@@ -63,6 +63,8 @@ export interface MemTableWriterOptions extends FileRollOptions {
   upsertOn?: string
   /** @internal plans the deletes of an upsert flush (`table.memTableWriter()` supplies it) */
   upsertPlanner?: UpsertPlanner
+  /** @internal told after each commit of a flush (`table.memTableWriter()` starts background maintenance) */
+  onCommit?: (snapshotId: bigint) => void
   /** @internal lease clock and owner identity (tests simulate crashed processes) */
   lease?: { now?: () => number; owner?: { host: string; pid: number } }
   /** Run `flushIfDue()` on a background (unref'd) timer. Default false. */
@@ -127,6 +129,7 @@ export class MemTableWriter {
   /** The upsert key column, if this writer upserts. */
   readonly upsertOn: string | undefined
   private readonly upsertPlanner: UpsertPlanner | undefined
+  private readonly onCommit: ((snapshotId: bigint) => void) | undefined
   /** The WAL watermark this writer last saw the table hold (its commits are fenced on it). */
   private expectedWatermark = 0
   /** What opening adopted from writers that died (committed rows, or why not). */
@@ -172,6 +175,7 @@ export class MemTableWriter {
     this.adopt = options.adoptAbandoned ?? true
     this.upsertOn = options.upsertOn
     this.upsertPlanner = options.upsertPlanner
+    this.onCommit = options.onCommit
     if (this.upsertOn !== undefined) {
       if (typeof this.upsertOn !== 'string' || this.upsertOn === this.policy.column) throw new AilakeError('INVALID_ARGUMENT', `upsertOn must name a scalar column of ${table.name}, got ${JSON.stringify(this.upsertOn)}`)
       if (this.upsertPlanner === undefined) throw new AilakeError('INVALID_ARGUMENT', 'upsertOn needs a writer from table.memTableWriter({ upsertOn }), which plans its deletes')
@@ -653,6 +657,7 @@ export class MemTableWriter {
     this.uncertain = false
     this.expectedWatermark = Math.max(this.expectedWatermark, maxSeq)
     this.lastFlushError = undefined
+    this.onCommit?.(snapshotId)
     // A segment left behind is harmless: recovery sees it is committed and deletes it.
     await this.log.deleteCommitted(maxSeq)
     return snapshotId

@@ -12,7 +12,7 @@ import { openDataFile } from '../format/data-file.js'
 import type { DataFile } from '../format/iceberg/types.js'
 import { encodeLayout, type Layout } from '../format/layout.js'
 import type { Schema } from '../format/schema.js'
-import { BuildPool, defaultWorkerCount, storeSource } from '../ingest/index.js'
+import { activeFlushes, BuildPool, defaultWorkerCount, storeSource } from '../ingest/index.js'
 import { toDataFile } from '../table/data-writer.js'
 import { deletedPositions } from '../table/deletes.js'
 import type { IcebergTable } from '../table/iceberg-table.js'
@@ -41,6 +41,8 @@ export interface OptimizeOptions {
   workers?: number
   /** Told as the work advances. */
   onProgress?: (progress: OptimizeProgress) => void
+  /** Stops the optimize before its commit (it then rejects with `CLOSED` and leaves the table as it was). */
+  signal?: AbortSignal
 }
 
 export interface OptimizeProgress {
@@ -191,7 +193,10 @@ export async function optimizeTable(table: IcebergTable, options: OptimizeOption
   const policy = requirePolicy(table)
   const target = options.targetRowsPerFile ?? 50_000
   if (!Number.isInteger(target) || target < 1) throw new AilakeError('INVALID_ARGUMENT', `optimize(): targetRowsPerFile must be a positive integer, got ${String(target)}`)
-  const progress = (phase: OptimizeProgress['phase'], done: number, total: number): void => options.onProgress?.({ phase, done, total })
+  const progress = (phase: OptimizeProgress['phase'], done: number, total: number): void => {
+    if (options.signal?.aborted === true) throw new AilakeError('CLOSED', `optimize of ${table.name} was stopped`, { cause: options.signal.reason })
+    options.onProgress?.({ phase, done, total })
+  }
   const pool = new BuildPool(options.workers ?? defaultWorkerCount())
   try {
     let report: OptimizeReport | undefined
@@ -278,7 +283,12 @@ async function optimizeOnce(
         vectors.set(rowPool.vectors.subarray(i * policy.dim, (i + 1) * policy.dim), j * policy.dim)
         stored?.set((rowPool.stored as Uint8Array).subarray(i * rb, (i + 1) * rb), j * rb)
       })
-      const file = await buildPool.run({ source: { kind: 'rows', schema: rowPool.schema, columns, vectors, ...(stored === undefined ? {} : { stored }) }, policy, buildIndex: true })
+      // Builds pause while this process ingests (as background index builds do).
+      const file = await buildPool.run({
+        source: { kind: 'rows', schema: rowPool.schema, columns, vectors, ...(stored === undefined ? {} : { stored }) }, policy, buildIndex: true,
+        ...(buildPool.size > 0 && activeFlushes !== undefined ? { throttle: activeFlushes } : {}),
+      })
+      progress('write', done, out.length)
       const location = `${table.location}/data/${newUuid()}.parquet`
       const key = table.keyOf(location)
       keys.push(key)

@@ -103,6 +103,8 @@ const ENTRIES: Record<string, (f: Fixture) => Entry> = {
   'connect#options.cache': (f) => ({ call: (o) => connect(f.dir, { cache: o }) }),
   'connect#options.indexBuilder': (f) => ({ call: (o) => connect(f.dir, { indexBuilder: o }) }),
   'connect#options.indexCache': (f) => ({ call: (o) => connect(f.dir, { indexCache: o as { dir: string } }), bases: [{ dir: `${f.dir}/cache` }] }),
+  'connect#options.optimize': (f) => ({ call: (o) => connect(f.dir, { optimize: o }) }),
+  'Table.optimize#options': (f) => ({ call: (o) => f.table.optimize(o) }),
   'connect#options.retry': (f) => ({ call: (o) => connect(f.dir, { retry: o }) }),
   'connect#options.s3': (f) => ({ call: (o) => connect(f.dir, { s3: o }) }),
   'connect#options.s3.credentials': (f) => ({
@@ -142,7 +144,7 @@ const ENTRIES: Record<string, (f: Fixture) => Entry> = {
     call: (o) => openDataFile(f.source, { vector: o as { column: string; dim: number; metric: 'euclidean' } }),
     bases: [{ column: 'embedding', dim: 2, metric: 'euclidean' }],
   }),
-  'SearchBuilder.prune#mode': (f) => ({ call: (o) => f.table.search(f.q).prune(o as { approximate: number }), bases: [{ approximate: 2 }] }),
+  'SearchBuilder.prune#mode': (f) => ({ call: (o) => f.table.search(f.q).prune(o as { approximate: number }), bases: [{ approximate: 2 }, { probe: 2 }] }),
   'SearchBuilder.where#filter': (f) => ({ call: (o) => f.table.search(f.q).where(o as never), bases: FILTER_FORMS }),
   'SearchBuilder.where#filter.not': (f) => ({ call: (o) => f.table.search(f.q).where({ not: o as never }), bases: FILTER_FORMS, prefix: '' }),
   'Table.add#options': (f) => ({ call: (o) => f.table.add([{ id: 2n, embedding: [0, 1] }], o) }),

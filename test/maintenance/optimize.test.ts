@@ -12,6 +12,7 @@ import { LocalStore } from '../../src/store/local-store.js'
 import { MemoryStore } from '../../src/store/memory-store.js'
 import type { ObjectStore } from '../../src/store/object-store.js'
 import { installIcebirdFetch } from '../helpers/icebird-fetch.js'
+import { waitFor } from '../helpers/wait.js'
 import { clusteredVectors, rng, tempDir } from '../helpers/tmpdir.js'
 
 const DIM = 8
@@ -170,4 +171,21 @@ test('routing: a clustered table is searched through the nearest files only, and
   assert.equal(exact.filesSkippedByRouting, 0)
   const one = await t.search(q).limit(10).prune({ probe: 1 }).explain()
   assert.equal(one.filesSearchedByIndex + one.filesPrunedByBound, 1)
+})
+
+test('automatic optimize: streamed rows are laid out in the background once enough are outside the layout', async () => {
+  const store = new MemoryStore()
+  const lake = await connect('/nonexistent/ailake-opt-auto', { store, optimize: { auto: true, targetRowsPerFile: 200 } })
+  const t = await lake.createTable('default.t', { vector: { dim: DIM, metric: 'cosine' }, schema: { id: { type: 'long', required: true }, tag: 'string' } })
+  const w = t.memTableWriter({ flushMaxRows: 100, deferIndex: false })
+  for (let b = 0; b < 6; b++) await w.insert(rows(b * 100, 100, b + 1))
+  await w.flush()
+  await waitFor(() => t.maintenance().lastReport !== undefined || t.maintenance().lastError !== undefined, 'a background optimize', 60_000, 50)
+  assert.equal(t.maintenance().lastError, undefined)
+  assert.equal(t.maintenance().lastReport?.mode, 'full')
+  await w.close()
+  await t.refresh()
+  assert.equal(await t.countRows(), 600)
+  assert.ok((await t.files()).length <= 5)
+  await lake.close()
 })
