@@ -5,12 +5,15 @@
  * defaults in src/query/search.ts.
  *
  *   npm run build && node dist/bench/route.js            (DATASET=fashion-mnist TARGET=20000 QUERIES=300 EFS=1,2)
+ *   ROUTINGS='[{"epsilon":0.5,"fraction":1}]' adds routing variants; the optimized table is kept
+ *   in .cache/bench/route-<dataset>-<target> for the next run (REBUILD=1 writes it again).
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { connect } from '../src/index.js'
-import type { PruneMode } from '../src/query/index.js'
+import { executeSearch, QueryCaches, type PruneMode } from '../src/query/index.js'
+import type { RouteTuning } from '../src/query/search.js'
+import { cacheRoot } from './datasets/cache.js'
 import { loadDataset, type Dataset, type DatasetName } from './prepare.js'
 
 const DATASET = (process.env.DATASET ?? 'glove-100') as DatasetName
@@ -30,9 +33,11 @@ function recall(ds: Dataset, qi: number, ids: number[]): number {
 
 async function main(): Promise<void> {
   const ds = await loadDataset(DATASET, log)
-  const dir = mkdtempSync(join(tmpdir(), 'ailake-route-'))
-  try {
-    const lake = await connect(dir)
+  const dir = join(cacheRoot(), 'bench', `route-${DATASET}-${TARGET}`)
+  if (process.env.REBUILD === '1') rmSync(dir, { recursive: true, force: true })
+  const fresh = !existsSync(dir)
+  const lake = await connect(dir)
+  if (fresh) {
     const t = await lake.createTable('bench.route', { vector: { dim: ds.dim, metric: ds.metric }, schema: { id: 'int' } })
     const t0 = performance.now()
     for (let s = 0; s < ds.count; s += FILE_ROWS) {
@@ -44,34 +49,36 @@ async function main(): Promise<void> {
     const o0 = performance.now()
     const report = await t.optimize({ targetRowsPerFile: TARGET, expireOlderThan: false, orphansOlderThan: false })
     log(`optimize: ${report.filesBefore} -> ${report.filesAfter} files, ${report.clusters} clusters, ${((performance.now() - o0) / 1000).toFixed(1)} s`)
-    const files = (await t.files()).length
-    const modes: Array<{ name: string; prune: PruneMode }> = [{ name: 'auto', prune: 'auto' }, { name: 'exact', prune: 'exact' }]
-    for (const n of [1, 2, 3, 4, 6, 8, 12]) if (n < files) modes.push({ name: `probe ${n}`, prune: { probe: n } })
-    console.log(`| ${DATASET} (${files} files) | ef x | recall@10 | q/s | files searched |`)
-    console.log('|---|---|---|---|---|')
-    for (const m of modes) {
-      for (const f of EF_FACTORS) {
-        const q = Math.min(QUERIES, ds.queryCount)
-        // Warm-up pass, then the measured pass.
-        for (let qi = 0; qi < q; qi++) await t.search(ds.queries.subarray(qi * ds.dim, (qi + 1) * ds.dim)).limit(K).prune(m.prune).toArray()
-        let r = 0
-        let searched = 0
-        const s0 = performance.now()
-        for (let qi = 0; qi < q; qi++) {
-          let b = t.search(ds.queries.subarray(qi * ds.dim, (qi + 1) * ds.dim)).limit(K).prune(m.prune)
-          if (f !== 1) b = b.ef(Math.round(64 * f))
-          const { rows, plan } = await b.execute()
-          r += recall(ds, qi, rows.map((x) => x.id as number))
-          searched += plan.filesSearchedByIndex + plan.filesSearchedByScan
-        }
-        const secs = (performance.now() - s0) / 1000
-        console.log(`| ${m.name} | ${f} | ${(r / q).toFixed(3)} | ${Math.round(q / secs)} | ${(searched / q).toFixed(1)} |`)
-      }
-    }
-    await lake.close()
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
   }
+  const t = await lake.openTable('bench.route')
+  const files = (await t.files()).length
+  const caches = new QueryCaches({ maxIndexBytes: 4 * 2 ** 30 })
+  const modes: Array<{ name: string; prune: PruneMode; routing?: Partial<RouteTuning> }> = [{ name: 'auto', prune: 'auto' }, { name: 'exact', prune: 'exact' }]
+  for (const n of [2, 4, 6, 8, 12]) if (n < files) modes.push({ name: `probe ${n}`, prune: { probe: n } })
+  for (const r of JSON.parse(process.env.ROUTINGS ?? '[]') as Array<Partial<RouteTuning>>) modes.push({ name: JSON.stringify(r), prune: 'auto', routing: r })
+  console.log(`| ${DATASET} (${files} files) | ef x | recall@10 | q/s | files searched |`)
+  console.log('|---|---|---|---|---|')
+  const q = Math.min(QUERIES, ds.queryCount)
+  for (const m of modes) {
+    for (const f of EF_FACTORS) {
+      const run = async (qi: number) => executeSearch({ table: t.core, caches }, {
+        query: ds.queries.subarray(qi * ds.dim, (qi + 1) * ds.dim), k: K, prune: m.prune,
+        ...(f !== 1 ? { ef: Math.round(64 * f) } : {}), ...(m.routing === undefined ? {} : { routing: m.routing }),
+      })
+      for (let qi = 0; qi < q; qi++) await run(qi) // warm
+      let r = 0
+      let searched = 0
+      const s0 = performance.now()
+      for (let qi = 0; qi < q; qi++) {
+        const { rows, plan } = await run(qi)
+        r += recall(ds, qi, rows.map((x) => x.id as number))
+        searched += plan.filesSearchedByIndex + plan.filesSearchedByScan
+      }
+      const secs = (performance.now() - s0) / 1000
+      console.log(`| ${m.name} | ${f} | ${(r / q).toFixed(3)} | ${Math.round(q / secs)} | ${(searched / q).toFixed(1)} |`)
+    }
+  }
+  await lake.close()
 }
 
 await main()

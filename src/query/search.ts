@@ -64,6 +64,8 @@ export interface SearchRequest {
   prune?: PruneMode
   /** Files searched at once. Default 4. */
   concurrency?: number
+  /** @internal routing constants (benchmarks calibrate them) */
+  routing?: Partial<RouteTuning>
 }
 
 /** What `explain()` reports. Byte and cache counters are approximate under concurrent queries. */
@@ -293,10 +295,11 @@ async function searchSnapshot(ctx: SearchContext, req: SearchRequest, r: Resolve
     visit.push({ file: f, live: lf, bound: Number.isNaN(lb) ? -Infinity : lb })
   }
   // Routing: of the files optimize clustered, only the nearest by centroid are visited.
-  const routed = routeOut(visit.map((v) => v.file), query, metric, prune, k)
-  if (routed.size > 0) {
-    plan.filesSkippedByRouting = routed.size
-    for (let j = visit.length - 1; j >= 0; j--) if (routed.has((visit[j] as { file: DataFile }).file)) visit.splice(j, 1)
+  const tuning = { ...ROUTING, ...req.routing }
+  const routed = route(visit.map((v) => v.file), query, metric, prune, k, tuning)
+  if (routed.skip.size > 0) {
+    plan.filesSkippedByRouting = routed.skip.size
+    for (let j = visit.length - 1; j >= 0; j--) if (routed.skip.has((visit[j] as { file: DataFile }).file)) visit.splice(j, 1)
   }
   visit.sort((a, b) => a.bound - b.bound)
   const skip = (bound: number): boolean => {
@@ -336,7 +339,7 @@ async function searchSnapshot(ctx: SearchContext, req: SearchRequest, r: Resolve
       plan.filesSearchedByIndex++
       // Cosine indexes rank by normalised copies, which can order candidates within indexSlack of
       // each other differently from the exact kernel: take those near the k-th as well.
-      res = fv.index.search(query, k, { ...opts, ef: req.ef ?? defaultEf(k, fv.index.size), within: 2 * indexSlack })
+      res = fv.index.search(query, k, { ...opts, ef: routedEf(req.ef ?? defaultEf(k, fv.index.size), routed.rank.get(file), k, tuning), within: 2 * indexSlack })
     } else {
       plan.filesSearchedByScan++
       res = flatSearch(fv.vectors, dim, metric, query, k, opts)
@@ -428,31 +431,57 @@ async function searchSnapshot(ctx: SearchContext, req: SearchRequest, r: Resolve
 
 /** Buffered rows belong to "now": a time-travel query to an older snapshot must not see them. */
 
+/** How routing treats clustered files (defaults: `ROUTING`). */
+export interface RouteTuning {
+  /** Keep clustered files whose centroid distance is within `epsilon` x the nearest's. */
+  epsilon: number
+  /** Keep at least this many clustered files (one more for k > 10). */
+  min: number
+  /** Keep at most this share of the clustered files. */
+  fraction: number
+  /** Files from this rank on get a smaller beam: ef x decay^(rank - from + 1), at least 2k. */
+  decayFrom: number
+  decay: number
+}
+
+/** Routing defaults, calibrated on GloVe and Fashion-MNIST for recall@10 >= 0.95 (BENCHMARKS.md). */
+export const ROUTING: RouteTuning = { epsilon: 0.3, min: 2, fraction: 0.35, decayFrom: 2, decay: 0.7 }
+
+export interface Route {
+  /** Clustered files routing leaves out. */
+  skip: Set<DataFile>
+  /** Rank of each kept clustered file by centroid distance (0 = nearest). */
+  rank: Map<DataFile, number>
+}
+
 /**
- * The clustered files routing leaves out. Clustered files (optimize's layout: one k-means
- * cluster each) are ranked by the distance from the query to their centroid; the nearest are
- * kept: `probe` of them, or by default those within `ROUTE_EPSILON` of the nearest's distance,
- * at least `ROUTE_MIN` and at most `ROUTE_FRACTION` of them. Loose files are never left out.
+ * Routing over the files optimize clustered (one k-means cluster each): they are ranked by the
+ * distance from the query to their centroid and the nearest are kept: `probe` of them, or by
+ * default those within `epsilon` of the nearest's distance, between `min` and `fraction` of them.
+ * Loose files are never left out. With 'exact' and `{ approximate }` nothing is routed.
  */
-export function routeOut(files: readonly DataFile[], query: Float32Array, metric: Metric, prune: PruneMode, k: number): Set<DataFile> {
-  if (prune === 'exact' || (typeof prune === 'object' && 'approximate' in prune)) return new Set()
+export function route(files: readonly DataFile[], query: Float32Array, metric: Metric, prune: PruneMode, k: number, tuning: RouteTuning = ROUTING): Route {
+  const none: Route = { skip: new Set(), rank: new Map() }
+  if (prune === 'exact' || (typeof prune === 'object' && 'approximate' in prune)) return none
   const clustered = files.filter((f) => f.ailake?.cluster !== undefined && f.ailake.centroid.length === query.length)
-  if (clustered.length <= 1) return new Set()
+  if (clustered.length <= 1) return none
   const ranked = clustered.map((f) => ({ f, d: centroidDistance(metric, query, (f.ailake as { centroid: Float32Array }).centroid) })).sort((a, b) => a.d - b.d)
   let keep: number
   if (typeof prune === 'object' && 'probe' in prune) keep = prune.probe
   else {
     const d0 = (ranked[0] as { d: number }).d
-    keep = ranked.filter((r) => r.d <= d0 + ROUTE_EPSILON * Math.abs(d0)).length
-    keep = Math.min(Math.max(keep, ROUTE_MIN + (k > 10 ? 1 : 0)), Math.max(ROUTE_MIN, Math.ceil(ROUTE_FRACTION * ranked.length)))
+    keep = ranked.filter((r) => r.d <= d0 + tuning.epsilon * Math.abs(d0)).length
+    keep = Math.min(Math.max(keep, tuning.min + (k > 10 ? 1 : 0)), Math.max(tuning.min, Math.ceil(tuning.fraction * ranked.length)))
   }
-  return new Set(ranked.slice(Math.max(1, keep)).map((r) => r.f))
+  keep = Math.max(1, keep)
+  return { skip: new Set(ranked.slice(keep).map((r) => r.f)), rank: new Map(ranked.slice(0, keep).map((r, i) => [r.f, i])) }
 }
 
-/** Routing defaults, calibrated on GloVe and Fashion-MNIST for recall@10 >= 0.95 (BENCHMARKS.md). */
-export const ROUTE_MIN = 2
-export const ROUTE_EPSILON = 0.3
-export const ROUTE_FRACTION = 0.35
+/** The beam for a routed file of `rank`: the nearest files get `ef`, farther ones less (their rows rarely make the top k). */
+export function routedEf(ef: number, rank: number | undefined, k: number, tuning: RouteTuning = ROUTING): number {
+  if (rank === undefined || rank < tuning.decayFrom) return ef
+  return Math.max(2 * k, Math.round(ef * tuning.decay ** (rank - tuning.decayFrom + 1)))
+}
 
 /** Distance from the query to a file centroid (cosine on directions; squared L2 otherwise, also for dot). */
 function centroidDistance(metric: Metric, q: Float32Array, c: Float32Array): number {
