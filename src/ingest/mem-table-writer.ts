@@ -385,7 +385,7 @@ export class MemTableWriter {
   private activeKeyOf(writerId: string): string {
     // A simulated other process (tests set the lease owner) is not this process's writer.
     const owner = this.leaseHooks?.owner
-    return `${this.table.location}\u0000${writerId}${owner === undefined ? '' : `\u0000${owner.host}:${owner.pid}`}`
+    return `${this.table.root}\u0000${writerId}${owner === undefined ? '' : `\u0000${owner.host}:${owner.pid}`}`
   }
 
   private unclaim(): void {

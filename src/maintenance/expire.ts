@@ -6,6 +6,7 @@
 import { walWatermarkKey, walWatermarks } from '../ingest/wal-watermark.js'
 import { AilakeError, invalid } from '../errors.js'
 import type { LoadedTable } from '../catalog/catalog.js'
+import { deleteAfterCommit, deleteGraceMs, nextMetadataLog, previousVersionsMax } from '../catalog/metadata-files.js'
 import type { ManifestFile, TableMetadata } from '../format/iceberg/types.js'
 import type { IcebergTable } from '../table/iceberg-table.js'
 import { sleep } from '../util/limiter.js'
@@ -33,7 +34,7 @@ function cutoffOf(t: Date | number | undefined, fallbackAgeMs: number): number {
   return ms
 }
 
-/** Every file a set of snapshots references: manifest lists, manifests, live data files. */
+/** Every file a set of snapshots references (as store keys): manifest lists, manifests, live data files. */
 interface Reachable {
   lists: Set<string>
   manifests: Set<string>
@@ -47,13 +48,13 @@ async function reachable(table: IcebergTable, meta: TableMetadata, ids: Iterable
   for (const id of ids) {
     const snap = meta.snapshots.find((s) => s.snapshotId === id)
     if (snap === undefined) continue
-    r.lists.add(snap.manifestList)
+    r.lists.add(table.keyOf(snap.manifestList))
     const manifests: ManifestFile[] = await table.cache.manifestList(snap.manifestList)
     for (const m of manifests) {
-      r.manifests.add(m.manifestPath)
+      r.manifests.add(table.keyOf(m.manifestPath))
       for (const e of await table.cache.manifest(m)) {
-        if (e.status === 'DELETED') r.deletedDataFiles.add(e.dataFile.filePath)
-        else r.dataFiles.add(e.dataFile.filePath)
+        if (e.status === 'DELETED') r.deletedDataFiles.add(table.keyOf(e.dataFile.filePath))
+        else r.dataFiles.add(table.keyOf(e.dataFile.filePath))
       }
     }
   }
@@ -101,7 +102,7 @@ export async function expireSnapshots(table: IcebergTable, options: ExpireOption
       lastUpdatedMs: Math.max(Date.now(), meta.lastUpdatedMs + 1),
       snapshots: meta.snapshots.filter((s) => keep.has(s.snapshotId)),
       snapshotLog: meta.snapshotLog.filter((e) => keep.has(e.snapshotId)),
-      metadataLog: [...meta.metadataLog, { timestampMs: meta.lastUpdatedMs, metadataFile: base.metadataLocation }].slice(-100),
+      metadataLog: nextMetadataLog(meta, base.metadataLocation),
     }
     const after = await table.catalog.commitTable(base, next)
     if (after !== undefined) committed = { before: meta, after, expired }
@@ -115,11 +116,11 @@ export async function expireSnapshots(table: IcebergTable, options: ExpireOption
   const kept = committed.after.metadata.snapshots.map((s) => s.snapshotId)
   const live = await reachable(table, committed.after.metadata, kept)
   const gone = await reachable(table, committed.before, committed.expired)
-  const del = async (paths: Iterable<string>, keepSet: Set<string>): Promise<number> => {
+  const del = async (keys: Iterable<string>, keepSet: Set<string>): Promise<number> => {
     let n = 0
-    for (const p of paths) {
-      if (keepSet.has(p)) continue
-      await table.store.delete(table.keyOf(p))
+    for (const key of keys) {
+      if (keepSet.has(key)) continue
+      await table.store.delete(key)
       n++
     }
     return n
@@ -131,17 +132,30 @@ export async function expireSnapshots(table: IcebergTable, options: ExpireOption
   return result
 }
 
-/** Deletes metadata JSON files that are no longer in the metadata log (nor current). */
+/**
+ * Deletes this table's metadata JSON files that are neither current nor in the metadata log
+ * (left by commits that could not delete them, or written before the log was trimmed): only
+ * versions older than the current one whose successor was written more than the grace period
+ * ago (see catalog/metadata-files.ts), unless the table keeps them
+ * (`write.metadata.delete-after-commit.enabled = false`).
+ */
 async function deleteOldMetadata(table: IcebergTable, current: LoadedTable): Promise<number> {
-  const logged = new Set([current.metadataLocation, ...current.metadata.metadataLog.map((e) => e.metadataFile)])
-  const dir = `${table.location}/metadata/`
+  const meta = current.metadata
+  if (!deleteAfterCommit(meta)) return 0
+  const versionOf = (key: string): number | undefined => {
+    const m = /\/v(\d+)\.metadata\.json$/.exec(key)
+    return m === null ? undefined : Number(m[1])
+  }
+  const logged = new Set([current.metadataLocation, ...meta.metadataLog.map((e) => e.metadataFile)].map((l) => versionOf(l)))
+  const listed = (await table.store.list(`${table.keyOf(table.location)}/metadata/`)).filter((o) => versionOf(o.key) !== undefined)
+  const written = new Map(listed.map((o) => [versionOf(o.key) as number, o.lastModified?.getTime()]))
+  const cutoff = Date.now() - deleteGraceMs(meta)
   let n = 0
-  for (const o of await table.store.list(table.keyOf(dir))) {
-    const m = /\/v(\d+)\.metadata\.json$/.exec(o.key)
-    // Only versions older than everything logged: a concurrent writer may be reading newer ones.
-    if (m === null || Number(m[1]) >= current.version - 100) continue
-    const location = `${dir}${o.key.slice(o.key.lastIndexOf('/') + 1)}`
-    if (logged.has(location)) continue
+  for (const o of listed) {
+    const v = versionOf(o.key) as number
+    if (v >= current.version - previousVersionsMax(meta) || logged.has(v)) continue
+    const superseded = written.get(v + 1)
+    if (superseded === undefined || superseded > cutoff) continue
     await table.store.delete(o.key)
     n++
   }
@@ -168,9 +182,9 @@ export async function removeOrphanFiles(table: IcebergTable, options: OrphanOpti
   const referenced = new Set([...r.lists, ...r.manifests, ...r.dataFiles, ...r.deletedDataFiles])
   const removed: string[] = []
   for (const sub of ['data/', 'metadata/']) {
-    for (const o of await table.store.list(table.keyOf(`${table.location}/${sub}`))) {
+    for (const o of await table.store.list(`${table.keyOf(table.location)}/${sub}`)) {
       const location = table.catalog.locationOf(o.key)
-      if (referenced.has(location) || /\.metadata\.json$|version-hint\.text$/.test(o.key)) continue
+      if (referenced.has(o.key) || /\.metadata\.json$|version-hint\.text$/.test(o.key)) continue
       if (o.lastModified === undefined || o.lastModified.getTime() >= cutoff) continue
       removed.push(location)
       if (options.dryRun !== true) await table.store.delete(o.key)

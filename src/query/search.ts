@@ -213,7 +213,7 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
   const meta = table.metadata
   const buffers = req.includeBuffered === false || ctx.buffered === undefined || req.asOf !== undefined ? [] : ctx.buffered().filter((b) => b.rows.length > 0)
   const snapshotId = table.resolveSnapshot(req.asOf)
-  const files = await caches.plan(`${table.metadata.tableUuid}@${String(snapshotId)}`, () => table.planFiles(snapshotId))
+  const files = await caches.plan(`${table.metadata.tableUuid}@${table.location}@${String(snapshotId)}`, () => table.planFiles(snapshotId))
   const tPlan = now()
 
   const plan: SearchPlan = {

@@ -6,6 +6,7 @@
  */
 import { AilakeError, isAilakeError } from '../errors.js'
 import { reloadTable, type Catalog, type LoadedTable } from '../catalog/catalog.js'
+import { normalizeLocation } from '../catalog/locations.js'
 import { encodeManifest, manifestCounts } from '../format/iceberg/manifest.js'
 import { encodeManifestList } from '../format/iceberg/manifest-list.js'
 import type { Schema } from '../format/schema.js'
@@ -143,6 +144,10 @@ export async function commitOperation(ctx: CommitContext, start: LoadedTable, op
 
   async function buildAttempt(base: LoadedTable): Promise<TableMetadata> {
     const attempt = ++attempts
+    if (normalizeLocation(base.metadata.location) !== normalizeLocation(location)) {
+      // The files of this commit are recorded under the old location, which other engines no longer resolve.
+      throw new AilakeError('COMMIT_CONFLICT', `table ${location} was relocated to ${base.metadata.location} while this write was in flight; nothing was committed: write it again`, { retryable: true, context: { relocated: true } })
+    }
     op.precondition?.(base.metadata)
     const meta = op.setProperties === undefined ? base.metadata : withProperties(base.metadata, op.setProperties)
     const seq = meta.lastSequenceNumber + 1n

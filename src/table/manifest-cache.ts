@@ -1,29 +1,59 @@
 /**
  * Reads manifest lists and manifests through a bounded cache. Both are immutable once
- * written (a committed path is never rewritten), so a cache entry never goes stale.
+ * written (a committed path is never rewritten), so a cache entry never goes stale. Entries are
+ * keyed by store key, not by location: two copies of a table record the same locations for
+ * different objects (see IcebergTable.keyOf), and each resolves them with its own `keyOf`.
  */
+import { inFile } from '../errors.js'
 import type { ObjectStore } from '../store/object-store.js'
 import { decodeManifest } from '../format/iceberg/manifest.js'
 import { decodeManifestList } from '../format/iceberg/manifest-list.js'
 import type { ManifestEntry, ManifestFile } from '../format/iceberg/types.js'
 
+interface Entries {
+  lists: Map<string, Promise<ManifestFile[]>>
+  manifests: Map<string, Promise<ManifestEntry[]>>
+}
+
 export class ManifestCache {
-  private readonly lists = new Map<string, Promise<ManifestFile[]>>()
-  private readonly manifests = new Map<string, Promise<ManifestEntry[]>>()
+  private readonly entries: Entries
 
   constructor(
     private readonly store: ObjectStore,
     private readonly keyOf: (location: string) => string,
     private readonly maxEntries = 1024,
-  ) {}
+    shared?: Entries,
+  ) {
+    this.entries = shared ?? { lists: new Map(), manifests: new Map() }
+  }
+
+  /** The same cache (shared entries) resolving locations with `keyOf`: one table's view. */
+  withKeys(keyOf: (location: string) => string): ManifestCache {
+    return new ManifestCache(this.store, keyOf, this.maxEntries, this.entries)
+  }
 
   manifestList(location: string): Promise<ManifestFile[]> {
-    return this.cached(this.lists, location, async () => decodeManifestList(await this.store.get(this.keyOf(location))))
+    const key = this.keyOf(location)
+    return this.cached(this.entries.lists, key, async () => {
+      const bytes = await this.store.get(key)
+      try {
+        return decodeManifestList(bytes)
+      } catch (err) {
+        throw inFile(err, location, 'manifest list')
+      }
+    })
   }
 
   manifest(file: ManifestFile): Promise<ManifestEntry[]> {
-    return this.cached(this.manifests, file.manifestPath, async () =>
-      decodeManifest(await this.store.get(this.keyOf(file.manifestPath)), { snapshotId: file.addedSnapshotId, sequenceNumber: file.sequenceNumber }))
+    const key = this.keyOf(file.manifestPath)
+    return this.cached(this.entries.manifests, key, async () => {
+      const bytes = await this.store.get(key)
+      try {
+        return decodeManifest(bytes, { snapshotId: file.addedSnapshotId, sequenceNumber: file.sequenceNumber })
+      } catch (err) {
+        throw inFile(err, file.manifestPath, 'manifest')
+      }
+    })
   }
 
   private cached<T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
