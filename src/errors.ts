@@ -76,5 +76,7 @@ export function inFile(err: unknown, file: string, what = 'file'): unknown {
   if (!(err instanceof AilakeError) || err.code !== 'CORRUPT_DATA') return err
   const c = err.context
   if (err.message.includes(file) || typeof c.file === 'string' || typeof c.path === 'string' || typeof c.key === 'string') return err
-  return new AilakeError('CORRUPT_DATA', `${what} ${file}: ${err.message}`, { context: { ...c, file }, cause: err, retryable: err.retryable })
+  // Decoders start their messages with what they decode ("manifest list: ..."): say it once.
+  const message = err.message.startsWith(`${what}: `) ? err.message.slice(what.length + 2) : err.message
+  return new AilakeError('CORRUPT_DATA', `${what} ${file}: ${message}`, { context: { ...c, file }, cause: err, retryable: err.retryable })
 }

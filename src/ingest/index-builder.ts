@@ -68,7 +68,7 @@ interface Job {
 async function readPending(store: ObjectStore, key: string, location: string, size: number): Promise<Uint8Array> {
   const bytes = await store.get(key)
   if (bytes.length !== size) {
-    throw new AilakeError('CORRUPT_DATA', `data file ${location} has ${bytes.length} bytes but the table metadata records ${size}: it is truncated or damaged; ailake verify <table> lists damaged files`, { context: { file: location, size: bytes.length, expectedSize: size } })
+    throw new AilakeError('CORRUPT_DATA', `data file ${location} has ${bytes.length} bytes but the table metadata records ${size}: it is truncated or damaged; verify the table to list damaged files, and quarantine them to keep the rest searchable`, { context: { file: location, size: bytes.length, expectedSize: size } })
   }
   return bytes
 }

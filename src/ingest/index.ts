@@ -1,5 +1,5 @@
 /** Ingestion: batch writer, deferred index builds in worker threads, and the durable streaming MemTableWriter. */
 export { TableWriter, SCHEMA_PENDING_PROPERTY, type TableWriterOptions, type CommitOptions } from './table-writer.js'
 export { IndexBuilder, INDEX_BUILDER_OPTION_KEYS, storeSource, type IndexBuilderOptions, type BuildOutcome, type BuildFailure } from './index-builder.js'
-export { MemTableWriter, committedWalSeq, walSummaryKey, type MemTableWriterOptions, type BufferedRows } from './mem-table-writer.js'
+export { MemTableWriter, committedWalSeq, walSummaryKey, type MemTableWriterOptions, type InsertOptions, type BufferedRows } from './mem-table-writer.js'
 export { decodeRecords, decodeSegment, encodeSegment, readWal, segmentKey, walPrefix, type WalSegment, type WalListing, type WalSegmentInfo } from './wal.js'

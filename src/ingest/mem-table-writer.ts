@@ -18,7 +18,8 @@ import { AilakeError, isAilakeError } from '../errors.js'
 import type { Schema } from '../format/schema.js'
 import type { FileEncoder, FileRollOptions } from '../table/data-writer.js'
 import type { IcebergTable } from '../table/iceberg-table.js'
-import { toRowBatch, type RowsInput } from '../table/rows.js'
+import { requireRows, toRowBatch, type RowsInput } from '../table/rows.js'
+import type { Embedder } from '../embed/embedder.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
 import { WriteBuffer, type BufferedRows } from './buffer.js'
 import { IndexBuilder } from './index-builder.js'
@@ -71,6 +72,19 @@ export interface MemTableWriterOptions extends FileRollOptions {
    * (builds still running then are abandoned and stay resumable via `scheduleAllPending`).
    */
   indexBuilder?: IndexBuilder
+  /** @internal how `insert(rows, { embedFrom })` embeds (the table handle supplies it) */
+  embedRows?: (rows: RowsInput, from: string, embedder: Embedder | undefined) => Promise<RowsInput>
+}
+
+/** Options of one `insert`. */
+export interface InsertOptions {
+  /**
+   * Compute each row's vector by embedding this text column with the table's embedder (rows that
+   * already carry a vector keep it), as `table.add(rows, { embedFrom })` does. Plain-object rows only.
+   */
+  embedFrom?: string
+  /** The embedder for `embedFrom` (must match the table's). Default: rebuilt from the table's record. */
+  embedder?: Embedder
 }
 
 /** Writer ids open in this process, per table location (the lease covers other processes). */
@@ -114,6 +128,7 @@ export class MemTableWriter {
   private lease: WalLease | undefined
   private readonly leaseTtlMs: number
   private readonly leaseHooks: MemTableWriterOptions['lease']
+  private readonly embedRows: MemTableWriterOptions['embedRows']
   private readonly adopt: boolean
   /** The WAL watermark this writer last saw the table hold (its commits are fenced on it). */
   private expectedWatermark = 0
@@ -157,6 +172,7 @@ export class MemTableWriter {
     this.flushIntervalMs = positive('flushIntervalMs', options.flushIntervalMs ?? 30_000)
     this.leaseTtlMs = positive('leaseTtlMs', options.leaseTtlMs ?? 30_000)
     this.leaseHooks = options.lease
+    this.embedRows = options.embedRows
     this.adopt = options.adoptAbandoned ?? true
     this.deferIndex = options.deferIndex ?? true
     this.backgroundFlush = options.backgroundFlush ?? this.deferIndex
@@ -230,21 +246,26 @@ export class MemTableWriter {
    *   running, in which case it waits for the older one first (backpressure). `flush()`,
    *   `close()` and `waitForFlush()` wait for it; its snapshot id is what `flush()` returns.
    * - in the foreground: the insert returns that flush's snapshot id.
-   * Otherwise it returns null. A flush that fails does not reject the insert that triggered it
+   * Otherwise it returns null. `rows` must hold at least one row (`INVALID_ARGUMENT` otherwise,
+   * as for `table.add`); `options.embedFrom` embeds a text column first. A flush that fails does not reject the insert that triggered it
    * (the rows are safely logged); it is kept in `lastFlushError` and retried by the next insert
    * or flush. An insert into a buffer that is still full after a failed flush retries the flush
    * first and rejects (without logging) if it fails again, so the buffer never grows without bound.
    */
-  async insert(rows: RowsInput): Promise<bigint | null> {
+  async insert(rows: RowsInput, options: InsertOptions = {}): Promise<bigint | null> {
     return this.serial(async () => {
       this.checkOpen()
+      requireRows(rows, 'insert()', this.table.name)
+      if (options.embedFrom !== undefined) {
+        if (this.embedRows === undefined) throw new AilakeError('UNSUPPORTED', 'insert({ embedFrom }) needs a writer from table.memTableWriter()')
+        rows = await this.embedRows(rows, options.embedFrom, options.embedder)
+      }
       if (this.isFull) {
         await this.flight
         if (this.isFull) await this.flushLocked()
       }
       const schema = this.schema ?? schemaFor(this.table, rows, this.policy)
       const batch = toRowBatch(rows, schema, this.policy)
-      if (batch.rowCount === 0) return null
       // The flush encoder's thread boots while the buffer fills, not when the first flush needs it.
       if (this.backgroundFlush && this.deferIndex) this.encodeWorkers()
       const lease = await this.ownLease()
@@ -328,6 +349,15 @@ export class MemTableWriter {
     if (this.closed) return
     if (this.timer !== undefined) clearInterval(this.timer)
     this.timer = undefined
+    // A writer whose recovery failed holds nothing to flush; its error reached every call already,
+    // so closing it (and the table and lakehouse around it) succeeds.
+    if (!(await this.ready.then(() => true, () => false))) {
+      this.closed = true
+      this.unclaim()
+      await this.encodePool?.close()
+      if (this.ownsBuilder) await this.builder?.close()
+      return
+    }
     try {
       await this.serial(async () => {
         this.checkOpen()
@@ -429,6 +459,17 @@ export class MemTableWriter {
   private async recover(): Promise<void> {
     await this.table.refresh()
     this.lease = await this.takeLease()
+    try {
+      await this.replay()
+    } catch (err) {
+      // A log that cannot be replayed stays for inspection (table.wals(), ailake wal); letting the
+      // id go lets `discardWal` take it at once instead of waiting for the lease to expire.
+      await this.lease.release().catch(() => undefined)
+      throw err
+    }
+  }
+
+  private async replay(): Promise<void> {
     this.wal = new WalLog(this.table.store, this.tableKey, this.writerId)
     const committed = walWatermark(this.table.metadata, this.writerId)
     const wal = await readWal(this.table.store, this.tableKey, this.writerId, this.policy.column, committed)

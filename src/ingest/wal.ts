@@ -252,7 +252,7 @@ export async function readWal(store: ObjectStore, tableKey: string, writerId: st
     }
     if (tornKey !== undefined && records.length > 0) {
       if (records[0]?.restart !== true) {
-        throw new AilakeError('CORRUPT_DATA', `WAL segment ${tornKey} is corrupt but later segments are valid; the log was damaged after it was written. Move the segment aside to continue (its rows are lost)`, { context: { key: tornKey } })
+        throw new AilakeError('CORRUPT_DATA', `WAL segment ${tornKey} is corrupt but later segments are valid; the log was damaged after it was written. Discard this writer's log to continue (its rows not yet committed are lost)`, { context: { key: tornKey } })
       }
       tornKey = undefined
     }

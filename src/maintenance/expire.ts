@@ -4,12 +4,12 @@
  * Both keep a grace window, so readers pinned to a recent snapshot never lose their files.
  */
 import { walWatermarkKey, walWatermarks } from '../ingest/wal-watermark.js'
-import { AilakeError, invalid } from '../errors.js'
+import { invalid } from '../errors.js'
 import type { LoadedTable } from '../catalog/catalog.js'
 import { deleteAfterCommit, deleteGraceMs, nextMetadataLog, previousVersionsMax } from '../catalog/metadata-files.js'
 import type { ManifestFile, TableMetadata } from '../format/iceberg/types.js'
 import type { IcebergTable } from '../table/iceberg-table.js'
-import { sleep } from '../util/limiter.js'
+import { commitMetadataChange } from '../table/metadata-commit.js'
 
 export interface ExpireOptions {
   /** Snapshots committed before this time may expire. Default: 5 days ago (Iceberg's default). */
@@ -84,14 +84,11 @@ export async function expireSnapshots(table: IcebergTable, options: ExpireOption
   if (!Number.isInteger(retainLast) || retainLast < 1) throw invalid(`retainLast must be an integer >= 1, got ${String(retainLast)}`)
   const result: ExpireResult = { expiredSnapshots: 0, deletedDataFiles: 0, deletedManifests: 0, deletedManifestLists: 0, deletedMetadataFiles: 0 }
 
-  let committed: { before: TableMetadata; after: LoadedTable; expired: bigint[] } | undefined
-  for (let attempt = 1; committed === undefined; attempt++) {
-    await table.refresh()
-    const base = table.loaded
+  const done = await commitMetadataChange(table, 'expireSnapshots', async (base) => {
     const meta = base.metadata
     const keep = keptSnapshots(meta, cutoff, retainLast)
     const expired = meta.snapshots.filter((s) => !keep.has(s.snapshotId)).map((s) => s.snapshotId)
-    if (expired.length === 0) return result
+    if (expired.length === 0) return undefined
     // WAL watermarks that only expiring summaries carried (tables written before they were kept
     // in the properties) move to the properties, so recovery never replays committed records.
     const properties = { ...meta.properties }
@@ -104,12 +101,14 @@ export async function expireSnapshots(table: IcebergTable, options: ExpireOption
       snapshotLog: meta.snapshotLog.filter((e) => keep.has(e.snapshotId)),
       metadataLog: nextMetadataLog(meta, base.metadataLocation),
     }
-    const after = await table.catalog.commitTable(base, next)
-    if (after !== undefined) committed = { before: meta, after, expired }
-    else if (attempt >= 20) throw new AilakeError('COMMIT_CONFLICT', `expireSnapshots on ${table.name} lost the race 20 times to concurrent writers; retry later`, { retryable: true })
-    else await sleep(Math.random() * Math.min(1000, 10 * 2 ** attempt))
+    return { next, value: expired }
+  })
+  if (done === undefined) {
+    // Nothing expires, but metadata files older commits could not delete still go.
+    result.deletedMetadataFiles = await deleteOldMetadata(table, table.loaded)
+    return result
   }
-  table.adopt(committed.after)
+  const committed = { before: done.base.metadata, after: done.committed, expired: done.value }
   result.expiredSnapshots = committed.expired.length
 
   // What the surviving snapshots still need is never deleted.

@@ -204,14 +204,14 @@ export class QueryCaches {
 function readError(err: unknown, key: string, size: number): unknown {
   if (isAilakeError(err, 'INVALID_ARGUMENT')) return truncated(key, size, err.context)
   if (isAilakeError(err, 'NOT_FOUND')) {
-    return new AilakeError('NOT_FOUND', `data file ${key} is missing, though the table lists it: it was deleted outside ailake (or expired while this query read an old snapshot); ailake verify <table> lists what is damaged, --quarantine drops it`, { cause: err, context: { file: key, missing: true } })
+    return new AilakeError('NOT_FOUND', `data file ${key} is missing, though the table lists it: it was deleted outside ailake, or expired while this query read an old snapshot; verify the table to list what is damaged, and quarantine it to keep the rest searchable`, { cause: err, context: { file: key, missing: true } })
   }
   return err
 }
 
 function truncated(key: string, size: number, context: Readonly<Record<string, unknown>>): AilakeError {
   const actual = typeof context.size === 'number' && context.size !== size ? `has ${context.size} bytes but ` : 'is shorter than '
-  return new AilakeError('CORRUPT_DATA', `data file ${key} ${actual}the table metadata records ${size}: it is truncated or damaged; ailake verify <table> lists damaged files and --quarantine drops them from the table`, { context: { ...context, file: key, expectedSize: size } })
+  return new AilakeError('CORRUPT_DATA', `data file ${key} ${actual}the table metadata records ${size}: it is truncated or damaged; verify the table to list damaged files, and quarantine them to keep the rest searchable`, { context: { ...context, file: key, expectedSize: size } })
 }
 
 /**

@@ -35,8 +35,12 @@ export type Operation = (
    * files read correctly under that schema (see `readableAs`).
    */
   | { kind: 'append'; added: DataFile[]; inferred?: InferredSchema }
-  /** Replace `removed` (file paths, which must still be live) with `added`. */
-  | { kind: 'rewrite'; removed: string[]; added: DataFile[] }
+  /**
+   * Replace `removed` (file paths, which must still be live) with `added`; `droppedManifests`
+   * (manifest paths, which must still be in the current manifest list) leave the table with every
+   * file they list, unread (quarantining a manifest that cannot be read).
+   */
+  | { kind: 'rewrite'; removed: string[]; added: DataFile[]; droppedManifests?: string[] }
 ) & {
   /** Extra snapshot summary properties (e.g. which write-ahead-log entries this commit holds). */
   summary?: Record<string, string>
@@ -158,7 +162,8 @@ export async function commitOperation(ctx: CommitContext, start: LoadedTable, op
     }
     let deleted = { files: 0, rows: 0 }
     if (op.kind === 'rewrite') {
-      const r = await applyRewrite(ctx, meta, carried, new Set(op.removed), snapshotId, seq, put)
+      const dropped = new Set((op.droppedManifests ?? []).map((p) => ctx.keyOf(p)))
+      const r = await applyRewrite(ctx, meta, carried, { files: new Set(op.removed), manifests: dropped }, snapshotId, seq, put)
       list.push(...r.list)
       deleted = r.deleted
     } else {
@@ -195,16 +200,26 @@ function manifestFileOf(path: string, length: number, seq: bigint, snapshotId: b
   }
 }
 
-/** Rewrites the manifests that hold removed files; fails if any removed file is no longer live. */
+/**
+ * Rewrites the manifests that hold removed files and leaves out dropped manifests (by store key);
+ * fails if any removed file is no longer live or any dropped manifest no longer current.
+ */
 async function applyRewrite(
-  ctx: CommitContext, meta: TableMetadata, carried: ManifestFile[], removed: Set<string>, snapshotId: bigint, seq: bigint,
+  ctx: CommitContext, meta: TableMetadata, carried: ManifestFile[], gone: { files: Set<string>; manifests: Set<string> }, snapshotId: bigint, seq: bigint,
   put: (name: string, bytes: Uint8Array) => Promise<string>,
 ): Promise<{ list: ManifestFile[]; deleted: { files: number; rows: number } }> {
+  const removed = gone.files
   const list: ManifestFile[] = []
   const found = new Set<string>()
   const deleted = { files: 0, rows: 0 }
   for (const m of carried) {
     if (m.addedFilesCount + m.existingFilesCount === 0) continue
+    if (gone.manifests.has(ctx.keyOf(m.manifestPath))) {
+      found.add(ctx.keyOf(m.manifestPath))
+      deleted.files += m.addedFilesCount + m.existingFilesCount
+      deleted.rows += m.addedRowsCount + m.existingRowsCount
+      continue
+    }
     const entries = await ctx.cache.manifest(m)
     if (!entries.some((e) => e.status !== 'DELETED' && removed.has(e.dataFile.filePath))) {
       list.push(m)
@@ -230,7 +245,7 @@ async function applyRewrite(
     const path = await put(`${newUuid()}-m1.avro`, bytes)
     list.push(manifestFileOf(path, bytes.length, seq, snapshotId, rewritten))
   }
-  const missing = [...removed].filter((p) => !found.has(p))
+  const missing = [...removed, ...gone.manifests].filter((p) => !found.has(p))
   if (missing.length > 0) {
     throw new AilakeError('COMMIT_CONFLICT', `rewrite conflicts with a concurrent commit: ${missing.length} file(s) it replaces are no longer live (e.g. ${missing[0]}); re-plan the rewrite on the current table`, { context: { missing: missing.slice(0, 10) } })
   }

@@ -5,15 +5,14 @@
  * every location names the table's own folder: new manifests and manifest lists (files are
  * never rewritten in place) and one new metadata version, committed atomically. Data files stay.
  */
-import { AilakeError } from '../errors.js'
 import { nextMetadataLog } from '../catalog/metadata-files.js'
 import { encodeManifest } from '../format/iceberg/manifest.js'
 import { encodeManifestList } from '../format/iceberg/manifest-list.js'
 import type { ManifestFile, Snapshot, TableMetadata } from '../format/iceberg/types.js'
-import { sleep } from '../util/limiter.js'
 import { newUuid } from './ids.js'
 import type { IcebergTable } from './iceberg-table.js'
 import { currentSchema, nextTimestamp } from './metadata-builder.js'
+import { commitMetadataChange } from './metadata-commit.js'
 
 export interface RelocateResult {
   /** False when the table already records where it is (nothing was written). */
@@ -26,41 +25,30 @@ export interface RelocateResult {
   manifestLists: number
 }
 
-const ATTEMPTS = 10
-
 /** Rewrites the table's metadata to record its own folder (see the module comment). */
 export async function relocateTable(table: IcebergTable): Promise<RelocateResult> {
-  for (let attempt = 1; ; attempt++) {
-    await table.refresh()
-    const base = table.loaded
-    const result: RelocateResult = { relocated: false, from: base.metadata.location, to: table.root, manifests: 0, manifestLists: 0 }
-    if (!table.moved) return result
+  const from = table.location
+  const done = await commitMetadataChange(table, 'relocate', async (base) => {
+    if (!table.moved) return undefined
     const written: string[] = []
-    const put = async (location: string, bytes: Uint8Array): Promise<void> => {
-      await table.store.put(table.keyOf(location), bytes)
-      written.push(location)
+    const discard = async (): Promise<void> => {
+      for (const l of written.splice(0)) await table.store.delete(table.keyOf(l)).catch(() => undefined)
     }
-    let committed
+    const put = async (location: string, bytes: Uint8Array): Promise<void> => {
+      written.push(location)
+      await table.store.put(table.keyOf(location), bytes)
+    }
     try {
       const next = await rebasedMetadata(table, base.metadata, base.metadataLocation, put)
-      committed = await table.catalog.commitTable(base, next)
+      const lists = base.metadata.snapshots.length
+      return { next, value: { from: base.metadata.location, manifestLists: lists, manifests: written.length - lists }, discard }
     } catch (err) {
-      if (!(err instanceof AilakeError && err.context.outcomeUnknown === true)) await removeQuietly(table, written)
+      await discard()
       throw err
     }
-    if (committed !== undefined) {
-      table.adopt(committed)
-      result.relocated = true
-      result.manifestLists = base.metadata.snapshots.length
-      result.manifests = written.length - result.manifestLists
-      return result
-    }
-    await removeQuietly(table, written)
-    if (attempt >= ATTEMPTS) {
-      throw new AilakeError('COMMIT_CONFLICT', `relocating ${table.name} lost the race ${attempt} times to concurrent writers; retry when they are idle`, { retryable: true })
-    }
-    await sleep(Math.random() * Math.min(1000, 10 * 2 ** attempt))
-  }
+  })
+  if (done === undefined) return { relocated: false, from, to: table.root, manifests: 0, manifestLists: 0 }
+  return { relocated: true, to: table.root, ...done.value }
 }
 
 async function rebasedMetadata(table: IcebergTable, meta: TableMetadata, baseLocation: string, put: (location: string, bytes: Uint8Array) => Promise<void>): Promise<TableMetadata> {
@@ -97,8 +85,4 @@ async function rebasedMetadata(table: IcebergTable, meta: TableMetadata, baseLoc
     snapshots,
     metadataLog: nextMetadataLog(meta, baseLocation).map((e) => ({ ...e, metadataFile: table.rebased(e.metadataFile) })),
   }
-}
-
-async function removeQuietly(table: IcebergTable, locations: string[]): Promise<void> {
-  for (const l of locations) await table.store.delete(table.keyOf(l)).catch(() => undefined)
 }
