@@ -7,7 +7,7 @@
 import { AilakeError, isAilakeError } from '../errors.js'
 import type { IcebergTable } from '../table/iceberg-table.js'
 import { requirePolicy } from './table-writer.js'
-import { decodeRecords, readWal, seqOfKey, walPrefix } from './wal.js'
+import { readableRecords, readWal, seqOfKey, walPrefix } from './wal.js'
 import { WalLease, type LeaseOptions } from './wal-lease.js'
 import { walWatermark } from './wal-watermark.js'
 
@@ -67,7 +67,7 @@ export async function inspectWals(table: IcebergTable, lease: LeaseOptions = {})
       info.pendingRows = wal.records.reduce((n, r) => n + r.batch.rowCount, 0)
     } catch (err) {
       if (!isAilakeError(err, 'CORRUPT_DATA')) throw err
-      const readable = await readableRecords(table, objects.map((o) => o.key), column, committedSeq)
+      const readable = await salvageable(table, objects.map((o) => o.key), column, committedSeq)
       info.pendingRecords = readable.records
       info.pendingRows = readable.rows
       info.damage = { file: typeof err.context.key === 'string' ? err.context.key : walPrefix(tableKey, writerId), message: err.message }
@@ -78,17 +78,11 @@ export async function inspectWals(table: IcebergTable, lease: LeaseOptions = {})
 }
 
 /** Records above `after` that decode, segment by segment, skipping what does not. */
-async function readableRecords(table: IcebergTable, keys: string[], column: string, after: number): Promise<{ records: number; rows: number }> {
+async function salvageable(table: IcebergTable, keys: string[], column: string, after: number): Promise<{ records: number; rows: number }> {
   let records = 0
   let rows = 0
   for (const key of keys) {
-    let decoded
-    try {
-      decoded = decodeRecords(await table.store.get(key), column)
-    } catch {
-      continue
-    }
-    for (const r of decoded.records) {
+    for (const r of readableRecords(await table.store.get(key), column)) {
       if (r.seq <= after) continue
       records++
       rows += r.batch.rowCount
@@ -113,7 +107,7 @@ export async function discardWal(table: IcebergTable, writerId: string, lease: L
   }
   try {
     const keys = (await table.store.list(walPrefix(tableKey, writerId))).map((o) => o.key).filter((k) => seqOfKey(k) !== undefined)
-    const lost = await readableRecords(table, keys, requirePolicy(table).column, walWatermark(table.metadata, writerId))
+    const lost = await salvageable(table, keys, requirePolicy(table).column, walWatermark(table.metadata, writerId))
     for (const key of keys) await table.store.delete(key)
     return { writerId, segments: keys.length, ...lost }
   } finally {
