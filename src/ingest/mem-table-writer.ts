@@ -27,6 +27,7 @@ import { flushStarted } from './ingest-activity.js'
 import { requirePolicy, schemaFor, schemaPending, TableWriter } from './table-writer.js'
 import { storedVectors } from '../table/data-writer.js'
 import { ByteWriter } from '../util/bytes.js'
+import { checkOptions, type OptionKeys } from '../util/options.js'
 import { encodeSegment, readWal } from './wal.js'
 import { adoptAbandonedWals, type AdoptOutcome } from './wal-adopt.js'
 import { WalLease, type LeaseHolder } from './wal-lease.js'
@@ -86,6 +87,8 @@ export interface InsertOptions {
   /** The embedder for `embedFrom` (must match the table's). Default: rebuilt from the table's record. */
   embedder?: Embedder
 }
+
+const INSERT_KEYS = { embedFrom: true, embedder: true } as const satisfies OptionKeys<InsertOptions>
 
 /** Writer ids open in this process, per table location (the lease covers other processes). */
 const active = new Set<string>()
@@ -255,6 +258,7 @@ export class MemTableWriter {
   async insert(rows: RowsInput, options: InsertOptions = {}): Promise<bigint | null> {
     return this.serial(async () => {
       this.checkOpen()
+      checkOptions(options, INSERT_KEYS, 'insert()')
       requireRows(rows, 'insert()', this.table.name)
       if (options.embedFrom !== undefined) {
         if (this.embedRows === undefined) throw new AilakeError('UNSUPPORTED', 'insert({ embedFrom }) needs a writer from table.memTableWriter()')
