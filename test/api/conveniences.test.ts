@@ -112,6 +112,7 @@ test('typed results; 64-bit integers as number or string per connection and per 
     assert.deepEqual(titles, ['cats', 'dogs'])
     const picked = await t.search<Doc>([1, 0, 0]).select(['title']).toArray()
     same<typeof picked, SearchRow<Pick<Doc, 'title'>>[]>(true)
+    assert.deepEqual(picked.map((r) => Object.keys(r).sort()), [['_distance', 'title'], ['_distance', 'title']])
     assert.throws(() => JSON.stringify(rows), TypeError, 'bigints do not serialise by default')
 
     const asNumber = await t.search([1, 0, 0]).int64('number').toArray()
