@@ -9,7 +9,7 @@ import { checkName, formatIdentifier, parseIdentifier } from '../catalog/identif
 import { IndexCacheStore } from '../store/index-cache-store.js'
 import { LocalStore } from '../store/local-store.js'
 import type { ObjectStore } from '../store/object-store.js'
-import type { S3StoreOptions } from '../store/s3-store.js'
+import type { S3StoreOptions } from '../store/s3-options.js'
 import { IcebergTable } from '../table/iceberg-table.js'
 import { ManifestCache } from '../table/manifest-cache.js'
 import { newTableMetadata } from '../table/metadata-builder.js'
