@@ -158,3 +158,26 @@ test('toArrow(arrow) builds the caller\'s apache-arrow Table (18 and 21), typed 
     await cleanup()
   }
 })
+
+test('Arrow input as tableFromArrays makes it (strings dictionary-encoded), from apache-arrow 18 and 21', async () => {
+  const { dir, cleanup } = await tempDir()
+  try {
+    const lake = await connect(dir)
+    const input18 = arrow18.tableFromArrays({ id: Int32Array.from([1, 2]), name: ['a', 'b'] })
+      .assign(new arrow18.Table({ embedding: arrow18.vectorFromArray([[0, 0], [3, 4]], new arrow18.FixedSizeList(2, new arrow18.Field('item', new arrow18.Float32()))) }))
+    const input21 = arrow21.tableFromArrays({ id: Int32Array.from([1, 2]), name: ['a', 'b'] })
+      .assign(new arrow21.Table({ embedding: arrow21.vectorFromArray([[0, 0], [3, 4]], new arrow21.FixedSizeList(2, new arrow21.Field('item', new arrow21.Float32()))) }))
+    assert.equal(input18.schema.fields.find((f) => f.name === 'name')?.type.typeId, arrow18.Type.Dictionary)
+    assert.equal(input21.schema.fields.find((f) => f.name === 'name')?.type.typeId, arrow21.Type.Dictionary)
+    for (const [name, input] of [['a18', input18], ['a21', input21]] as const) {
+      const t = await lake.createTable(name, { vector: { dim: 2, metric: 'euclidean' } })
+      await t.add(input)
+      assert.deepEqual(t.columns().map((c) => [c.name, c.type]).filter(([n]) => n !== 'embedding'), [['id', 'int'], ['name', 'string']])
+      const rows = await t.search([3, 4]).toArray()
+      assert.deepEqual(rows.map((r) => [r.id, r.name]), [[2, 'b'], [1, 'a']])
+    }
+    await lake.close()
+  } finally {
+    await cleanup()
+  }
+})
