@@ -65,3 +65,18 @@ export function corrupt(message: string, context?: Record<string, unknown>): Ail
 export function invalid(message: string, context?: Record<string, unknown>): AilakeError {
   return new AilakeError('INVALID_ARGUMENT', message, context === undefined ? {} : { context })
 }
+
+/**
+ * `err` as a `CORRUPT_DATA` that names `file` (`what` says what it is: "manifest", "data
+ * file"). Decoders see only bytes, so the code that read them, which knows the file, wraps
+ * their errors. An error that already names a file (in its message or as `context.file`,
+ * `path` or `key`) and errors of other codes pass through unchanged.
+ */
+export function inFile(err: unknown, file: string, what = 'file'): unknown {
+  if (!(err instanceof AilakeError) || err.code !== 'CORRUPT_DATA') return err
+  const c = err.context
+  if (err.message.includes(file) || typeof c.file === 'string' || typeof c.path === 'string' || typeof c.key === 'string') return err
+  // Decoders start their messages with what they decode ("manifest list: ..."): say it once.
+  const message = err.message.startsWith(`${what}: `) ? err.message.slice(what.length + 2) : err.message
+  return new AilakeError('CORRUPT_DATA', `${what} ${file}: ${message}`, { context: { ...c, file }, cause: err, retryable: err.retryable })
+}

@@ -2,24 +2,24 @@
  * `connect()`: the entry point. A local path gives the embedded default (a file catalog on a
  * local directory); `s3://bucket/prefix` gives the same API over S3.
  */
-import { AilakeError } from '../errors.js'
+import { AilakeError, isAilakeError } from '../errors.js'
 import type { Catalog, LoadedTable } from '../catalog/catalog.js'
 import { FileCatalog } from '../catalog/file-catalog.js'
 import { checkName, formatIdentifier, parseIdentifier } from '../catalog/identifier.js'
 import { IndexCacheStore } from '../store/index-cache-store.js'
 import { LocalStore } from '../store/local-store.js'
 import type { ObjectStore } from '../store/object-store.js'
-import type { S3StoreOptions } from '../store/s3-store.js'
+import type { S3StoreOptions } from '../store/s3-options.js'
 import { IcebergTable } from '../table/iceberg-table.js'
 import { ManifestCache } from '../table/manifest-cache.js'
 import { newTableMetadata } from '../table/metadata-builder.js'
 import { RETRY_OPTION_KEYS, type RetryOptions } from '../table/commit.js'
-import { policyToProperties, resolveVectorPolicy, type VectorPolicyInput } from '../table/vector-policy.js'
+import { policyToProperties, resolveVectorPolicy, type VectorPolicy, type VectorPolicyInput } from '../table/vector-policy.js'
 import { probeDim, type Embedder } from '../embed/embedder.js'
 import { embedderProperties } from './embedding.js'
 import { schemaFromInput, type SchemaInput } from './schema-input.js'
 import { INDEX_BUILDER_OPTION_KEYS, SCHEMA_PENDING_PROPERTY, type IndexBuilderOptions } from '../ingest/index.js'
-import { QUERY_CACHES_OPTION_KEYS, QueryCaches, type QueryCachesOptions } from '../query/index.js'
+import { checkInt64As, QUERY_CACHES_OPTION_KEYS, QueryCaches, type Int64As, type QueryCachesOptions } from '../query/index.js'
 import { checkOptions, type OptionKeys } from '../util/options.js'
 import { VECTOR_POLICY_OPTION_KEYS } from '../table/vector-policy.js'
 import { Table, type TableServices } from './table.js'
@@ -36,6 +36,12 @@ export interface ConnectOptions {
   cache?: QueryCachesOptions
   /** Background index builds: worker threads and concurrency. */
   indexBuilder?: IndexBuilderOptions
+  /**
+   * How searches return 64-bit integer (`long`) columns: `'bigint'` (default), `'number'` (a
+   * number when safe, else a string) or `'string'`; the last two make `JSON.stringify(rows)`
+   * work. A query can override it with `.int64()`.
+   */
+  int64?: Int64As
   /**
    * A read-through cache on local disk for data-file index sections, for remote stores such as
    * S3: a process that starts cold reads each index section from the disk cache instead of the
@@ -68,6 +74,13 @@ export interface CreateTableOptions {
   schema?: SchemaInput
   /** Extra Iceberg table properties. */
   properties?: Record<string, string>
+  /**
+   * When the table exists, open it instead of failing with `ALREADY_EXISTS`, provided it has the
+   * vector column asked for (column, dim, metric, precision, HNSW parameters) and, if `embedder`
+   * is given, that embedder; otherwise it still fails with `ALREADY_EXISTS` saying what differs.
+   * Default false.
+   */
+  existOk?: boolean
 }
 
 const CONNECT_KEYS = {
@@ -82,6 +95,7 @@ const CONNECT_KEYS = {
   indexBuilder: INDEX_BUILDER_OPTION_KEYS,
   indexCache: { dir: true, maxBytes: true, maxRangeBytes: true },
   optimize: { auto: true, targetRowsPerFile: true, minLooseRows: true },
+  int64: true,
 } as const satisfies OptionKeys<ConnectOptions>
 
 const CREATE_TABLE_KEYS = {
@@ -89,6 +103,7 @@ const CREATE_TABLE_KEYS = {
   embedder: true,
   schema: true,
   properties: true,
+  existOk: true,
 } as const satisfies OptionKeys<CreateTableOptions>
 
 export class Lakehouse {
@@ -99,6 +114,7 @@ export class Lakehouse {
   private readonly queryCaches: QueryCaches
   private readonly indexBuilderOptions: IndexBuilderOptions | undefined
   private readonly autoOptimize: AutoOptimizeOptions | undefined
+  private readonly int64: Int64As | undefined
   private readonly tables = new Set<Table>()
 
   /** @internal use `connect()` */
@@ -110,19 +126,32 @@ export class Lakehouse {
     this.queryCaches = new QueryCaches(options.cache)
     this.indexBuilderOptions = options.indexBuilder
     this.autoOptimize = options.optimize
+    this.int64 = options.int64 === undefined ? undefined : checkInt64As(options.int64, 'connect()')
   }
 
   get uri(): string {
     return this.catalog.warehouse
   }
 
-  /** Creates a table with a vector column; `ALREADY_EXISTS` if the name is taken. */
+  /**
+   * Creates a table with a vector column; `ALREADY_EXISTS` if the name is taken, unless
+   * `existOk` (then the existing table is opened when it matches).
+   */
   async createTable(name: string, options: CreateTableOptions): Promise<Table> {
     const ident = parseIdentifier(name)
     if (options === undefined || options === null || typeof options !== 'object' || options.vector === undefined) {
       throw new AilakeError('INVALID_ARGUMENT', `createTable(${JSON.stringify(name)}) needs options with a vector column: { vector: { dim: 384 } }`)
     }
     checkOptions(options, CREATE_TABLE_KEYS, 'createTable()')
+    if (options.existOk === true) {
+      const { existOk: _, ...create } = options
+      try {
+        return await this.createTable(name, create)
+      } catch (err) {
+        if (!isAilakeError(err, 'ALREADY_EXISTS')) throw err
+      }
+      return this.openMatching(name, create)
+    }
     let dim = options.vector.dim
     const embedderProps: Record<string, string> = {}
     if (options.embedder !== undefined) {
@@ -139,6 +168,25 @@ export class Lakehouse {
     if (options.schema === undefined) properties[SCHEMA_PENDING_PROPERTY] = 'pending'
     const metadata = newTableMetadata({ location: this.catalog.defaultLocation(ident), schema, properties })
     return this.handle(await this.catalog.createTable(ident, metadata))
+  }
+
+  /** Opens table `name` for `createTable(name, { existOk })`, if it is what `options` would create. */
+  private async openMatching(name: string, options: CreateTableOptions): Promise<Table> {
+    const table = await this.openTable(name)
+    let why: string | undefined
+    const have = table.core.policy
+    const embedder = options.embedder
+    const dim = options.vector.dim ?? (embedder === undefined ? undefined : await probeDim(embedder))
+    if (have === undefined) why = 'it has no ailake vector column'
+    else {
+      const want = resolveVectorPolicy({ ...options.vector, dim: dim ?? have.dim })
+      const diff = (Object.keys(want) as (keyof VectorPolicy)[]).filter((k) => want[k] !== have[k])
+      if (diff.length > 0) why = `its vector ${diff.map((k) => `${k} is ${String(have[k])}, not ${String(want[k])}`).join(', ')}`
+      else if (embedder !== undefined && table.embedder?.name !== embedder.name) why = `its embedder is ${table.embedder?.name ?? 'none'}, not ${embedder.name}`
+    }
+    if (why === undefined) return table
+    await table.close()
+    throw new AilakeError('ALREADY_EXISTS', `table ${table.name} already exists and ${why}; open it with openTable(), or drop it or pick another name to create it as asked`, { context: { table: table.name } })
   }
 
   /** Opens an existing table; `NOT_FOUND` if there is none by that name. */
@@ -159,10 +207,16 @@ export class Lakehouse {
     await this.catalog.dropTable(parseIdentifier(name), { purge: true })
   }
 
-  /** Closes every table handle opened through this lakehouse (flushing their writers), then the store. */
+  /**
+   * Closes every table handle opened through this lakehouse (flushing their writers), then the
+   * store. Every handle is closed even when one fails; the first failure is then thrown (a
+   * writer whose recovery failed is no failure here: its error reached its calls already).
+   */
   async close(): Promise<void> {
-    for (const t of [...this.tables]) await t.close()
+    const errors: unknown[] = []
+    for (const t of [...this.tables]) await t.close().catch((e: unknown) => errors.push(e))
     await this.store.close()
+    if (errors.length > 0) throw errors[0]
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -174,6 +228,7 @@ export class Lakehouse {
     const services: TableServices = { caches: this.queryCaches, onClose: (t) => this.tables.delete(t) }
     if (this.indexBuilderOptions !== undefined) services.indexBuilderOptions = this.indexBuilderOptions
     if (this.autoOptimize?.auto === true) services.autoOptimize = this.autoOptimize
+    if (this.int64 !== undefined) services.int64 = this.int64
     const table = new Table(core, services)
     this.tables.add(table)
     return table

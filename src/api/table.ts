@@ -5,11 +5,15 @@
 import { AilakeError, isAilakeError } from '../errors.js'
 import type { Field, Schema } from '../format/schema.js'
 import { IndexBuilder, MemTableWriter, TableWriter, type IndexBuilderOptions, type MemTableWriterOptions, type TableWriterOptions } from '../ingest/index.js'
-import { SearchBuilder, deleteRows, liveRows, planKeyed, updateRows, upsertRows, type ChangeContext, type ChangeResult, type Filter, type QueryCaches } from '../query/index.js'
+import { discardWal, inspectWals, type DiscardResult, type WalInfo } from '../ingest/wal-inspect.js'
+import { SearchBuilder, deleteRows, liveRows, planKeyed, updateRows, upsertRows, type ChangeContext, type ChangeResult, type Filter, type Int64As, type QueryCaches } from '../query/index.js'
 import { countAllowed } from '../vector-index/filter.js'
 import { mapLimit } from '../util/limiter.js'
 import { expireSnapshots, removeOrphanFiles, type ExpireOptions, type ExpireResult, type OrphanOptions } from '../maintenance/expire.js'
 import { optimizeTable, type OptimizeOptions, type OptimizeReport } from '../maintenance/optimize.js'
+import { quarantineTable, verifyTable, type QuarantineResult, type VerifyOptions, type VerifyReport } from '../maintenance/verify.js'
+import { relocateTable, type RelocateResult } from '../table/relocate.js'
+import { requireRows } from '../table/rows.js'
 import { AutoOptimizer, type AutoOptimizeOptions, type MaintenanceStatus } from './auto-optimize.js'
 import type { Embedder, EmbedderIdentity } from '../embed/embedder.js'
 import { embedderFor, recordedEmbedder } from './embedding.js'
@@ -78,7 +82,7 @@ export interface AddOptions extends Omit<DataWriteOptions, 'encoder'> {
 /** Options of `table.writer()`. */
 export type WriterOptions = Omit<TableWriterOptions, 'indexBuilder' | 'encoder'>
 /** Options of `table.memTableWriter()`. */
-export type StreamWriterOptions = Omit<MemTableWriterOptions, 'indexBuilder' | 'upsertPlanner' | 'onCommit'>
+export type StreamWriterOptions = Omit<MemTableWriterOptions, 'indexBuilder' | 'upsertPlanner' | 'onCommit' | 'embedRows'>
 
 const ROLL_KEYS = { maxRowsPerFile: true, targetFileBytes: true } as const satisfies OptionKeys<WriterOptions>
 const ADD_KEYS = { ...ROLL_KEYS, buildIndex: true, embedFrom: true, embedder: true } as const satisfies OptionKeys<AddOptions>
@@ -87,6 +91,7 @@ const MEM_TABLE_WRITER_KEYS = {
 } as const satisfies OptionKeys<StreamWriterOptions>
 const SEARCH_KEYS = { embedder: true } as const satisfies OptionKeys<SearchOptions>
 const EXPIRE_KEYS = { olderThan: true, retainLast: true } as const satisfies OptionKeys<ExpireOptions>
+const VERIFY_KEYS = { readData: true, wals: true } as const satisfies OptionKeys<VerifyOptions>
 const ORPHAN_KEYS = { olderThan: true, dryRun: true } as const satisfies OptionKeys<OrphanOptions>
 const CHANGE_KEYS = { buildIndex: true } as const satisfies OptionKeys<ChangeOptions>
 const OPTIMIZE_KEYS = {
@@ -102,6 +107,8 @@ export interface TableServices {
   autoOptimize?: AutoOptimizeOptions
   /** Told when the handle closes (the lakehouse stops tracking it). */
   onClose?: (table: Table) => void
+  /** How searches return 64-bit integers unless a query says otherwise. */
+  int64?: Int64As
 }
 
 export class Table {
@@ -160,15 +167,16 @@ export class Table {
   async add(rows: RowsInput, options: AddOptions = {}): Promise<bigint> {
     this.checkOpen()
     checkOptions(options, ADD_KEYS, 'add()')
+    requireRows(rows, 'add()', this.name)
     if (options.embedFrom !== undefined) rows = await this.embedRows(rows, options.embedFrom, options.embedder)
     // A first write to a table created without columns may find them set by another writer after
-    // its files were laid out for others: it writes the rows again, checked against those. Columns
-    // are set once, so the second attempt cannot meet the same conflict; the bound is a backstop.
+    // its files were laid out for others, or a table relocated after its files were recorded under
+    // the old location: it writes the rows again. Either happens once, so the bound is a backstop.
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.addOnce(rows, options)
       } catch (err) {
-        if (attempt >= ADD_ATTEMPTS || !isAilakeError(err, 'COMMIT_CONFLICT') || err.context.schemaChanged !== true) throw err
+        if (attempt >= ADD_ATTEMPTS || !isAilakeError(err, 'COMMIT_CONFLICT') || (err.context.schemaChanged !== true && err.context.relocated !== true)) throw err
         await this.core.refresh()
       }
     }
@@ -221,7 +229,8 @@ export class Table {
     checkOptions(options, MEM_TABLE_WRITER_KEYS, 'memTableWriter()')
     const changes = this.changeContext()
     const w = new MemTableWriter(this.core, {
-      ...options, indexBuilder: this.indexBuilder(), upsertPlanner: (_table, on, keys) => planKeyed(changes, on, keys), onCommit: () => this.committed(),
+      ...options, indexBuilder: this.indexBuilder(), embedRows: (rows, from, embedder) => this.embedRows(rows, from, embedder),
+      upsertPlanner: (_table, on, keys) => planKeyed(changes, on, keys), onCommit: () => this.committed(),
     })
     this.writers.add(w)
     return w
@@ -242,7 +251,7 @@ export class Table {
    * Starts a vector search: `table.search(vec).where("year > 2020").limit(10).toArray()`.
    * Buffered rows of this handle's open MemTableWriters are included.
    */
-  search(query: Float32Array | readonly number[] | string, options: SearchOptions = {}): SearchBuilder {
+  search<R extends object = Record<string, unknown>>(query: Float32Array | readonly number[] | string, options: SearchOptions = {}): SearchBuilder<R> {
     this.checkOpen()
     checkOptions(options, SEARCH_KEYS, 'search()')
     const ctx = {
@@ -250,14 +259,14 @@ export class Table {
       caches: this.services.caches,
       buffered: () => this.openWriters().map((w) => w.bufferedSnapshot()),
     }
-    if (typeof query === 'string') {
-      return new SearchBuilder(ctx, async () => {
+    const b = typeof query === 'string'
+      ? new SearchBuilder<R>(ctx, async () => {
         const embedder = await embedderFor(this.name, this.core.metadata.properties, options.embedder)
         const [v] = await embedder.embed([query])
         return v as Float32Array
       })
-    }
-    return new SearchBuilder(ctx, query as Float32Array | number[])
+      : new SearchBuilder<R>(ctx, query as Float32Array | number[])
+    return this.services.int64 === undefined ? b : b.int64(this.services.int64)
   }
 
   private async embedRows(rows: RowsInput, from: string, given?: Embedder): Promise<RowsInput> {
@@ -311,6 +320,62 @@ export class Table {
     this.checkOpen()
     checkOptions(options, ORPHAN_KEYS, 'removeOrphanFiles()')
     return removeOrphanFiles(this.core, options)
+  }
+
+  /**
+   * Reads the current snapshot's manifest list, manifests and every live data file from the
+   * store (no cache), and every write-ahead log, and reports what cannot be read: the file, why,
+   * and the rows that depend on it. `{ readData: false }` only checks that data files exist with
+   * the recorded size. Damage is reported, never thrown.
+   */
+  async verify(options: VerifyOptions = {}): Promise<VerifyReport> {
+    this.checkOpen()
+    checkOptions(options, VERIFY_KEYS, 'verify()')
+    return verifyTable(this.core, options)
+  }
+
+  /**
+   * Verifies the table and commits a snapshot without its damaged data files and manifests (the
+   * rest stays searchable); an unreadable current manifest list rolls the table back to the
+   * newest snapshot whose list reads. Returns what was removed and the rows lost with it.
+   * Damaged write-ahead logs are left for `discardWal`. Older snapshots still name the removed
+   * files until they expire.
+   */
+  async quarantine(): Promise<QuarantineResult> {
+    this.checkOpen()
+    return quarantineTable(this.core)
+  }
+
+  /** The write-ahead logs under the table, one per writer id: segments, rows not yet committed, lease, damage. */
+  async wals(): Promise<WalInfo[]> {
+    this.checkOpen()
+    return inspectWals(this.core)
+  }
+
+  /**
+   * Deletes the write-ahead log of `writerId` (a damaged one that stops its writer and adoption);
+   * its rows not yet committed are lost and counted in the result. Takes the writer's lease
+   * first: `ALREADY_EXISTS` while a live writer holds it.
+   */
+  async discardWal(writerId: string): Promise<DiscardResult> {
+    this.checkOpen()
+    if (typeof writerId !== 'string' || writerId === '') throw new AilakeError('INVALID_ARGUMENT', `discardWal() needs a writer id (see table.wals()), got ${JSON.stringify(writerId)}`)
+    return discardWal(this.core, writerId)
+  }
+
+  /**
+   * Rewrites the metadata of a table that was copied or moved (a copied warehouse, a restored
+   * backup) so every location it records is where it is now, for other engines (ailake reads a
+   * moved table either way). A no-op (`relocated: false`) when it already is.
+   */
+  async relocate(): Promise<RelocateResult> {
+    this.checkOpen()
+    return relocateTable(this.core)
+  }
+
+  /** True when the table was copied or moved since its metadata was written (see `relocate()`). */
+  get moved(): boolean {
+    return this.core.moved
   }
 
   /** Snapshots, oldest first. */

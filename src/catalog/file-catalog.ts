@@ -11,6 +11,8 @@ import { utf8Decode, utf8Encode } from '../util/bytes.js'
 import { checkSameTable, tableDropped, type Catalog, type LoadedTable } from './catalog.js'
 import { checkIdentifier, checkNamespace, formatIdentifier, TABLE_FOLDERS, type TableIdentifier } from './identifier.js'
 import { checkOptions, type OptionKeys } from '../util/options.js'
+import { relativeTo } from './locations.js'
+import { deleteAfterCommit, droppedMetadataFiles } from './metadata-files.js'
 
 const NAMESPACE_MARKER = '.ailake-namespace'
 const VERSION_FILE = /^v(\d{1,12})\.metadata\.json$/
@@ -48,13 +50,13 @@ export class FileCatalog implements Catalog {
     return `${this.tableKey(ident)}/metadata/v${version}.metadata.json`
   }
 
-  /** Store key of an absolute location under this warehouse. */
+  /** Store key of an absolute location under this warehouse (`file:/x` and `file:///x` alike). */
   keyOf(location: string): string {
-    const prefix = this.warehouse + '/'
-    if (!location.startsWith(prefix)) {
-      throw new AilakeError('INVALID_ARGUMENT', `location ${location} is outside the warehouse ${this.warehouse}; ailake only reads files under its warehouse`, { context: { location, warehouse: this.warehouse } })
+    const key = relativeTo(location, this.warehouse)
+    if (key === undefined || key === '') {
+      throw new AilakeError('INVALID_ARGUMENT', `location ${location} is outside the warehouse ${this.warehouse}; ailake reads only files under its warehouse (a table copied from elsewhere resolves its own old locations; files of other tables or folders cannot be read)`, { context: { location, warehouse: this.warehouse } })
     }
-    return location.slice(prefix.length)
+    return key
   }
 
   locationOf(key: string): string {
@@ -111,11 +113,18 @@ export class FileCatalog implements Catalog {
   }
 
   async loadTable(ident: TableIdentifier): Promise<LoadedTable> {
-    const version = await this.latestVersion(ident)
-    if (version === undefined) {
-      throw new AilakeError('NOT_FOUND', `table ${formatIdentifier(ident)} does not exist; create it with createTable() or check the name (names are case-sensitive)`, { context: { table: formatIdentifier(ident) } })
+    for (let attempt = 1; ; attempt++) {
+      const version = await this.latestVersion(ident)
+      if (version === undefined) {
+        throw new AilakeError('NOT_FOUND', `table ${formatIdentifier(ident)} does not exist; create it with createTable() or check the name (names are case-sensitive)`, { context: { table: formatIdentifier(ident) } })
+      }
+      try {
+        return await this.loadVersion(ident, version)
+      } catch (err) {
+        // Newer commits pruned the version listed a moment ago (see metadata-files.ts): look again.
+        if (!isAilakeError(err, 'NOT_FOUND') || attempt >= 5 || ((await this.latestVersion(ident)) ?? 0) <= version) throw err
+      }
     }
-    return this.loadVersion(ident, version)
   }
 
   async loadVersion(ident: TableIdentifier, version: number): Promise<LoadedTable> {
@@ -151,7 +160,22 @@ export class FileCatalog implements Catalog {
       return undefined
     }
     checkSameTable(base, stored)
-    return this.writeVersion(base.ident, base.version + 1, metadata)
+    const committed = await this.writeVersion(base.ident, base.version + 1, metadata)
+    if (committed !== undefined && deleteAfterCommit(metadata)) await this.deleteDropped(base, metadata)
+    return committed
+  }
+
+  /**
+   * Deletes the metadata files the commit of `next` on `base` dropped from the metadata log (this
+   * table's `vN.metadata.json` named there, older than `base`). Best effort: a file left behind
+   * is deleted by the next `expireSnapshots`.
+   */
+  private async deleteDropped(base: LoadedTable, next: TableMetadata): Promise<void> {
+    for (const file of droppedMetadataFiles(base.metadata, base.metadataLocation, next)) {
+      const m = VERSION_FILE.exec(file.slice(file.lastIndexOf('/') + 1))
+      if (m === null || Number(m[1]) >= base.version) continue
+      await this.store.delete(this.metadataKey(base.ident, Number(m[1]))).catch(() => undefined)
+    }
   }
 
   async dropTable(ident: TableIdentifier, options: { purge?: boolean } = {}): Promise<void> {

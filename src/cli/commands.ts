@@ -6,7 +6,10 @@ import { createCommand } from './create.js'
 import { expireCommand } from './expire.js'
 import { historyCommand, infoCommand, tablesCommand } from './info.js'
 import { insertCommand } from './insert.js'
+import { relocateCommand } from './relocate.js'
 import { searchCommand } from './search.js'
+import { verifyCommand } from './verify.js'
+import { walCommand } from './wal.js'
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
   create: createCommand,
@@ -19,5 +22,8 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   history: historyCommand,
   optimize: optimizeCommand,
   expire: expireCommand,
+  verify: verifyCommand,
+  wal: walCommand,
+  relocate: relocateCommand,
   tables: tablesCommand,
 }

@@ -15,6 +15,9 @@ Commands:
   history <table>          one line per snapshot
   optimize <table>         cluster rows into files, drop deleted rows, expire old snapshots
   expire <table>           drop old snapshots and the files only they used
+  verify <table>           read every file and log; --quarantine removes damaged files
+  wal <table>              the write-ahead logs; --discard <writer> drops a damaged one
+  relocate <table>         record a copied or moved table's new location (for other engines)
   tables                   list the tables of the warehouse
 
 Global options:
@@ -128,7 +131,8 @@ Options:
   --as-of SNAPSHOT        search an older snapshot: a snapshot id or an ISO date/time
   --select a,b            columns to show (default: all but the vector)
   --id-column NAME        the column --like matches (default: id)
-  --ef N                  HNSW candidate list size (default max(k, 64))
+  --ef N                  HNSW candidate list size per file (default: grows with the
+                          file's rows, max(2k, 28 x (rows/10000)^0.6), at most 512)
   --json                  print one JSON array (64-bit integers as strings)
 
 Examples:
@@ -140,7 +144,8 @@ Examples:
   info: `Usage: ailake info <table> [--json]
 
 Shows snapshots, the current snapshot, files and their index status, rows, bytes per vector
-and per row, the vector policy, the recorded embedder and the schema.
+and per row, the vector policy, the recorded embedder and the schema. Exits 5 when a manifest
+cannot be read or a data file is missing or has another size than recorded (ailake verify).
 
 Examples:
   ailake info docs
@@ -165,6 +170,53 @@ older than --older-than (default: 3 days), left by crashed or failed writers.
 Examples:
   ailake expire docs --older-than 7d
   ailake expire docs --older-than 2026-11-01 --retain-last 10 --orphans`,
+
+  verify: `Usage: ailake verify <table> [--quarantine] [--quick] [--json]
+
+Reads, bypassing every cache, the current snapshot's manifest list and manifests, every live
+data file (its size against the metadata, the ailake section's checksums, the index, every
+vector and value) and every write-ahead log, and lists what cannot be read with the rows that
+depend on it. Exits 5 when something is damaged or missing.
+
+Options:
+  --quarantine            then commit a snapshot without the damaged data files and manifests
+                          (rows lost are listed; the rest stays searchable). An unreadable
+                          manifest list rolls the table back to the newest snapshot that reads.
+                          Damaged write-ahead logs are left: see ailake wal --discard.
+  --quick                 only check that data files exist with their recorded size
+  --json                  print the report as JSON
+
+Examples:
+  ailake verify docs
+  ailake verify docs --quarantine`,
+
+  wal: `Usage: ailake wal <table> [--discard WRITER] [--json]
+
+Lists the write-ahead logs of the table's streaming writers (MemTableWriter, ailake insert):
+writer id, its lease (live or expired, process and host), segments and bytes, the sequence
+number the table holds, rows logged but not yet committed, and damage that stops its replay.
+A writer whose log is damaged fails on open, and so does every writer adopting the log.
+
+Options:
+  --discard WRITER        delete that writer's log, after taking its lease (refused while the
+                          writer is live); its rows not yet committed are lost and counted
+  --json                  print JSON
+
+Examples:
+  ailake wal docs
+  ailake wal docs --discard auto-0`,
+
+  relocate: `Usage: ailake relocate <table> [--json]
+
+A copied or moved table (cp -r of a warehouse, a restored backup, another bucket) still
+records the absolute locations it was written at. ailake reads it where it is anyway; other
+engines (DuckDB, Spark, Trino, icebird) follow the recorded locations. relocate rewrites the
+table's manifests, manifest lists and metadata (one new version) to record where it is now.
+Data files are not touched. Nothing happens when the table already records its location.
+
+Examples:
+  ailake --warehouse /backup/lake relocate docs
+  for t in $(ailake tables); do ailake relocate "$t"; done`,
 
   tables: `Usage: ailake tables [--json]
 

@@ -2,7 +2,7 @@
  * `info`, `history` and `tables`: what a table holds and how it got there. `tableInfo` and
  * `formatInfo` are also used by the demo.
  */
-import type { Table } from '../index.js'
+import { AilakeError, type Table } from '../index.js'
 import { JSON_FLAG, type Command } from './command.js'
 import { bytes, count, toJson } from './format.js'
 import { recordedEmbedder } from './table-api.js'
@@ -12,8 +12,16 @@ export const infoCommand: Command = {
   positionals: ['table'],
   options: JSON_FLAG,
   async run(lake, [name], values, io) {
-    const info = await tableInfo(await openTable(lake, name as string))
-    io.out(values.json === true ? toJson(info, 2) : formatInfo(info))
+    const table = await openTable(lake, name as string)
+    const info = await tableInfo(table)
+    // Info reads only metadata; a quick check (manifests read, each data file present at its
+    // recorded size) keeps it from reporting success on a table that searches cannot read.
+    const { problems } = await table.verify({ readData: false, wals: false })
+    io.out(values.json === true ? toJson({ ...info, problems }, 2) : formatInfo(info))
+    if (problems.length > 0) {
+      const first = problems[0] as { kind: string; file: string; message: string }
+      throw new AilakeError('CORRUPT_DATA', `table ${table.name} cannot be read in full: ${problems.length} damaged or missing file(s), e.g. ${first.message}; ailake verify ${table.name} lists them, --quarantine removes them`)
+    }
   },
 }
 

@@ -5,7 +5,7 @@
  * race leaves the unindexed file live (searchable by exact scan) and the build can simply be
  * scheduled again (`scheduleAllPending`).
  */
-import { AilakeError, isAilakeError } from '../errors.js'
+import { AilakeError, inFile, isAilakeError } from '../errors.js'
 import { parseIdentifier } from '../catalog/identifier.js'
 import type { Schema } from '../format/schema.js'
 import type { ObjectStore } from '../store/object-store.js'
@@ -64,6 +64,15 @@ interface Job {
   path: string
 }
 
+/** The bytes of a pending file, which must be as long as the table metadata records. */
+async function readPending(store: ObjectStore, key: string, location: string, size: number): Promise<Uint8Array> {
+  const bytes = await store.get(key)
+  if (bytes.length !== size) {
+    throw new AilakeError('CORRUPT_DATA', `data file ${location} has ${bytes.length} bytes but the table metadata records ${size}: it is truncated or damaged; verify the table to list damaged files, and quarantine them to keep the rest searchable`, { context: { file: location, size: bytes.length, expectedSize: size } })
+  }
+  return bytes
+}
+
 /** A ByteSource over one stored object, read with ranged GETs. */
 export async function storeSource(store: ObjectStore, key: string): Promise<ByteSource> {
   const info = await store.head(key)
@@ -118,7 +127,7 @@ export class IndexBuilder {
     if (this.closed) throw new AilakeError('CLOSED', 'the index builder is closed')
     this.userTables.add(table)
     for (const path of paths) {
-      const id = `${table.location}\u0000${path}`
+      const id = `${table.root}\u0000${path}`
       if (this.queued.has(id)) continue
       const r = rows?.get(path)
       if (r !== undefined) {
@@ -175,7 +184,7 @@ export class IndexBuilder {
         .finally(() => {
           this.inFlight.delete(run)
           this.running--
-          const id = `${job.table.location}\u0000${job.path}`
+          const id = `${job.table.root}\u0000${job.path}`
           this.queued.delete(id)
           this.dropCached(id)
           this.pump()
@@ -185,10 +194,10 @@ export class IndexBuilder {
   }
 
   private async handleFor(table: IcebergTable): Promise<IcebergTable> {
-    let h = this.handles.get(table.location)
+    let h = this.handles.get(table.root)
     if (h === undefined) {
       h = new IcebergTable({ catalog: table.catalog, store: table.store, cache: table.cache }, await table.catalog.loadTable(parseIdentifier(table.name)))
-      this.handles.set(table.location, h)
+      this.handles.set(table.root, h)
     } else {
       await h.refresh()
     }
@@ -204,13 +213,14 @@ export class IndexBuilder {
     if (live === undefined || live.dataFile.ailake?.indexStatus !== 'pending') return 'skipped'
 
     const store = table.store
-    const cached = this.cache.get(`${job.table.location}\u0000${job.path}`)
+    const cached = this.cache.get(`${job.table.root}\u0000${job.path}`)
     const source: BuildSource = cached === undefined
-      ? { kind: 'file', bytes: await store.get(table.keyOf(job.path)) }
+      ? { kind: 'file', bytes: await readPending(store, table.keyOf(job.path), job.path, live.dataFile.fileSizeInBytes) }
       : { kind: 'rows', schema: cached.schema, columns: cached.columns, vectors: cached.vectors }
-    this.dropCached(`${job.table.location}\u0000${job.path}`)
+    this.dropCached(`${job.table.root}\u0000${job.path}`)
     const { column, dim, metric, precision, M, efConstruction } = policy
     const written = await this.pool.run({ source, policy: { column, dim, metric, precision, M, efConstruction }, ...(this.pool.size > 0 && activeFlushes !== undefined ? { throttle: activeFlushes } : {}) })
+      .catch((err: unknown) => { throw inFile(err, job.path, 'data file') })
     if (this.closed) throw new AilakeError('CLOSED', 'the index builder was closed')
     const schema = source.kind === 'rows' ? source.schema : await fileSchema(written.bytes)
     const location = `${table.location}/data/${newUuid()}.parquet`

@@ -18,7 +18,8 @@ import { AilakeError, isAilakeError } from '../errors.js'
 import type { Schema } from '../format/schema.js'
 import type { FileEncoder, FileRollOptions } from '../table/data-writer.js'
 import type { IcebergTable } from '../table/iceberg-table.js'
-import { toRowBatch, type RowBatch, type RowsInput } from '../table/rows.js'
+import { requireRows, toRowBatch, type RowBatch, type RowsInput } from '../table/rows.js'
+import type { Embedder } from '../embed/embedder.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
 import { WriteBuffer, type BufferedRows } from './buffer.js'
 import { IndexBuilder } from './index-builder.js'
@@ -26,9 +27,11 @@ import { flushStarted } from './ingest-activity.js'
 import { requirePolicy, schemaFor, schemaPending, TableWriter } from './table-writer.js'
 import { storedVectors } from '../table/data-writer.js'
 import { ByteWriter } from '../util/bytes.js'
+import { checkOptions, type OptionKeys } from '../util/options.js'
 import { encodeSegment, readWal } from './wal.js'
 import { adoptAbandonedWals, type AdoptOutcome } from './wal-adopt.js'
-import { WalLease, type LeaseHolder } from './wal-lease.js'
+import type { WalLease } from './wal-lease.js'
+import { WriterId } from './writer-id.js'
 import { WalLog } from './wal-log.js'
 import { isWalFenced, walCommitOptions, walWatermark, walWatermarkKey } from './wal-watermark.js'
 import { commitUpsert, keyField, lastPerKey, type UpsertPlan, type UpsertPlanner } from './upsert-plan.js'
@@ -82,10 +85,22 @@ export interface MemTableWriterOptions extends FileRollOptions {
    * (builds still running then are abandoned and stay resumable via `scheduleAllPending`).
    */
   indexBuilder?: IndexBuilder
+  /** @internal how `insert(rows, { embedFrom })` embeds (the table handle supplies it) */
+  embedRows?: (rows: RowsInput, from: string, embedder: Embedder | undefined) => Promise<RowsInput>
 }
 
-/** Writer ids open in this process, per table location (the lease covers other processes). */
-const active = new Set<string>()
+/** Options of one `insert`. */
+export interface InsertOptions {
+  /**
+   * Compute each row's vector by embedding this text column with the table's embedder (rows that
+   * already carry a vector keep it), as `table.add(rows, { embedFrom })` does. Plain-object rows only.
+   */
+  embedFrom?: string
+  /** The embedder for `embedFrom` (must match the table's). Default: rebuilt from the table's record. */
+  embedder?: Embedder
+}
+
+const INSERT_KEYS = { embedFrom: true, embedder: true } as const satisfies OptionKeys<InsertOptions>
 
 /** Table property and snapshot summary key of a writer's WAL watermark. */
 export function walSummaryKey(writerId: string): string {
@@ -96,9 +111,6 @@ export function walSummaryKey(writerId: string): string {
 export function committedWalSeq(table: IcebergTable, writerId: string): number {
   return walWatermark(table.metadata, writerId)
 }
-
-/** Auto writer ids tried before giving up (that many live writers on one table). */
-const MAX_AUTO_IDS = 1024
 
 function bytesPerElement(policy: VectorPolicy): number {
   return policy.precision === 'f32' ? 4 : policy.precision === 'f16' ? 2 : 1
@@ -125,6 +137,7 @@ export class MemTableWriter {
   private lease: WalLease | undefined
   private readonly leaseTtlMs: number
   private readonly leaseHooks: MemTableWriterOptions['lease']
+  private readonly embedRows: MemTableWriterOptions['embedRows']
   private readonly adopt: boolean
   /** The upsert key column, if this writer upserts. */
   readonly upsertOn: string | undefined
@@ -155,7 +168,7 @@ export class MemTableWriter {
   /** A commit may have landed without us knowing; the next flush checks before rewriting. */
   private uncertain = false
   private visibleSnapshotId: bigint | null
-  private activeKey = ''
+  private readonly ids: WriterId
 
   /** Starts recovery at once; every method waits for it. `MemTableWriter.open()` awaits it for you. */
   constructor(table: IcebergTable, options: MemTableWriterOptions = {}) {
@@ -172,6 +185,7 @@ export class MemTableWriter {
     this.flushIntervalMs = positive('flushIntervalMs', options.flushIntervalMs ?? 30_000)
     this.leaseTtlMs = positive('leaseTtlMs', options.leaseTtlMs ?? 30_000)
     this.leaseHooks = options.lease
+    this.embedRows = options.embedRows
     this.adopt = options.adoptAbandoned ?? true
     this.upsertOn = options.upsertOn
     this.upsertPlanner = options.upsertPlanner
@@ -188,11 +202,12 @@ export class MemTableWriter {
     if (options.maxRowsPerFile !== undefined) this.fileOptions.maxRowsPerFile = options.maxRowsPerFile
     if (options.targetFileBytes !== undefined) this.fileOptions.targetFileBytes = options.targetFileBytes
     this.tableKey = table.keyOf(table.location)
-    if (options.writerId !== undefined) this.claim(options.writerId)
+    this.ids = new WriterId(table.root, table.name, options.lease?.owner)
+    if (options.writerId !== undefined) this.ids.claim(options.writerId)
     this.visibleSnapshotId = table.currentSnapshotId
     this.ready = this.recover()
     this.tail = this.ready.catch(() => undefined)
-    this.ready.catch(() => this.unclaim())
+    this.ready.catch(() => this.ids.release())
     const tick = Math.max(10, Math.min(options.autoFlushTimer === true ? this.flushIntervalMs : Infinity, 1000, this.leaseTtlMs / 3))
     this.timer = setInterval(() => this.onTimer(options.autoFlushTimer === true), tick)
     // Unref'd: an idle writer must not keep a process alive (a lease that then lapses is retaken on the next insert).
@@ -252,21 +267,27 @@ export class MemTableWriter {
    *   running, in which case it waits for the older one first (backpressure). `flush()`,
    *   `close()` and `waitForFlush()` wait for it; its snapshot id is what `flush()` returns.
    * - in the foreground: the insert returns that flush's snapshot id.
-   * Otherwise it returns null. A flush that fails does not reject the insert that triggered it
+   * Otherwise it returns null. `rows` must hold at least one row (`INVALID_ARGUMENT` otherwise,
+   * as for `table.add`); `options.embedFrom` embeds a text column first. A flush that fails does not reject the insert that triggered it
    * (the rows are safely logged); it is kept in `lastFlushError` and retried by the next insert
    * or flush. An insert into a buffer that is still full after a failed flush retries the flush
    * first and rejects (without logging) if it fails again, so the buffer never grows without bound.
    */
-  async insert(rows: RowsInput): Promise<bigint | null> {
+  async insert(rows: RowsInput, options: InsertOptions = {}): Promise<bigint | null> {
     return this.serial(async () => {
       this.checkOpen()
+      checkOptions(options, INSERT_KEYS, 'insert()')
+      requireRows(rows, 'insert()', this.table.name)
+      if (options.embedFrom !== undefined) {
+        if (this.embedRows === undefined) throw new AilakeError('UNSUPPORTED', 'insert({ embedFrom }) needs a writer from table.memTableWriter()')
+        rows = await this.embedRows(rows, options.embedFrom, options.embedder)
+      }
       if (this.isFull) {
         await this.flight
         if (this.isFull) await this.flushLocked()
       }
       const schema = this.schema ?? schemaFor(this.table, rows, this.policy)
       const batch = toRowBatch(rows, schema, this.policy)
-      if (batch.rowCount === 0) return null
       if (this.upsertOn !== undefined) checkKeys(batch, schema, this.upsertOn)
       // The flush encoder's thread boots while the buffer fills, not when the first flush needs it.
       if (this.backgroundFlush && this.deferIndex) this.encodeWorkers()
@@ -351,6 +372,15 @@ export class MemTableWriter {
     if (this.closed) return
     if (this.timer !== undefined) clearInterval(this.timer)
     this.timer = undefined
+    // A writer whose recovery failed holds nothing to flush; its error reached every call already,
+    // so closing it (and the table and lakehouse around it) succeeds.
+    if (!(await this.ready.then(() => true, () => false))) {
+      this.closed = true
+      this.ids.release()
+      await this.encodePool?.close()
+      if (this.ownsBuilder) await this.builder?.close()
+      return
+    }
     try {
       await this.serial(async () => {
         this.checkOpen()
@@ -364,7 +394,7 @@ export class MemTableWriter {
       })
     } finally {
       if (this.closed) {
-        this.unclaim()
+        this.ids.release()
         if (this.ownsBuilder) await this.builder?.close()
       }
     }
@@ -382,38 +412,12 @@ export class MemTableWriter {
     if (this.timer !== undefined) clearInterval(this.timer)
     this.timer = undefined
     this.closed = true
-    this.unclaim()
+    this.ids.release()
     void this.encodePool?.close()
   }
 
   private checkOpen(): void {
     if (this.closed) throw new AilakeError('CLOSED', `MemTableWriter ${JSON.stringify(this.writerId)} on ${this.table.name} is closed`)
-  }
-
-  /** Marks `writerId` as open in this process; ALREADY_EXISTS if it is. */
-  private claim(writerId: string): void {
-    const key = this.activeKeyOf(writerId)
-    if (active.has(key)) {
-      throw new AilakeError('ALREADY_EXISTS', `a MemTableWriter with writerId ${JSON.stringify(writerId)} is already open on ${this.table.name}; close it first or pick another writerId`)
-    }
-    active.add(key)
-    this.activeKey = key
-  }
-
-  /** True when a writer of this process (or simulated owner) holds `writerId` on this table. */
-  private claimed(writerId: string): boolean {
-    return active.has(this.activeKeyOf(writerId))
-  }
-
-  private activeKeyOf(writerId: string): string {
-    // A simulated other process (tests set the lease owner) is not this process's writer.
-    const owner = this.leaseHooks?.owner
-    return `${this.table.location}\u0000${writerId}${owner === undefined ? '' : `\u0000${owner.host}:${owner.pid}`}`
-  }
-
-  private unclaim(): void {
-    if (this.activeKey !== '') active.delete(this.activeKey)
-    this.activeKey = ''
   }
 
   /** Renews the lease when due (and flushes when due, with `autoFlush`); errors land in `lastFlushError`. */
@@ -451,11 +455,14 @@ export class MemTableWriter {
    */
   private async recover(): Promise<void> {
     await this.table.refresh()
-    this.lease = await this.takeLease()
+    const taken = await this.ids.lease(this.table.store, this.tableKey, this.writerId === '' ? undefined : this.writerId, this.leaseOptions())
+    this.writerId = taken.writerId
+    this.lease = taken.lease
     try {
       await this.replay()
     } catch (err) {
-      // Recovery failed: nothing of the WAL changed hands, so the id is free for the next attempt.
+      // A log that cannot be replayed stays for inspection (table.wals(), ailake wal); letting the
+      // id go lets `discardWal` take it at once instead of waiting for the lease to expire.
       await this.lease.release().catch(() => undefined)
       throw err
     }
@@ -479,7 +486,7 @@ export class MemTableWriter {
     this.visibleSnapshotId = this.table.currentSnapshotId
     if (this.adopt) {
       this.adopted = await adoptAbandonedWals(this.table, {
-        skip: (id) => id === this.writerId || this.claimed(id),
+        skip: (id) => id === this.writerId || this.ids.claimed(id),
         lease: this.leaseOptions(),
         ...(this.upsertPlanner === undefined ? {} : { upsertPlanner: this.upsertPlanner }),
         ...(this.builder === undefined ? {} : { indexBuilder: this.builder }),
@@ -489,32 +496,6 @@ export class MemTableWriter {
 
   private leaseOptions(): { ttlMs: number; now?: () => number; owner?: { host: string; pid: number } } {
     return { ttlMs: this.leaseTtlMs, ...this.leaseHooks }
-  }
-
-  private async takeLease(): Promise<WalLease> {
-    if (this.writerId !== '') {
-      const got = await WalLease.acquire(this.table.store, this.tableKey, this.writerId, this.leaseOptions())
-      if (got instanceof WalLease) return got
-      throw heldError(this.writerId, this.table.name, got)
-    }
-    for (let n = 0; n < MAX_AUTO_IDS; n++) {
-      const id = `auto-${n}`
-      if (this.claimed(id)) continue
-      this.claim(id)
-      let got: WalLease | LeaseHolder
-      try {
-        got = await WalLease.acquire(this.table.store, this.tableKey, id, this.leaseOptions())
-      } catch (err) {
-        this.unclaim()
-        throw err
-      }
-      if (got instanceof WalLease) {
-        this.writerId = id
-        return got
-      }
-      this.unclaim()
-    }
-    throw new AilakeError('ALREADY_EXISTS', `all ${MAX_AUTO_IDS} automatic writer ids of ${this.table.name} are held by live writers; close some, or pass a writerId`)
   }
 
   /** The flush encoder's worker pool, started on first use (its thread boots in ~100 ms). */
@@ -685,10 +666,6 @@ function checkKeys(batch: RowBatch, schema: Schema, on: string): void {
   const values = batch.columns.get(keyField(schema, on).id) ?? []
   const missing = values.findIndex((v) => v === null || v === undefined)
   if (missing >= 0) throw new AilakeError('INVALID_ARGUMENT', `row ${missing} has no value in the upsert key column ${on}`, { context: { row: missing, column: on } })
-}
-
-function heldError(writerId: string, table: string, holder: LeaseHolder): AilakeError {
-  return new AilakeError('ALREADY_EXISTS', `writer id ${JSON.stringify(writerId)} of ${table} is held by process ${holder.pid} on ${holder.host || 'an unknown host'} (lease until ${holder.expiresAt.toISOString()}); pick another writerId, or omit it to get a free one`, { context: { writerId, holderPid: holder.pid, holderHost: holder.host } })
 }
 
 function positive(name: string, v: number): number {

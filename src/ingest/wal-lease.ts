@@ -105,28 +105,15 @@ export class WalLease {
    * instead when it is held.
    */
   static async acquire(store: ObjectStore, tableKey: string, writerId: string, options: LeaseOptions = {}): Promise<WalLease | LeaseHolder> {
-    const ttl = options.ttlMs ?? 30_000
-    if (!Number.isFinite(ttl) || ttl < 10) throw new AilakeError('INVALID_ARGUMENT', `lease ttlMs must be at least 10, got ${String(ttl)}`)
+    const ttl = leaseTtl(options)
     const now = options.now ?? Date.now
     const me = options.owner ?? await thisProcess()
     for (let attempt = 0; attempt < 8; attempt++) {
-      const leases = (await store.list(walPrefix(tableKey, writerId)))
-        .map((o) => ({ key: o.key, epoch: Number(LEASE_KEY.exec(o.key)?.[1] ?? NaN) }))
-        .filter((l) => Number.isSafeInteger(l.epoch))
-      const top = leases.at(-1)
-      if (top !== undefined) {
-        let rec: LeaseRecord
-        try {
-          rec = parseRecord(await store.get(top.key), top.key)
-        } catch (err) {
-          if (isAilakeError(err, 'NOT_FOUND')) continue // released meanwhile
-          throw err
-        }
-        const gone = rec.host === me.host && rec.host !== '' && processGone(rec.pid)
-        // The holder's own fence ends `margin` before expiresAt; waiting `margin` after it covers clock skew.
-        if (!gone && now() <= rec.expiresAt + ttl / 6) return { host: rec.host, pid: rec.pid, expiresAt: new Date(rec.expiresAt) }
-      }
-      const epoch = (top?.epoch ?? 0) + 1
+      const found = await newestLease(store, tableKey, writerId)
+      if (found === 'released') continue
+      const { leases, top } = found
+      if (top !== undefined && holds(top.record, me, now(), ttl)) return holderOf(top.record)
+      const epoch = (top?.record.epoch ?? 0) + 1
       const start = now()
       const record: LeaseRecord = { version: 1, writerId, token: randomToken(), host: me.host, pid: me.pid, epoch, expiresAt: start + ttl }
       const key = leaseKey(tableKey, writerId, epoch)
@@ -135,6 +122,22 @@ export class WalLease {
       return new WalLease(store, key, record, ttl, now, start)
     }
     throw new AilakeError('COMMIT_CONFLICT', `could not take the lease of writer ${JSON.stringify(writerId)}: it changed hands repeatedly; retry`, { retryable: true, context: { writerId } })
+  }
+
+  /**
+   * Who holds the lease of `writerId`, without taking it: the newest lease record and whether it
+   * still holds (as `acquire` would judge), or undefined when there is none.
+   */
+  static async peek(store: ObjectStore, tableKey: string, writerId: string, options: LeaseOptions = {}): Promise<(LeaseHolder & { live: boolean }) | undefined> {
+    const ttl = leaseTtl(options)
+    const me = options.owner ?? await thisProcess()
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const found = await newestLease(store, tableKey, writerId)
+      if (found === 'released') continue
+      if (found.top === undefined) return undefined
+      return { ...holderOf(found.top.record), live: holds(found.top.record, me, (options.now ?? Date.now)(), ttl) }
+    }
+    return undefined
   }
 
   /** The lease is ours for at least this long (ms); renew before it runs out. */
@@ -185,6 +188,36 @@ export class WalLease {
     this.lost = true
     await this.store.delete(this.key)
   }
+}
+
+function leaseTtl(options: LeaseOptions): number {
+  const ttl = options.ttlMs ?? 30_000
+  if (!Number.isFinite(ttl) || ttl < 10) throw new AilakeError('INVALID_ARGUMENT', `lease ttlMs must be at least 10, got ${String(ttl)}`)
+  return ttl
+}
+
+/** The lease records of a writer, and the newest one read; 'released' when it vanished while read. */
+async function newestLease(store: ObjectStore, tableKey: string, writerId: string): Promise<{ leases: { key: string }[]; top?: { key: string; record: LeaseRecord } } | 'released'> {
+  const leases = (await store.list(walPrefix(tableKey, writerId))).filter((o) => LEASE_KEY.test(o.key))
+  const top = leases.at(-1)
+  if (top === undefined) return { leases }
+  try {
+    return { leases, top: { key: top.key, record: parseRecord(await store.get(top.key), top.key) } }
+  } catch (err) {
+    if (isAilakeError(err, 'NOT_FOUND')) return 'released'
+    throw err
+  }
+}
+
+/** Whether `rec` still holds the lease for a process `me` at time `now`. */
+function holds(rec: LeaseRecord, me: { host: string; pid: number }, now: number, ttl: number): boolean {
+  const gone = rec.host === me.host && rec.host !== '' && processGone(rec.pid)
+  // The holder's own fence ends `margin` before expiresAt; waiting `margin` after it covers clock skew.
+  return !gone && now <= rec.expiresAt + ttl / 6
+}
+
+function holderOf(rec: LeaseRecord): LeaseHolder {
+  return { host: rec.host, pid: rec.pid, expiresAt: new Date(rec.expiresAt) }
 }
 
 function encodeRecord(r: LeaseRecord): Uint8Array {

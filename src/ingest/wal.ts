@@ -164,7 +164,7 @@ export function decodeRecords(bytes: Uint8Array, vectorColumn: string): { record
       // The damaged length field cannot be trusted, so look for any later record by its magic.
       for (let at = bytes.indexOf(MAGIC_BYTE0, offset + 1); at >= 0; at = bytes.indexOf(MAGIC_BYTE0, at + 1)) {
         if (validRecordAt(bytes, at, vectorColumn)) {
-          throw corrupt(`WAL segment: the record at offset ${offset} is corrupt but a valid record follows at ${at}; the log was damaged after it was written`, { offset, next: at })
+          throw corrupt(`WAL segment: the record at offset ${offset} is corrupt but a valid record follows at ${at}; the log was damaged after it was written. Discard this writer's log to continue (its rows not yet committed are lost)`, { offset, next: at })
         }
       }
       return { records, tornAt: offset }
@@ -174,6 +174,30 @@ export function decodeRecords(bytes: Uint8Array, vectorColumn: string): { record
 }
 
 const MAGIC_BYTE0 = MAGIC & 0xff
+
+/**
+ * Every record of a segment that decodes, skipping damaged ones (by looking for the next valid
+ * record after each), for reporting what a damaged log still holds. Never throws for damage.
+ */
+export function readableRecords(bytes: Uint8Array, vectorColumn: string): WalSegment[] {
+  const out: WalSegment[] = []
+  let offset = 0
+  while (offset < bytes.length) {
+    try {
+      const { record, end } = decodeRecordAt(bytes, offset, vectorColumn)
+      out.push(record)
+      offset = end
+    } catch {
+      let next = -1
+      for (let at = bytes.indexOf(MAGIC_BYTE0, offset + 1); at >= 0 && next < 0; at = bytes.indexOf(MAGIC_BYTE0, at + 1)) {
+        if (validRecordAt(bytes, at, vectorColumn)) next = at
+      }
+      if (next < 0) break
+      offset = next
+    }
+  }
+  return out
+}
 
 function validRecordAt(bytes: Uint8Array, at: number, vectorColumn: string): boolean {
   if (at + 4 > bytes.length || new DataView(bytes.buffer, bytes.byteOffset + at, 4).getUint32(0, true) !== MAGIC) return false
@@ -262,7 +286,7 @@ export async function readWal(store: ObjectStore, tableKey: string, writerId: st
     }
     if (tornKey !== undefined && records.length > 0) {
       if (records[0]?.restart !== true) {
-        throw new AilakeError('CORRUPT_DATA', `WAL segment ${tornKey} is corrupt but later segments are valid; the log was damaged after it was written. Move the segment aside to continue (its rows are lost)`, { context: { key: tornKey } })
+        throw new AilakeError('CORRUPT_DATA', `WAL segment ${tornKey} is corrupt but later segments are valid; the log was damaged after it was written. Discard this writer's log to continue (its rows not yet committed are lost)`, { context: { key: tornKey } })
       }
       tornKey = undefined
     }
@@ -281,5 +305,6 @@ export async function readWal(store: ObjectStore, tableKey: string, writerId: st
 
 function withKey(err: unknown, key: string): unknown {
   if (!(err instanceof AilakeError && err.code === 'CORRUPT_DATA')) return err
-  return new AilakeError('CORRUPT_DATA', `WAL segment ${key}: ${err.message}`, { context: { ...err.context, key }, cause: err })
+  const message = err.message.replace(/^WAL segment: /, '')
+  return new AilakeError('CORRUPT_DATA', `WAL segment ${key}: ${message}`, { context: { ...err.context, key }, cause: err })
 }

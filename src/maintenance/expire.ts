@@ -5,11 +5,12 @@
  */
 import { walWatermarkKey, walWatermarks } from '../ingest/wal-watermark.js'
 import { pinnedSnapshots } from '../table/pins.js'
-import { AilakeError, invalid } from '../errors.js'
+import { invalid } from '../errors.js'
 import type { LoadedTable } from '../catalog/catalog.js'
+import { deleteAfterCommit, deleteGraceMs, nextMetadataLog, previousVersionsMax } from '../catalog/metadata-files.js'
 import type { ManifestFile, TableMetadata } from '../format/iceberg/types.js'
 import type { IcebergTable } from '../table/iceberg-table.js'
-import { sleep } from '../util/limiter.js'
+import { commitMetadataChange } from '../table/metadata-commit.js'
 
 export interface ExpireOptions {
   /** Snapshots committed before this time may expire. Default: 5 days ago (Iceberg's default). */
@@ -34,7 +35,7 @@ function cutoffOf(t: Date | number | undefined, fallbackAgeMs: number): number {
   return ms
 }
 
-/** Every file a set of snapshots references: manifest lists, manifests, live data files. */
+/** Every file a set of snapshots references (as store keys): manifest lists, manifests, live data files. */
 interface Reachable {
   lists: Set<string>
   manifests: Set<string>
@@ -48,13 +49,13 @@ async function reachable(table: IcebergTable, meta: TableMetadata, ids: Iterable
   for (const id of ids) {
     const snap = meta.snapshots.find((s) => s.snapshotId === id)
     if (snap === undefined) continue
-    r.lists.add(snap.manifestList)
+    r.lists.add(table.keyOf(snap.manifestList))
     const manifests: ManifestFile[] = await table.cache.manifestList(snap.manifestList)
     for (const m of manifests) {
-      r.manifests.add(m.manifestPath)
+      r.manifests.add(table.keyOf(m.manifestPath))
       for (const e of await table.cache.manifest(m)) {
-        if (e.status === 'DELETED') r.deletedDataFiles.add(e.dataFile.filePath)
-        else r.dataFiles.add(e.dataFile.filePath)
+        if (e.status === 'DELETED') r.deletedDataFiles.add(table.keyOf(e.dataFile.filePath))
+        else r.dataFiles.add(table.keyOf(e.dataFile.filePath))
       }
     }
   }
@@ -87,14 +88,11 @@ export async function expireSnapshots(table: IcebergTable, options: ExpireOption
   if (!Number.isInteger(retainLast) || retainLast < 1) throw invalid(`retainLast must be an integer >= 1, got ${String(retainLast)}`)
   const result: ExpireResult = { expiredSnapshots: 0, deletedDataFiles: 0, deletedManifests: 0, deletedManifestLists: 0, deletedMetadataFiles: 0 }
 
-  let committed: { before: TableMetadata; after: LoadedTable; expired: bigint[] } | undefined
-  for (let attempt = 1; committed === undefined; attempt++) {
-    await table.refresh()
-    const base = table.loaded
+  const done = await commitMetadataChange(table, 'expireSnapshots', async (base) => {
     const meta = base.metadata
     const keep = keptSnapshots(meta, cutoff, retainLast)
     const expired = meta.snapshots.filter((s) => !keep.has(s.snapshotId)).map((s) => s.snapshotId)
-    if (expired.length === 0) return result
+    if (expired.length === 0) return undefined
     // WAL watermarks that only expiring summaries carried (tables written before they were kept
     // in the properties) move to the properties, so recovery never replays committed records.
     const properties = { ...meta.properties }
@@ -105,25 +103,27 @@ export async function expireSnapshots(table: IcebergTable, options: ExpireOption
       lastUpdatedMs: Math.max(Date.now(), meta.lastUpdatedMs + 1),
       snapshots: meta.snapshots.filter((s) => keep.has(s.snapshotId)),
       snapshotLog: meta.snapshotLog.filter((e) => keep.has(e.snapshotId)),
-      metadataLog: [...meta.metadataLog, { timestampMs: meta.lastUpdatedMs, metadataFile: base.metadataLocation }].slice(-100),
+      metadataLog: nextMetadataLog(meta, base.metadataLocation),
     }
-    const after = await table.catalog.commitTable(base, next)
-    if (after !== undefined) committed = { before: meta, after, expired }
-    else if (attempt >= 20) throw new AilakeError('COMMIT_CONFLICT', `expireSnapshots on ${table.name} lost the race 20 times to concurrent writers; retry later`, { retryable: true })
-    else await sleep(Math.random() * Math.min(1000, 10 * 2 ** attempt))
+    return { next, value: expired }
+  })
+  if (done === undefined) {
+    // Nothing expires, but metadata files older commits could not delete still go.
+    result.deletedMetadataFiles = await deleteOldMetadata(table, table.loaded)
+    return result
   }
-  table.adopt(committed.after)
+  const committed = { before: done.base.metadata, after: done.committed, expired: done.value }
   result.expiredSnapshots = committed.expired.length
 
   // What the surviving snapshots still need is never deleted.
   const kept = committed.after.metadata.snapshots.map((s) => s.snapshotId)
   const live = await reachable(table, committed.after.metadata, kept)
   const gone = await reachable(table, committed.before, committed.expired)
-  const del = async (paths: Iterable<string>, keepSet: Set<string>): Promise<number> => {
+  const del = async (keys: Iterable<string>, keepSet: Set<string>): Promise<number> => {
     let n = 0
-    for (const p of paths) {
-      if (keepSet.has(p)) continue
-      await table.store.delete(table.keyOf(p))
+    for (const key of keys) {
+      if (keepSet.has(key)) continue
+      await table.store.delete(key)
       n++
     }
     return n
@@ -135,17 +135,30 @@ export async function expireSnapshots(table: IcebergTable, options: ExpireOption
   return result
 }
 
-/** Deletes metadata JSON files that are no longer in the metadata log (nor current). */
+/**
+ * Deletes this table's metadata JSON files that are neither current nor in the metadata log
+ * (left by commits that could not delete them, or written before the log was trimmed): only
+ * versions older than the current one whose successor was written more than the grace period
+ * ago (see catalog/metadata-files.ts), unless the table keeps them
+ * (`write.metadata.delete-after-commit.enabled = false`).
+ */
 async function deleteOldMetadata(table: IcebergTable, current: LoadedTable): Promise<number> {
-  const logged = new Set([current.metadataLocation, ...current.metadata.metadataLog.map((e) => e.metadataFile)])
-  const dir = `${table.location}/metadata/`
+  const meta = current.metadata
+  if (!deleteAfterCommit(meta)) return 0
+  const versionOf = (key: string): number | undefined => {
+    const m = /\/v(\d+)\.metadata\.json$/.exec(key)
+    return m === null ? undefined : Number(m[1])
+  }
+  const logged = new Set([current.metadataLocation, ...meta.metadataLog.map((e) => e.metadataFile)].map((l) => versionOf(l)))
+  const listed = (await table.store.list(`${table.keyOf(table.location)}/metadata/`)).filter((o) => versionOf(o.key) !== undefined)
+  const written = new Map(listed.map((o) => [versionOf(o.key) as number, o.lastModified?.getTime()]))
+  const cutoff = Date.now() - deleteGraceMs(meta)
   let n = 0
-  for (const o of await table.store.list(table.keyOf(dir))) {
-    const m = /\/v(\d+)\.metadata\.json$/.exec(o.key)
-    // Only versions older than everything logged: a concurrent writer may be reading newer ones.
-    if (m === null || Number(m[1]) >= current.version - 100) continue
-    const location = `${dir}${o.key.slice(o.key.lastIndexOf('/') + 1)}`
-    if (logged.has(location)) continue
+  for (const o of listed) {
+    const v = versionOf(o.key) as number
+    if (v >= current.version - previousVersionsMax(meta) || logged.has(v)) continue
+    const superseded = written.get(v + 1)
+    if (superseded === undefined || superseded > cutoff) continue
     await table.store.delete(o.key)
     n++
   }
@@ -172,9 +185,9 @@ export async function removeOrphanFiles(table: IcebergTable, options: OrphanOpti
   const referenced = new Set([...r.lists, ...r.manifests, ...r.dataFiles, ...r.deletedDataFiles])
   const removed: string[] = []
   for (const sub of ['data/', 'metadata/']) {
-    for (const o of await table.store.list(table.keyOf(`${table.location}/${sub}`))) {
+    for (const o of await table.store.list(`${table.keyOf(table.location)}/${sub}`)) {
       const location = table.catalog.locationOf(o.key)
-      if (referenced.has(location) || /\.metadata\.json$|version-hint\.text$/.test(o.key)) continue
+      if (referenced.has(o.key) || /\.metadata\.json$|version-hint\.text$/.test(o.key)) continue
       if (o.lastModified === undefined || o.lastModified.getTime() >= cutoff) continue
       removed.push(location)
       if (options.dryRun !== true) await table.store.delete(o.key)

@@ -17,8 +17,36 @@ const MAX_EF = 100_000
 const PRUNE_KEYS = { approximate: true } as const satisfies OptionKeys<Extract<PruneMode, { approximate: number }>>
 const PROBE_KEYS = { probe: true } as const satisfies OptionKeys<Extract<PruneMode, { probe: number }>>
 
+/**
+ * How 64-bit integer columns (`long`) come back: `'bigint'` (default, exact), `'number'` (a
+ * number when it is a safe integer, else its decimal string, so nothing loses precision) or
+ * `'string'`. With `'number'` or `'string'`, `JSON.stringify(rows)` works.
+ */
+export type Int64As = 'bigint' | 'number' | 'string'
+
+/** A result row: the selected columns (typed as the caller declares them) and `_distance`. */
+export type SearchRow<R extends object = Record<string, unknown>> = R & { _distance: number }
+
+const INT64_AS: readonly Int64As[] = ['bigint', 'number', 'string']
+
+export function checkInt64As(v: unknown, where: string): Int64As {
+  if (!INT64_AS.includes(v as Int64As)) throw invalid(`${where}: 64-bit integers come back as 'bigint', 'number' or 'string', got ${JSON.stringify(v)}`)
+  return v as Int64As
+}
+
+function convertInt64(rows: Record<string, unknown>[], as: Int64As): void {
+  if (as === 'bigint') return
+  for (const row of rows) {
+    for (const [k, v] of Object.entries(row)) {
+      if (typeof v !== 'bigint') continue
+      row[k] = as === 'number' && v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()
+    }
+  }
+}
+
 interface State {
   k: number
+  int64: Int64As
   ef?: number
   filter?: string | Filter
   select?: string[]
@@ -63,7 +91,11 @@ function checkedQuery(ctx: SearchContext, vector: unknown): Float32Array {
   return vector === q ? q.slice() : q
 }
 
-export class SearchBuilder {
+/**
+ * `R` describes the rows the search returns (the selected columns): `table.search<Doc>(v)`
+ * types `toArray()` as `SearchRow<Doc>[]`. It is the caller's claim; nothing checks it.
+ */
+export class SearchBuilder<R extends object = Record<string, unknown>> {
   private readonly ctx: SearchContext
   private readonly query: Float32Array | LazyQuery
   private readonly state: State
@@ -82,15 +114,15 @@ export class SearchBuilder {
       return
     }
     this.query = typeof vector === 'function' ? vector : checkedQuery(ctx, vector)
-    this.state = { k: 10, includeBuffered: true, prune: 'auto' }
+    this.state = { k: 10, int64: 'bigint', includeBuffered: true, prune: 'auto' }
   }
 
-  private with(patch: Partial<State>): SearchBuilder {
-    return new SearchBuilder(this.ctx, this.query, { ...this.state, ...patch })
+  private with<T extends object = R>(patch: Partial<State>): SearchBuilder<T> {
+    return new SearchBuilder<T>(this.ctx, this.query, { ...this.state, ...patch })
   }
 
   /** Number of rows to return (1..10,000). Default 10. */
-  limit(k: number): SearchBuilder {
+  limit(k: number): SearchBuilder<R> {
     if (typeof k !== 'number' || !Number.isInteger(k) || k <= 0 || k > MAX_LIMIT) {
       throw invalid(`limit(): k must be an integer in [1, ${MAX_LIMIT}], got ${String(k)}`, { k: String(k) })
     }
@@ -101,7 +133,7 @@ export class SearchBuilder {
    * HNSW candidate list size per file; larger is slower and more accurate. Default: grows with
    * each file's row count (see `defaultEf`), at least 2k.
    */
-  ef(n: number): SearchBuilder {
+  ef(n: number): SearchBuilder<R> {
     if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0 || n > MAX_EF) throw invalid(`ef(): must be an integer in [1, ${MAX_EF}], got ${String(n)}`, { ef: String(n) })
     return this.with({ ef: n })
   }
@@ -111,7 +143,7 @@ export class SearchBuilder {
    * or the typed form (see `Filter`). Checked at once against the table's columns. Calling
    * `where` again ANDs the filters.
    */
-  where(filter: string | Filter): SearchBuilder {
+  where(filter: string | Filter): SearchBuilder<R> {
     const policy = this.ctx.table.policy
     if (policy !== undefined) bindFilter(filter, this.ctx.table.schema, policy.column)
     const prev = this.state.filter
@@ -120,20 +152,25 @@ export class SearchBuilder {
   }
 
   /** Columns to return. Default: every column except the vector column. */
-  select(columns: string[]): SearchBuilder {
+  select<K extends keyof R & string>(columns: readonly K[]): SearchBuilder<Pick<R, K>> {
     if (!Array.isArray(columns) || columns.some((c) => typeof c !== 'string')) throw invalid('select(): expected an array of column names')
     const policy = this.ctx.table.policy
     if (policy !== undefined) resolveSelect(this.ctx.table.schema, policy, columns)
-    return this.with({ select: [...columns] })
+    return this.with<Pick<R, K>>({ select: [...columns] })
+  }
+
+  /** How `long` columns come back (see `Int64As`); the default is the connection's (`connect(uri, { int64 })`), else `'bigint'`. */
+  int64(as: Int64As): SearchBuilder<R> {
+    return this.with({ int64: checkInt64As(as, 'int64()') })
   }
 
   /** Search the table as of a snapshot id (bigint or numeric string) or a time (Date, ISO string, epoch ms). */
-  asOf(snapshot: AsOf): SearchBuilder {
+  asOf(snapshot: AsOf): SearchBuilder<R> {
     return this.with({ asOf: snapshot })
   }
 
   /** Include rows buffered in open MemTableWriters (current snapshot only). Default true. */
-  includeBuffered(include: boolean): SearchBuilder {
+  includeBuffered(include: boolean): SearchBuilder<R> {
     return this.with({ includeBuffered: include !== false })
   }
 
@@ -145,7 +182,7 @@ export class SearchBuilder {
    * `{ probe: n }`: route to exactly the n nearest clustered files. `{ approximate: f }` (f >= 1):
    * no routing, each bound inflated by f.
    */
-  prune(mode: PruneMode): SearchBuilder {
+  prune(mode: PruneMode): SearchBuilder<R> {
     if (mode !== 'exact' && mode !== 'auto') {
       if (typeof mode !== 'object' || mode === null) throw invalid(`prune(): expected 'exact', 'auto', { probe: n } or { approximate: f }, got ${JSON.stringify(mode)}`)
       if ('probe' in mode) {
@@ -161,7 +198,7 @@ export class SearchBuilder {
   }
 
   /** Files searched concurrently, in bound order. Default 4. */
-  concurrency(n: number): SearchBuilder {
+  concurrency(n: number): SearchBuilder<R> {
     if (!Number.isInteger(n) || n < 1 || n > 256) throw invalid(`concurrency(): must be an integer in [1, 256], got ${String(n)}`)
     return this.with({ concurrency: n })
   }
@@ -178,9 +215,9 @@ export class SearchBuilder {
     return req
   }
 
-  /** Runs the search; rows best first, the selected columns plus `_distance`. */
-  async toArray(): Promise<Record<string, unknown>[]> {
-    return (await executeSearch(this.ctx, await this.request())).rows
+  /** Runs the search; rows best first, the selected columns plus `_distance`. `T` re-types the rows (default `R`). */
+  async toArray<T extends object = R>(): Promise<SearchRow<T>[]> {
+    return (await this.execute<T>()).rows
   }
 
   /** Runs the search and returns how it went: files pruned and searched, bytes read, cache hits, timings. */
@@ -189,24 +226,32 @@ export class SearchBuilder {
   }
 
   /** Runs the search and returns both rows and plan. */
-  async execute(): Promise<{ rows: Record<string, unknown>[]; plan: SearchPlan }> {
-    return executeSearch(this.ctx, await this.request())
+  async execute<T extends object = R>(): Promise<{ rows: SearchRow<T>[]; plan: SearchPlan }> {
+    const { rows, plan } = await executeSearch(this.ctx, await this.request())
+    convertInt64(rows, this.state.int64)
+    return { rows: rows as SearchRow<T>[], plan }
   }
 
   /**
-   * Runs the search and returns an Apache Arrow Table. `apache-arrow` is an optional peer
-   * dependency, loaded on first use; `UNSUPPORTED` if it is not installed.
+   * Runs the search and returns an Apache Arrow Table built with `arrow`, your own
+   * `import * as arrow from 'apache-arrow'` (any version from 13): the result is that version's
+   * `Table`, typed as such. Without it, the `apache-arrow` that this package resolves is loaded
+   * (`UNSUPPORTED` if none is installed). `long` columns are Int64 whatever `int64()` says.
    */
-  async toArrow(): Promise<unknown> {
-    const rows = await this.toArray()
-    let arrow: ArrowModule
-    try {
-      const name = 'apache-arrow'
-      arrow = await import(name) as ArrowModule
-    } catch (err) {
-      throw new AilakeError('UNSUPPORTED', 'toArrow() needs the optional package apache-arrow; install it (npm install apache-arrow) or use toArray()', { cause: err })
-    }
-    return rowsToArrow(arrow, rows)
+  async toArrow<M extends ArrowModule>(arrow: M): Promise<InstanceType<M['Table']>>
+  async toArrow(): Promise<unknown>
+  async toArrow(arrow?: ArrowModule): Promise<unknown> {
+    const { rows } = await executeSearch(this.ctx, await this.request())
+    return rowsToArrow(arrow ?? await loadArrow(), rows)
+  }
+}
+
+async function loadArrow(): Promise<ArrowModule> {
+  try {
+    const name = 'apache-arrow'
+    return await import(name) as ArrowModule
+  } catch (err) {
+    throw new AilakeError('UNSUPPORTED', 'toArrow() needs apache-arrow: pass your own (import * as arrow from \'apache-arrow\'; toArrow(arrow)) or install it (npm install apache-arrow), or use toArray()', { cause: err })
   }
 }
 

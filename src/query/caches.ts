@@ -5,6 +5,7 @@
  * - open data-file readers (parsed footers), LRU bounded by count;
  * - planned file lists per snapshot (metadata never changes for a given snapshot).
  */
+import { AilakeError, inFile, isAilakeError } from '../errors.js'
 import { openDataFile, type DataFileReader, type ForeignVector, type OpenDataFileOptions } from '../format/data-file.js'
 import type { HnswIndex } from '../vector-index/hnsw.js'
 import type { ObjectStore } from '../store/object-store.js'
@@ -119,14 +120,24 @@ export class QueryCaches {
     this.masks.clear()
   }
 
-  /** A metered byte source over one object. */
+  /**
+   * A metered byte source over one data file of `size` bytes (as the table metadata records). Reads
+   * are planned within that size, so a range the store finds outside the object, or a short read,
+   * means the file is shorter than recorded: `CORRUPT_DATA`, not a caller's mistake.
+   */
   source(store: ObjectStore, key: string, size: number): ByteSource {
     const counters = this.counters
     return {
       name: key,
       size,
       async read(offset: number, length: number): Promise<Uint8Array> {
-        const bytes = await store.getRange(key, offset, length)
+        let bytes: Uint8Array
+        try {
+          bytes = await store.getRange(key, offset, length)
+        } catch (err) {
+          throw readError(err, key, size)
+        }
+        if (bytes.length !== length) throw truncated(key, size, { offset, length, got: bytes.length })
         counters.bytesRead += bytes.length
         counters.reads++
         return bytes
@@ -146,7 +157,7 @@ export class QueryCaches {
     const options: OpenDataFileOptions = {}
     if (section !== undefined) options.section = section
     if (vector !== undefined) options.vector = vector
-    const p = openDataFile(this.source(store, key, size), options)
+    const p = openDataFile(this.source(store, key, size), options).then((r) => namingFile(r, key), (err: unknown) => { throw inFile(err, key, 'data file') })
     this.readers.set(id, p)
     p.catch(() => this.readers.delete(id))
     return p
@@ -161,7 +172,7 @@ export class QueryCaches {
       return hit
     }
     this.counters.indexMisses++
-    const p = load()
+    const p = load().catch((err: unknown) => { throw inFile(err, key, 'data file') })
     // Reserve nominal space until the real size is known, then account for it.
     this.files.set(id, p, 0)
     p.then((v) => { if (this.files.get(id) === p) this.files.set(id, p, v.bytes) }, () => this.files.delete(id))
@@ -176,7 +187,7 @@ export class QueryCaches {
     const id = `${key}#${size}#${JSON.stringify(columns)}`
     const hit = this.columns.get(id)
     if (hit !== undefined) return hit
-    const p = load()
+    const p = load().catch((err: unknown) => { throw inFile(err, key, 'data file') })
     this.columns.set(id, p, bytes)
     p.catch(() => this.columns.delete(id))
     return p
@@ -201,4 +212,35 @@ export class QueryCaches {
     p.catch(() => this.plans.delete(key))
     return p
   }
+}
+
+/** What a failed read of a data file means for the table. */
+function readError(err: unknown, key: string, size: number): unknown {
+  if (isAilakeError(err, 'INVALID_ARGUMENT')) return truncated(key, size, err.context)
+  if (isAilakeError(err, 'NOT_FOUND')) {
+    return new AilakeError('NOT_FOUND', `data file ${key} is missing, though the table lists it: it was deleted outside ailake, or expired while this query read an old snapshot; verify the table to list what is damaged, and quarantine it to keep the rest searchable`, { cause: err, context: { file: key, missing: true } })
+  }
+  return err
+}
+
+function truncated(key: string, size: number, context: Readonly<Record<string, unknown>>): AilakeError {
+  const actual = typeof context.size === 'number' && context.size !== size ? `has ${context.size} bytes but ` : 'is shorter than '
+  return new AilakeError('CORRUPT_DATA', `data file ${key} ${actual}the table metadata records ${size}: it is truncated or damaged; verify the table to list damaged files, and quarantine them to keep the rest searchable`, { context: { ...context, file: key, expectedSize: size } })
+}
+
+/**
+ * The reader, with its reads' decoding errors naming the file. A proxy rather than a subclass, so
+ * it follows whatever methods the format layer's reader has.
+ */
+function namingFile(reader: DataFileReader, key: string): DataFileReader {
+  return new Proxy(reader, {
+    get(target, prop) {
+      const v: unknown = Reflect.get(target, prop, target)
+      if (typeof v !== 'function') return v
+      return (...args: unknown[]): unknown => {
+        const r: unknown = (v as (...a: unknown[]) => unknown).apply(target, args)
+        return r instanceof Promise ? r.catch((err: unknown) => { throw inFile(err, key, 'data file') }) : r
+      }
+    },
+  })
 }

@@ -2,7 +2,9 @@
  * The query layer: vector search over a table snapshot with pruning, filters, caches and
  * read-your-writes over buffered rows.
  */
-export { SearchBuilder, MAX_LIMIT } from './builder.js'
+export { SearchBuilder, MAX_LIMIT, checkInt64As } from './builder.js'
+export type { Int64As, SearchRow } from './builder.js'
+export type { ArrowModule } from './to-arrow.js'
 export { QueryCaches, QUERY_CACHES_OPTION_KEYS } from './caches.js'
 export type { CacheCounters, FileVectors, QueryCachesOptions } from './caches.js'
 export { executeSearch } from './search.js'

@@ -228,7 +228,7 @@ async function searchSnapshot(ctx: SearchContext, req: SearchRequest, r: Resolve
   const { query, k } = req
   const { dim, metric } = policy
   const { t0, meta, buffers, snapshotId, filter, select, factor, prune, before } = r
-  const files = await caches.plan(`${table.metadata.tableUuid}@${String(snapshotId)}`, () => table.planFiles(snapshotId))
+  const files = await caches.plan(`${table.metadata.tableUuid}@${table.location}@${String(snapshotId)}`, () => table.planFiles(snapshotId))
   const tPlan = now()
 
   const plan: SearchPlan = {

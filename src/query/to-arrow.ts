@@ -5,8 +5,26 @@
  */
 import { AilakeError } from '../errors.js'
 
-/** The slice of the apache-arrow module used here (stable across versions 13+). */
+/**
+ * An apache-arrow module as `toArrow(arrow)` accepts it: any version from 13 on. Parameters are
+ * typed `never` so every version's (generic, overloaded) signatures fit; `ArrowApi` is how it is used.
+ */
 export interface ArrowModule {
+  Table: new (...args: never[]) => unknown
+  vectorFromArray: (...args: never[]) => unknown
+  Float32: new (...args: never[]) => unknown
+  Float64: new (...args: never[]) => unknown
+  Int64: new (...args: never[]) => unknown
+  Utf8: new (...args: never[]) => unknown
+  Bool: new (...args: never[]) => unknown
+  Binary: new (...args: never[]) => unknown
+  TimestampMillisecond: new (...args: never[]) => unknown
+  Field: new (...args: never[]) => unknown
+  FixedSizeList: new (...args: never[]) => unknown
+}
+
+/** The slice of the apache-arrow module used here (stable across versions 13+). */
+export interface ArrowApi {
   Table: new (columns: Record<string, unknown>) => unknown
   vectorFromArray(values: unknown[], type?: unknown): unknown
   Float32: new () => unknown
@@ -20,7 +38,7 @@ export interface ArrowModule {
   FixedSizeList: new (size: number, child: unknown) => unknown
 }
 
-function typeFor(arrow: ArrowModule, values: unknown[]): unknown {
+function typeFor(arrow: ArrowApi, values: unknown[]): unknown {
   const sample = values.find((v) => v !== null && v !== undefined)
   if (sample instanceof Float32Array) return new arrow.FixedSizeList(sample.length, new arrow.Field('item', new arrow.Float32(), false))
   if (sample instanceof Uint8Array) return new arrow.Binary()
@@ -33,7 +51,8 @@ function typeFor(arrow: ArrowModule, values: unknown[]): unknown {
   }
 }
 
-export function rowsToArrow(arrow: ArrowModule, rows: Record<string, unknown>[]): unknown {
+export function rowsToArrow(module: ArrowModule, rows: Record<string, unknown>[]): unknown {
+  const arrow = module as unknown as ArrowApi
   const names: string[] = []
   for (const r of rows) for (const k of Object.keys(r)) if (!names.includes(k)) names.push(k)
   const columns: Record<string, unknown> = {}

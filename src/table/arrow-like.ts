@@ -4,10 +4,16 @@
  */
 import type { PrimitiveType } from '../format/schema.js'
 
+/** An Arrow data type; a dictionary-encoded one (`typeId` -1) carries its value type as `dictionary`. */
+export interface ArrowTypeLike {
+  typeId: number; bitWidth?: number; isSigned?: boolean; precision?: number; timezone?: string | null; unit?: number
+  dictionary?: ArrowTypeLike
+}
+
 export interface ArrowFieldLike {
   name: string
   nullable: boolean
-  type: { typeId: number; bitWidth?: number; isSigned?: boolean; precision?: number; timezone?: string | null; unit?: number }
+  type: ArrowTypeLike
 }
 
 export interface ArrowVectorLike {
@@ -29,11 +35,12 @@ export function isArrowTableLike(x: unknown): x is ArrowTableLike {
 }
 
 // Arrow's Type ids come from its flatbuffer schema, so they are the same in every version.
-const ARROW = { Int: 2, Float: 3, Binary: 4, Utf8: 5, Bool: 6, Date: 8, Timestamp: 10, List: 12, FixedSizeBinary: 15, FixedSizeList: 16, LargeBinary: 19, LargeUtf8: 20 } as const
+const ARROW = { Dictionary: -1, Int: 2, Float: 3, Binary: 4, Utf8: 5, Bool: 6, Date: 8, Timestamp: 10, List: 12, FixedSizeBinary: 15, FixedSizeList: 16, LargeBinary: 19, LargeUtf8: 20 } as const
 
 /** The Iceberg type for an Arrow field, or undefined for types ailake does not store. */
 export function arrowToPrimitive(field: ArrowFieldLike): PrimitiveType | undefined {
-  const t = field.type
+  // A dictionary-encoded column (what tableFromArrays makes of strings) reads as its values.
+  const t = field.type.typeId === ARROW.Dictionary && field.type.dictionary !== undefined ? field.type.dictionary : field.type
   switch (t.typeId) {
     case ARROW.Int: return (t.bitWidth ?? 32) > 32 || (t.bitWidth === 32 && t.isSigned === false) ? 'long' : 'int'
     case ARROW.Float: return t.precision === 2 ? 'double' : 'float'

@@ -6,6 +6,7 @@
  */
 import { AilakeError, isAilakeError } from '../errors.js'
 import { reloadTable, type Catalog, type LoadedTable } from '../catalog/catalog.js'
+import { normalizeLocation } from '../catalog/locations.js'
 import { encodeManifest } from '../format/iceberg/manifest.js'
 import { encodeManifestList } from '../format/iceberg/manifest-list.js'
 import type { Schema } from '../format/schema.js'
@@ -40,9 +41,11 @@ export type Operation = (
    * `added[i]` holds exactly the rows of `removed[i]` in the same order (an index build): it keeps
    * that file's data sequence number and the position deletes naming it move to it. Without it,
    * the rewrite fails if deletes apply to a removed file, except those with a data sequence
-   * number up to `deletesAppliedThrough` (the rewrite left their rows out).
+   * number up to `deletesAppliedThrough` (the rewrite left their rows out). `droppedManifests`
+   * (manifest paths, which must still be in the current manifest list) leave the table with every
+   * file they list, unread (quarantining a manifest that cannot be read).
    */
-  | { kind: 'rewrite'; removed: string[]; added: DataFile[]; sameRows?: boolean; deletesAppliedThrough?: bigint }
+  | { kind: 'rewrite'; removed: string[]; added: DataFile[]; sameRows?: boolean; deletesAppliedThrough?: bigint; droppedManifests?: string[] }
   /**
    * Row-level change: append `added` and add `addedDeletes` (position delete files, each naming
    * its one data file in `referencedDataFile`) in one snapshot (`delete` or `overwrite`). Fails
@@ -159,6 +162,10 @@ export async function commitOperation(ctx: CommitContext, start: LoadedTable, op
 
   async function buildAttempt(base: LoadedTable): Promise<TableMetadata> {
     const attempt = ++attempts
+    if (normalizeLocation(base.metadata.location) !== normalizeLocation(location)) {
+      // The files of this commit are recorded under the old location, which other engines no longer resolve.
+      throw new AilakeError('COMMIT_CONFLICT', `table ${location} was relocated to ${base.metadata.location} while this write was in flight; nothing was committed: write it again`, { retryable: true, context: { relocated: true } })
+    }
     await op.precondition?.(base.metadata)
     const meta = op.setProperties === undefined ? base.metadata : withProperties(base.metadata, op.setProperties)
     const seq = meta.lastSequenceNumber + 1n
@@ -170,7 +177,8 @@ export async function commitOperation(ctx: CommitContext, start: LoadedTable, op
     added(addedManifest, 'data', op.added)
     let changed: RewriteChanges = { removedData: { files: 0, rows: 0 }, addedDeletes: [], removedDeletes: [] }
     if (op.kind === 'rewrite') {
-      const r = await applyRewrite({ cache: ctx.cache, meta, carried, snapshotId, seq, files }, op.removed, op.added, op.sameRows === true, op.deletesAppliedThrough)
+      const dropped = new Set((op.droppedManifests ?? []).map((p) => ctx.keyOf(p)))
+      const r = await applyRewrite({ cache: ctx.cache, meta, carried, snapshotId, seq, files, keyOf: ctx.keyOf }, op.removed, op.added, op.sameRows === true, op.deletesAppliedThrough, dropped)
       list.push(...r.list)
       changed = r.changes
     } else {

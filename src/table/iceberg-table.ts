@@ -5,6 +5,7 @@
 import { AilakeError, invalid } from '../errors.js'
 import { reloadTable, type Catalog, type LoadedTable } from '../catalog/catalog.js'
 import { formatIdentifier } from '../catalog/identifier.js'
+import { joinLocation, normalizeLocation, relativeTo } from '../catalog/locations.js'
 import type { Schema } from '../format/schema.js'
 import type { DataFile, Snapshot, TableMetadata } from '../format/iceberg/types.js'
 import type { ObjectStore } from '../store/object-store.js'
@@ -31,13 +32,24 @@ export class IcebergTable {
   readonly cache: ManifestCache
   private readonly retry: RetryOptions
   private state: LoadedTable
+  /**
+   * Where the table is: the folder its metadata was loaded from. Its recorded `location` differs
+   * when the table (or the whole warehouse) was copied or moved here; see `keyOf`.
+   */
+  readonly root: string
 
   constructor(ctx: TableContext, loaded: LoadedTable) {
     this.catalog = ctx.catalog
     this.store = ctx.store
-    this.cache = ctx.cache ?? new ManifestCache(ctx.store, (l) => ctx.catalog.keyOf(l))
+    this.cache = (ctx.cache ?? new ManifestCache(ctx.store, (l) => ctx.catalog.keyOf(l))).withKeys((l) => this.keyOf(l))
     this.retry = ctx.retry ?? {}
     this.state = loaded
+    this.root = ctx.catalog.defaultLocation(loaded.ident)
+  }
+
+  /** True when the recorded location is not where the table is (`relocate()` rewrites it). */
+  get moved(): boolean {
+    return normalizeLocation(this.location).replace(/\/+$/, '') !== this.root
   }
 
   get name(): string {
@@ -79,8 +91,24 @@ export class IcebergTable {
     return this.state.metadata.currentSnapshotId
   }
 
+  /**
+   * Store key of a location the table's metadata holds. A copied or moved table still records
+   * the locations of where it was written: those under its recorded location resolve to the
+   * same place under `root`, so a copied warehouse (`cp -r`, a restored backup, another bucket)
+   * opens as it is, and two copies in one warehouse each read their own files.
+   */
   keyOf(location: string): string {
+    if (this.moved) {
+      const rel = relativeTo(location, this.location)
+      if (rel !== undefined) return this.catalog.keyOf(joinLocation(this.root, rel))
+    }
     return this.catalog.keyOf(location)
+  }
+
+  /** `location` (recorded under the table's recorded location) as it is under `root`. */
+  rebased(location: string): string {
+    const rel = relativeTo(location, this.location)
+    return rel === undefined ? location : joinLocation(this.root, rel)
   }
 
   /**
@@ -141,7 +169,14 @@ export class IcebergTable {
 
   /** Commits any operation (with retry on lost races); returns the new snapshot id. */
   async commit(op: Operation): Promise<bigint> {
-    const result = await commitOperation({ catalog: this.catalog, store: this.store, cache: this.cache, keyOf: (l) => this.keyOf(l) }, this.state, op, this.retry)
+    let result
+    try {
+      result = await commitOperation({ catalog: this.catalog, store: this.store, cache: this.cache, keyOf: (l) => this.keyOf(l) }, this.state, op, this.retry)
+    } catch (err) {
+      // The next write lays its files out under the new location.
+      if (err instanceof AilakeError && err.context.relocated === true) await this.refresh()
+      throw err
+    }
     this.state = result.table
     return result.snapshotId
   }

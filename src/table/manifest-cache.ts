@@ -1,7 +1,10 @@
 /**
  * Reads manifest lists, manifests and delete files through a bounded cache. All are immutable
- * once written (a committed path is never rewritten), so a cache entry never goes stale.
+ * once written (a committed path is never rewritten), so a cache entry never goes stale. Entries are
+ * keyed by store key, not by location: two copies of a table record the same locations for
+ * different objects (see IcebergTable.keyOf), and each resolves them with its own `keyOf`.
  */
+import { inFile } from '../errors.js'
 import type { ObjectStore } from '../store/object-store.js'
 import { decodeManifest } from '../format/iceberg/manifest.js'
 import { decodeManifestList } from '../format/iceberg/manifest-list.js'
@@ -10,40 +13,75 @@ import { readEqualityDeletes, readPositionDeletes } from '../format/delete-file.
 import type { Field } from '../format/schema.js'
 import { bytesSource } from '../util/byte-source.js'
 
+interface Entries {
+  lists: Map<string, Promise<ManifestFile[]>>
+  manifests: Map<string, Promise<ManifestEntry[]>>
+  positionDeletes: Map<string, Promise<Map<string, number[]>>>
+  equalityDeletes: Map<string, Promise<Record<string, unknown>[]>>
+}
+
 export class ManifestCache {
-  private readonly lists = new Map<string, Promise<ManifestFile[]>>()
-  private readonly manifests = new Map<string, Promise<ManifestEntry[]>>()
-  private readonly positionDeleteFiles = new Map<string, Promise<Map<string, number[]>>>()
-  private readonly equalityDeleteFiles = new Map<string, Promise<Record<string, unknown>[]>>()
+  private readonly entries: Entries
 
   constructor(
     private readonly store: ObjectStore,
     private readonly keyOf: (location: string) => string,
     private readonly maxEntries = 1024,
-  ) {}
+    shared?: Entries,
+  ) {
+    this.entries = shared ?? { lists: new Map(), manifests: new Map(), positionDeletes: new Map(), equalityDeletes: new Map() }
+  }
+
+  /** The same cache (shared entries) resolving locations with `keyOf`: one table's view. */
+  withKeys(keyOf: (location: string) => string): ManifestCache {
+    return new ManifestCache(this.store, keyOf, this.maxEntries, this.entries)
+  }
 
   manifestList(location: string): Promise<ManifestFile[]> {
-    return this.cached(this.lists, location, async () => decodeManifestList(await this.store.get(this.keyOf(location))))
+    const key = this.keyOf(location)
+    return this.cached(this.entries.lists, key, async () => {
+      const bytes = await this.store.get(key)
+      try {
+        return decodeManifestList(bytes)
+      } catch (err) {
+        throw inFile(err, location, 'manifest list')
+      }
+    })
   }
 
   manifest(file: ManifestFile): Promise<ManifestEntry[]> {
-    return this.cached(this.manifests, file.manifestPath, async () =>
-      decodeManifest(await this.store.get(this.keyOf(file.manifestPath)), { snapshotId: file.addedSnapshotId, sequenceNumber: file.sequenceNumber }))
+    const key = this.keyOf(file.manifestPath)
+    return this.cached(this.entries.manifests, key, async () => {
+      const bytes = await this.store.get(key)
+      try {
+        return decodeManifest(bytes, { snapshotId: file.addedSnapshotId, sequenceNumber: file.sequenceNumber })
+      } catch (err) {
+        throw inFile(err, file.manifestPath, 'manifest')
+      }
+    })
   }
 
-  /** The positions a position delete file deletes, by data file path. */
+  /** The positions a position delete file deletes, by data file path (as it records them). */
   positionDeletes(file: DataFile): Promise<Map<string, number[]>> {
-    return this.cached(this.positionDeleteFiles, file.filePath, async () => {
-      const key = this.keyOf(file.filePath)
-      return readPositionDeletes(bytesSource(await this.store.get(key), key))
+    const key = this.keyOf(file.filePath)
+    return this.cached(this.entries.positionDeletes, key, async () => {
+      try {
+        return await readPositionDeletes(bytesSource(await this.store.get(key), key))
+      } catch (err) {
+        throw inFile(err, file.filePath, 'position delete file')
+      }
     })
   }
 
   /** The rows of an equality delete file, with the values of `fields` (its equality columns). */
   equalityDeletes(file: DataFile, fields: readonly Field[]): Promise<Record<string, unknown>[]> {
-    return this.cached(this.equalityDeleteFiles, `${file.filePath}\u0000${fields.map((f) => f.id).join(',')}`, async () => {
-      const key = this.keyOf(file.filePath)
-      return readEqualityDeletes(bytesSource(await this.store.get(key), key), fields)
+    const key = this.keyOf(file.filePath)
+    return this.cached(this.entries.equalityDeletes, `${key}\u0000${fields.map((f) => f.id).join(',')}`, async () => {
+      try {
+        return await readEqualityDeletes(bytesSource(await this.store.get(key), key), fields)
+      } catch (err) {
+        throw inFile(err, file.filePath, 'equality delete file')
+      }
     })
   }
 

@@ -5,10 +5,8 @@
 import { AilakeError, corrupt } from '../errors.js'
 import { maxFieldId, type FieldType, type Schema } from '../format/schema.js'
 import type { Snapshot, TableMetadata } from '../format/iceberg/types.js'
+import { nextMetadataLog } from '../catalog/metadata-files.js'
 import { newUuid } from './ids.js'
-
-/** How many previous metadata files the metadata log keeps (Iceberg's default). */
-export const METADATA_LOG_MAX = 100
 
 export function newTableMetadata(opts: { location: string; schema: Schema; properties: Record<string, string> }): TableMetadata {
   return {
@@ -36,7 +34,6 @@ export function newTableMetadata(opts: { location: string; schema: Schema; prope
 
 /** Metadata with `snapshot` appended and made current on `main`. */
 export function withSnapshot(base: TableMetadata, baseLocation: string, snapshot: Snapshot): TableMetadata {
-  const metadataLog = [...base.metadataLog, { timestampMs: base.lastUpdatedMs, metadataFile: baseLocation }]
   return {
     ...base,
     lastSequenceNumber: snapshot.sequenceNumber,
@@ -45,7 +42,7 @@ export function withSnapshot(base: TableMetadata, baseLocation: string, snapshot
     currentSnapshotId: snapshot.snapshotId,
     refs: { ...base.refs, main: { snapshotId: snapshot.snapshotId, type: 'branch' } },
     snapshotLog: [...base.snapshotLog, { timestampMs: snapshot.timestampMs, snapshotId: snapshot.snapshotId }],
-    metadataLog: metadataLog.slice(-METADATA_LOG_MAX),
+    metadataLog: nextMetadataLog(base, baseLocation),
   }
 }
 

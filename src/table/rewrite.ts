@@ -32,6 +32,8 @@ export interface RewriteChanges {
 
 export interface RewriteContext {
   cache: ManifestCache
+  /** Store key of a location (dropped manifests are matched by key). */
+  keyOf(location: string): string
   meta: TableMetadata
   carried: ManifestFile[]
   snapshotId: bigint
@@ -72,7 +74,9 @@ function carriedEntry(e: ManifestEntry, m: ManifestFile, status: 'EXISTING' | 'D
  * removed file is no longer live (`context.missing`) or, without `sameRows`, if deletes apply to
  * one (`context.deletesApply`).
  */
-export async function applyRewrite(ctx: RewriteContext, removed: readonly string[], added: readonly DataFile[], sameRows: boolean, appliedThrough?: bigint): Promise<{ list: ManifestFile[]; changes: RewriteChanges }> {
+export async function applyRewrite(
+  ctx: RewriteContext, removed: readonly string[], added: readonly DataFile[], sameRows: boolean, appliedThrough?: bigint, droppedManifests: ReadonlySet<string> = new Set(),
+): Promise<{ list: ManifestFile[]; changes: RewriteChanges }> {
   const applied = (deleteSeq: bigint): boolean => appliedThrough !== undefined && deleteSeq <= appliedThrough
   if (sameRows && removed.length !== added.length) throw new AilakeError('INTERNAL', 'a same-rows rewrite replaces each removed file with one added file')
   const removedSet = new Set(removed)
@@ -81,8 +85,19 @@ export async function applyRewrite(ctx: RewriteContext, removed: readonly string
   const changes: RewriteChanges = { removedData: { files: 0, rows: 0 }, addedDeletes: [], removedDeletes: [] }
   const removedSeq = new Map<string, bigint>()
 
+  // Dropped manifests (a quarantine of ones that cannot be read) leave unread, with all they list.
+  const droppedFound = new Set<string>()
+  const dropped = (m: ManifestFile): boolean => {
+    if (!droppedManifests.has(ctx.keyOf(m.manifestPath))) return false
+    droppedFound.add(ctx.keyOf(m.manifestPath))
+    if (m.content === 'data') {
+      changes.removedData.files += m.addedFilesCount + m.existingFilesCount
+      changes.removedData.rows += m.addedRowsCount + m.existingRowsCount
+    }
+    return true
+  }
   for (const m of ctx.carried) {
-    if (m.content !== 'data' || m.addedFilesCount + m.existingFilesCount === 0) continue
+    if (m.content !== 'data' || m.addedFilesCount + m.existingFilesCount === 0 || dropped(m)) continue
     const entries = await ctx.cache.manifest(m)
     if (!entries.some((e) => e.status !== 'DELETED' && removedSet.has(e.dataFile.filePath))) {
       list.push(m)
@@ -115,7 +130,7 @@ export async function applyRewrite(ctx: RewriteContext, removed: readonly string
   // Delete files that apply to a removed file.
   const carriedDeletes: ManifestEntry[] = []
   for (const m of ctx.carried) {
-    if (m.content !== 'deletes' || m.addedFilesCount + m.existingFilesCount === 0) continue
+    if (m.content !== 'deletes' || m.addedFilesCount + m.existingFilesCount === 0 || dropped(m)) continue
     const entries = await ctx.cache.manifest(m)
     const rewritten: ManifestEntry[] = []
     let touched = false
@@ -157,5 +172,7 @@ export async function applyRewrite(ctx: RewriteContext, removed: readonly string
     list.push(touched ? await writeEntries(ctx, 'deletes', rewritten) : m)
   }
   if (carriedDeletes.length > 0) list.push(await writeEntries(ctx, 'deletes', carriedDeletes))
+  const gone = [...droppedManifests].filter((k) => !droppedFound.has(k))
+  if (gone.length > 0) throw conflict(`rewrite conflicts with a concurrent commit: ${gone.length} manifest(s) it drops are no longer current (e.g. ${gone[0]}); re-plan on the current table`, { missing: gone.slice(0, 10) })
   return { list, changes }
 }

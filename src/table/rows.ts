@@ -3,7 +3,7 @@
  * table schema: every value has the column's JS type, required columns are present, and the
  * embeddings are one validated flat Float32Array (never widened to float64).
  */
-import { AilakeError } from '../errors.js'
+import { AilakeError, invalid } from '../errors.js'
 import type { Field, PrimitiveType, Schema } from '../format/schema.js'
 import { arrowToPrimitive, fromArrowValue, isArrowListField, isArrowTableLike, type ArrowTableLike } from './arrow-like.js'
 import type { VectorPolicy } from './vector-policy.js'
@@ -102,6 +102,15 @@ function inferType(v: unknown, name: string, row: number): PrimitiveType | undef
   if (v instanceof Date) return 'timestamptz'
   if (v instanceof Uint8Array) return 'binary'
   throw mismatch(`column ${JSON.stringify(name)} row ${row}: cannot store a value of type ${Array.isArray(v) ? 'array' : typeof v}; use numbers, strings, booleans, bigint, Date or Uint8Array`, { column: name, row })
+}
+
+/**
+ * Rejects an input without rows: `add([])` and `insert([])` would write nothing, and an empty
+ * batch usually means a mistake upstream, so both say so instead of returning quietly.
+ */
+export function requireRows(input: RowsInput, call: string, table: string): void {
+  const n = Array.isArray(input) ? input.length : isArrowTableLike(input) ? input.numRows : undefined
+  if (n === 0) throw invalid(`${call} got no rows for table ${table}; pass at least one row (skip empty batches)`)
 }
 
 /** Checks and converts rows to a batch for `schema`. Nothing is written if this throws. */

@@ -159,6 +159,17 @@ const ENTRIES: Record<string, (f: Fixture) => Entry> = {
   'Table.removeOrphanFiles#options': (f) => ({ call: (o) => f.table.removeOrphanFiles(o) }),
   'Table.search#options': (f) => ({ call: (o) => f.table.search(f.q, o) }),
   'Table.writer#options': (f) => ({ call: (o) => f.table.writer(o) }),
+  'Table.verify#options': (f) => ({ call: (o) => f.table.verify(o) }),
+  'MemTableWriter.insert#options': (f) => ({
+    call: async (o) => {
+      const w = f.table.memTableWriter({ writerId: f.fresh() })
+      try {
+        await w.insert([{ id: 3n, embedding: [0, 1] }], o)
+      } finally {
+        await w.close()
+      }
+    },
+  }),
   'TableWriter.commit#options': (f) => ({ call: (o) => f.table.writer().commit(o) }),
   'verifyDataFile#options': (f) => ({ call: (o) => verifyDataFile(f.source, o) }),
   'writeDataFile#input': (f) => ({ call: (o) => writeDataFile(o as never), bases: [f.input as unknown as Options] }),
@@ -255,7 +266,7 @@ test('each options object rejects a typo, naming it, the key meant and every val
 test('a rejected createTable creates nothing', async (t) => {
   const fx = await fixture()
   t.after(() => fx.cleanup())
-  await assert.rejects(fx.lake.createTable('typo', { vector: { dim: 2 }, partitionBy: ['x'] } as never), /unknown option "partitionBy"; valid options: vector, embedder, schema, properties$/)
+  await assert.rejects(fx.lake.createTable('typo', { vector: { dim: 2 }, partitionBy: ['x'] } as never), /unknown option "partitionBy"; valid options: vector, embedder, schema, properties, existOk$/)
   await assert.rejects(fx.lake.openTable('typo'), (e: unknown) => isAilakeError(e, 'NOT_FOUND'))
   assert.deepEqual(await fx.lake.listTables(), ['default.t'])
 })
