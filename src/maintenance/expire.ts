@@ -134,7 +134,9 @@ export async function expireSnapshots(table: IcebergTable, options: ExpireOption
 /** Deletes metadata JSON files that are no longer in the metadata log (nor current). */
 async function deleteOldMetadata(table: IcebergTable, current: LoadedTable): Promise<number> {
   const logged = new Set([current.metadataLocation, ...current.metadata.metadataLog.map((e) => e.metadataFile)])
-  const dir = `${table.location}/metadata/`
+  // The folder of the table's own versions: after a rename it is not the one its location names,
+  // and the versions there (the sealed old name) are not this table's to delete.
+  const dir = current.metadataLocation.slice(0, current.metadataLocation.lastIndexOf('/') + 1)
   let n = 0
   for (const o of await table.store.list(table.keyOf(dir))) {
     const m = /\/v(\d+)\.metadata\.json$/.exec(o.key)
