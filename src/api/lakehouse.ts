@@ -23,6 +23,7 @@ import { QUERY_CACHES_OPTION_KEYS, QueryCaches, type QueryCachesOptions } from '
 import { checkOptions, type OptionKeys } from '../util/options.js'
 import { VECTOR_POLICY_OPTION_KEYS } from '../table/vector-policy.js'
 import { Table, type TableServices } from './table.js'
+import { IcebergCatalog } from './iceberg-catalog.js'
 
 export interface ConnectOptions {
   /** S3 client options for `s3://` URIs (endpoint, region, credentials, forcePathStyle...). */
@@ -95,6 +96,7 @@ export class Lakehouse {
   private readonly queryCaches: QueryCaches
   private readonly indexBuilderOptions: IndexBuilderOptions | undefined
   private readonly tables = new Set<Table>()
+  private icebergCatalog: IcebergCatalog | undefined
 
   /** @internal use `connect()` */
   constructor(catalog: Catalog, store: ObjectStore, options: ConnectOptions = {}) {
@@ -108,6 +110,12 @@ export class Lakehouse {
 
   get uri(): string {
     return this.catalog.warehouse
+  }
+
+  /** The lakehouse as an Iceberg catalog (what the Iceberg REST catalog serves). */
+  get iceberg(): IcebergCatalog {
+    this.icebergCatalog ??= new IcebergCatalog(this.catalog, this.cache, this.retry)
+    return this.icebergCatalog
   }
 
   /** Creates a table with a vector column; `ALREADY_EXISTS` if the name is taken. */

@@ -16,7 +16,7 @@ import { decodeSnapshot } from '../format/iceberg/table-metadata.js'
 import type { PartitionField, PartitionSpec, Snapshot, SnapshotRef, SortOrder, TableMetadata } from '../format/iceberg/types.js'
 import { maxFieldId, type Schema } from '../format/schema.js'
 import type { LoadedTable } from '../catalog/catalog.js'
-import { METADATA_LOG_MAX, nextSchemaId, reusedFieldId, sameType } from './metadata-builder.js'
+import { METADATA_LOG_MAX, newTableMetadata, nextSchemaId, reusedFieldId, sameType } from './metadata-builder.js'
 import { policyFromProperties } from './vector-policy.js'
 
 /** Table properties under this prefix are ailake's own (vector policy, WAL watermarks...). */
@@ -33,7 +33,7 @@ export type Update =
   | { action: 'upgrade-format-version'; formatVersion: number }
   | { action: 'add-schema'; schema: Schema; lastColumnId?: number }
   | { action: 'set-current-schema'; schemaId: number }
-  | { action: 'add-spec'; fields: { sourceId: number; fieldId?: number; name: string; transform: string }[] }
+  | { action: 'add-spec'; fields: SpecField[] }
   | { action: 'set-default-spec'; specId: number }
   | { action: 'add-sort-order'; fields: unknown[] }
   | { action: 'set-default-sort-order'; sortOrderId: number }
@@ -129,33 +129,9 @@ function parseUpdate(r: RequestFields, v: unknown, path: string): Update {
       return o['last-column-id'] === undefined || o['last-column-id'] === null ? { action, schema } : { action, schema, lastColumnId: int('last-column-id') }
     }
     case 'set-current-schema': return { action, schemaId: int('schema-id') }
-    case 'add-spec': {
-      const spec = r.object(o.spec, `${path}.spec`)
-      const fields = r.array(spec.fields, `${path}.spec.fields`).map((fv, i) => {
-        const p = `${path}.spec.fields[${i}]`
-        const f = r.object(fv, p)
-        const transform = r.string(f.transform, `${p}.transform`)
-        if (!TRANSFORM.test(transform)) r.fail(`${p}.transform`, 'an Iceberg partition transform', transform)
-        const field: { sourceId: number; fieldId?: number; name: string; transform: string } = { sourceId: r.int(f['source-id'], `${p}.source-id`), name: r.string(f.name, `${p}.name`), transform }
-        if (f['field-id'] !== undefined && f['field-id'] !== null) field.fieldId = r.int(f['field-id'], `${p}.field-id`)
-        return field
-      })
-      return { action, fields }
-    }
+    case 'add-spec': return { action, fields: parseSpecFields(r, o.spec, `${path}.spec`) }
     case 'set-default-spec': return { action, specId: int('spec-id') }
-    case 'add-sort-order': {
-      const order = r.object(o['sort-order'], `${path}.sort-order`)
-      const fields = r.array(order.fields, `${path}.sort-order.fields`)
-      fields.forEach((fv, i) => {
-        const p = `${path}.sort-order.fields[${i}]`
-        const f = r.object(fv, p)
-        r.int(f['source-id'], `${p}.source-id`)
-        if (!TRANSFORM.test(r.string(f.transform, `${p}.transform`))) r.fail(`${p}.transform`, 'an Iceberg transform', f.transform)
-        if (f.direction !== 'asc' && f.direction !== 'desc') r.fail(`${p}.direction`, '"asc" or "desc"', f.direction)
-        if (f['null-order'] !== 'nulls-first' && f['null-order'] !== 'nulls-last') r.fail(`${p}.null-order`, '"nulls-first" or "nulls-last"', f['null-order'])
-      })
-      return { action, fields }
-    }
+    case 'add-sort-order': return { action, fields: parseSortFields(r, o['sort-order'], `${path}.sort-order`) }
     case 'set-default-sort-order': return { action, sortOrderId: int('sort-order-id') }
     case 'add-snapshot': return { action, snapshot: decodeSnapshot(r, o.snapshot, `${path}.snapshot`, -1) }
     case 'set-snapshot-ref': {
@@ -178,6 +154,84 @@ function parseUpdate(r: RequestFields, v: unknown, path: string): Update {
     throw new AilakeError('UNSUPPORTED', `${path}: update ${JSON.stringify(action)} is not supported by ailake's catalog`, { context: { path, action } })
   }
   throw invalid(`${path}: unknown update action ${JSON.stringify(action)}`, { unknownType: action })
+}
+
+type SpecField = { sourceId: number; fieldId?: number; name: string; transform: string }
+
+function parseSpecFields(r: RequestFields, v: unknown, path: string): SpecField[] {
+  const spec = r.object(v, path)
+  return r.array(spec.fields, `${path}.fields`).map((fv, i) => {
+    const p = `${path}.fields[${i}]`
+    const f = r.object(fv, p)
+    const transform = r.string(f.transform, `${p}.transform`)
+    if (!TRANSFORM.test(transform)) r.fail(`${p}.transform`, 'an Iceberg partition transform', transform)
+    const field: SpecField = { sourceId: r.int(f['source-id'], `${p}.source-id`), name: r.string(f.name, `${p}.name`), transform }
+    if (f['field-id'] !== undefined && f['field-id'] !== null) field.fieldId = r.int(f['field-id'], `${p}.field-id`)
+    return field
+  })
+}
+
+function parseSortFields(r: RequestFields, v: unknown, path: string): unknown[] {
+  const order = r.object(v, path)
+  const fields = r.array(order.fields, `${path}.fields`)
+  fields.forEach((fv, i) => {
+    const p = `${path}.fields[${i}]`
+    const f = r.object(fv, p)
+    r.int(f['source-id'], `${p}.source-id`)
+    if (!TRANSFORM.test(r.string(f.transform, `${p}.transform`))) r.fail(`${p}.transform`, 'an Iceberg transform', f.transform)
+    if (f.direction !== 'asc' && f.direction !== 'desc') r.fail(`${p}.direction`, '"asc" or "desc"', f.direction)
+    if (f['null-order'] !== 'nulls-first' && f['null-order'] !== 'nulls-last') r.fail(`${p}.null-order`, '"nulls-first" or "nulls-last"', f['null-order'])
+  })
+  return fields
+}
+
+/** `m` with a partition spec of `fields` (reusing an identical one), and that spec's id. */
+function addSpec(m: TableMetadata, specFields: readonly SpecField[]): { m: TableMetadata; specId: number } {
+  const columns = new Set(m.schemas.flatMap((s) => s.fields.map((f) => f.id)))
+  let nextId = m.lastPartitionId
+  const fields: PartitionField[] = specFields.map((f) => {
+    if (!columns.has(f.sourceId)) throw invalid(`partition field ${JSON.stringify(f.name)} names source column ${f.sourceId}, which the table does not have`)
+    return { sourceId: f.sourceId, fieldId: f.fieldId ?? ++nextId, name: f.name, transform: f.transform }
+  })
+  const same = m.partitionSpecs.find((s) => JSON.stringify(s.fields) === JSON.stringify(fields))
+  if (same !== undefined) return { m, specId: same.specId }
+  const spec: PartitionSpec = { specId: Math.max(...m.partitionSpecs.map((s) => s.specId)) + 1, fields }
+  return { m: { ...m, partitionSpecs: [...m.partitionSpecs, spec], lastPartitionId: Math.max(m.lastPartitionId, ...fields.map((f) => f.fieldId)) }, specId: spec.specId }
+}
+
+/** `m` with a sort order of `fields` (reusing an identical one; no fields is the unsorted order 0), and its id. */
+function addSortOrder(m: TableMetadata, fields: unknown[]): { m: TableMetadata; orderId: number } {
+  const same = m.sortOrders.find((o) => JSON.stringify(o.fields) === JSON.stringify(fields))
+  if (same !== undefined) return { m, orderId: same.orderId }
+  const order: SortOrder = { orderId: Math.max(0, ...m.sortOrders.map((o) => o.orderId)) + 1, fields }
+  return { m: { ...m, sortOrders: [...m.sortOrders, order] }, orderId: order.orderId }
+}
+
+/**
+ * The first metadata of a table created by an Iceberg create request (`name`, `schema`, and
+ * optionally `location`, `partition-spec`, `write-order`, `properties`). Staged creates and
+ * locations other than `location` (the catalog's choice) are `UNSUPPORTED`.
+ */
+export function newTableFromRequest(body: unknown, location: string): { name: string; metadata: TableMetadata } {
+  const r = new RequestFields('create request')
+  const o = r.object(body, '$')
+  const name = r.string(o.name, 'name')
+  if (o['stage-create'] === true) throw new AilakeError('UNSUPPORTED', 'create request: staged creates (stage-create) are not supported; create the table, then commit to it')
+  if (o.location !== undefined && o.location !== null && r.string(o.location, 'location').replace(/\/+$/, '') !== location) {
+    throw new AilakeError('UNSUPPORTED', `create request: table ${name} must live at ${location}, where the catalog keeps it; leave location out`)
+  }
+  const schema = asRequestError(() => schemaFromJson(o.schema, 'create request', 'schema'))
+  const properties = o.properties === undefined || o.properties === null ? {} : unreserved(r.stringMap(o.properties, 'properties'), Object.keys, 'create request')
+  let m = newTableMetadata({ location, schema: { ...schema, schemaId: 0 }, properties })
+  if (o['partition-spec'] !== undefined && o['partition-spec'] !== null) {
+    const added = addSpec(m, parseSpecFields(r, o['partition-spec'], 'partition-spec'))
+    m = { ...added.m, defaultSpecId: added.specId }
+  }
+  if (o['write-order'] !== undefined && o['write-order'] !== null) {
+    const added = addSortOrder(m, parseSortFields(r, o['write-order'], 'write-order'))
+    m = { ...added.m, defaultSortOrderId: added.orderId }
+  }
+  return { name, metadata: m }
 }
 
 /** Refuses changes to ailake's own properties: they steer its writers, readers and recovery. */
@@ -264,21 +318,10 @@ export function applyUpdates(base: LoadedTable, updates: readonly Update[], now 
         break
       }
       case 'add-spec': {
-        const columns = new Set(m.schemas.flatMap((s) => s.fields.map((f) => f.id)))
-        let nextId = m.lastPartitionId
-        const fields: PartitionField[] = u.fields.map((f) => {
-          if (!columns.has(f.sourceId)) throw invalid(`add-spec: partition field ${JSON.stringify(f.name)} names source column ${f.sourceId}, which the table does not have`)
-          return { sourceId: f.sourceId, fieldId: f.fieldId ?? ++nextId, name: f.name, transform: f.transform }
-        })
-        const same = m.partitionSpecs.find((s) => JSON.stringify(s.fields) === JSON.stringify(fields))
-        if (same !== undefined) {
-          lastSpec = same.specId
-          break
-        }
-        const spec: PartitionSpec = { specId: Math.max(...m.partitionSpecs.map((s) => s.specId)) + 1, fields }
-        m = { ...m, partitionSpecs: [...m.partitionSpecs, spec], lastPartitionId: Math.max(m.lastPartitionId, ...fields.map((f) => f.fieldId)) }
-        lastSpec = spec.specId
-        changed = true
+        const added = addSpec(m, u.fields)
+        changed ||= added.m !== m
+        m = added.m
+        lastSpec = added.specId
         break
       }
       case 'set-default-spec': {
@@ -288,15 +331,10 @@ export function applyUpdates(base: LoadedTable, updates: readonly Update[], now 
         break
       }
       case 'add-sort-order': {
-        const same = m.sortOrders.find((o) => JSON.stringify(o.fields) === JSON.stringify(u.fields))
-        if (same !== undefined) {
-          lastOrder = same.orderId
-          break
-        }
-        const order: SortOrder = { orderId: Math.max(0, ...m.sortOrders.map((o) => o.orderId)) + 1, fields: u.fields }
-        m = { ...m, sortOrders: [...m.sortOrders, order] }
-        lastOrder = order.orderId
-        changed = true
+        const added = addSortOrder(m, u.fields)
+        changed ||= added.m !== m
+        m = added.m
+        lastOrder = added.orderId
         break
       }
       case 'set-default-sort-order': {
