@@ -4,7 +4,9 @@ import { createCommand } from './create.js'
 import { expireCommand } from './expire.js'
 import { historyCommand, infoCommand, tablesCommand } from './info.js'
 import { insertCommand } from './insert.js'
+import { keysCommand } from './keys.js'
 import { searchCommand } from './search.js'
+import { mcpCommand, serveCommand } from './serve.js'
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
   create: createCommand,
@@ -14,4 +16,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   history: historyCommand,
   expire: expireCommand,
   tables: tablesCommand,
+  serve: serveCommand,
+  keys: keysCommand,
+  mcp: mcpCommand,
 }
