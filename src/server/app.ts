@@ -43,7 +43,7 @@ export function createApp(lake: Lakehouse, options: AppOptions = {}): App {
   const app = new Hono<Env>()
 
   app.onError((err, c) => errorResponse(c, err, ctx))
-  app.notFound((c) => errorResponse(c, new HttpError(404, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path}; see /openapi.json`), ctx))
+  app.notFound((c) => errorResponse(c, new HttpError(404, 'NO_ROUTE', `no route ${c.req.method} ${c.req.path}; see /openapi.json`), ctx))
 
   app.use('*', async (c, next) => {
     await ctx.track(async () => {

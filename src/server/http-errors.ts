@@ -92,6 +92,7 @@ export function icebergError(e: ErrorBody): { status: number; type: string } {
       return { status: 503, type: 'ServiceUnavailableException' }
     case 'UNAUTHENTICATED': return { status: 401, type: 'NotAuthorizedException' }
     case 'FORBIDDEN': return { status: 403, type: 'ForbiddenException' }
+    case 'NO_ROUTE': return { status: 404, type: 'NotFoundException' }
   }
   if (e.status === 503) return { status: 503, type: 'ServiceUnavailableException' }
   if (e.status >= 500) return { status: e.status, type: 'InternalServerError' }
