@@ -19,7 +19,12 @@ export async function readBody(c: Ctx, max: number): Promise<Uint8Array> {
   if (declared !== undefined && Number(declared) > max) throw tooLarge(max)
   // A declared length is enforced by the HTTP parser, so the body can be read whole (the fast
   // path of the Node adapter); without one it is streamed and counted.
-  if (declared !== undefined && /^\d+$/.test(declared)) return new Uint8Array(await c.req.raw.arrayBuffer())
+  if (declared !== undefined && /^\d+$/.test(declared)) {
+    const whole = new Uint8Array(await c.req.raw.arrayBuffer())
+    // A runtime that does not hold bodies to their declared length still cannot pass the limit.
+    if (whole.length > max) throw tooLarge(max)
+    return whole
+  }
   const stream = c.req.raw.body
   if (stream === null) return new Uint8Array(0)
   const chunks: Uint8Array[] = []

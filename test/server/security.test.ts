@@ -157,8 +157,12 @@ test('oversized, malformed and mistyped bodies: 413, 400, 415; nothing written',
   try {
     const { app, close } = createApp(fx.lake, { limits: { maxBodyBytes: 4096, maxRowsPerRequest: 5 } })
     const path = '/v1/tables/sales.docs/rows'
-    const declared = await send(app, 'POST', path, { raw: 'x'.repeat(5000), headers: { 'content-type': 'application/json' } })
+    const declared = await send(app, 'POST', path, { raw: 'x'.repeat(5000), headers: { 'content-type': 'application/json', 'content-length': '5000' } })
     assert.equal(declared.status, 413)
+    const lying = await send(app, 'POST', path, { raw: `{"rows":"${'x'.repeat(6000)}"}`, headers: { 'content-type': 'application/json', 'content-length': '10' } })
+    assert.equal(lying.status, 413, 'a body longer than it declares is still held to the limit')
+    const undeclared = await send(app, 'POST', path, { raw: 'x'.repeat(5000), headers: { 'content-type': 'application/json' } })
+    assert.equal(undeclared.status, 413)
     // Streamed without a length: cut off once it passes the limit.
     let pulled = 0
     const stream = new ReadableStream<Uint8Array>({
