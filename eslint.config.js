@@ -19,7 +19,8 @@ const ALLOWED = {
   query: ['errors', 'util', 'vector', 'embed', 'vector-index', 'format', 'store', 'catalog', 'table', 'ingest'],
   maintenance: ['errors', 'util', 'vector', 'vector-index', 'format', 'store', 'catalog', 'table', 'ingest', 'query'],
   api: ['errors', 'util', 'vector', 'embed', 'vector-index', 'format', 'store', 'catalog', 'table', 'ingest', 'query', 'maintenance'],
-  cli: [],
+  // The CLI starts the server (ailake serve, ailake mcp), through its entry points only.
+  cli: ['server'],
   server: [],
 }
 
@@ -36,7 +37,8 @@ function layerRules(folder) {
     patterns.push({ group, message: `src/${folder} may not import src/${layer}: imports go downward only (see docs/architecture.md).` })
   }
   if (folder === 'cli' || folder === 'server') {
-    patterns.push({ group: ['../*/**', '!../index.js'], message: 'front ends import only the public API (src/index.ts).' })
+    const entries = folder === 'cli' ? ['!../server/index.js', '!../server/node.js'] : []
+    patterns.push({ group: ['../*/**', '!../index.js', ...entries], message: 'front ends import only the public API (src/index.ts); the CLI reaches the server only through src/server/index.ts and node.ts.' })
   }
   const paths = NODE_OK.has(folder) ? [] : NODE_BUILTINS.flatMap((m) => [
     { name: m, message: `Node built-ins belong in store/, ingest/, embed/, cli/ or server/ so src/${folder} runs in any JS runtime.` },

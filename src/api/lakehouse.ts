@@ -24,6 +24,7 @@ import { checkOptions, type OptionKeys } from '../util/options.js'
 import { VECTOR_POLICY_OPTION_KEYS } from '../table/vector-policy.js'
 import { Table, type TableServices } from './table.js'
 import type { AutoOptimizeOptions } from './auto-optimize.js'
+import { IcebergCatalog } from './iceberg-catalog.js'
 
 export interface ConnectOptions {
   /** S3 client options for `s3://` URIs (endpoint, region, credentials, forcePathStyle...). */
@@ -116,6 +117,7 @@ export class Lakehouse {
   private readonly autoOptimize: AutoOptimizeOptions | undefined
   private readonly int64: Int64As | undefined
   private readonly tables = new Set<Table>()
+  private icebergCatalog: IcebergCatalog | undefined
 
   /** @internal use `connect()` */
   constructor(catalog: Catalog, store: ObjectStore, options: ConnectOptions = {}) {
@@ -131,6 +133,12 @@ export class Lakehouse {
 
   get uri(): string {
     return this.catalog.warehouse
+  }
+
+  /** The lakehouse as an Iceberg catalog (what the Iceberg REST catalog serves). */
+  get iceberg(): IcebergCatalog {
+    this.icebergCatalog ??= new IcebergCatalog(this.catalog, this.cache, this.retry)
+    return this.icebergCatalog
   }
 
   /**

@@ -15,12 +15,32 @@ export interface LoadedTable {
   version: number
 }
 
+/** What an update of namespace properties did (the Iceberg REST response's fields). */
+export interface NamespacePropertiesChange {
+  updated: string[]
+  removed: string[]
+  /** Keys asked to be removed that the namespace did not have. */
+  missing: string[]
+}
+
 export interface Catalog {
   /** URI of the warehouse root; table locations live under it. */
   readonly warehouse: string
+  /** Every namespace, at every level. */
   listNamespaces(): Promise<string[][]>
-  createNamespace(namespace: string[]): Promise<void>
-  /** Drops an empty namespace. */
+  /** Creates a namespace with `properties`; resolves false (changing nothing) when it exists. */
+  createNamespace(namespace: string[], properties?: Readonly<Record<string, string>>): Promise<boolean>
+  /** The namespace's properties; `NOT_FOUND` (context `namespaceMissing`) if it does not exist. */
+  loadNamespace(namespace: string[]): Promise<Record<string, string>>
+  /**
+   * Sets `updates` and removes `removals` atomically against concurrent updates (none is lost);
+   * `NOT_FOUND` if the namespace does not exist, `INVALID_ARGUMENT` if a key is in both.
+   */
+  updateNamespace(namespace: string[], updates: Readonly<Record<string, string>>, removals: readonly string[]): Promise<NamespacePropertiesChange>
+  /**
+   * Drops an empty namespace: `NOT_FOUND` (context `namespaceMissing`) if it does not exist,
+   * `INVALID_ARGUMENT` (context `namespaceNotEmpty`) while it holds tables or namespaces.
+   */
   dropNamespace(namespace: string[]): Promise<void>
   listTables(namespace: string[]): Promise<TableIdentifier[]>
   /** Store key of a location under the warehouse (`INVALID_ARGUMENT` outside it). */
@@ -46,12 +66,19 @@ export interface Catalog {
   commitTable(base: LoadedTable, metadata: TableMetadata): Promise<LoadedTable | undefined>
   /** Removes the table's metadata (and, with `purge`, its data files). */
   dropTable(ident: TableIdentifier, options?: { purge?: boolean }): Promise<void>
+  /**
+   * Gives table `from` the name `to` (same UUID, same files): `NOT_FOUND` if `from` or the
+   * namespace of `to` does not exist, `ALREADY_EXISTS` if `to` does. Writers holding a handle on
+   * `from` can no longer commit through it. Returns the table under its new name.
+   */
+  renameTable(from: TableIdentifier, to: TableIdentifier): Promise<LoadedTable>
 }
 
-/** The error for a handle whose table was dropped under it. */
-export function tableDropped(ident: TableIdentifier): AilakeError {
+/** The error for a handle whose table was dropped (or renamed: `renamedTo`) under it. */
+export function tableDropped(ident: TableIdentifier, renamedTo?: string): AilakeError {
   const name = formatIdentifier(ident)
-  return new AilakeError('NOT_FOUND', `table ${name} was dropped after this handle loaded it; nothing was committed`, { context: { table: name, tableDropped: true } })
+  const what = renamedTo === undefined ? 'dropped' : `renamed to ${renamedTo}`
+  return new AilakeError('NOT_FOUND', `table ${name} was ${what} after this handle loaded it; nothing was committed`, { context: { table: name, tableDropped: true, ...(renamedTo !== undefined && { renamedTo }) } })
 }
 
 /**
@@ -72,7 +99,7 @@ export async function reloadTable(catalog: Catalog, current: LoadedTable): Promi
   try {
     loaded = await catalog.loadTable(current.ident)
   } catch (err) {
-    if (isAilakeError(err, 'NOT_FOUND')) throw tableDropped(current.ident)
+    if (isAilakeError(err, 'NOT_FOUND')) throw tableDropped(current.ident, typeof err.context.renamedTo === 'string' ? err.context.renamedTo : undefined)
     throw err
   }
   return checkSameTable(current, loaded)

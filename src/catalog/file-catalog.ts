@@ -2,20 +2,31 @@
  * A Hadoop-style catalog on any ObjectStore: the table's metadata files are
  * `<warehouse>/<namespace...>/<table>/metadata/v<N>.metadata.json`, and a commit is the atomic
  * create-if-absent of version N+1. No lock service: the store's conditional write decides races.
+ *
+ * A rename keeps the table's files where they are (its location does not change): it seals the
+ * old name by committing, as its next version, the table marked `ailake.renamed-to`, so no
+ * writer can commit through the old name any more, then creates version 1 under the new name.
+ * The sealed old name keeps the folder of a table that still lives in it reserved, until that
+ * table is dropped; a marker file next to it lets listings skip it without reading metadata.
  */
 import { AilakeError, isAilakeError } from '../errors.js'
 import type { ObjectStore } from '../store/object-store.js'
 import { decodeTableMetadata, encodeTableMetadata } from '../format/iceberg/table-metadata.js'
 import type { TableMetadata } from '../format/iceberg/types.js'
 import { utf8Decode, utf8Encode } from '../util/bytes.js'
-import { checkSameTable, tableDropped, type Catalog, type LoadedTable } from './catalog.js'
+import { checkSameTable, tableDropped, type Catalog, type LoadedTable, type NamespacePropertiesChange } from './catalog.js'
 import { checkIdentifier, checkNamespace, formatIdentifier, TABLE_FOLDERS, type TableIdentifier } from './identifier.js'
+import { namespaceMissing, Namespaces } from './namespaces.js'
 import { checkOptions, type OptionKeys } from '../util/options.js'
 import { relativeTo } from './locations.js'
-import { deleteAfterCommit, droppedMetadataFiles } from './metadata-files.js'
+import { deleteAfterCommit, droppedMetadataFiles, nextMetadataLog } from './metadata-files.js'
 
-const NAMESPACE_MARKER = '.ailake-namespace'
 const VERSION_FILE = /^v(\d{1,12})\.metadata\.json$/
+/** Property of the version that seals a renamed table's old name: the new name. */
+const RENAMED_TO = 'ailake.renamed-to'
+/** File at the root of a sealed name's folder, so listings skip it without reading metadata. */
+const RENAMED_MARKER = '.ailake-renamed'
+const RENAME_ATTEMPTS = 20
 
 function isVersionFile(key: string): boolean {
   return /\/(v\d+\.metadata\.json|version-hint\.text)$/.test(key)
@@ -33,11 +44,13 @@ const FILE_CATALOG_KEYS = { store: true, warehouse: true } as const satisfies Op
 export class FileCatalog implements Catalog {
   readonly store: ObjectStore
   readonly warehouse: string
+  private readonly namespaces: Namespaces
 
   constructor(options: FileCatalogOptions) {
     checkOptions(options, FILE_CATALOG_KEYS, 'new FileCatalog()')
     this.store = options.store
     this.warehouse = options.warehouse.replace(/\/+$/, '')
+    this.namespaces = new Namespaces(this.store)
   }
 
   /** The table's folder; the identifier is checked here, so no method reaches a folder a name may not have. */
@@ -68,42 +81,56 @@ export class FileCatalog implements Catalog {
   }
 
   async listNamespaces(): Promise<string[][]> {
-    const out: string[][] = []
-    for (const o of await this.store.list('')) {
-      if (o.key.endsWith('/' + NAMESPACE_MARKER)) out.push(o.key.split('/').slice(0, -1))
-    }
-    return out
+    return this.namespaces.list()
   }
 
-  async createNamespace(namespace: string[]): Promise<void> {
-    checkNamespace(namespace)
-    await this.store.putIfAbsent(`${namespace.join('/')}/${NAMESPACE_MARKER}`, new Uint8Array(0))
+  async createNamespace(namespace: string[], properties: Readonly<Record<string, string>> = {}): Promise<boolean> {
+    return this.namespaces.create(namespace, properties)
+  }
+
+  async loadNamespace(namespace: string[]): Promise<Record<string, string>> {
+    return (await this.namespaces.load(namespace)).properties
+  }
+
+  async updateNamespace(namespace: string[], updates: Readonly<Record<string, string>>, removals: readonly string[]): Promise<NamespacePropertiesChange> {
+    return this.namespaces.update(namespace, updates, removals)
   }
 
   async dropNamespace(namespace: string[]): Promise<void> {
     checkNamespace(namespace)
+    if (!(await this.namespaces.exists(namespace))) throw namespaceMissing(namespace)
     const tables = await this.listTables(namespace)
-    if (tables.length > 0) {
-      throw new AilakeError('INVALID_ARGUMENT', `namespace ${namespace.join('.')} still holds ${tables.length} table(s) (${tables.map(formatIdentifier).join(', ')}); drop them first`)
+    const inner = (await this.namespaces.list()).filter((ns) => ns.length > namespace.length && namespace.every((s, i) => ns[i] === s))
+    if (tables.length > 0 || inner.length > 0) {
+      const held = [...tables.map(formatIdentifier), ...inner.map((ns) => `namespace ${ns.join('.')}`)]
+      throw new AilakeError('INVALID_ARGUMENT', `namespace ${namespace.join('.')} is not empty: it holds ${held.slice(0, 5).join(', ')}${held.length > 5 ? ` and ${held.length - 5} more` : ''}; drop them first`, { context: { namespace: namespace.join('.'), namespaceNotEmpty: true } })
     }
-    await this.store.delete(`${namespace.join('/')}/${NAMESPACE_MARKER}`)
+    await this.namespaces.drop(namespace)
   }
 
   async listTables(namespace: string[]): Promise<TableIdentifier[]> {
     checkNamespace(namespace)
     const prefix = namespace.join('/') + '/'
     const names = new Set<string>()
+    const renamed = new Set<string>()
     for (const o of await this.store.list(prefix)) {
       const rest = o.key.slice(prefix.length).split('/')
       if (rest.length === 3 && rest[1] === 'metadata' && VERSION_FILE.test(rest[2] as string)) names.add(rest[0] as string)
+      if (rest.length === 2 && rest[1] === RENAMED_MARKER) renamed.add(rest[0] as string)
     }
-    return [...names].sort().map((name) => ({ namespace, name }))
+    return [...names].filter((n) => !renamed.has(n)).sort().map((name) => ({ namespace, name }))
   }
 
   async createTable(ident: TableIdentifier, metadata: TableMetadata): Promise<LoadedTable> {
-    if ((await this.latestVersion(ident)) !== undefined) {
-      throw new AilakeError('ALREADY_EXISTS', `table ${formatIdentifier(ident)} already exists; open it with openTable() or drop it first`, { context: { table: formatIdentifier(ident) } })
+    const existing = await this.latestVersion(ident)
+    if (existing !== undefined) {
+      const renamedTo = (await this.loadVersion(ident, existing)).metadata.properties[RENAMED_TO]
+      const why = renamedTo === undefined ? 'already exists; open it with openTable() or drop it first'
+        : `holds the files of table ${renamedTo} (renamed from ${formatIdentifier(ident)}, they stay where they were written); the name is free again once that table is dropped`
+      throw new AilakeError('ALREADY_EXISTS', `table ${formatIdentifier(ident)} ${why}`, { context: { table: formatIdentifier(ident) } })
     }
+    // A marker left by a drop that stopped half-way would hide the new table from listings.
+    await this.store.delete(`${this.tableKey(ident)}/${RENAMED_MARKER}`)
     await this.createNamespace(ident.namespace)
     const loaded = await this.writeVersion(ident, 1, metadata)
     if (loaded === undefined) {
@@ -113,6 +140,16 @@ export class FileCatalog implements Catalog {
   }
 
   async loadTable(ident: TableIdentifier): Promise<LoadedTable> {
+    const loaded = await this.loadLatest(ident)
+    const renamedTo = loaded.metadata.properties[RENAMED_TO]
+    if (renamedTo !== undefined) {
+      throw new AilakeError('NOT_FOUND', `table ${formatIdentifier(ident)} was renamed to ${renamedTo}; open it by its new name`, { context: { table: formatIdentifier(ident), renamedTo } })
+    }
+    return loaded
+  }
+
+  /** The latest version, sealed or not. */
+  private async loadLatest(ident: TableIdentifier): Promise<LoadedTable> {
     for (let attempt = 1; ; attempt++) {
       const version = await this.latestVersion(ident)
       if (version === undefined) {
@@ -180,18 +217,84 @@ export class FileCatalog implements Catalog {
 
   async dropTable(ident: TableIdentifier, options: { purge?: boolean } = {}): Promise<void> {
     checkOptions(options, { purge: true }, 'dropTable()')
-    if ((await this.latestVersion(ident)) === undefined) {
-      throw new AilakeError('NOT_FOUND', `table ${formatIdentifier(ident)} does not exist`, { context: { table: formatIdentifier(ident) } })
-    }
+    const loaded = await this.loadTable(ident)
     // Only the table's own folders: a table or namespace named below this one (a.b.c under a.b)
-    // has its own folder next to them, never inside (see identifier.ts).
-    const table = this.tableKey(ident)
-    const [metadata, ...rest] = await Promise.all(['metadata', ...TABLE_FOLDERS.filter((f) => f !== 'metadata')].map((f) => this.store.list(`${table}/${f}/`)))
-    // Metadata first, and its version files before what they point at, so a half-finished drop
-    // leaves no loadable table pointing at missing files.
-    const versionsFirst = (metadata ?? []).sort((a, b) => Number(isVersionFile(b.key)) - Number(isVersionFile(a.key)))
+    // has its own folder next to them, never inside (see identifier.ts). A renamed table's files
+    // stay in the folder of the name it was created with, which its location names.
+    const own = this.tableKey(ident)
+    const home = this.homeKey(loaded)
+    await this.deleteMetadata(own)
+    if (home !== own) {
+      await this.deleteMetadata(home)
+      await this.store.delete(`${home}/${RENAMED_MARKER}`)
+    }
+    if (options.purge === false) return
+    for (const key of new Set([own, home])) {
+      const rest = await Promise.all(TABLE_FOLDERS.filter((f) => f !== 'metadata').map((f) => this.store.list(`${key}/${f}/`)))
+      for (const o of rest.flat()) await this.store.delete(o.key)
+    }
+  }
+
+  async renameTable(from: TableIdentifier, to: TableIdentifier): Promise<LoadedTable> {
+    checkIdentifier(from)
+    checkIdentifier(to)
+    const [fromName, toName] = [formatIdentifier(from), formatIdentifier(to)]
+    if (fromName === toName) throw new AilakeError('INVALID_ARGUMENT', `renaming table ${fromName} to itself; give a different name`)
+    if (!(await this.namespaces.exists(to.namespace))) throw namespaceMissing(to.namespace)
+    for (let attempt = 1; ; attempt++) {
+      const src = await this.loadLatest(from)
+      const sealedTo = src.metadata.properties[RENAMED_TO]
+      if (sealedTo !== undefined) {
+        // A rename to `to` that stopped after sealing `from` is finished; any other is done.
+        if (sealedTo === toName) return this.finishRename(src, to)
+        throw new AilakeError('NOT_FOUND', `table ${fromName} was renamed to ${sealedTo}; rename it by that name`, { context: { table: fromName, renamedTo: sealedTo } })
+      }
+      if ((await this.latestVersion(to)) !== undefined) {
+        throw new AilakeError('ALREADY_EXISTS', `table ${toName} already exists; drop it or choose another name for ${fromName}`, { context: { table: toName } })
+      }
+      const seal = { ...nextMetadata(src), properties: { ...src.metadata.properties, [RENAMED_TO]: toName } }
+      const sealed = await this.writeVersion(from, src.version + 1, seal)
+      if (sealed !== undefined) return this.finishRename(sealed, to)
+      // A writer committed first: rename what it left.
+      if (attempt >= RENAME_ATTEMPTS) {
+        throw new AilakeError('COMMIT_CONFLICT', `renaming ${fromName} lost the race ${attempt} times to concurrent writers; retry later`, { retryable: true })
+      }
+    }
+  }
+
+  /** Creates `to` from the sealed last version of its old name; undoes the seal if `to` was taken meanwhile. */
+  private async finishRename(sealed: LoadedTable, to: TableIdentifier): Promise<LoadedTable> {
+    const properties = { ...sealed.metadata.properties }
+    delete properties[RENAMED_TO]
+    const moved = { ...nextMetadata(sealed), properties }
+    let created = await this.writeVersion(to, 1, moved)
+    if (created === undefined) {
+      const there = await this.loadLatest(to)
+      if (there.metadata.tableUuid !== moved.tableUuid) {
+        // Give the old name its table back, as the version after the seal (no one else can write it).
+        await this.writeVersion(sealed.ident, sealed.version + 1, moved)
+        throw new AilakeError('ALREADY_EXISTS', `table ${formatIdentifier(to)} was created while ${formatIdentifier(sealed.ident)} was being renamed to it; nothing was renamed`, { context: { table: formatIdentifier(to) } })
+      }
+      created = there
+    }
+    const own = this.tableKey(sealed.ident)
+    if (this.homeKey(sealed) === own) await this.store.put(`${own}/${RENAMED_MARKER}`, utf8Encode(formatIdentifier(to)))
+    // A name that only held metadata (the table was renamed before) keeps nothing reserved.
+    else await this.deleteMetadata(own)
+    return created
+  }
+
+  /** Store key of the folder holding the table's files: its location's, or its own when that lies outside the warehouse. */
+  private homeKey(loaded: LoadedTable): string {
+    const location = loaded.metadata.location
+    return location.startsWith(this.warehouse + '/') ? this.keyOf(location) : this.tableKey(loaded.ident)
+  }
+
+  /** Deletes a table folder's metadata, version files first, so a half-finished delete leaves no loadable table pointing at missing files. */
+  private async deleteMetadata(tableKey: string): Promise<void> {
+    const metadata = await this.store.list(`${tableKey}/metadata/`)
+    const versionsFirst = metadata.sort((a, b) => Number(isVersionFile(b.key)) - Number(isVersionFile(a.key)))
     for (const o of versionsFirst) await this.store.delete(o.key)
-    if (options.purge !== false) for (const o of rest.flat()) await this.store.delete(o.key)
   }
 
   private async writeVersion(ident: TableIdentifier, version: number, metadata: TableMetadata): Promise<LoadedTable | undefined> {
@@ -233,5 +336,15 @@ export class FileCatalog implements Catalog {
     // Writers may have committed after the hint was written: walk forward to the true head.
     while ((await this.store.head(this.metadataKey(ident, version + 1))) !== undefined) version++
     return version
+  }
+}
+
+/** The metadata of a version written after `base` that changes nothing but the logs. */
+function nextMetadata(base: LoadedTable): TableMetadata {
+  const m = base.metadata
+  return {
+    ...m,
+    lastUpdatedMs: Math.max(Date.now(), m.lastUpdatedMs + 1),
+    metadataLog: nextMetadataLog(m, base.metadataLocation),
   }
 }

@@ -20,6 +20,7 @@ export type Values = Record<string, string | boolean | string[] | undefined>
 export interface Command {
   /** The command's own flags (`--warehouse` and `--help` are every command's). */
   options: Flags
+  /** Names of the positional arguments; a name ending in '?' is optional (last ones only). */
   positionals: string[]
   run(lake: Lakehouse, args: string[], values: Values, io: Io): Promise<void>
 }

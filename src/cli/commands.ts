@@ -6,8 +6,10 @@ import { createCommand } from './create.js'
 import { expireCommand } from './expire.js'
 import { historyCommand, infoCommand, tablesCommand } from './info.js'
 import { insertCommand } from './insert.js'
+import { keysCommand } from './keys.js'
 import { relocateCommand } from './relocate.js'
 import { searchCommand } from './search.js'
+import { mcpCommand, serveCommand } from './serve.js'
 import { verifyCommand } from './verify.js'
 import { walCommand } from './wal.js'
 
@@ -26,4 +28,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   wal: walCommand,
   relocate: relocateCommand,
   tables: tablesCommand,
+  serve: serveCommand,
+  keys: keysCommand,
+  mcp: mcpCommand,
 }

@@ -6,14 +6,7 @@
 const MAX_CELL = 48
 
 /** JSON text of `value`: bigints as strings, typed arrays as arrays, bytes as base64. */
-export function toJson(value: unknown, indent?: number): string {
-  return JSON.stringify(value, (_key, v: unknown) => {
-    if (typeof v === 'bigint') return v.toString()
-    if (v instanceof Uint8Array) return Buffer.from(v).toString('base64')
-    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return Array.from(v as unknown as ArrayLike<number>)
-    return v
-  }, indent)
-}
+export { toJsonText as toJson } from '../index.js'
 
 /** One cell: short, on one line, numbers readable. */
 export function cell(v: unknown, max = MAX_CELL): string {

@@ -19,6 +19,9 @@ Commands:
   wal <table>              the write-ahead logs; --discard <writer> drops a damaged one
   relocate <table>         record a copied or moved table's new location (for other engines)
   tables                   list the tables of the warehouse
+  serve                    HTTP server: JSON API, Iceberg REST catalog, MCP
+  keys create|list|revoke  API keys for serve
+  mcp                      MCP tools over stdio (for an agent that runs ailake)
 
 Global options:
   --warehouse <uri>   warehouse directory or s3://bucket/prefix
@@ -225,4 +228,53 @@ Lists the tables of the warehouse as namespace.name.
 Examples:
   ailake tables
   AILAKE_WAREHOUSE=/data/lake ailake tables`,
+
+  serve: `Usage: ailake serve [--host ADDR] [--port N] [--limit name=value,...]
+
+Serves the warehouse over HTTP until SIGINT or SIGTERM (then it finishes requests in flight
+and flushes buffered writers): the JSON API (/v1/tables...), an Iceberg REST catalog
+(/iceberg/v1, for Spark, Trino, PyIceberg, DuckDB) and MCP (/mcp). See docs/server.md.
+
+Without API keys it answers only on this machine; with keys every request needs
+Authorization: Bearer <key>. Any --host but a loopback address needs keys.
+
+Options:
+  --host ADDR             address to bind (default 127.0.0.1)
+  --port N                port (default 8080; 0 picks a free one)
+  --limit name=value,...  maxBodyBytes, maxRowsPerRequest, maxLimit, maxEf, requestTimeoutMs,
+                          maxConcurrentSearches, searchQueue
+  --iceberg-prefix P      catalog prefix in Iceberg paths (default ailake)
+
+Examples:
+  ailake serve
+  curl -s localhost:8080/v1/tables/docs/search -H 'content-type: application/json' -d '{"text":"tea","limit":3}'
+  ailake keys create --grant admin:* && ailake serve --host 0.0.0.0 --limit maxConcurrentSearches=4`,
+
+  keys: `Usage: ailake keys create --grant G[,G...] [--name LABEL] | keys list | keys revoke <id>
+
+API keys for ailake serve, stored in the warehouse as hashes only. A grant is
+<level>:<target>: level read, write (includes read) or admin (includes write: create, drop,
+expire); target * , a namespace (sales: every table below it) or a table (sales.orders).
+create prints the key once; list shows ids, names and grants; revoke takes effect on running
+servers within a second.
+
+Options:
+  --grant G[,G...]        grants of a new key
+  --name LABEL            a label to recognise the key by
+  --json                  JSON output
+
+Examples:
+  ailake keys create --grant read:* --name dashboards
+  ailake keys create --grant write:sales,read:*
+  ailake keys revoke k3j9x0a1b2c4`,
+
+  mcp: `Usage: ailake mcp
+
+Runs the MCP tools (list_tables, describe_table, search, add_documents) over stdio, for an
+agent that starts ailake itself. With AILAKE_API_KEY set the tools act with that key's grants;
+otherwise with the user's own access to the warehouse.
+
+Examples:
+  ailake --warehouse ./lake mcp
+  AILAKE_API_KEY=ak_... ailake mcp`,
 }

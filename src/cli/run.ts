@@ -73,9 +73,10 @@ function parse(command: Command, args: string[], name: string): { values: Values
     throw flagError(args, options, name) ?? new UsageError(`${messageOf(err)} (ailake ${name} --help)`)
   }
   if (parsed.values.help === true) return parsed
+  // A name ending in '?' is an optional positional (only last ones may be).
   const want = command.positionals
-  if (parsed.positionals.length < want.length) {
-    throw new UsageError(`${name} needs ${want.map((p) => `<${p}>`).join(' ')}; run ailake ${name} --help`)
+  if (parsed.positionals.length < want.filter((p) => !p.endsWith('?')).length) {
+    throw new UsageError(`${name} needs ${want.map((p) => (p.endsWith('?') ? `[${p.slice(0, -1)}]` : `<${p}>`)).join(' ')}; run ailake ${name} --help`)
   }
   if (parsed.positionals.length > want.length) {
     throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[want.length])} for ${name}; run ailake ${name} --help`)

@@ -150,7 +150,10 @@ async function deleteOldMetadata(table: IcebergTable, current: LoadedTable): Pro
     return m === null ? undefined : Number(m[1])
   }
   const logged = new Set([current.metadataLocation, ...meta.metadataLog.map((e) => e.metadataFile)].map((l) => versionOf(l)))
-  const listed = (await table.store.list(`${table.keyOf(table.location)}/metadata/`)).filter((o) => versionOf(o.key) !== undefined)
+  // The folder of the table's own versions: after a rename it is not the one its location names,
+  // and the versions there (the sealed old name) are not this table's to delete.
+  const dir = current.metadataLocation.slice(0, current.metadataLocation.lastIndexOf('/') + 1)
+  const listed = (await table.store.list(table.keyOf(dir))).filter((o) => versionOf(o.key) !== undefined)
   const written = new Map(listed.map((o) => [versionOf(o.key) as number, o.lastModified?.getTime()]))
   const cutoff = Date.now() - deleteGraceMs(meta)
   let n = 0

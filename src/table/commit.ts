@@ -4,11 +4,13 @@
  * must change) on the latest base, then creates metadata version N+1 with create-if-absent.
  * On a lost race it reloads and tries again with jittered backoff.
  */
-import { AilakeError, isAilakeError } from '../errors.js'
+import { AilakeError, invalid, isAilakeError } from '../errors.js'
 import { reloadTable, type Catalog, type LoadedTable } from '../catalog/catalog.js'
+import type { TableIdentifier } from '../catalog/identifier.js'
 import { normalizeLocation } from '../catalog/locations.js'
 import { encodeManifest } from '../format/iceberg/manifest.js'
 import { encodeManifestList } from '../format/iceberg/manifest-list.js'
+import { encodeTableMetadata } from '../format/iceberg/table-metadata.js'
 import type { Schema } from '../format/schema.js'
 import type { DataFile, ManifestEntry, ManifestFile, Snapshot, TableMetadata } from '../format/iceberg/types.js'
 import type { ObjectStore } from '../store/object-store.js'
@@ -17,6 +19,7 @@ import type { OptionKeys } from '../util/options.js'
 import { newSnapshotId, newUuid } from './ids.js'
 import type { ManifestCache } from './manifest-cache.js'
 import { currentSchema, nextTimestamp, readableAs, withProperties, withSchema, withSnapshot } from './metadata-builder.js'
+import { applyUpdates, checkRequirements, type TableChange } from './metadata-updates.js'
 import { snapshotManifests } from './scan.js'
 import { applyRewrite, manifestFileOf, type RewriteChanges, type RewriteFiles } from './rewrite.js'
 
@@ -90,8 +93,6 @@ export interface CommitResult {
 
 export async function commitOperation(ctx: CommitContext, start: LoadedTable, op: Operation, retry: RetryOptions = {}): Promise<CommitResult> {
   const maxAttempts = retry.maxAttempts ?? 50
-  const baseDelay = retry.baseDelayMs ?? 5
-  const maxDelay = retry.maxDelayMs ?? 1000
   const snapshotId = newSnapshotId()
   const location = start.metadata.location
   const written: string[] = []
@@ -151,7 +152,7 @@ export async function commitOperation(ctx: CommitContext, start: LoadedTable, op
       await removeQuietly(ctx, written.splice(0))
       throw new AilakeError('COMMIT_CONFLICT', `commit to ${location} lost the race ${attempt} times to concurrent writers; retry later or raise the retry limit`, { retryable: true, context: { attempts: attempt } })
     }
-    await sleep(Math.random() * Math.min(maxDelay, baseDelay * 2 ** Math.min(attempt, 20)))
+    await sleep(backoffMs(attempt, retry))
     try {
       base = await reloadTable(ctx.catalog, start)
     } catch (err) {
@@ -210,6 +211,65 @@ export async function commitOperation(ctx: CommitContext, start: LoadedTable, op
       throw new AilakeError('COMMIT_CONFLICT', `another writer set the columns of ${location} while this write was in flight, and this write's files were laid out for other columns (or ids); write the rows again so they are checked against the table's schema`, { retryable: true, context: { schemaChanged: true } })
     }
     return withSnapshot(meta, base.metadataLocation, snapshot)
+  }
+}
+
+/** Full-jitter exponential backoff before attempt `attempt + 1`. */
+function backoffMs(attempt: number, retry: RetryOptions): number {
+  return Math.random() * Math.min(retry.maxDelayMs ?? 1000, (retry.baseDelayMs ?? 5) * 2 ** Math.min(attempt, 20))
+}
+
+/**
+ * Commits an Iceberg commit request (the REST catalog's requirements and updates) to table
+ * `ident` by the protocol every ailake writer follows: on a lost race it reloads, checks the
+ * requirements against the winner's state (`COMMIT_CONFLICT` when one fails) and re-applies the
+ * updates, so a change racing an embedded writer loses neither. The files of each snapshot it
+ * adds are checked first: all under the table's location (maintenance deletes what snapshots
+ * reference, so a commit must not reach into another table).
+ */
+export async function commitTableChange(ctx: Pick<CommitContext, 'catalog' | 'cache'>, ident: TableIdentifier, change: TableChange, retry: RetryOptions = {}): Promise<LoadedTable> {
+  const maxAttempts = retry.maxAttempts ?? 50
+  const start = await ctx.catalog.loadTable(ident)
+  const checked = new Set<bigint>()
+  let base = start
+  for (let attempt = 1; ; attempt++) {
+    checkRequirements(base.metadata, change.requirements)
+    const next = applyUpdates(base, change.updates)
+    if (next === undefined) return base
+    for (const s of next.snapshots) {
+      if (checked.has(s.snapshotId) || base.metadata.snapshots.some((b) => b.snapshotId === s.snapshotId)) continue
+      await checkSnapshotFiles(ctx.cache, next.location, s)
+      checked.add(s.snapshotId)
+    }
+    const committed = await ctx.catalog.commitTable(base, next)
+    if (committed !== undefined) return committed
+    const winner = await reloadTable(ctx.catalog, start)
+    // A store that retried a create which had landed reports the race as lost to ourselves.
+    if (winner.version === base.version + 1 && encodeTableMetadata(winner.metadata) === encodeTableMetadata(next)) return winner
+    if (attempt >= maxAttempts) {
+      throw new AilakeError('COMMIT_CONFLICT', `commit to ${next.location} lost the race ${attempt} times to concurrent writers; retry later or raise the retry limit`, { retryable: true, context: { attempts: attempt } })
+    }
+    await sleep(backoffMs(attempt, retry))
+    base = await reloadTable(ctx.catalog, start)
+  }
+}
+
+/** Reads a committed snapshot's manifest list and manifests and checks where their files are. */
+async function checkSnapshotFiles(cache: ManifestCache, location: string, snapshot: Snapshot): Promise<void> {
+  const inside = (path: string, what: string): void => {
+    if (!path.startsWith(`${location}/`)) throw invalid(`add-snapshot ${snapshot.snapshotId}: ${what} ${path} lies outside the table's location ${location}; a table references only its own files`, { path })
+  }
+  try {
+    for (const m of await cache.manifestList(snapshot.manifestList)) {
+      inside(m.manifestPath, 'manifest')
+      for (const e of await cache.manifest(m)) inside(e.dataFile.filePath, m.content === 'deletes' ? 'delete file' : 'data file')
+    }
+  } catch (err) {
+    // The files are the request's: unreadable or missing ones are the caller's mistake.
+    if (isAilakeError(err, 'CORRUPT_DATA') || isAilakeError(err, 'NOT_FOUND')) {
+      throw invalid(`add-snapshot ${snapshot.snapshotId}: ${err.message}`, { ...err.context })
+    }
+    throw err
   }
 }
 

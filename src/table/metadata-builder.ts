@@ -68,18 +68,32 @@ export function nextSchemaId(meta: TableMetadata): number {
 }
 
 /**
- * Metadata whose current schema is `schema` (with the next free schema id). Iceberg never
- * reuses a field id: each field must be one the table already has (same id, name and type) or
- * take an id above last-column-id, which then grows to cover it.
+ * Why `schema` may not join `base`, or undefined when it may: Iceberg never reuses a field id,
+ * so each field must be one the table already has (same id, name and type) or take an id above
+ * last-column-id.
  */
-export function withSchema(base: TableMetadata, schema: Schema, removeProperties: readonly string[]): TableMetadata {
+export function reusedFieldId(base: TableMetadata, schema: Schema): { message: string; context: Record<string, unknown> } | undefined {
   const known = new Map(base.schemas.flatMap((s) => s.fields).map((f) => [f.id, f]))
   for (const f of schema.fields) {
     const old = known.get(f.id)
     const isNew = f.id > base.lastColumnId && (typeof f.type !== 'object' || f.type.type !== 'list' || f.type.elementId > base.lastColumnId)
     if (isNew || (old !== undefined && old.name === f.name && sameType(old.type, f.type))) continue
-    throw new AilakeError('INTERNAL', `new schema gives field id ${f.id} to ${JSON.stringify(f.name)}, but the table already used ids up to ${base.lastColumnId}${old === undefined ? '' : ` (${f.id} is ${JSON.stringify(old.name)})`}`, { context: { fieldId: f.id, lastColumnId: base.lastColumnId } })
+    return {
+      message: `new schema gives field id ${f.id} to ${JSON.stringify(f.name)}, but the table already used ids up to ${base.lastColumnId}${old === undefined ? '' : ` (${f.id} is ${JSON.stringify(old.name)})`}`,
+      context: { fieldId: f.id, lastColumnId: base.lastColumnId },
+    }
   }
+  return undefined
+}
+
+/**
+ * Metadata whose current schema is `schema` (with the next free schema id). Iceberg never
+ * reuses a field id: each field must be one the table already has (same id, name and type) or
+ * take an id above last-column-id, which then grows to cover it.
+ */
+export function withSchema(base: TableMetadata, schema: Schema, removeProperties: readonly string[]): TableMetadata {
+  const reused = reusedFieldId(base, schema)
+  if (reused !== undefined) throw new AilakeError('INTERNAL', reused.message, { context: reused.context })
   const schemaId = nextSchemaId(base)
   const properties = { ...base.properties }
   for (const k of removeProperties) delete properties[k]
@@ -107,7 +121,7 @@ export function readableAs(written: Schema, current: Schema): boolean {
   return [...byId.values()].every((c) => !c.required)
 }
 
-function sameType(a: FieldType, b: FieldType): boolean {
+export function sameType(a: FieldType, b: FieldType): boolean {
   if (typeof a === 'string' || typeof b === 'string') return a === b
   if (a.type === 'list') return b.type === 'list' && a.elementId === b.elementId && a.element === b.element && a.elementRequired === b.elementRequired
   return b.type === 'fixed' && a.length === b.length

@@ -102,7 +102,7 @@ function decodeSpec(r: JsonFields, v: unknown, path: string): PartitionSpec {
   }
 }
 
-function decodeSnapshot(r: JsonFields, v: unknown, path: string, defaultSchemaId: number): Snapshot {
+export function decodeSnapshot(r: JsonFields, v: unknown, path: string, defaultSchemaId: number): Snapshot {
   const o = r.object(v, path)
   const summaryJson = r.stringMap(o.summary, `${path}.summary`)
   const operation = summaryJson.operation
