@@ -3,7 +3,7 @@
  */
 import { AilakeError, isAilakeError } from '../errors.js'
 import type { TableMetadata } from '../format/iceberg/types.js'
-import { formatIdentifier, type TableIdentifier } from './identifier.js'
+import { formatIdentifier, parseIdentifier, type TableIdentifier } from './identifier.js'
 
 /** A loaded table: its metadata and the version it was read at (used as the commit base). */
 export interface LoadedTable {
@@ -13,6 +13,23 @@ export interface LoadedTable {
   metadataLocation: string
   /** Catalog-specific version token of the metadata (the N of vN.metadata.json). */
   version: number
+}
+
+/**
+ * Table property of a renamed table: the name whose folder holds its files (a rename moves
+ * only the metadata; the files stay where they were written).
+ */
+export const HOME_PROPERTY = 'ailake.home'
+
+/** The identifier whose default folder holds the table's files: its own unless it was renamed. */
+export function homeOf(loaded: LoadedTable): TableIdentifier {
+  const home = loaded.metadata.properties[HOME_PROPERTY]
+  if (home === undefined) return loaded.ident
+  try {
+    return parseIdentifier(home)
+  } catch {
+    throw new AilakeError('CORRUPT_DATA', `table ${formatIdentifier(loaded.ident)}: property ${HOME_PROPERTY} is not a table name (${JSON.stringify(home)}); set it to the name the table was created under`)
+  }
 }
 
 /** What an update of namespace properties did (the Iceberg REST response's fields). */

@@ -14,7 +14,7 @@ import type { ObjectStore } from '../store/object-store.js'
 import { decodeTableMetadata, encodeTableMetadata } from '../format/iceberg/table-metadata.js'
 import type { TableMetadata } from '../format/iceberg/types.js'
 import { utf8Decode, utf8Encode } from '../util/bytes.js'
-import { checkSameTable, tableDropped, type Catalog, type LoadedTable, type NamespacePropertiesChange } from './catalog.js'
+import { checkSameTable, HOME_PROPERTY, tableDropped, type Catalog, type LoadedTable, type NamespacePropertiesChange } from './catalog.js'
 import { checkIdentifier, checkNamespace, formatIdentifier, TABLE_FOLDERS, type TableIdentifier } from './identifier.js'
 import { namespaceMissing, Namespaces } from './namespaces.js'
 import { checkOptions, type OptionKeys } from '../util/options.js'
@@ -266,6 +266,7 @@ export class FileCatalog implements Catalog {
   private async finishRename(sealed: LoadedTable, to: TableIdentifier): Promise<LoadedTable> {
     const properties = { ...sealed.metadata.properties }
     delete properties[RENAMED_TO]
+    properties[HOME_PROPERTY] ??= formatIdentifier(sealed.ident)
     const moved = { ...nextMetadata(sealed), properties }
     let created = await this.writeVersion(to, 1, moved)
     if (created === undefined) {

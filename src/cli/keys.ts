@@ -3,12 +3,13 @@
  * warehouse as hashes only; a new key is printed once and cannot be shown again.
  */
 import type { Lakehouse } from '../index.js'
+import { loadServerPeer } from './server-peers.js'
 import { JSON_FLAG, type Command, type Io, type Values } from './command.js'
 import { UsageError } from './exit-codes.js'
 import { renderTable, toJson } from './format.js'
 
 async function keys(lake: Lakehouse, [action, id]: string[], values: Values, io: Io): Promise<void> {
-  const { KeyStore } = await import('../server/index.js')
+  const { KeyStore } = await loadServerPeer('keys', () => import('../server/index.js'))
   const store = new KeyStore(lake.store)
   switch (action) {
     case 'create': {

@@ -4,6 +4,7 @@
  * serve until SIGINT or SIGTERM (then it finishes requests in flight and flushes writers),
  * mcp until its client closes stdin.
  */
+import { loadServerPeer } from './server-peers.js'
 import { AilakeError, type Lakehouse } from '../index.js'
 import { intOption, type Command, type Io, type Values } from './command.js'
 import { UsageError } from './exit-codes.js'
@@ -33,7 +34,7 @@ function untilSignal(): Promise<string> {
 }
 
 async function serve(lake: Lakehouse, _args: string[], values: Values, io: Io): Promise<void> {
-  const { listen } = await import('../server/node.js')
+  const { listen } = await loadServerPeer('serve', () => import('../server/node.js'))
   const host = (values.host as string | undefined) ?? '127.0.0.1'
   const port = values.port === '0' ? 0 : intOption(values, 'port', 8080, 65_535)
   const server = await listen(lake, {
@@ -51,8 +52,8 @@ async function serve(lake: Lakehouse, _args: string[], values: Values, io: Io): 
 }
 
 async function mcp(lake: Lakehouse, _args: string[], _values: Values, io: Io): Promise<void> {
-  const { EVERYONE, KeyStore, mcpServer, ServerContext } = await import('../server/index.js')
-  const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js')
+  const { EVERYONE, KeyStore, mcpServer, ServerContext } = await loadServerPeer('mcp', () => import('../server/index.js'))
+  const { StdioServerTransport } = await loadServerPeer('mcp', () => import('@modelcontextprotocol/sdk/server/stdio.js'))
   // With AILAKE_API_KEY the tools act with that key's grants (e.g. an agent that may only read).
   const key = io.env['AILAKE_API_KEY']
   const principal = key === undefined || key === '' ? EVERYONE : await new KeyStore(lake.store).verify(key)

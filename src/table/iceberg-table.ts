@@ -3,7 +3,7 @@
  * scan planning, and atomic append / rewrite commits with retry.
  */
 import { AilakeError, invalid } from '../errors.js'
-import { reloadTable, type Catalog, type LoadedTable } from '../catalog/catalog.js'
+import { homeOf, reloadTable, type Catalog, type LoadedTable } from '../catalog/catalog.js'
 import { formatIdentifier } from '../catalog/identifier.js'
 import { joinLocation, normalizeLocation, relativeTo } from '../catalog/locations.js'
 import type { Schema } from '../format/schema.js'
@@ -44,7 +44,7 @@ export class IcebergTable {
     this.cache = (ctx.cache ?? new ManifestCache(ctx.store, (l) => ctx.catalog.keyOf(l))).withKeys((l) => this.keyOf(l))
     this.retry = ctx.retry ?? {}
     this.state = loaded
-    this.root = ctx.catalog.defaultLocation(loaded.ident)
+    this.root = ctx.catalog.defaultLocation(homeOf(loaded))
   }
 
   /** True when the recorded location is not where the table is (`relocate()` rewrites it). */

