@@ -1,16 +1,30 @@
 /**
- * State for simd.wat's level-0 beam search: a copy of the level-0 neighbour lists, visited
- * stamps, both heaps and an allow-list bitset, all in the index's arena so the whole loop runs
- * in WebAssembly. The JS `searchLayer` stays the reference (and the plain-JS fallback); the two
- * produce identical heaps.
+ * State for simd.wat's level-0 beam search and neighbour selection: a copy of the level-0
+ * neighbour lists, visited stamps, both heaps, an allow-list bitset, (dot indexes) the extra
+ * coordinates of the augmented space, and the selection's candidates, all in the index's arena
+ * so the loops run in WebAssembly. Building and searching share it: the linker writes every
+ * level-0 list it changes through to the copy (`syncList`), so neither an insertion nor a
+ * search after an `add` copies the whole graph. The JS `searchLayer` and `selectFromHeap` stay
+ * the reference (and the plain-JS fallback); both paths produce identical heaps and selections.
  */
-import type { BeamKernel, VectorArena } from '../vector/simd.js'
+import type { BeamKernel, SelectKernel, VectorArena } from '../vector/simd.js'
 import type { MaxHeap } from './heap.js'
 
 const CTX_BYTES = 64
 
+/** simd.wat's `beam` modes: f32 squared L2, f32 dot, SQ8 codes. */
+export const BEAM_L2 = 0
+export const BEAM_DOT = 1
+export const BEAM_SQ8 = 2
+/** f32 squared L2 in the augmented space of a dot index (HnswCore.aug). */
+export const BEAM_AUG = 3
+
+const align = (x: number): number => Math.ceil(x / 64) * 64
+
 export class WasmBeam {
   readonly capacity: number
+  /** Byte address just past this state (where the next arena user may start). */
+  readonly end: number
   private readonly arena: VectorArena
   private readonly kernel: BeamKernel
   private readonly stride0: number
@@ -20,21 +34,44 @@ export class WasmBeam {
   private readonly resD: number
   private readonly resI: number
   private readonly bits: number
+  /** One f64 per node (dot indexes), else 0. */
+  private readonly aug: number
+  /** Selection scratch: `selCap` candidate ids, distances and flags, and the selected ids and distances. */
+  readonly selCap: number
+  private readonly sortI: number
+  private readonly sortD: number
+  private readonly flags: number
+  private readonly selI: number
+  private readonly selD: number
+  private readonly selectKernel: SelectKernel | undefined
   private gen = 0
-  private linksStale = true
   // Views into the arena, re-made only when its memory grows (growing detaches the old buffer).
   private buffer: ArrayBufferLike | undefined
   private ctxView: Int32Array<ArrayBufferLike> = new Int32Array(0)
+  private linksView: Int32Array<ArrayBufferLike> = new Int32Array(0)
   private resDView: Float64Array<ArrayBufferLike> = new Float64Array(0)
   private resIView: Int32Array<ArrayBufferLike> = new Int32Array(0)
+  private augView: Float64Array<ArrayBufferLike> = new Float64Array(0)
+  private sortIView: Int32Array<ArrayBufferLike> = new Int32Array(0)
+  private sortDView: Float64Array<ArrayBufferLike> = new Float64Array(0)
+  private flagsView: Uint8Array<ArrayBufferLike> = new Uint8Array(0)
+  private selIView: Int32Array<ArrayBufferLike> = new Int32Array(0)
+  private selDView: Float64Array<ArrayBufferLike> = new Float64Array(0)
 
-  /** Lays the state out from byte `from` (after everything else in the arena) for `capacity` nodes. */
-  constructor(arena: VectorArena, kernel: BeamKernel, from: number, capacity: number, stride0: number) {
+  /**
+   * Lays the state out from byte `from` (after everything else in the arena) for `capacity`
+   * nodes and copies the first `count` level-0 lists of `links0` (stride `stride0`). Dot
+   * indexes (`dot`) get room for the extra coordinates, copied from `aug` when it is defined
+   * (else by `syncAug` once they are). Selections take up to `selCap` candidates.
+   */
+  constructor(arena: VectorArena, kernel: BeamKernel, from: number, capacity: number, stride0: number, links0: Int32Array, count: number,
+    dot: boolean, aug: Float64Array | undefined, selCap: number) {
     this.arena = arena
     this.kernel = kernel
+    this.selectKernel = arena.select
     this.capacity = capacity
     this.stride0 = stride0
-    const align = (x: number): number => Math.ceil(x / 64) * 64
+    this.selCap = selCap
     this.ctx = align(from)
     this.links = this.ctx + CTX_BYTES
     this.visited = align(this.links + capacity * stride0 * 4)
@@ -43,45 +80,91 @@ export class WasmBeam {
     this.resD = align(candI + capacity * 4)
     this.resI = align(this.resD + capacity * 8)
     this.bits = align(this.resI + capacity * 4)
-    const end = this.bits + align(Math.ceil(capacity / 8))
-    arena.ensure(Math.ceil(end / 4))
+    const augAt = align(this.bits + Math.ceil(capacity / 8))
+    this.aug = dot ? augAt : 0
+    this.sortI = align(augAt + (dot ? capacity * 8 : 0))
+    this.sortD = align(this.sortI + selCap * 4)
+    this.flags = align(this.sortD + selCap * 8)
+    this.selI = align(this.flags + selCap)
+    this.selD = align(this.selI + selCap * 4)
+    this.end = align(this.selD + selCap * 8)
+    arena.ensure(Math.ceil(this.end / 4))
     arena.bytes.fill(0, this.visited, this.visited + capacity * 2)
     const ctx = new Int32Array(arena.bytes.buffer, this.ctx, 8)
     ctx.set([this.links, stride0, this.visited, candD, candI, this.resD, this.resI, 0])
+    this.views().linksView.set(links0.subarray(0, count * stride0))
+    // Every extra coordinate: a build sets them all before inserting the first node.
+    if (aug !== undefined) this.syncAug(aug, 0, Math.min(aug.length, capacity))
   }
 
   /** Bytes of arena this state takes. */
-  static bytesFor(capacity: number, stride0: number): number {
-    return CTX_BYTES + capacity * (stride0 * 4 + 2 + 8 + 4 + 8 + 4) + Math.ceil(capacity / 8) + 7 * 64
+  static bytesFor(capacity: number, stride0: number, aug: boolean, selCap: number): number {
+    return CTX_BYTES + capacity * (stride0 * 4 + 2 + 8 + 4 + 8 + 4 + (aug ? 8 : 0)) + Math.ceil(capacity / 8) + selCap * 25 + 12 * 64
   }
 
-  /** The graph's level-0 lists changed (a node was added): copy them again before the next search. */
-  invalidateLinks(): void {
-    this.linksStale = true
+  /** The extra coordinates of nodes [from, to) changed (dot indexes): copy them. */
+  syncAug(aug: Float64Array, from: number, to: number): void {
+    this.views().augView.set(aug.subarray(from, to), from)
   }
 
   /**
-   * Runs the beam search and leaves its result heap in `res`. `mode`/`q`/`base`/`dim`/`blocks`/
-   * `alpha`/`beta`/`gamma` select the kernel as documented in simd.wat; `bits` is the allow-list.
+   * simd.wat's `select` over `total` (<= `selCap`) candidates sorted closest first in
+   * `ids`/`ds`, with `flags` (or null) marking those kept unconditionally; `mode` as its
+   * `$nodeDist`. Copies the selection into `selIds`/`selDist` and returns its length; undefined
+   * when this runtime has no wasm selection.
    */
-  run(links0: Int32Array, count: number, res: MaxHeap, ep: number, epD: number, ef: number, bits: Uint8Array | null,
-    mode: number, kind: number, q: number, base: number, dim: number, blocks: number, alpha: number, beta: number, gamma: number): void {
+  select(ids: Int32Array, ds: Float64Array, flags: Uint8Array | null, total: number, m: number, free: number,
+    selIds: Int32Array, selDist: Float64Array, mode: number, base: number, dim: number): number | undefined {
+    const kernel = this.selectKernel
+    if (kernel === undefined) return undefined
+    const v = this.views()
+    v.sortIView.set(ids.subarray(0, total))
+    v.sortDView.set(ds.subarray(0, total))
+    if (flags !== null) v.flagsView.set(flags.subarray(0, total))
+    const n = kernel(this.sortI, this.sortD, flags === null ? 0 : this.flags, total, m, free, this.selI, this.selD, mode, base, dim, this.aug)
+    selIds.set(v.selIView.subarray(0, n))
+    selDist.set(v.selDView.subarray(0, n))
+    return n
+  }
+
+  /** Node `id`'s level-0 list in `links0` changed: copy it. */
+  syncList(links0: Int32Array, id: number): void {
+    const s = this.stride0
+    const at = id * s
+    this.views().linksView.set(links0.subarray(at, at + 1 + (links0[at] as number)), at)
+  }
+
+  private views(): this {
     const bytes = this.arena.bytes
-    if (this.linksStale) {
-      new Int32Array(bytes.buffer, this.links, count * this.stride0).set(links0.subarray(0, count * this.stride0))
-      this.linksStale = false
+    if (this.buffer !== bytes.buffer) {
+      this.buffer = bytes.buffer
+      this.ctxView = new Int32Array(bytes.buffer, this.ctx, 8)
+      this.linksView = new Int32Array(bytes.buffer, this.links, this.capacity * this.stride0)
+      this.resDView = new Float64Array(bytes.buffer, this.resD, this.capacity)
+      this.resIView = new Int32Array(bytes.buffer, this.resI, this.capacity)
+      if (this.aug !== 0) this.augView = new Float64Array(bytes.buffer, this.aug, this.capacity)
+      this.sortIView = new Int32Array(bytes.buffer, this.sortI, this.selCap)
+      this.sortDView = new Float64Array(bytes.buffer, this.sortD, this.selCap)
+      this.flagsView = new Uint8Array(bytes.buffer, this.flags, this.selCap)
+      this.selIView = new Int32Array(bytes.buffer, this.selI, this.selCap)
+      this.selDView = new Float64Array(bytes.buffer, this.selD, this.selCap)
     }
+    return this
+  }
+
+  /**
+   * Runs the beam search over the first `count` nodes and leaves its result heap in `res`.
+   * `mode`/`q`/`base`/`dim`/`blocks`/`alpha`/`beta`/`gamma`/`h` select the kernel as
+   * documented in simd.wat; `bits` is the allow-list.
+   */
+  run(count: number, res: MaxHeap, ep: number, epD: number, ef: number, bits: Uint8Array | null,
+    mode: number, kind: number, q: number, base: number, dim: number, blocks: number, alpha: number, beta: number, gamma: number, h = 0): void {
+    const bytes = this.arena.bytes
     if (++this.gen === 0x10000) {
       bytes.fill(0, this.visited, this.visited + this.capacity * 2)
       this.gen = 1
     }
-    if (this.buffer !== bytes.buffer) {
-      this.buffer = bytes.buffer
-      this.ctxView = new Int32Array(bytes.buffer, this.ctx, 8)
-      this.resDView = new Float64Array(bytes.buffer, this.resD, this.capacity)
-      this.resIView = new Int32Array(bytes.buffer, this.resI, this.capacity)
-    }
-    const ctx = this.ctxView
+    const ctx = this.views().ctxView
     if (bits === null) ctx[7] = 0
     else {
       const n = Math.ceil(count / 8)
@@ -89,7 +172,7 @@ export class WasmBeam {
       bytes.set(bits.length > n ? bits.subarray(0, n) : bits, this.bits)
       ctx[7] = this.bits
     }
-    const size = this.kernel(this.ctx, ep, epD, ef, this.gen, mode, kind, q, base, dim, blocks, alpha, beta, gamma)
+    const size = this.kernel(this.ctx, ep, epD, ef, this.gen, mode, kind, q, base, dim, blocks, alpha, beta, gamma, this.aug, h)
     res.load(this.resDView, this.resIView, size)
   }
 }

@@ -11,6 +11,7 @@ import { bitAllowed } from './filter.js'
 import { MaxHeap, MinHeap } from './heap.js'
 import type { HnswGraph } from './hnsw-graph.js'
 import type { QuantizedSearch } from './hnsw-quantized.js'
+import { BEAM_AUG, BEAM_DOT, BEAM_L2, WasmBeam } from './hnsw-beam.js'
 
 export abstract class HnswCore {
   protected g: HnswGraph
@@ -57,6 +58,12 @@ export abstract class HnswCore {
   /** Arena offset of the query slot; vectors follow it at `vbase`. */
   protected readonly qOff = ARENA_RESERVED
   protected vbase: number
+  /**
+   * WebAssembly only: the arena copy of level 0 the beam search runs on (hnsw-beam.ts), made
+   * on first use and kept current through `wrote0`; undefined when stale (see `reserve`).
+   * It lies after the vectors' capacity and before the quantised state.
+   */
+  protected beam: WasmBeam | undefined
   /** Quantised-search state, built on the first quantised search; undefined when stale. */
   protected qs: QuantizedSearch | undefined
   /** True during a quantised search: `batch` then scores on the codes. */
@@ -90,6 +97,14 @@ export abstract class HnswCore {
     const aug = this.aug !== undefined && this.aug.length >= this.g.levels.length ? this.aug : new Float64Array(this.g.levels.length)
     for (let id = 0; id < rows; id++) aug[id] = Math.sqrt(Math.max(0, phi2 - this.sq(id)))
     this.aug = aug
+    this.beam?.syncAug(aug, 0, rows)
+  }
+
+  /** Sets node `id`'s extra coordinate (see `aug`). */
+  protected setAug(id: number, h: number): void {
+    const aug = this.aug as Float64Array
+    aug[id] = h
+    this.beam?.syncAug(aug, id, id + 1)
   }
 
   /** A raw kernel value as a distance (smaller is closer). */
@@ -134,6 +149,51 @@ export abstract class HnswCore {
     if (k === 0) return this.arena.l2sq(a, b, this.g.dim)
     const d = this.arena.dot(a, b, this.g.dim)
     return k === 1 ? 1 - d : -d
+  }
+
+  /** The wasm beam state (see `beam`), made now if needed; undefined without WebAssembly. */
+  protected wasmBeam(): WasmBeam | undefined {
+    const kernel = this.arena.beam
+    if (this.beam === undefined && kernel !== undefined) {
+      const g = this.g
+      const cap = g.levels.length
+      this.beam = new WasmBeam(this.arena, kernel, (this.vbase + g.dim * cap) * 4, cap, 2 * g.M + 1, g.links0, g.count, this.kind === 2, this.aug, this.selectCap())
+    }
+    return this.beam
+  }
+
+  /** Arena bytes of the wasm beam state at the current capacity. */
+  protected beamBytes(): number {
+    const g = this.g
+    return WasmBeam.bytesFor(g.levels.length, 2 * g.M + 1, this.kind === 2, this.selectCap())
+  }
+
+  /** Most candidates a linking selection gets: an insertion's beam, or a full level-0 list and the new node. */
+  private selectCap(): number {
+    return Math.max(this.g.efConstruction, 2 * this.g.M + 1)
+  }
+
+  /** Node `id`'s level-0 list was written: keep the wasm copy current. */
+  protected wrote0(id: number): void {
+    this.beam?.syncList(this.g.links0, id)
+  }
+
+  /**
+   * `searchLayer` at level 0 without a filter, on the f32 vectors: in WebAssembly when the
+   * runtime has it (the same heap, see hnsw-beam.ts), else in JS.
+   */
+  protected searchLevel0(qOff: number, ep: number, epD: number, ef: number): void {
+    const beam = this.wasmBeam()
+    if (beam === undefined) this.searchLayer(qOff, ep, epD, ef, 0, null, null)
+    else {
+      const mode = this.sk !== 0 ? BEAM_DOT : this.kind === 2 ? BEAM_AUG : BEAM_L2
+      beam.run(this.g.count, this.res, ep, epD, ef, null, mode, this.sk, qOff, this.vbase, this.g.dim, 0, 0, 0, 0, this.hq)
+    }
+  }
+
+  /** simd.wat's `$nodeDist` mode for `nodeDist`: 0 euclidean, 1 cosine, 2 dot, 3 augmented. */
+  protected nodeDistMode(): number {
+    return this.kind === 2 && this.sk === 0 ? 3 : this.kind
   }
 
   protected nextGen(): number {
@@ -184,8 +244,8 @@ export abstract class HnswCore {
   /** Beam search of one level; leaves the best `ef` allowed nodes in `this.res`. */
   protected searchLayer(qOff: number, ep: number, epD: number, ef: number, level: number,
     bits: Uint8Array | null, pred: ((id: number) => boolean) | null): void {
+    const gen = this.nextGen() // first: it may replace `visited`
     const visited = this.visited
-    const gen = this.nextGen()
     const cand = this.cand
     const res = this.res
     const filtered = bits !== null || pred !== null
@@ -238,7 +298,8 @@ export abstract class HnswCore {
   protected reserve(count: number): void {
     const g = this.g
     if (count > g.levels.length) {
-      // The vectors grow into the space of the quantised state: rebuild it when next needed.
+      // The vectors grow into the space of the beam and quantised states: rebuild them when next needed.
+      this.beam = undefined
       this.qs = undefined
     }
     this.arena.ensure(this.vbase + g.dim * count)

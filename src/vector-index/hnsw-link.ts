@@ -15,6 +15,9 @@ import { HnswCore } from './hnsw-core.js'
 import { isTreeEdge, treeChildren, treeFromTwoWayEdges } from './hnsw-tree.js'
 
 export abstract class HnswLinker extends HnswCore {
+  /** Which sorted candidates of a re-pruned list are tree edges (kept unconditionally). */
+  private treeFlags = new Uint8Array(64)
+
   /**
    * Restores what adding to a deserialised index needs: Φ and the extra coordinates (dot), and
    * the level-0 spanning tree, found again from the two-way edges so the adds keep it.
@@ -55,7 +58,7 @@ export abstract class HnswLinker extends HnswCore {
     const g = this.g
     const [arr, base] = this.listOf(id, 0)
     const ep = arr[base + 1] as number
-    this.searchLayer(this.off(id), ep, this.nodeDist(id, ep), Math.max(g.efConstruction, g.M), 0, null, null)
+    this.searchLevel0(this.off(id), ep, this.nodeDist(id, ep), Math.max(g.efConstruction, g.M))
     // The node is linked already, so the beam finds it too (at distance 0, where it prunes no
     // other candidate): select one more and skip it.
     const n = this.selectFromHeap(this.res, g.M + 1, -1)
@@ -68,6 +71,7 @@ export abstract class HnswLinker extends HnswCore {
       if (!arr.subarray(base + 1, base + 1 + len).includes(x)) arr[base + 1 + len++] = x
     }
     arr[base] = len
+    this.wrote0(id)
     for (let j = first; j < len; j++) this.link(arr[base + 1 + j] as number, id, 0)
   }
 
@@ -100,12 +104,14 @@ export abstract class HnswLinker extends HnswCore {
       epD = this.gDist
     }
     for (let l = Math.min(level, g.maxLevel); l >= 0; l--) {
-      this.searchLayer(qOff, ep, epD, Math.max(g.efConstruction, g.M), l, null, null)
+      if (l === 0) this.searchLevel0(qOff, ep, epD, Math.max(g.efConstruction, g.M))
+      else this.searchLayer(qOff, ep, epD, Math.max(g.efConstruction, g.M), l, null, null)
       let n = this.selectFromHeap(this.res, g.M, -1)
       if (l === 0) n = this.adoptParent(id, n)
       const [arr, base] = this.listOf(id, l)
       arr[base] = n
       for (let i = 0; i < n; i++) arr[base + 1 + i] = this.selIds[i] as number
+      if (l === 0) this.wrote0(id)
       ep = this.selIds[0] as number
       epD = this.selDist[0] as number
       for (let i = 0; i < n; i++) this.link(arr[base + 1 + i] as number, id, l)
@@ -167,6 +173,7 @@ export abstract class HnswLinker extends HnswCore {
     if (n < mMax) {
       arr[base + 1 + n] = id
       arr[base] = n + 1
+      if (level === 0) this.wrote0(node)
       return
     }
     const heap = this.scratch
@@ -184,6 +191,7 @@ export abstract class HnswLinker extends HnswCore {
     arr[base] = m
     for (let i = 0; i < m; i++) arr[base + 1 + i] = this.selIds[i] as number
     arr.fill(0, base + 1 + m, base + 1 + mMax)
+    if (level === 0) this.wrote0(node)
   }
 
   /**
@@ -216,12 +224,25 @@ export abstract class HnswLinker extends HnswCore {
       return total
     }
     let free = m
-    if (node >= 0) for (let i = 0; i < total; i++) if (isTreeEdge(this.parent as Int32Array, node, ids[i] as number)) free--
+    let flags: Uint8Array | null = null
+    if (node >= 0) {
+      flags = this.treeFlags.length >= total ? this.treeFlags : (this.treeFlags = new Uint8Array(total * 2))
+      for (let i = 0; i < total; i++) {
+        const t = isTreeEdge(this.parent as Int32Array, node, ids[i] as number)
+        flags[i] = t ? 1 : 0
+        if (t) free--
+      }
+    }
+    const beam = this.beam
+    if (beam !== undefined && total <= beam.selCap) {
+      const n = beam.select(ids, ds, flags, total, m, free, sel, selD, this.nodeDistMode(), this.vbase, this.g.dim)
+      if (n !== undefined) return n
+    }
     let count = 0
     for (let i = 0; i < total && count < m; i++) {
       const c = ids[i] as number
       const cd = ds[i] as number
-      let good = node >= 0 && isTreeEdge(this.parent as Int32Array, node, c)
+      let good = flags !== null && flags[i] === 1
       if (!good && free > 0) {
         good = true
         for (let j = 0; j < count; j++) {

@@ -48,7 +48,7 @@ export class HnswIndex extends HnswLinker {
   searchStateBytes(): number {
     const g = this.g
     if (g.count < SQ8_MIN_ROWS) return 0
-    return QuantizedSearch.bytesFor(g.dim, g.levels.length, g.M, this.arena.wasm)
+    return QuantizedSearch.bytesFor(g.dim, g.levels.length) + (this.arena.wasm ? this.beamBytes() : 0)
   }
 
   /**
@@ -158,7 +158,7 @@ export class HnswIndex extends HnswLinker {
       const n2 = this.sq(id)
       // A longer vector than any so far moves Φ, with headroom so growing norms do not recompute every time.
       if (n2 > this.phi2) this.setPhi(n2 * 1.25, id + 1)
-      else (this.aug as Float64Array)[id] = Math.sqrt(this.phi2 - n2)
+      else this.setAug(id, Math.sqrt(this.phi2 - n2))
     }
     g.count = id + 1
     this.insert(id)
@@ -209,8 +209,9 @@ export class HnswIndex extends HnswLinker {
         ep = this.gEp
         epD = this.gDist
       }
-      const inWasm = this.quant && pred === null && (this.qs as QuantizedSearch).beamSearch(g.links0, g.count, this.res, ep, epD, ef, bits, this.kind)
-      if (!inWasm) this.searchLayer(qOff, ep, epD, ef, 0, bits, pred)
+      const beam = this.quant && pred === null ? this.beam : undefined
+      if (beam !== undefined) (this.qs as QuantizedSearch).beamSearch(beam, g.count, this.res, ep, epD, ef, bits, this.kind)
+      else this.searchLayer(qOff, ep, epD, ef, 0, bits, pred)
     } finally {
       this.quant = false
     }
@@ -224,7 +225,12 @@ export class HnswIndex extends HnswLinker {
   /** Makes the SQ8 codes current and loads the query weights; `batch` then runs on the codes. */
   private beginQuantized(qOff: number): void {
     const g = this.g
-    this.qs ??= new QuantizedSearch(this.arena, this.vbase, g.dim, g.count, g.levels.length, g.M, this.kind === 0)
+    if (this.qs === undefined) {
+      // The codes go after the beam state (made first, see HnswCore.beam), else after the vectors.
+      const beam = this.wasmBeam()
+      const from = beam === undefined ? this.vbase + g.dim * g.levels.length : Math.ceil(beam.end / 4)
+      this.qs = new QuantizedSearch(this.arena, this.vbase, g.dim, g.count, g.levels.length, from, this.kind === 0)
+    }
     this.qs.prepare(qOff, this.kind === 0)
     this.quant = true
   }

@@ -45,11 +45,17 @@ export interface VectorArena {
   sq8EncodeRows(rows: number, from: number, to: number, dim: number, lo: number, inv: number, base: number, stride: number): void
   /** simd.wat's level-0 beam search; only WebAssembly arenas have it (see vector-index/hnsw-beam.ts). */
   readonly beam?: BeamKernel
+  /** simd.wat's neighbour-selection heuristic; only WebAssembly arenas have it (see vector-index/hnsw-link.ts). */
+  readonly select?: SelectKernel
 }
 
 /** Signature of simd.wat's `beam` export. */
 export type BeamKernel = (ctx: number, ep: number, epD: number, ef: number, gen: number, mode: number, kind: number,
-  q: number, base: number, dim: number, blocks: number, alpha: number, beta: number, gamma: number) => number
+  q: number, base: number, dim: number, blocks: number, alpha: number, beta: number, gamma: number, aug: number, h: number) => number
+
+/** Signature of simd.wat's `select` export. */
+export type SelectKernel = (ids: number, ds: number, flags: number, total: number, m: number, free: number,
+  selI: number, selD: number, mode: number, base: number, dim: number, aug: number) => number
 
 /** Entries in the batch scratch arrays: enough for a level-0 list with M up to 255. */
 export const BATCH = 512
@@ -70,6 +76,7 @@ interface SimdExports {
   sq8MinMax(rows: number, count: number, dim: number, lo: number, hi: number): void
   sq8EncodeRows(rows: number, from: number, to: number, dim: number, lo: number, inv: number, base: number, stride: number): void
   beam: BeamKernel
+  select: SelectKernel
 }
 
 let module: WasmModule | null | undefined
@@ -96,6 +103,7 @@ class WasmArena implements VectorArena {
   readonly dot: (a: number, b: number, n: number) => number
   readonly l2sq: (a: number, b: number, n: number) => number
   readonly beam: BeamKernel
+  readonly select: SelectKernel
   readonly sq8MinMax: SimdExports['sq8MinMax']
   readonly sq8EncodeRows: SimdExports['sq8EncodeRows']
   private readonly ex: SimdExports
@@ -108,6 +116,7 @@ class WasmArena implements VectorArena {
     this.dot = ex.dot
     this.l2sq = ex.l2sq
     this.beam = ex.beam
+    this.select = ex.select
     this.sq8MinMax = ex.sq8MinMax
     this.sq8EncodeRows = ex.sq8EncodeRows
     this.f32 = new Float32Array(this.memory.buffer)

@@ -289,11 +289,12 @@
   ;; +4 stride0, +8 visited (u16 stamps), +12 candD, +16 candI, +20 resD, +24 resI, +28 bits
   ;; (0 = unfiltered). Batch scratch: ids at byte 0, kernel output at byte 2048 (BATCH = 512).
   ;; $mode: 0 f32 l2, 1 f32 dot, 2 SQ8 ($q/$base/$dim are then q16/rows/stride and $blocks,
-  ;; $alpha, $beta, $gamma the sq8Batch terms). $kind turns a raw value into a distance:
-  ;; 0 raw, 1 1 - raw, 2 -raw. Returns the result heap's size.
+  ;; $alpha, $beta, $gamma the sq8Batch terms), 3 f32 l2 in the augmented space of a dot index
+  ;; (see $augment). $kind turns a raw value into a distance: 0 raw, 1 1 - raw, 2 -raw.
+  ;; Returns the result heap's size.
   (func (export "beam") (param $ctx i32) (param $ep i32) (param $epD f64) (param $ef i32) (param $gen i32)
         (param $mode i32) (param $kind i32) (param $q i32) (param $base i32) (param $dim i32) (param $blocks i32)
-        (param $alpha f32) (param $beta f32) (param $gamma f32) (result i32)
+        (param $alpha f32) (param $beta f32) (param $gamma f32) (param $aug i32) (param $h f64) (result i32)
     (local $links i32) (local $stride0 i32) (local $visited i32) (local $candD i32) (local $candI i32)
     (local $resD i32) (local $resI i32) (local $bits i32) (local $csize i32) (local $rsize i32)
     (local $bound f64) (local $cur i32) (local $p i32) (local $n i32) (local $i i32) (local $m i32)
@@ -340,9 +341,12 @@
         (if (i32.eq (local.get $mode) (i32.const 2))
           (then (call $sq8Batch (local.get $q) (i32.const 0) (local.get $m) (local.get $base) (local.get $dim) (local.get $blocks)
                   (local.get $alpha) (local.get $beta) (local.get $gamma) (i32.const 2048)))
-          (else (if (i32.eqz (local.get $mode))
-            (then (call $l2Batch (local.get $q) (i32.const 0) (local.get $m) (local.get $base) (local.get $dim) (i32.const 2048)))
-            (else (call $dotBatch (local.get $q) (i32.const 0) (local.get $m) (local.get $base) (local.get $dim) (i32.const 2048))))))
+          (else (if (i32.eq (local.get $mode) (i32.const 1))
+            (then (call $dotBatch (local.get $q) (i32.const 0) (local.get $m) (local.get $base) (local.get $dim) (i32.const 2048)))
+            (else
+              (call $l2Batch (local.get $q) (i32.const 0) (local.get $m) (local.get $base) (local.get $dim) (i32.const 2048))
+              (if (i32.eq (local.get $mode) (i32.const 3))
+                (then (call $augment (local.get $m) (local.get $aug) (local.get $h))))))))
         (local.set $i (i32.const 0))
         (block $scored
           (loop $score
@@ -365,6 +369,83 @@
             (br $score)))
         (br $expand)))
     (local.get $rsize))
+
+  ;; Linking a dot index in the augmented space (vector-index/hnsw-core.ts, `aug`): adds the extra
+  ;; coordinate's term to the l2 batch output, out[i] = f32(out[i] + (h - aug[ids[i]])^2) with the
+  ;; term in f64, as HnswCore.batch does. $aug: byte address of one f64 per node.
+  (func $augment (param $m i32) (param $aug i32) (param $h f64)
+    (local $i i32) (local $e f64) (local $o i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $i) (local.get $m)))
+        (local.set $o (i32.shl (local.get $i) (i32.const 2)))
+        (local.set $e (f64.sub (local.get $h)
+          (f64.load (i32.add (local.get $aug) (i32.shl (i32.load (local.get $o)) (i32.const 3))))))
+        (f32.store offset=2048 (local.get $o)
+          (f32.demote_f64 (f64.add (f64.promote_f32 (f32.load offset=2048 (local.get $o)))
+                                   (f64.mul (local.get $e) (local.get $e)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l))))
+
+  ;; Distance between nodes $a and $b as the graph is linked (HnswCore.nodeDist): $mode 0
+  ;; euclidean, 1 cosine (1 - a.b), 2 dot (-a.b), 3 the augmented space of a dot index.
+  (func $nodeDist (param $mode i32) (param $base i32) (param $dim i32) (param $aug i32) (param $a i32) (param $b i32) (result f64)
+    (local $pa i32) (local $pb i32) (local $e f64)
+    (local.set $pa (i32.add (local.get $base) (i32.mul (local.get $a) (local.get $dim))))
+    (local.set $pb (i32.add (local.get $base) (i32.mul (local.get $b) (local.get $dim))))
+    (if (i32.eqz (local.get $mode))
+      (then (return (f64.promote_f32 (call $l2sq (local.get $pa) (local.get $pb) (local.get $dim))))))
+    (if (i32.eq (local.get $mode) (i32.const 1))
+      (then (return (f64.sub (f64.const 1) (f64.promote_f32 (call $dot (local.get $pa) (local.get $pb) (local.get $dim)))))))
+    (if (i32.eq (local.get $mode) (i32.const 2))
+      (then (return (f64.neg (f64.promote_f32 (call $dot (local.get $pa) (local.get $pb) (local.get $dim)))))))
+    (local.set $e (f64.sub (f64.load (i32.add (local.get $aug) (i32.shl (local.get $a) (i32.const 3))))
+                           (f64.load (i32.add (local.get $aug) (i32.shl (local.get $b) (i32.const 3))))))
+    (f64.promote_f32 (f32.demote_f64 (f64.add (f64.promote_f32 (call $l2sq (local.get $pa) (local.get $pb) (local.get $dim)))
+                                              (f64.mul (local.get $e) (local.get $e))))))
+
+  ;; The HNSW neighbour heuristic (HnswLinker.selectFromHeap's loop): over $total candidates
+  ;; sorted closest first (ids i32 at $ids, distances f64 at $ds), keep a candidate when it is
+  ;; closer to the base node than to every one kept so far, until $m are kept. Candidates whose
+  ;; flag (u8 at $flags, 0 = none) is set are kept unconditionally; $free bounds the others.
+  ;; Writes the kept ids and distances to $selI / $selD and returns how many.
+  ;; $mode/$base/$dim/$aug as in $nodeDist.
+  (func (export "select") (param $ids i32) (param $ds i32) (param $flags i32) (param $total i32) (param $m i32) (param $free i32)
+        (param $selI i32) (param $selD i32) (param $mode i32) (param $base i32) (param $dim i32) (param $aug i32) (result i32)
+    (local $i i32) (local $j i32) (local $count i32) (local $c i32) (local $cd f64) (local $good i32)
+    (block $done
+      (loop $cands
+        (br_if $done (i32.ge_s (local.get $i) (local.get $total)))
+        (br_if $done (i32.ge_s (local.get $count) (local.get $m)))
+        (local.set $c (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $cd (f64.load (i32.add (local.get $ds) (i32.shl (local.get $i) (i32.const 3)))))
+        (local.set $good (i32.const 0))
+        (if (local.get $flags)
+          (then (local.set $good (i32.load8_u (i32.add (local.get $flags) (local.get $i))))))
+        (if (i32.and (i32.eqz (local.get $good)) (i32.gt_s (local.get $free) (i32.const 0)))
+          (then
+            (local.set $good (i32.const 1))
+            (local.set $j (i32.const 0))
+            (block $checked
+              (loop $check
+                (br_if $checked (i32.ge_s (local.get $j) (local.get $count)))
+                (if (f64.lt (call $nodeDist (local.get $mode) (local.get $base) (local.get $dim) (local.get $aug) (local.get $c)
+                              (i32.load (i32.add (local.get $selI) (i32.shl (local.get $j) (i32.const 2)))))
+                            (local.get $cd))
+                  (then
+                    (local.set $good (i32.const 0))
+                    (br $checked)))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br $check)))
+            (if (local.get $good) (then (local.set $free (i32.sub (local.get $free) (i32.const 1)))))))
+        (if (local.get $good)
+          (then
+            (i32.store (i32.add (local.get $selI) (i32.shl (local.get $count) (i32.const 2))) (local.get $c))
+            (f64.store (i32.add (local.get $selD) (i32.shl (local.get $count) (i32.const 3))) (local.get $cd))
+            (local.set $count (i32.add (local.get $count) (i32.const 1)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $cands)))
+    (local.get $count))
 
   ;; ---- SQ8 code building (vector/sq8.ts). Byte addresses throughout; rows are `dim` f32 each.
   ;; lo/hi/inv are dim f32 each. The plain-JS mirror in simd.ts rounds every step to f32 the
