@@ -110,13 +110,18 @@
         (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
         (local.set $p (i32.add (local.get $base)
           (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $stride))))
-        (local.set $k (i32.const 0))
+        (local.set $k (i32.add (local.get $p) (local.get $stride)))
+        ;; Two lines per step (fewer instructions per load lets more misses be in flight at
+        ;; once), then the row's last byte (its last line, when the row straddles one more).
         (block $kd
           (loop $kl
-            (br_if $kd (i32.ge_u (local.get $k) (local.get $stride)))
-            (local.set $t (i32.xor (local.get $t) (i32.load8_u (i32.add (local.get $p) (local.get $k)))))
-            (local.set $k (i32.add (local.get $k) (i32.const 64)))
+            (br_if $kd (i32.ge_u (i32.add (local.get $p) (i32.const 64)) (local.get $k)))
+            (local.set $t (i32.xor (local.get $t) (i32.xor (i32.load8_u (local.get $p)) (i32.load8_u offset=64 (local.get $p)))))
+            (local.set $p (i32.add (local.get $p) (i32.const 128)))
             (br $kl)))
+        (if (i32.lt_u (local.get $p) (local.get $k))
+          (then (local.set $t (i32.xor (local.get $t) (i32.load8_u (local.get $p))))))
+        (local.set $t (i32.xor (local.get $t) (i32.load8_u (i32.sub (local.get $k) (i32.const 1)))))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $l)))
     (local.get $t))
@@ -298,7 +303,7 @@
     (local $links i32) (local $stride0 i32) (local $visited i32) (local $candD i32) (local $candI i32)
     (local $resD i32) (local $resI i32) (local $bits i32) (local $csize i32) (local $rsize i32)
     (local $bound f64) (local $cur i32) (local $p i32) (local $n i32) (local $i i32) (local $m i32)
-    (local $nb i32) (local $d f64) (local $raw f64) (local $va i32)
+    (local $nb i32) (local $d f64) (local $raw f64) (local $va i32) (local $t i32)
     (local.set $links (i32.load (local.get $ctx)))
     (local.set $stride0 (i32.load offset=4 (local.get $ctx)))
     (local.set $visited (i32.load offset=8 (local.get $ctx)))
@@ -321,6 +326,12 @@
           (then (br_if $exit (i32.or (i32.eqz (local.get $bits)) (i32.ge_s (local.get $rsize) (local.get $ef))))))
         (local.set $cur (i32.load (local.get $candI)))
         (local.set $csize (call $minPop (local.get $candD) (local.get $candI) (local.get $csize)))
+        ;; The next candidate is most often the one expanded next: start loading its list now
+        ;; (its first two lines; wasm has no prefetch, see $touch).
+        (if (local.get $csize)
+          (then
+            (local.set $t (i32.add (local.get $links) (i32.shl (i32.mul (i32.load (local.get $candI)) (local.get $stride0)) (i32.const 2))))
+            (local.set $t (i32.xor (i32.load (local.get $t)) (i32.load offset=64 (local.get $t))))))
         (local.set $p (i32.add (local.get $links) (i32.shl (i32.mul (local.get $cur) (local.get $stride0)) (i32.const 2))))
         (local.set $n (i32.load (local.get $p)))
         (local.set $m (i32.const 0))
@@ -368,6 +379,7 @@
             (local.set $i (i32.add (local.get $i) (i32.const 1)))
             (br $score)))
         (br $expand)))
+    (i32.store offset=2048 (i32.const 0) (local.get $t)) ;; keeps the look-ahead loads
     (local.get $rsize))
 
   ;; Linking a dot index in the augmented space (vector-index/hnsw-core.ts, `aug`): adds the extra
