@@ -8,14 +8,6 @@
 (module
   (memory (export "memory") 1)
 
-  (func $reduce (param $a v128) (param $b v128) (param $c v128) (param $d v128) (result f32)
-    (local $v v128)
-    (local.set $v (f32x4.add (f32x4.add (local.get $a) (local.get $b))
-                             (f32x4.add (local.get $c) (local.get $d))))
-    (f32.add
-      (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
-      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
-
   (func $dot (export "dot") (param $a i32) (param $b i32) (param $n i32) (result f32)
     (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
     (local $pa i32) (local $pb i32) (local $end16 i32) (local $end4 i32) (local $end i32)
@@ -47,7 +39,12 @@
         (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
         (local.set $pb (i32.add (local.get $pb) (i32.const 16)))
         (br $l4)))
-    (local.set $r (call $reduce (local.get $s0) (local.get $s1) (local.get $s2) (local.get $s3)))
+    ;; $reduce (written out in each kernel: Node's wasm compiler does not inline calls):
+    ;; lane-wise (s0 + s1) + (s2 + s3), then (l0 + l1) + (l2 + l3).
+    (local.set $s0 (f32x4.add (f32x4.add (local.get $s0) (local.get $s1)) (f32x4.add (local.get $s2) (local.get $s3))))
+    (local.set $r (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $s0)) (f32x4.extract_lane 1 (local.get $s0)))
+      (f32.add (f32x4.extract_lane 2 (local.get $s0)) (f32x4.extract_lane 3 (local.get $s0)))))
     (block $done1
       (loop $l1
         (br_if $done1 (i32.ge_u (local.get $pa) (local.get $end)))
@@ -89,7 +86,12 @@
         (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
         (local.set $pb (i32.add (local.get $pb) (i32.const 16)))
         (br $l4)))
-    (local.set $r (call $reduce (local.get $s0) (local.get $s1) (local.get $s2) (local.get $s3)))
+    ;; $reduce (written out in each kernel: Node's wasm compiler does not inline calls):
+    ;; lane-wise (s0 + s1) + (s2 + s3), then (l0 + l1) + (l2 + l3).
+    (local.set $s0 (f32x4.add (f32x4.add (local.get $s0) (local.get $s1)) (f32x4.add (local.get $s2) (local.get $s3))))
+    (local.set $r (f32.add
+      (f32.add (f32x4.extract_lane 0 (local.get $s0)) (f32x4.extract_lane 1 (local.get $s0)))
+      (f32.add (f32x4.extract_lane 2 (local.get $s0)) (f32x4.extract_lane 3 (local.get $s0)))))
     (block $done1
       (loop $l1
         (br_if $done1 (i32.ge_u (local.get $pa) (local.get $end)))
