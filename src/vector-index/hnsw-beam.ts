@@ -7,7 +7,7 @@
  * search after an `add` copies the whole graph. The JS `searchLayer` and `selectFromHeap` stay
  * the reference (and the plain-JS fallback); both paths produce identical heaps and selections.
  */
-import type { BeamKernel, SelectKernel, VectorArena } from '../vector/simd.js'
+import type { BeamKernel, DrainKernel, SelectKernel, VectorArena } from '../vector/simd.js'
 import type { MaxHeap } from './heap.js'
 
 const CTX_BYTES = 64
@@ -44,6 +44,7 @@ export class WasmBeam {
   private readonly selI: number
   private readonly selD: number
   private readonly selectKernel: SelectKernel | undefined
+  private readonly drainKernel: DrainKernel | undefined
   private gen = 0
   // Views into the arena, re-made only when its memory grows (growing detaches the old buffer).
   private buffer: ArrayBufferLike | undefined
@@ -69,6 +70,7 @@ export class WasmBeam {
     this.arena = arena
     this.kernel = kernel
     this.selectKernel = arena.select
+    this.drainKernel = arena.drain
     this.capacity = capacity
     this.stride0 = stride0
     this.selCap = selCap
@@ -122,6 +124,35 @@ export class WasmBeam {
     v.sortDView.set(ds.subarray(0, total))
     if (flags !== null) v.flagsView.set(flags.subarray(0, total))
     const n = kernel(this.sortI, this.sortD, flags === null ? 0 : this.flags, total, m, free, this.selI, this.selD, mode, base, dim, this.aug)
+    return this.copySelection(n, selIds, selDist)
+  }
+
+  /**
+   * What `select` does after HnswLinker.selectFromHeap(res, m, -1) sorted the result heap of
+   * the last `search` (of `size`), with the sort done in place by simd.wat's `drain`: the
+   * candidates closest first into `sortIds`/`sortDist`, and the selection into `selIds`/
+   * `selDist`. Returns the selection's length; undefined when this runtime has no wasm drain
+   * or the heap is larger than `selCap`.
+   */
+  selectResult(size: number, m: number, sortIds: Int32Array, sortDist: Float64Array, selIds: Int32Array, selDist: Float64Array,
+    mode: number, base: number, dim: number): number | undefined {
+    const drain = this.drainKernel
+    const kernel = this.selectKernel
+    if (drain === undefined || kernel === undefined || size > this.selCap) return undefined
+    const v = this.views()
+    drain(this.resD, this.resI, size, this.sortI, this.sortD)
+    sortIds.set(v.sortIView.subarray(0, size))
+    sortDist.set(v.sortDView.subarray(0, size))
+    if (size <= m) {
+      selIds.set(sortIds.subarray(0, size))
+      selDist.set(sortDist.subarray(0, size))
+      return size
+    }
+    return this.copySelection(kernel(this.sortI, this.sortD, 0, size, m, m, this.selI, this.selD, mode, base, dim, this.aug), selIds, selDist)
+  }
+
+  private copySelection(n: number, selIds: Int32Array, selDist: Float64Array): number {
+    const v = this.views()
     selIds.set(v.selIView.subarray(0, n))
     selDist.set(v.selDView.subarray(0, n))
     return n
@@ -153,12 +184,28 @@ export class WasmBeam {
   }
 
   /**
-   * Runs the beam search over the first `count` nodes and leaves its result heap in `res`.
-   * `mode`/`q`/`base`/`dim`/`blocks`/`alpha`/`beta`/`gamma`/`h` select the kernel as
-   * documented in simd.wat; `bits` is the allow-list.
+   * Runs the beam search over the first `count` nodes and leaves its result heap in `res`
+   * (see `search`).
    */
   run(count: number, res: MaxHeap, ep: number, epD: number, ef: number, bits: Uint8Array | null,
     mode: number, kind: number, q: number, base: number, dim: number, blocks: number, alpha: number, beta: number, gamma: number, h = 0): void {
+    this.loadResult(res, this.search(count, ep, epD, ef, bits, mode, kind, q, base, dim, blocks, alpha, beta, gamma, h))
+  }
+
+  /** Copies the result heap (of `size`) the last `search` left in the arena into `res`. */
+  loadResult(res: MaxHeap, size: number): void {
+    const v = this.views()
+    res.load(v.resDView, v.resIView, size)
+  }
+
+  /**
+   * Runs the beam search over the first `count` nodes and returns the size of its result
+   * heap, which stays in the arena for `loadResult` or `selectResult`.
+   * `mode`/`q`/`base`/`dim`/`blocks`/`alpha`/`beta`/`gamma`/`h` select the kernel as
+   * documented in simd.wat; `bits` is the allow-list.
+   */
+  search(count: number, ep: number, epD: number, ef: number, bits: Uint8Array | null,
+    mode: number, kind: number, q: number, base: number, dim: number, blocks: number, alpha: number, beta: number, gamma: number, h = 0): number {
     const bytes = this.arena.bytes
     if (++this.gen === 0x10000) {
       bytes.fill(0, this.visited, this.visited + this.capacity * 2)
@@ -172,7 +219,6 @@ export class WasmBeam {
       bytes.set(bits.length > n ? bits.subarray(0, n) : bits, this.bits)
       ctx[7] = this.bits
     }
-    const size = this.kernel(this.ctx, ep, epD, ef, this.gen, mode, kind, q, base, dim, blocks, alpha, beta, gamma, this.aug, h)
-    res.load(this.resDView, this.resIView, size)
+    return this.kernel(this.ctx, ep, epD, ef, this.gen, mode, kind, q, base, dim, blocks, alpha, beta, gamma, this.aug, h)
   }
 }

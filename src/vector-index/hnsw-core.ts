@@ -64,6 +64,11 @@ export abstract class HnswCore {
    * It lies after the vectors' capacity and before the quantised state.
    */
   protected beam: WasmBeam | undefined
+  /**
+   * Size of the result heap the last `searchLevel0` left in the wasm beam state, or -1 when
+   * it ran in JS and left its result in `res`.
+   */
+  protected level0Size = -1
   /** Quantised-search state, built on the first quantised search; undefined when stale. */
   protected qs: QuantizedSearch | undefined
   /** True during a quantised search: `batch` then scores on the codes. */
@@ -180,14 +185,17 @@ export abstract class HnswCore {
 
   /**
    * `searchLayer` at level 0 without a filter, on the f32 vectors: in WebAssembly when the
-   * runtime has it (the same heap, see hnsw-beam.ts), else in JS.
+   * runtime has it (the same heap, see hnsw-beam.ts), else in JS. The result stays where the
+   * search ran (see `level0Size`), for HnswLinker.selectLevel0.
    */
   protected searchLevel0(qOff: number, ep: number, epD: number, ef: number): void {
     const beam = this.wasmBeam()
-    if (beam === undefined) this.searchLayer(qOff, ep, epD, ef, 0, null, null)
-    else {
+    if (beam === undefined) {
+      this.level0Size = -1
+      this.searchLayer(qOff, ep, epD, ef, 0, null, null)
+    } else {
       const mode = this.sk !== 0 ? BEAM_DOT : this.kind === 2 ? BEAM_AUG : BEAM_L2
-      beam.run(this.g.count, this.res, ep, epD, ef, null, mode, this.sk, qOff, this.vbase, this.g.dim, 0, 0, 0, 0, this.hq)
+      this.level0Size = beam.search(this.g.count, ep, epD, ef, null, mode, this.sk, qOff, this.vbase, this.g.dim, 0, 0, 0, 0, this.hq)
     }
   }
 

@@ -61,7 +61,7 @@ export abstract class HnswLinker extends HnswCore {
     this.searchLevel0(this.off(id), ep, this.nodeDist(id, ep), Math.max(g.efConstruction, g.M))
     // The node is linked already, so the beam finds it too (at distance 0, where it prunes no
     // other candidate): select one more and skip it.
-    const n = this.selectFromHeap(this.res, g.M + 1, -1)
+    const n = this.selectLevel0(g.M + 1)
     const first = arr[base] as number
     let len = first
     for (let i = 0, taken = 0; i < n && taken < g.M && len < 2 * g.M; i++) {
@@ -104,9 +104,14 @@ export abstract class HnswLinker extends HnswCore {
       epD = this.gDist
     }
     for (let l = Math.min(level, g.maxLevel); l >= 0; l--) {
-      if (l === 0) this.searchLevel0(qOff, ep, epD, Math.max(g.efConstruction, g.M))
-      else this.searchLayer(qOff, ep, epD, Math.max(g.efConstruction, g.M), l, null, null)
-      let n = this.selectFromHeap(this.res, g.M, -1)
+      let n: number
+      if (l === 0) {
+        this.searchLevel0(qOff, ep, epD, Math.max(g.efConstruction, g.M))
+        n = this.selectLevel0(g.M)
+      } else {
+        this.searchLayer(qOff, ep, epD, Math.max(g.efConstruction, g.M), l, null, null)
+        n = this.selectFromHeap(this.res, g.M, -1)
+      }
       if (l === 0) n = this.adoptParent(id, n)
       const [arr, base] = this.listOf(id, l)
       arr[base] = n
@@ -194,6 +199,29 @@ export abstract class HnswLinker extends HnswCore {
     if (level === 0) this.wrote0(node)
   }
 
+  /** `selectFromHeap(res, m, -1)` over the result of the last `searchLevel0`, sorted and selected where that search left it. */
+  protected selectLevel0(m: number): number {
+    const size = this.level0Size
+    const beam = this.beam
+    if (size >= 0 && beam !== undefined) {
+      this.sortRoom(size)
+      const n = beam.selectResult(size, m, this.sortIds, this.sortDist, this.selIds, this.selDist, this.nodeDistMode(), this.vbase, this.g.dim)
+      if (n !== undefined) {
+        this.sortedCount = size
+        return n
+      }
+      beam.loadResult(this.res, size)
+    }
+    return this.selectFromHeap(this.res, m, -1)
+  }
+
+  private sortRoom(total: number): void {
+    if (this.sortIds.length < total) {
+      this.sortIds = new Int32Array(total * 2)
+      this.sortDist = new Float64Array(total * 2)
+    }
+  }
+
   /**
    * Heuristic neighbour selection: take candidates closest first, keeping one only if it is
    * closer to the base node than to every neighbour kept so far. When re-pruning the level-0
@@ -202,10 +230,7 @@ export abstract class HnswLinker extends HnswCore {
    */
   protected selectFromHeap(heap: MaxHeap, m: number, node: number): number {
     const total = heap.size
-    if (this.sortIds.length < total) {
-      this.sortIds = new Int32Array(total * 2)
-      this.sortDist = new Float64Array(total * 2)
-    }
+    this.sortRoom(total)
     const ids = this.sortIds
     const ds = this.sortDist
     for (let i = total - 1; i >= 0; i--) {

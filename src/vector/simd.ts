@@ -47,6 +47,8 @@ export interface VectorArena {
   readonly beam?: BeamKernel
   /** simd.wat's neighbour-selection heuristic; only WebAssembly arenas have it (see vector-index/hnsw-link.ts). */
   readonly select?: SelectKernel
+  /** simd.wat's heap drain (a beam result, closest first); only WebAssembly arenas have it (see vector-index/hnsw-beam.ts). */
+  readonly drain?: DrainKernel
 }
 
 /** Signature of simd.wat's `beam` export. */
@@ -56,6 +58,9 @@ export type BeamKernel = (ctx: number, ep: number, epD: number, ef: number, gen:
 /** Signature of simd.wat's `select` export. */
 export type SelectKernel = (ids: number, ds: number, flags: number, total: number, m: number, free: number,
   selI: number, selD: number, mode: number, base: number, dim: number, aug: number) => number
+
+/** Signature of simd.wat's `drain` export. */
+export type DrainKernel = (heapD: number, heapI: number, n: number, outI: number, outD: number) => void
 
 /** Entries in the batch scratch arrays: enough for a level-0 list with M up to 255. */
 export const BATCH = 512
@@ -77,6 +82,7 @@ interface SimdExports {
   sq8EncodeRows(rows: number, from: number, to: number, dim: number, lo: number, inv: number, base: number, stride: number): void
   beam: BeamKernel
   select: SelectKernel
+  drain: DrainKernel
 }
 
 let module: WasmModule | null | undefined
@@ -104,6 +110,7 @@ class WasmArena implements VectorArena {
   readonly l2sq: (a: number, b: number, n: number) => number
   readonly beam: BeamKernel
   readonly select: SelectKernel
+  readonly drain: DrainKernel
   readonly sq8MinMax: SimdExports['sq8MinMax']
   readonly sq8EncodeRows: SimdExports['sq8EncodeRows']
   private readonly ex: SimdExports
@@ -117,6 +124,7 @@ class WasmArena implements VectorArena {
     this.l2sq = ex.l2sq
     this.beam = ex.beam
     this.select = ex.select
+    this.drain = ex.drain
     this.sq8MinMax = ex.sq8MinMax
     this.sq8EncodeRows = ex.sq8EncodeRows
     this.f32 = new Float32Array(this.memory.buffer)

@@ -286,6 +286,22 @@
     (f64.store (i32.add (local.get $D) (i32.shl (local.get $i) (i32.const 3))) (local.get $d))
     (i32.store (i32.add (local.get $I) (i32.shl (local.get $i) (i32.const 2))) (local.get $id)))
 
+  ;; Pops a max-heap of $n ($D f64 distances, $I i32 ids) empty as MaxHeap.pop does, writing it
+  ;; closest first to $outI / $outD: the sort HnswLinker.selectFromHeap starts with, done where
+  ;; the beam left its result instead of copying the heap out to pop it in JS.
+  (func (export "drain") (param $D i32) (param $I i32) (param $n i32) (param $outI i32) (param $outD i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.le_s (local.get $n) (i32.const 0)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (i32.store (i32.add (local.get $outI) (i32.shl (local.get $n) (i32.const 2))) (i32.load (local.get $I)))
+        (f64.store (i32.add (local.get $outD) (i32.shl (local.get $n) (i32.const 3))) (f64.load (local.get $D)))
+        (if (i32.gt_s (local.get $n) (i32.const 0))
+          (then (call $maxReplaceTop (local.get $D) (local.get $I) (local.get $n)
+            (f64.load (i32.add (local.get $D) (i32.shl (local.get $n) (i32.const 3))))
+            (i32.load (i32.add (local.get $I) (i32.shl (local.get $n) (i32.const 2)))))))
+        (br $l))))
+
   (func $allowed (param $bits i32) (param $id i32) (result i32)
     (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $bits) (i32.shr_u (local.get $id) (i32.const 3))))
                         (i32.and (local.get $id) (i32.const 7)))
