@@ -64,7 +64,7 @@ export interface SearchRequest {
   /** Include MemTableWriter buffers. Default true. */
   includeBuffered?: boolean
   prune?: PruneMode
-  /** Files searched at once. Default 4. */
+  /** Files read at once (searched one at a time in visit order, the I/O of the next ones ahead). Default 4. */
   concurrency?: number
   /** @internal routing constants (benchmarks calibrate them) */
   routing?: Partial<RouteTuning>
