@@ -9,7 +9,16 @@
 import type { DataFile } from '../format/iceberg/types.js'
 import { lowerBound } from '../vector/bounds.js'
 import type { Metric } from '../vector/types.js'
-import type { PruneMode } from './search.js'
+
+/**
+ * How files are chosen. `'exact'`: every file whose sound lower bound does not exceed the
+ * current k-th distance is searched (never misses a top-k row). `'auto'` (default): the same for
+ * files outside the table's layout, while files optimize clustered are routed like IVF probes:
+ * visited in order of their centroid's distance to the query until the query's neighbourhood is
+ * left behind (see `Router` in routing.ts). `{ probe: n }`: routing to exactly the n nearest
+ * clustered files. `{ approximate: f }`: bounds inflated by f (>= 1) before the comparison.
+ */
+export type PruneMode = 'exact' | 'auto' | { probe: number } | { approximate: number }
 
 /** How routing treats clustered files under `prune('auto')` (defaults: `ROUTING`). */
 export interface RouteTuning {

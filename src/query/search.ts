@@ -26,7 +26,7 @@ import { validateVectors } from '../vector/validate.js'
 import type { CacheCounters, FileVectors, QueryCaches } from './caches.js'
 import { bindFilter, fileMayMatch, filterColumns, matchesRow, type BoundFilter } from './filter-bind.js'
 import type { Filter } from './filter-types.js'
-import { Router, ROUTING, type RouteTuning } from './routing.js'
+import { Router, ROUTING, type PruneMode, type RouteTuning } from './routing.js'
 
 /** Rows buffered in a MemTableWriter, not yet committed (read-your-writes). */
 export type { BufferedRows } from '../ingest/buffer.js'
@@ -39,15 +39,7 @@ export interface SearchContext {
   buffered?: () => BufferedRows[]
 }
 
-/**
- * How files are chosen. `'exact'`: every file whose sound lower bound does not exceed the
- * current k-th distance is searched (never misses a top-k row). `'auto'` (default): the same for
- * files outside the table's layout, while files optimize clustered are routed like IVF probes:
- * visited in order of their centroid's distance to the query until the query's neighbourhood is
- * left behind (see `Router` in routing.ts). `{ probe: n }`: routing to exactly the n nearest
- * clustered files. `{ approximate: f }`: bounds inflated by f (>= 1) before the comparison.
- */
-export type PruneMode = 'exact' | 'auto' | { probe: number } | { approximate: number }
+export type { PruneMode } from './routing.js'
 
 export interface SearchRequest {
   query: Float32Array
