@@ -15,7 +15,6 @@ import { pinSnapshot } from '../table/pins.js'
 import { HnswIndex } from '../vector-index/hnsw.js'
 import type { BufferedRows } from '../ingest/buffer.js'
 import type { AsOf, IcebergTable } from '../table/iceberg-table.js'
-import type { Metric } from '../vector/types.js'
 import type { LiveFile } from '../table/scan.js'
 import { foreignHint, intersect, liveRows, readColumns, wholeColumns } from './file-rows.js'
 import { normalizeKey } from '../table/deletes.js'
@@ -27,6 +26,7 @@ import { validateVectors } from '../vector/validate.js'
 import type { CacheCounters, FileVectors, QueryCaches } from './caches.js'
 import { bindFilter, fileMayMatch, filterColumns, matchesRow, type BoundFilter } from './filter-bind.js'
 import type { Filter } from './filter-types.js'
+import { Router, ROUTING, type PruneMode, type RouteTuning } from './routing.js'
 
 /** Rows buffered in a MemTableWriter, not yet committed (read-your-writes). */
 export type { BufferedRows } from '../ingest/buffer.js'
@@ -39,21 +39,15 @@ export interface SearchContext {
   buffered?: () => BufferedRows[]
 }
 
-/** `'exact'` (default) never skips a file that could hold a top-k row. */
-/**
- * How files are chosen. `'exact'`: every file whose sound lower bound does not exceed the
- * current k-th distance is searched (never misses a top-k row). `'auto'` (default): the same for
- * files outside the table's layout, while files optimize clustered are routed like IVF probes:
- * visited in order of their centroid's distance to the query, the nearest few only (see
- * `routeBudget`). `{ probe: n }`: routing with exactly the n nearest clustered files.
- * `{ approximate: f }`: bounds inflated by f (>= 1) before the comparison.
- */
-export type PruneMode = 'exact' | 'auto' | { probe: number } | { approximate: number }
+export type { PruneMode } from './routing.js'
 
 export interface SearchRequest {
   query: Float32Array
   k: number
-  /** HNSW candidate list size per file. Default: max(k, 64) (the index default). */
+  /**
+   * HNSW candidate list size for every searched file. Default: `defaultEf` of the file's rows,
+   * shaped by routing for clustered files (wider for the nearest, narrower for the farther).
+   */
   ef?: number
   filter?: string | Filter
   /** Columns to return. Default: every non-vector column. */
@@ -62,7 +56,7 @@ export interface SearchRequest {
   /** Include MemTableWriter buffers. Default true. */
   includeBuffered?: boolean
   prune?: PruneMode
-  /** Files searched at once. Default 4. */
+  /** Files read at once (searched one at a time in visit order, the I/O of the next ones ahead). Default 4. */
   concurrency?: number
   /** @internal routing constants (benchmarks calibrate them) */
   routing?: Partial<RouteTuning>
@@ -112,8 +106,9 @@ class TopK {
     return this.items.length < this.k ? Infinity : (this.items[this.items.length - 1] as Candidate).d
   }
 
-  offer(c: Candidate): void {
-    if (this.items.length >= this.k && !(c.d < this.kth)) return
+  /** Whether `c` entered the top k (it may be pushed out later). */
+  offer(c: Candidate): boolean {
+    if (this.items.length >= this.k && !(c.d < this.kth)) return false
     let lo = 0
     let hi = this.items.length
     while (lo < hi) {
@@ -124,6 +119,7 @@ class TopK {
     }
     this.items.splice(lo, 0, c)
     if (this.items.length > this.k) this.items.pop()
+    return true
   }
 
   get best(): Candidate[] { return this.items }
@@ -294,14 +290,18 @@ async function searchSnapshot(ctx: SearchContext, req: SearchRequest, r: Resolve
     const lb = usable ? lowerBound(metric, query, facts.centroid, facts.radius) : -Infinity
     visit.push({ file: f, live: lf, bound: Number.isNaN(lb) ? -Infinity : lb })
   }
-  // Routing: of the files optimize clustered, only the nearest by centroid are visited.
-  const tuning = { ...ROUTING, ...req.routing }
-  const routed = route(visit.map((v) => v.file), query, metric, prune, k, tuning)
-  if (routed.skip.size > 0) {
-    plan.filesSkippedByRouting = routed.skip.size
-    for (let j = visit.length - 1; j >= 0; j--) if (routed.skip.has((visit[j] as { file: DataFile }).file)) visit.splice(j, 1)
-  }
-  visit.sort((a, b) => a.bound - b.bound)
+  // Files outside the layout (and every file without routing) are visited in order of their
+  // sound bound; then the clustered files routing applies to, nearest centroid first, each
+  // searched only if the router says so.
+  const router = new Router(visit.map((v) => v.file), query, metric, prune, k, { ...ROUTING, ...req.routing })
+  const rankOf = (j: number): number | undefined => router.rank.get((visit[j] as { file: DataFile }).file)
+  const order = visit.map((_, j) => j)
+  order.sort((a, b) => {
+    const ra = rankOf(a)
+    const rb = rankOf(b)
+    if (ra === undefined || rb === undefined) return ra === rb ? (visit[a] as { bound: number }).bound - (visit[b] as { bound: number }).bound : ra === undefined ? -1 : 1
+    return ra - rb
+  })
   const skip = (bound: number): boolean => {
     const kth = top.kth
     if (kth === Infinity) return false
@@ -309,7 +309,9 @@ async function searchSnapshot(ctx: SearchContext, req: SearchRequest, r: Resolve
     return eff > kth
   }
 
-  const searchOne = async (lf: LiveFile, src: number): Promise<Candidate[]> => {
+  interface Prepared { file: DataFile; fv: FileVectors | undefined; opts: { filter?: Uint8Array } }
+  /** The I/O of one file (its live-row and filter mask, its vectors and index), ahead of its search. */
+  const prepare = async (lf: LiveFile): Promise<Prepared> => {
     const file = lf.dataFile
     const key = table.keyOf(file.filePath)
     const facts = file.ailake
@@ -328,18 +330,24 @@ async function searchSnapshot(ctx: SearchContext, req: SearchRequest, r: Resolve
       values.forEach((r, i) => { if (keys.has(normalizeKey(r[column]))) mask[i >> 3] = (mask[i >> 3] as number) & ~(1 << (i & 7)) })
       allow = mask
     }
-    if (allow !== undefined && countAllowed(allow, file.recordCount) === 0) {
-      plan.filesNoMatch++
-      return []
-    }
+    if (allow !== undefined && countAllowed(allow, file.recordCount) === 0) return { file, fv: undefined, opts: {} }
     const fv = await caches.fileVectors(key, file.fileSizeInBytes, () => loadFileVectors(ctx, file, key, useIndex, dim))
-    const opts = allow === undefined ? {} : { filter: allow }
+    return { file, fv, opts: allow === undefined ? {} : { filter: allow } }
+  }
+
+  /** Searches one prepared file; returns whether it added rows to the current top k. */
+  const searchOne = (p: Prepared, src: number): boolean => {
+    const { file, fv, opts } = p
+    if (fv === undefined) {
+      plan.filesNoMatch++
+      return false
+    }
     let res
     if (fv.index !== undefined) {
       plan.filesSearchedByIndex++
       // Cosine indexes rank by normalised copies, which can order candidates within indexSlack of
       // each other differently from the exact kernel: take those near the k-th as well.
-      res = fv.index.search(query, k, { ...opts, ef: routedEf(req.ef ?? defaultEf(k, fv.index.size), routed.rank.get(file), k, tuning), within: 2 * indexSlack })
+      res = fv.index.search(query, k, { ...opts, ef: req.ef ?? router.ef(defaultEf(k, fv.index.size), router.rank.get(file), k), within: 2 * indexSlack })
     } else {
       plan.filesSearchedByScan++
       res = flatSearch(fv.vectors, dim, metric, query, k, opts)
@@ -349,33 +357,68 @@ async function searchSnapshot(ctx: SearchContext, req: SearchRequest, r: Resolve
     // own distances can differ from exact ones cannot, and are dropped unscored.
     const kth = top.kth
     const cut = kth === Infinity ? Infinity : kth + indexSlack
-    const out: Candidate[] = []
+    let added = false
     for (let i = 0; i < res.ids.length; i++) {
       if ((res.distances[i] as number) > cut) break
       const id = res.ids[i] as number
-      out.push({ d: exact(fv.vectors, id * dim), src, row: id })
+      plan.candidates++
+      if (top.offer({ d: exact(fv.vectors, id * dim), src, row: id })) added = true
     }
-    return out
+    return added
   }
 
+  // Files are searched one at a time in visit order, so each decision sees the top k of every
+  // file before it; the I/O of the next `concurrency` files runs ahead.
   const concurrency = Math.max(1, req.concurrency ?? 4)
-  let i = 0
-  while (i < visit.length) {
-    const wave: number[] = []
-    while (i < visit.length && wave.length < concurrency) {
-      if (skip((visit[i] as { bound: number }).bound)) {
-        // Sorted by bound: every later file is pruned too.
-        plan.filesPrunedByBound += visit.length - i
-        i = visit.length
-        break
+  const ahead = new Map<number, Promise<Prepared>>()
+  const fetchAhead = (at: number): Promise<Prepared> => {
+    const j = order[at] as number
+    let p = ahead.get(j)
+    if (p === undefined) {
+      p = prepare((visit[j] as { live: LiveFile }).live)
+      p.catch(() => undefined) // awaited below, or settled before the search returns
+      ahead.set(j, p)
+    }
+    return p
+  }
+  try {
+    let pos = 0
+    while (pos < order.length) {
+      const j = order[pos] as number
+      const v = visit[j] as { file: DataFile; bound: number }
+      const rank = router.rank.get(v.file)
+      if (rank === undefined) {
+        if (skip(v.bound)) {
+          // Sorted by bound: every later file outside routing is pruned too.
+          while (pos < order.length && rankOf(order[pos] as number) === undefined) { plan.filesPrunedByBound++; pos++ }
+          continue
+        }
+      } else {
+        const step = router.step(v.file, rank, top.kth)
+        if (step === 'stop') {
+          plan.filesSkippedByRouting += order.length - pos
+          break
+        }
+        if (step === 'skip') {
+          plan.filesSkippedByRouting++
+          pos++
+          continue
+        }
+        if (skip(v.bound)) {
+          plan.filesPrunedByBound++
+          router.record(false)
+          pos++
+          continue
+        }
       }
-      wave.push(i++)
+      for (let a = pos; a < Math.min(order.length, pos + concurrency); a++) void fetchAhead(a)
+      const added = searchOne(await fetchAhead(pos), j)
+      if (rank !== undefined) router.record(added)
+      pos++
     }
-    const results = await Promise.all(wave.map((v) => searchOne((visit[v] as { live: LiveFile }).live, v)))
-    for (const list of results) {
-      plan.candidates += list.length
-      for (const c of list) top.offer(c)
-    }
+  } finally {
+    // No file I/O outlives the search (a closed table, an aborted query).
+    await Promise.allSettled(ahead.values())
   }
   const tSearch = now()
 
@@ -427,78 +470,6 @@ async function searchSnapshot(ctx: SearchContext, req: SearchRequest, r: Resolve
   plan.cacheMisses = { index: after.indexMisses - before.indexMisses, reader: after.readerMisses - before.readerMisses }
   plan.timingsMs = { plan: tPlan - t0, search: tSearch - tPlan, fetch: tEnd - tSearch, total: tEnd - t0 }
   return { rows: out, plan }
-}
-
-/** Buffered rows belong to "now": a time-travel query to an older snapshot must not see them. */
-
-/** How routing treats clustered files (defaults: `ROUTING`). */
-export interface RouteTuning {
-  /** Keep clustered files whose centroid distance is within `epsilon` x the nearest's. */
-  epsilon: number
-  /** Keep at least this many clustered files (one more for k > 10). */
-  min: number
-  /** Keep at most this share of the clustered files. */
-  fraction: number
-  /** Files from this rank on get a smaller beam: ef x decay^(rank - from + 1), at least 2k. */
-  decayFrom: number
-  decay: number
-}
-
-/** Routing defaults, calibrated on GloVe and Fashion-MNIST for recall@10 >= 0.95 (BENCHMARKS.md). */
-export const ROUTING: RouteTuning = { epsilon: 0.3, min: 2, fraction: 0.35, decayFrom: 2, decay: 0.7 }
-
-export interface Route {
-  /** Clustered files routing leaves out. */
-  skip: Set<DataFile>
-  /** Rank of each kept clustered file by centroid distance (0 = nearest). */
-  rank: Map<DataFile, number>
-}
-
-/**
- * Routing over the files optimize clustered (one k-means cluster each): they are ranked by the
- * distance from the query to their centroid and the nearest are kept: `probe` of them, or by
- * default those within `epsilon` of the nearest's distance, between `min` and `fraction` of them.
- * Loose files are never left out. With 'exact' and `{ approximate }` nothing is routed.
- */
-export function route(files: readonly DataFile[], query: Float32Array, metric: Metric, prune: PruneMode, k: number, tuning: RouteTuning = ROUTING): Route {
-  const none: Route = { skip: new Set(), rank: new Map() }
-  if (prune === 'exact' || (typeof prune === 'object' && 'approximate' in prune)) return none
-  const clustered = files.filter((f) => f.ailake?.cluster !== undefined && f.ailake.centroid.length === query.length)
-  if (clustered.length <= 1) return none
-  const ranked = clustered.map((f) => ({ f, d: centroidDistance(metric, query, (f.ailake as { centroid: Float32Array }).centroid) })).sort((a, b) => a.d - b.d)
-  let keep: number
-  if (typeof prune === 'object' && 'probe' in prune) keep = prune.probe
-  else {
-    const d0 = (ranked[0] as { d: number }).d
-    keep = ranked.filter((r) => r.d <= d0 + tuning.epsilon * Math.abs(d0)).length
-    keep = Math.min(Math.max(keep, tuning.min + (k > 10 ? 1 : 0)), Math.max(tuning.min, Math.ceil(tuning.fraction * ranked.length)))
-  }
-  keep = Math.max(1, keep)
-  return { skip: new Set(ranked.slice(keep).map((r) => r.f)), rank: new Map(ranked.slice(0, keep).map((r, i) => [r.f, i])) }
-}
-
-/** The beam for a routed file of `rank`: the nearest files get `ef`, farther ones less (their rows rarely make the top k). */
-export function routedEf(ef: number, rank: number | undefined, k: number, tuning: RouteTuning = ROUTING): number {
-  if (rank === undefined || rank < tuning.decayFrom) return ef
-  return Math.max(2 * k, Math.round(ef * tuning.decay ** (rank - tuning.decayFrom + 1)))
-}
-
-/** Distance from the query to a file centroid (cosine on directions; squared L2 otherwise, also for dot). */
-function centroidDistance(metric: Metric, q: Float32Array, c: Float32Array): number {
-  let qc = 0
-  let qq = 0
-  let cc = 0
-  let l2 = 0
-  for (let j = 0; j < q.length; j++) {
-    const a = q[j] as number
-    const b = c[j] as number
-    qc += a * b
-    qq += a * a
-    cc += b * b
-    l2 += (a - b) * (a - b)
-  }
-  if (metric === 'cosine') return qq === 0 || cc === 0 ? 1 : 1 - qc / Math.sqrt(qq * cc)
-  return metric === 'dot' ? -qc : l2
 }
 
 /**
