@@ -16,7 +16,8 @@ import { decodeSnapshot } from '../format/iceberg/table-metadata.js'
 import type { PartitionField, PartitionSpec, Snapshot, SnapshotRef, SortOrder, TableMetadata } from '../format/iceberg/types.js'
 import { maxFieldId, type Schema } from '../format/schema.js'
 import type { LoadedTable } from '../catalog/catalog.js'
-import { METADATA_LOG_MAX, newTableMetadata, nextSchemaId, reusedFieldId, sameType } from './metadata-builder.js'
+import { nextMetadataLog } from '../catalog/metadata-files.js'
+import { newTableMetadata, nextSchemaId, reusedFieldId, sameType } from './metadata-builder.js'
 import { policyFromProperties } from './vector-policy.js'
 
 /** Table properties under this prefix are ailake's own (vector policy, WAL watermarks...). */
@@ -416,7 +417,7 @@ export function applyUpdates(base: LoadedTable, updates: readonly Update[], now 
   return {
     ...m,
     lastUpdatedMs: Math.max(now, start.lastUpdatedMs + 1),
-    metadataLog: [...start.metadataLog, { timestampMs: start.lastUpdatedMs, metadataFile: base.metadataLocation }].slice(-METADATA_LOG_MAX),
+    metadataLog: nextMetadataLog(start, base.metadataLocation),
   }
 }
 
