@@ -159,7 +159,9 @@ async function loadFileVectors(ctx: SearchContext, file: DataFile, key: string, 
   const facts = file.ailake
   const section = useIndex && facts !== undefined ? { offset: facts.sectionOffset, length: facts.sectionLength } : undefined
   const reader = await ctx.caches.reader(ctx.table.store, key, file.fileSizeInBytes, section, foreignHint(ctx))
-  const [vectors, sec] = await Promise.all([reader.readVectors(), useIndex ? reader.readSection() : Promise.resolve(undefined)])
+  // The whole section first: the vector read then reuses it instead of reading the section's head on its own.
+  const wholeSection = useIndex ? reader.readSection() : Promise.resolve(undefined)
+  const [vectors, sec] = await Promise.all([reader.readVectors(), wholeSection])
   if (vectors.length !== reader.rowCount * dim) {
     throw corrupt(`data file ${file.filePath} has ${vectors.length} vector values for ${reader.rowCount} rows of dimension ${dim}`, { path: file.filePath })
   }

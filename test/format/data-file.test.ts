@@ -264,3 +264,54 @@ test('scalar column statistics follow Parquet rules, so DuckDB filters over them
   assert.ok(Number.isNaN(all[1]?.score as number))
   assert.deepEqual(all.map((r) => (r.big === null ? null : BigInt(r.big as bigint))), ranks.map((r) => (r === null ? null : BigInt(r) * 3n)))
 })
+
+/** A source that records every byte range read. */
+function recording(bytes: Uint8Array): ByteSource & { ranges: Array<[number, number]> } {
+  const inner = bytesSource(bytes)
+  const s = {
+    size: inner.size, ranges: [] as Array<[number, number]>,
+    read(offset: number, length: number) {
+      s.ranges.push([offset, offset + length])
+      return inner.read(offset, length)
+    },
+  }
+  return s
+}
+
+test('reading scalar columns and vectors reads at most the first 64 KiB of the index bytes, unchecked; a damaged index fails only the reads that use it', async () => {
+  // Deletes, updates and filters read scalar columns of every file: with the index read too they
+  // read (and checksum) the whole HNSW graph of each file, most of its bytes. The section's head
+  // is read with one 64 KiB read from the section's start (one request on object stores).
+  const indexLength = 300_000
+  const input = makeInput({ rows: 3000, dim: 16, index: indexLength, rowGroupRows: 1000, seed: 9 })
+  const out = writeDataFile(input)
+  const sectionEnd = out.vector.sectionOffset + out.vector.sectionLength
+  // docs/format.md: the index bytes are the last part of the section.
+  const indexStart = sectionEnd - indexLength
+  const oracle = (await parquetReadObjects({ file: out.bytes.slice().buffer, columns: ['docId', 'title'] })) as Array<Record<string, unknown>>
+  const damaged = out.bytes.slice()
+  damaged[indexStart + 12345] = (damaged[indexStart + 12345] as number) ^ 0x10
+  const at = { offset: out.vector.sectionOffset, length: out.vector.sectionLength }
+  for (const [name, bytes] of [['intact', out.bytes], ['index damaged', damaged]] as const) {
+    for (const options of [{}, { section: at }]) {
+      const reads: Array<[string, (r: Awaited<ReturnType<typeof openDataFile>>) => Promise<void>]> = [
+        ['readRows of scalar columns', async (r) => assert.deepEqual(await r.readRows({ columns: ['docId', 'title'] }), oracle)],
+        ['readRows of some rows', async (r) => assert.deepEqual(await r.readRows({ rows: [2999, 0, 1500], columns: ['docId'] }), [2999, 0, 1500].map((i) => ({ docId: oracle[i]?.docId })))],
+        ['readVectors', async (r) => assert.deepEqual(await r.readVectors(), input.vector.vectors)],
+      ]
+      for (const [what, read] of reads) {
+        const src = recording(bytes)
+        const r = await openDataFile(src, options)
+        src.ranges.length = 0 // the footer's tail read at open may reach into the section; it is not what is tested
+        await read(r)
+        const overlap = src.ranges.reduce((n, [a, b]) => n + Math.max(0, Math.min(b, sectionEnd) - Math.max(a, indexStart)), 0)
+        assert.ok(overlap <= 64 * 1024, `${name}, ${JSON.stringify(options)}, ${what}: read ${overlap} of the ${indexLength} index bytes [${indexStart}, ${sectionEnd}) (${JSON.stringify(src.ranges)})`)
+      }
+      const r = await openDataFile(bytesSource(bytes), options)
+      await r.readRows({ columns: ['docId'] })
+      if (name === 'intact') assert.deepEqual((await r.readSection()).indexBytes, input.index?.bytes)
+      else await assert.rejects(r.readSection(), (e) => isAilakeError(e, 'CORRUPT_DATA'))
+    }
+  }
+  await assert.rejects(verifyDataFile(bytesSource(damaged)), (e) => isAilakeError(e, 'CORRUPT_DATA'))
+})

@@ -12,7 +12,7 @@ import { crc32c } from '../../util/crc32c.js'
 import { IntegrityChecks } from './integrity.js'
 import { PageGuard } from './page-guard.js'
 import { fromParquetSchema } from './schema-map.js'
-import { decodeSection, decodeTrailer, sectionLengthFromHeader, HEADER_LENGTH, TRAILER_LENGTH, type DecodedSection } from './section.js'
+import { decodeSection, decodeSectionHead, decodeTrailer, headLengthFromHeader, sectionLengthFromHeader, HEADER_LENGTH, TRAILER_LENGTH, type DecodedSection } from './section.js'
 import { CompactReader, intField } from './thrift.js'
 import type { VectorFacts } from './types.js'
 import { KV_ICEBERG_SCHEMA, KV_SECTIONS } from './writer.js'
@@ -23,8 +23,28 @@ interface Page { offset: number; size: number; firstRow: number }
 
 /** Reads one section with exactly one ranged read (offsets kept in table metadata). */
 export async function readSectionAt(source: ByteSource, at: { offset: number; length: number }): Promise<DecodedSection> {
-  if (!Number.isSafeInteger(at.length) || at.length < HEADER_LENGTH) throw corrupt(`ailake section length ${at.length} is smaller than its ${HEADER_LENGTH}-byte header`)
+  checkSectionLength(at.length)
   return decodeSection(await readRange(source, at.offset, at.length, 'ailake section'), at.offset)
+}
+
+function checkSectionLength(length: number): void {
+  if (!Number.isSafeInteger(length) || length < HEADER_LENGTH) throw corrupt(`ailake section length ${length} is smaller than its ${HEADER_LENGTH}-byte header`)
+}
+
+/** Bytes read first for a section's head: its header, column name, centroid and integrity table fit in most files. */
+const HEAD_READ_BYTES = 64 * 1024
+
+/** The section without its index bytes (facts and integrity part): one small ranged read, two for a large integrity table. */
+async function readSectionHeadAt(source: ByteSource, at: { offset: number; length: number }): Promise<Omit<DecodedSection, 'indexBytes'>> {
+  checkSectionLength(at.length)
+  const first = await readRange(source, at.offset, Math.min(at.length, HEAD_READ_BYTES), 'ailake section')
+  const declared = sectionLengthFromHeader(first)
+  if (declared !== at.length) {
+    throw corrupt(`ailake section: header declares ${declared} bytes but ${at.length} were recorded; the recorded section offsets are wrong or the file is corrupt`, { length: declared, given: at.length })
+  }
+  const headLength = headLengthFromHeader(first)
+  const bytes = headLength <= first.length ? first.subarray(0, headLength) : await readRange(source, at.offset, headLength, 'ailake section')
+  return decodeSectionHead(bytes, at.offset)
 }
 
 /** The file as hyparquet reads it; every read is checked first (page-guard.ts). */
@@ -74,6 +94,8 @@ export class DataFileReader {
   readonly rowCount: number
   readonly schema: Schema
   private section: Promise<DecodedSection> | undefined
+  /** The section without its index bytes, which reads of columns need (for its integrity table). */
+  private head: Promise<Omit<DecodedSection, 'indexBytes'>> | undefined
   private readonly groupStarts: number[] = []
   private readonly pageCache = new Map<number, Promise<Page[]>>()
   /** The integrity table once the section is read (none for files without one); see integrity.ts. */
@@ -138,19 +160,30 @@ export class DataFileReader {
    * offset indexes is checked against its integrity table.
    */
   readSection(): Promise<{ facts: VectorFacts; indexBytes: Uint8Array | undefined }> {
-    this.section ??= this.locate().then(async (at) => {
-      const s = await readSectionAt(this.source, at)
-      if (s.integrity !== undefined) {
-        const { tail, tailStart, footerStart } = this.footer
-        if (crc32c(tail.subarray(footerStart - tailStart, tail.length - 8)) !== s.integrity.footerCrc) {
-          throw corrupt(`${fileName(this.source)}: the Parquet footer does not match the checksum in the ailake section; the file is corrupt`)
-        }
-        this.checks = new IntegrityChecks(fileName(this.source), s.integrity.entries)
-        this.guardCache = undefined
-      }
-      return s
-    })
+    this.section ??= this.locate().then(async (at) => this.useIntegrity(await readSectionAt(this.source, at)))
     return this.section
+  }
+
+  /**
+   * The section's facts and integrity table without its index bytes: reads of columns need no
+   * more, and the index is most of a file's section (reusing the whole section when it was read).
+   */
+  private readHead(): Promise<Omit<DecodedSection, 'indexBytes'>> {
+    this.head ??= this.section ?? this.locate().then(async (at) => this.useIntegrity(await readSectionHeadAt(this.source, at)))
+    return this.head
+  }
+
+  /** Checks the footer against the section's CRC of it and checks every later read against its integrity table. */
+  private useIntegrity<S extends Omit<DecodedSection, 'indexBytes'>>(s: S): S {
+    if (s.integrity !== undefined) {
+      const { tail, tailStart, footerStart } = this.footer
+      if (crc32c(tail.subarray(footerStart - tailStart, tail.length - 8)) !== s.integrity.footerCrc) {
+        throw corrupt(`${fileName(this.source)}: the Parquet footer does not match the checksum in the ailake section; the file is corrupt`)
+      }
+      this.checks = new IntegrityChecks(fileName(this.source), s.integrity.entries)
+      this.guardCache = undefined
+    }
+    return s
   }
 
   private async vectorFacts(): Promise<VectorFacts> {
@@ -165,7 +198,7 @@ export class DataFileReader {
    */
   private async maybeFacts(): Promise<VectorFacts | undefined> {
     try {
-      return (await this.readSection()).facts
+      return (await this.readHead()).facts
     } catch (err) {
       if (!(err instanceof AilakeError && err.code === 'NOT_FOUND') || this.sectionAt !== undefined) throw err
       const hint = this.foreignVector

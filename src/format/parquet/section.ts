@@ -69,6 +69,14 @@ export interface DecodedSection {
   integrity: Integrity | undefined
 }
 
+/** A section without its index bytes (they are its last part): what every read of the file needs. */
+export interface SectionHead {
+  facts: VectorFacts
+  integrity: Integrity | undefined
+  indexLength: number
+  indexCrc: number
+}
+
 function enumCode<T>(codes: readonly T[], code: number, what: string): T {
   const v = codes[code]
   if (v === undefined) {
@@ -95,6 +103,14 @@ export function sectionLengthFromHeader(header: Uint8Array): number {
   return r.u64('section length')
 }
 
+/** The length of the section's head (all but the index bytes) its checked header declares. */
+export function headLengthFromHeader(header: Uint8Array): number {
+  const length = sectionLengthFromHeader(header)
+  const indexLength = new ByteReader(header, 'ailake section header', 48).u64('index length')
+  if (indexLength > length - HEADER_LENGTH) throw corrupt(`ailake section: index length ${indexLength} exceeds the section length ${length}`, { indexLength, length })
+  return length - indexLength
+}
+
 /**
  * Decodes and verifies (every CRC) the section in `bytes` (exactly the section), which starts at
  * absolute file offset `sectionOffset`.
@@ -104,6 +120,18 @@ export function decodeSection(bytes: Uint8Array, sectionOffset: number): Decoded
   if (length !== bytes.length) {
     throw corrupt(`ailake section: header declares ${length} bytes but ${bytes.length} were given; the recorded section offsets are wrong or the file is corrupt`, { length, given: bytes.length })
   }
+  const head = decodeSectionHead(bytes.subarray(0, headLengthFromHeader(bytes)), sectionOffset)
+  const index = bytes.subarray(length - head.indexLength)
+  if (crc32c(index) !== head.indexCrc) throw corrupt('ailake section: index checksum mismatch; the file is corrupt')
+  return { facts: head.facts, indexBytes: head.facts.indexType === 'none' ? undefined : index, integrity: head.integrity }
+}
+
+/**
+ * Decodes and verifies (every CRC but the index's) the head of a section: `bytes` is exactly the
+ * part before its index bytes (`headLengthFromHeader`), starting at file offset `sectionOffset`.
+ */
+export function decodeSectionHead(bytes: Uint8Array, sectionOffset: number): SectionHead {
+  const length = sectionLengthFromHeader(bytes)
   const r = new ByteReader(bytes, 'ailake section', 4)
   const version = r.u16('version')
   const headerLength = r.u16('header length')
@@ -132,6 +160,7 @@ export function decodeSection(bytes: Uint8Array, sectionOffset: number): Decoded
   if (HEADER_LENGTH + pad4(nameLength) + centroidLength + ENTRY_BYTES * entryCount + indexLength !== length) {
     throw corrupt('ailake section: part lengths do not add up to the section length', { nameLength, centroidLength, entryCount, indexLength, length })
   }
+  if (bytes.length !== length - indexLength) throw corrupt(`ailake section: its head is ${length - indexLength} bytes but ${bytes.length} were given`, { length, indexLength, given: bytes.length })
   if (indexType === 'none' && indexLength !== 0) throw corrupt(`ailake section: index type none but ${indexLength} index bytes`)
   r.offset = HEADER_LENGTH
   const name = r.bytesView(nameLength, 'column name')
@@ -146,15 +175,14 @@ export function decodeSection(bytes: Uint8Array, sectionOffset: number): Decoded
   const radius = cr.f32('radius')
   const table = r.bytesView(ENTRY_BYTES * entryCount, 'integrity table')
   if (crc32c(table) !== tableCrc) throw corrupt('ailake section: integrity table checksum mismatch; the file is corrupt')
-  const index = r.bytesView(indexLength, 'index bytes')
-  if (crc32c(index) !== indexCrc) throw corrupt('ailake section: index checksum mismatch; the file is corrupt')
   return {
     facts: {
       column: utf8Decode(name, 'ailake section column name'), fieldId, dim, metric, precision, rowCount, centroid, radius,
       indexType, sectionOffset, sectionLength: length,
     },
-    indexBytes: indexType === 'none' ? undefined : index,
     integrity: version === 1 ? undefined : { footerCrc, entries: decodeIntegrityTable(table) },
+    indexLength,
+    indexCrc,
   }
 }
 
