@@ -6,7 +6,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
-import { connect as tcp } from 'node:net'
+import { connect as tcp, type Socket } from 'node:net'
 import { dirname, join } from 'node:path'
 import * as arrow from 'apache-arrow'
 import { connect, isAilakeError, MemoryStore, type Lakehouse } from '../../src/index.js'
@@ -241,6 +241,7 @@ test('searches beyond the gate wait, then are refused with 503 and Retry-After; 
 test('a client that sends its headers slowly is cut off; others are served meanwhile', async () => {
   const fx = await fixture()
   const server = await listen(fx.lake, { port: 0, headersTimeoutMs: 300 })
+  const sockets: Socket[] = []
   try {
     const closed: string[] = []
     const answers: string[] = []
@@ -248,11 +249,14 @@ test('a client that sends its headers slowly is cut off; others are served meanw
       const s = tcp(server.port, '127.0.0.1', () => {
         s.write('GET /health HTTP/1.1\r\nHost: localhost\r\n')
         if (trickle) {
+          // Unref'd and cleared on close: a socket the server failed to cut must not keep the file alive.
           const timer = setInterval(() => s.write('X-Slow: a\r\n'), 50)
+          timer.unref()
           s.on('close', () => clearInterval(timer))
         }
       })
       s.on('error', () => undefined)
+      sockets.push(s)
       // Read what comes back (a paused socket would never see the server hang up).
       s.on('data', (d) => answers.push(d.toString()))
       s.on('close', () => closed.push(name))
@@ -264,6 +268,7 @@ test('a client that sends its headers slowly is cut off; others are served meanw
     await waitFor(() => closed.length === 2, 'the server to close both slow connections', 10_000)
     assert.ok(answers.some((a) => a.startsWith('HTTP/1.1 408')), `the server answered 408: ${JSON.stringify(answers)}`)
   } finally {
+    for (const s of sockets) s.destroy()
     await server.close()
     await fx.cleanup()
   }
