@@ -188,7 +188,8 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
     throw new AilakeError('DIMENSION_MISMATCH', `search: the query vector has ${query.length} dimensions but column ${policy.column} of table ${table.name} has ${dim}`, { context: { got: query.length, expected: dim } })
   }
   validateVectors(query, dim, 'search: the query')
-  const schema = table.schema
+  // Time travel reads a snapshot through the schema it was written with (its names and types).
+  const schema = table.schemaAt(req.asOf)
   const filter = req.filter === undefined ? undefined : bindFilter(req.filter, schema, policy.column)
   const select = resolveSelect(schema, policy, req.select)
   const prune = req.prune ?? 'auto'
@@ -203,7 +204,7 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
   const snapshotId = table.resolveSnapshot(req.asOf)
   const unpin = pinSnapshot(meta.tableUuid, snapshotId)
   try {
-    return await searchSnapshot(ctx, req, { t0, meta, buffers, snapshotId, filter, select, factor, prune, before })
+    return await searchSnapshot({ ...ctx, schema }, req, { t0, meta, buffers, snapshotId, filter, select, factor, prune, before })
   } finally {
     unpin()
   }
@@ -221,8 +222,8 @@ interface Resolved {
   before: CacheCounters
 }
 
-/** The search once its input is checked and its snapshot resolved (and pinned against expiry). */
-async function searchSnapshot(ctx: SearchContext, req: SearchRequest, r: Resolved): Promise<SearchResultRows> {
+/** The search once its input is checked and its snapshot resolved (and pinned against expiry); `ctx.schema` is the one it reads through. */
+async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: SearchRequest, r: Resolved): Promise<SearchResultRows> {
   const { table, caches } = ctx
   const policy = requirePolicy(table)
   const { query, k } = req
@@ -407,7 +408,7 @@ async function searchSnapshot(ctx: SearchContext, req: SearchRequest, r: Resolve
       rows = rowIds.map((r) => whole[r] ?? {})
     } else {
       const reader = await caches.reader(table.store, key, file.fileSizeInBytes, undefined, foreignHint(ctx))
-      rows = await reader.readRows({ columns: scalar, rows: rowIds })
+      rows = await reader.readRows({ columns: scalar, rows: rowIds, schema: ctx.schema })
     }
     const vecs = select.includes(policy.column) ? (await caches.fileVectors(key, file.fileSizeInBytes, () => loadFileVectors(ctx, file, key, false, dim))).vectors : undefined
     ws.forEach((w, j) => {
