@@ -294,6 +294,9 @@ test('rows buffered by a streaming writer opened before a change read through th
     const { t, vecs } = await makeTable(dir, 'buffered')
     await t.add([v1Row(vecs, 0)])
     const w = t.memTableWriter({ writerId: 'w1', autoFlushTimer: false })
+    // A failed assertion must not leave the writer's lease timer holding the process open.
+    const closeWriter = (): Promise<void> => (w.isClosed ? Promise.resolve() : w.close().catch(() => undefined))
+    try {
     await w.insert([v1Row(vecs, 1), v1Row(vecs, 2)])
     await t.alterSchema({ rename: { s: 'label' }, widen: { n: 'long' }, drop: ['gone'], add: { extra: 'string' } })
     const cols = ['id', 'label', 'n', 'f', 'req', 'extra']
@@ -306,6 +309,9 @@ test('rows buffered by a streaming writer opened before a change read through th
     await w.close()
     assertSameRows(await ailakeRows(t), want, cols, 'after the flush')
     assertSameRows(await icebirdRows(`${dir}/default/buffered`), want, cols, 'icebird after the flush')
+    } finally {
+      await closeWriter()
+    }
   } finally {
     restore()
     await cleanup()
