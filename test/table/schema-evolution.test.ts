@@ -297,18 +297,18 @@ test('rows buffered by a streaming writer opened before a change read through th
     // A failed assertion must not leave the writer's lease timer holding the process open.
     const closeWriter = (): Promise<void> => (w.isClosed ? Promise.resolve() : w.close().catch(() => undefined))
     try {
-    await w.insert([v1Row(vecs, 1), v1Row(vecs, 2)])
-    await t.alterSchema({ rename: { s: 'label' }, widen: { n: 'long' }, drop: ['gone'], add: { extra: 'string' } })
-    const cols = ['id', 'label', 'n', 'f', 'req', 'extra']
-    const want = [0, 1, 2].map((i) => ({ id: BigInt(i), label: `s${i}`, n: BigInt(i * 3), f: i / 4, req: i, extra: null }))
-    const buffered = await t.search(new Float32Array(DIM)).limit(10).prune('exact').select(cols).toArray()
-    assertSameRows(buffered.sort((a, b) => Number(a.id) - Number(b.id)), want, cols, 'buffered rows through the new schema')
-    assert.equal(typeof buffered.find((r) => r.id === 1n)?.n, 'bigint', 'buffered int values widen too')
-    const hit = await t.search(new Float32Array(DIM)).where("label = 's2'").select(['id']).toArray()
-    assert.deepEqual(hit.map((r) => Number(r.id)), [2])
-    await w.close()
-    assertSameRows(await ailakeRows(t), want, cols, 'after the flush')
-    assertSameRows(await icebirdRows(`${dir}/default/buffered`), want, cols, 'icebird after the flush')
+      await w.insert([v1Row(vecs, 1), v1Row(vecs, 2)])
+      await t.alterSchema({ rename: { s: 'label' }, widen: { n: 'long' }, drop: ['gone'], add: { extra: 'string' } })
+      const cols = ['id', 'label', 'n', 'f', 'req', 'extra']
+      const want = [0, 1, 2].map((i) => ({ id: BigInt(i), label: `s${i}`, n: BigInt(i * 3), f: i / 4, req: i, extra: null }))
+      const buffered = await t.search(new Float32Array(DIM)).limit(10).prune('exact').select(cols).toArray()
+      assertSameRows(buffered.sort((a, b) => Number(a.id) - Number(b.id)), want, cols, 'buffered rows through the new schema')
+      assert.equal(typeof buffered.find((r) => r.id === 1n)?.n, 'bigint', 'buffered int values widen too')
+      const hit = await t.search(new Float32Array(DIM)).where("label = 's2'").select(['id']).toArray()
+      assert.deepEqual(hit.map((r) => Number(r.id)), [2])
+      await w.close()
+      assertSameRows(await ailakeRows(t), want, cols, 'after the flush')
+      assertSameRows(await icebirdRows(`${dir}/default/buffered`), want, cols, 'icebird after the flush')
     } finally {
       await closeWriter()
     }
