@@ -250,6 +250,13 @@ test('field ids are never reused: a column dropped and added again is a new, emp
     const rows = await ailakeRows(t)
     assert.deepEqual(rows.map((r) => [norm(r.gone), norm(r.s)]), [[null, null], [null, null], [null, null], [null, null], [null, null], [7, 9]])
     assertSameRows(await icebirdRows(`${dir}/default/reuse`), rows, ['id', 'n', 'f', 's', 'gone', 'req'], 'icebird')
+    // Renaming back yields a schema the table has: that one is made current again, none is added.
+    const id0 = t.schema.schemaId
+    const count = t.core.metadata.schemas.length
+    await t.alterSchema({ rename: { req: 'r2' } })
+    await t.alterSchema({ rename: { r2: 'req' } })
+    assert.equal(t.schema.schemaId, id0)
+    assert.equal(t.core.metadata.schemas.length, count + 1)
     // A swap of two names in one change: both keep their data.
     await t.alterSchema({ rename: { n: 'f', f: 'n' } })
     const swapped = await ailakeRows(t)
