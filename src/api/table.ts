@@ -14,6 +14,7 @@ import { optimizeTable, type OptimizeOptions, type OptimizeReport } from '../mai
 import { quarantineTable, verifyTable, type QuarantineResult, type VerifyOptions, type VerifyReport } from '../maintenance/verify.js'
 import { relocateTable, type RelocateResult } from '../table/relocate.js'
 import { requireRows } from '../table/rows.js'
+import { checkSchemaChange, type SchemaChange } from '../table/schema-evolution.js'
 import { AutoOptimizer, type AutoOptimizeOptions, type MaintenanceStatus } from './auto-optimize.js'
 import type { Embedder, EmbedderIdentity } from '../embed/embedder.js'
 import { embedderFor, recordedEmbedder } from './embedding.js'
@@ -396,7 +397,7 @@ export class Table {
   /** The live data files at `asOf` (default: now). */
   async files(asOf?: AsOf): Promise<FileInfo[]> {
     const live = await this.core.planFiles(this.core.resolveSnapshot(asOf))
-    const ctx = { table: this.core, caches: this.services.caches }
+    const ctx = { table: this.core, caches: this.services.caches, schema: this.core.schemaAt(asOf) }
     return mapLimit(live, 8, async (f) => {
       const mask = await liveRows(ctx, f)
       return {
@@ -485,6 +486,23 @@ export class Table {
   /** Commits what this handle's open writers buffer, so a row change sees every acknowledged row. */
   private async flushWriters(): Promise<void> {
     for (const w of this.openWriters()) await w.flush()
+  }
+
+  /**
+   * Changes the table's columns, Iceberg's way, in one atomic commit (a new schema, no data
+   * rewritten): `add` optional columns (older rows read as null), `rename`, `drop`, `widen`
+   * (`int` → `'long'`, `float` → `'double'`), `makeOptional`, and `order` (columns to put
+   * first). Names in `rename`, `drop`, `widen` and `makeOptional` are the current ones; `add`
+   * and `order` use the names after the change. Field ids are never reused, so files written
+   * before read through the new schema by id; searches return the same rows and distances, and
+   * time travel to an earlier snapshot reads it with the columns it had. The vector column
+   * cannot be dropped, renamed or retyped. A concurrent change is resolved again against the
+   * schema that won; concurrent appends land. Returns the new current schema.
+   */
+  async alterSchema(change: SchemaChange): Promise<Schema> {
+    this.checkOpen()
+    checkSchemaChange(change)
+    return this.core.alterSchema(change)
   }
 
   /** Column names and types, the vector column included. */

@@ -1,5 +1,6 @@
 /** The commands by name, in the order `ailake --help` lists them. */
 import type { Command } from './command.js'
+import { alterCommand } from './alter.js'
 import { deleteCommand, updateCommand, upsertCommand } from './changes.js'
 import { optimizeCommand } from './optimize.js'
 import { createCommand } from './create.js'
@@ -20,6 +21,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   delete: deleteCommand,
   update: updateCommand,
   upsert: upsertCommand,
+  alter: alterCommand,
   info: infoCommand,
   history: historyCommand,
   optimize: optimizeCommand,

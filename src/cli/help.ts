@@ -11,6 +11,7 @@ Commands:
   delete <table>           delete the rows matching --where
   update <table>           set columns of the rows matching --where
   upsert <table> <file>    replace rows by key (--on), insert the rest
+  alter <table>            add, rename, drop, widen, reorder columns (no data rewritten)
   info <table>             snapshots, files, rows, index status, sizes, schema
   history <table>          one line per snapshot
   optimize <table>         cluster rows into files, drop deleted rows, expire old snapshots
@@ -39,6 +40,23 @@ Exit codes: 0 ok, 1 other error, 2 usage/invalid argument, 3 not found/already e
 Set AILAKE_DEBUG=1 to print stack traces.`
 
 export const HELP: Record<string, string> = {
+  alter: `Usage: ailake alter <table> [--add name:type] [--rename old=new] [--drop name] [--widen name:long|double]
+                    [--optional name] [--order name,name,...] [--json]
+
+Changes the table's columns the Iceberg way, in one atomic commit: a new schema, no data
+rewritten. Files written before read through it by field id: a renamed column keeps its data,
+a dropped one vanishes, an added one (always optional) reads as null in older rows, a widened
+one (int to long, float to double) widens. --optional makes a required column optional;
+--order puts the named columns first. Each flag may repeat or take a comma-separated list;
+--rename, --drop, --widen and --optional name the columns as they are now, --add and --order
+as they are after the change. The vector column cannot be dropped, renamed or retyped.
+Searches of older snapshots (--as-of) use the columns those snapshots had.
+
+Examples:
+  ailake alter docs --add category:string --add score:double
+  ailake alter docs --rename title=headline --drop draft
+  ailake alter docs --widen views:long --optional author --order docId,headline`,
+
   optimize: `Usage: ailake optimize <table> [--target-rows N] [--full] [--no-cluster] [--keep-snapshots] [--json]
 
 Lays the table out for search: rows are clustered by k-means into files of about N rows

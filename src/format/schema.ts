@@ -6,6 +6,7 @@
  * boolean → boolean; int, float, double → number; long → bigint (number accepted on write);
  * string → string; binary, fixed → Uint8Array; date, timestamp, timestamptz → Date.
  */
+import { AilakeError } from '../errors.js'
 
 export type PrimitiveType =
   | 'boolean' | 'int' | 'long' | 'float' | 'double' | 'string' | 'binary'
@@ -64,4 +65,60 @@ export function maxFieldId(fields: readonly Field[]): number {
     if (typeof f.type === 'object' && f.type.type === 'list') max = Math.max(max, f.type.elementId)
   }
   return max
+}
+
+/**
+ * True when values written as `from` read as `to` under Iceberg's type promotion: the same type,
+ * int → long, or float → double. Other changes would make old files unreadable.
+ */
+export function promotable(from: FieldType, to: FieldType): boolean {
+  if (typeof from === 'object' || typeof to === 'object') {
+    if (typeof from !== 'object' || typeof to !== 'object') return false
+    if (from.type === 'list') return to.type === 'list' && from.elementId === to.elementId && from.element === to.element && from.elementRequired === to.elementRequired
+    return to.type === 'fixed' && from.length === to.length
+  }
+  return from === to || (from === 'int' && to === 'long') || (from === 'float' && to === 'double')
+}
+
+/** One column of a read schema as a file holds it: under `source` (its name in the file), or absent (reads as null). */
+export interface ProjectedColumn {
+  /** The name in the read schema. */
+  name: string
+  /** The column's name in the file, or undefined when the file predates the column. */
+  source?: string
+  /** Widens a stored value to the read type (int → long); undefined when values read as they are. */
+  widen?: (v: unknown) => unknown
+}
+
+/**
+ * How columns `names` of schema `read` are found in a file written with schema `file`: by field
+ * id, as Iceberg resolves columns, so a renamed column keeps its data, a dropped one is not
+ * read, one added after the file was written reads as null and a widened one widens. A file
+ * column whose type cannot be promoted to the read type is `SCHEMA_MISMATCH` (never a
+ * misread value).
+ */
+export function projectColumns(file: Schema, read: Schema, names: readonly string[]): ProjectedColumn[] {
+  const byId = new Map(file.fields.map((f) => [f.id, f]))
+  return names.map((name) => {
+    const r = read.fields.find((f) => f.name === name)
+    if (r === undefined) throw new AilakeError('NOT_FOUND', `column ${JSON.stringify(name)} is not in the schema read; columns: ${read.fields.map((f) => f.name).join(', ')}`, { context: { column: name } })
+    const f = byId.get(r.id)
+    if (f === undefined) return { name }
+    if (!promotable(f.type, r.type)) {
+      throw new AilakeError('SCHEMA_MISMATCH', `column ${JSON.stringify(name)} (field id ${r.id}) is ${typeName(r.type)} in the table but ${typeName(f.type)} in the data file, which Iceberg cannot promote; the file was written for another table or is corrupt`, {
+        context: { column: name, fieldId: r.id },
+      })
+    }
+    return f.type === 'int' && r.type === 'long' ? { name, source: f.name, widen: toLong } : { name, source: f.name }
+  })
+}
+
+function toLong(v: unknown): unknown {
+  return typeof v === 'number' ? BigInt(v) : v
+}
+
+/** A type as Iceberg writes it (`long`, `list<float>`, `fixed[8]`). */
+export function typeName(t: FieldType): string {
+  if (typeof t === 'string') return t
+  return t.type === 'list' ? `list<${t.element}>` : `fixed[${t.length}]`
 }

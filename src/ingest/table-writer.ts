@@ -10,12 +10,12 @@ import { writeDataFiles, type FileEncoder, type FileRollOptions } from '../table
 import type { IcebergTable } from '../table/iceberg-table.js'
 import { nextSchemaId } from '../table/metadata-builder.js'
 import { inferSchema, toRowBatch, type RowBatch, type RowsInput } from '../table/rows.js'
+import { SCHEMA_PENDING_PROPERTY } from '../table/schema-evolution.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
 import type { IndexBuilder, WrittenRows } from './index-builder.js'
 import { checkOptions } from '../util/options.js'
 
-/** Table property marking a table whose columns are inferred from its first rows. */
-export const SCHEMA_PENDING_PROPERTY = 'ailake.schema.inferred'
+export { SCHEMA_PENDING_PROPERTY }
 
 export interface TableWriterOptions extends FileRollOptions {
   /** Receives deferred files after commit. Without one, deferred files stay pending until scheduled elsewhere. */
@@ -164,10 +164,11 @@ export class TableWriter {
     if (this.files.length === 0 && deletes.length === 0) throw new AilakeError('INVALID_ARGUMENT', `TableWriter: nothing to commit to ${this.table.name}; write a batch first`)
     this.committing = true
     try {
-      const extra: Pick<CommitOptions, 'summary' | 'setProperties' | 'precondition'> = {}
+      const extra: Pick<CommitOptions, 'summary' | 'setProperties' | 'precondition'> & { schema?: Schema } = {}
       if (options.summary !== undefined) extra.summary = options.summary
       if (options.setProperties !== undefined) extra.setProperties = options.setProperties
       if (options.precondition !== undefined) extra.precondition = options.precondition
+      if (this.schemaInUse !== undefined) extra.schema = this.schemaInUse
       // A writer that started while the columns were unknown may have inferred them: the commit
       // sets them, or checks the files against those another writer set meanwhile.
       const inferred = this.inferred && this.schemaInUse !== undefined ? { schema: this.schemaInUse, pendingProperty: SCHEMA_PENDING_PROPERTY } : undefined

@@ -105,11 +105,11 @@ async function readPool(table: IcebergTable, policy: VectorPolicy, inputs: LiveF
   let done = 0
   const parts = await mapLimit(inputs, 2, async (lf) => {
     const reader = await openDataFile(await storeSource(table.store, table.keyOf(lf.dataFile.filePath)), { vector: { column: policy.column, dim: policy.dim, metric: policy.metric } })
-    const names = scalar.filter((f) => reader.schema.fields.some((x) => x.name === f.name)).map((f) => f.name)
-    const rows = names.length > 0 ? await reader.readRows({ columns: names }) : Array.from({ length: reader.rowCount }, () => ({}))
+    // Through the current schema by field id: renamed columns keep their data, added ones are null.
+    const rows = await reader.readRows({ columns: scalar.map((f) => f.name), schema })
     const vectors = await reader.readVectors()
     const stored = lf.dataFile.ailake?.precision === policy.precision ? await reader.readVectorValues() : undefined
-    const gone = new Set(await deletedPositions({ cache: table.cache, schema }, lf, async (columns) => reader.readRows({ columns })))
+    const gone = new Set(await deletedPositions({ cache: table.cache, schema }, lf, async (columns) => reader.readRows({ columns, schema })))
     progress(++done)
     return { lf, rows, vectors, stored, gone }
   })
@@ -239,7 +239,7 @@ async function optimizeOnce(
   }
   const liveCount = async (lf: LiveFile): Promise<number> => lf.dataFile.recordCount - (await deletedPositions({ cache: table.cache, schema: table.schema }, lf, async (columns) => {
     const reader = await openDataFile(await storeSource(table.store, table.keyOf(lf.dataFile.filePath)), { vector: { column: policy.column, dim: policy.dim, metric: policy.metric } })
-    return reader.readRows({ columns })
+    return reader.readRows({ columns, schema: table.schema })
   })).length
   report.rowsBefore = (await mapLimit(files, 8, liveCount)).reduce((a, b) => a + b, 0)
   report.rowsAfter = report.rowsBefore

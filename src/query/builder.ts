@@ -146,7 +146,7 @@ export class SearchBuilder<R extends object = Record<string, unknown>> {
    */
   where(filter: string | Filter): SearchBuilder<R> {
     const policy = this.ctx.table.policy
-    if (policy !== undefined) bindFilter(filter, this.ctx.table.schema, policy.column)
+    if (policy !== undefined) bindFilter(filter, this.ctx.table.schemaAt(this.state.asOf), policy.column)
     const prev = this.state.filter
     if (prev === undefined) return this.with({ filter })
     return this.with({ filter: typeof prev === 'string' && typeof filter === 'string' ? `(${prev}) AND (${filter})` : { and: [toTyped(prev), toTyped(filter)] } })
@@ -156,7 +156,7 @@ export class SearchBuilder<R extends object = Record<string, unknown>> {
   select<K extends keyof R & string>(columns: readonly K[]): SearchBuilder<Pick<R, K>> {
     if (!Array.isArray(columns) || columns.some((c) => typeof c !== 'string')) throw invalid('select(): expected an array of column names')
     const policy = this.ctx.table.policy
-    if (policy !== undefined) resolveSelect(this.ctx.table.schema, policy, columns)
+    if (policy !== undefined) resolveSelect(this.ctx.table.schemaAt(this.state.asOf), policy, columns)
     return this.with<Pick<R, K>>({ select: [...columns] })
   }
 
@@ -165,7 +165,11 @@ export class SearchBuilder<R extends object = Record<string, unknown>> {
     return this.with({ int64: checkInt64As(as, 'int64()') })
   }
 
-  /** Search the table as of a snapshot id (bigint or numeric string) or a time (Date, ISO string, epoch ms). */
+  /**
+   * Search the table as of a snapshot id (bigint or numeric string) or a time (Date, ISO string,
+   * epoch ms). The snapshot is read through the schema it was written with: `where` and `select`
+   * name its columns as they were then (call `asOf` before them).
+   */
   asOf(snapshot: AsOf): SearchBuilder<R> {
     return this.with({ asOf: snapshot })
   }

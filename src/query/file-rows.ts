@@ -4,7 +4,7 @@
  */
 import type { ForeignVector } from '../format/data-file.js'
 import type { DataFile } from '../format/iceberg/types.js'
-import type { Schema } from '../format/schema.js'
+import { typeName, type Schema } from '../format/schema.js'
 import { deletedPositions } from '../table/deletes.js'
 import type { IcebergTable } from '../table/iceberg-table.js'
 import type { LiveFile } from '../table/scan.js'
@@ -15,6 +15,15 @@ import type { QueryCaches } from './caches.js'
 export interface FileRowsContext {
   table: IcebergTable
   caches: QueryCaches
+  /**
+   * The schema columns are named and typed by (default: the table's current schema); files
+   * written under older schemas are read through it by field id.
+   */
+  schema?: Schema
+}
+
+function readSchema(ctx: FileRowsContext): Schema {
+  return ctx.schema ?? ctx.table.schema
 }
 
 /** Scalar columns of small files are read whole and cached; larger ones are read row by row. */
@@ -30,13 +39,19 @@ function columnBytes(file: DataFile, schema: Schema, columns: readonly string[])
 }
 
 export async function wholeColumns(ctx: FileRowsContext, file: DataFile, columns: readonly string[]): Promise<Record<string, unknown>[] | undefined> {
-  const bytes = columnBytes(file, ctx.table.schema, columns)
+  const schema = readSchema(ctx)
+  const bytes = columnBytes(file, schema, columns)
   if (bytes > WHOLE_COLUMNS_MAX_BYTES) return undefined
   const key = ctx.table.keyOf(file.filePath)
+  // Cached by field id and type too: one name may mean another column under another schema.
+  const cached = columns.map((c) => {
+    const f = schema.fields.find((x) => x.name === c)
+    return f === undefined ? c : `${c}#${f.id}#${typeName(f.type)}`
+  })
   // Decoded JS values take several times their encoded size.
-  return ctx.caches.columnRows(key, file.fileSizeInBytes, columns, 4 * bytes + 64 * file.recordCount, async () => {
+  return ctx.caches.columnRows(key, file.fileSizeInBytes, cached, 4 * bytes + 64 * file.recordCount, async () => {
     const reader = await ctx.caches.reader(ctx.table.store, key, file.fileSizeInBytes, undefined, foreignHint(ctx))
-    return reader.readRows({ columns: [...columns] })
+    return reader.readRows({ columns: [...columns], schema })
   })
 }
 
@@ -47,7 +62,7 @@ export async function readColumns(ctx: FileRowsContext, file: DataFile, columns:
   const facts = file.ailake
   const section = facts !== undefined && facts.indexType === 'hnsw' ? { offset: facts.sectionOffset, length: facts.sectionLength } : undefined
   const reader = await ctx.caches.reader(ctx.table.store, ctx.table.keyOf(file.filePath), file.fileSizeInBytes, section, foreignHint(ctx))
-  return reader.readRows({ columns })
+  return reader.readRows({ columns, schema: readSchema(ctx) })
 }
 
 /** The rows of a live file its delete files leave (a bitset), or undefined when none is deleted. */
@@ -56,7 +71,7 @@ export function liveRows(ctx: FileRowsContext, lf: LiveFile): Promise<Uint8Array
   const file = lf.dataFile
   const key = `${file.filePath}\u0000${lf.deletes.map((d) => d.file.filePath).sort().join('\u0000')}`
   return ctx.caches.liveMask(key, file.recordCount, async () => {
-    const gone = await deletedPositions({ cache: ctx.table.cache, schema: ctx.table.schema }, lf, (columns) => readColumns(ctx, file, columns))
+    const gone = await deletedPositions({ cache: ctx.table.cache, schema: readSchema(ctx) }, lf, (columns) => readColumns(ctx, file, columns))
     if (gone.length === 0) return undefined
     const bits = new Uint8Array((file.recordCount + 7) >> 3).fill(0xff)
     for (const p of gone) bits[p >> 3] = (bits[p >> 3] as number) & ~(1 << (p & 7))

@@ -122,8 +122,10 @@ async function withReplans(ctx: ChangeContext, plan: () => Promise<ChangeResult 
 export async function deleteRows(ctx: ChangeContext, where: string | Filter): Promise<ChangeResult> {
   const { table } = ctx
   const policy = requireVector(table)
-  const filter = bindFilter(where, table.schema, policy.column)
+  bindFilter(where, table.schema, policy.column)
   return withReplans(ctx, async () => {
+    // Bound again on each plan: columns are read by the names of the schema the table has now.
+    const filter = bindFilter(where, table.schema, policy.column)
     const since = table.currentSnapshotId
     const targets = await findTargets(ctx, await table.planFiles(), filter)
     if (targets.length === 0) return undefined
@@ -147,19 +149,21 @@ export async function deleteRows(ctx: ChangeContext, where: string | Filter): Pr
 export async function updateRows(ctx: ChangeContext, where: string | Filter, values: Record<string, unknown>, options: { buildIndex?: boolean } = {}): Promise<ChangeResult> {
   const { table } = ctx
   const policy = requireVector(table)
-  const filter = bindFilter(where, table.schema, policy.column)
+  bindFilter(where, table.schema, policy.column)
   if (values === null || typeof values !== 'object' || Object.keys(values).length === 0) {
     throw new AilakeError('INVALID_ARGUMENT', 'update(): values must name at least one column to set, e.g. { status: "archived" }')
   }
   checkColumns(table.schema, Object.keys(values), 'update()')
   return withReplans(ctx, async () => {
+    const filter = bindFilter(where, table.schema, policy.column)
     const since = table.currentSnapshotId
     const targets = await findTargets(ctx, await table.planFiles(), filter)
     if (targets.length === 0) return undefined
     const rows: Record<string, unknown>[] = []
     for (const t of targets) {
       const reader = await ctx.caches.reader(table.store, table.keyOf(t.live.dataFile.filePath), t.live.dataFile.fileSizeInBytes)
-      for (const r of await reader.readRows({ rows: t.positions })) rows.push({ ...r, ...values })
+      // Old rows come back through the current schema (their file may predate it) and are written under it.
+      for (const r of await reader.readRows({ rows: t.positions, schema: table.schema })) rows.push({ ...r, ...values })
     }
     const deletes = await writeDeletes(table, targets)
     try {

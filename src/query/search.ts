@@ -6,7 +6,7 @@
  * and only then fetch the winning rows' selected columns.
  */
 import { AilakeError, corrupt, invalid } from '../errors.js'
-import type { Schema } from '../format/schema.js'
+import { projectColumns, typeName, type Schema } from '../format/schema.js'
 import type { DataFile } from '../format/iceberg/types.js'
 import { flatSearch } from '../vector-index/flat.js'
 import { bitAllowed, bitsetFromIds, countAllowed } from '../vector-index/filter.js'
@@ -186,7 +186,8 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
     throw new AilakeError('DIMENSION_MISMATCH', `search: the query vector has ${query.length} dimensions but column ${policy.column} of table ${table.name} has ${dim}`, { context: { got: query.length, expected: dim } })
   }
   validateVectors(query, dim, 'search: the query')
-  const schema = table.schema
+  // Time travel reads a snapshot through the schema it was written with (its names and types).
+  const schema = table.schemaAt(req.asOf)
   const filter = req.filter === undefined ? undefined : bindFilter(req.filter, schema, policy.column)
   const select = resolveSelect(schema, policy, req.select)
   const prune = req.prune ?? 'auto'
@@ -197,14 +198,39 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
   // rows of WAL records the snapshot already holds (a flush that committed but has not yet let
   // go of its rows, or whose commit outcome was unknown): no row is missed or counted twice.
   const meta = table.metadata
-  const buffers = req.includeBuffered === false || ctx.buffered === undefined || req.asOf !== undefined ? [] : ctx.buffered().filter((b) => b.rows.length > 0)
+  const buffers = req.includeBuffered === false || ctx.buffered === undefined || req.asOf !== undefined ? [] : ctx.buffered().filter((b) => b.rows.length > 0).map((b) => bufferedAs(b, schema, policy.column))
   const snapshotId = table.resolveSnapshot(req.asOf)
   const unpin = pinSnapshot(meta.tableUuid, snapshotId)
   try {
-    return await searchSnapshot(ctx, req, { t0, meta, buffers, snapshotId, filter, select, factor, prune, before })
+    return await searchSnapshot({ ...ctx, schema }, req, { t0, meta, buffers, snapshotId, filter, select, factor, prune, before })
   } finally {
     unpin()
   }
+}
+
+/**
+ * Buffered rows named and typed as `schema` has its columns: a writer opened before a schema
+ * change keeps its rows under the names and types it validated them with.
+ */
+function bufferedAs(b: BufferedRows, schema: Schema, vectorColumn: string): BufferedRows {
+  const same = b.schema.fields.length === schema.fields.length && b.schema.fields.every((f, i) => {
+    const c = schema.fields[i] as Schema['fields'][number]
+    return f.id === c.id && f.name === c.name && typeName(f.type) === typeName(c.type)
+  })
+  if (same) return b
+  const plan = projectColumns(b.schema, schema, schema.fields.filter((f) => f.name !== vectorColumn).map((f) => f.name))
+  const rows = b.rows.map((r) => {
+    const out: Record<string, unknown> = {}
+    for (const c of plan) {
+      const v = c.source === undefined ? null : r[c.source] ?? null
+      out[c.name] = c.widen === undefined || v === null ? v : c.widen(v)
+    }
+    return out
+  })
+  const key = b.upsertOn === undefined ? undefined : b.schema.fields.find((f) => f.name === b.upsertOn)?.id
+  const upsertOn = key === undefined ? undefined : schema.fields.find((f) => f.id === key)?.name
+  const { upsertOn: _, ...rest } = b
+  return { ...rest, schema, rows, ...(upsertOn === undefined ? {} : { upsertOn }) }
 }
 
 interface Resolved {
@@ -219,8 +245,8 @@ interface Resolved {
   before: CacheCounters
 }
 
-/** The search once its input is checked and its snapshot resolved (and pinned against expiry). */
-async function searchSnapshot(ctx: SearchContext, req: SearchRequest, r: Resolved): Promise<SearchResultRows> {
+/** The search once its input is checked and its snapshot resolved (and pinned against expiry); `ctx.schema` is the one it reads through. */
+async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: SearchRequest, r: Resolved): Promise<SearchResultRows> {
   const { table, caches } = ctx
   const policy = requirePolicy(table)
   const { query, k } = req
@@ -452,7 +478,7 @@ async function searchSnapshot(ctx: SearchContext, req: SearchRequest, r: Resolve
       rows = rowIds.map((r) => whole[r] ?? {})
     } else {
       const reader = await caches.reader(table.store, key, file.fileSizeInBytes, undefined, foreignHint(ctx))
-      rows = await reader.readRows({ columns: scalar, rows: rowIds })
+      rows = await reader.readRows({ columns: scalar, rows: rowIds, schema: ctx.schema })
     }
     const vecs = select.includes(policy.column) ? (await caches.fileVectors(key, file.fileSizeInBytes, () => loadFileVectors(ctx, file, key, false, dim))).vectors : undefined
     ws.forEach((w, j) => {

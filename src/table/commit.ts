@@ -18,7 +18,7 @@ import { sleep } from '../util/limiter.js'
 import type { OptionKeys } from '../util/options.js'
 import { newSnapshotId, newUuid } from './ids.js'
 import type { ManifestCache } from './manifest-cache.js'
-import { currentSchema, nextTimestamp, readableAs, withProperties, withSchema, withSnapshot } from './metadata-builder.js'
+import { currentSchema, nextTimestamp, readableAs, readableById, withProperties, withSchema, withSnapshot } from './metadata-builder.js'
 import { applyUpdates, checkRequirements, type TableChange } from './metadata-updates.js'
 import { snapshotManifests } from './scan.js'
 import { applyRewrite, manifestFileOf, type RewriteChanges, type RewriteFiles } from './rewrite.js'
@@ -57,6 +57,11 @@ export type Operation = (
    */
   | { kind: 'delta'; added: DataFile[]; addedDeletes: DataFile[] }
 ) & {
+  /**
+   * The schema the added files were written with (default: the current schema of the base the
+   * commit started from); they land on a newer schema only if they read through it by field id.
+   */
+  schema?: Schema
   /** Extra snapshot summary properties (e.g. which write-ahead-log entries this commit holds). */
   summary?: Record<string, string>
   /** Table properties this commit sets, in the same atomic metadata write (re-applied on every base). */
@@ -109,7 +114,7 @@ export async function commitOperation(ctx: CommitContext, start: LoadedTable, op
   // the manifest list, so this manifest stays valid whichever base the commit finally lands on.
   let attempts = 0
   const inherit = (dataFile: DataFile): ManifestEntry => ({ status: 'ADDED', snapshotId: null, sequenceNumber: null, fileSequenceNumber: null, dataFile })
-  const schemaOfAdded = op.kind === 'append' && op.inferred !== undefined ? op.inferred.schema : currentSchema(start.metadata)
+  const schemaOfAdded = op.kind === 'append' && op.inferred !== undefined ? op.inferred.schema : op.schema ?? currentSchema(start.metadata)
   // A same-rows rewrite keeps each file's data sequence number, which only an attempt knows.
   const addedManifest = op.added.length > 0 && !(op.kind === 'rewrite' && op.sameRows === true)
     ? await writeManifest(start.metadata, schemaOfAdded, 'data', snapshotId, op.added.map(inherit), put)
@@ -210,6 +215,11 @@ export async function commitOperation(ctx: CommitContext, start: LoadedTable, op
     if (inferred !== undefined && !readableAs(inferred.schema, currentSchema(meta))) {
       throw new AilakeError('COMMIT_CONFLICT', `another writer set the columns of ${location} while this write was in flight, and this write's files were laid out for other columns (or ids); write the rows again so they are checked against the table's schema`, { retryable: true, context: { schemaChanged: true } })
     }
+    // Files laid out for an older schema land when they read through the current one by field
+    // id (every change alterSchema makes keeps that true); otherwise they are written again.
+    if (inferred === undefined && op.kind !== 'rewrite' && op.added.length > 0 && !readableById(schemaOfAdded, currentSchema(meta))) {
+      throw new AilakeError('COMMIT_CONFLICT', `the schema of ${location} changed while this write was in flight, and this write's files cannot be read through the new schema; write the rows again so they are checked against it`, { retryable: true, context: { schemaChanged: true } })
+    }
     return withSnapshot(meta, base.metadataLocation, snapshot)
   }
 }
@@ -228,13 +238,23 @@ function backoffMs(attempt: number, retry: RetryOptions): number {
  * reference, so a commit must not reach into another table).
  */
 export async function commitTableChange(ctx: Pick<CommitContext, 'catalog' | 'cache'>, ident: TableIdentifier, change: TableChange, retry: RetryOptions = {}): Promise<LoadedTable> {
+  return commitChange(ctx, await ctx.catalog.loadTable(ident), change, retry)
+}
+
+/**
+ * `commitTableChange` from a loaded state. `change` may be a function of the base, re-evaluated
+ * on every base the commit races on (an intent such as a schema change, resolved against the
+ * schema it finds); returning undefined commits nothing.
+ */
+export async function commitChange(ctx: Pick<CommitContext, 'catalog' | 'cache'>, start: LoadedTable, change: TableChange | ((base: TableMetadata) => TableChange | undefined), retry: RetryOptions = {}): Promise<LoadedTable> {
   const maxAttempts = retry.maxAttempts ?? 50
-  const start = await ctx.catalog.loadTable(ident)
   const checked = new Set<bigint>()
   let base = start
   for (let attempt = 1; ; attempt++) {
-    checkRequirements(base.metadata, change.requirements)
-    const next = applyUpdates(base, change.updates)
+    const c = typeof change === 'function' ? change(base.metadata) : change
+    if (c === undefined) return base
+    checkRequirements(base.metadata, c.requirements)
+    const next = applyUpdates(base, c.updates)
     if (next === undefined) return base
     for (const s of next.snapshots) {
       if (checked.has(s.snapshotId) || base.metadata.snapshots.some((b) => b.snapshotId === s.snapshotId)) continue

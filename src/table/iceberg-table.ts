@@ -9,7 +9,8 @@ import { joinLocation, normalizeLocation, relativeTo } from '../catalog/location
 import type { Schema } from '../format/schema.js'
 import type { DataFile, Snapshot, TableMetadata } from '../format/iceberg/types.js'
 import type { ObjectStore } from '../store/object-store.js'
-import { commitOperation, type Operation, type RetryOptions } from './commit.js'
+import { commitChange, commitOperation, type Operation, type RetryOptions } from './commit.js'
+import { evolveSchema, schemaUpdate, SCHEMA_PENDING_PROPERTY, type SchemaChange } from './schema-evolution.js'
 import { ManifestCache } from './manifest-cache.js'
 import { currentSchema } from './metadata-builder.js'
 import { planFiles, type LiveFile } from './scan.js'
@@ -80,6 +81,35 @@ export class IcebergTable {
 
   get schema(): Schema {
     return currentSchema(this.state.metadata)
+  }
+
+  /**
+   * The schema a read of `asOf` goes through: the current schema for the table as it is now
+   * (`asOf` undefined), else the schema the snapshot was written with (Iceberg's time travel),
+   * so a snapshot from before a rename reads with the old name.
+   */
+  schemaAt(asOf?: AsOf): Schema {
+    if (asOf === undefined) return this.schema
+    const id = this.resolveSnapshot(asOf)
+    const schemaId = this.state.metadata.snapshots.find((s) => s.snapshotId === id)?.schemaId
+    return this.state.metadata.schemas.find((s) => s.schemaId === schemaId) ?? this.schema
+  }
+
+  /**
+   * Commits `change` as a new current schema (no snapshot: Iceberg schema changes are metadata
+   * only); on a lost race it is resolved again against the schema that won. Returns the schema
+   * now current.
+   */
+  async alterSchema(change: SchemaChange): Promise<Schema> {
+    const column = this.policy?.column
+    this.state = await commitChange({ catalog: this.catalog, cache: this.cache }, this.state, (base) => {
+      if (base.properties[SCHEMA_PENDING_PROPERTY] !== undefined) {
+        throw invalid(`alterSchema(): table ${this.name} has no columns yet (they are inferred from the first rows written); write rows first, or create the table with a schema`)
+      }
+      const next = evolveSchema(base, change, column)
+      return next === undefined ? undefined : schemaUpdate(base, next)
+    }, this.retry)
+    return this.schema
   }
 
   /** The table's vector policy, or undefined for a plain Iceberg table. */

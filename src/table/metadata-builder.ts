@@ -3,7 +3,7 @@
  * snapshot. Keeps refs.main, the snapshot log and the metadata log as the spec asks.
  */
 import { AilakeError, corrupt } from '../errors.js'
-import { maxFieldId, type FieldType, type Schema } from '../format/schema.js'
+import { maxFieldId, promotable, typeName, type Field, type FieldType, type Schema } from '../format/schema.js'
 import type { Snapshot, TableMetadata } from '../format/iceberg/types.js'
 import { nextMetadataLog } from '../catalog/metadata-files.js'
 import { newUuid } from './ids.js'
@@ -68,22 +68,38 @@ export function nextSchemaId(meta: TableMetadata): number {
 }
 
 /**
- * Why `schema` may not join `base`, or undefined when it may: Iceberg never reuses a field id,
- * so each field must be one the table already has (same id, name and type) or take an id above
- * last-column-id.
+ * Why `schema` may not join `base`, or undefined when it may. Iceberg never reuses a field id:
+ * each field is either new (an id above last-column-id) or one the table already has, evolved
+ * only in ways every file written before still reads through (see `evolvesFrom`): renamed,
+ * promoted (int → long, float → double) or made optional.
  */
 export function reusedFieldId(base: TableMetadata, schema: Schema): { message: string; context: Record<string, unknown> } | undefined {
-  const known = new Map(base.schemas.flatMap((s) => s.fields).map((f) => [f.id, f]))
+  const versions = new Map<number, Field[]>()
+  for (const f of base.schemas.flatMap((s) => s.fields)) versions.set(f.id, [...(versions.get(f.id) ?? []), f])
   for (const f of schema.fields) {
-    const old = known.get(f.id)
     const isNew = f.id > base.lastColumnId && (typeof f.type !== 'object' || f.type.type !== 'list' || f.type.elementId > base.lastColumnId)
-    if (isNew || (old !== undefined && old.name === f.name && sameType(old.type, f.type))) continue
-    return {
-      message: `new schema gives field id ${f.id} to ${JSON.stringify(f.name)}, but the table already used ids up to ${base.lastColumnId}${old === undefined ? '' : ` (${f.id} is ${JSON.stringify(old.name)})`}`,
-      context: { fieldId: f.id, lastColumnId: base.lastColumnId },
+    if (isNew) continue
+    const old = versions.get(f.id)
+    if (old === undefined) {
+      return {
+        message: `new schema gives field id ${f.id} to ${JSON.stringify(f.name)}, but the table already used ids up to ${base.lastColumnId}`,
+        context: { fieldId: f.id, lastColumnId: base.lastColumnId },
+      }
+    }
+    const bad = old.find((o) => !evolvesFrom(o, f))
+    if (bad !== undefined) {
+      return {
+        message: `new schema makes field id ${f.id} (${JSON.stringify(bad.name)}, ${bad.required ? 'required' : 'optional'} ${typeName(bad.type)}) ${JSON.stringify(f.name)}, ${f.required ? 'required' : 'optional'} ${typeName(f.type)}, which files written before cannot be read as (a field may be renamed, made optional, or promoted int → long, float → double)`,
+        context: { fieldId: f.id, lastColumnId: base.lastColumnId },
+      }
     }
   }
   return undefined
+}
+
+/** True when files holding `old` read as `next` (same id): a promotable type, and not newly required. */
+export function evolvesFrom(old: Field, next: Field): boolean {
+  return promotable(old.type, next.type) && (old.required || !next.required)
 }
 
 /**
@@ -119,6 +135,19 @@ export function readableAs(written: Schema, current: Schema): boolean {
     byId.delete(f.id)
   }
   return [...byId.values()].every((c) => !c.required)
+}
+
+/**
+ * True when data files written with schema `written` read correctly through `current` by field
+ * id: every column of `current` they hold evolved from what they hold (renamed, promoted, made
+ * optional), every column they lack is optional (reads as null); columns dropped since vanish.
+ */
+export function readableById(written: Schema, current: Schema): boolean {
+  const byId = new Map(written.fields.map((f) => [f.id, f]))
+  return current.fields.every((c) => {
+    const w = byId.get(c.id)
+    return w === undefined ? !c.required : evolvesFrom(w, c)
+  })
 }
 
 export function sameType(a: FieldType, b: FieldType): boolean {

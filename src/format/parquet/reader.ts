@@ -6,7 +6,7 @@ import { parquetReadObjects, type AsyncBuffer, type ColumnChunk, type FileMetaDa
 import { AilakeError, corrupt, invalid } from '../../errors.js'
 import type { ByteSource } from '../../util/byte-source.js'
 import { checkOptions } from '../../util/options.js'
-import type { Schema } from '../schema.js'
+import { projectColumns, type Schema } from '../schema.js'
 import { readFooter, readRange, type Footer } from './footer.js'
 import { crc32c } from '../../util/crc32c.js'
 import { IntegrityChecks } from './integrity.js'
@@ -403,9 +403,30 @@ export class DataFileReader {
   /**
    * Rows as plain objects. `columns` (default: all) selects columns by name; `rows` (default: all)
    * selects rows by position, in the order given. The vector column comes back as a Float32Array.
+   * With `schema` (a table schema the file may predate), columns are that schema's, found in the
+   * file by field id (see `projectColumns`): renamed ones keep their data, ones the file lacks
+   * read as null, widened ones widen.
    */
-  async readRows(options: { columns?: string[]; rows?: number[] } = {}): Promise<Record<string, unknown>[]> {
-    checkOptions(options, { columns: true, rows: true }, 'readRows()')
+  async readRows(options: { columns?: string[]; rows?: number[]; schema?: Schema } = {}): Promise<Record<string, unknown>[]> {
+    checkOptions(options, { columns: true, rows: true, schema: true }, 'readRows()')
+    const read = options.schema
+    if (read === undefined) return this.readFileRows(options.columns, options.rows)
+    const plan = projectColumns(this.schema, read, options.columns ?? read.fields.map((x) => x.name))
+    const sources = [...new Set(plan.flatMap((c) => (c.source === undefined ? [] : [c.source])))]
+    const got = await this.readFileRows(sources, options.rows)
+    return got.map((o) => {
+      const row: Record<string, unknown> = {}
+      for (const c of plan) {
+        const v = c.source === undefined ? null : o[c.source]
+        row[c.name] = c.widen === undefined || v === null || v === undefined ? v : c.widen(v)
+      }
+      return row
+    })
+  }
+
+  /** `readRows` by the file's own column names. */
+  private async readFileRows(columns: string[] | undefined, rowsWanted: number[] | undefined): Promise<Record<string, unknown>[]> {
+    const options = { columns, rows: rowsWanted }
     const f = await this.maybeFacts()
     const names = options.columns ?? this.schema.fields.map((x) => x.name)
     for (const n of names) if (!this.schema.fields.some((x) => x.name === n)) throw new AilakeError('NOT_FOUND', `column ${n} is not in this data file; columns: ${this.schema.fields.map((x) => x.name).join(', ')}`)
