@@ -5,7 +5,7 @@
 // crash the server nor answer 500 with a stack trace.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readdirSync, readFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { connect as tcp, type Socket } from 'node:net'
 import { dirname, join } from 'node:path'
 import * as arrow from 'apache-arrow'
@@ -17,8 +17,12 @@ import { tempDir } from '../helpers/tmpdir.js'
 import { waitFor } from '../helpers/wait.js'
 import { hashEmbedder, latch, send, type Fetcher } from './helpers.js'
 
-async function fixture(inMemory = false): Promise<{ dir: string; lake: Lakehouse; cleanup(): Promise<void> }> {
-  const { dir, cleanup } = await tempDir('ailake-sec-')
+/** `nested`: the warehouse is a folder inside a temp folder of its own, so nothing else writes next to it. */
+async function fixture(inMemory = false, nested = false): Promise<{ dir: string; lake: Lakehouse; cleanup(): Promise<void> }> {
+  const tmp = await tempDir('ailake-sec-')
+  const { cleanup } = tmp
+  const dir = nested ? join(tmp.dir, 'warehouse') : tmp.dir
+  if (nested) mkdirSync(dir)
   const lake = await connect(dir, inMemory ? { store: new MemoryStore() } : {})
   for (const name of ['sales.docs', 'hr.people']) {
     const t = await lake.createTable(name, { vector: { dim: 2, metric: 'euclidean' }, schema: { id: 'long', note: 'string' } })
@@ -124,7 +128,7 @@ test('without keys the server answers only requests addressed to this machine, a
 })
 
 test('names that try to leave the warehouse are refused and create nothing', async () => {
-  const fx = await fixture()
+  const fx = await fixture(false, true)
   try {
     const { app, close } = createApp(fx.lake)
     const parent = dirname(fx.dir)
