@@ -12,7 +12,7 @@ import { crc32c } from '../../util/crc32c.js'
 import { IntegrityChecks } from './integrity.js'
 import { PageGuard } from './page-guard.js'
 import { fromParquetSchema } from './schema-map.js'
-import { decodeSection, decodeTrailer, sectionLengthFromHeader, HEADER_LENGTH, TRAILER_LENGTH, type DecodedSection } from './section.js'
+import { checkedTextBlock, decodeSection, decodeTrailer, readSectionHeader, HEADER_LENGTH, HEADER_LENGTH_V3, TRAILER_LENGTH, type DecodedSection } from './section.js'
 import { CompactReader, intField } from './thrift.js'
 import type { VectorFacts } from './types.js'
 import { KV_ICEBERG_SCHEMA, KV_SECTIONS } from './writer.js'
@@ -25,6 +25,20 @@ interface Page { offset: number; size: number; firstRow: number }
 export async function readSectionAt(source: ByteSource, at: { offset: number; length: number }): Promise<DecodedSection> {
   if (!Number.isSafeInteger(at.length) || at.length < HEADER_LENGTH) throw corrupt(`ailake section length ${at.length} is smaller than its ${HEADER_LENGTH}-byte header`)
   return decodeSection(await readRange(source, at.offset, at.length, 'ailake section'), at.offset)
+}
+
+/**
+ * Only the full-text index block of a section (undefined when it has none): two ranged reads,
+ * the header and the block (the section's last bytes), each checked against its CRC, so a text
+ * query does not read the vector index.
+ */
+export async function readTextBlockAt(source: ByteSource, at: { offset: number; length: number }): Promise<Uint8Array | undefined> {
+  if (!Number.isSafeInteger(at.length) || at.length < HEADER_LENGTH) throw corrupt(`ailake section length ${at.length} is smaller than its ${HEADER_LENGTH}-byte header`)
+  const header = readSectionHeader(await readRange(source, at.offset, Math.min(at.length, HEADER_LENGTH_V3), 'ailake section header'))
+  if (header.length !== at.length) throw corrupt(`ailake section: header declares ${header.length} bytes but ${at.length} are recorded; the recorded section offsets are wrong or the file is corrupt`)
+  if (header.textLength === 0) return undefined
+  if (header.textLength > at.length - header.headerLength) throw corrupt('ailake section: the full-text block is longer than the section')
+  return checkedTextBlock(header, await readRange(source, at.offset + at.length - header.textLength, header.textLength, 'full-text index'))
 }
 
 /** The file as hyparquet reads it; every read is checked first (page-guard.ts). */
@@ -137,7 +151,7 @@ export class DataFileReader {
    * checked, and the footer against the CRC the section records; every later read of pages and
    * offset indexes is checked against its integrity table.
    */
-  readSection(): Promise<{ facts: VectorFacts; indexBytes: Uint8Array | undefined }> {
+  readSection(): Promise<{ facts: VectorFacts; indexBytes: Uint8Array | undefined; textBytes: Uint8Array | undefined }> {
     this.section ??= this.locate().then(async (at) => {
       const s = await readSectionAt(this.source, at)
       if (s.integrity !== undefined) {
@@ -446,8 +460,8 @@ export async function locateByTrailer(source: ByteSource, footerStart: number): 
   if (footerStart - TRAILER_LENGTH < 4) throw new AilakeError('NOT_FOUND', 'this Parquet file has no ailake section (no trailer before the footer)')
   const t = decodeTrailer(await readRange(source, footerStart - TRAILER_LENGTH, TRAILER_LENGTH, 'ailake trailer'), source.size)
   if (t === undefined) throw new AilakeError('NOT_FOUND', 'this Parquet file has no ailake section (no trailer before the footer)')
-  const header = await readRange(source, t.sectionsOffset, HEADER_LENGTH, 'ailake section header')
-  const length = sectionLengthFromHeader(header)
+  const header = await readRange(source, t.sectionsOffset, Math.min(t.sectionsLength, HEADER_LENGTH_V3), 'ailake section header')
+  const length = readSectionHeader(header).length
   if (length > t.sectionsLength) throw corrupt('ailake section is longer than the sections region in the trailer')
   return { offset: t.sectionsOffset, length }
 }
