@@ -75,7 +75,7 @@ const now = (): number => (typeof performance !== 'undefined' ? performance.now(
 function requireFullText(ctx: SearchContext): FullTextPolicy {
   const ft = ctx.table.policy?.fullText
   if (ft === undefined) {
-    throw new AilakeError('UNSUPPORTED', `table ${ctx.table.name} has no full-text columns; create it with createTable(name, { fullText: ['title', ...] }) (ailake create --fts title,...)`)
+    throw new AilakeError('UNSUPPORTED', `table ${ctx.table.name} has no full-text columns; create a table with them (the fullText option of createTable, --fts of ailake create)`)
   }
   return ft
 }
