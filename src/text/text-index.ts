@@ -39,8 +39,9 @@ export function buildTextIndex(columns: readonly TextColumnInput[], rowCount: nu
   w.u32(TEXT_MAGIC).u16(TEXT_VERSION).u8(TEXT_LANGUAGES.indexOf(language)).u8(0).u32(rowCount).u32(columns.length)
   for (const c of columns) {
     if (c.values.length !== rowCount) throw invalid(`text index: column ${c.name} has ${c.values.length} values for ${rowCount} rows`)
-    // term -> flat [row, tf, positions...] runs, rows ascending as they are visited in order.
-    const byTerm = new Map<string, number[]>()
+    // term -> flat [row, tf, positions...] runs: rows ascending as they are visited, and a row's
+    // positions ascending as its tokens come; `tfAt` is where the current row's tf is counted.
+    const byTerm = new Map<string, { run: number[]; row: number; tfAt: number }>()
     const lengths = new ByteWriter(rowCount + 16)
     let total = 0
     for (let row = 0; row < rowCount; row++) {
@@ -48,23 +49,23 @@ export function buildTextIndex(columns: readonly TextColumnInput[], rowCount: nu
       const tokens = typeof v === 'string' ? analyze(v, language) : []
       lengths.varint(tokens.length)
       total += tokens.length
-      const inRow = new Map<string, number[]>()
       for (const t of tokens) {
-        const list = inRow.get(t.term)
-        if (list === undefined) inRow.set(t.term, [t.position])
-        else list.push(t.position)
-      }
-      for (const [term, positions] of inRow) {
-        let run = byTerm.get(term)
-        if (run === undefined) byTerm.set(term, run = [])
-        run.push(row, positions.length, ...positions)
+        let acc = byTerm.get(t.term)
+        if (acc === undefined) byTerm.set(t.term, acc = { run: [], row: -1, tfAt: 0 })
+        if (acc.row !== row) {
+          acc.row = row
+          acc.tfAt = acc.run.length + 1
+          acc.run.push(row, 0)
+        }
+        acc.run[acc.tfAt] = (acc.run[acc.tfAt] as number) + 1
+        acc.run.push(t.position)
       }
     }
     const terms = [...byTerm.keys()].sort(compareUtf8)
     const dict = new ByteWriter(terms.length * 12 + 16)
     const postings = new ByteWriter(total * 3 + 16)
     for (const term of terms) {
-      const run = byTerm.get(term) as number[]
+      const run = (byTerm.get(term) as { run: number[] }).run
       const start = postings.length
       let df = 0
       let prevRow = -1

@@ -86,5 +86,6 @@ test('createTable checks full-text options', async () => {
   await assert.rejects(lake.createTable('default.c', { vector: { dim: 2 }, schema: { n: 'int' }, fullText: ['n'] }), /is not a string column/)
   await assert.rejects(lake.createTable('default.d', { vector: { dim: 2 }, fullText: ['x'], fullTextLanguage: 'klingon' as never }), /language must be/)
   const plain = await lake.createTable('default.e', { vector: { dim: 2 } })
-  await assert.rejects(plain.fullTextSearch('x').toArray(), /has no full-text columns/)
+  assert.throws(() => plain.fullTextSearch('x'), /has no full-text columns/)
+  assert.throws(() => plain.hybridSearch({ text: 'x', vector: [1, 0] }), /has no full-text columns/)
 })

@@ -1,6 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { analyze, ENGLISH_STOP_WORDS } from '../../src/text/analyze.js'
+import { seededRandom } from '../../src/util/rng.js'
+import { loadWordNetGlosses } from '../../bench/datasets/wordnet.js'
 import { parseTextQuery } from '../../src/text/bm25.js'
 
 const terms = (text: string, language: 'english' | 'none' = 'english'): string[] => analyze(text, language).map((t) => t.term)
@@ -49,4 +51,25 @@ test('query syntax: terms, quoted phrases with their gaps, +required', () => {
     { terms: ['cat'], offsets: [0], required: false },
   ])
   assert.deepEqual(parseTextQuery('the of', 'english'), [])
+})
+
+/** The words Intl.Segmenter finds, folded as the analyser folds ASCII. */
+function segmenterWords(text: string): string[] {
+  const seg = new Intl.Segmenter('en', { granularity: 'word' })
+  return [...seg.segment(text.toLowerCase())].filter((s) => s.isWordLike === true).map((s) => s.segment)
+}
+
+test('the ASCII fast path finds exactly the words Intl.Segmenter finds (20,000 random strings, all WordNet glosses)', async () => {
+  const alphabet = "abZ19 .,;:'_-\"()!?/&@#\n\t$%+=*<>[]{}|~^`"
+  const r = seededRandom(2024)
+  for (let i = 0; i < 20_000; i++) {
+    const n = Math.floor(r() * 16)
+    let s = ''
+    for (let j = 0; j < n; j++) s += alphabet[Math.floor(r() * alphabet.length)]
+    assert.deepEqual(analyze(s, 'none').map((t) => t.term), segmenterWords(s), `case ${i}: ${JSON.stringify(s)}`)
+  }
+  for (const g of await loadWordNetGlosses()) {
+    if (/[^\x00-\x7f]/.test(g.text)) continue
+    assert.deepEqual(analyze(g.text, 'none').map((t) => t.term), segmenterWords(g.text), g.id)
+  }
 })
