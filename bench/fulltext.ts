@@ -13,8 +13,8 @@
  *  - `example`: a synset's first example sentence (the quoted parts of its gloss, never part of
  *    the documents); relevant = that synset. Most contain the lemma, which other senses share.
  *  - `lemma`: a lemma that names exactly one synset in the sample; relevant = that synset.
- * recall@10 and nDCG@10 for vector-only, full-text-only and hybrid (RRF k=60) search, per set
- * and on the mixed set; queries/s of each.
+ * recall@10 and nDCG@10 for vector-only, full-text-only and hybrid search (RRF k=60, and
+ * `weighted`: weighted fusion with vectorWeight 0.3), per set and on the mixed set; queries/s.
  *
  *   npm run build && node dist/bench/fulltext.js      (EVAL_DOCS=10000 QUERIES=500 to change sizes)
  */
@@ -135,17 +135,18 @@ async function part2(all: WordNetGloss[]): Promise<void> {
   for (let i = 0; i < sample.length; i += 2500) {
     await t.add(sample.slice(i, i + 2500).map((g, j) => ({ id: g.id, text: docText(g), embedding: docVecs[i + j] as Float32Array })))
   }
-  type Mode = 'vector' | 'fulltext' | 'hybrid'
+  type Mode = 'vector' | 'fulltext' | 'hybrid' | 'weighted'
   const run = async (mode: Mode, q: Query, v: Float32Array): Promise<string[]> => {
     const rows = mode === 'vector' ? await t.search(v).limit(K).select(['id']).toArray()
       : mode === 'fulltext' ? await t.fullTextSearch(q.text, { limit: K, select: ['id'] }).toArray()
-        : await t.hybridSearch({ text: q.text, vector: v, limit: K, select: ['id'] }).toArray()
+        : mode === 'hybrid' ? await t.hybridSearch({ text: q.text, vector: v, limit: K, select: ['id'] }).toArray()
+          : await t.hybridSearch({ text: q.text, vector: v, limit: K, select: ['id'], fusion: 'weighted', vectorWeight: 0.3 }).toArray()
     return rows.map((x) => x.id as string)
   }
   console.log(`\n## Retrieval quality on WordNet (${sample.length.toLocaleString('en-US')} synsets embedded with ${embedder.name}; ${queries.length} queries, one relevant synset each)\n`)
   console.log('| search | set | recall@10 | nDCG@10 | queries/s |')
   console.log('|---|---|---|---|---|')
-  for (const mode of ['vector', 'fulltext', 'hybrid'] as const) {
+  for (const mode of ['vector', 'fulltext', 'hybrid', 'weighted'] as const) {
     await run(mode, queries[0] as Query, qVecs[0] as Float32Array)
     const per: Record<string, { recall: number; ndcg: number; n: number }> = {}
     const start = now()

@@ -46,7 +46,7 @@ export function checkLanguage(language: unknown, where: string): TextLanguage {
   return language as TextLanguage
 }
 
-const NON_ASCII = /[^\x00-\x7f]/
+const NON_ASCII = /[\u0080-\uffff]/
 
 /** NFKC and case folding, applied to the whole text before it is split into words. */
 export function foldText(text: string): string {
