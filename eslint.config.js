@@ -3,22 +3,23 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
-const LAYERS = ['errors', 'util', 'vector', 'embed', 'vector-index', 'format', 'store', 'catalog', 'table', 'ingest', 'query', 'maintenance', 'api', 'cli', 'server']
+const LAYERS = ['errors', 'util', 'text', 'vector', 'embed', 'vector-index', 'format', 'store', 'catalog', 'table', 'ingest', 'query', 'maintenance', 'api', 'cli', 'server']
 
 // What each folder under src/ may import (besides itself). Front ends use the public API only.
 const ALLOWED = {
   util: ['errors'],
+  text: ['errors', 'util'],
   vector: ['errors', 'util'],
   embed: ['errors', 'util', 'vector'],
   'vector-index': ['errors', 'util', 'vector'],
   format: ['errors', 'util', 'vector'],
   store: ['errors', 'util'],
   catalog: ['errors', 'util', 'vector', 'format', 'store'],
-  table: ['errors', 'util', 'vector', 'embed', 'vector-index', 'format', 'store', 'catalog'],
-  ingest: ['errors', 'util', 'vector', 'embed', 'vector-index', 'format', 'store', 'catalog', 'table'],
-  query: ['errors', 'util', 'vector', 'embed', 'vector-index', 'format', 'store', 'catalog', 'table', 'ingest'],
-  maintenance: ['errors', 'util', 'vector', 'vector-index', 'format', 'store', 'catalog', 'table', 'ingest', 'query'],
-  api: ['errors', 'util', 'vector', 'embed', 'vector-index', 'format', 'store', 'catalog', 'table', 'ingest', 'query', 'maintenance'],
+  table: ['errors', 'util', 'text', 'vector', 'embed', 'vector-index', 'format', 'store', 'catalog'],
+  ingest: ['errors', 'util', 'text', 'vector', 'embed', 'vector-index', 'format', 'store', 'catalog', 'table'],
+  query: ['errors', 'util', 'text', 'vector', 'embed', 'vector-index', 'format', 'store', 'catalog', 'table', 'ingest'],
+  maintenance: ['errors', 'util', 'text', 'vector', 'vector-index', 'format', 'store', 'catalog', 'table', 'ingest', 'query'],
+  api: ['errors', 'util', 'text', 'vector', 'embed', 'vector-index', 'format', 'store', 'catalog', 'table', 'ingest', 'query', 'maintenance'],
   // The CLI starts the server (ailake serve, ailake mcp), through its entry points only.
   cli: ['server'],
   server: [],

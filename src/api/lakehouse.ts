@@ -14,7 +14,8 @@ import { IcebergTable } from '../table/iceberg-table.js'
 import { ManifestCache } from '../table/manifest-cache.js'
 import { newTableMetadata } from '../table/metadata-builder.js'
 import { RETRY_OPTION_KEYS, type RetryOptions } from '../table/commit.js'
-import { policyToProperties, resolveVectorPolicy, type VectorPolicy, type VectorPolicyInput } from '../table/vector-policy.js'
+import { fullTextProperties, policyToProperties, resolveFullText, resolveVectorPolicy, type FullTextPolicy, type VectorPolicy, type VectorPolicyInput } from '../table/vector-policy.js'
+import type { TextLanguage } from '../text/analyze.js'
 import { probeDim, type Embedder } from '../embed/embedder.js'
 import { embedderProperties } from './embedding.js'
 import { schemaFromInput, type SchemaInput } from './schema-input.js'
@@ -76,6 +77,13 @@ export interface CreateTableOptions {
   /** Extra Iceberg table properties. */
   properties?: Record<string, string>
   /**
+   * String columns to full-text index (BM25, `table.fullTextSearch()`): every data file written
+   * for the table carries their inverted index. Recorded in the table properties.
+   */
+  fullText?: string[]
+  /** The full-text analyser: `'english'` (default: stop words and Porter stemming) or `'none'` (folded words only, any language). */
+  fullTextLanguage?: TextLanguage
+  /**
    * When the table exists, open it instead of failing with `ALREADY_EXISTS`, provided it has the
    * vector column asked for (column, dim, metric, precision, HNSW parameters) and, if `embedder`
    * is given, that embedder; otherwise it still fails with `ALREADY_EXISTS` saying what differs.
@@ -104,8 +112,19 @@ const CREATE_TABLE_KEYS = {
   embedder: true,
   schema: true,
   properties: true,
+  fullText: true,
+  fullTextLanguage: true,
   existOk: true,
 } as const satisfies OptionKeys<CreateTableOptions>
+
+/** The full-text policy `createTable` options ask for, if any. */
+function wantedFullText(options: CreateTableOptions, vectorColumn: string): FullTextPolicy | undefined {
+  if (options.fullText === undefined) {
+    if (options.fullTextLanguage !== undefined) throw new AilakeError('INVALID_ARGUMENT', 'createTable(): fullTextLanguage needs fullText (the columns to index)')
+    return undefined
+  }
+  return resolveFullText(options.fullText, options.fullTextLanguage, vectorColumn)
+}
 
 export class Lakehouse {
   readonly catalog: Catalog
@@ -172,7 +191,14 @@ export class Lakehouse {
     }
     const policy = resolveVectorPolicy({ ...options.vector, dim: dim as number })
     const schema = schemaFromInput(options.schema ?? {}, policy)
-    const properties: Record<string, string> = { ...options.properties, ...policyToProperties(policy), ...embedderProps }
+    const fullText = wantedFullText(options, policy.column)
+    if (fullText !== undefined && options.schema !== undefined) {
+      for (const c of fullText.columns) {
+        const field = schema.fields.find((f) => f.name === c)
+        if (field?.type !== 'string') throw new AilakeError('SCHEMA_MISMATCH', `createTable(${JSON.stringify(name)}): full-text column ${JSON.stringify(c)} ${field === undefined ? 'is not in the schema' : 'is not a string column'}`, { context: { column: c } })
+      }
+    }
+    const properties: Record<string, string> = { ...options.properties, ...policyToProperties(policy), ...embedderProps, ...(fullText === undefined ? {} : fullTextProperties(fullText)) }
     if (options.schema === undefined) properties[SCHEMA_PENDING_PROPERTY] = 'pending'
     const metadata = newTableMetadata({ location: this.catalog.defaultLocation(ident), schema, properties })
     return this.handle(await this.catalog.createTable(ident, metadata))
@@ -189,7 +215,9 @@ export class Lakehouse {
     else {
       const want = resolveVectorPolicy({ ...options.vector, dim: dim ?? have.dim })
       const diff = (Object.keys(want) as (keyof VectorPolicy)[]).filter((k) => want[k] !== have[k])
+      const wantText = wantedFullText(options, want.column)
       if (diff.length > 0) why = `its vector ${diff.map((k) => `${k} is ${String(have[k])}, not ${String(want[k])}`).join(', ')}`
+      else if (JSON.stringify(wantText) !== JSON.stringify(have.fullText)) why = `its full-text columns are ${JSON.stringify(have.fullText ?? null)}, not ${JSON.stringify(wantText ?? null)}`
       else if (embedder !== undefined && table.embedder?.name !== embedder.name) why = `its embedder is ${table.embedder?.name ?? 'none'}, not ${embedder.name}`
     }
     if (why === undefined) return table

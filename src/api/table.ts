@@ -6,7 +6,7 @@ import { AilakeError, isAilakeError } from '../errors.js'
 import type { Field, Schema } from '../format/schema.js'
 import { IndexBuilder, MemTableWriter, TableWriter, type IndexBuilderOptions, type MemTableWriterOptions, type TableWriterOptions } from '../ingest/index.js'
 import { discardWal, inspectWals, type DiscardResult, type WalInfo } from '../ingest/wal-inspect.js'
-import { SearchBuilder, deleteRows, liveRows, planKeyed, updateRows, upsertRows, type ChangeContext, type ChangeResult, type Filter, type Int64As, type QueryCaches } from '../query/index.js'
+import { FullTextSearch, HybridSearch, SearchBuilder, checkInt64As, vectorLeg, deleteRows, liveRows, planKeyed, updateRows, upsertRows, type ChangeContext, type ChangeResult, type Filter, type FullTextSearchOptions, type HybridSearchOptions, type Int64As, type QueryCaches } from '../query/index.js'
 import { countAllowed } from '../vector-index/filter.js'
 import { mapLimit } from '../util/limiter.js'
 import { expireSnapshots, removeOrphanFiles, type ExpireOptions, type ExpireResult, type OrphanOptions } from '../maintenance/expire.js'
@@ -91,6 +91,12 @@ const MEM_TABLE_WRITER_KEYS = {
   ...ROLL_KEYS, flushSizeBytes: true, flushMaxRows: true, flushIntervalMs: true, writerId: true, autoFlushTimer: true, deferIndex: true, backgroundFlush: true, leaseTtlMs: true, adoptAbandoned: true, lease: true, upsertOn: true,
 } as const satisfies OptionKeys<StreamWriterOptions>
 const SEARCH_KEYS = { embedder: true } as const satisfies OptionKeys<SearchOptions>
+const TEXT_SEARCH_KEYS = {
+  columns: true, limit: true, where: true, asOf: true, select: true, includeBuffered: true, int64: true,
+} as const satisfies OptionKeys<FullTextSearchOptions>
+const HYBRID_SEARCH_KEYS = {
+  ...TEXT_SEARCH_KEYS, text: true, vector: true, fusion: true, rrfK: true, vectorWeight: true, candidates: true, embedder: true,
+} as const satisfies OptionKeys<HybridSearchOptions & SearchOptions>
 const EXPIRE_KEYS = { olderThan: true, retainLast: true } as const satisfies OptionKeys<ExpireOptions>
 const VERIFY_KEYS = { readData: true, wals: true } as const satisfies OptionKeys<VerifyOptions>
 const ORPHAN_KEYS = { olderThan: true, dryRun: true } as const satisfies OptionKeys<OrphanOptions>
@@ -268,6 +274,40 @@ export class Table {
       })
       : new SearchBuilder<R>(ctx, query as Float32Array | number[])
     return this.services.int64 === undefined ? b : b.int64(this.services.int64)
+  }
+
+  /**
+   * BM25 full-text search over the table's full-text columns (`createTable(..., { fullText })`):
+   * words, "quoted phrases" and `+required` terms; scores use table-wide statistics, so they do
+   * not depend on how rows are split into files. Buffered rows of this handle's open
+   * MemTableWriters are included and deleted rows are not. Rows carry `_score`.
+   */
+  fullTextSearch<R extends object = Record<string, unknown>>(query: string, options: FullTextSearchOptions = {}): FullTextSearch<R> {
+    this.checkOpen()
+    checkOptions(options, TEXT_SEARCH_KEYS, 'fullTextSearch()')
+    if (typeof query !== 'string') throw new AilakeError('INVALID_ARGUMENT', `fullTextSearch(): the query must be a string, got ${typeof query}`)
+    return new FullTextSearch<R>(this.searchContext(), query, options, options.int64 === undefined ? this.services.int64 ?? 'bigint' : checkInt64As(options.int64, 'fullTextSearch()'))
+  }
+
+  /**
+   * Vector and full-text search fused: the text is searched with BM25 and, unless `vector` is
+   * given, embedded by the table's embedder for the vector leg; the two ranked lists are fused by
+   * reciprocal-rank fusion (k = 60) or, with `fusion: 'weighted'`, by a weighted sum of
+   * normalised scores. `explain()` shows both legs.
+   */
+  hybridSearch<R extends object = Record<string, unknown>>(options: HybridSearchOptions & SearchOptions): HybridSearch<R> {
+    this.checkOpen()
+    if (options === null || typeof options !== 'object' || typeof options.text !== 'string') {
+      throw new AilakeError('INVALID_ARGUMENT', 'hybridSearch({ text }) needs the query text, e.g. { text: "red shoes", limit: 10 }')
+    }
+    checkOptions(options, HYBRID_SEARCH_KEYS, 'hybridSearch()')
+    const { embedder, text } = options
+    const base = options.vector !== undefined ? this.search(options.vector) : this.search(text, embedder === undefined ? {} : { embedder })
+    return new HybridSearch<R>(this.searchContext(), vectorLeg(base.int64('bigint'), options), options, options.int64 === undefined ? this.services.int64 ?? 'bigint' : checkInt64As(options.int64, 'hybridSearch()'))
+  }
+
+  private searchContext(): { table: IcebergTable; caches: QueryCaches; buffered: () => ReturnType<MemTableWriter['bufferedSnapshot']>[] } {
+    return { table: this.core, caches: this.services.caches, buffered: () => this.openWriters().map((w) => w.bufferedSnapshot()) }
   }
 
   private async embedRows(rows: RowsInput, from: string, given?: Embedder): Promise<RowsInput> {

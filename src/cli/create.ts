@@ -1,5 +1,5 @@
 /** `ailake create`: an empty table with a vector column, optionally its embedder and columns. */
-import { AilakeError, isAilakeError, probeDim, type Embedder, type Lakehouse, type Metric, type Precision, type SchemaInput } from '../index.js'
+import { AilakeError, isAilakeError, probeDim, type Embedder, type Lakehouse, type Metric, type Precision, type SchemaInput, type TextLanguage } from '../index.js'
 import { intOption, type Command, type Io, type Values } from './command.js'
 import { UsageError } from './exit-codes.js'
 import { embedderNamed, reworded } from './words.js'
@@ -11,11 +11,17 @@ const WORDS = {
   'vector.precision': '--precision',
   'vector.column': '--column',
   'schema column': '--columns: column',
+  fullTextLanguage: '--fts-language',
+  fullText: '--fts',
+  'full-text column': '--fts column',
 } as const
 
 export const createCommand: Command = {
   positionals: ['table'],
-  options: { dim: { type: 'string' }, metric: { type: 'string' }, precision: { type: 'string' }, column: { type: 'string' }, embedder: { type: 'string' }, columns: { type: 'string' } },
+  options: {
+    dim: { type: 'string' }, metric: { type: 'string' }, precision: { type: 'string' }, column: { type: 'string' }, embedder: { type: 'string' }, columns: { type: 'string' },
+    fts: { type: 'string' }, 'fts-language': { type: 'string' },
+  },
   async run(lake, [name], values, io) {
     const embedderName = values.embedder as string | undefined
     let dim = values.dim === undefined ? undefined : intOption(values, 'dim', 0)
@@ -44,9 +50,14 @@ async function create(lake: Lakehouse, name: string, values: Values, dim: number
     ...(values.column !== undefined && { column: values.column as string }),
   }
   const schema = values.columns === undefined ? undefined : parseColumns(values.columns as string)
+  if (values['fts-language'] !== undefined && values.fts === undefined) throw new UsageError('--fts-language needs --fts (the columns to full-text index)')
+  const fullText = values.fts === undefined ? undefined : (values.fts as string).split(',').map((c) => c.trim())
   let table
   try {
-    table = await lake.createTable(name, { vector, ...(embedder !== undefined && { embedder }), ...(schema !== undefined && { schema }) })
+    table = await lake.createTable(name, {
+      vector, ...(embedder !== undefined && { embedder }), ...(schema !== undefined && { schema }),
+      ...(fullText !== undefined && { fullText }), ...(values['fts-language'] !== undefined && { fullTextLanguage: values['fts-language'] as TextLanguage }),
+    })
   } catch (err) {
     if (isAilakeError(err, 'ALREADY_EXISTS') && typeof err.context.table === 'string') {
       throw new AilakeError('ALREADY_EXISTS', `table ${err.context.table} already exists; choose another name (ailake tables lists the tables)`, { cause: err, context: err.context })
@@ -54,7 +65,8 @@ async function create(lake: Lakehouse, name: string, values: Values, dim: number
     throw reworded(err, WORDS)
   }
   const v = table.vector
-  io.out(`created ${table.name}: ${v.column} ${v.dim}-d ${v.metric} ${v.precision}${table.embedder === undefined ? '' : `, embedder ${table.embedder.name}`}`)
+  const fts = v.fullText === undefined ? '' : `, full text ${v.fullText.columns.join(', ')} (${v.fullText.language})`
+  io.out(`created ${table.name}: ${v.column} ${v.dim}-d ${v.metric} ${v.precision}${table.embedder === undefined ? '' : `, embedder ${table.embedder.name}`}${fts}`)
 }
 
 function parseColumns(spec: string): SchemaInput {

@@ -7,7 +7,7 @@ Usage: ailake <command> [options]
 Commands:
   create <table>           create a table with a vector column
   insert <table> <file>    add rows from CSV, JSON Lines or Parquet
-  search <table>           nearest rows to a vector, a text or another row
+  search <table>           nearest rows to a vector, a text or another row; full-text and hybrid
   delete <table>           delete the rows matching --where
   update <table>           set columns of the rows matching --where
   upsert <table> <file>    replace rows by key (--on), insert the rest
@@ -111,10 +111,13 @@ Options:
   --columns SPEC          declare the other columns up front, e.g. "id:long,title:string";
                           types: boolean int long float double string date timestamp timestamptz.
                           Without it the columns come from the first insert.
+  --fts COL,COL           full-text index these string columns (BM25: search --mode fulltext
+                          or hybrid); every data file carries their index
+  --fts-language L        english (default: stop words, Porter stems) or none (any language)
 
 Examples:
   ailake create docs --dim 384 --metric cosine --precision f16
-  ailake create wordnet --embedder use-lite --columns "id:string,gloss:string"
+  ailake create wordnet --embedder use-lite --columns "id:string,gloss:string" --fts gloss
   ailake --warehouse /data/lake create images.clip --dim 512 --precision i8`,
 
   insert: `Usage: ailake insert <table> <file> [options]
@@ -146,7 +149,13 @@ Finds the nearest rows. Exactly one query is required:
   --text "..."            text embedded with the table's recorded embedder
   --like ID               the vector of the row whose id column equals ID
 
+With --mode fulltext, --text is a BM25 query over the table's full-text columns (see
+create --fts): words, "quoted phrases", +required. With --mode hybrid, --text is searched
+both ways (embedded, unless --vector or --like gives the vector) and the two rankings are
+fused by reciprocal-rank fusion (k = 60).
+
 Options:
+  --mode M                vector (default), fulltext or hybrid
   -k, --limit N           rows to return (default 10)
   --where "FILTER"        SQL-like filter: year >= 2020 AND tag IN ('a','b') AND note IS NULL
   --as-of SNAPSHOT        search an older snapshot: a snapshot id or an ISO date/time
@@ -160,7 +169,9 @@ Examples:
   ailake search docs --vector '[0.12, -0.3, 0.5]' -k 5
   ailake search wordnet --text "feeling very sad" --where "pos = 'adj'"
   ailake search docs --like 42 --select id,title --json
-  ailake search docs --vector '[...]' --as-of 2026-01-31T12:00:00Z`,
+  ailake search docs --vector '[...]' --as-of 2026-01-31T12:00:00Z
+  ailake search wordnet --mode fulltext --text '+"hot water" kettle'
+  ailake search wordnet --mode hybrid --text "device for boiling water" -k 5`,
 
   info: `Usage: ailake info <table> [--json]
 

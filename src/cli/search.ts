@@ -2,7 +2,7 @@
  * `ailake search`: one query (a vector literal, a text embedded with the table's recorded
  * embedder, or another row's vector), printed as an aligned table or as JSON.
  */
-import { AilakeError, assertSameEmbedder, isAilakeError, MAX_LIMIT, type Lakehouse, type Row, type SearchBuilder, type Table } from '../index.js'
+import { AilakeError, assertSameEmbedder, isAilakeError, MAX_LIMIT, type Lakehouse, type Row, type SearchBuilder, type Table, type TextQueryOptions } from '../index.js'
 import { intOption, JSON_FLAG, type Command, type Io, type Values } from './command.js'
 import { UsageError } from './exit-codes.js'
 import { renderTable, toJson } from './format.js'
@@ -12,38 +12,70 @@ import { embedderNamed, inWords, openTable } from './words.js'
 
 // The builder methods the flags feed, as the API's messages name them.
 const WORDS = { 'ef(): ': '--ef: ', 'where(): ': '--where: ', 'select(): ': '--select: ' } as const
+const TEXT_WORDS = { 'where(): ': '--where: ', 'select(): ': '--select: ' } as const
 
 export const searchCommand: Command = {
   positionals: ['table'],
   options: {
     vector: { type: 'string' }, text: { type: 'string' }, like: { type: 'string' }, limit: { type: 'string', short: 'k' },
-    where: { type: 'string' }, 'as-of': { type: 'string' }, select: { type: 'string' }, 'id-column': { type: 'string' }, ef: { type: 'string' }, ...JSON_FLAG,
+    where: { type: 'string' }, 'as-of': { type: 'string' }, select: { type: 'string' }, 'id-column': { type: 'string' }, ef: { type: 'string' },
+    mode: { type: 'string' }, ...JSON_FLAG,
   },
   run: search,
 }
 
-async function search(lake: Lakehouse, [name]: string[], values: Values, io: Io): Promise<void> {
+const MODES = ['vector', 'fulltext', 'hybrid'] as const
+type Mode = typeof MODES[number]
+
+/** The query flags each mode takes: vector search one of three, full text a text, hybrid a text and at most one vector. */
+function checkQueryFlags(mode: Mode, values: Values): void {
   const given = (['vector', 'text', 'like'] as const).filter((f) => values[f] !== undefined)
-  if (given.length !== 1) {
+  if (mode === 'vector' && given.length !== 1) {
     throw new UsageError(given.length === 0 ? 'search needs a query: --vector \'[...]\', --text "..." or --like <id>' : `search takes one query, got ${given.map((f) => `--${f}`).join(' and ')}`)
   }
+  if (mode !== 'vector' && values.text === undefined) throw new UsageError(`--mode ${mode} needs --text "..."`)
+  if (mode === 'fulltext' && given.length > 1) throw new UsageError(`--mode fulltext takes only --text, got ${given.map((f) => `--${f}`).join(' and ')}`)
+  if (mode === 'hybrid' && values.vector !== undefined && values.like !== undefined) throw new UsageError('--mode hybrid takes --text and at most one of --vector and --like')
+  if (mode !== 'vector' && values.ef !== undefined) throw new UsageError(`--ef applies to --mode vector`)
+}
+
+async function search(lake: Lakehouse, [name]: string[], values: Values, io: Io): Promise<void> {
+  const mode = (values.mode ?? 'vector') as Mode
+  if (!MODES.includes(mode)) throw new UsageError(`--mode must be vector, fulltext or hybrid, got ${JSON.stringify(values.mode)}`)
+  checkQueryFlags(mode, values)
   const k = intOption(values, 'limit', 10, MAX_LIMIT)
   const ef = values.ef === undefined ? undefined : intOption(values, 'ef', 64)
   const asOf = values['as-of'] === undefined ? undefined : parseAsOf(values['as-of'] as string)
   const table = await openTable(lake, name as string)
   let hits: Row[]
   try {
-    const vector = await queryVector(table, values, asOf)
-    const q = inWords(WORDS, () => {
-      let b: SearchBuilder = table.search(vector).limit(k)
-      // First: an older snapshot's filter and columns are named as its schema had them.
-      if (asOf !== undefined) b = b.asOf(asOf)
-      if (ef !== undefined) b = b.ef(ef)
-      if (values.where !== undefined) b = b.where(values.where as string)
-      if (values.select !== undefined) b = b.select(splitList(values.select as string))
-      return b
-    })
-    hits = await run(q, table, values)
+    if (mode === 'vector') {
+      const vector = await queryVector(table, values, asOf)
+      const q = inWords(WORDS, () => {
+        let b: SearchBuilder = table.search(vector).limit(k)
+        if (ef !== undefined) b = b.ef(ef)
+        if (values.where !== undefined) b = b.where(values.where as string)
+        if (values.select !== undefined) b = b.select(splitList(values.select as string))
+        return asOf === undefined ? b : b.asOf(asOf)
+      })
+      hits = await run(q, table, values)
+    } else {
+      const options: TextQueryOptions = {
+        limit: k,
+        ...(values.where !== undefined && { where: values.where as string }),
+        ...(values.select !== undefined && { select: splitList(values.select as string) }),
+        ...(asOf !== undefined && { asOf }),
+      }
+      const text = values.text as string
+      // Hybrid: the vector leg's query is --vector, --like's row, or the text embedded by the table's embedder.
+      const q = mode === 'fulltext'
+        ? inWords(TEXT_WORDS, () => table.fullTextSearch(text, options))
+        : await (async () => {
+          const vector = await queryVector(table, { ...values, text: values.vector === undefined && values.like === undefined ? text : undefined }, asOf)
+          return inWords(TEXT_WORDS, () => table.hybridSearch({ ...options, text, vector }))
+        })()
+      hits = await run(q, table, values)
+    }
   } finally {
     await table.close()
   }
@@ -57,7 +89,8 @@ async function search(lake: Lakehouse, [name]: string[], values: Values, io: Io)
     return
   }
   const columns = [...new Set(hits.flatMap((h) => Object.keys(h)))]
-  const ordered = [...columns.filter((c) => c !== '_distance'), ...(columns.includes('_distance') ? ['_distance'] : [])]
+  const scores = ['_score', '_bm25', '_distance'].filter((c) => columns.includes(c))
+  const ordered = [...columns.filter((c) => !scores.includes(c)), ...scores]
   io.out(renderTable(hits, ordered))
 }
 
@@ -117,7 +150,7 @@ export function parseAsOf(raw: string): bigint | string | Date {
 }
 
 /** Runs a search; an --as-of that names no snapshot of the table says where to find one. */
-async function run(q: SearchBuilder, table: Table, values: Values): Promise<Row[]> {
+async function run(q: { toArray(): Promise<Row[]> }, table: Table, values: Values): Promise<Row[]> {
   try {
     return await q.toArray()
   } catch (err) {

@@ -218,8 +218,8 @@ export class IndexBuilder {
       ? { kind: 'file', bytes: await readPending(store, table.keyOf(job.path), job.path, live.dataFile.fileSizeInBytes) }
       : { kind: 'rows', schema: cached.schema, columns: cached.columns, vectors: cached.vectors }
     this.dropCached(`${job.table.root}\u0000${job.path}`)
-    const { column, dim, metric, precision, M, efConstruction } = policy
-    const written = await this.pool.run({ source, policy: { column, dim, metric, precision, M, efConstruction }, ...(this.pool.size > 0 && activeFlushes !== undefined ? { throttle: activeFlushes } : {}) })
+    // The whole policy: the rebuilt file carries the full-text block too.
+    const written = await this.pool.run({ source, policy, ...(this.pool.size > 0 && activeFlushes !== undefined ? { throttle: activeFlushes } : {}) })
       .catch((err: unknown) => { throw inFile(err, job.path, 'data file') })
     if (this.closed) throw new AilakeError('CLOSED', 'the index builder was closed')
     const schema = source.kind === 'rows' ? source.schema : await fileSchema(written.bytes)

@@ -34,7 +34,7 @@ export function checkInt64As(v: unknown, where: string): Int64As {
   return v as Int64As
 }
 
-function convertInt64(rows: Record<string, unknown>[], as: Int64As): void {
+export function convertInt64(rows: Record<string, unknown>[], as: Int64As): void {
   if (as === 'bigint') return
   for (const row of rows) {
     for (const [k, v] of Object.entries(row)) {
@@ -229,6 +229,12 @@ export class SearchBuilder<R extends object = Record<string, unknown>> {
   /** Runs the search and returns how it went: files pruned and searched, bytes read, cache hits, timings. */
   async explain(): Promise<SearchPlan> {
     return (await executeSearch(this.ctx, await this.request())).plan
+  }
+
+  /** @internal Runs the search: rows (64-bit integers as bigint), plan, and each row's identity (for fusion). */
+  async executeWithIds(): Promise<{ rows: SearchRow[]; plan: SearchPlan; ids: string[] }> {
+    const { rows, plan, ids } = await executeSearch(this.ctx, await this.request())
+    return { rows: rows as SearchRow[], plan, ids }
   }
 
   /** Runs the search and returns both rows and plan. */

@@ -11,6 +11,7 @@ import type { HnswIndex } from '../vector-index/hnsw.js'
 import type { ObjectStore } from '../store/object-store.js'
 import type { LiveFile } from '../table/scan.js'
 import type { ByteSource } from '../util/byte-source.js'
+import type { TextIndex } from '../text/text-index.js'
 import { checkOptions, type OptionKeys } from '../util/options.js'
 
 /** A file's vectors, decoded to f32, and its index when it has one. */
@@ -99,6 +100,8 @@ export class QueryCaches {
   private readonly columns: Lru<Promise<Record<string, unknown>[]>>
   /** Live-row bitsets of data files with deletes, by file and delete files. */
   private readonly masks = new Lru<Promise<Uint8Array | undefined>>(64 * 2 ** 20)
+  /** Decoded full-text indexes by file (and analyser and columns), bounded by their approximate size. */
+  private readonly texts = new Lru<Promise<TextIndex>>(256 * 2 ** 20)
 
   constructor(options: QueryCachesOptions = {}) {
     checkOptions(options, QUERY_CACHES_OPTION_KEYS, 'new QueryCaches()')
@@ -118,6 +121,7 @@ export class QueryCaches {
     this.plans.clear()
     this.columns.clear()
     this.masks.clear()
+    this.texts.clear()
   }
 
   /**
@@ -200,6 +204,21 @@ export class QueryCaches {
     const p = load()
     this.masks.set(key, p, 64 + (rows >> 3))
     p.catch(() => this.masks.delete(key))
+    return p
+  }
+
+  /** The decoded full-text index of a file for one analyser and column list, loaded with `load` on a miss. */
+  textIndex(key: string, size: number, what: string, load: () => Promise<TextIndex>): Promise<TextIndex> {
+    const id = `${key}#${size}#${what}`
+    const hit = this.texts.get(id)
+    if (hit !== undefined) {
+      this.counters.indexHits++
+      return hit
+    }
+    this.counters.indexMisses++
+    const p = load().catch((err: unknown) => { throw inFile(err, key, 'data file') })
+    this.texts.set(id, p, 0)
+    p.then((v) => { if (this.texts.get(id) === p) this.texts.set(id, p, v.bytes) }, () => this.texts.delete(id))
     return p
   }
 

@@ -10,14 +10,13 @@ import { projectColumns, typeName, type Schema } from '../format/schema.js'
 import type { DataFile } from '../format/iceberg/types.js'
 import { flatSearch } from '../vector-index/flat.js'
 import { bitAllowed, bitsetFromIds, countAllowed } from '../vector-index/filter.js'
-import { walWatermark } from '../ingest/wal-watermark.js'
 import { pinSnapshot } from '../table/pins.js'
 import { HnswIndex } from '../vector-index/hnsw.js'
 import type { BufferedRows } from '../ingest/buffer.js'
 import type { AsOf, IcebergTable } from '../table/iceberg-table.js'
 import type { LiveFile } from '../table/scan.js'
 import { foreignHint, intersect, liveRows, readColumns, wholeColumns } from './file-rows.js'
-import { normalizeKey } from '../table/deletes.js'
+import { bufferedVisibility, hideSuperseded, rowId } from './visibility.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
 import { mapLimit } from '../util/limiter.js'
 import { kernelError, lowerBound } from '../vector/bounds.js'
@@ -86,6 +85,8 @@ export interface SearchPlan {
 export interface SearchResultRows {
   rows: Record<string, unknown>[]
   plan: SearchPlan
+  /** Each row's identity (`rowId` in visibility.ts), for fusing result lists. */
+  ids: string[]
 }
 
 interface Candidate {
@@ -125,18 +126,12 @@ class TopK {
   get best(): Candidate[] { return this.items }
 }
 
-function requirePolicy(table: IcebergTable): VectorPolicy {
+export function requirePolicy(table: IcebergTable): VectorPolicy {
   const p = table.policy
   if (p === undefined) throw new AilakeError('UNSUPPORTED', `table ${table.name} has no vector column (no ailake.vector.* properties); it cannot be searched by vector`)
   return p
 }
 
-/** The first buffered row of a WAL record above `watermark` (rows before it are in the snapshot). */
-function firstRowNotHeld(b: BufferedRows, watermark: number): number {
-  let from = 0
-  for (let i = 0; i < b.seqs.length && (b.seqs[i] as number) <= watermark; i++) from = b.ends[i] as number
-  return from
-}
 
 /** Checks selected column names against the schema. */
 export function resolveSelect(schema: Schema, policy: VectorPolicy, select: string[] | undefined): string[] {
@@ -268,29 +263,12 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
   const indexSlack = metric === 'cosine' ? 8 * kernelError(dim) + 2 ** -28 : 0
 
   // Buffered rows first: they are in memory, and their distances tighten the bound early.
-  /** Keys (per key column) of buffered upserts: committed rows with them are superseded. */
-  const hidden = new Map<string, Set<unknown>>()
-  buffers.forEach((b, bi) => {
+  const { views, hidden } = bufferedVisibility(buffers, meta)
+  views.forEach(({ buffer: b, visible }, bi) => {
     const n = b.rows.length
     plan.bufferedRows += n
-    if (n === 0) return
+    if (n === 0 || visible?.length === 0) return
     if (b.vectors.length !== n * dim) throw new AilakeError('INTERNAL', `buffered rows carry ${b.vectors.length} vector values for ${n} rows of dimension ${dim}`)
-    const from = firstRowNotHeld(b, walWatermark(meta, b.writerId))
-    if (from >= n) return
-    // An upsert writer's row hides earlier rows with its key: its own earlier buffered rows, and
-    // committed rows (whatever the filter says of either version).
-    let visible: number[] | undefined
-    if (b.upsertOn !== undefined) {
-      const last = new Map<unknown, number>()
-      for (let i = from; i < n; i++) last.set(normalizeKey(b.rows[i]?.[b.upsertOn]), i)
-      let keys = hidden.get(b.upsertOn)
-      if (keys === undefined) hidden.set(b.upsertOn, keys = new Set())
-      for (const key of last.keys()) keys.add(key)
-      visible = [...last.values()]
-    } else if (from > 0) {
-      visible = []
-      for (let i = from; i < n; i++) visible.push(i)
-    }
     let allow = filter === undefined ? undefined : bitsetFor(filter, b.rows)
     if (visible !== undefined) {
       const held = allow
@@ -351,13 +329,7 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
       const matching = bitsetFor(filter, await readColumns(ctx, file, filterColumns(filter)))
       allow = allow === undefined ? matching : intersect(allow, matching)
     }
-    for (const [column, keys] of hidden) {
-      const values = await readColumns(ctx, file, [column])
-      // A copy: the mask may be a cached live-row bitset.
-      const mask = allow?.slice() ?? new Uint8Array((file.recordCount + 7) >> 3).fill(0xff)
-      values.forEach((r, i) => { if (keys.has(normalizeKey(r[column]))) mask[i >> 3] = (mask[i >> 3] as number) & ~(1 << (i & 7)) })
-      allow = mask
-    }
+    allow = await hideSuperseded(ctx, file, allow, hidden)
     if (allow !== undefined && countAllowed(allow, file.recordCount) === 0) return { file, fv: undefined, opts: {} }
     const fv = await caches.fileVectors(key, file.fileSizeInBytes, () => loadFileVectors(ctx, file, key, useIndex, dim))
     return { file, fv, opts: allow === undefined ? {} : { filter: allow } }
@@ -467,28 +439,13 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
       byFile.set(c.src, list)
     }
   })
-  const scalar = select.filter((c) => c !== policy.column)
   await mapLimit([...byFile], concurrency, async ([src, ws]) => {
     const file = (visit[src] as { file: DataFile }).file
-    const key = table.keyOf(file.filePath)
-    const rowIds = ws.map((w) => (winners[w] as Candidate).row)
-    let rows: Record<string, unknown>[]
-    const whole = scalar.length === 0 ? [] : await wholeColumns(ctx, file, scalar)
-    if (whole !== undefined) {
-      rows = rowIds.map((r) => whole[r] ?? {})
-    } else {
-      const reader = await caches.reader(table.store, key, file.fileSizeInBytes, undefined, foreignHint(ctx))
-      rows = await reader.readRows({ columns: scalar, rows: rowIds, schema: ctx.schema })
-    }
-    const vecs = select.includes(policy.column) ? (await caches.fileVectors(key, file.fileSizeInBytes, () => loadFileVectors(ctx, file, key, false, dim))).vectors : undefined
-    ws.forEach((w, j) => {
-      const src = rows[j] ?? {}
-      const row: Record<string, unknown> = {}
-      for (const col of select) row[col] = col === policy.column && vecs !== undefined ? vecs.slice(rowIds[j]! * dim, (rowIds[j]! + 1) * dim) : src[col]
-      out[w] = row
-    })
+    const rows = await fetchFileRows(ctx, file, ws.map((w) => (winners[w] as Candidate).row), select)
+    ws.forEach((w, j) => { out[w] = rows[j] as Record<string, unknown> })
   })
   winners.forEach((c, w) => { (out[w] as Record<string, unknown>)._distance = c.d })
+  const ids = winners.map((c) => c.src < 0 ? rowId(buffers[-1 - c.src] as BufferedRows, c.row) : rowId((visit[c.src] as { file: DataFile }).file.filePath, c.row))
   const tEnd = now()
 
   const after = caches.counters
@@ -497,7 +454,31 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
   plan.cacheHits = { index: after.indexHits - before.indexHits, reader: after.readerHits - before.readerHits }
   plan.cacheMisses = { index: after.indexMisses - before.indexMisses, reader: after.readerMisses - before.readerMisses }
   plan.timingsMs = { plan: tPlan - t0, search: tSearch - tPlan, fetch: tEnd - tSearch, total: tEnd - t0 }
-  return { rows: out, plan }
+  return { rows: out, plan, ids }
+}
+
+/** The `select` columns of some rows of a data file (one read; the vector column from the cached vectors). */
+export async function fetchFileRows(ctx: SearchContext & { schema?: Schema }, file: DataFile, rowIds: readonly number[], select: readonly string[]): Promise<Record<string, unknown>[]> {
+  const policy = requirePolicy(ctx.table)
+  const { caches, table } = ctx
+  const dim = policy.dim
+  const key = table.keyOf(file.filePath)
+  const scalar = select.filter((c) => c !== policy.column)
+  let rows: Record<string, unknown>[]
+  const whole = scalar.length === 0 ? [] : await wholeColumns(ctx, file, scalar)
+  if (whole !== undefined) {
+    rows = rowIds.map((r) => whole[r] ?? {})
+  } else {
+    const reader = await caches.reader(table.store, key, file.fileSizeInBytes, undefined, foreignHint(ctx))
+    rows = await reader.readRows({ columns: scalar, rows: [...rowIds], ...(ctx.schema !== undefined && { schema: ctx.schema }) })
+  }
+  const vecs = select.includes(policy.column) ? (await caches.fileVectors(key, file.fileSizeInBytes, () => loadFileVectors(ctx, file, key, false, dim))).vectors : undefined
+  return rowIds.map((r, j) => {
+    const src = rows[j] ?? {}
+    const row: Record<string, unknown> = {}
+    for (const col of select) row[col] = col === policy.column && vecs !== undefined ? vecs.slice(r * dim, (r + 1) * dim) : src[col]
+    return row
+  })
 }
 
 /**

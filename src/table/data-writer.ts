@@ -12,6 +12,7 @@ import type { DataFile } from '../format/iceberg/types.js'
 import type { DataFileWritten } from '../format/data-file.js'
 import { HnswIndex } from '../vector-index/hnsw.js'
 import type { ObjectStore } from '../store/object-store.js'
+import { buildTextIndex } from '../text/text-index.js'
 import { newUuid } from './ids.js'
 import type { RowBatch } from './rows.js'
 import type { VectorPolicy } from './vector-policy.js'
@@ -105,15 +106,31 @@ export function encodeDataFile(
     })
     index = { type: 'hnsw', bytes: hnsw.serialize() }
   }
+  const text = textIndexOf(schema, columns, vectors.length / policy.dim, policy)
   return writeDataFile({
     schema,
     columns,
+    ...(text === undefined ? {} : { text }),
     vector: {
       fieldId: vectorField.id, column: policy.column, dim: policy.dim, metric: policy.metric, precision: policy.precision, vectors,
       ...(options.storedValues === undefined ? {} : { stored: options.storedValues }),
     },
     ...(index === undefined ? {} : { index }),
   })
+}
+
+/**
+ * The full-text index block of a file's rows, for tables with full-text columns. A listed
+ * column the schema does not have (yet) indexes as rows without text.
+ */
+export function textIndexOf(schema: Schema, columns: Map<number, unknown[]>, rowCount: number, policy: VectorPolicy): Uint8Array | undefined {
+  const ft = policy.fullText
+  if (ft === undefined) return undefined
+  return buildTextIndex(ft.columns.map((name) => {
+    const field = schema.fields.find((f) => f.name === name)
+    const values = field === undefined ? undefined : columns.get(field.id)
+    return { fieldId: field?.id ?? 0, name, values: values ?? new Array<null>(rowCount).fill(null) }
+  }), rowCount, ft.language)
 }
 
 /** The Iceberg DataFile (with its ailake vector facts) describing a data file written at `location`. */

@@ -3,7 +3,8 @@
  * metric and on-disk precision, and the HNSW build parameters. It lives in the Iceberg table
  * properties under `ailake.*`, so any engine can see it and ailake needs nothing else.
  */
-import { invalid } from '../errors.js'
+import { corrupt, invalid } from '../errors.js'
+import { checkLanguage, type TextLanguage } from '../text/analyze.js'
 import type { OptionKeys } from '../util/options.js'
 import { METRICS, PRECISIONS, type Metric, type Precision } from '../vector/types.js'
 
@@ -19,6 +20,16 @@ export interface VectorPolicy {
   M: number
   /** HNSW build beam width. Default 200. */
   efConstruction: number
+  /**
+   * Full-text indexed string columns and their analyser: every data file written for the table
+   * carries their inverted index in its section. Absent: no full-text index.
+   */
+  fullText?: FullTextPolicy
+}
+
+export interface FullTextPolicy {
+  columns: string[]
+  language: TextLanguage
 }
 
 /** What a user passes; everything but `dim` has a default. */
@@ -55,6 +66,22 @@ export function resolveVectorPolicy(input: VectorPolicyInput): VectorPolicy {
 }
 
 const PREFIX = 'ailake.vector.'
+export const FULLTEXT_COLUMNS_PROPERTY = 'ailake.fulltext.columns'
+export const FULLTEXT_LANGUAGE_PROPERTY = 'ailake.fulltext.language'
+
+/** Checks full-text options: distinct non-empty column names, not the vector column. */
+export function resolveFullText(columns: unknown, language: unknown, vectorColumn: string): FullTextPolicy {
+  if (!Array.isArray(columns) || columns.length === 0 || columns.some((c) => typeof c !== 'string' || c.length === 0)) {
+    throw invalid(`fullText must be a non-empty array of column names, got ${JSON.stringify(columns)}`)
+  }
+  if (new Set(columns).size !== columns.length) throw invalid(`fullText lists a column twice: ${JSON.stringify(columns)}`)
+  if (columns.includes(vectorColumn)) throw invalid(`fullText cannot index the vector column ${JSON.stringify(vectorColumn)}; list string columns`)
+  return { columns: [...columns as string[]], language: checkLanguage(language ?? 'english', 'fullTextLanguage') }
+}
+
+export function fullTextProperties(f: FullTextPolicy): Record<string, string> {
+  return { [FULLTEXT_COLUMNS_PROPERTY]: JSON.stringify(f.columns), [FULLTEXT_LANGUAGE_PROPERTY]: f.language }
+}
 
 export function policyToProperties(p: VectorPolicy): Record<string, string> {
   return {
@@ -85,5 +112,16 @@ export function policyFromProperties(props: Readonly<Record<string, string>>): V
   const ef = num('hnsw.ef-construction')
   if (M !== undefined) input.M = M
   if (ef !== undefined) input.efConstruction = ef
-  return resolveVectorPolicy(input)
+  const policy = resolveVectorPolicy(input)
+  const ft = props[FULLTEXT_COLUMNS_PROPERTY]
+  if (ft !== undefined) {
+    let columns: unknown
+    try {
+      columns = JSON.parse(ft)
+    } catch {
+      throw corrupt(`table property ${FULLTEXT_COLUMNS_PROPERTY} is not a JSON array of column names: ${ft}`)
+    }
+    policy.fullText = resolveFullText(columns, props[FULLTEXT_LANGUAGE_PROPERTY], column)
+  }
+  return policy
 }

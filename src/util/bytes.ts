@@ -84,6 +84,19 @@ export class ByteReader {
     return Number(v)
   }
 
+  /** An unsigned LEB128 varint below 2^32 (at most 5 bytes); longer or larger is `CORRUPT_DATA`. */
+  varint(field: string): number {
+    let v = 0
+    for (let shift = 0; shift < 35; shift += 7) {
+      if (this.offset >= this.bytes.length) this.need(1, field)
+      const b = this.bytes[this.offset++] as number
+      if (shift === 28 && b > 0x0f) throw corrupt(`${this.what}: ${field} is a varint above 2^32 at offset ${this.offset - 1}; the data is corrupt`, { what: this.what, field })
+      v += (b & 0x7f) * 2 ** shift
+      if (b < 0x80) return v
+    }
+    throw corrupt(`${this.what}: ${field} is a varint longer than 5 bytes; the data is corrupt`, { what: this.what, field })
+  }
+
   /** A view (no copy) of the next `n` bytes. */
   bytesView(n: number, field: string): Uint8Array {
     this.need(n, field)
@@ -212,6 +225,17 @@ export class ByteWriter {
     const written = i === s.length ? i : TEXT_ENCODER.encodeInto(s, buf.subarray(at)).written
     this.view.setUint32(this.length, written, true)
     this.length = at + written
+    return this
+  }
+
+  /** An unsigned LEB128 varint; `v` must be an integer in [0, 2^32). */
+  varint(v: number): this {
+    this.ensure(5)
+    while (v >= 0x80) {
+      this.buf[this.length++] = (v & 0x7f) | 0x80
+      v = Math.floor(v / 128)
+    }
+    this.buf[this.length++] = v
     return this
   }
 

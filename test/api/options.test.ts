@@ -66,6 +66,14 @@ const EXEMPT: Record<string, string> = {
   'MemTableWriter.open#options': 'takes an internal IcebergTable; users get writers from table.memTableWriter(options), checked there',
   'new MemTableWriter#options': 'takes an internal IcebergTable; users get writers from table.memTableWriter(options), checked there',
   'new TableWriter#options': 'takes an internal IcebergTable; users get writers from table.writer(options), checked there',
+  'new FullTextSearch#ctx': 'internal search context; users get full-text searches from table.fullTextSearch(), whose options are checked',
+  'new FullTextSearch#options': 'the options of table.fullTextSearch(), checked there',
+  'new FullTextSearch#options.where': 'the options of table.fullTextSearch(), checked there',
+  'new FullTextSearch#options.where.not': 'the options of table.fullTextSearch(), checked there',
+  'new HybridSearch#ctx': 'internal search context; users get hybrid searches from table.hybridSearch(), whose options are checked',
+  'new HybridSearch#options': 'the options of table.hybridSearch(), checked there',
+  'new HybridSearch#options.where': 'the options of table.hybridSearch(), checked there',
+  'new HybridSearch#options.where.not': 'the options of table.hybridSearch(), checked there',
   'new SearchBuilder#ctx': 'internal search context; users get builders from table.search(), whose methods are checked',
   'new SearchBuilder#state': 'internal builder state, set only through the checked builder methods',
   'new SearchBuilder#state.filter': 'internal builder state, set only through where(), checked there',
@@ -88,6 +96,7 @@ async function fixture() {
   const source = bytesSource(written.bytes)
   const vectors = [new Float32Array([1, 0]), new Float32Array([0, 1])]
   let n = 0
+  let textTable: ReturnType<typeof lake.createTable> | undefined
   return {
     dir, lake, table, input, written, source, vectors,
     reader: await openDataFile(source),
@@ -95,6 +104,8 @@ async function fixture() {
     flat: new Float32Array([1, 0, 0, 1]),
     q: new Float32Array([1, 0]),
     fresh: (): string => `fresh${++n}`,
+    /** A table with a full-text column, made on first use. */
+    textTable: (): Promise<Awaited<ReturnType<typeof lake.createTable>>> => (textTable ??= lake.createTable('ft', { vector: { dim: 2, metric: 'euclidean' }, schema: { id: 'long', body: 'string' }, fullText: ['body'] })),
     async cleanup(): Promise<void> {
       await lake.close()
       await cleanup()
@@ -170,6 +181,12 @@ const ENTRIES: Record<string, (f: Fixture) => Entry> = {
   'Table.memTableWriter#options': (f) => ({ call: (o) => f.table.memTableWriter({ writerId: f.fresh(), ...o }) }),
   'Table.removeOrphanFiles#options': (f) => ({ call: (o) => f.table.removeOrphanFiles(o) }),
   'Table.search#options': (f) => ({ call: (o) => f.table.search(f.q, o) }),
+  'Table.fullTextSearch#options': (f) => ({ call: async (o) => (await f.textTable()).fullTextSearch('x', o) }),
+  'Table.fullTextSearch#options.where': (f) => ({ call: async (o) => (await f.textTable()).fullTextSearch('x', { where: o as never }), bases: FILTER_FORMS, prefix: '' }),
+  'Table.fullTextSearch#options.where.not': (f) => ({ call: async (o) => (await f.textTable()).fullTextSearch('x', { where: { not: o as never } }), bases: FILTER_FORMS, prefix: '' }),
+  'Table.hybridSearch#options': (f) => ({ call: async (o) => (await f.textTable()).hybridSearch(o as { text: string }), bases: [{ text: 'x' }] }),
+  'Table.hybridSearch#options.where': (f) => ({ call: async (o) => (await f.textTable()).hybridSearch({ text: 'x', where: o as never }), bases: FILTER_FORMS, prefix: '' }),
+  'Table.hybridSearch#options.where.not': (f) => ({ call: async (o) => (await f.textTable()).hybridSearch({ text: 'x', where: { not: o as never } }), bases: FILTER_FORMS, prefix: '' }),
   'Table.writer#options': (f) => ({ call: (o) => f.table.writer(o) }),
   'Table.verify#options': (f) => ({ call: (o) => f.table.verify(o) }),
   'MemTableWriter.insert#options': (f) => ({
@@ -278,7 +295,7 @@ test('each options object rejects a typo, naming it, the key meant and every val
 test('a rejected createTable creates nothing', async (t) => {
   const fx = await fixture()
   t.after(() => fx.cleanup())
-  await assert.rejects(fx.lake.createTable('typo', { vector: { dim: 2 }, partitionBy: ['x'] } as never), /unknown option "partitionBy"; valid options: vector, embedder, schema, properties, existOk$/)
+  await assert.rejects(fx.lake.createTable('typo', { vector: { dim: 2 }, partitionBy: ['x'] } as never), /unknown option "partitionBy"; valid options: vector, embedder, schema, properties, fullText, fullTextLanguage, existOk$/)
   await assert.rejects(fx.lake.openTable('typo'), (e: unknown) => isAilakeError(e, 'NOT_FOUND'))
   assert.deepEqual(await fx.lake.listTables(), ['default.t'])
 })

@@ -195,6 +195,40 @@ test('search: table output, --json, --where, --select, --as-of, --like', async (
   assert.ok(Math.abs(like[0]?._distance as number) < 1e-5)
 })
 
+test('search --mode fulltext and hybrid; create --fts', async (t) => {
+  const l = lake(t)
+  assert.match(await l.ok(['create', 'docs', '--dim', '4', '--fts', 'title']), /created default\.docs: embedding 4-d cosine f32, full text title \(english\)/)
+  await l.ok(['insert', 'docs', l.csv])
+  await l.ok(['insert', 'docs', l.jsonl])
+  const text = await l.ok(['search', 'docs', '--mode', 'fulltext', '--text', 'thermometers'])
+  assert.match(text.split('\n')[0] as string, /^id\s+title\s+year\s+_score$/)
+  const hits = JSON.parse(await l.ok(['search', 'docs', '--mode', 'fulltext', '--text', 'thermometer', '--json'])) as Record<string, unknown>[]
+  assert.deepEqual(hits.map((h) => h.id), ['1'])
+  assert.ok((hits[0]?._score as number) > 0)
+  const quoted = JSON.parse(await l.ok(['search', 'docs', '--mode', 'fulltext', '--text', '"quoted title"', '--select', 'id', '--json'])) as Record<string, unknown>[]
+  assert.deepEqual(quoted, [{ id: '2', _score: quoted[0]?._score }])
+  const hybrid = JSON.parse(await l.ok(['search', 'docs', '--mode', 'hybrid', '--text', 'quoted', '--vector', JSON.stringify(vec(3)), '-k', '3', '--json'])) as Record<string, unknown>[]
+  assert.equal(hybrid.length, 3)
+  assert.ok(hybrid.some((h) => h.id === '2' && typeof h._bm25 === 'number'))
+  assert.ok(hybrid.some((h) => typeof h._distance === 'number'))
+  const cases: Array<[string[], number, RegExp]> = [
+    [['search', 'docs', '--mode', 'fulltext', '--vector', '[1, 0, 0, 0]'], 2, /--mode fulltext needs --text/],
+    [['search', 'docs', '--mode', 'lexical', '--text', 'x'], 2, /--mode must be vector, fulltext or hybrid/],
+    [['search', 'docs', '--mode', 'hybrid', '--text', 'x'], 2, /records no embedder/],
+    [['search', 'docs', '--mode', 'fulltext', '--text', 'x', '--where', 'color = 1'], 2, /^ailake: --where: unknown column "color"/],
+    [['create', 'other', '--dim', '2', '--fts-language', 'none'], 2, /--fts-language needs --fts/],
+    [['create', 'other', '--dim', '2', '--fts', 'title', '--fts-language', 'klingon'], 2, /--fts-language/],
+  ]
+  for (const [args, code, message] of cases) {
+    const r = await l.cli(args)
+    assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`)
+    assert.match(r.stderr, message, args.join(' '))
+  }
+  await l.ok(['create', 'plain', '--dim', '4'])
+  const r = await l.cli(['search', 'plain', '--mode', 'fulltext', '--text', 'x'])
+  assert.match(r.stderr, /has no full-text columns/)
+})
+
 test('bad input: one stderr line in CLI words, the documented exit code, table unchanged', async (t) => {
   const l = lake(t)
   await docs(l)

@@ -12,7 +12,7 @@ import { crc32c } from '../../util/crc32c.js'
 import { IntegrityChecks } from './integrity.js'
 import { PageGuard } from './page-guard.js'
 import { fromParquetSchema } from './schema-map.js'
-import { decodeSection, decodeSectionHead, decodeTrailer, headLengthFromHeader, sectionLengthFromHeader, HEADER_LENGTH, TRAILER_LENGTH, type DecodedSection } from './section.js'
+import { checkedTextBlock, decodeSection, decodeSectionHead, decodeTrailer, headLengthFromHeader, readSectionHeader, sectionLengthFromHeader, HEADER_LENGTH, HEADER_LENGTH_V3, TRAILER_LENGTH, type DecodedSection } from './section.js'
 import { CompactReader, intField } from './thrift.js'
 import type { VectorFacts } from './types.js'
 import { KV_ICEBERG_SCHEMA, KV_SECTIONS } from './writer.js'
@@ -27,6 +27,9 @@ export async function readSectionAt(source: ByteSource, at: { offset: number; le
   return decodeSection(await readRange(source, at.offset, at.length, 'ailake section'), at.offset)
 }
 
+/** What reads of columns need of a section: its facts and integrity table. */
+type SectionFacts = Pick<DecodedSection, 'facts' | 'integrity'>
+
 function checkSectionLength(length: number): void {
   if (!Number.isSafeInteger(length) || length < HEADER_LENGTH) throw corrupt(`ailake section length ${length} is smaller than its ${HEADER_LENGTH}-byte header`)
 }
@@ -35,7 +38,7 @@ function checkSectionLength(length: number): void {
 const HEAD_READ_BYTES = 64 * 1024
 
 /** The section without its index bytes (facts and integrity part): one small ranged read, two for a large integrity table. */
-async function readSectionHeadAt(source: ByteSource, at: { offset: number; length: number }): Promise<Omit<DecodedSection, 'indexBytes'>> {
+async function readSectionHeadAt(source: ByteSource, at: { offset: number; length: number }): Promise<SectionFacts> {
   checkSectionLength(at.length)
   const first = await readRange(source, at.offset, Math.min(at.length, HEAD_READ_BYTES), 'ailake section')
   const declared = sectionLengthFromHeader(first)
@@ -45,6 +48,20 @@ async function readSectionHeadAt(source: ByteSource, at: { offset: number; lengt
   const headLength = headLengthFromHeader(first)
   const bytes = headLength <= first.length ? first.subarray(0, headLength) : await readRange(source, at.offset, headLength, 'ailake section')
   return decodeSectionHead(bytes, at.offset)
+}
+
+/**
+ * Only the full-text index block of a section (undefined when it has none): two ranged reads,
+ * the header and the block (the section's last bytes), each checked against its CRC, so a text
+ * query does not read the vector index.
+ */
+export async function readTextBlockAt(source: ByteSource, at: { offset: number; length: number }): Promise<Uint8Array | undefined> {
+  checkSectionLength(at.length)
+  const header = readSectionHeader(await readRange(source, at.offset, Math.min(at.length, HEADER_LENGTH_V3), 'ailake section header'))
+  if (header.length !== at.length) throw corrupt(`ailake section: header declares ${header.length} bytes but ${at.length} are recorded; the recorded section offsets are wrong or the file is corrupt`)
+  if (header.textLength === 0) return undefined
+  if (header.textLength > at.length - header.headerLength) throw corrupt('ailake section: the full-text block is longer than the section')
+  return checkedTextBlock(header, await readRange(source, at.offset + at.length - header.textLength, header.textLength, 'full-text index'))
 }
 
 /** The file as hyparquet reads it; every read is checked first (page-guard.ts). */
@@ -95,7 +112,7 @@ export class DataFileReader {
   readonly schema: Schema
   private section: Promise<DecodedSection> | undefined
   /** The section without its index bytes, which reads of columns need (for its integrity table). */
-  private head: Promise<Omit<DecodedSection, 'indexBytes'>> | undefined
+  private head: Promise<SectionFacts> | undefined
   private readonly groupStarts: number[] = []
   private readonly pageCache = new Map<number, Promise<Page[]>>()
   /** The integrity table once the section is read (none for files without one); see integrity.ts. */
@@ -159,7 +176,7 @@ export class DataFileReader {
    * checked, and the footer against the CRC the section records; every later read of pages and
    * offset indexes is checked against its integrity table.
    */
-  readSection(): Promise<{ facts: VectorFacts; indexBytes: Uint8Array | undefined }> {
+  readSection(): Promise<{ facts: VectorFacts; indexBytes: Uint8Array | undefined; textBytes: Uint8Array | undefined }> {
     this.section ??= this.locate().then(async (at) => this.useIntegrity(await readSectionAt(this.source, at)))
     return this.section
   }
@@ -168,13 +185,13 @@ export class DataFileReader {
    * The section's facts and integrity table without its index bytes: reads of columns need no
    * more, and the index is most of a file's section (reusing the whole section when it was read).
    */
-  private readHead(): Promise<Omit<DecodedSection, 'indexBytes'>> {
+  private readHead(): Promise<SectionFacts> {
     this.head ??= this.section ?? this.locate().then(async (at) => this.useIntegrity(await readSectionHeadAt(this.source, at)))
     return this.head
   }
 
   /** Checks the footer against the section's CRC of it and checks every later read against its integrity table. */
-  private useIntegrity<S extends Omit<DecodedSection, 'indexBytes'>>(s: S): S {
+  private useIntegrity<S extends SectionFacts>(s: S): S {
     if (s.integrity !== undefined) {
       const { tail, tailStart, footerStart } = this.footer
       if (crc32c(tail.subarray(footerStart - tailStart, tail.length - 8)) !== s.integrity.footerCrc) {
@@ -500,8 +517,8 @@ export async function locateByTrailer(source: ByteSource, footerStart: number): 
   if (footerStart - TRAILER_LENGTH < 4) throw new AilakeError('NOT_FOUND', 'this Parquet file has no ailake section (no trailer before the footer)')
   const t = decodeTrailer(await readRange(source, footerStart - TRAILER_LENGTH, TRAILER_LENGTH, 'ailake trailer'), source.size)
   if (t === undefined) throw new AilakeError('NOT_FOUND', 'this Parquet file has no ailake section (no trailer before the footer)')
-  const header = await readRange(source, t.sectionsOffset, HEADER_LENGTH, 'ailake section header')
-  const length = sectionLengthFromHeader(header)
+  const header = await readRange(source, t.sectionsOffset, Math.min(t.sectionsLength, HEADER_LENGTH_V3), 'ailake section header')
+  const length = readSectionHeader(header).length
   if (length > t.sectionsLength) throw corrupt('ailake section is longer than the sections region in the trailer')
   return { offset: t.sectionsOffset, length }
 }

@@ -11,9 +11,16 @@ import type { IndexType, VectorFacts } from './types.js'
 
 export const SECTION_MAGIC = 0x4b4c4941 // "AILK" little-endian
 export const TRAILER_MAGIC = 0x544c4941 // "AILT"
-/** Version 2 added the integrity part (integrity.ts); version 1 sections are still read. */
-export const SECTION_VERSION = 2
+/**
+ * Version 2 added the integrity part (integrity.ts); version 3 a full-text index block after the
+ * index bytes (a 96-byte header). Sections without a text block are still written as version 2,
+ * so files of tables without full text stay readable by older ailake; 1 to 3 are read.
+ */
+export const SECTION_VERSION = 3
+/** Header length of versions 1 and 2. */
 export const HEADER_LENGTH = 80
+/** Header length of version 3. */
+export const HEADER_LENGTH_V3 = 96
 export const TRAILER_LENGTH = 32
 /** Largest dimension a section may declare: bounds allocations driven by a hostile header. */
 export const MAX_DIM = 65536
@@ -32,12 +39,15 @@ function pad4(n: number): number {
  */
 export type SectionInput = Omit<VectorFacts, 'sectionOffset' | 'sectionLength'> & {
   indexBytes: Uint8Array
+  /** The full-text index block (opaque here, src/text owns it); its presence makes a version 3 section. */
+  textBytes?: Uint8Array
   integrity: { footerCrc: number; entries: ReadonlyArray<readonly [number, number]> }
 }
 
-/** The length of a section: `HEADER_LENGTH + pad4(name) + 4·dim + 4 + 12·entries + index`. */
-export function sectionLength(s: { column: string; dim: number; entryCount: number; indexLength: number }): number {
-  return HEADER_LENGTH + pad4(utf8Encode(s.column).length) + 4 * s.dim + 4 + ENTRY_BYTES * s.entryCount + s.indexLength
+/** The length of a section: `header + pad4(name) + 4·dim + 4 + 12·entries + index + text`. */
+export function sectionLength(s: { column: string; dim: number; entryCount: number; indexLength: number; textLength?: number }): number {
+  const text = s.textLength ?? 0
+  return (text > 0 ? HEADER_LENGTH_V3 : HEADER_LENGTH) + pad4(utf8Encode(s.column).length) + 4 * s.dim + 4 + ENTRY_BYTES * s.entryCount + s.indexLength + text
 }
 
 /** Encodes one section (current version); its length is `sectionLength`. */
@@ -47,18 +57,22 @@ export function encodeSection(s: SectionInput): Uint8Array {
   const name = utf8Encode(s.column)
   const centroidPart = new ByteWriter(4 * s.dim + 4).typed(s.centroid).f32(s.radius).finish()
   const table = encodeIntegrityTable(s.integrity.entries)
-  const length = HEADER_LENGTH + pad4(name.length) + centroidPart.length + table.length + s.indexBytes.length
+  const text = s.textBytes !== undefined && s.textBytes.length > 0 ? s.textBytes : undefined
+  const headerLength = text === undefined ? HEADER_LENGTH : HEADER_LENGTH_V3
+  const length = headerLength + pad4(name.length) + centroidPart.length + table.length + s.indexBytes.length + (text?.length ?? 0)
   const w = new ByteWriter(length)
-  w.u32(SECTION_MAGIC).u16(SECTION_VERSION).u16(HEADER_LENGTH)
+  w.u32(SECTION_MAGIC).u16(text === undefined ? 2 : 3).u16(headerLength)
   w.u8(INDEX_TYPES.indexOf(s.indexType)).u8(METRIC_CODES.indexOf(s.metric)).u8(PRECISION_CODES.indexOf(s.precision)).u8(0)
   w.u32(s.dim).u64(s.rowCount).u32(s.fieldId)
   w.u32(name.length).u32(crc32c(name))
   w.u32(centroidPart.length).u32(crc32c(centroidPart))
   w.u32(crc32c(s.indexBytes)).u64(s.indexBytes.length).u64(length)
   w.u32(s.integrity.footerCrc).u32(s.integrity.entries.length).u32(crc32c(table))
-  w.u32(crc32c(w.view8().subarray(0, 76)))
+  if (text !== undefined) w.u64(text.length).u32(crc32c(text)).u32(0)
+  w.u32(crc32c(w.view8().subarray(0, headerLength - 4)))
   w.bytes(name).bytes(new Uint8Array(pad4(name.length) - name.length))
   w.bytes(centroidPart).bytes(table).bytes(s.indexBytes)
+  if (text !== undefined) w.bytes(text)
   return w.finish()
 }
 
@@ -67,14 +81,17 @@ export interface DecodedSection {
   indexBytes: Uint8Array | undefined
   /** Absent in version 1 sections. */
   integrity: Integrity | undefined
+  /** The full-text index block (version 3 sections that have one). */
+  textBytes: Uint8Array | undefined
 }
 
-/** A section without its index bytes (they are its last part): what every read of the file needs. */
+/** A section without its index bytes and full-text block (its last parts): what every read of the file needs. */
 export interface SectionHead {
   facts: VectorFacts
   integrity: Integrity | undefined
   indexLength: number
   indexCrc: number
+  header: SectionHeader
 }
 
 function enumCode<T>(codes: readonly T[], code: number, what: string): T {
@@ -87,28 +104,66 @@ function enumCode<T>(codes: readonly T[], code: number, what: string): T {
   return v
 }
 
-/** Reads the fixed header and returns the total section length it declares (after checking its CRC). */
-export function sectionLengthFromHeader(header: Uint8Array): number {
+/** What the fixed header says, once its CRC is checked. */
+export interface SectionHeader {
+  version: number
+  headerLength: number
+  length: number
+  /** Length and CRC-32C of the full-text block, the section's last bytes (0 and 0 before version 3). */
+  textLength: number
+  textCrc: number
+}
+
+/**
+ * Reads and checks the fixed header (`header` holds at least its first 80 bytes; a version 3
+ * header needs 96, `UNSUPPORTED` for versions this build does not know).
+ */
+export function readSectionHeader(header: Uint8Array): SectionHeader {
   const r = new ByteReader(header, 'ailake section header')
   if (r.u32('magic') !== SECTION_MAGIC) throw corrupt('ailake section: bad magic (expected "AILK"); the section offset is wrong or the file is corrupt')
   r.need(HEADER_LENGTH - 4, 'header')
   const version = r.u16('version')
-  if (crc32c(header.subarray(0, 76)) !== new DataView(header.buffer, header.byteOffset + 76, 4).getUint32(0, true)) {
+  const headerLength = version >= 3 ? HEADER_LENGTH_V3 : HEADER_LENGTH
+  r.offset = 0
+  r.need(headerLength, 'header')
+  if (crc32c(header.subarray(0, headerLength - 4)) !== new DataView(header.buffer, header.byteOffset + headerLength - 4, 4).getUint32(0, true)) {
     throw corrupt('ailake section: header checksum mismatch; the file is corrupt')
   }
-  if (version !== 1 && version !== SECTION_VERSION) {
+  if (version < 1 || version > SECTION_VERSION) {
     throw new AilakeError('UNSUPPORTED', `ailake section format version ${version} is not supported (this build reads 1 to ${SECTION_VERSION}); upgrade ailake`, { context: { version } })
   }
   r.offset = 56
-  return r.u64('section length')
+  const length = r.u64('section length')
+  if (version < 3) return { version, headerLength, length, textLength: 0, textCrc: 0 }
+  r.offset = 76
+  const textLength = r.u64('text length')
+  const textCrc = r.u32('text crc')
+  if (r.u32('reserved') !== 0) throw corrupt('ailake section: reserved header bytes are not zero; the file is corrupt')
+  if (textLength === 0 || textLength > length) throw corrupt(`ailake section: full-text block of ${textLength} bytes in a ${length}-byte section`)
+  return { version, headerLength, length, textLength, textCrc }
 }
 
-/** The length of the section's head (all but the index bytes) its checked header declares. */
+/** Reads the fixed header and returns the total section length it declares (after checking its CRC). */
+export function sectionLengthFromHeader(header: Uint8Array): number {
+  return readSectionHeader(header).length
+}
+
+/**
+ * The full-text block at the end of a section, checked against the CRC in the header (`undefined`
+ * when the section has none): `text` holds the section's last `header.textLength` bytes.
+ */
+export function checkedTextBlock(header: SectionHeader, text: Uint8Array): Uint8Array | undefined {
+  if (header.textLength === 0) return undefined
+  if (text.length !== header.textLength || crc32c(text) !== header.textCrc) throw corrupt('ailake section: full-text index checksum mismatch; the file is corrupt')
+  return text
+}
+
+/** The length of the section's head (all but the index bytes and full-text block) its checked header declares. */
 export function headLengthFromHeader(header: Uint8Array): number {
-  const length = sectionLengthFromHeader(header)
+  const h = readSectionHeader(header)
   const indexLength = new ByteReader(header, 'ailake section header', 48).u64('index length')
-  if (indexLength > length - HEADER_LENGTH) throw corrupt(`ailake section: index length ${indexLength} exceeds the section length ${length}`, { indexLength, length })
-  return length - indexLength
+  if (indexLength + h.textLength > h.length - h.headerLength) throw corrupt(`ailake section: index length ${indexLength} and full-text length ${h.textLength} exceed the section length ${h.length}`, { indexLength, textLength: h.textLength, length: h.length })
+  return h.length - indexLength - h.textLength
 }
 
 /**
@@ -116,26 +171,30 @@ export function headLengthFromHeader(header: Uint8Array): number {
  * absolute file offset `sectionOffset`.
  */
 export function decodeSection(bytes: Uint8Array, sectionOffset: number): DecodedSection {
-  const length = sectionLengthFromHeader(bytes)
+  const length = readSectionHeader(bytes).length
   if (length !== bytes.length) {
     throw corrupt(`ailake section: header declares ${length} bytes but ${bytes.length} were given; the recorded section offsets are wrong or the file is corrupt`, { length, given: bytes.length })
   }
-  const head = decodeSectionHead(bytes.subarray(0, headLengthFromHeader(bytes)), sectionOffset)
-  const index = bytes.subarray(length - head.indexLength)
+  const headLength = headLengthFromHeader(bytes)
+  const head = decodeSectionHead(bytes.subarray(0, headLength), sectionOffset)
+  const index = bytes.subarray(headLength, headLength + head.indexLength)
   if (crc32c(index) !== head.indexCrc) throw corrupt('ailake section: index checksum mismatch; the file is corrupt')
-  return { facts: head.facts, indexBytes: head.facts.indexType === 'none' ? undefined : index, integrity: head.integrity }
+  const textBytes = checkedTextBlock(head.header, bytes.subarray(headLength + head.indexLength))
+  return { facts: head.facts, indexBytes: head.facts.indexType === 'none' ? undefined : index, integrity: head.integrity, textBytes }
 }
 
 /**
- * Decodes and verifies (every CRC but the index's) the head of a section: `bytes` is exactly the
- * part before its index bytes (`headLengthFromHeader`), starting at file offset `sectionOffset`.
+ * Decodes and verifies (every CRC but the index's and the full-text block's) the head of a
+ * section: `bytes` is exactly the part before its index bytes (`headLengthFromHeader`), starting
+ * at file offset `sectionOffset`.
  */
 export function decodeSectionHead(bytes: Uint8Array, sectionOffset: number): SectionHead {
-  const length = sectionLengthFromHeader(bytes)
+  const header = readSectionHeader(bytes)
+  const length = header.length
   const r = new ByteReader(bytes, 'ailake section', 4)
   const version = r.u16('version')
   const headerLength = r.u16('header length')
-  if (headerLength !== HEADER_LENGTH) throw corrupt(`ailake section: header length ${headerLength}, expected ${HEADER_LENGTH}`)
+  if (headerLength !== header.headerLength) throw corrupt(`ailake section: header length ${headerLength}, expected ${header.headerLength}`)
   const indexType = enumCode(INDEX_TYPES, r.u8('index type'), 'index type')
   const metric = enumCode(METRIC_CODES, r.u8('metric'), 'metric')
   const precision = enumCode(PRECISION_CODES, r.u8('precision'), 'precision')
@@ -157,12 +216,13 @@ export function decodeSectionHead(bytes: Uint8Array, sectionOffset: number): Sec
   if (version === 1 && (footerCrc !== 0 || entryCount !== 0 || tableCrc !== 0)) throw corrupt('ailake section: version 1 reserved bytes are not zero; the file is corrupt')
   if (dim < 1 || dim > MAX_DIM) throw corrupt(`ailake section: dim ${dim} outside [1, ${MAX_DIM}]`, { dim })
   if (centroidLength !== 4 * dim + 4) throw corrupt(`ailake section: centroid part is ${centroidLength} bytes, expected ${4 * dim + 4} for dim ${dim}`)
-  if (HEADER_LENGTH + pad4(nameLength) + centroidLength + ENTRY_BYTES * entryCount + indexLength !== length) {
-    throw corrupt('ailake section: part lengths do not add up to the section length', { nameLength, centroidLength, entryCount, indexLength, length })
+  if (headerLength + pad4(nameLength) + centroidLength + ENTRY_BYTES * entryCount + indexLength + header.textLength !== length) {
+    throw corrupt('ailake section: part lengths do not add up to the section length', { nameLength, centroidLength, entryCount, indexLength, textLength: header.textLength, length })
   }
-  if (bytes.length !== length - indexLength) throw corrupt(`ailake section: its head is ${length - indexLength} bytes but ${bytes.length} were given`, { length, indexLength, given: bytes.length })
+  const headLength = length - indexLength - header.textLength
+  if (bytes.length !== headLength) throw corrupt(`ailake section: its head is ${headLength} bytes but ${bytes.length} were given`, { length, indexLength, given: bytes.length })
   if (indexType === 'none' && indexLength !== 0) throw corrupt(`ailake section: index type none but ${indexLength} index bytes`)
-  r.offset = HEADER_LENGTH
+  r.offset = headerLength
   const name = r.bytesView(nameLength, 'column name')
   if (crc32c(name) !== nameCrc) throw corrupt('ailake section: column name checksum mismatch; the file is corrupt')
   for (const b of r.bytesView(pad4(nameLength) - nameLength, 'name padding')) {
@@ -183,6 +243,7 @@ export function decodeSectionHead(bytes: Uint8Array, sectionOffset: number): Sec
     integrity: version === 1 ? undefined : { footerCrc, entries: decodeIntegrityTable(table) },
     indexLength,
     indexCrc,
+    header,
   }
 }
 

@@ -44,6 +44,8 @@ export interface WriteDataFileInput {
   vector: VectorInput
   /** Opaque index payload (the index layer serialises it). Omit for a file indexed later. */
   index?: { type: 'hnsw'; bytes: Uint8Array }
+  /** Full-text index block (src/text builds it), stored at the end of the section (version 3). */
+  text?: Uint8Array
   /** Rows per row group. Default: as many as fit in ~128 MiB of vector data, at most 1,000,000. */
   rowGroupRows?: number
 }

@@ -106,7 +106,7 @@ export function writeDataFileImpl(input: WriteDataFileInput): DataFileWritten {
   const indexBytes = input.index?.bytes ?? new Uint8Array(0)
 
   const parquetSchema = toParquetSchema(schema)
-  const w = new ByteWriter(values.length + indexBytes.length + rowCount * 8 * (scalar.length + 2) + 64 * 1024)
+  const w = new ByteWriter(values.length + indexBytes.length + (input.text?.length ?? 0) + rowCount * 8 * (scalar.length + 2) + 64 * 1024)
   w.appendUint32(PAR1)
   const rowGroups: RowGroup[] = []
   const vectorLeafIndex = schema.fields.indexOf(vField)
@@ -184,7 +184,8 @@ export function writeDataFileImpl(input: WriteDataFileInput): DataFileWritten {
   const integrity = pageHeaderCrcs(w.getBytes(), rowGroups)
   const indexes = offsetIndexes.flatMap((p) => (p.offsetIndex === undefined ? [] : [{ chunk: p.chunk, bytes: offsetIndexBytes(p.offsetIndex.page_locations) }]))
   const sectionOffset = w.offset
-  const length = sectionLength({ column: vector.column, dim, entryCount: integrity.length + indexes.length, indexLength: indexBytes.length })
+  const textBytes = input.text !== undefined && input.text.length > 0 ? input.text : undefined
+  const length = sectionLength({ column: vector.column, dim, entryCount: integrity.length + indexes.length, indexLength: indexBytes.length, textLength: textBytes?.length ?? 0 })
   // Offset indexes go after the section so the trailer can sit right before the footer.
   let at = sectionOffset + length
   for (const { chunk, bytes } of indexes) {
@@ -195,7 +196,7 @@ export function writeDataFileImpl(input: WriteDataFileInput): DataFileWritten {
   }
   const kv: KeyValue[] = [
     { key: KV_ICEBERG_SCHEMA, value: icebergSchemaJson(schema) },
-    { key: KV_FORMAT_VERSION, value: String(SECTION_VERSION) },
+    { key: KV_FORMAT_VERSION, value: String(textBytes === undefined ? 2 : SECTION_VERSION) },
     { key: KV_SECTIONS, value: JSON.stringify([{ column: vector.column, fieldId: vector.fieldId, offset: sectionOffset, length }]) },
   ]
   const footer = new ByteWriter(4096)
@@ -206,6 +207,7 @@ export function writeDataFileImpl(input: WriteDataFileInput): DataFileWritten {
   const section = encodeSection({
     column: vector.column, fieldId: vector.fieldId, dim, metric, precision, rowCount, centroid, radius,
     indexType: input.index === undefined ? 'none' : 'hnsw', indexBytes,
+    ...(textBytes === undefined ? {} : { textBytes }),
     integrity: { footerCrc: crc32c(footerBytes.subarray(0, footerBytes.length - 4)), entries: integrity },
   })
   if (section.length !== length) throw new AilakeError('INTERNAL', `section is ${section.length} bytes, laid out as ${length}`)
