@@ -53,10 +53,12 @@ async function search(lake: Lakehouse, [name]: string[], values: Values, io: Io)
       const vector = await queryVector(table, values, asOf)
       const q = inWords(WORDS, () => {
         let b: SearchBuilder = table.search(vector).limit(k)
+        // First: an older snapshot's filter and columns are named as its schema had them.
+        if (asOf !== undefined) b = b.asOf(asOf)
         if (ef !== undefined) b = b.ef(ef)
         if (values.where !== undefined) b = b.where(values.where as string)
         if (values.select !== undefined) b = b.select(splitList(values.select as string))
-        return asOf === undefined ? b : b.asOf(asOf)
+        return b
       })
       hits = await run(q, table, values)
     } else {
