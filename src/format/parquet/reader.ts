@@ -12,7 +12,7 @@ import { crc32c } from '../../util/crc32c.js'
 import { IntegrityChecks } from './integrity.js'
 import { PageGuard } from './page-guard.js'
 import { fromParquetSchema } from './schema-map.js'
-import { checkedTextBlock, decodeSection, decodeSectionHead, decodeTrailer, headLengthFromHeader, readSectionHeader, sectionLengthFromHeader, HEADER_LENGTH, HEADER_LENGTH_V3, TRAILER_LENGTH, type DecodedSection } from './section.js'
+import { checkedTextBlock, decodeSection, decodeSectionHead, decodeTrailer, headLengthFromHeader, readSectionHeader, HEADER_LENGTH, HEADER_LENGTH_V3, TRAILER_LENGTH, type DecodedSection, type SectionHeader } from './section.js'
 import { CompactReader, intField } from './thrift.js'
 import type { VectorFacts } from './types.js'
 import { KV_ICEBERG_SCHEMA, KV_SECTIONS } from './writer.js'
@@ -34,6 +34,15 @@ function checkSectionLength(length: number): void {
   if (!Number.isSafeInteger(length) || length < HEADER_LENGTH) throw corrupt(`ailake section length ${length} is smaller than its ${HEADER_LENGTH}-byte header`)
 }
 
+/** The checked header at the start of `bytes`, which must declare the section length the file records. */
+function recordedHeader(bytes: Uint8Array, at: { length: number }): SectionHeader {
+  const header = readSectionHeader(bytes)
+  if (header.length !== at.length) {
+    throw corrupt(`ailake section: header declares ${header.length} bytes but ${at.length} were recorded; the recorded section offsets are wrong or the file is corrupt`, { length: header.length, given: at.length })
+  }
+  return header
+}
+
 /** Bytes read first for a section's head: its header, column name, centroid and integrity table fit in most files. */
 const HEAD_READ_BYTES = 64 * 1024
 
@@ -41,10 +50,7 @@ const HEAD_READ_BYTES = 64 * 1024
 async function readSectionHeadAt(source: ByteSource, at: { offset: number; length: number }): Promise<SectionFacts> {
   checkSectionLength(at.length)
   const first = await readRange(source, at.offset, Math.min(at.length, HEAD_READ_BYTES), 'ailake section')
-  const declared = sectionLengthFromHeader(first)
-  if (declared !== at.length) {
-    throw corrupt(`ailake section: header declares ${declared} bytes but ${at.length} were recorded; the recorded section offsets are wrong or the file is corrupt`, { length: declared, given: at.length })
-  }
+  recordedHeader(first, at)
   const headLength = headLengthFromHeader(first)
   const bytes = headLength <= first.length ? first.subarray(0, headLength) : await readRange(source, at.offset, headLength, 'ailake section')
   return decodeSectionHead(bytes, at.offset)
@@ -57,8 +63,7 @@ async function readSectionHeadAt(source: ByteSource, at: { offset: number; lengt
  */
 export async function readTextBlockAt(source: ByteSource, at: { offset: number; length: number }): Promise<Uint8Array | undefined> {
   checkSectionLength(at.length)
-  const header = readSectionHeader(await readRange(source, at.offset, Math.min(at.length, HEADER_LENGTH_V3), 'ailake section header'))
-  if (header.length !== at.length) throw corrupt(`ailake section: header declares ${header.length} bytes but ${at.length} are recorded; the recorded section offsets are wrong or the file is corrupt`)
+  const header = recordedHeader(await readRange(source, at.offset, Math.min(at.length, HEADER_LENGTH_V3), 'ailake section header'), at)
   if (header.textLength === 0) return undefined
   if (header.textLength > at.length - header.headerLength) throw corrupt('ailake section: the full-text block is longer than the section')
   return checkedTextBlock(header, await readRange(source, at.offset + at.length - header.textLength, header.textLength, 'full-text index'))

@@ -143,11 +143,6 @@ export function readSectionHeader(header: Uint8Array): SectionHeader {
   return { version, headerLength, length, textLength, textCrc }
 }
 
-/** Reads the fixed header and returns the total section length it declares (after checking its CRC). */
-export function sectionLengthFromHeader(header: Uint8Array): number {
-  return readSectionHeader(header).length
-}
-
 /**
  * The full-text block at the end of a section, checked against the CRC in the header (`undefined`
  * when the section has none): `text` holds the section's last `header.textLength` bytes.
