@@ -6,7 +6,7 @@ import { AilakeError, isAilakeError } from '../errors.js'
 import type { Field, Schema } from '../format/schema.js'
 import { IndexBuilder, MemTableWriter, TableWriter, type IndexBuilderOptions, type MemTableWriterOptions, type TableWriterOptions } from '../ingest/index.js'
 import { discardWal, inspectWals, type DiscardResult, type WalInfo } from '../ingest/wal-inspect.js'
-import { FullTextSearch, HybridSearch, SearchBuilder, checkInt64As, vectorLeg, deleteRows, liveRows, planKeyed, updateRows, upsertRows, type ChangeContext, type ChangeResult, type Filter, type FullTextSearchOptions, type HybridSearchOptions, type Int64As, type QueryCaches } from '../query/index.js'
+import { FullTextSearch, HybridSearch, SearchBuilder, checkInt64As, vectorLeg, deleteRows, liveRows, planKeyed, scanRows, updateRows, upsertRows, type ChangeContext, type ChangeResult, type Filter, type FullTextSearchOptions, type HybridSearchOptions, type Int64As, type QueryCaches, type ScanOptions } from '../query/index.js'
 import { countAllowed } from '../vector-index/filter.js'
 import { mapLimit } from '../util/limiter.js'
 import { expireSnapshots, removeOrphanFiles, type ExpireOptions, type ExpireResult, type OrphanOptions } from '../maintenance/expire.js'
@@ -448,6 +448,16 @@ export class Table {
         indexStatus: f.dataFile.ailake === undefined ? 'none' : f.dataFile.ailake.indexStatus,
       }
     })
+  }
+
+  /**
+   * The live rows matching `options.where`, as of `options.asOf`, file by file (statistics rule
+   * files out before any is opened; deletes, position and equality, are applied). Works on every
+   * table, including tables other engines wrote that have no vector column:
+   * `for await (const row of table.scan({ where: 'year >= 2020', limit: 100 })) ...`
+   */
+  scan<R extends Record<string, unknown> = Record<string, unknown>>(options: ScanOptions = {}): AsyncIterable<R> {
+    return scanRows({ table: this.core, caches: this.services.caches }, options, this.services.int64 ?? 'bigint') as AsyncIterable<R>
   }
 
   /** Live row count at `asOf` (default: now): stored rows minus deleted ones. */

@@ -6,7 +6,7 @@
 import { readFile, stat } from 'node:fs/promises'
 import { extname } from 'node:path'
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet'
-import { AilakeError, type Field, type Schema } from '../index.js'
+import { AilakeError, PARQUET_DECOMPRESSORS, type Field, type Schema } from '../index.js'
 import { csvToObjects } from './csv.js'
 
 export type InputFormat = 'csv' | 'jsonl' | 'parquet'
@@ -41,7 +41,7 @@ export async function readRecords(path: string, format: InputFormat): Promise<Ro
   if (format === 'parquet') {
     try {
       const file = await asyncBufferFromFile(path)
-      return (await parquetReadObjects({ file })) as Row[]
+      return (await parquetReadObjects({ file, compressors: PARQUET_DECOMPRESSORS })) as Row[]
     } catch (err) {
       throw new AilakeError('CORRUPT_DATA', `${path} is not a readable Parquet file: ${(err as Error).message}`, { cause: err, context: { path } })
     }

@@ -8,7 +8,6 @@ import { typeName, type Schema } from '../format/schema.js'
 import { deletedPositions } from '../table/deletes.js'
 import type { IcebergTable } from '../table/iceberg-table.js'
 import type { LiveFile } from '../table/scan.js'
-import { AilakeError } from '../errors.js'
 import type { QueryCaches } from './caches.js'
 
 /** The table and caches a read goes through. */
@@ -85,10 +84,11 @@ export function intersect(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out
 }
 
-/** How to read the vector column of a file another engine wrote (no ailake section). */
-export function foreignHint(ctx: FileRowsContext): ForeignVector {
+/**
+ * How to read the vector column of a file another engine wrote (no ailake section); undefined
+ * for a table without a vector column, whose files are read as plain Parquet.
+ */
+export function foreignHint(ctx: FileRowsContext): ForeignVector | undefined {
   const p = ctx.table.policy
-  if (p === undefined) throw new AilakeError('UNSUPPORTED', `table ${ctx.table.name} has no vector column (no ailake.vector.* properties)`)
-  return { column: p.column, dim: p.dim, metric: p.metric }
+  return p === undefined ? undefined : { column: p.column, dim: p.dim, metric: p.metric }
 }
-

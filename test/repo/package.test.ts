@@ -42,7 +42,7 @@ const atLeast = (v: string, min: string): boolean => {
   return true
 }
 
-test('package.json: exact pins, four small dependencies, optional peers, exports map, files list', () => {
+test('package.json: exact pins, six small dependencies, optional peers, exports map, files list', () => {
   assert.equal(pkg.name, 'ailake')
   assert.match(pkg.version, /^\d+\.\d+\.\d+$/)
   assert.equal(pkg.license, 'Apache-2.0')
@@ -50,7 +50,7 @@ test('package.json: exact pins, four small dependencies, optional peers, exports
   assert.equal(pkg.type, 'module')
   assert.equal(pkg.sideEffects, false)
   assert.equal(pkg.engines.node, '>=20')
-  assert.deepEqual(Object.keys(pkg.dependencies), ['hyparquet', 'hyparquet-writer', 'lossless-json', 'stemmer'], 'a default install pulls four packages')
+  assert.deepEqual(Object.keys(pkg.dependencies), ['fflate', 'fzstd', 'hyparquet', 'hyparquet-writer', 'lossless-json', 'stemmer'], 'a default install pulls six small pure-JS packages')
   for (const [name, v] of Object.entries({ ...pkg.dependencies, ...pkg.devDependencies })) assert.match(v, EXACT, `${name} is pinned exactly`)
   assert.equal(pkg.optionalDependencies, undefined, 'nothing optional is installed by default: optional packages are peers')
   assert.deepEqual(Object.keys(pkg.peerDependencies).sort(), OPTIONAL_PEERS)

@@ -10,14 +10,14 @@
  * Readers check it when present; other readers ignore the key.
  *
  * Codecs: ailake writes `null` (no compression; the spec allows it and manifests are small).
- * Reading `deflate` — what Spark and pyiceberg write — needs an `inflateRaw` function from the
- * caller, because this layer may not import node:zlib; layers that can (store, ingest, cli)
- * pass node's `zlib.inflateRawSync`. Without it a deflate file fails with `UNSUPPORTED`.
+ * Other writers' blocks are decompressed on read: `deflate` (Java Iceberg's default, Spark,
+ * pyiceberg), `zstandard` and `snappy` (see ../codecs.ts).
  */
-import { AilakeError, corrupt, invalid } from '../../errors.js'
+import { corrupt, invalid } from '../../errors.js'
 import { ByteReader, ByteWriter, utf8Decode, utf8Encode } from '../../util/bytes.js'
 import { crc32c } from '../../util/crc32c.js'
 import { parseJson } from '../../util/json.js'
+import { avroBlock, checkAvroCodec } from '../codecs.js'
 import { compileAvroSchema, guardDecode, readAvro, writeAvro, type AvroNode } from './avro-binary.js'
 
 const MAGIC = [0x4f, 0x62, 0x6a, 0x01]
@@ -35,9 +35,10 @@ export interface OcfWriteOptions {
   records: readonly unknown[]
   /** Records per block (default 1000). */
   blockRecords?: number
-  /** `null` (default) or `deflate` (then `deflateRaw` is required). */
-  codec?: 'null' | 'deflate'
-  deflateRaw?: (b: Uint8Array) => Uint8Array
+  /** The codec name written to `avro.codec` (default `null`); any other needs `compress`. */
+  codec?: string
+  /** Compresses one block's bytes for `codec` (ailake writes `null`; tests write other engines' codecs). */
+  compress?: (b: Uint8Array) => Uint8Array
   /** The 16-byte sync marker (default random); fixed only for golden-byte tests. */
   sync?: Uint8Array
 }
@@ -46,8 +47,6 @@ export interface OcfWriteOptions {
 export interface OcfReadOptions {
   /** Names the file in error messages. */
   what?: string
-  /** Raw-deflate decompressor (e.g. node's `zlib.inflateRawSync`), needed for `deflate` files. */
-  inflateRaw?: (b: Uint8Array) => Uint8Array
 }
 
 export interface OcfContents {
@@ -70,7 +69,8 @@ function writeLong(w: ByteWriter, v: number): void {
 /** Encodes records as an Avro object container file. */
 export function writeOcf(opts: OcfWriteOptions): Uint8Array {
   const codec = opts.codec ?? 'null'
-  if (codec === 'deflate' && opts.deflateRaw === undefined) throw invalid('writing a deflate Avro file needs a deflateRaw function')
+  const compress = opts.compress
+  if (codec !== 'null' && compress === undefined) throw invalid(`writing an Avro file with codec ${JSON.stringify(codec)} needs a compress function`)
   const sync = opts.sync ?? randomSync()
   if (sync.length !== SYNC_SIZE) throw invalid(`the Avro sync marker must be ${SYNC_SIZE} bytes, got ${sync.length}`)
   const blockRecords = opts.blockRecords ?? 1000
@@ -95,7 +95,7 @@ export function writeOcf(opts: OcfWriteOptions): Uint8Array {
     const end = Math.min(opts.records.length, start + blockRecords)
     for (let i = start; i < end; i++) writeAvro(block, node, opts.records[i], `record ${i}`)
     let data = block.view8()
-    if (codec === 'deflate') data = (opts.deflateRaw as (b: Uint8Array) => Uint8Array)(data)
+    if (compress !== undefined && codec !== 'null') data = compress(data)
     writeLong(w, end - start)
     writeLong(w, data.length)
     w.bytes(data)
@@ -138,8 +138,8 @@ function readHeader(r: ByteReader): { metadata: Record<string, string>; mapEnd: 
  * Decodes an Avro object container file with its own writer schema.
  *
  * @throws AilakeError `CORRUPT_DATA` for anything malformed (bad magic, truncation, counts that
- *   cannot fit, sync mismatch, trailing bytes in a block); `UNSUPPORTED` for a codec other than
- *   `null`, or `deflate` without `inflateRaw`.
+ *   cannot fit, sync mismatch, trailing bytes in a block, a block that does not decompress);
+ *   `UNSUPPORTED` for a codec outside {@link AVRO_CODECS}.
  */
 export function readOcf(bytes: Uint8Array, opts: OcfReadOptions = {}): OcfContents {
   const what = opts.what ?? 'Avro file'
@@ -153,26 +153,16 @@ export function readOcf(bytes: Uint8Array, opts: OcfReadOptions = {}): OcfConten
     const schema = parseJson(schemaText, `${what}: avro.schema`)
     const node: AvroNode = compileAvroSchema(schema, what)
     const codec = metadata['avro.codec'] ?? 'null'
-    if (codec !== 'null' && !(codec === 'deflate' && opts.inflateRaw !== undefined)) {
-      throw new AilakeError('UNSUPPORTED', codec === 'deflate'
-        ? `${what} is deflate-compressed; pass an inflateRaw function (node's zlib.inflateRawSync) to read it`
-        : `${what} uses Avro codec ${JSON.stringify(codec)}; only null and deflate are supported`, { context: { what, codec } })
-    }
+    checkAvroCodec(codec, what)
     const records: unknown[] = []
     while (r.remaining > 0) {
       const count = Number(readAvro(r, { kind: 'long', min: 1 }, 'block record count') as bigint)
       const size = Number(readAvro(r, { kind: 'long', min: 1 }, 'block byte length') as bigint)
       if (count < 0 || size < 0) throw corrupt(`${what}: negative block count ${count} or size ${size}`, { what })
-      let data = r.bytesView(size, 'block data')
+      const stored = r.bytesView(size, 'block data')
       const blockSync = r.bytesView(SYNC_SIZE, 'block sync marker')
       if (!blockSync.every((b, i) => b === sync[i])) throw corrupt(`${what}: block sync marker does not match the header; the file is corrupt`, { what })
-      if (codec === 'deflate') {
-        try {
-          data = (opts.inflateRaw as (b: Uint8Array) => Uint8Array)(data)
-        } catch (err) {
-          throw new AilakeError('CORRUPT_DATA', `${what}: a deflate block does not decompress; the file is corrupt`, { context: { what }, cause: err })
-        }
-      }
+      const data = avroBlock(codec, stored, what)
       const br = new ByteReader(data, what)
       if (node.min > 0 ? count > data.length / node.min : count > 1_000_000) throw corrupt(`${what}: block claims ${count} records in ${data.length} bytes`, { what })
       for (let i = 0; i < count; i++) records.push(readAvro(br, node, `record ${records.length}`))

@@ -70,20 +70,18 @@ export function encodeManifestList(files: readonly ManifestFile[], opts: EncodeM
 export interface DecodeManifestListOptions {
   /** Names the file in error messages (default `"manifest list"`). */
   what?: string
-  /** Raw-deflate decompressor for lists written by other engines (node's `zlib.inflateRawSync`). */
-  inflateRaw?: (b: Uint8Array) => Uint8Array
 }
 
 /**
  * Decodes a manifest list. v1 lists (no `sequence_number`) read with sequence numbers 0 and
  * content `data`; missing v1 counts read as 0.
  *
- * @throws AilakeError `CORRUPT_DATA` on malformed bytes or records; `UNSUPPORTED` for deflate
- *   without `inflateRaw`.
+ * @throws AilakeError `CORRUPT_DATA` on malformed bytes or records; `UNSUPPORTED` for an Avro
+ *   codec ailake does not read.
  */
 export function decodeManifestList(bytes: Uint8Array, opts: DecodeManifestListOptions = {}): ManifestFile[] {
   const what = opts.what ?? 'manifest list'
-  const ocf = readOcf(bytes, { what, ...(opts.inflateRaw === undefined ? {} : { inflateRaw: opts.inflateRaw }) })
+  const ocf = readOcf(bytes, { what })
   return ocf.records.map((raw, i) => {
     const fail = (field: string, expected: string, got: unknown): never => {
       throw corrupt(`${what}: record ${i} ${field} must be ${expected} but is ${typeof got === 'bigint' ? got : JSON.stringify(got)}; the manifest list is corrupt`, {

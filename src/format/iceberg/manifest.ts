@@ -163,12 +163,6 @@ export function manifestCounts(entries: readonly ManifestEntry[], inheritedSeque
 export interface DecodeManifestOptions {
   /** Names the file in error messages (default `"manifest"`), e.g. its path. */
   what?: string
-  /**
-   * Raw-deflate decompressor for manifests written with the `deflate` codec (Spark, pyiceberg):
-   * pass node's `zlib.inflateRawSync` from a layer that may use node built-ins. Without it such
-   * a manifest fails with `UNSUPPORTED`.
-   */
-  inflateRaw?: (b: Uint8Array) => Uint8Array
 }
 
 type Rec = Record<string, unknown>
@@ -338,7 +332,7 @@ function decodeDataFile(r: EntryReader, v: unknown, kinds: Map<string, 'date' | 
  * `sequence_number` column) get sequence number 0 for every entry, as the spec says.
  *
  * @throws AilakeError `CORRUPT_DATA` on malformed or truncated bytes and invalid entries;
- *   `UNSUPPORTED` for non-Parquet files, or deflate without `inflateRaw`.
+ *   `UNSUPPORTED` for non-Parquet files or an Avro codec ailake does not read.
  */
 export function decodeManifest(
   bytes: Uint8Array,
@@ -346,7 +340,7 @@ export function decodeManifest(
   opts: DecodeManifestOptions = {},
 ): ManifestEntry[] {
   const what = opts.what ?? 'manifest'
-  const ocf = readOcf(bytes, { what, ...(opts.inflateRaw === undefined ? {} : { inflateRaw: opts.inflateRaw }) })
+  const ocf = readOcf(bytes, { what })
   const top = typeof ocf.schema === 'object' && ocf.schema !== null ? (ocf.schema as Rec).fields : undefined
   const hasSeq = Array.isArray(top) && top.some((f) => (f as Rec).name === 'sequence_number')
   const v1 = ocf.metadata['format-version'] === '1' || !hasSeq

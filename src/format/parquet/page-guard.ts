@@ -10,7 +10,8 @@
  * so the headers can be walked from the range start by their sizes.
  */
 import type { FileMetaData } from 'hyparquet'
-import { corrupt } from '../../errors.js'
+import { AilakeError, corrupt } from '../../errors.js'
+import { PARQUET_DECOMPRESSORS } from '../codecs.js'
 import type { IntegrityChecks } from './integrity.js'
 import { checkPageCrc } from './page-crc.js'
 import { CompactReader, intField, structField, type ThriftStruct } from './thrift.js'
@@ -34,6 +35,16 @@ interface ChunkRange {
 export const MAX_NESTED_PAGE_VALUES = 1 << 26
 /** Snappy's best case is a 64-byte copy in 3 bytes; anything claiming more is damaged. */
 const SNAPPY_MAX_RATIO = 22
+/** Deflate's best case (a run of one byte) expands 258 bytes per 2 bits: about 1032x. */
+const DEFLATE_MAX_RATIO = 1032
+/**
+ * Codecs such as ZSTD can expand a few bytes to almost any size, and hyparquet allocates the
+ * declared size up front: pages above this are refused (writers default to 1 MiB pages).
+ */
+const MAX_PAGE_BYTES = 256 * 2 ** 20
+
+/** Codecs hyparquet decodes itself (SNAPPY) or with PARQUET_DECOMPRESSORS. */
+const READABLE_CODECS = new Set(['UNCOMPRESSED', 'SNAPPY', ...Object.keys(PARQUET_DECOMPRESSORS)])
 
 /** Parquet's Encoding enum, by the names hyparquet gives them. */
 const ENCODING_IDS: Record<string, number> = {
@@ -82,6 +93,9 @@ export class PageGuard {
     const end = offset + bytes.length
     for (const c of this.chunks) {
       if (c.end <= offset || c.start >= end) continue
+      if (!READABLE_CODECS.has(c.codec)) {
+        throw new AilakeError('UNSUPPORTED', `column ${c.column} is compressed with ${c.codec}; ailake reads ${[...READABLE_CODECS].join(', ')} Parquet: rewrite the file with one of them (e.g. Iceberg's write.parquet.compression-codec = zstd)`, { context: { column: c.column, codec: c.codec } })
+      }
       this.checkChunkPages(bytes, offset, Math.max(offset, c.start), c)
     }
     for (const x of this.offsetIndexes) {
@@ -124,6 +138,8 @@ export class PageGuard {
       // hyparquet allocates the uncompressed size before decompressing: bound it by the codec.
       if (chunk.codec === 'UNCOMPRESSED') check(uncompressed === compressed, at, `uncompressed size ${uncompressed} differs from the stored ${compressed} in an uncompressed chunk`)
       if (chunk.codec === 'SNAPPY') check(uncompressed <= SNAPPY_MAX_RATIO * compressed + 64, at, `uncompressed size ${uncompressed} is more than snappy can expand ${compressed} bytes to`)
+      if (chunk.codec === 'GZIP') check(uncompressed <= DEFLATE_MAX_RATIO * compressed + 1024, at, `uncompressed size ${uncompressed} is more than deflate can expand ${compressed} bytes to`)
+      check(uncompressed <= MAX_PAGE_BYTES, at, `uncompressed page size ${uncompressed} exceeds the ${MAX_PAGE_BYTES} bytes ailake reads in one page`)
       const maxValues = chunk.nested ? MAX_NESTED_PAGE_VALUES : chunk.rows
       const checkEncoding = (e: number | undefined): void => check(e !== undefined && chunk.encodings.has(e), at, `encoding ${String(e)} is not among the chunk's encodings`)
       if (type === 0) {

@@ -2,6 +2,7 @@
  * Reading a data file over a `ByteSource`: footer, sections, vectors (page-level fast path with
  * hyparquet as the general fallback) and selected rows via the Parquet offset index.
  */
+import { PARQUET_DECOMPRESSORS } from '../codecs.js'
 import { parquetReadObjects, type AsyncBuffer, type ColumnChunk, type FileMetaData } from 'hyparquet'
 import { AilakeError, corrupt, invalid } from '../../errors.js'
 import type { ByteSource } from '../../util/byte-source.js'
@@ -325,7 +326,7 @@ export class DataFileReader {
   private async readVectorsGeneral(f: VectorFacts, rowStart = 0, rowEnd = this.rowCount): Promise<Float32Array> {
     let rows: Record<string, unknown>[]
     try {
-      rows = await parquetReadObjects({ file: asyncBuffer(this.source, this.guard()), metadata: this.footer.metadata, columns: [f.column], rowStart, rowEnd, useOffsetIndex: true })
+      rows = await parquetReadObjects({ file: asyncBuffer(this.source, this.guard()), metadata: this.footer.metadata, columns: [f.column], rowStart, rowEnd, useOffsetIndex: true, compressors: PARQUET_DECOMPRESSORS })
     } catch (err) {
       throw wrapHyparquet(err, `vector column ${f.column}`)
     }
@@ -497,7 +498,7 @@ export class DataFileReader {
   private async readScalarRange(columns: string[], rowStart: number, rowEnd: number): Promise<Record<string, unknown>[]> {
     let got: Record<string, unknown>[]
     try {
-      got = await parquetReadObjects({ file: asyncBuffer(this.source, this.guard()), metadata: this.footer.metadata, columns, rowStart, rowEnd, useOffsetIndex: true, utf8: false })
+      got = await parquetReadObjects({ file: asyncBuffer(this.source, this.guard()), metadata: this.footer.metadata, columns, rowStart, rowEnd, useOffsetIndex: true, compressors: PARQUET_DECOMPRESSORS, utf8: false })
     } catch (err) {
       throw wrapHyparquet(err, 'reading rows')
     }

@@ -1,7 +1,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { isDeepStrictEqual } from 'node:util'
-import { deflateRawSync, inflateRawSync } from 'node:zlib'
+import { spawnSync } from 'node:child_process'
+import { crc32, deflateRawSync } from 'node:zlib'
+import { snappyCompress } from 'hyparquet-writer/src/snappy.js'
 import { avroMetadata } from 'icebird/src/avro/avro.metadata.js'
 import { avroRead } from 'icebird/src/avro/avro.read.js'
 import { decodeManifest, encodeManifest, manifestCounts } from '../../../src/format/iceberg/manifest.js'
@@ -13,6 +15,22 @@ import { isAilakeError, type AilakeErrorCode } from '../../../src/errors.js'
 import { BIG_SNAP_1, BIG_SNAP_2, entry, facts, schema, unpartitioned } from './fixtures.js'
 
 const fails = (code: AilakeErrorCode, pattern: RegExp) => (e: unknown) => isAilakeError(e, code) && pattern.test(e.message)
+
+/** Compresses with the zstd command-line tool (installed by .ci/run), an independent encoder. */
+function zstdCli(b: Uint8Array): Uint8Array {
+  const r = spawnSync('zstd', ['-q', '-c', '-3'], { input: b })
+  if (r.error !== undefined || r.status !== 0) throw new Error(`zstd is needed for this test (apt-get install zstd): ${String(r.error ?? r.stderr)}`)
+  return new Uint8Array(r.stdout)
+}
+
+/** Avro's snappy block: raw snappy, then the big-endian CRC-32 (node zlib's) of the input. */
+function avroSnappy(b: Uint8Array): Uint8Array {
+  const body = snappyCompress(b)
+  const out = new Uint8Array(body.length + 4)
+  out.set(body)
+  new DataView(out.buffer).setUint32(body.length, crc32(b) >>> 0, false)
+  return out
+}
 
 function sampleEntries(): ManifestEntry[] {
   return [
@@ -209,17 +227,27 @@ test('hostile block and array counts fail fast instead of spinning', () => {
   assert.throws(() => readOcf(new TextEncoder().encode('PAR1 not avro at all')), fails('CORRUPT_DATA', /magic/))
 })
 
-test('deflate files need inflateRaw: UNSUPPORTED without, decoded with node zlib', () => {
+test('blocks other writers compress decode: deflate (node zlib), zstandard (zstd CLI), snappy (hyparquet-writer)', () => {
   const entries = sampleEntries()
   const plain = readOcf(encodeSample(entries))
-  const deflated = writeOcf({ schema: plain.schema, metadata: { 'format-version': '2' }, records: plain.records, codec: 'deflate', deflateRaw: (b) => deflateRawSync(b) })
-  assert.throws(() => decodeManifest(deflated, { snapshotId: 1n, sequenceNumber: 1n }), fails('UNSUPPORTED', /inflateRaw/))
-  const back = decodeManifest(deflated, { snapshotId: 1n, sequenceNumber: 4n }, { inflateRaw: (b) => inflateRawSync(b) })
-  assert.equal(back.length, 3)
-  assert.equal(back[0]?.sequenceNumber, 4n)
-  assert.deepEqual(back[0]?.dataFile.ailake?.centroid, facts().centroid)
-  const garbage = writeOcf({ schema: plain.schema, records: plain.records, codec: 'deflate', deflateRaw: (b) => b.map((x) => x ^ 0x5a) })
-  assert.throws(() => decodeManifest(garbage, { snapshotId: 1n, sequenceNumber: 1n }, { inflateRaw: (b) => inflateRawSync(b) }), fails('CORRUPT_DATA', /deflate|corrupt/))
+  const codecs: [string, (b: Uint8Array) => Uint8Array][] = [
+    ['deflate', (b) => deflateRawSync(b)],
+    ['zstandard', zstdCli],
+    ['snappy', (b) => avroSnappy(b)],
+  ]
+  for (const [codec, compress] of codecs) {
+    // Small blocks, so a file holds several compressed blocks.
+    const file = writeOcf({ schema: plain.schema, metadata: { 'format-version': '2' }, records: plain.records, codec, compress, blockRecords: 2 })
+    const back = decodeManifest(file, { snapshotId: 1n, sequenceNumber: 4n })
+    assert.equal(back.length, 3, codec)
+    assert.equal(back[0]?.sequenceNumber, 4n, codec)
+    assert.deepEqual(back.map((e) => e.dataFile.filePath), entries.map((e) => e.dataFile.filePath), codec)
+    assert.deepEqual(back[0]?.dataFile.ailake?.centroid, facts().centroid, codec)
+    const garbage = writeOcf({ schema: plain.schema, records: plain.records, codec, compress: (b) => compress(b).map((x, i) => (i >= 4 ? x ^ 0x5a : x)) })
+    assert.throws(() => decodeManifest(garbage, { snapshotId: 1n, sequenceNumber: 1n }), fails('CORRUPT_DATA', /block|corrupt/), codec)
+  }
+  const bzip = writeOcf({ schema: plain.schema, records: plain.records, codec: 'bzip2', compress: (b) => b })
+  assert.throws(() => decodeManifest(bzip, { snapshotId: 1n, sequenceNumber: 1n }), fails('UNSUPPORTED', /bzip2.*deflate/))
 })
 
 test('invalid ailake facts in a manifest are CORRUPT_DATA', () => {
