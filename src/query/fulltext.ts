@@ -9,6 +9,7 @@
 import { AilakeError, invalid } from '../errors.js'
 import { readTextBlockAt } from '../format/data-file.js'
 import type { DataFile } from '../format/iceberg/types.js'
+import type { Schema } from '../format/schema.js'
 import type { BufferedRows } from '../ingest/buffer.js'
 import { pinSnapshot } from '../table/pins.js'
 import type { LiveFile } from '../table/scan.js'
@@ -92,16 +93,19 @@ export function resolveTextColumns(ctx: SearchContext, columns: readonly string[
 }
 
 /** Runs a full-text search. Input is checked before any I/O. */
-export async function executeTextSearch(ctx: SearchContext, req: TextSearchRequest): Promise<TextSearchResult> {
+export async function executeTextSearch(base: SearchContext, req: TextSearchRequest): Promise<TextSearchResult> {
   const t0 = now()
-  const { table, caches } = ctx
+  const { table, caches } = base
+  // An older snapshot is read under the schema it had: names in filters and selects, and
+  // columns matched to files by field id.
+  const ctx: ReadContext = { ...base, schema: table.schemaAt(req.asOf) }
   const policy = requirePolicy(table)
   const ft = requireFullText(ctx)
   if (typeof req.query !== 'string') throw invalid(`fullTextSearch(): the query must be a string, got ${typeof req.query}`)
   const columns = resolveTextColumns(ctx, req.columns)
   const clauses = parseTextQuery(req.query, ft.language)
-  const filter = req.filter === undefined ? undefined : bindFilter(req.filter, table.schema, policy.column)
-  const select = resolveSelect(table.schema, policy, req.select)
+  const filter = req.filter === undefined ? undefined : bindFilter(req.filter, ctx.schema, policy.column)
+  const select = resolveSelect(ctx.schema, policy, req.select)
   const before: CacheCounters = { ...caches.counters }
   // Buffers and the snapshot are read in one synchronous step, as in vector search.
   const meta = table.metadata
@@ -128,6 +132,9 @@ export async function executeTextSearch(ctx: SearchContext, req: TextSearchReque
   }
 }
 
+/** A search's context with the schema its snapshot is read under. */
+type ReadContext = SearchContext & { schema: Schema }
+
 interface Scoring {
   ft: FullTextPolicy
   columns: string[]
@@ -144,7 +151,7 @@ interface Scoring {
 
 interface Hit { score: number; src: number; row: number }
 
-async function scoreAndFetch(ctx: SearchContext, s: Scoring): Promise<{ rows: Record<string, unknown>[]; ids: string[] }> {
+async function scoreAndFetch(ctx: ReadContext, s: Scoring): Promise<{ rows: Record<string, unknown>[]; ids: string[] }> {
   const { plan, columns, clauses, filter } = s
   const t1 = now()
   // Segments: data files (src >= 0, plan order), then buffers (src = -1 - buffer index).
@@ -235,7 +242,7 @@ function rowsTextIndex(rows: readonly Record<string, unknown>[], n: number, ft: 
  * The full-text index of a data file: its own block when it has one for the table's analyser and
  * columns, else one built from its rows (a file written before the table had full-text columns).
  */
-function fileTextIndex(ctx: SearchContext, file: DataFile, ft: FullTextPolicy, plan: TextSearchPlan): Promise<TextIndex> {
+function fileTextIndex(ctx: ReadContext, file: DataFile, ft: FullTextPolicy, plan: TextSearchPlan): Promise<TextIndex> {
   const { table, caches } = ctx
   const key = table.keyOf(file.filePath)
   return caches.textIndex(key, file.fileSizeInBytes, `${ft.language}:${JSON.stringify(ft.columns)}`, async () => {
@@ -248,7 +255,7 @@ function fileTextIndex(ctx: SearchContext, file: DataFile, ft: FullTextPolicy, p
       }
     }
     plan.filesIndexedOnRead++
-    const present = ft.columns.filter((c) => table.schema.fields.some((f) => f.name === c))
+    const present = ft.columns.filter((c) => ctx.schema.fields.some((f) => f.name === c))
     const rows = present.length === 0 ? new Array<Record<string, unknown>>(file.recordCount).fill({}) : await readColumns(ctx, file, present)
     return rowsTextIndex(rows, file.recordCount, ft)
   })

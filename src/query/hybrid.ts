@@ -84,8 +84,10 @@ function checkTextOptions(ctx: SearchContext, o: TextQueryOptions, where: string
   const policy = requirePolicy(ctx.table)
   resolveTextColumns(ctx, o.columns)
   if (o.limit !== undefined) checkLimit(o.limit, where)
-  if (o.where !== undefined) bindFilter(o.where, ctx.table.schema, policy.column)
-  if (o.select !== undefined) resolveSelect(ctx.table.schema, policy, o.select)
+  // Names are those of the snapshot searched (a column renamed since keeps its old name there).
+  const schema = ctx.table.schemaAt(o.asOf)
+  if (o.where !== undefined) bindFilter(o.where, schema, policy.column)
+  if (o.select !== undefined) resolveSelect(schema, policy, o.select)
 }
 
 /** `table.fullTextSearch(query, options)`: nothing runs until `toArray()`, `execute()` or `explain()`. */

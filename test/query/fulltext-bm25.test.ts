@@ -135,3 +135,21 @@ test('one file or many: identical scores (the table as 1 file and as 40)', async
     for (const [id, s] of a) assert.ok(Math.abs(s - (b.get(id) as number)) <= 1e-9, `${q}: row ${id}`)
   }
 })
+
+test('an older snapshot is text-searched under its own schema: filters and selects use the names it had, values follow field ids', async () => {
+  const lake = await connect('/nonexistent/ailake-fts-asof', { store: new MemoryStore() })
+  const t = await lake.createTable('default.docs', { vector: { dim: 2 }, schema: { id: { type: 'long', required: true }, tag: 'string', body: 'string' }, fullText: ['body'] })
+  await t.add([
+    { id: 1n, tag: 'x', body: 'red apple', embedding: [1, 0] },
+    { id: 2n, tag: 'y', body: 'green apple', embedding: [0, 1] },
+    { id: 3n, tag: 'x', body: 'banana', embedding: [1, 1] },
+  ])
+  const before = t.currentSnapshotId as bigint
+  await t.alterSchema({ rename: { tag: 'label' }, add: { tag: 'int' } })
+  await t.add([{ id: 4n, label: 'x', tag: 7, body: 'apple pie', embedding: [2, 0] }])
+  const old = await t.fullTextSearch('apple', { asOf: before, where: "tag = 'x'", select: ['id', 'tag'] }).toArray()
+  assert.deepEqual(old.map((r) => [r.id, r.tag]), [[1n, 'x']], 'the old name reads the old column, and row 4 is not in that snapshot')
+  const now = await t.fullTextSearch('apple', { where: "label = 'x'", select: ['id', 'label', 'tag'] }).toArray()
+  assert.deepEqual(now.map((r) => [r.id, r.label, r.tag]).sort((a, b) => Number(a[0]) - Number(b[0])), [[1n, 'x', null], [4n, 'x', 7]])
+  await lake.close()
+})
