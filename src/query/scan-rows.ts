@@ -28,12 +28,15 @@ export interface ScanOptions {
 
 export const SCAN_OPTION_KEYS = { where: true, select: true, asOf: true, limit: true, int64: true } as const satisfies OptionKeys<ScanOptions>
 
-/** The live rows matching `options`, file by file, in the order the snapshot lists its files. */
-export async function* scanRows(ctx: Omit<FileRowsContext, 'schema'>, options: ScanOptions = {}, int64Default: Int64As = 'bigint'): AsyncGenerator<Record<string, unknown>> {
+/**
+ * The live rows matching `options`, file by file, in the order the snapshot lists its files.
+ * Options, columns and the filter are checked at once (before any I/O), not on first iteration.
+ */
+export function scanRows(ctx: Omit<FileRowsContext, 'schema'>, options: ScanOptions = {}, int64Default: Int64As = 'bigint'): AsyncIterable<Record<string, unknown>> {
   checkOptions(options, SCAN_OPTION_KEYS, 'scan()')
   const limit = options.limit ?? Infinity
-  const int64 = options.int64 === undefined ? int64Default : checkInt64As(options.int64, 'scan()')
   if (!(limit === Infinity || (Number.isSafeInteger(limit) && limit >= 0))) throw invalid(`scan(): limit must be a non-negative integer, got ${String(options.limit)}`)
+  const int64 = options.int64 === undefined ? int64Default : checkInt64As(options.int64, 'scan()')
   const { table } = ctx
   const snapshot = table.resolveSnapshot(options.asOf)
   const schema = table.schemaAt(options.asOf)
@@ -46,27 +49,29 @@ export async function* scanRows(ctx: Omit<FileRowsContext, 'schema'>, options: S
   const scalar = select.filter((c) => c !== vectorColumn)
   const columns = [...new Set([...scalar, ...(filter === undefined ? [] : filterColumns(filter))])]
   const withVectors = vectorColumn !== undefined && select.includes(vectorColumn)
+  const dim = table.policy?.dim ?? 0
   const rctx: FileRowsContext = { ...ctx, schema }
-  let left = limit
-  if (left === 0) return
-  for (const live of await table.planFiles(snapshot)) {
-    const file = live.dataFile
-    if (file.recordCount === 0 || (filter !== undefined && !fileMayMatch(filter, file))) continue
-    const reader = await ctx.caches.reader(table.store, table.keyOf(file.filePath), file.fileSizeInBytes, undefined, foreignHint(ctx))
-    const [rows, mask, vectors] = await Promise.all([
-      reader.readRows({ columns, schema }),
-      liveRows(rctx, live),
-      withVectors ? reader.readVectors() : Promise.resolve(undefined),
-    ])
-    const dim = table.policy?.dim ?? 0
-    for (let i = 0; i < rows.length; i++) {
-      const src = rows[i] as Record<string, unknown>
-      if ((mask !== undefined && !bitAllowed(mask, i)) || (filter !== undefined && !matchesRow(filter, src))) continue
-      const row: Record<string, unknown> = {}
-      for (const c of select) row[c] = c === vectorColumn ? vectors?.slice(i * dim, (i + 1) * dim) : src[c]
-      if (int64 !== 'bigint') convertInt64([row], int64)
-      yield row
-      if (--left === 0) return
+  return (async function* rows(): AsyncGenerator<Record<string, unknown>> {
+    let left = limit
+    if (left === 0) return
+    for (const live of await table.planFiles(snapshot)) {
+      const file = live.dataFile
+      if (file.recordCount === 0 || (filter !== undefined && !fileMayMatch(filter, file))) continue
+      const reader = await ctx.caches.reader(table.store, table.keyOf(file.filePath), file.fileSizeInBytes, undefined, foreignHint(ctx))
+      const [read, mask, vectors] = await Promise.all([
+        reader.readRows({ columns, schema }),
+        liveRows(rctx, live),
+        withVectors ? reader.readVectors() : Promise.resolve(undefined),
+      ])
+      for (let i = 0; i < read.length; i++) {
+        const src = read[i] as Record<string, unknown>
+        if ((mask !== undefined && !bitAllowed(mask, i)) || (filter !== undefined && !matchesRow(filter, src))) continue
+        const row: Record<string, unknown> = {}
+        for (const c of select) row[c] = c === vectorColumn ? vectors?.slice(i * dim, (i + 1) * dim) : src[c]
+        if (int64 !== 'bigint') convertInt64([row], int64)
+        yield row
+        if (--left === 0) return
+      }
     }
-  }
+  })()
 }
