@@ -16,6 +16,7 @@ import { handleMcp } from './mcp.js'
 import { openApiDocument } from './openapi.js'
 import type { AppOptions } from './options.js'
 import { API_ROUTES } from './tables.js'
+import { CHANGE_ROUTES } from './changes.js'
 
 export interface App {
   /** The Hono app: `app.fetch(request)` answers a request. */
@@ -71,7 +72,7 @@ export function createApp(lake: Lakehouse, options: AppOptions = {}): App {
   const deadline = (mutates: boolean, handle: (c: Ctx) => Promise<Response>) =>
     (c: Ctx): Promise<Response> => withDeadline(handle(c), ctx.limits.requestTimeoutMs, mutates)
 
-  for (const r of API_ROUTES) app.on(r.method, r.path, deadline(r.mutates, (c) => r.handle(c, ctx)))
+  for (const r of [...API_ROUTES, ...CHANGE_ROUTES]) app.on(r.method, r.path, deadline(r.mutates, (c) => r.handle(c, ctx)))
 
   app.get(`${ICEBERG_BASE}/config`, deadline(false, async (c) => configResponse(c, ctx)))
   for (const r of ICEBERG_ROUTES) {

@@ -108,6 +108,34 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { 200: ok('what was removed', { type: 'object' }) },
         }),
       },
+      '/v1/tables/{table}/delete': {
+        parameters: [tableParam],
+        post: op('Delete the rows matching a filter (one snapshot of Iceberg position deletes)', 'write', {
+          requestBody: jsonBody({ type: 'object', required: ['where'], additionalProperties: false, properties: { where: { oneOf: [{ type: 'string' }, { type: 'object' }], description: 'Filter: SQL-like text or the typed form.' } } }),
+          responses: { 200: ok('what changed', ref('ChangeResult')) },
+        }),
+      },
+      '/v1/tables/{table}/update': {
+        parameters: [tableParam],
+        post: op('Set columns of the rows matching a filter (one snapshot)', 'write', {
+          requestBody: jsonBody({ type: 'object', required: ['where', 'values'], additionalProperties: false, properties: { where: { oneOf: [{ type: 'string' }, { type: 'object' }], description: 'Filter: SQL-like text or the typed form.' }, values: { type: 'object', description: 'column: new value' } } }),
+          responses: { 200: ok('what changed', ref('ChangeResult')) },
+        }),
+      },
+      '/v1/tables/{table}/upsert': {
+        parameters: [tableParam],
+        post: op('Replace rows by key, insert the rest (one snapshot)', 'write', {
+          requestBody: jsonBody({ type: 'object', required: ['on', 'rows'], additionalProperties: false, properties: { on: { type: 'string', description: 'key column' }, rows: { type: 'array', items: { type: 'object' } }, embedFrom: { type: 'string' } } }),
+          responses: { 200: ok('what changed', ref('ChangeResult')) },
+        }),
+      },
+      '/v1/tables/{table}/optimize': {
+        parameters: [tableParam],
+        post: op('Cluster and compact files, apply deletes, expire old snapshots', 'admin', {
+          requestBody: jsonBody({ type: 'object', additionalProperties: false, properties: { targetRowsPerFile: { type: 'integer', minimum: 1 }, full: { type: 'boolean' }, cluster: { type: 'boolean' }, applyDeletes: { type: 'boolean' } } }, false),
+          responses: { 200: ok('the optimize report', { type: 'object' }) },
+        }),
+      },
       '/mcp': { post: { summary: 'Model Context Protocol (stateless, JSON responses)', tags: ['mcp'], responses: { 200: ok('JSON-RPC response', { type: 'object' }) } } },
       ...icebergPaths(),
     },
@@ -117,6 +145,7 @@ export function openApiDocument(): Record<string, unknown> {
       schemas: {
         Error: { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } } },
         TableInfo: { type: 'object', properties: { name: { type: 'string' }, rows: { type: 'integer' }, files: { type: 'integer' }, snapshotId: { type: ['string', 'null'] }, vector: { type: ['object', 'null'] }, embedder: { type: ['object', 'null'] }, properties: { type: 'object' } } },
+        ChangeResult: { type: 'object', properties: { snapshotId: { type: ['string', 'null'], description: 'null when nothing matched (nothing committed)' }, deleted: { type: 'integer' }, updated: { type: 'integer' }, inserted: { type: 'integer' } } },
         AddResult: { type: 'object', properties: { rows: { type: 'integer' }, snapshotId: { type: ['string', 'null'] }, buffered: { type: 'boolean' } } },
       },
     },

@@ -107,6 +107,8 @@ export function rowsFromJson(rows: unknown, schema: readonly Field[], max: numbe
       const t = types.get(k)
       if ((t === 'binary' || (typeof t === 'object' && t.type === 'fixed')) && typeof v === 'string') out[k] = fromBase64(v, `rows[${i}].${k}`)
       else if ((t === 'int' || t === 'float' || t === 'double') && typeof v === 'bigint') out[k] = Number(v)
+      // Responses carry 64-bit integers as strings; the same string is accepted back.
+      else if (t === 'long' && typeof v === 'string' && /^-?\d{1,19}$/.test(v)) out[k] = BigInt(v)
       else if (typeof t === 'object' && t.type === 'list' && Array.isArray(v)) out[k] = v.map((x) => (typeof x === 'bigint' ? Number(x) : x))
       else out[k] = v
     }

@@ -35,7 +35,7 @@ async function arrow(): Promise<ArrowIpc> {
 }
 
 /** The table named in the path, after the caller's access to it is checked. */
-async function table(c: Ctx, ctx: ServerContext, level: 'read' | 'write' | 'admin'): Promise<Table> {
+export async function table(c: Ctx, ctx: ServerContext, level: 'read' | 'write' | 'admin'): Promise<Table> {
   const levels = tableLevels(c.req.param('table') ?? '')
   need(c, level, levels)
   return ctx.table(levels.join('.'))
@@ -178,10 +178,4 @@ export const API_ROUTES: readonly ApiRoute[] = [
       return json(c, { ...result, orphanFiles: orphans.length })
     },
   },
-  // Lands later (from the lead, with row-level deletes and compaction). Not registered until
-  // they work; each is `write` scope except optimize (`admin`):
-  //   POST /v1/tables/:table/delete   { where }
-  //   POST /v1/tables/:table/update   { where, values }
-  //   POST /v1/tables/:table/upsert   { key, rows }
-  //   POST /v1/tables/:table/optimize {}
 ]
