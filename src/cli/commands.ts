@@ -9,6 +9,7 @@ import { historyCommand, infoCommand, tablesCommand } from './info.js'
 import { insertCommand } from './insert.js'
 import { keysCommand } from './keys.js'
 import { relocateCommand } from './relocate.js'
+import { scanCommand } from './scan.js'
 import { searchCommand } from './search.js'
 import { mcpCommand, serveCommand } from './serve.js'
 import { verifyCommand } from './verify.js'
@@ -18,6 +19,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   create: createCommand,
   insert: insertCommand,
   search: searchCommand,
+  scan: scanCommand,
   delete: deleteCommand,
   update: updateCommand,
   upsert: upsertCommand,

@@ -8,6 +8,7 @@ Commands:
   create <table>           create a table with a vector column
   insert <table> <file>    add rows from CSV, JSON Lines or Parquet
   search <table>           nearest rows to a vector, a text or another row; full-text and hybrid
+  scan <table>             live rows without a query vector: --where, --select, --as-of
   delete <table>           delete the rows matching --where
   update <table>           set columns of the rows matching --where
   upsert <table> <file>    replace rows by key (--on), insert the rest
@@ -172,6 +173,24 @@ Examples:
   ailake search docs --vector '[...]' --as-of 2026-01-31T12:00:00Z
   ailake search wordnet --mode fulltext --text '+"hot water" kettle'
   ailake search wordnet --mode hybrid --text "device for boiling water" -k 5`,
+
+  scan: `Usage: ailake scan <table> [--where FILTER] [--select a,b] [--as-of SNAPSHOT] [-n N | --all] [--json]
+
+Prints a table's live rows, no query vector needed: deleted rows are left out (position and
+equality deletes), files the filter's statistics rule out are not read. Works on every table,
+including tables Spark, Trino or pyiceberg wrote.
+
+Options:
+  --where "FILTER"        SQL-like filter: year >= 2020 AND tag IN ('a','b')
+  --select a,b            columns to show (default: all but the vector)
+  --as-of SNAPSHOT        read an older snapshot: a snapshot id or an ISO date/time
+  -n, --limit N           rows to print (default 20)
+  --all                   print every matching row
+  --json                  print one JSON array (64-bit integers as strings)
+
+Examples:
+  ailake scan docs --where "year >= 2020" --select id,title -n 5
+  ailake scan mydb.events --all --json > events.json`,
 
   info: `Usage: ailake info <table> [--json]
 

@@ -152,7 +152,7 @@ export function parseAsOf(raw: string): bigint | string | Date {
 }
 
 /** Runs a search; an --as-of that names no snapshot of the table says where to find one. */
-async function run(q: { toArray(): Promise<Row[]> }, table: Table, values: Values): Promise<Row[]> {
+export async function run(q: { toArray(): Promise<Row[]> }, table: Table, values: Values): Promise<Row[]> {
   try {
     return await q.toArray()
   } catch (err) {
@@ -163,7 +163,7 @@ async function run(q: { toArray(): Promise<Row[]> }, table: Table, values: Value
   }
 }
 
-function splitList(s: string): string[] {
+export function splitList(s: string): string[] {
   const cols = s.split(',').map((c) => c.trim()).filter((c) => c !== '')
   if (cols.length === 0) throw new UsageError('--select needs column names, e.g. --select id,title')
   return cols
