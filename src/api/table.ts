@@ -21,7 +21,8 @@ import { embedderFor, recordedEmbedder } from './embedding.js'
 import type { DataWriteOptions } from '../table/data-writer.js'
 import type { AsOf, IcebergTable } from '../table/iceberg-table.js'
 import type { RowsInput } from '../table/rows.js'
-import type { VectorPolicy } from '../table/vector-policy.js'
+import type { VectorPolicy, VectorPolicyInput } from '../table/vector-policy.js'
+import { setVectorColumn } from '../table/vector-adopt.js'
 import { checkOptions, type OptionKeys } from '../util/options.js'
 
 /** Attempts of one `add()` when its first write races another that sets the table's columns. */
@@ -402,6 +403,17 @@ export class Table {
     this.checkOpen()
     if (typeof writerId !== 'string' || writerId === '') throw new AilakeError('INVALID_ARGUMENT', `discardWal() needs a writer id (see table.wals()), got ${JSON.stringify(writerId)}`)
     return discardWal(this.core, writerId)
+  }
+
+  /**
+   * Makes a plain Iceberg table (one Spark, Trino or pyiceberg created) searchable: its existing
+   * `list<float>` column `column` becomes the vector column (`{ column, dim, metric }`), recorded
+   * in the table properties in one metadata commit; no data is rewritten. Its files are searched
+   * by exact scan until `optimize()` rewrites them into indexed ailake files. Returns the policy.
+   */
+  async setVectorColumn(vector: VectorPolicyInput): Promise<VectorPolicy> {
+    this.checkOpen()
+    return setVectorColumn(this.core, vector)
   }
 
   /**

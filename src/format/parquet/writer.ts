@@ -10,7 +10,7 @@ import type { ColumnChunk, KeyValue, RowGroup } from 'hyparquet'
 import { AilakeError, invalid } from '../../errors.js'
 import { computeBounds } from '../../vector/bounds.js'
 import { crc32c } from '../../util/crc32c.js'
-import type { ColumnStats } from '../schema.js'
+import type { ColumnStats, Field } from '../schema.js'
 import { icebergSchemaJson, checkVectorField, prepareColumn, toParquetSchema } from './schema-map.js'
 import { encodeSection, encodeTrailer, sectionLength, SECTION_VERSION } from './section.js'
 import { CompactReader, CompactWriter, intField, T_I32, T_I64 } from './thrift.js'
@@ -65,9 +65,18 @@ function pageHeaderCrcs(file: Uint8Array, rowGroups: readonly RowGroup[]): Array
   return out.sort((a, b) => a[0] - b[0])
 }
 
+function requiredVector(f: Field): Field {
+  const t = f.type
+  return { ...f, required: true, type: typeof t === 'object' && t.type === 'list' ? { ...t, elementRequired: true } : t }
+}
+
 /** See `writeDataFile` in data-file.ts. */
 export function writeDataFileImpl(input: WriteDataFileInput): DataFileWritten {
-  const { schema, vector } = input
+  const { vector } = input
+  // A table another engine created may declare its vector column (or its elements) optional;
+  // every row written here has a whole vector, so the file declares it required: stricter than
+  // the table schema, which Iceberg allows.
+  const schema = { ...input.schema, fields: input.schema.fields.map((f) => (f.id === vector.fieldId ? requiredVector(f) : f)) }
   const { dim, precision, metric } = vector
   if (!Number.isInteger(dim) || dim < 1) throw invalid(`vector dim must be a positive integer, got ${dim}`, { dim })
   if (vector.vectors.length % dim !== 0) throw invalid(`vector data has ${vector.vectors.length} values, not a multiple of dim ${dim}`)
