@@ -27,6 +27,10 @@ export async function setVectorColumn(table: IcebergTable, input: VectorPolicyIn
       if (current.column === policy.column && current.dim === policy.dim && current.metric === policy.metric) return undefined
       throw new AilakeError('INVALID_ARGUMENT', `table ${table.name} already has the vector column ${current.column} (${current.dim}-d, ${current.metric}); it cannot be changed`, { context: { column: current.column } })
     }
+    const spec = meta.partitionSpecs.find((p) => p.specId === meta.defaultSpecId)
+    if (spec !== undefined && spec.fields.length > 0) {
+      throw new AilakeError('UNSUPPORTED', `table ${table.name} is partitioned (${spec.fields.map((f) => `${f.transform}(${f.name})`).join(', ')}); ailake reads partitioned tables but does not write them yet, so it cannot take one over`, { context: { partitioned: true } })
+    }
     const schema = currentSchema(meta)
     const field = schema.fields.find((f) => f.name === policy.column)
     if (field === undefined) {
