@@ -14,7 +14,7 @@ export function KeyPrompt({ error, onKey }: { error?: string; onKey: (key: strin
     <p>This server needs an API key (make one with <code>ailake keys create --grant read:*</code>). It is kept in this tab only.</p>
     <form onSubmit=${submit}>
       <label for="api-key">Key</label>
-      <input id="api-key" name="api-key" type="password" autocomplete="off" spellcheck="false" required
+      <input id="api-key" name="api-key" type="password" autocomplete="off" spellcheck=${false} required
         value=${key} onInput=${(e: Event) => setKey((e.target as HTMLInputElement).value)} autofocus />
       <button type="submit">Open the console</button>
     </form>
