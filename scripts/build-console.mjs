@@ -1,4 +1,4 @@
-// Builds the web console (src/console) into dist/console: type-checks it against the DOM
+// Builds the web console (src/console) into dist/src/server/console: type-checks it against the DOM
 // library (the core's tsconfig leaves it out), bundles its script and its PCA worker with
 // esbuild, and copies the page and style sheet. The package then serves the console with no
 // CDN and no network access at run time.
@@ -12,7 +12,8 @@ const tsc = require.resolve('typescript/bin/tsc')
 const checked = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.console.json'], { stdio: 'inherit' })
 if (checked.status !== 0) process.exit(checked.status ?? 1)
 
-const out = 'dist/console'
+// Inside dist/src, which the package ships, next to the server module that serves it.
+const out = 'dist/src/server/console'
 mkdirSync(out, { recursive: true })
 await build({
   entryPoints: { app: 'src/console/main.ts', 'pca-worker': 'src/console/pca-worker.ts' },

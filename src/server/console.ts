@@ -1,5 +1,5 @@
 /**
- * The web console's static files (bundled into `dist/console` by scripts/build-console.mjs),
+ * The web console's static files (bundled into `dist/src/server/console` by scripts/build-console.mjs),
  * served at `/` and `/console/<name>`. Only the names listed here are served, so no request
  * path reaches the file system. The files are public (they hold no data; the console asks the
  * JSON API, with the user's key, for everything), revalidated by ETag, and the page may load
@@ -14,8 +14,8 @@ const TYPES: Readonly<Record<string, string>> = {
   'pca-worker.js': 'text/javascript; charset=utf-8',
 }
 
-/** Where the bundle lies, relative to this module in dist/src/server. */
-const DIR = new URL('../../console/', import.meta.url)
+/** Where the bundle lies: next to this module in dist/src/server. */
+const DIR = new URL('./console/', import.meta.url)
 
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; worker-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
@@ -51,7 +51,7 @@ export async function consoleAsset(name: string, ifNoneMatch: string | undefined
   try {
     asset = await p
   } catch {
-    throw new HttpError(404, 'NOT_FOUND', 'the console is not built: run npm run build (it bundles dist/console)')
+    throw new HttpError(404, 'NOT_FOUND', 'the console is not built: run npm run build (it bundles dist/src/server/console)')
   }
   const headers: Record<string, string> = {
     'content-type': type,

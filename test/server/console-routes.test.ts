@@ -12,7 +12,7 @@ import { createApp, KeyStore } from '../../src/server/index.js'
 import { clusteredVectors, tempDir } from '../helpers/tmpdir.js'
 import { hashEmbedder, send } from './helpers.js'
 
-const DIST_CONSOLE = new URL('../../console/', import.meta.url)
+const DIST_CONSOLE = new URL('../../src/server/console/', import.meta.url)
 
 test('console files: served with their types, ETag revalidation and a CSP; public; nothing else reachable', async () => {
   const { dir, cleanup } = await tempDir('ailake-console-static-')
@@ -26,7 +26,7 @@ test('console files: served with their types, ETag revalidation and a CSP; publi
       assert.equal(r.headers.get('content-type')?.split(';')[0], type, path)
       assert.equal(r.headers.get('cache-control'), 'no-cache', path)
       assert.equal(r.headers.get('x-content-type-options'), 'nosniff', path)
-      assert.deepEqual(new Uint8Array(await r.arrayBuffer()), new Uint8Array(await readFile(new URL(file, DIST_CONSOLE))), `${path} is dist/console/${file}`)
+      assert.deepEqual(new Uint8Array(await r.arrayBuffer()), new Uint8Array(await readFile(new URL(file, DIST_CONSOLE))), `${path} is dist/src/server/console/${file}`)
       const etag = r.headers.get('etag')
       assert.match(etag ?? '', /^"[\w-]+"$/)
       const again = await app.fetch(new Request(`http://localhost${path}`, { headers: { 'if-none-match': etag as string } }))
@@ -39,7 +39,7 @@ test('console files: served with their types, ETag revalidation and a CSP; publi
     assert.doesNotMatch(page.text, /https?:\/\//, 'the page loads nothing from other hosts')
 
     // However the name is spelt, only the listed files come back; never the package's other files.
-    const secret = await readFile(new URL('../../package.json', DIST_CONSOLE), 'utf8')
+    const secret = await readFile(new URL('../../../../package.json', DIST_CONSOLE), 'utf8')
     for (const path of ['/console/..%2Fsrc%2Findex.js', '/console/%2e%2e%2f%2e%2e%2fpackage.json', '/console/..%5C..%5Cpackage.json', '/console/app.js%00.png', '/console/constructor',
       '/console/__proto__', '/console/hasOwnProperty', '/console/', '/console/APP.JS', '/console/app.js/', '/console/../../package.json', '/console/%252e%252e%252fpackage.json', '/index.html/../package.json']) {
       const r = await send(app, 'GET', path)
