@@ -63,6 +63,16 @@ export default tseslint.config(
   },
   ...Object.keys(ALLOWED).map(layerRules),
   {
+    // The web console runs in the browser and talks to the server only through its JSON API.
+    files: ['src/console/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['../../*', '../*', '!../api.js', '!../route.js', '!../ui.js', '!../pca.js'], message: 'src/console imports only itself, preact and htm: it reaches ailake through the JSON API (src/console/api.ts).' }],
+        paths: NODE_BUILTINS.flatMap((m) => [m, `node:${m}`]),
+      }],
+    },
+  },
+  {
     files: ['src/errors.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['./*'], message: 'errors.ts imports nothing.' }] }] },
   },

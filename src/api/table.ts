@@ -6,7 +6,7 @@ import { AilakeError, isAilakeError } from '../errors.js'
 import type { Field, Schema } from '../format/schema.js'
 import { IndexBuilder, MemTableWriter, TableWriter, type IndexBuilderOptions, type MemTableWriterOptions, type TableWriterOptions } from '../ingest/index.js'
 import { discardWal, inspectWals, type DiscardResult, type WalInfo } from '../ingest/wal-inspect.js'
-import { FullTextSearch, HybridSearch, SearchBuilder, checkInt64As, vectorLeg, deleteRows, liveRows, planKeyed, scanRows, updateRows, upsertRows, type ChangeContext, type ChangeResult, type Filter, type FullTextSearchOptions, type HybridSearchOptions, type Int64As, type QueryCaches, type ScanOptions } from '../query/index.js'
+import { FullTextSearch, HybridSearch, SearchBuilder, checkInt64As, vectorLeg, deleteRows, liveRows, planKeyed, sampleVectors, scanRows, updateRows, upsertRows, type ChangeContext, type ChangeResult, type Filter, type FullTextSearchOptions, type HybridSearchOptions, type Int64As, type QueryCaches, type ScanOptions, type VectorSample } from '../query/index.js'
 import { countAllowed } from '../vector-index/filter.js'
 import { mapLimit } from '../util/limiter.js'
 import { expireSnapshots, removeOrphanFiles, type ExpireOptions, type ExpireResult, type OrphanOptions } from '../maintenance/expire.js'
@@ -51,6 +51,11 @@ export interface FileInfo {
   deletedRows: number
   bytes: number
   indexStatus: 'ready' | 'pending' | 'none'
+  /** The centroid of the file's vectors and their largest distance from it; absent for files without ailake facts. */
+  centroid?: Float32Array
+  radius?: number
+  /** The layout cluster whose rows the file holds (files written by optimize). */
+  cluster?: number
 }
 
 export interface SearchOptions {
@@ -458,6 +463,8 @@ export class Table {
         deletedRows: mask === undefined ? 0 : f.dataFile.recordCount - countAllowed(mask, f.dataFile.recordCount),
         bytes: f.dataFile.fileSizeInBytes,
         indexStatus: f.dataFile.ailake === undefined ? 'none' : f.dataFile.ailake.indexStatus,
+        ...(f.dataFile.ailake !== undefined && { centroid: f.dataFile.ailake.centroid, radius: f.dataFile.ailake.radius }),
+        ...(f.dataFile.ailake?.cluster !== undefined && { cluster: f.dataFile.ailake.cluster }),
       }
     })
   }
@@ -470,6 +477,15 @@ export class Table {
    */
   scan<R extends Record<string, unknown> = Record<string, unknown>>(options: ScanOptions = {}): AsyncIterable<R> {
     return scanRows({ table: this.core, caches: this.services.caches }, options, this.services.int64 ?? 'bigint') as AsyncIterable<R>
+  }
+
+  /**
+   * About `count` live vectors at `asOf` (default: now), spread over the files by their live rows
+   * and evenly within each, with the file and row each came from: a picture of the layout.
+   */
+  async sampleVectors(count: number, asOf?: AsOf): Promise<VectorSample[]> {
+    this.checkOpen()
+    return sampleVectors({ table: this.core, caches: this.services.caches, schema: this.core.schemaAt(asOf) }, count, asOf)
   }
 
   /** Live row count at `asOf` (default: now): stored rows minus deleted ones. */

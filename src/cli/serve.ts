@@ -1,5 +1,5 @@
 /**
- * `ailake serve` (the HTTP server: JSON API, Iceberg REST catalog, MCP) and `ailake mcp` (the
+ * `ailake serve` (the HTTP server: JSON API, Iceberg REST catalog, MCP, web console) and `ailake mcp` (the
  * MCP tools over stdio, for an agent that starts ailake itself). Both run until stopped:
  * serve until SIGINT or SIGTERM (then it finishes requests in flight and flushes writers),
  * mcp until its client closes stdin.
@@ -45,7 +45,7 @@ async function serve(lake: Lakehouse, _args: string[], values: Values, io: Io): 
   })
   const open = await server.app.context.keys.empty() && !server.app.context.requireAuth
   io.out(`ailake serving ${server.url} (warehouse ${lake.uri}; ${open ? 'no API keys: open to this machine only' : 'API keys required'})`)
-  io.out(`  JSON API ${server.url}/v1/tables   Iceberg REST ${server.url}/iceberg   MCP ${server.url}/mcp   OpenAPI ${server.url}/openapi.json`)
+  io.out(`  Console ${server.url}/   JSON API ${server.url}/v1/tables   Iceberg REST ${server.url}/iceberg   MCP ${server.url}/mcp   OpenAPI ${server.url}/openapi.json`)
   const signal = await untilSignal()
   io.err(`ailake: ${signal}: finishing requests in flight and flushing writers\n`)
   await server.close()

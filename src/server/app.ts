@@ -1,12 +1,13 @@
 /**
  * The server as a Hono app: web-standard `Request` in, `Response` out, so it runs wherever
  * `fetch` handlers do (the Node listener is node.ts). Every request is counted for graceful
- * shutdown and authenticated (except `/health` and `/openapi.json`); each route's work runs
+ * shutdown and authenticated (except `/health`, `/openapi.json` and the web console's files); each route's work runs
  * under the request deadline; every failure becomes the JSON error of its API.
  */
 import { Hono } from 'hono'
 import type { Lakehouse } from '../index.js'
 import { EVERYONE } from './auth.js'
+import { consoleAsset, isConsolePath } from './console.js'
 import { ServerContext } from './context.js'
 import { apiErrorJson, describeError, HttpError, icebergErrorJson } from './http-errors.js'
 import { json, type Ctx, type Env } from './http.js'
@@ -48,7 +49,7 @@ export function createApp(lake: Lakehouse, options: AppOptions = {}): App {
 
   app.use('*', async (c, next) => {
     await ctx.track(async () => {
-      if (PUBLIC.has(c.req.path)) return next()
+      if (PUBLIC.has(c.req.path) || isConsolePath(c.req.path)) return next()
       const header = c.req.header('authorization')
       if (header === undefined) {
         if (ctx.requireAuth || !(await ctx.keys.empty())) throw new HttpError(401, 'UNAUTHENTICATED', 'send an API key: Authorization: Bearer <key> (ailake keys create makes one)', { 'WWW-Authenticate': 'Bearer' })
@@ -66,8 +67,11 @@ export function createApp(lake: Lakehouse, options: AppOptions = {}): App {
     })
   })
 
-  app.get('/health', (c) => json(c, { status: ctx.isClosing ? 'closing' : 'ok' }))
+  // `auth` tells a client (the console) whether to ask for a key before it requests anything.
+  app.get('/health', async (c) => json(c, { status: ctx.isClosing ? 'closing' : 'ok', auth: ctx.requireAuth || !(await ctx.keys.empty()) }))
   app.get('/openapi.json', (c) => json(c, openApiDocument()))
+  app.get('/', (c) => consoleAsset('index.html', c.req.header('if-none-match')))
+  app.get('/console/:asset', (c) => consoleAsset(c.req.param('asset'), c.req.header('if-none-match')))
 
   const deadline = (mutates: boolean, handle: (c: Ctx) => Promise<Response>) =>
     (c: Ctx): Promise<Response> => withDeadline(handle(c), ctx.limits.requestTimeoutMs, mutates)

@@ -29,6 +29,7 @@ const SEARCH = {
     limit: { type: 'integer', minimum: 1, description: 'Default 10; at most the server\'s maxLimit.' },
     ef: { type: 'integer', minimum: 1, description: 'HNSW candidate list size; at most the server\'s maxEf.' },
     asOf: { oneOf: [{ type: 'string' }, { type: 'integer' }], description: 'Snapshot id (digits) or time (ISO 8601 or epoch ms).' },
+    mode: { enum: ['vector', 'fulltext', 'hybrid'], description: 'Default vector. fulltext: BM25 over the full-text columns (rows carry _score); hybrid: both fused (text, optionally a vector). Arrow answers are for vector mode.' },
   },
 }
 
@@ -51,8 +52,13 @@ export function openApiDocument(): Record<string, unknown> {
     info: { title: 'ailake serve', version: '1', description: 'Tables of a lakehouse: JSON API, Iceberg REST catalog (/iceberg/v1) and MCP (/mcp). Errors are { error: { code, message } }; 64-bit integers are strings.' },
     security: [{ bearer: [] }],
     paths: {
-      '/health': { get: { summary: 'Liveness', security: [], responses: { 200: ok('ok', { type: 'object' }) } } },
+      '/health': { get: { summary: 'Liveness, and whether requests need an API key', security: [], responses: { 200: ok('ok', { type: 'object', properties: { status: { enum: ['ok', 'closing'] }, auth: { type: 'boolean' } } }) } } },
       '/openapi.json': { get: { summary: 'This document', security: [], responses: { 200: ok('OpenAPI document', { type: 'object' }) } } },
+      '/': { get: { summary: 'The web console (its page; it asks for a key when the server needs one)', tags: ['console'], security: [], responses: { 200: { description: 'HTML', content: { 'text/html': {} } } } } },
+      '/console/{asset}': {
+        parameters: [{ name: 'asset', in: 'path', required: true, schema: { enum: ['app.js', 'app.css', 'pca-worker.js', 'index.html'] } }],
+        get: { summary: 'The web console\'s script and style files (revalidated by ETag)', tags: ['console'], security: [], responses: { 200: { description: 'the file' }, 304: { description: 'not modified' }, 404: { description: 'no such file' } } },
+      },
       '/v1/tables': {
         get: op('Tables the key may read', 'any valid key', { responses: { 200: ok('names', { type: 'object', properties: { tables: { type: 'array', items: { type: 'string' } } } }) } }),
         post: op('Create a table', 'admin on the table', {
@@ -78,7 +84,11 @@ export function openApiDocument(): Record<string, unknown> {
       '/v1/tables/{table}/history': { parameters: [tableParam], get: op('Snapshots, oldest first', 'read', { responses: { 200: ok('snapshots', { type: 'object' }) } }) },
       '/v1/tables/{table}/files': {
         parameters: [tableParam, { name: 'asOf', in: 'query', required: false, schema: { type: 'string' } }],
-        get: op('Live data files', 'read', { responses: { 200: ok('files', { type: 'object' }) } }),
+        get: op('Live data files: path, rows, deletedRows, bytes, indexStatus, and (ailake files) centroid, radius, cluster', 'read', { responses: { 200: ok('files', { type: 'object' }) } }),
+      },
+      '/v1/tables/{table}/sample': {
+        parameters: [tableParam, { name: 'count', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 5000 }, description: 'Default 1000' }, { name: 'asOf', in: 'query', required: false, schema: { type: 'string' } }],
+        get: op('A sample of live vectors, spread over the files by their live rows, each with its file and row', 'read', { responses: { 200: ok('points', { type: 'object', properties: { points: { type: 'array', items: { type: 'object', properties: { file: { type: 'string' }, row: { type: 'integer' }, vector: { type: 'array', items: { type: 'number' } } } } } } }) } }),
       },
       '/v1/tables/{table}/rows': {
         parameters: [tableParam, { name: 'buffered', in: 'query', required: false, schema: { type: 'boolean' }, description: 'Arrow input: write to the table\'s write-ahead-logged buffer' }],
@@ -95,7 +105,7 @@ export function openApiDocument(): Record<string, unknown> {
       },
       '/v1/tables/{table}/search': {
         parameters: [tableParam],
-        post: op('Nearest rows', 'read', {
+        post: op('Nearest rows (or best BM25 / fused rows with mode)', 'read', {
           requestBody: jsonBody(SEARCH),
           responses: { 200: { description: 'rows, best first, with _distance', content: { 'application/json': { schema: { type: 'object' } }, 'application/vnd.apache.arrow.stream': { schema: { type: 'string', format: 'binary' } } } } },
         }),

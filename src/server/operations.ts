@@ -2,7 +2,7 @@
  * The table operations the server offers, shared by the JSON API and the MCP tools: requests are
  * checked here (types, unknown fields, the server's limits) before they reach the library.
  */
-import { AilakeError, type Field, type Lakehouse, type Row, type SearchBuilder, type Table } from '../index.js'
+import { AilakeError, type Field, type FullTextSearchOptions, type Lakehouse, type Row, type SearchBuilder, type Table } from '../index.js'
 import { allows, type Principal } from './auth.js'
 import type { ServerContext } from './context.js'
 import { HttpError } from './http-errors.js'
@@ -40,10 +40,49 @@ export async function readableTables(ctx: ServerContext, who: Principal): Promis
   return (await ctx.lake.listTables()).filter((name) => allows(who, 'read', name.split('.')))
 }
 
-export const SEARCH_FIELDS = ['vector', 'text', 'where', 'select', 'limit', 'ef', 'asOf'] as const
+export const SEARCH_FIELDS = ['vector', 'text', 'where', 'select', 'limit', 'ef', 'asOf', 'mode'] as const
+
+/** A search of any mode: its rows, or how it ran. */
+export interface AnySearch {
+  toArray(): Promise<Record<string, unknown>[]>
+  explain(): Promise<unknown>
+}
+
+/**
+ * The search `body.mode` asks for: `vector` (default, see `searchBuilder`), `fulltext` (BM25 over
+ * the table's full-text columns) or `hybrid` (both, fused); the text modes take `text` and
+ * `where`, `select`, `limit`, `asOf` (hybrid also a `vector` for its vector leg).
+ */
+export async function anySearch(ctx: ServerContext, table: Table, body: Body): Promise<AnySearch> {
+  const mode = body.mode ?? 'vector'
+  if (mode === 'vector') return searchBuilder(ctx, table, body)
+  if (mode !== 'fulltext' && mode !== 'hybrid') throw bad(`mode must be vector, fulltext or hybrid, got ${JSON.stringify(mode)}`)
+  const text = stringField(body.text, 'text')
+  if (text === undefined) throw bad(`a ${mode} search needs text`)
+  if (body.ef !== undefined && body.ef !== null) throw bad(`ef applies to vector search only, not mode ${mode}`)
+  const o: FullTextSearchOptions = { limit: intField(body.limit, 'limit', ctx.limits.maxLimit) ?? 10 }
+  if (body.where !== undefined && body.where !== null) {
+    if (typeof body.where !== 'string' && typeof body.where !== 'object') throw bad('where must be a filter string like "year > 2020" or a typed filter object')
+    o.where = body.where as string
+  }
+  if (body.select !== undefined && body.select !== null) {
+    if (!Array.isArray(body.select) || body.select.some((c) => typeof c !== 'string')) throw bad('select must be an array of column names')
+    o.select = body.select as string[]
+  }
+  if (body.asOf !== undefined && body.asOf !== null) o.asOf = typeof body.asOf === 'bigint' ? body.asOf.toString() : body.asOf as string
+  if (mode === 'fulltext') {
+    if (body.vector !== undefined && body.vector !== null) throw bad('a fulltext search takes text, not a vector')
+    return table.fullTextSearch(text, o)
+  }
+  const recorded = table.embedder
+  if (Array.isArray(body.vector)) return table.hybridSearch({ ...o, text, vector: (body.vector as unknown[]).map(Number) })
+  if (recorded === undefined) throw bad(`table ${table.name} records no embedder, so a hybrid search needs a vector as well as text`)
+  return table.hybridSearch({ ...o, text, embedder: await ctx.embedder(recorded.name) })
+}
 
 /** A checked search builder for `body` (one of `vector` or `text`; `where`, `select`, `limit`, `ef`, `asOf`). */
 export async function searchBuilder(ctx: ServerContext, table: Table, body: Body): Promise<SearchBuilder> {
+  if (body.mode !== undefined && body.mode !== 'vector') throw bad(`searchBuilder: mode ${JSON.stringify(body.mode)} is not a vector search`)
   const hasVector = body.vector !== undefined && body.vector !== null
   const text = stringField(body.text, 'text')
   if (hasVector === (text !== undefined)) throw bad('a search needs exactly one of vector (an array of numbers) or text')

@@ -8,7 +8,7 @@ import { AilakeError, type Row, type Table } from '../index.js'
 import type { ServerContext } from './context.js'
 import { HttpError } from './http-errors.js'
 import { json, jsonBody, mediaType, need, readBody, tableLevels, type Ctx } from './http.js'
-import { addRows, fields, readableTables, rowsFromJson, searchBuilder, SEARCH_FIELDS, tableInfo } from './operations.js'
+import { addRows, anySearch, fields, intField, readableTables, rowsFromJson, searchBuilder, SEARCH_FIELDS, tableInfo } from './operations.js'
 
 export interface ApiRoute {
   method: 'GET' | 'POST' | 'DELETE'
@@ -19,6 +19,8 @@ export interface ApiRoute {
 }
 
 const ARROW = 'application/vnd.apache.arrow.stream'
+/** Most vectors `GET .../sample` returns (enough for a map, small enough to send). */
+const MAX_SAMPLE_POINTS = 5000
 
 interface ArrowIpc {
   tableFromIPC(bytes: Uint8Array): { numRows: number }
@@ -143,21 +145,33 @@ export const API_ROUTES: readonly ApiRoute[] = [
     async handle(c, ctx) {
       const t = await table(c, ctx, 'read')
       const body = fields(await jsonBody(c, ctx.limits.maxBodyBytes), SEARCH_FIELDS, 'search')
-      const b = await searchBuilder(ctx, t, body)
       if (wantsArrow(c)) {
+        const b = await searchBuilder(ctx, t, body)
         const ipc = await arrow()
         const result = await ctx.searches.run(() => b.toArrow())
         return c.body(ipc.tableToIPC(result, 'stream') as Uint8Array<ArrayBuffer>, 200, { 'content-type': ARROW })
       }
-      return json(c, { rows: await ctx.searches.run(() => b.toArray()) })
+      const s = await anySearch(ctx, t, body)
+      return json(c, { rows: await ctx.searches.run(() => s.toArray()) })
     },
   },
   {
     method: 'POST', path: '/v1/tables/:table/explain', mutates: false,
     async handle(c, ctx) {
       const t = await table(c, ctx, 'read')
-      const b = await searchBuilder(ctx, t, fields(await jsonBody(c, ctx.limits.maxBodyBytes), SEARCH_FIELDS, 'explain'))
-      return json(c, { plan: await ctx.searches.run(() => b.explain()) })
+      const s = await anySearch(ctx, t, fields(await jsonBody(c, ctx.limits.maxBodyBytes), SEARCH_FIELDS, 'explain'))
+      return json(c, { plan: await ctx.searches.run(() => s.explain()) })
+    },
+  },
+  {
+    method: 'GET', path: '/v1/tables/:table/sample', mutates: false,
+    async handle(c, ctx) {
+      const t = await table(c, ctx, 'read')
+      const raw = c.req.query('count')
+      const count = intField(raw !== undefined && /^\d{1,9}$/.test(raw) ? Number(raw) : raw, 'count', MAX_SAMPLE_POINTS) ?? 1000
+      const asOf = c.req.query('asOf')
+      const points = await ctx.searches.run(() => t.sampleVectors(count, asOf))
+      return json(c, { points })
     },
   },
   {

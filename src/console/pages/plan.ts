@@ -1,0 +1,98 @@
+/** A search plan drawn: what happened to each file (a stacked bar), bytes read, time per phase. */
+import { html } from 'htm/preact'
+import type { VNode } from 'preact'
+import { bytes, colourOf, count } from '../ui.js'
+
+export interface VectorPlan {
+  filesTotal: number
+  filesPrunedByStats: number
+  filesPrunedByBound: number
+  filesSkippedByRouting: number
+  filesSearchedByIndex: number
+  filesSearchedByScan: number
+  filesNoMatch: number
+  bufferedRows: number
+  candidates: number
+  bytesRead: number
+  reads: number
+  timingsMs: Record<string, number>
+}
+
+export interface TextPlan {
+  filesTotal: number
+  filesPrunedByStats: number
+  filesSkippedByTerms: number
+  filesScored: number
+  matches: number
+  bytesRead: number
+  reads: number
+  timingsMs: Record<string, number>
+}
+
+export interface HybridPlan {
+  vector: VectorPlan
+  text: TextPlan
+  overlap: number
+  timingsMs: { total: number }
+}
+
+type Part = [label: string, n: number]
+
+/** One horizontal bar split into labelled parts, with a legend that says the numbers. */
+function Bar({ title, parts, unit }: { title: string; parts: Part[]; unit: (n: number) => string }): VNode {
+  const total = parts.reduce((s, [, n]) => s + n, 0)
+  let at = 0
+  return html`<figure class="bar">
+    <figcaption>${title}</figcaption>
+    <svg viewBox="0 0 400 18" width="400" height="18" role="img" aria-label=${`${title}: ${parts.map(([l, n]) => `${l} ${unit(n)}`).join(', ')}`}>
+      <rect x="0" y="0" width="400" height="18" fill="#eee" />
+      ${parts.map(([label, n], i) => {
+        const w = total === 0 ? 0 : (n / total) * 400
+        const r = html`<rect x=${at} y="0" width=${w} height="18" fill=${colourOf(i)}><title>${label}: ${unit(n)}</title></rect>`
+        at += w
+        return r
+      })}
+    </svg>
+    <ul class="legend">${parts.map(([label, n], i) => html`<li><span class="swatch" style=${`background:${colourOf(i)}`}></span>${label}: <strong>${unit(n)}</strong></li>`)}</ul>
+  </figure>`
+}
+
+const ms = (n: number): string => `${n.toFixed(1)} ms`
+
+function timings(t: Record<string, number>): Part[] {
+  return Object.entries(t).filter(([k]) => k !== 'total').map(([k, v]) => [k, v])
+}
+
+function VectorPlanView({ plan }: { plan: VectorPlan }): VNode {
+  return html`<div class="plan" data-testid="plan">
+    <${Bar} title=${`Files (${count(plan.filesTotal)})`} unit=${count} parts=${[
+      ['searched by index', plan.filesSearchedByIndex], ['searched by scan', plan.filesSearchedByScan], ['pruned by stats', plan.filesPrunedByStats],
+      ['pruned by bound', plan.filesPrunedByBound], ['skipped by routing', plan.filesSkippedByRouting],
+    ]} />
+    <${Bar} title=${`Time (${ms(plan.timingsMs.total ?? 0)} total)`} unit=${ms} parts=${timings(plan.timingsMs)} />
+    <p>${bytes(plan.bytesRead)} read in ${count(plan.reads)} reads · ${count(plan.candidates)} candidates · ${count(plan.filesNoMatch)} searched files had no match · ${count(plan.bufferedRows)} buffered rows</p>
+  </div>`
+}
+
+function TextPlanView({ plan }: { plan: TextPlan }): VNode {
+  return html`<div class="plan" data-testid="plan">
+    <${Bar} title=${`Files (${count(plan.filesTotal)})`} unit=${count} parts=${[
+      ['scored', plan.filesScored], ['pruned by stats', plan.filesPrunedByStats], ['skipped (no query term)', plan.filesSkippedByTerms],
+    ]} />
+    <${Bar} title=${`Time (${ms(plan.timingsMs.total ?? 0)} total)`} unit=${ms} parts=${timings(plan.timingsMs)} />
+    <p>${bytes(plan.bytesRead)} read in ${count(plan.reads)} reads · ${count(plan.matches)} matching rows</p>
+  </div>`
+}
+
+export function PlanView({ mode, plan }: { mode: string; plan: unknown }): VNode {
+  if (mode === 'fulltext') return html`<${TextPlanView} plan=${plan as TextPlan} />`
+  if (mode === 'hybrid') {
+    const p = plan as HybridPlan
+    return html`<div>
+      <h4>Vector leg</h4><${VectorPlanView} plan=${p.vector} />
+      <h4>Full-text leg</h4><${TextPlanView} plan=${p.text} />
+      <p>${count(p.overlap)} rows in both legs · ${ms(p.timingsMs.total)} in all</p>
+    </div>`
+  }
+  return html`<${VectorPlanView} plan=${plan as VectorPlan} />`
+}
