@@ -21,8 +21,9 @@ import { embedderFor, recordedEmbedder } from './embedding.js'
 import type { DataWriteOptions } from '../table/data-writer.js'
 import type { AsOf, IcebergTable } from '../table/iceberg-table.js'
 import type { RowsInput } from '../table/rows.js'
-import type { VectorPolicy, VectorPolicyInput } from '../table/vector-policy.js'
-import { setVectorColumn } from '../table/vector-adopt.js'
+import type { FullTextPolicy, VectorPolicy, VectorPolicyInput } from '../table/vector-policy.js'
+import { setFullText, setVectorColumn } from '../table/policy-change.js'
+import type { TextLanguage } from '../text/analyze.js'
 import { checkOptions, type OptionKeys } from '../util/options.js'
 
 /** Attempts of one `add()` when its first write races another that sets the table's columns. */
@@ -419,6 +420,17 @@ export class Table {
   async setVectorColumn(vector: VectorPolicyInput): Promise<VectorPolicy> {
     this.checkOpen()
     return setVectorColumn(this.core, vector)
+  }
+
+  /**
+   * Chooses the full-text columns (string columns) and analyser language, in one metadata
+   * commit: files written before are indexed from their rows when first queried, and carry
+   * their own block once `optimize({ full: true })` rewrites them. Returns the policy.
+   */
+  async setFullText(columns: readonly string[], options: { language?: TextLanguage } = {}): Promise<FullTextPolicy> {
+    this.checkOpen()
+    checkOptions(options, { language: true }, 'setFullText()')
+    return setFullText(this.core, columns, options.language)
   }
 
   /**

@@ -182,6 +182,7 @@ const ENTRIES: Record<string, (f: Fixture) => Entry> = {
   'Table.removeOrphanFiles#options': (f) => ({ call: (o) => f.table.removeOrphanFiles(o) }),
   'Table.search#options': (f) => ({ call: (o) => f.table.search(f.q, o) }),
   'Table.setVectorColumn#vector': (f) => ({ call: (o) => f.table.setVectorColumn(o as never) }),
+  'Table.setFullText#options': (f) => ({ call: async (o) => (await f.textTable()).setFullText(['body'], o as never) }),
   'Table.scan#options': (f) => ({ call: (o) => f.table.scan(o) }),
   'Table.scan#options.where': (f) => ({ call: (o) => f.table.scan({ where: o as never }), bases: FILTER_FORMS, prefix: '' }),
   'Table.scan#options.where.not': (f) => ({ call: (o) => f.table.scan({ where: { not: o as never } }), bases: FILTER_FORMS, prefix: '' }),

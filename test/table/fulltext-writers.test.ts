@@ -89,3 +89,39 @@ test('createTable checks full-text options', async () => {
   assert.throws(() => plain.fullTextSearch('x'), /has no full-text columns/)
   assert.throws(() => plain.hybridSearch({ text: 'x', vector: [1, 0] }), /has no full-text columns/)
 })
+
+test('setFullText on an existing table: older files are indexed on read with scores equal to a table made with fullText, optimize gives them blocks', async () => {
+  const { dir, cleanup } = await tempDir()
+  try {
+    const lake = await connect(dir)
+    const schema = { id: { type: 'long' as const, required: true }, title: 'string' as const, body: 'string' as const, n: 'int' as const }
+    const later = await lake.createTable('default.later', { vector: { dim: 3 }, schema })
+    const ref = await lake.createTable('default.ref', { vector: { dim: 3 }, schema, fullText: ['body'] })
+    for (const t of [later, ref]) {
+      await t.add(Array.from({ length: 20 }, (_, i) => ({ ...row(i), n: i })))
+      await t.add(Array.from({ length: 15 }, (_, i) => ({ ...row(20 + i), n: i })))
+    }
+    assert.throws(() => later.fullTextSearch('alpha'), (e: unknown) => e instanceof Error && /full-text/.test(e.message), 'no full-text columns yet')
+    await assert.rejects(later.setFullText(['n']), (e: unknown) => e instanceof Error && /"n" is int, not a string column/.test(e.message))
+    await assert.rejects(later.setFullText(['nope']), (e: unknown) => e instanceof Error && /"nope" is not in table/.test(e.message))
+    await assert.rejects(later.setFullText(['embedding']), (e: unknown) => e instanceof Error && /vector column/.test(e.message))
+    const snapshots = later.history().length
+    const policy = await later.setFullText(['body'])
+    assert.deepEqual(policy, { columns: ['body'], language: 'english' })
+    assert.equal(later.history().length, snapshots, 'a metadata commit, no snapshot')
+    const scores = async (t: typeof ref, q: string): Promise<Array<[bigint, number]>> =>
+      (await t.fullTextSearch(q, { limit: 50, select: ['id'] }).toArray()).map((r) => [r.id as bigint, Math.round((r._score as number) * 1e9)])
+    for (const q of ['alpha', 'running dogs', '+gamma delta']) assert.deepEqual(await scores(later, q), await scores(ref, q), q)
+    // A fresh connection, so nothing is cached from the searches above.
+    const cold = async (): Promise<number> => (await (await (await connect(dir)).openTable('default.later')).fullTextSearch('alpha').explain()).filesIndexedOnRead
+    assert.equal(await cold(), 2, 'files written before have no block: indexed from their rows')
+    await later.optimize({ full: true, cluster: false })
+    assert.equal(await cold(), 0, 'optimize wrote blocks')
+    for (const q of ['alpha', 'running dogs']) assert.deepEqual(await scores(later, q), await scores(ref, q), q)
+    await later.setFullText(['title', 'body'], { language: 'english' })
+    const both = await later.fullTextSearch('alpha', { limit: 50, select: ['id', 'title', 'body'] }).toArray()
+    assert.ok(both.some((r) => String(r.title).includes('alpha') && !String(r.body ?? '').includes('alpha')), 'title matches count once title is indexed')
+  } finally {
+    await cleanup()
+  }
+})
