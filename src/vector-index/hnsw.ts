@@ -154,6 +154,9 @@ export class HnswIndex extends HnswLinker {
     index.codesOnly = true
     index.qs = QuantizedSearch.fromBlock(arena, vb, block)
     index.beamAt = index.qs.end
+    // In WebAssembly the beam state holds its own copy of the level-0 lists, which is all a
+    // search on codes reads of them (greedy descent reads the upper levels): keep one copy.
+    if (index.wasmBeam() !== undefined) g.links0 = new Int32Array(0)
     return index
   }
 
@@ -186,6 +189,7 @@ export class HnswIndex extends HnswLinker {
 
   /** Compact graph bytes (no vectors); see docs/hnsw-format.md. */
   serialize(): Uint8Array {
+    if (this.codesOnly) throw new AilakeError('UNSUPPORTED', 'HnswIndex.serialize: an index restored from codes keeps only what its search reads; serialise the index it was restored from')
     return encodeGraph(this.g)
   }
 

@@ -47,6 +47,8 @@ test('code distances lie within the reported error of the exact distance of ever
     const codes = built.codes()
     assert.ok(codes !== undefined, label)
     const restored = HnswIndex.fromCodes(built.serialize(), codes, { dim })
+    // Without WebAssembly the JS traversal reads the graph's own level-0 lists: same results.
+    const plainJs = HnswIndex.fromCodes(built.serialize(), codes, { dim, wasm: false })
     assert.equal(restored.hasVectors, false)
     for (let qi = 0; qi < 4; qi++) {
       const q = qi === 0 ? vectors.slice(0, dim) : Float32Array.from({ length: dim }, () => gauss(r) * scale + offset)
@@ -72,9 +74,13 @@ test('code distances lie within the reported error of the exact distance of ever
       assert.deepEqual(Array.from(b.ids), Array.from(a.ids), `${label}, query ${qi}`)
       assert.deepEqual(Array.from(b.distances), Array.from(a.distances), `${label}, query ${qi}`)
       assert.equal(b.error, a.error)
+      const js = plainJs.searchCodes(q, 10, { ef: 40, ...(filter === undefined ? {} : { filter }) })
+      assert.deepEqual(Array.from(js.ids), Array.from(a.ids), `${label}, query ${qi}, plain JS`)
+      assert.deepEqual(Array.from(js.distances), Array.from(a.distances), `${label}, query ${qi}, plain JS`)
     }
     assert.throws(() => restored.search(vectors.slice(0, dim), 1), (e) => e instanceof AilakeError && e.code === 'UNSUPPORTED')
     assert.throws(() => restored.add(vectors.slice(0, dim)), (e) => e instanceof AilakeError && e.code === 'UNSUPPORTED')
+    assert.throws(() => restored.serialize(), (e) => e instanceof AilakeError && e.code === 'UNSUPPORTED')
   }
   assert.ok(ratio < 0.05, `the error bound reached ${ratio} of the spread of distances`)
   assert.ok(rows > 100_000)
