@@ -2,7 +2,7 @@
 // codes reads back the exact block; every flipped bit of the section, every truncation and every
 // hostile header field is CORRUPT_DATA (UNSUPPORTED for an unknown codes kind); a block that
 // passes its CRC but does not fit the file fails when decoded, and a search over a table with
-// such a file fails with CORRUPT_DATA naming the file.
+// such a file fails with CORRUPT_DATA naming the file, and verify() reports it.
 //
 // AILAKE_SEED=<n> reproduces a run (failures print the seed and case).
 import { test } from 'node:test'
@@ -131,6 +131,10 @@ test('a codes block that passes its CRC but does not fit the file: CORRUPT_DATA 
       assert.ok(err.message.includes(join('data')) || err.message.includes('.parquet'), `the message names the file: ${err.message}`)
       return true
     })
+    // verify() decodes the block too, and names the file.
+    const report = await table.verify()
+    assert.equal(report.problems.length, 1, JSON.stringify(report.problems))
+    assert.match(JSON.stringify(report.problems[0]), /SQ8 codes block/)
   } finally {
     await lake.close()
     await cleanup()
