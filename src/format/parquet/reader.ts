@@ -22,6 +22,12 @@ import type { Metric } from '../../vector/types.js'
 interface Page { offset: number; size: number; firstRow: number }
 
 /**
+ * Pages to read that lie at most this far apart are read in one request, the bytes between
+ * them included: on object stores a request costs about what 16 KiB of transfer does.
+ */
+const COALESCE_GAP = 16 * 1024
+
+/**
  * Decoded vector pages kept between reads of one file, by the page's file offset: `readVectorsAt`
  * looks pages up before reading them and hands every page it reads to `set` (its rows, f32).
  */
@@ -405,7 +411,7 @@ export class DataFileReader {
 
   /**
    * The vectors of the given rows (any order, repeats allowed), reading only the pages that hold
-   * them: each page once, runs of adjacent pages in one ranged read, pages in `cache` not at all.
+   * them: each page once, pages close together in one ranged read, pages in `cache` not at all.
    */
   async readVectorsAt(rows: readonly number[], cache?: VectorPageCache): Promise<Float32Array> {
     const f = await this.vectorFacts()
@@ -461,7 +467,7 @@ export class DataFileReader {
     for (const w of toRead) {
       const run = runs[runs.length - 1]
       const last = run?.[run.length - 1]
-      if (run !== undefined && last !== undefined && last.page.offset + last.page.size === w.page.offset) run.push(w)
+      if (run !== undefined && last !== undefined && w.page.offset - (last.page.offset + last.page.size) <= COALESCE_GAP) run.push(w)
       else runs.push([w])
     }
     await Promise.all(runs.map(async (run) => {
