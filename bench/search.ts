@@ -6,7 +6,9 @@
  * bytes read per cold query.
  *
  *   npm run bench:search            (QUERIES=300 COLD=20 ROWS_PER_FILE=10000 to change sizes;
- *                                    PEERS=0 skips hnswlib and LanceDB; REBUILD=1 rewrites the tables)
+ *                                    PEERS=0 skips hnswlib and LanceDB; REBUILD=1 rewrites the tables;
+ *                                    WAREHOUSE=<dir> keeps ailake's table elsewhere, e.g. to compare
+ *                                    builds whose files differ)
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
@@ -21,6 +23,7 @@ const COLD = Number(process.env.COLD ?? 20)
 const ROWS_PER_FILE = Number(process.env.ROWS_PER_FILE ?? 10_000)
 const PEERS = process.env.PEERS !== '0'
 const REBUILD = process.env.REBUILD === '1'
+const WAREHOUSE = process.env.WAREHOUSE
 const K = 10
 
 const log = (s: string): void => console.error(`[${new Date().toISOString().slice(11, 19)}] ${s}`)
@@ -68,18 +71,20 @@ async function benchAilake(ds: Dataset, table: Table): Promise<void> {
   let coldBytes = 0
   let coldRecall = 0
   let coldSearched = 0
+  let coldReads = 0
   for (let qi = 0; qi < COLD; qi++) {
     caches.clear()
     const t = performance.now()
     const { rows, plan } = await search(qi).execute()
     coldMs += performance.now() - t
     coldBytes += plan.bytesRead
+    coldReads += plan.reads
     coldSearched += plan.filesSearchedByIndex + plan.filesSearchedByScan
     coldRecall += recallAt(ds, qi, rows.map((r) => r.id as number))
   }
   results.push({
     system: 'ailake', setting: 'defaults, cold cache', qps: COLD / (coldMs / 1000), recall: coldRecall / COLD,
-    note: `${(coldMs / COLD).toFixed(0)} ms/query, ${(coldBytes / COLD / 2 ** 20).toFixed(1)} MiB read/query, ${(coldSearched / COLD / files * 100).toFixed(0)}% of ${files} files searched`,
+    note: `${(coldMs / COLD).toFixed(0)} ms/query, ${(coldBytes / COLD / 2 ** 20).toFixed(1)} MiB read/query, ${(coldReads / COLD).toFixed(0)} reads/query, ${(coldSearched / COLD / files * 100).toFixed(0)}% of ${files} files searched`,
   })
 
   // The first setting measured after the cold pass read ~40% low (collecting the garbage of 20
@@ -105,6 +110,12 @@ async function benchAilake(ds: Dataset, table: Table): Promise<void> {
     })
     log(`ailake ef ${ef ?? 'default'}: ${JSON.stringify(results[results.length - 1])}`)
   }
+  // What the warm table keeps resident: per-file search state, and decoded vector pages.
+  const pages = (caches as { vectorPageBytes?: number }).vectorPageBytes ?? 0
+  results.push({
+    system: 'ailake', setting: 'resident, warm', qps: NaN, recall: NaN,
+    note: `${(caches.indexBytes / 2 ** 20).toFixed(0)} MiB per-file state (${(caches.indexBytes / ds.count).toFixed(0)} bytes/row) + ${(pages / 2 ** 20).toFixed(0)} MiB vector pages`,
+  })
 }
 
 async function benchHnswlib(ds: Dataset): Promise<void> {
@@ -169,7 +180,7 @@ const ds = await loadDataset('glove-100', log)
 const root = join(cacheRoot(), 'bench', 'search')
 if (REBUILD && existsSync(root)) rmSync(root, { recursive: true, force: true })
 mkdirSync(root, { recursive: true })
-const table = await buildAilake(ds, join(root, 'warehouse'))
+const table = await buildAilake(ds, WAREHOUSE ?? join(root, 'warehouse'))
 await benchAilake(ds, table)
 if (PEERS) {
   await benchHnswlib(ds)

@@ -7,7 +7,7 @@ import { corrupt } from '../errors.js'
 import type { ByteSource } from '../util/byte-source.js'
 import { locateByTrailer, openDataFileImpl, readSectionAt, type DataFileReader, type OpenDataFileOptions } from './parquet/reader.js'
 import { readFooter } from './parquet/footer.js'
-import type { DataFileWritten, WriteDataFileInput } from './parquet/types.js'
+import type { DataFileWritten, VectorFacts, WriteDataFileInput } from './parquet/types.js'
 import { writeDataFileImpl } from './parquet/writer.js'
 import { checkOptions, type OptionKeys } from '../util/options.js'
 
@@ -15,14 +15,14 @@ const WRITE_KEYS = {
   schema: true,
   columns: true,
   vector: { fieldId: true, column: true, dim: true, metric: true, precision: true, vectors: true, stored: true },
-  index: { type: true, bytes: true },
+  index: { type: true, bytes: true, codes: true },
   text: true,
   rowGroupRows: true,
 } as const satisfies OptionKeys<WriteDataFileInput>
 const OPEN_KEYS = { section: { offset: true, length: true }, vector: { column: true, dim: true, metric: true } } as const satisfies OptionKeys<OpenDataFileOptions>
 
 export type { DataFileWritten, IndexType, VectorFacts, VectorInput, WriteDataFileInput } from './parquet/types.js'
-export type { DataFileReader, ForeignVector, OpenDataFileOptions } from './parquet/reader.js'
+export type { DataFileReader, ForeignVector, OpenDataFileOptions, VectorPageCache } from './parquet/reader.js'
 export { readSectionAt, readTextBlockAt } from './parquet/reader.js'
 export { decodeStoredVectors, encodeVectorValues, fixedLength, rowBytes } from './parquet/vector-pages.js'
 
@@ -60,11 +60,15 @@ export async function openDataFile(source: ByteSource, options: OpenDataFileOpti
  * index), that the vector pages decode to exactly that many rows, and every page (header, sizes,
  * CRC) and offset index against the section's integrity table.
  */
-export async function verifyDataFile(source: ByteSource, options: { indexNodeCount?: (indexBytes: Uint8Array) => number } = {}): Promise<void> {
-  checkOptions(options, { indexNodeCount: true }, 'verifyDataFile()')
+export async function verifyDataFile(source: ByteSource, options: {
+  indexNodeCount?: (indexBytes: Uint8Array) => number
+  /** Checks the section's codes block (throws `CORRUPT_DATA`); the format layer checks only its CRC. */
+  checkCodes?: (codesBytes: Uint8Array, facts: VectorFacts) => void
+} = {}): Promise<void> {
+  checkOptions(options, { indexNodeCount: true, checkCodes: true }, 'verifyDataFile()')
   const footer = await readFooter(source)
   const reader = await openDataFileImpl(source)
-  const { facts, indexBytes } = await reader.readSection()
+  const { facts, indexBytes, codesBytes } = await reader.readSection()
   const byTrailer = await locateByTrailer(source, footer.footerStart)
   if (byTrailer.offset !== facts.sectionOffset || byTrailer.length !== facts.sectionLength) {
     throw corrupt('the trailer and the footer disagree on where the ailake section is', { trailer: byTrailer, footer: { offset: facts.sectionOffset, length: facts.sectionLength } })
@@ -75,6 +79,7 @@ export async function verifyDataFile(source: ByteSource, options: { indexNodeCou
     const nodes = options.indexNodeCount(indexBytes)
     if (nodes !== facts.rowCount) throw corrupt(`the index has ${nodes} nodes but the file has ${facts.rowCount} rows`)
   }
+  if (options.checkCodes !== undefined && codesBytes !== undefined) options.checkCodes(codesBytes, facts)
   const vectors = await reader.readVectors()
   if (vectors.length !== facts.rowCount * facts.dim) throw corrupt('vector column does not decode to one vector per row')
   await reader.verifyPages()

@@ -20,6 +20,7 @@ import { nextTimestamp } from '../table/metadata-builder.js'
 import { commitMetadataChange } from '../table/metadata-commit.js'
 import { mapLimit } from '../util/limiter.js'
 import { decodeGraph } from '../vector-index/hnsw-codec.js'
+import { decodeSq8Block } from '../vector/sq8-block.js'
 
 export interface VerifyOptions {
   /**
@@ -151,7 +152,12 @@ async function checkDataFile(table: IcebergTable, f: DataFile, readData: boolean
   if (!readData) return
   const source = { size: info.size, read: (offset: number, length: number) => table.store.getRange(key, offset, length) }
   const policy = table.policy
-  if (f.ailake !== undefined) await verifyDataFile(source, { indexNodeCount: (bytes) => decodeGraph(bytes).count })
+  if (f.ailake !== undefined) {
+    await verifyDataFile(source, {
+      indexNodeCount: (bytes) => decodeGraph(bytes).count,
+      checkCodes: (bytes, facts) => { decodeSq8Block(bytes, facts.dim, facts.rowCount, facts.metric === 'euclidean') },
+    })
+  }
   const reader = await openDataFile(source, policy === undefined ? {} : { vector: { column: policy.column, dim: policy.dim, metric: policy.metric } })
   if (reader.rowCount !== f.recordCount) {
     throw new AilakeError('CORRUPT_DATA', `data file ${f.filePath} holds ${reader.rowCount} rows but the table metadata records ${f.recordCount}`)

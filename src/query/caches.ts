@@ -1,12 +1,14 @@
 /**
  * Per-lakehouse query caches. Committed data files are immutable (a path is never rewritten),
  * so entries keyed by path + size never need invalidation; they are only evicted for space.
- * - decoded per-file indexes (HnswIndex + the file's vectors), LRU bounded by bytes;
+ * - decoded per-file search state (an index restored from its graph and SQ8 codes; for files
+ *   without codes, the index with the file's vectors), LRU bounded by bytes;
+ * - decoded vector pages read to re-score candidates and return vectors, LRU bounded by bytes;
  * - open data-file readers (parsed footers), LRU bounded by count;
  * - planned file lists per snapshot (metadata never changes for a given snapshot).
  */
 import { AilakeError, inFile, isAilakeError } from '../errors.js'
-import { openDataFile, type DataFileReader, type ForeignVector, type OpenDataFileOptions } from '../format/data-file.js'
+import { openDataFile, type DataFileReader, type ForeignVector, type OpenDataFileOptions, type VectorPageCache } from '../format/data-file.js'
 import type { HnswIndex } from '../vector-index/hnsw.js'
 import type { ObjectStore } from '../store/object-store.js'
 import type { LiveFile } from '../table/scan.js'
@@ -14,21 +16,32 @@ import type { ByteSource } from '../util/byte-source.js'
 import type { TextIndex } from '../text/text-index.js'
 import { checkOptions, type OptionKeys } from '../util/options.js'
 
-/** A file's vectors, decoded to f32, and its index when it has one. */
+/**
+ * What a search keeps of a file: its index restored from graph and SQ8 codes (`vectors`
+ * undefined: candidates are re-scored on vectors read page by page), or, for files without
+ * codes (small, older or unindexed), the vectors decoded to f32 and the index over them if any.
+ */
 export interface FileVectors {
-  vectors: Float32Array
+  vectors: Float32Array | undefined
   index: HnswIndex | undefined
-  /** Approximate memory held (vectors, the index's own copy, graph bytes). */
+  /** Memory held (vectors, the index's arena and graph). */
   bytes: number
 }
 
 export interface QueryCachesOptions {
   /**
-   * Memory bound of decoded indexes and vectors. Default 1 GiB: a warm table needs about
-   * 2 x its f32 vector bytes plus its graphs (GloVe 340k x 100: ~320 MiB); below that, queries
-   * re-read files.
+   * Memory bound of decoded per-file search state. Default 1 GiB. A file with stored codes takes
+   * its graph, codes and beam state (about 400 bytes per row at 100-d, M 16); one without (under
+   * 1,024 rows, or written before codes were stored) its f32 vectors twice plus its graph.
+   * Below a table's need, queries re-read sections.
    */
   maxIndexBytes?: number
+  /**
+   * Memory bound of decoded vector pages (candidates re-scored, vectors returned). Default 256
+   * MiB. Warm queries re-score from here; a page not held is read again (GloVe 340k as 35
+   * files: 100 queries touch 77 MiB of pages, and with 64 MiB warm queries ran at half speed).
+   */
+  maxVectorPageBytes?: number
   /** Open readers kept (each holds a parsed footer). Default 512. */
   maxReaders?: number
   /** Planned snapshots kept. Default 32. */
@@ -37,7 +50,7 @@ export interface QueryCachesOptions {
   maxColumnBytes?: number
 }
 
-export const QUERY_CACHES_OPTION_KEYS = { maxIndexBytes: true, maxReaders: true, maxPlans: true, maxColumnBytes: true } as const satisfies OptionKeys<QueryCachesOptions>
+export const QUERY_CACHES_OPTION_KEYS = { maxIndexBytes: true, maxVectorPageBytes: true, maxReaders: true, maxPlans: true, maxColumnBytes: true } as const satisfies OptionKeys<QueryCachesOptions>
 
 /** Counters since creation; a query reports the difference over its run. */
 export interface CacheCounters {
@@ -98,6 +111,7 @@ export class QueryCaches {
   private readonly readers: Lru<Promise<DataFileReader>>
   private readonly plans: Lru<Promise<LiveFile[]>>
   private readonly columns: Lru<Promise<Record<string, unknown>[]>>
+  private readonly pages: Lru<Float32Array>
   /** Live-row bitsets of data files with deletes, by file and delete files. */
   private readonly masks = new Lru<Promise<Uint8Array | undefined>>(64 * 2 ** 20)
   /** Decoded full-text indexes by file (and analyser and columns), bounded by their approximate size. */
@@ -109,10 +123,23 @@ export class QueryCaches {
     this.readers = new Lru(options.maxReaders ?? 512)
     this.plans = new Lru(options.maxPlans ?? 32)
     this.columns = new Lru(options.maxColumnBytes ?? 64 * 2 ** 20)
+    this.pages = new Lru(options.maxVectorPageBytes ?? 256 * 2 ** 20)
   }
 
-  /** Bytes of decoded indexes and vectors currently held. */
+  /** Bytes of decoded per-file search state currently held. */
   get indexBytes(): number { return this.files.size }
+
+  /** Bytes of decoded vector pages currently held. */
+  get vectorPageBytes(): number { return this.pages.size }
+
+  /** The vector-page cache of one data file, for `DataFileReader.readVectorsAt`. */
+  vectorPages(key: string, size: number): VectorPageCache {
+    const pages = this.pages
+    return {
+      get: (offset) => pages.get(`${key}#${size}#${offset}`),
+      set: (offset, vectors) => pages.set(`${key}#${size}#${offset}`, vectors, vectors.byteLength),
+    }
+  }
 
   /** Drops everything (tests and benchmarks use it to measure cold queries). */
   clear(): void {
@@ -120,6 +147,7 @@ export class QueryCaches {
     this.readers.clear()
     this.plans.clear()
     this.columns.clear()
+    this.pages.clear()
     this.masks.clear()
     this.texts.clear()
   }

@@ -150,13 +150,28 @@ function bitsetFor(filter: BoundFilter, rows: Record<string, unknown>[]): Uint8A
   return bitsetFromIds(ids, rows.length)
 }
 
-async function loadFileVectors(ctx: SearchContext, file: DataFile, key: string, useIndex: boolean, dim: number): Promise<FileVectors> {
+/** The open reader of a data file, locating its section from the table's facts when it has an index. */
+function fileReader(ctx: SearchContext, file: DataFile, key: string): ReturnType<QueryCaches['reader']> {
   const facts = file.ailake
-  const section = useIndex && facts !== undefined ? { offset: facts.sectionOffset, length: facts.sectionLength } : undefined
-  const reader = await ctx.caches.reader(ctx.table.store, key, file.fileSizeInBytes, section, foreignHint(ctx))
-  // The whole section first: the vector read then reuses it instead of reading the section's head on its own.
-  const wholeSection = useIndex ? reader.readSection() : Promise.resolve(undefined)
-  const [vectors, sec] = await Promise.all([reader.readVectors(), wholeSection])
+  const section = facts !== undefined && facts.indexType === 'hnsw' ? { offset: facts.sectionOffset, length: facts.sectionLength } : undefined
+  return ctx.caches.reader(ctx.table.store, key, file.fileSizeInBytes, section, foreignHint(ctx))
+}
+
+/**
+ * A file's search state. With stored SQ8 codes: the index restored from graph and codes, read
+ * in one ranged read of the section, and no vectors (candidates are re-scored on vectors read
+ * page by page). Otherwise the whole vector column, and the index over it when there is one.
+ */
+async function loadFileVectors(ctx: SearchContext, file: DataFile, key: string, useIndex: boolean, dim: number): Promise<FileVectors> {
+  const reader = await fileReader(ctx, file, key)
+  // The whole section first: the vector read then reuses its head instead of reading it on its own.
+  const sec = useIndex ? await reader.readSectionOnce() : undefined
+  if (sec?.indexBytes !== undefined && sec.codesBytes !== undefined) {
+    const index = HnswIndex.fromCodes(sec.indexBytes, sec.codesBytes, { dim })
+    if (index.size !== reader.rowCount) throw corrupt(`data file ${file.filePath} has an index of ${index.size} rows for its ${reader.rowCount} rows`, { path: file.filePath })
+    return { vectors: undefined, index, bytes: index.residentBytes() }
+  }
+  const vectors = await reader.readVectors()
   if (vectors.length !== reader.rowCount * dim) {
     throw corrupt(`data file ${file.filePath} has ${vectors.length} vector values for ${reader.rowCount} rows of dimension ${dim}`, { path: file.filePath })
   }
@@ -315,7 +330,7 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
     return eff > kth
   }
 
-  interface Prepared { file: DataFile; fv: FileVectors | undefined; opts: { filter?: Uint8Array } }
+  interface Prepared { file: DataFile; key: string; fv: FileVectors | undefined; opts: { filter?: Uint8Array } }
   /** The I/O of one file (its live-row and filter mask, its vectors and index), ahead of its search. */
   const prepare = async (lf: LiveFile): Promise<Prepared> => {
     const file = lf.dataFile
@@ -330,18 +345,49 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
       allow = allow === undefined ? matching : intersect(allow, matching)
     }
     allow = await hideSuperseded(ctx, file, allow, hidden)
-    if (allow !== undefined && countAllowed(allow, file.recordCount) === 0) return { file, fv: undefined, opts: {} }
+    if (allow !== undefined && countAllowed(allow, file.recordCount) === 0) return { file, key, fv: undefined, opts: {} }
     const fv = await caches.fileVectors(key, file.fileSizeInBytes, () => loadFileVectors(ctx, file, key, useIndex, dim))
-    return { file, fv, opts: allow === undefined ? {} : { filter: allow } }
+    return { file, key, fv, opts: allow === undefined ? {} : { filter: allow } }
+  }
+
+  /**
+   * Searches a file whose index holds codes but no vectors: traverse on the codes, then re-score
+   * exactly, on vectors read page by page, every candidate that could still enter the top k. A
+   * candidate's exact distance lies within `error` of its code distance, so one whose code
+   * distance exceeds the current k-th distance plus `error`, or the file's own k-th code distance
+   * plus twice `error` (k candidates of the file are then surely closer), cannot.
+   */
+  const searchCodes = async (p: Prepared, index: HnswIndex, src: number): Promise<boolean> => {
+    const { file, key, opts } = p
+    plan.filesSearchedByIndex++
+    const cand = index.searchCodes(query, k, { ...opts, ef: req.ef ?? router.ef(defaultEf(k, index.size), router.rank.get(file), k) })
+    const n = cand.ids.length
+    const e = cand.error
+    const kth = top.kth
+    const cut = Math.min(n >= k ? (cand.distances[k - 1] as number) + 2 * e : Infinity, kth === Infinity ? Infinity : kth + e)
+    let m = 0
+    while (m < n && (cand.distances[m] as number) <= cut) m++
+    if (m === 0) return false
+    const rows = Array.from(cand.ids.subarray(0, m))
+    const reader = await fileReader(ctx, file, key)
+    const vecs = await reader.readVectorsAt(rows, caches.vectorPages(key, file.fileSizeInBytes))
+    let added = false
+    for (let i = 0; i < m; i++) {
+      plan.candidates++
+      if (top.offer({ d: exact(vecs, i * dim), src, row: rows[i] as number })) added = true
+    }
+    return added
   }
 
   /** Searches one prepared file; returns whether it added rows to the current top k. */
-  const searchOne = (p: Prepared, src: number): boolean => {
+  const searchOne = async (p: Prepared, src: number): Promise<boolean> => {
     const { file, fv, opts } = p
     if (fv === undefined) {
       plan.filesNoMatch++
       return false
     }
+    if (fv.vectors === undefined) return searchCodes(p, fv.index as HnswIndex, src)
+    const vectors = fv.vectors
     let res
     if (fv.index !== undefined) {
       plan.filesSearchedByIndex++
@@ -350,7 +396,7 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
       res = fv.index.search(query, k, { ...opts, ef: req.ef ?? router.ef(defaultEf(k, fv.index.size), router.rank.get(file), k), within: 2 * indexSlack })
     } else {
       plan.filesSearchedByScan++
-      res = flatSearch(fv.vectors, dim, metric, query, k, opts)
+      res = flatSearch(vectors, dim, metric, query, k, opts)
     }
     // Every candidate that could still enter the top k is re-scored exactly, so index and scan
     // results merge on one scale; ones beyond the current k-th distance by more than the index's
@@ -362,7 +408,7 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
       if ((res.distances[i] as number) > cut) break
       const id = res.ids[i] as number
       plan.candidates++
-      if (top.offer({ d: exact(fv.vectors, id * dim), src, row: id })) added = true
+      if (top.offer({ d: exact(vectors, id * dim), src, row: id })) added = true
     }
     return added
   }
@@ -412,7 +458,7 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
         }
       }
       for (let a = pos; a < Math.min(order.length, pos + concurrency); a++) void fetchAhead(a)
-      const added = searchOne(await fetchAhead(pos), j)
+      const added = await searchOne(await fetchAhead(pos), j)
       if (rank !== undefined) router.record(added)
       pos++
     }
@@ -457,7 +503,10 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
   return { rows: out, plan, ids }
 }
 
-/** The `select` columns of some rows of a data file (one read; the vector column from the cached vectors). */
+/**
+ * The `select` columns of some rows of a data file: scalar columns from the cached whole columns
+ * of small files, else from the pages holding the rows; vectors from the pages holding them.
+ */
 export async function fetchFileRows(ctx: SearchContext & { schema?: Schema }, file: DataFile, rowIds: readonly number[], select: readonly string[]): Promise<Record<string, unknown>[]> {
   const policy = requirePolicy(ctx.table)
   const { caches, table } = ctx
@@ -472,11 +521,11 @@ export async function fetchFileRows(ctx: SearchContext & { schema?: Schema }, fi
     const reader = await caches.reader(table.store, key, file.fileSizeInBytes, undefined, foreignHint(ctx))
     rows = await reader.readRows({ columns: scalar, rows: [...rowIds], ...(ctx.schema !== undefined && { schema: ctx.schema }) })
   }
-  const vecs = select.includes(policy.column) ? (await caches.fileVectors(key, file.fileSizeInBytes, () => loadFileVectors(ctx, file, key, false, dim))).vectors : undefined
-  return rowIds.map((r, j) => {
+  const vecs = select.includes(policy.column) ? await (await fileReader(ctx, file, key)).readVectorsAt(rowIds, caches.vectorPages(key, file.fileSizeInBytes)) : undefined
+  return rowIds.map((_, j) => {
     const src = rows[j] ?? {}
     const row: Record<string, unknown> = {}
-    for (const col of select) row[col] = col === policy.column && vecs !== undefined ? vecs.slice(r * dim, (r + 1) * dim) : src[col]
+    for (const col of select) row[col] = col === policy.column && vecs !== undefined ? vecs.slice(j * dim, (j + 1) * dim) : src[col]
     return row
   })
 }

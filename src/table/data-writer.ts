@@ -98,13 +98,16 @@ export function encodeDataFile(
 ): DataFileWritten {
   const vectorField = schema.fields.find((f) => f.name === policy.column)
   if (vectorField === undefined) throw new AilakeError('INTERNAL', `table schema lacks its vector column ${policy.column}`)
-  let index: { type: 'hnsw'; bytes: Uint8Array } | undefined
+  let index: { type: 'hnsw'; bytes: Uint8Array; codes?: Uint8Array } | undefined
   if (options.buildIndex) {
     const hnsw = HnswIndex.build(options.indexVectors ?? storedVectors(vectors, policy), {
       metric: policy.metric, dim: policy.dim, M: policy.M, efConstruction: policy.efConstruction,
       ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
     })
-    index = { type: 'hnsw', bytes: hnsw.serialize() }
+    // The codes its quantised traversal reads go next to the graph, so a search can traverse
+    // without the vectors (small indexes traverse on the vectors and have none).
+    const codes = hnsw.codes()
+    index = { type: 'hnsw', bytes: hnsw.serialize(), ...(codes === undefined ? {} : { codes }) }
   }
   const text = textIndexOf(schema, columns, vectors.length / policy.dim, policy)
   return writeDataFile({

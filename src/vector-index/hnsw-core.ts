@@ -73,6 +73,8 @@ export abstract class HnswCore {
   protected qs: QuantizedSearch | undefined
   /** True during a quantised search: `batch` then scores on the codes. */
   protected quant = false
+  /** Where the wasm beam state starts (bytes) when not right after the vectors: an index restored from codes has none. */
+  protected beamAt: number | undefined
 
   protected constructor(g: HnswGraph, arena: VectorArena, seed: number) {
     this.g = g
@@ -162,7 +164,7 @@ export abstract class HnswCore {
     if (this.beam === undefined && kernel !== undefined) {
       const g = this.g
       const cap = g.levels.length
-      this.beam = new WasmBeam(this.arena, kernel, (this.vbase + g.dim * cap) * 4, cap, 2 * g.M + 1, g.links0, g.count, this.kind === 2, this.aug, this.selectCap())
+      this.beam = new WasmBeam(this.arena, kernel, this.beamAt ?? (this.vbase + g.dim * cap) * 4, cap, 2 * g.M + 1, g.links0, g.count, this.kind === 2, this.aug, this.selectCap())
     }
     return this.beam
   }

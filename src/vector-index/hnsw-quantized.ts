@@ -4,7 +4,8 @@
  * (hnsw-beam.ts). Built on the first quantised search; the index drops it when its vectors
  * outgrow it.
  */
-import { sq8Build, sq8Encode, sq8Query, sq8RowBytes, type Sq8 } from '../vector/sq8.js'
+import { sq8Build, sq8Encode, sq8FromBlock, sq8Query, sq8RowBytes, sq8ToBlock, type Sq8 } from '../vector/sq8.js'
+import type { Sq8Block } from '../vector/sq8-block.js'
 import type { VectorArena } from '../vector/simd.js'
 import { BEAM_SQ8, type WasmBeam } from './hnsw-beam.js'
 import type { MaxHeap } from './heap.js'
@@ -14,10 +15,31 @@ export class QuantizedSearch {
   private alpha = 0
   private beta = 0
   private gamma = 0
+  /** Bound on |code distance - exact distance| for the current query (sq8.ts `sq8Query`). */
+  error = 0
+
+  private constructor(private readonly arena: VectorArena, private readonly vbase: number, sq: Sq8) {
+    this.sq = sq
+  }
 
   /** Codes for the first `count` vectors at element `vbase`, with room for `capacity`, stored from element `from`. */
-  constructor(private readonly arena: VectorArena, private readonly vbase: number, dim: number, count: number, capacity: number, from: number, euclidean: boolean) {
-    this.sq = sq8Build(arena, vbase, dim, count, capacity, from, euclidean)
+  static build(arena: VectorArena, vbase: number, dim: number, count: number, capacity: number, from: number, euclidean: boolean): QuantizedSearch {
+    return new QuantizedSearch(arena, vbase, sq8Build(arena, vbase, dim, count, capacity, from, euclidean))
+  }
+
+  /** Stored codes placed from element `from`; the arena holds no vectors (`added` must not be called). */
+  static fromBlock(arena: VectorArena, from: number, block: Sq8Block): QuantizedSearch {
+    return new QuantizedSearch(arena, -1, sq8FromBlock(arena, from, block))
+  }
+
+  /** The codes of the first `rows` rows, to store. */
+  toBlock(rows: number): Sq8Block {
+    return sq8ToBlock(this.arena, this.sq, rows)
+  }
+
+  /** Byte address just past the codes. */
+  get end(): number {
+    return this.sq.end
   }
 
   /** Arena bytes this state takes for an index of `capacity` nodes. */
@@ -36,11 +58,12 @@ export class QuantizedSearch {
   }
 
   /** Loads the query at element `qOff`; `batch` then scores against it. */
-  prepare(qOff: number, euclidean: boolean): void {
-    const t = sq8Query(this.arena, this.sq, qOff, euclidean)
+  prepare(qOff: number, euclidean: boolean, cosine: boolean): void {
+    const t = sq8Query(this.arena, this.sq, qOff, euclidean, cosine)
     this.alpha = t.alpha
     this.beta = t.beta
     this.gamma = t.gamma
+    this.error = t.error
   }
 
   /** batchOut[i] = the raw kernel value (a·b, or squared L2) of the query and row batchIds[i], from the codes. */

@@ -18,6 +18,7 @@ import type { SearchResult } from './filter.js'
 import { checkK, checkQuery } from './flat.js'
 import type { HnswGraph } from './hnsw-graph.js'
 import { decodeGraph, encodeGraph } from './hnsw-codec.js'
+import { decodeSq8Block, encodeSq8Block } from '../vector/sq8-block.js'
 import { HnswLinker } from './hnsw-link.js'
 import { checkInt, DEFAULT_EF, HNSW_BUILD_OPTION_KEYS, HNSW_SEARCH_OPTION_KEYS, type HnswBuildOptions, type HnswSearchOptions } from './hnsw-options.js'
 import { checkOptions } from '../util/options.js'
@@ -25,10 +26,19 @@ import { checkOptions } from '../util/options.js'
 export type { HnswBuildOptions, HnswSearchOptions } from './hnsw-options.js'
 
 /** Indexes smaller than this are searched on the f32 vectors directly (they fit in cache). */
-const SQ8_MIN_ROWS = 1024
+export const SQ8_MIN_ROWS = 1024
+
+/** Candidates of a search on codes alone (`searchCodes`), best first by their code distance. */
+export interface CodeCandidates extends SearchResult {
+  /** Each exact distance lies within `error` of its code distance. */
+  error: number
+}
 
 
 export class HnswIndex extends HnswLinker {
+  /** Restored from stored codes (`fromCodes`): the arena holds no vectors; only `searchCodes` works. */
+  private codesOnly = false
+
   private constructor(g: HnswGraph, arena: VectorArena, seed: number) {
     super(g, arena, seed)
   }
@@ -43,6 +53,18 @@ export class HnswIndex extends HnswLinker {
   get efConstruction(): number { return this.g.efConstruction }
   /** True when the distance kernels run as WebAssembly SIMD. */
   get usesWasm(): boolean { return this.arena.wasm }
+
+  /** True when restored from codes without vectors (`fromCodes`). */
+  get hasVectors(): boolean { return !this.codesOnly }
+
+  /**
+   * Memory this index holds: its arena (vectors or codes, query state, in WebAssembly the beam
+   * state) and graph arrays, at their allocated sizes. For cache budgets.
+   */
+  residentBytes(): number {
+    const g = this.g
+    return this.arena.bytes.byteLength + g.links0.byteLength + g.upper.byteLength + g.upperOff.byteLength + g.levels.byteLength + this.visited.byteLength
+  }
 
   /** Bytes a quantised search adds to this index (codes, and in WebAssembly the beam state): for cache budgets. */
   searchStateBytes(): number {
@@ -112,6 +134,43 @@ export class HnswIndex extends HnswLinker {
     return new HnswIndex(g, arena, 42 ^ g.count)
   }
 
+  /**
+   * Restores an index from `serialize()` bytes and its stored SQ8 codes (`codes()`), without the
+   * vectors: it can only be searched with `searchCodes`, which returns candidates for the caller
+   * to re-score on exact vectors it fetches. Malformed bytes throw `CORRUPT_DATA`.
+   */
+  static fromCodes(bytes: Uint8Array, codes: Uint8Array, options: { dim?: number; wasm?: boolean } = {}): HnswIndex {
+    checkOptions(options, { dim: true, wasm: true }, 'HnswIndex.fromCodes()')
+    const g = decodeGraph(bytes)
+    if (options.dim !== undefined && options.dim !== g.dim) {
+      throw new AilakeError('DIMENSION_MISMATCH', `HnswIndex.fromCodes: the index has dimension ${g.dim} but ${options.dim} was expected`, {
+        context: { index: g.dim, expected: options.dim },
+      })
+    }
+    const block = decodeSq8Block(codes, g.dim, g.count, g.metric === 'euclidean')
+    const vb = ARENA_RESERVED + g.dim
+    const arena = createArena(vb, options.wasm === undefined ? {} : { wasm: options.wasm })
+    const index = new HnswIndex(g, arena, 42 ^ g.count)
+    index.codesOnly = true
+    index.qs = QuantizedSearch.fromBlock(arena, vb, block)
+    index.beamAt = index.qs.end
+    // In WebAssembly the beam state holds its own copy of the level-0 lists, which is all a
+    // search on codes reads of them (greedy descent reads the upper levels): keep one copy.
+    if (index.wasmBeam() !== undefined) g.links0 = new Int32Array(0)
+    return index
+  }
+
+  /**
+   * The SQ8 codes a quantised search of this index traverses, as a block to store next to the
+   * graph (sq8-block.ts); undefined for indexes small enough to search on their vectors.
+   */
+  codes(): Uint8Array | undefined {
+    if (this.codesOnly) throw new AilakeError('INTERNAL', 'HnswIndex.codes: an index restored from codes has no vectors to encode')
+    const g = this.g
+    if (g.count < SQ8_MIN_ROWS) return undefined
+    return encodeSq8Block(this.quantizedState().toBlock(g.count))
+  }
+
   private static empty(metric: Metric, dim: number, M: number, efConstruction: number, capacity: number, seed: number, wasm?: boolean): HnswIndex {
     const cap = Math.max(16, capacity)
     const g: HnswGraph = {
@@ -130,11 +189,13 @@ export class HnswIndex extends HnswLinker {
 
   /** Compact graph bytes (no vectors); see docs/hnsw-format.md. */
   serialize(): Uint8Array {
+    if (this.codesOnly) throw new AilakeError('UNSUPPORTED', 'HnswIndex.serialize: an index restored from codes keeps only what its search reads; serialise the index it was restored from')
     return encodeGraph(this.g)
   }
 
   /** Adds one vector and returns its id (ids are consecutive from 0). */
   add(vector: Float32Array): number {
+    if (this.codesOnly) throw new AilakeError('UNSUPPORTED', 'HnswIndex.add: an index restored from codes has no vectors to link against; restore it with deserialize()')
     const g = this.g
     if (!(vector instanceof Float32Array)) throw invalid('HnswIndex.add: vector must be a Float32Array')
     if (g.count === 0 && g.dim === 0) {
@@ -172,6 +233,7 @@ export class HnswIndex extends HnswLinker {
    * vectors exist (selective filters fall back to an exact scan of the allowed ids).
    */
   search(query: Float32Array, k: number, options: HnswSearchOptions = {}): SearchResult {
+    if (this.codesOnly) throw new AilakeError('UNSUPPORTED', 'HnswIndex.search: an index restored from codes has no vectors to re-score on; use searchCodes()')
     checkK(k)
     checkOptions(options, HNSW_SEARCH_OPTION_KEYS, 'HnswIndex.search()')
     const g = this.g
@@ -222,16 +284,102 @@ export class HnswIndex extends HnswLinker {
     return within > 0 ? nearTies(out, k, within) : out
   }
 
-  /** Makes the SQ8 codes current and loads the query weights; `batch` then runs on the codes. */
-  private beginQuantized(qOff: number): void {
+  /**
+   * Candidates for `query` found on the SQ8 codes alone: the best `ef` (at least `k`) the
+   * traversal (or, for a selective filter, a scan of the allowed rows) finds, best first by code
+   * distance, with a bound on how far their exact distances may lie. Works on any index of at
+   * least 1,024 rows and on one restored by `fromCodes`. With a filter, at least `k` allowed
+   * candidates come back whenever `k` allowed rows exist.
+   */
+  searchCodes(query: Float32Array, k: number, options: { ef?: number; filter?: Uint8Array } = {}): CodeCandidates {
+    checkK(k)
+    checkOptions(options, { ef: true, filter: true }, 'HnswIndex.searchCodes()')
+    const g = this.g
+    const bits = checkFilter(options.filter) ?? null
+    if (typeof bits === 'function') throw invalid('HnswIndex.searchCodes: the filter must be a bitset')
+    const ef = options.ef === undefined ? Math.max(k, DEFAULT_EF) : Math.max(k, checkInt('ef', options.ef, 1, 1 << 24))
+    if (g.count === 0) {
+      if (g.dim > 0) checkQuery(query, g.dim)
+      return { ...EMPTY_RESULT, error: 0 }
+    }
+    if (!this.codesOnly && g.count < SQ8_MIN_ROWS) throw invalid(`HnswIndex.searchCodes: an index of ${g.count} rows has no codes (they start at ${SQ8_MIN_ROWS} rows)`)
+    checkQuery(query, g.dim)
+    const f32 = this.arena.f32
+    const qOff = this.qOff
+    f32.set(query, qOff)
+    if (g.metric === 'cosine') normalizeInPlace(f32.subarray(qOff, qOff + g.dim), g.dim)
+    const keep = Math.max(k, ef)
+    this.beginQuantized(qOff)
+    const error = (this.qs as QuantizedSearch).error
+    try {
+      if (bits !== null) {
+        const allowed = countAllowed(bits, g.count)
+        if (allowed === 0) return { ...EMPTY_RESULT, error }
+        if (allowed * allowed <= ef * 2 * g.M * g.count) return { ...this.codeScan(keep, bits), error }
+      }
+      let ep = g.entry
+      this.arena.batchIds[0] = ep
+      this.batch(qOff, 1)
+      let epD = this.conv(this.arena.batchOut[0] as number)
+      for (let l = g.maxLevel; l > 0; l--) {
+        this.greedy(qOff, ep, epD, l)
+        ep = this.gEp
+        epD = this.gDist
+      }
+      const beam = this.beam
+      if (beam !== undefined) (this.qs as QuantizedSearch).beamSearch(beam, g.count, this.res, ep, epD, ef, bits, this.kind)
+      else this.searchLayer(qOff, ep, epD, ef, 0, bits, null)
+      const out = drainBestFirst(this.res, keep)
+      if (bits !== null && out.ids.length < k) return { ...this.codeScan(keep, bits), error }
+      return { ...out, error }
+    } finally {
+      this.quant = false
+    }
+  }
+
+  /** The best `keep` allowed rows by their code distance, scanning them all (during a quantised search). */
+  private codeScan(keep: number, bits: Uint8Array): SearchResult {
+    const heap = this.res
+    heap.clear()
+    const n = this.g.count
+    const ids = this.arena.batchIds
+    const out = this.arena.batchOut
+    let m = 0
+    const flush = (): void => {
+      this.batch(this.qOff, m)
+      for (let i = 0; i < m; i++) {
+        const d = this.conv(out[i] as number)
+        if (heap.size < keep) heap.push(d, ids[i] as number)
+        else if (d < heap.topDist()) heap.replaceTop(d, ids[i] as number)
+      }
+      m = 0
+    }
+    for (let id = 0; id < n; id++) {
+      if (!bitAllowed(bits, id)) continue
+      ids[m++] = id
+      if (m === BATCH) flush()
+    }
+    if (m > 0) flush()
+    return drainBestFirst(heap, keep)
+  }
+
+  /** The quantised-search state, built from the vectors on first use. */
+  private quantizedState(): QuantizedSearch {
     const g = this.g
     if (this.qs === undefined) {
       // The codes go after the beam state (made first, see HnswCore.beam), else after the vectors.
       const beam = this.wasmBeam()
       const from = beam === undefined ? this.vbase + g.dim * g.levels.length : Math.ceil(beam.end / 4)
-      this.qs = new QuantizedSearch(this.arena, this.vbase, g.dim, g.count, g.levels.length, from, this.kind === 0)
+      this.qs = QuantizedSearch.build(this.arena, this.vbase, g.dim, g.count, g.levels.length, from, this.kind === 0)
     }
-    this.qs.prepare(qOff, this.kind === 0)
+    return this.qs
+  }
+
+  /** Makes the SQ8 codes current and loads the query weights; `batch` then runs on the codes. */
+  private beginQuantized(qOff: number): void {
+    // An index restored from codes places its beam state after them, on first use.
+    if (this.codesOnly) this.wasmBeam()
+    this.quantizedState().prepare(qOff, this.kind === 0, this.kind === 1)
     this.quant = true
   }
 

@@ -97,10 +97,13 @@ async function fixture() {
   const vectors = [new Float32Array([1, 0]), new Float32Array([0, 1])]
   let n = 0
   let textTable: ReturnType<typeof lake.createTable> | undefined
+  let big: HnswIndex | undefined
   return {
     dir, lake, table, input, written, source, vectors,
     reader: await openDataFile(source),
     index: HnswIndex.build(vectors, { metric: 'euclidean' }),
+    /** An index large enough to carry SQ8 codes (1,024 rows), made on first use. */
+    big: (): HnswIndex => (big ??= HnswIndex.build(Float32Array.from({ length: 2048 }, (_, i) => Math.sin(i)), { metric: 'euclidean', dim: 2, efConstruction: 16 })),
     flat: new Float32Array([1, 0, 0, 1]),
     q: new Float32Array([1, 0]),
     fresh: (): string => `fresh${++n}`,
@@ -146,6 +149,8 @@ const ENTRIES: Record<string, (f: Fixture) => Entry> = {
   'HnswIndex.build#options': (f) => ({ call: (o) => HnswIndex.build(f.vectors, o as { metric: 'euclidean' }), bases: [{ metric: 'euclidean' }] }),
   'HnswIndex.deserialize#options': (f) => ({ call: (o) => HnswIndex.deserialize(f.index.serialize(), f.flat, o) }),
   'HnswIndex.search#options': (f) => ({ call: (o) => f.index.search(f.q, 1, o) }),
+  'HnswIndex.fromCodes#options': (f) => ({ call: (o) => HnswIndex.fromCodes(f.big().serialize(), f.big().codes() as Uint8Array, o) }),
+  'HnswIndex.searchCodes#options': (f) => ({ call: (o) => f.big().searchCodes(f.q, 1, o) }),
   'Lakehouse.createTable#options': (f) => ({ call: (o) => f.lake.createTable(f.fresh(), o as { vector: { dim: number } }), bases: [{ vector: { dim: 2 } }] }),
   'Lakehouse.createTable#options.vector': (f) => ({ call: (o) => f.lake.createTable(f.fresh(), { vector: o as { dim: number } }), bases: [{ dim: 2 }] }),
   'createTable schema column spec': (f) => ({

@@ -13,7 +13,7 @@ import { crc32c } from '../../util/crc32c.js'
 import { IntegrityChecks } from './integrity.js'
 import { PageGuard } from './page-guard.js'
 import { fromParquetSchema } from './schema-map.js'
-import { checkedTextBlock, decodeSection, decodeSectionHead, decodeTrailer, headLengthFromHeader, readSectionHeader, HEADER_LENGTH, HEADER_LENGTH_V3, TRAILER_LENGTH, type DecodedSection, type SectionHeader } from './section.js'
+import { checkedTextBlock, decodeSection, decodeSectionHead, decodeTrailer, headLengthFromHeader, readSectionHeader, HEADER_LENGTH, HEADER_LENGTH_V4, TRAILER_LENGTH, type DecodedSection, type SectionHeader } from './section.js'
 import { CompactReader, intField } from './thrift.js'
 import type { VectorFacts } from './types.js'
 import { KV_ICEBERG_SCHEMA, KV_SECTIONS } from './writer.js'
@@ -21,6 +21,21 @@ import { decodeVectorValues, parseVectorPage, rowBytes } from './vector-pages.js
 import type { Metric } from '../../vector/types.js'
 
 interface Page { offset: number; size: number; firstRow: number }
+
+/**
+ * Pages to read that lie at most this far apart are read in one request, the bytes between
+ * them included: on object stores a request costs about what 16 KiB of transfer does.
+ */
+const COALESCE_GAP = 16 * 1024
+
+/**
+ * Decoded vector pages kept between reads of one file, by the page's file offset: `readVectorsAt`
+ * looks pages up before reading them and hands every page it reads to `set` (its rows, f32).
+ */
+export interface VectorPageCache {
+  get(pageOffset: number): Float32Array | undefined
+  set(pageOffset: number, vectors: Float32Array): void
+}
 
 /** Reads one section with exactly one ranged read (offsets kept in table metadata). */
 export async function readSectionAt(source: ByteSource, at: { offset: number; length: number }): Promise<DecodedSection> {
@@ -64,7 +79,7 @@ async function readSectionHeadAt(source: ByteSource, at: { offset: number; lengt
  */
 export async function readTextBlockAt(source: ByteSource, at: { offset: number; length: number }): Promise<Uint8Array | undefined> {
   checkSectionLength(at.length)
-  const header = recordedHeader(await readRange(source, at.offset, Math.min(at.length, HEADER_LENGTH_V3), 'ailake section header'), at)
+  const header = recordedHeader(await readRange(source, at.offset, Math.min(at.length, HEADER_LENGTH_V4), 'ailake section header'), at)
   if (header.textLength === 0) return undefined
   if (header.textLength > at.length - header.headerLength) throw corrupt('ailake section: the full-text block is longer than the section')
   return checkedTextBlock(header, await readRange(source, at.offset + at.length - header.textLength, header.textLength, 'full-text index'))
@@ -182,9 +197,21 @@ export class DataFileReader {
    * checked, and the footer against the CRC the section records; every later read of pages and
    * offset indexes is checked against its integrity table.
    */
-  readSection(): Promise<{ facts: VectorFacts; indexBytes: Uint8Array | undefined; textBytes: Uint8Array | undefined }> {
+  readSection(): Promise<{ facts: VectorFacts; indexBytes: Uint8Array | undefined; textBytes: Uint8Array | undefined; codesBytes: Uint8Array | undefined }> {
     this.section ??= this.locate().then(async (at) => this.useIntegrity(await readSectionAt(this.source, at)))
     return this.section
+  }
+
+  /**
+   * The whole section like `readSection` (one ranged read, every CRC checked), but not kept by
+   * this reader: a caller that decodes the index and codes holds one copy of them, not two. Its
+   * head (facts, integrity table) is kept for reads of columns.
+   */
+  async readSectionOnce(): Promise<{ facts: VectorFacts; indexBytes: Uint8Array | undefined; textBytes: Uint8Array | undefined; codesBytes: Uint8Array | undefined }> {
+    if (this.section !== undefined) return this.section
+    const s = this.useIntegrity(await readSectionAt(this.source, await this.locate()))
+    this.head ??= Promise.resolve({ facts: s.facts, integrity: s.integrity })
+    return s
   }
 
   /**
@@ -383,43 +410,90 @@ export class DataFileReader {
     return pages
   }
 
-  /** The vectors of the given rows (any order, repeats allowed), reading only the pages that hold them. */
-  async readVectorsAt(rows: readonly number[]): Promise<Float32Array> {
+  /**
+   * The vectors of the given rows (any order, repeats allowed), reading only the pages that hold
+   * them: each page once, pages close together in one ranged read, pages in `cache` not at all.
+   */
+  async readVectorsAt(rows: readonly number[], cache?: VectorPageCache): Promise<Float32Array> {
     const f = await this.vectorFacts()
     this.checkRowCount(f)
     for (const r of rows) {
       if (!Number.isInteger(r) || r < 0 || r >= this.rowCount) throw invalid(`row ${r} is outside [0, ${this.rowCount})`, { row: r })
     }
-    const out = new Float32Array(rows.length * f.dim)
-    const rb = rowBytes(f.precision, f.dim)
-    const pageBytes = new Map<string, Promise<Uint8Array>>()
-    await Promise.all(rows.map(async (row, i) => {
+    const dim = f.dim
+    const out = new Float32Array(rows.length * dim)
+    const rb = rowBytes(f.precision, dim)
+    /** Rows (as [output slot, row in page]) wanted from each page, by page offset. */
+    const wanted = new Map<number, { page: Page; slots: [number, number][] }>()
+    const general: number[] = []
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as number
       const g = upperBound(this.groupStarts, row) - 1
       const c = this.chunk(g, f.column)
-      const inGroup = row - this.groupStarts[g]!
       if (c.meta_data!.codec !== 'UNCOMPRESSED') {
-        out.set(await this.readVectorsGeneral(f, row, row + 1), i * f.dim)
-        return
+        general.push(i)
+        continue
       }
       const pages = await this.pages(g, c)
-      const p = pages[upperBound(pages.map((x) => x.firstRow), inGroup) - 1]!
-      const key = `${g}:${p.offset}`
-      let b = pageBytes.get(key)
-      if (b === undefined) {
-        b = readRange(this.source, p.offset, p.size, 'vector page')
-        pageBytes.set(key, b)
+      const inGroup = row - this.groupStarts[g]!
+      let lo = 0
+      let hi = pages.length
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1
+        if (pages[mid]!.firstRow <= inGroup) lo = mid + 1
+        else hi = mid
       }
-      const bytes = await b
-      const page = parseVectorPage(bytes, 0, f.dim, f.precision, `${fileName(this.source)}: vector column ${f.column}, page at byte ${p.offset}`,
-        (end) => this.checks.check(p.offset, bytes.subarray(0, end), `vector column ${f.column}, page header`))
-      const at = inGroup - p.firstRow
-      if (page === undefined) {
-        out.set(await this.readVectorsGeneral(f, row, row + 1), i * f.dim)
-        return
+      const page = pages[lo - 1]!
+      let w = wanted.get(page.offset)
+      if (w === undefined) {
+        w = { page, slots: [] }
+        wanted.set(page.offset, w)
       }
-      if (at >= page.numRows || page.valuesStart + (at + 1) * rb > bytes.length) throw corrupt(`vector page at ${p.offset} does not hold row ${row}`)
-      decodeVectorValues(bytes, page.valuesStart + at * rb, 1, f.dim, f.precision, out, i)
+      w.slots.push([i, inGroup - page.firstRow])
+    }
+    const take = (vectors: Float32Array, slots: [number, number][], pageOffset: number): void => {
+      for (const [i, at] of slots) {
+        if ((at + 1) * dim > vectors.length) throw corrupt(`vector page at ${pageOffset} does not hold its row ${at}`)
+        out.set(vectors.subarray(at * dim, (at + 1) * dim), i * dim)
+      }
+    }
+    const toRead: { page: Page; slots: [number, number][] }[] = []
+    for (const w of wanted.values()) {
+      const hit = cache?.get(w.page.offset)
+      if (hit !== undefined) take(hit, w.slots, w.page.offset)
+      else toRead.push(w)
+    }
+    toRead.sort((a, b) => a.page.offset - b.page.offset)
+    const runs: (typeof toRead)[] = []
+    for (const w of toRead) {
+      const run = runs[runs.length - 1]
+      const last = run?.[run.length - 1]
+      if (run !== undefined && last !== undefined && w.page.offset - (last.page.offset + last.page.size) <= COALESCE_GAP) run.push(w)
+      else runs.push([w])
+    }
+    await Promise.all(runs.map(async (run) => {
+      const start = run[0]!.page.offset
+      const end = run[run.length - 1]!.page.offset + run[run.length - 1]!.page.size
+      const bytes = await readRange(this.source, start, end - start, 'vector pages')
+      for (const { page: p, slots } of run) {
+        const pb = bytes.subarray(p.offset - start, p.offset - start + p.size)
+        const page = parseVectorPage(pb, 0, dim, f.precision, `${fileName(this.source)}: vector column ${f.column}, page at byte ${p.offset}`,
+          (hEnd) => this.checks.check(p.offset, pb.subarray(0, hEnd), `vector column ${f.column}, page header`))
+        if (page === undefined) {
+          for (const [i] of slots) general.push(i)
+          continue
+        }
+        if (page.valuesStart + page.numRows * rb > pb.length) throw corrupt(`vector page at ${p.offset} holds fewer values than its ${page.numRows} rows`)
+        const vectors = new Float32Array(page.numRows * dim)
+        decodeVectorValues(pb, page.valuesStart, page.numRows, dim, f.precision, vectors, 0)
+        cache?.set(p.offset, vectors)
+        take(vectors, slots, p.offset)
+      }
     }))
+    for (const i of general) {
+      const row = rows[i] as number
+      out.set(await this.readVectorsGeneral(f, row, row + 1), i * dim)
+    }
     return out
   }
 
@@ -523,7 +597,7 @@ export async function locateByTrailer(source: ByteSource, footerStart: number): 
   if (footerStart - TRAILER_LENGTH < 4) throw new AilakeError('NOT_FOUND', 'this Parquet file has no ailake section (no trailer before the footer)')
   const t = decodeTrailer(await readRange(source, footerStart - TRAILER_LENGTH, TRAILER_LENGTH, 'ailake trailer'), source.size)
   if (t === undefined) throw new AilakeError('NOT_FOUND', 'this Parquet file has no ailake section (no trailer before the footer)')
-  const header = await readRange(source, t.sectionsOffset, Math.min(t.sectionsLength, HEADER_LENGTH_V3), 'ailake section header')
+  const header = await readRange(source, t.sectionsOffset, Math.min(t.sectionsLength, HEADER_LENGTH_V4), 'ailake section header')
   const length = readSectionHeader(header).length
   if (length > t.sectionsLength) throw corrupt('ailake section is longer than the sections region in the trailer')
   return { offset: t.sectionsOffset, length }

@@ -13,14 +13,20 @@ export const SECTION_MAGIC = 0x4b4c4941 // "AILK" little-endian
 export const TRAILER_MAGIC = 0x544c4941 // "AILT"
 /**
  * Version 2 added the integrity part (integrity.ts); version 3 a full-text index block after the
- * index bytes (a 96-byte header). Sections without a text block are still written as version 2,
- * so files of tables without full text stay readable by older ailake; 1 to 3 are read.
+ * index bytes (a 96-byte header); version 4 the SQ8 codes block between the index bytes and the
+ * full-text block (a 112-byte header). Each is written only when its newest part is present, so
+ * files without codes or full text stay readable by older ailake, byte for byte as before; 1 to 4
+ * are read.
  */
-export const SECTION_VERSION = 3
+export const SECTION_VERSION = 4
 /** Header length of versions 1 and 2. */
 export const HEADER_LENGTH = 80
 /** Header length of version 3. */
 export const HEADER_LENGTH_V3 = 96
+/** Header length of version 4, the longest: a read of this many bytes holds any header. */
+export const HEADER_LENGTH_V4 = 112
+/** Codes kinds of a version 4 section: 1 SQ8 (src/vector/sq8-block.ts). */
+const CODES_SQ8 = 1
 export const TRAILER_LENGTH = 32
 /** Largest dimension a section may declare: bounds allocations driven by a hostile header. */
 export const MAX_DIM = 65536
@@ -41,13 +47,21 @@ export type SectionInput = Omit<VectorFacts, 'sectionOffset' | 'sectionLength'> 
   indexBytes: Uint8Array
   /** The full-text index block (opaque here, src/text owns it); its presence makes a version 3 section. */
   textBytes?: Uint8Array
+  /** The SQ8 codes block of the indexed vectors (opaque here, src/vector owns it); its presence makes a version 4 section. */
+  codesBytes?: Uint8Array
   integrity: { footerCrc: number; entries: ReadonlyArray<readonly [number, number]> }
 }
 
-/** The length of a section: `header + pad4(name) + 4·dim + 4 + 12·entries + index + text`. */
-export function sectionLength(s: { column: string; dim: number; entryCount: number; indexLength: number; textLength?: number }): number {
+/** The header length of the version a section with these parts is written as. */
+function headerLengthFor(codesLength: number, textLength: number): number {
+  return codesLength > 0 ? HEADER_LENGTH_V4 : textLength > 0 ? HEADER_LENGTH_V3 : HEADER_LENGTH
+}
+
+/** The length of a section: `header + pad4(name) + 4·dim + 4 + 12·entries + index + codes + text`. */
+export function sectionLength(s: { column: string; dim: number; entryCount: number; indexLength: number; codesLength?: number; textLength?: number }): number {
   const text = s.textLength ?? 0
-  return (text > 0 ? HEADER_LENGTH_V3 : HEADER_LENGTH) + pad4(utf8Encode(s.column).length) + 4 * s.dim + 4 + ENTRY_BYTES * s.entryCount + s.indexLength + text
+  const codes = s.codesLength ?? 0
+  return headerLengthFor(codes, text) + pad4(utf8Encode(s.column).length) + 4 * s.dim + 4 + ENTRY_BYTES * s.entryCount + s.indexLength + codes + text
 }
 
 /** Encodes one section (current version); its length is `sectionLength`. */
@@ -58,20 +72,28 @@ export function encodeSection(s: SectionInput): Uint8Array {
   const centroidPart = new ByteWriter(4 * s.dim + 4).typed(s.centroid).f32(s.radius).finish()
   const table = encodeIntegrityTable(s.integrity.entries)
   const text = s.textBytes !== undefined && s.textBytes.length > 0 ? s.textBytes : undefined
-  const headerLength = text === undefined ? HEADER_LENGTH : HEADER_LENGTH_V3
-  const length = headerLength + pad4(name.length) + centroidPart.length + table.length + s.indexBytes.length + (text?.length ?? 0)
+  const codes = s.codesBytes !== undefined && s.codesBytes.length > 0 ? s.codesBytes : undefined
+  if (codes !== undefined && s.indexType === 'none') throw invalid('a section without an index cannot carry codes')
+  const headerLength = headerLengthFor(codes?.length ?? 0, text?.length ?? 0)
+  const version = codes !== undefined ? 4 : text !== undefined ? 3 : 2
+  const length = headerLength + pad4(name.length) + centroidPart.length + table.length + s.indexBytes.length + (codes?.length ?? 0) + (text?.length ?? 0)
   const w = new ByteWriter(length)
-  w.u32(SECTION_MAGIC).u16(text === undefined ? 2 : 3).u16(headerLength)
+  w.u32(SECTION_MAGIC).u16(version).u16(headerLength)
   w.u8(INDEX_TYPES.indexOf(s.indexType)).u8(METRIC_CODES.indexOf(s.metric)).u8(PRECISION_CODES.indexOf(s.precision)).u8(0)
   w.u32(s.dim).u64(s.rowCount).u32(s.fieldId)
   w.u32(name.length).u32(crc32c(name))
   w.u32(centroidPart.length).u32(crc32c(centroidPart))
   w.u32(crc32c(s.indexBytes)).u64(s.indexBytes.length).u64(length)
   w.u32(s.integrity.footerCrc).u32(s.integrity.entries.length).u32(crc32c(table))
-  if (text !== undefined) w.u64(text.length).u32(crc32c(text)).u32(0)
+  if (version === 3) w.u64((text as Uint8Array).length).u32(crc32c(text as Uint8Array)).u32(0)
+  if (version === 4) {
+    w.u64(text?.length ?? 0).u32(text === undefined ? 0 : crc32c(text))
+    w.u64((codes as Uint8Array).length).u32(crc32c(codes as Uint8Array)).u8(CODES_SQ8).u8(0).u16(0).u32(0)
+  }
   w.u32(crc32c(w.view8().subarray(0, headerLength - 4)))
   w.bytes(name).bytes(new Uint8Array(pad4(name.length) - name.length))
   w.bytes(centroidPart).bytes(table).bytes(s.indexBytes)
+  if (codes !== undefined) w.bytes(codes)
   if (text !== undefined) w.bytes(text)
   return w.finish()
 }
@@ -81,8 +103,10 @@ export interface DecodedSection {
   indexBytes: Uint8Array | undefined
   /** Absent in version 1 sections. */
   integrity: Integrity | undefined
-  /** The full-text index block (version 3 sections that have one). */
+  /** The full-text index block (version 3 and 4 sections that have one). */
   textBytes: Uint8Array | undefined
+  /** The SQ8 codes block (version 4 sections), CRC-checked; its layout is checked by its decoder (src/vector/sq8-block.ts). */
+  codesBytes: Uint8Array | undefined
 }
 
 /** A section without its index bytes and full-text block (its last parts): what every read of the file needs. */
@@ -109,21 +133,24 @@ export interface SectionHeader {
   version: number
   headerLength: number
   length: number
-  /** Length and CRC-32C of the full-text block, the section's last bytes (0 and 0 before version 3). */
+  /** Length and CRC-32C of the full-text block, the section's last bytes (0 and 0 when it has none). */
   textLength: number
   textCrc: number
+  /** Length and CRC-32C of the codes block, right after the index bytes (0 and 0 before version 4). */
+  codesLength: number
+  codesCrc: number
 }
 
 /**
  * Reads and checks the fixed header (`header` holds at least its first 80 bytes; a version 3
- * header needs 96, `UNSUPPORTED` for versions this build does not know).
+ * header needs 96, version 4 112; `UNSUPPORTED` for versions this build does not know).
  */
 export function readSectionHeader(header: Uint8Array): SectionHeader {
   const r = new ByteReader(header, 'ailake section header')
   if (r.u32('magic') !== SECTION_MAGIC) throw corrupt('ailake section: bad magic (expected "AILK"); the section offset is wrong or the file is corrupt')
   r.need(HEADER_LENGTH - 4, 'header')
   const version = r.u16('version')
-  const headerLength = version >= 3 ? HEADER_LENGTH_V3 : HEADER_LENGTH
+  const headerLength = version >= 4 ? HEADER_LENGTH_V4 : version === 3 ? HEADER_LENGTH_V3 : HEADER_LENGTH
   r.offset = 0
   r.need(headerLength, 'header')
   if (crc32c(header.subarray(0, headerLength - 4)) !== new DataView(header.buffer, header.byteOffset + headerLength - 4, 4).getUint32(0, true)) {
@@ -134,13 +161,24 @@ export function readSectionHeader(header: Uint8Array): SectionHeader {
   }
   r.offset = 56
   const length = r.u64('section length')
-  if (version < 3) return { version, headerLength, length, textLength: 0, textCrc: 0 }
+  if (version < 3) return { version, headerLength, length, textLength: 0, textCrc: 0, codesLength: 0, codesCrc: 0 }
   r.offset = 76
   const textLength = r.u64('text length')
   const textCrc = r.u32('text crc')
-  if (r.u32('reserved') !== 0) throw corrupt('ailake section: reserved header bytes are not zero; the file is corrupt')
-  if (textLength === 0 || textLength > length) throw corrupt(`ailake section: full-text block of ${textLength} bytes in a ${length}-byte section`)
-  return { version, headerLength, length, textLength, textCrc }
+  if (version === 3) {
+    if (r.u32('reserved') !== 0) throw corrupt('ailake section: reserved header bytes are not zero; the file is corrupt')
+    if (textLength === 0 || textLength > length) throw corrupt(`ailake section: full-text block of ${textLength} bytes in a ${length}-byte section`)
+    return { version, headerLength, length, textLength, textCrc, codesLength: 0, codesCrc: 0 }
+  }
+  const codesLength = r.u64('codes length')
+  const codesCrc = r.u32('codes crc')
+  const kind = r.u8('codes kind')
+  if (r.u8('reserved') !== 0 || r.u16('reserved') !== 0 || r.u32('reserved') !== 0) throw corrupt('ailake section: reserved header bytes are not zero; the file is corrupt')
+  if (kind !== CODES_SQ8) throw new AilakeError('UNSUPPORTED', `ailake section: codes kind ${kind} is not known to this version of ailake; upgrade to read this file`, { context: { kind } })
+  if ((textLength === 0 && textCrc !== 0) || codesLength === 0 || codesLength + textLength > length) {
+    throw corrupt(`ailake section: codes block of ${codesLength} bytes and full-text block of ${textLength} bytes in a ${length}-byte section`, { codesLength, textLength, length })
+  }
+  return { version, headerLength, length, textLength, textCrc, codesLength, codesCrc }
 }
 
 /**
@@ -153,12 +191,14 @@ export function checkedTextBlock(header: SectionHeader, text: Uint8Array): Uint8
   return text
 }
 
-/** The length of the section's head (all but the index bytes and full-text block) its checked header declares. */
+/** The length of the section's head (all but the index bytes, codes and full-text block) its checked header declares. */
 export function headLengthFromHeader(header: Uint8Array): number {
   const h = readSectionHeader(header)
   const indexLength = new ByteReader(header, 'ailake section header', 48).u64('index length')
-  if (indexLength + h.textLength > h.length - h.headerLength) throw corrupt(`ailake section: index length ${indexLength} and full-text length ${h.textLength} exceed the section length ${h.length}`, { indexLength, textLength: h.textLength, length: h.length })
-  return h.length - indexLength - h.textLength
+  if (indexLength + h.codesLength + h.textLength > h.length - h.headerLength) {
+    throw corrupt(`ailake section: index length ${indexLength}, codes length ${h.codesLength} and full-text length ${h.textLength} exceed the section length ${h.length}`, { indexLength, codesLength: h.codesLength, textLength: h.textLength, length: h.length })
+  }
+  return h.length - indexLength - h.codesLength - h.textLength
 }
 
 /**
@@ -174,8 +214,11 @@ export function decodeSection(bytes: Uint8Array, sectionOffset: number): Decoded
   const head = decodeSectionHead(bytes.subarray(0, headLength), sectionOffset)
   const index = bytes.subarray(headLength, headLength + head.indexLength)
   if (crc32c(index) !== head.indexCrc) throw corrupt('ailake section: index checksum mismatch; the file is corrupt')
-  const textBytes = checkedTextBlock(head.header, bytes.subarray(headLength + head.indexLength))
-  return { facts: head.facts, indexBytes: head.facts.indexType === 'none' ? undefined : index, integrity: head.integrity, textBytes }
+  const codesEnd = headLength + head.indexLength + head.header.codesLength
+  const codes = bytes.subarray(headLength + head.indexLength, codesEnd)
+  if (crc32c(codes) !== head.header.codesCrc) throw corrupt('ailake section: codes checksum mismatch; the file is corrupt')
+  const textBytes = checkedTextBlock(head.header, bytes.subarray(codesEnd))
+  return { facts: head.facts, indexBytes: head.facts.indexType === 'none' ? undefined : index, integrity: head.integrity, textBytes, codesBytes: codes.length === 0 ? undefined : codes }
 }
 
 /**
@@ -211,12 +254,12 @@ export function decodeSectionHead(bytes: Uint8Array, sectionOffset: number): Sec
   if (version === 1 && (footerCrc !== 0 || entryCount !== 0 || tableCrc !== 0)) throw corrupt('ailake section: version 1 reserved bytes are not zero; the file is corrupt')
   if (dim < 1 || dim > MAX_DIM) throw corrupt(`ailake section: dim ${dim} outside [1, ${MAX_DIM}]`, { dim })
   if (centroidLength !== 4 * dim + 4) throw corrupt(`ailake section: centroid part is ${centroidLength} bytes, expected ${4 * dim + 4} for dim ${dim}`)
-  if (headerLength + pad4(nameLength) + centroidLength + ENTRY_BYTES * entryCount + indexLength + header.textLength !== length) {
-    throw corrupt('ailake section: part lengths do not add up to the section length', { nameLength, centroidLength, entryCount, indexLength, textLength: header.textLength, length })
+  if (headerLength + pad4(nameLength) + centroidLength + ENTRY_BYTES * entryCount + indexLength + header.codesLength + header.textLength !== length) {
+    throw corrupt('ailake section: part lengths do not add up to the section length', { nameLength, centroidLength, entryCount, indexLength, codesLength: header.codesLength, textLength: header.textLength, length })
   }
-  const headLength = length - indexLength - header.textLength
+  const headLength = length - indexLength - header.codesLength - header.textLength
   if (bytes.length !== headLength) throw corrupt(`ailake section: its head is ${headLength} bytes but ${bytes.length} were given`, { length, indexLength, given: bytes.length })
-  if (indexType === 'none' && indexLength !== 0) throw corrupt(`ailake section: index type none but ${indexLength} index bytes`)
+  if (indexType === 'none' && (indexLength !== 0 || header.codesLength !== 0)) throw corrupt(`ailake section: index type none but ${indexLength} index bytes and ${header.codesLength} bytes of codes`)
   r.offset = headerLength
   const name = r.bytesView(nameLength, 'column name')
   if (crc32c(name) !== nameCrc) throw corrupt('ailake section: column name checksum mismatch; the file is corrupt')

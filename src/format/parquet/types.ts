@@ -42,8 +42,12 @@ export interface WriteDataFileInput {
   /** Non-vector columns by field id, in the JS representations of schema.ts (null for missing optional values). */
   columns: Map<number, unknown[]>
   vector: VectorInput
-  /** Opaque index payload (the index layer serialises it). Omit for a file indexed later. */
-  index?: { type: 'hnsw'; bytes: Uint8Array }
+  /**
+   * Opaque index payload (the index layer serialises it), and the SQ8 codes its quantised
+   * traversal reads (src/vector/sq8-block.ts), stored next to it so a search need not read the
+   * vectors. Omit for a file indexed later.
+   */
+  index?: { type: 'hnsw'; bytes: Uint8Array; codes?: Uint8Array }
   /** Full-text index block (src/text builds it), stored at the end of the section (version 3). */
   text?: Uint8Array
   /** Rows per row group. Default: as many as fit in ~128 MiB of vector data, at most 1,000,000. */

@@ -19,8 +19,13 @@ import type { AppendWriter, PageLocation } from './page-location.js'
 export type { AppendWriter, PageLocation } from './page-location.js'
 import { CompactReader, CompactWriter, T_I32, intField, structField } from './thrift.js'
 
-/** Target bytes of vector values per page: small pages keep row fetches cheap (see docs/format.md). */
-export const PAGE_TARGET_BYTES = 64 * 1024
+/**
+ * Target bytes of vector values per page. A search re-scores its candidates on their exact
+ * vectors, each read with its whole page (the page CRC covers the page), and candidates of a
+ * file are scattered over it: 8 KiB (20 rows at 100-d f32) keeps that read near the row's own
+ * size, while headers, levels and offset-index entries stay under 1% of a page.
+ */
+export const PAGE_TARGET_BYTES = 8 * 1024
 
 /** Bytes one vector occupies in the column's values. */
 export function rowBytes(precision: Precision, dim: number): number {

@@ -113,9 +113,10 @@ export function writeDataFileImpl(input: WriteDataFileInput): DataFileWritten {
   const decoded = precision === 'f32' ? vector.vectors : decodeStoredVectors(values, dim, precision)
   const { centroid, radius } = computeBounds(decoded, dim, metric)
   const indexBytes = input.index?.bytes ?? new Uint8Array(0)
+  const codesBytes = input.index?.codes !== undefined && input.index.codes.length > 0 ? input.index.codes : undefined
 
   const parquetSchema = toParquetSchema(schema)
-  const w = new ByteWriter(values.length + indexBytes.length + (input.text?.length ?? 0) + rowCount * 8 * (scalar.length + 2) + 64 * 1024)
+  const w = new ByteWriter(values.length + indexBytes.length + (codesBytes?.length ?? 0) + (input.text?.length ?? 0) + rowCount * 8 * (scalar.length + 2) + 64 * 1024)
   w.appendUint32(PAR1)
   const rowGroups: RowGroup[] = []
   const vectorLeafIndex = schema.fields.indexOf(vField)
@@ -194,7 +195,7 @@ export function writeDataFileImpl(input: WriteDataFileInput): DataFileWritten {
   const indexes = offsetIndexes.flatMap((p) => (p.offsetIndex === undefined ? [] : [{ chunk: p.chunk, bytes: offsetIndexBytes(p.offsetIndex.page_locations) }]))
   const sectionOffset = w.offset
   const textBytes = input.text !== undefined && input.text.length > 0 ? input.text : undefined
-  const length = sectionLength({ column: vector.column, dim, entryCount: integrity.length + indexes.length, indexLength: indexBytes.length, textLength: textBytes?.length ?? 0 })
+  const length = sectionLength({ column: vector.column, dim, entryCount: integrity.length + indexes.length, indexLength: indexBytes.length, codesLength: codesBytes?.length ?? 0, textLength: textBytes?.length ?? 0 })
   // Offset indexes go after the section so the trailer can sit right before the footer.
   let at = sectionOffset + length
   for (const { chunk, bytes } of indexes) {
@@ -205,7 +206,7 @@ export function writeDataFileImpl(input: WriteDataFileInput): DataFileWritten {
   }
   const kv: KeyValue[] = [
     { key: KV_ICEBERG_SCHEMA, value: icebergSchemaJson(schema) },
-    { key: KV_FORMAT_VERSION, value: String(textBytes === undefined ? 2 : SECTION_VERSION) },
+    { key: KV_FORMAT_VERSION, value: String(codesBytes !== undefined ? SECTION_VERSION : textBytes !== undefined ? 3 : 2) },
     { key: KV_SECTIONS, value: JSON.stringify([{ column: vector.column, fieldId: vector.fieldId, offset: sectionOffset, length }]) },
   ]
   const footer = new ByteWriter(4096)
@@ -217,6 +218,7 @@ export function writeDataFileImpl(input: WriteDataFileInput): DataFileWritten {
     column: vector.column, fieldId: vector.fieldId, dim, metric, precision, rowCount, centroid, radius,
     indexType: input.index === undefined ? 'none' : 'hnsw', indexBytes,
     ...(textBytes === undefined ? {} : { textBytes }),
+    ...(codesBytes === undefined ? {} : { codesBytes }),
     integrity: { footerCrc: crc32c(footerBytes.subarray(0, footerBytes.length - 4)), entries: integrity },
   })
   if (section.length !== length) throw new AilakeError('INTERNAL', `section is ${section.length} bytes, laid out as ${length}`)
