@@ -97,7 +97,8 @@ export class QueryCaches {
   private readonly files: Lru<Promise<FileVectors>>
   private readonly readers: Lru<Promise<DataFileReader>>
   private readonly plans: Lru<Promise<LiveFile[]>>
-  private readonly columns: Lru<Promise<Record<string, unknown>[]>>
+  /** Decoded scalar columns: row objects (`columnRows`) and value arrays (`columnValues`). */
+  private readonly columns: Lru<Promise<unknown>>
   /** Live-row bitsets of data files with deletes, by file and delete files. */
   private readonly masks = new Lru<Promise<Uint8Array | undefined>>(64 * 2 ** 20)
   /** Decoded full-text indexes by file (and analyser and columns), bounded by their approximate size. */
@@ -188,9 +189,17 @@ export class QueryCaches {
    * the decoded size for the memory bound.
    */
   columnRows(key: string, size: number, columns: readonly string[], bytes: number, load: () => Promise<Record<string, unknown>[]>): Promise<Record<string, unknown>[]> {
-    const id = `${key}#${size}#${JSON.stringify(columns)}`
+    return this.decodedColumns(`${key}#${size}#rows#${JSON.stringify(columns)}`, key, bytes, load)
+  }
+
+  /** Like `columnRows`, as one array of values per column (by name). */
+  columnValues(key: string, size: number, columns: readonly string[], bytes: number, load: () => Promise<Map<string, ArrayLike<unknown>>>): Promise<Map<string, ArrayLike<unknown>>> {
+    return this.decodedColumns(`${key}#${size}#values#${JSON.stringify(columns)}`, key, bytes, load)
+  }
+
+  private decodedColumns<T>(id: string, key: string, bytes: number, load: () => Promise<T>): Promise<T> {
     const hit = this.columns.get(id)
-    if (hit !== undefined) return hit
+    if (hit !== undefined) return hit as Promise<T>
     const p = load().catch((err: unknown) => { throw inFile(err, key, 'data file') })
     this.columns.set(id, p, bytes)
     p.catch(() => this.columns.delete(id))

@@ -38,18 +38,21 @@ function columnBytes(file: DataFile, schema: Schema, columns: readonly string[])
   return sum
 }
 
+/** Cache keys of columns: by field id and type too, as one name may mean another column under another schema. */
+function cachedNames(schema: Schema, columns: readonly string[]): string[] {
+  return columns.map((c) => {
+    const f = schema.fields.find((x) => x.name === c)
+    return f === undefined ? c : `${c}#${f.id}#${typeName(f.type)}`
+  })
+}
+
 export async function wholeColumns(ctx: FileRowsContext, file: DataFile, columns: readonly string[]): Promise<Record<string, unknown>[] | undefined> {
   const schema = readSchema(ctx)
   const bytes = columnBytes(file, schema, columns)
   if (bytes > WHOLE_COLUMNS_MAX_BYTES) return undefined
   const key = ctx.table.keyOf(file.filePath)
-  // Cached by field id and type too: one name may mean another column under another schema.
-  const cached = columns.map((c) => {
-    const f = schema.fields.find((x) => x.name === c)
-    return f === undefined ? c : `${c}#${f.id}#${typeName(f.type)}`
-  })
   // Decoded JS values take several times their encoded size.
-  return ctx.caches.columnRows(key, file.fileSizeInBytes, cached, 4 * bytes + 64 * file.recordCount, async () => {
+  return ctx.caches.columnRows(key, file.fileSizeInBytes, cachedNames(schema, columns), 4 * bytes + 64 * file.recordCount, async () => {
     const reader = await ctx.caches.reader(ctx.table.store, key, file.fileSizeInBytes, undefined, foreignHint(ctx))
     return reader.readRows({ columns: [...columns], schema })
   })
@@ -59,10 +62,30 @@ export async function wholeColumns(ctx: FileRowsContext, file: DataFile, columns
 export async function readColumns(ctx: FileRowsContext, file: DataFile, columns: string[]): Promise<Record<string, unknown>[]> {
   const rows = await wholeColumns(ctx, file, columns)
   if (rows !== undefined) return rows
-  const facts = file.ailake
-  const section = facts !== undefined && facts.indexType === 'hnsw' ? { offset: facts.sectionOffset, length: facts.sectionLength } : undefined
-  const reader = await ctx.caches.reader(ctx.table.store, ctx.table.keyOf(file.filePath), file.fileSizeInBytes, section, foreignHint(ctx))
+  const reader = await ctx.caches.reader(ctx.table.store, ctx.table.keyOf(file.filePath), file.fileSizeInBytes, sectionOf(file), foreignHint(ctx))
   return reader.readRows({ columns, schema: readSchema(ctx) })
+}
+
+/**
+ * Every row of some scalar columns of a file as one array per column (no object per row), for
+ * filters evaluated over a whole file; cached for small files.
+ */
+export async function readColumnValues(ctx: FileRowsContext, file: DataFile, columns: readonly string[]): Promise<Map<string, ArrayLike<unknown>>> {
+  const schema = readSchema(ctx)
+  const key = ctx.table.keyOf(file.filePath)
+  const read = async (): Promise<Map<string, ArrayLike<unknown>>> => {
+    const reader = await ctx.caches.reader(ctx.table.store, key, file.fileSizeInBytes, sectionOf(file), foreignHint(ctx))
+    return reader.readColumnValues({ columns: [...columns], schema })
+  }
+  const bytes = columnBytes(file, schema, columns)
+  if (bytes > WHOLE_COLUMNS_MAX_BYTES) return read()
+  return ctx.caches.columnValues(key, file.fileSizeInBytes, cachedNames(schema, columns), 2 * bytes + 8 * columns.length * file.recordCount, read)
+}
+
+/** Where the section of an ailake file is, from table metadata (saves locating it). */
+function sectionOf(file: DataFile): { offset: number; length: number } | undefined {
+  const facts = file.ailake
+  return facts !== undefined && facts.indexType === 'hnsw' ? { offset: facts.sectionOffset, length: facts.sectionLength } : undefined
 }
 
 /** The rows of a live file its delete files leave (a bitset), or undefined when none is deleted. */

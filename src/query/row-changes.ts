@@ -21,10 +21,10 @@ import type { RowsInput } from '../table/rows.js'
 import { addedSince, type LiveFile } from '../table/scan.js'
 import { mapLimit, sleep } from '../util/limiter.js'
 import type { QueryCaches } from './caches.js'
-import { bindFilter, fileMayMatch, filterColumns, matchesRow, type BoundFilter } from './filter-bind.js'
+import { bindFilter, fileMayMatch, filterColumns, matchingRows, type BoundFilter } from './filter-bind.js'
 import type { Filter, FilterValue } from './filter-types.js'
 import { bitAllowed } from '../vector-index/filter.js'
-import { liveRows, readColumns } from './file-rows.js'
+import { liveRows, readColumnValues } from './file-rows.js'
 import { normalizeKey } from '../table/deletes.js'
 
 export interface ChangeContext {
@@ -60,9 +60,14 @@ async function findTargets(ctx: ChangeContext, files: LiveFile[], filter: BoundF
   const columns = filterColumns(filter)
   const found = await mapLimit(files, 4, async (live): Promise<Target | undefined> => {
     if (live.dataFile.recordCount === 0 || !fileMayMatch(filter, live.dataFile)) return undefined
-    const [rows, mask] = await Promise.all([readColumns(ctx, live.dataFile, columns), liveRows(ctx, live)])
+    const [values, mask] = await Promise.all([readColumnValues(ctx, live.dataFile, columns), liveRows(ctx, live)])
+    const n = live.dataFile.recordCount
+    const candidates = new Uint8Array(n)
+    if (mask === undefined) candidates.fill(1)
+    else for (let i = 0; i < n; i++) candidates[i] = bitAllowed(mask, i) ? 1 : 0
+    const matched = matchingRows(filter, values, candidates)
     const positions: number[] = []
-    rows.forEach((r, i) => { if ((mask === undefined || bitAllowed(mask, i)) && matchesRow(filter, r)) positions.push(i) })
+    for (let i = 0; i < n; i++) if (matched[i] !== 0) positions.push(i)
     return positions.length === 0 ? undefined : { live, positions }
   })
   return found.filter((t): t is Target => t !== undefined)
@@ -215,8 +220,8 @@ export async function planKeyed(ctx: ChangeContext, on: string, keys: readonly u
   // Keys matched in the table: their rows are updates, the others inserts.
   const matched = new Set<unknown>()
   for (const t of targets) {
-    const values = await readColumns(ctx, t.live.dataFile, [on])
-    for (const p of t.positions) matched.add(normalizeKey(values[p]?.[on]))
+    const values = (await readColumnValues(ctx, t.live.dataFile, [on])).get(on) ?? []
+    for (const p of t.positions) matched.add(normalizeKey(values[p]))
   }
   const deletes = await writeDeletes(table, targets)
   return {

@@ -2,7 +2,7 @@
  * Reading a data file over a `ByteSource`: footer, sections, vectors (page-level fast path with
  * hyparquet as the general fallback) and selected rows via the Parquet offset index.
  */
-import { parquetReadObjects, type AsyncBuffer, type ColumnChunk, type FileMetaData } from 'hyparquet'
+import { parquetRead, parquetReadObjects, type AsyncBuffer, type ColumnChunk, type FileMetaData } from 'hyparquet'
 import { AilakeError, corrupt, invalid } from '../../errors.js'
 import type { ByteSource } from '../../util/byte-source.js'
 import { checkOptions } from '../../util/options.js'
@@ -444,6 +444,56 @@ export class DataFileReader {
       }
       return row
     })
+  }
+
+  /**
+   * Every row of some scalar columns as one array per column, in row order, without building an
+   * object per row (what filters over a whole file need). Columns are named and projected as by
+   * `readRows` with `schema`: by field id, absent ones read as null, widened ones widen.
+   */
+  async readColumnValues(options: { columns: string[]; schema?: Schema }): Promise<Map<string, ArrayLike<unknown>>> {
+    checkOptions(options, { columns: true, schema: true }, 'readColumnValues()')
+    const read = options.schema ?? this.schema
+    const plan = projectColumns(this.schema, read, options.columns)
+    const f = await this.maybeFacts()
+    if (f !== undefined) this.checkRowCount(f)
+    const decoded = new Map<string, ArrayLike<unknown>>()
+    for (const c of plan) {
+      if (c.source === undefined || decoded.has(c.source)) continue
+      if (c.source === f?.column) throw invalid(`readColumnValues() reads scalar columns; ${c.source} is the vector column`, { column: c.source })
+      decoded.set(c.source, await this.readScalarColumn(c.source))
+    }
+    // A column the file lacks is all null: as many rows as the data of another column backs.
+    const rows = decoded.size > 0 ? (decoded.values().next().value as ArrayLike<unknown>).length : await this.countRows()
+    const out = new Map<string, ArrayLike<unknown>>()
+    for (const c of plan) {
+      const values = c.source === undefined ? undefined : decoded.get(c.source)
+      const widen = c.widen
+      out.set(c.name, values === undefined ? new Array<null>(rows).fill(null) : widen === undefined ? values : Array.from(values, (v) => (v === null || v === undefined ? v : widen(v))))
+    }
+    return out
+  }
+
+  /** One scalar column of every row through hyparquet (its reads go through the page guard), as decoded. */
+  private async readScalarColumn(column: string): Promise<ArrayLike<unknown>> {
+    const chunks: Array<{ rowStart: number; data: ArrayLike<unknown> }> = []
+    try {
+      await parquetRead({ file: asyncBuffer(this.source, this.guard()), metadata: this.footer.metadata, columns: [column], useOffsetIndex: true, utf8: false, onChunk: (c) => { chunks.push({ rowStart: c.rowStart, data: c.columnData }) } })
+    } catch (err) {
+      throw wrapHyparquet(err, 'reading rows')
+    }
+    chunks.sort((a, b) => a.rowStart - b.rowStart)
+    let next = 0
+    for (const c of chunks) {
+      if (c.rowStart !== next) throw corrupt(`column ${column}: decoded rows start at ${c.rowStart}, expected ${next}`)
+      next += c.data.length
+    }
+    if (next !== this.rowCount) throw corrupt(`read ${next} values of column ${column} for ${this.rowCount} rows`)
+    if (chunks.length === 1) return (chunks[0] as { data: ArrayLike<unknown> }).data
+    const out = new Array<unknown>(next)
+    let at = 0
+    for (const c of chunks) for (let i = 0; i < c.data.length; i++) out[at++] = c.data[i]
+    return out
   }
 
   /** `readRows` by the file's own column names. */
