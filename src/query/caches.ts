@@ -14,6 +14,12 @@ import type { ByteSource } from '../util/byte-source.js'
 import type { TextIndex } from '../text/text-index.js'
 import { checkOptions, type OptionKeys } from '../util/options.js'
 
+/** The rows of a data file its delete files leave: a bitset (bit i set = row i live) and how many it allows. */
+export interface LiveMask {
+  bits: Uint8Array
+  allowed: number
+}
+
 /** A file's vectors, decoded to f32, and its index when it has one. */
 export interface FileVectors {
   vectors: Float32Array
@@ -100,7 +106,7 @@ export class QueryCaches {
   /** Decoded scalar columns: row objects (`columnRows`) and value arrays (`columnValues`). */
   private readonly columns: Lru<Promise<unknown>>
   /** Live-row bitsets of data files with deletes, by file and delete files. */
-  private readonly masks = new Lru<Promise<Uint8Array | undefined>>(64 * 2 ** 20)
+  private readonly masks = new Lru<Promise<LiveMask | undefined>>(64 * 2 ** 20)
   /** Decoded full-text indexes by file (and analyser and columns), bounded by their approximate size. */
   private readonly texts = new Lru<Promise<TextIndex>>(256 * 2 ** 20)
 
@@ -207,7 +213,7 @@ export class QueryCaches {
   }
 
   /** The live-row bitset of a data file under a set of delete files (undefined: nothing deleted), loaded on a miss. */
-  liveMask(key: string, rows: number, load: () => Promise<Uint8Array | undefined>): Promise<Uint8Array | undefined> {
+  liveMask(key: string, rows: number, load: () => Promise<LiveMask | undefined>): Promise<LiveMask | undefined> {
     const hit = this.masks.get(key)
     if (hit !== undefined) return hit
     const p = load()

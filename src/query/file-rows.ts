@@ -9,7 +9,7 @@ import { deletedPositions } from '../table/deletes.js'
 import type { IcebergTable } from '../table/iceberg-table.js'
 import type { LiveFile } from '../table/scan.js'
 import { AilakeError } from '../errors.js'
-import type { QueryCaches } from './caches.js'
+import type { LiveMask, QueryCaches } from './caches.js'
 
 /** The table and caches a read goes through. */
 export interface FileRowsContext {
@@ -89,16 +89,33 @@ function sectionOf(file: DataFile): { offset: number; length: number } | undefin
 }
 
 /** The rows of a live file its delete files leave (a bitset), or undefined when none is deleted. */
-export function liveRows(ctx: FileRowsContext, lf: LiveFile): Promise<Uint8Array | undefined> {
+export async function liveRows(ctx: FileRowsContext, lf: LiveFile): Promise<Uint8Array | undefined> {
+  return (await liveMask(ctx, lf))?.bits
+}
+
+/**
+ * Cache keys of live files' masks. A planned snapshot's LiveFile objects are cached and reused
+ * by every query over it, so a query looks its masks up without building keys from paths.
+ */
+const maskKeys = new WeakMap<LiveFile, string>()
+
+/** The rows of a live file its delete files leave and their count, or undefined when none is deleted; computed once per file and delete set. */
+export function liveMask(ctx: FileRowsContext, lf: LiveFile): Promise<LiveMask | undefined> {
   if (lf.deletes.length === 0) return Promise.resolve(undefined)
   const file = lf.dataFile
-  const key = `${file.filePath}\u0000${lf.deletes.map((d) => d.file.filePath).sort().join('\u0000')}`
+  let key = maskKeys.get(lf)
+  if (key === undefined) {
+    key = `${file.filePath}\u0000${lf.deletes.map((d) => d.file.filePath).sort().join('\u0000')}`
+    maskKeys.set(lf, key)
+  }
   return ctx.caches.liveMask(key, file.recordCount, async () => {
     const gone = await deletedPositions({ cache: ctx.table.cache, schema: readSchema(ctx) }, lf, (columns) => readColumns(ctx, file, columns))
     if (gone.length === 0) return undefined
     const bits = new Uint8Array((file.recordCount + 7) >> 3).fill(0xff)
     for (const p of gone) bits[p >> 3] = (bits[p >> 3] as number) & ~(1 << (p & 7))
-    return bits
+    // Bits past the last row are never allowed (search reads them as rows of nothing).
+    for (let p = file.recordCount; p < bits.length * 8; p++) bits[p >> 3] = (bits[p >> 3] as number) & ~(1 << (p & 7))
+    return { bits, allowed: file.recordCount - gone.length }
   })
 }
 
