@@ -127,10 +127,10 @@ async function withReplans(ctx: ChangeContext, plan: () => Promise<ChangeResult 
 export async function deleteRows(ctx: ChangeContext, where: string | Filter): Promise<ChangeResult> {
   const { table } = ctx
   const policy = requireVector(table)
-  bindFilter(where, table.schema, policy.column)
+  const bind = binder(where, table, policy.column)
   return withReplans(ctx, async () => {
     // Bound again on each plan: columns are read by the names of the schema the table has now.
-    const filter = bindFilter(where, table.schema, policy.column)
+    const filter = bind()
     const since = table.currentSnapshotId
     const targets = await findTargets(ctx, await table.planFiles(), filter)
     if (targets.length === 0) return undefined
@@ -154,13 +154,13 @@ export async function deleteRows(ctx: ChangeContext, where: string | Filter): Pr
 export async function updateRows(ctx: ChangeContext, where: string | Filter, values: Record<string, unknown>, options: { buildIndex?: boolean } = {}): Promise<ChangeResult> {
   const { table } = ctx
   const policy = requireVector(table)
-  bindFilter(where, table.schema, policy.column)
+  const bind = binder(where, table, policy.column)
   if (values === null || typeof values !== 'object' || Object.keys(values).length === 0) {
     throw new AilakeError('INVALID_ARGUMENT', 'update(): values must name at least one column to set, e.g. { status: "archived" }')
   }
   checkColumns(table.schema, Object.keys(values), 'update()')
   return withReplans(ctx, async () => {
-    const filter = bindFilter(where, table.schema, policy.column)
+    const filter = bind()
     const since = table.currentSnapshotId
     const targets = await findTargets(ctx, await table.planFiles(), filter)
     if (targets.length === 0) return undefined
@@ -243,6 +243,23 @@ async function writeAndCommit(ctx: ChangeContext, rows: Record<string, unknown>[
   } catch (err) {
     if (!(isAilakeError(err) && err.context.outcomeUnknown === true)) await writer.abort()
     throw err
+  }
+}
+
+/**
+ * Binds `where` now (so a bad filter fails before any I/O) and returns the filter bound to the
+ * table's schema at each call: bound again only after a schema change (a filter of ten thousand
+ * ids is not parsed and bound once per plan).
+ */
+function binder(where: string | Filter, table: IcebergTable, vectorColumn: string): () => BoundFilter {
+  let schema = table.schema
+  let bound = bindFilter(where, schema, vectorColumn)
+  return () => {
+    if (table.schema !== schema) {
+      schema = table.schema
+      bound = bindFilter(where, schema, vectorColumn)
+    }
+    return bound
   }
 }
 
