@@ -11,8 +11,11 @@
  *    optimize, a k-means layout; LanceDB: compaction + index remap), against exact ground truth
  *    recomputed over the live rows; the optimize times;
  *  - scale check: a SCALE_ROWS-row table (GloVe plus seeded perturbed copies, written as files
- *    of 100k rows via table.add): a delete of 10,000 ids in one call (and an upsert of 100k rows),
+ *    of 100k rows via table.add; ids 0..SCALE_ROWS-1 in file order, so each file's id range is
+ *    one slice and an IN set of random ids touches every file): a delete of 10,000 ids in one
+ *    call (a Set in the object form, and the string `id IN (...)`) and an upsert of 100k rows,
  *    wall time and the snapshots each commits (exactly one per call, or the bench fails).
+ *    `PHASES=scale PEERS=0` runs only this.
  *
  *   npm run bench:changes   env: QUERIES=300 REPS=3 PASSES=3 PHASES=changes,search,scale
  *                           SEARCH_DELETES=1,10 (percent) OPTIMIZE_AT=1 (percentages also
@@ -173,7 +176,8 @@ async function buildLance(lancedb: Lance, dir: string, rowsOf: (start: number, e
 // One measured change per fresh copy
 
 type Change =
-  | { kind: 'delete'; ids: number[] }
+  /** `sql`: the filter as the string `id IN (...)` (parsed in the call), else a Set in the object form. */
+  | { kind: 'delete'; ids: number[]; form?: 'set' | 'sql' }
   | { kind: 'upsert'; rows: Row[]; existing: number; buildIndex?: boolean }
 
 /** `cpu`: this process's user + system CPU seconds over the call (LanceDB's native threads included). */
@@ -196,10 +200,10 @@ async function ailakeChange(name: string, change: Change, totalRows: number, fsy
     let cpu: number
     let detail: string
     if (change.kind === 'delete') {
-      const values = new Set(change.ids)
+      const where = change.form === 'sql' ? `id IN (${change.ids.join(', ')})` : { column: 'id', op: 'in' as const, values: new Set(change.ids) }
       const c0 = process.cpuUsage()
       const t0 = performance.now()
-      const r = await table.delete({ column: 'id', op: 'in', values })
+      const r = await table.delete(where)
       seconds = (performance.now() - t0) / 1000
       cpu = cpuSeconds(c0)
       if (r.deleted !== change.ids.length) throw new Error(`ailake delete: ${r.deleted} rows deleted, expected ${change.ids.length}`)
@@ -578,6 +582,7 @@ if (PHASES.has('scale')) await phase('scale', async () => {
     if (lancedb !== undefined) await measure('delete 10,000 ids', 'LanceDB 0.31 (no vector index)', () => lanceChange(lancedb, 'scale-lance', { kind: 'delete', ids: del }, SCALE_ROWS, ds.dim))
     await measure('delete 10,000 ids', 'ailake', () => ailakeChange('scale-ailake', { kind: 'delete', ids: del }, SCALE_ROWS))
     await measure('delete 10,000 ids', 'ailake, no fsync', () => ailakeChange('scale-ailake', { kind: 'delete', ids: del }, SCALE_ROWS, false))
+    await measure('delete 10,000 ids as `id IN (...)`', 'ailake', () => ailakeChange('scale-ailake', { kind: 'delete', ids: del, form: 'sql' }, SCALE_ROWS))
     const upsert: Change = { kind: 'upsert', rows: ups, existing: 90_000 }
     if (lancedb !== undefined) await measure('upsert 100k (90k existing, 10k new)', 'LanceDB 0.31 (no vector index)', () => lanceChange(lancedb, 'scale-lance', upsert, SCALE_ROWS, ds.dim))
     await measure('upsert 100k (90k existing, 10k new)', 'ailake, buildIndex: false', () => ailakeChange('scale-ailake', { ...upsert, buildIndex: false }, SCALE_ROWS))

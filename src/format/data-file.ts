@@ -5,7 +5,8 @@
  */
 import { corrupt } from '../errors.js'
 import type { ByteSource } from '../util/byte-source.js'
-import { locateByTrailer, openDataFileImpl, readSectionAt, type DataFileReader, type OpenDataFileOptions } from './parquet/reader.js'
+import { openDataFileImpl, type DataFileReader, type OpenDataFileOptions } from './parquet/reader.js'
+import { locateByTrailer, readSectionAt } from './parquet/section-read.js'
 import { readFooter } from './parquet/footer.js'
 import type { DataFileWritten, VectorFacts, WriteDataFileInput } from './parquet/types.js'
 import { writeDataFileImpl } from './parquet/writer.js'
@@ -23,7 +24,7 @@ const OPEN_KEYS = { section: { offset: true, length: true }, vector: { column: t
 
 export type { DataFileWritten, IndexType, VectorFacts, VectorInput, WriteDataFileInput } from './parquet/types.js'
 export type { DataFileReader, ForeignVector, OpenDataFileOptions, VectorPageCache } from './parquet/reader.js'
-export { readSectionAt, readTextBlockAt } from './parquet/reader.js'
+export { readSectionAt, readTextBlockAt } from './parquet/section-read.js'
 export { decodeStoredVectors, encodeVectorValues, fixedLength, rowBytes } from './parquet/vector-pages.js'
 
 /**

@@ -16,6 +16,12 @@ import type { ByteSource } from '../util/byte-source.js'
 import type { TextIndex } from '../text/text-index.js'
 import { checkOptions, type OptionKeys } from '../util/options.js'
 
+/** The rows of a data file its delete files leave: a bitset (bit i set = row i live) and how many it allows. */
+export interface LiveMask {
+  bits: Uint8Array
+  allowed: number
+}
+
 /**
  * What a search keeps of a file: its index restored from graph and SQ8 codes (`vectors`
  * undefined: candidates are re-scored on vectors read page by page), or, for files without
@@ -110,10 +116,11 @@ export class QueryCaches {
   private readonly files: Lru<Promise<FileVectors>>
   private readonly readers: Lru<Promise<DataFileReader>>
   private readonly plans: Lru<Promise<LiveFile[]>>
-  private readonly columns: Lru<Promise<Record<string, unknown>[]>>
+  /** Decoded scalar columns: row objects (`columnRows`) and value arrays (`columnValues`). */
+  private readonly columns: Lru<Promise<unknown>>
   private readonly pages: Lru<Float32Array>
   /** Live-row bitsets of data files with deletes, by file and delete files. */
-  private readonly masks = new Lru<Promise<Uint8Array | undefined>>(64 * 2 ** 20)
+  private readonly masks = new Lru<Promise<LiveMask | undefined>>(64 * 2 ** 20)
   /** Decoded full-text indexes by file (and analyser and columns), bounded by their approximate size. */
   private readonly texts = new Lru<Promise<TextIndex>>(256 * 2 ** 20)
 
@@ -216,9 +223,17 @@ export class QueryCaches {
    * the decoded size for the memory bound.
    */
   columnRows(key: string, size: number, columns: readonly string[], bytes: number, load: () => Promise<Record<string, unknown>[]>): Promise<Record<string, unknown>[]> {
-    const id = `${key}#${size}#${JSON.stringify(columns)}`
+    return this.decodedColumns(`${key}#${size}#rows#${JSON.stringify(columns)}`, key, bytes, load)
+  }
+
+  /** Like `columnRows`, as one array of values per column (by name). */
+  columnValues(key: string, size: number, columns: readonly string[], bytes: number, load: () => Promise<Map<string, ArrayLike<unknown>>>): Promise<Map<string, ArrayLike<unknown>>> {
+    return this.decodedColumns(`${key}#${size}#values#${JSON.stringify(columns)}`, key, bytes, load)
+  }
+
+  private decodedColumns<T>(id: string, key: string, bytes: number, load: () => Promise<T>): Promise<T> {
     const hit = this.columns.get(id)
-    if (hit !== undefined) return hit
+    if (hit !== undefined) return hit as Promise<T>
     const p = load().catch((err: unknown) => { throw inFile(err, key, 'data file') })
     this.columns.set(id, p, bytes)
     p.catch(() => this.columns.delete(id))
@@ -226,7 +241,7 @@ export class QueryCaches {
   }
 
   /** The live-row bitset of a data file under a set of delete files (undefined: nothing deleted), loaded on a miss. */
-  liveMask(key: string, rows: number, load: () => Promise<Uint8Array | undefined>): Promise<Uint8Array | undefined> {
+  liveMask(key: string, rows: number, load: () => Promise<LiveMask | undefined>): Promise<LiveMask | undefined> {
     const hit = this.masks.get(key)
     if (hit !== undefined) return hit
     const p = load()

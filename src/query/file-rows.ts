@@ -8,7 +8,7 @@ import { typeName, type Schema } from '../format/schema.js'
 import { deletedPositions } from '../table/deletes.js'
 import type { IcebergTable } from '../table/iceberg-table.js'
 import type { LiveFile } from '../table/scan.js'
-import type { QueryCaches } from './caches.js'
+import type { LiveMask, QueryCaches } from './caches.js'
 
 /** The table and caches a read goes through. */
 export interface FileRowsContext {
@@ -37,18 +37,21 @@ function columnBytes(file: DataFile, schema: Schema, columns: readonly string[])
   return sum
 }
 
+/** Cache keys of columns: by field id and type too, as one name may mean another column under another schema. */
+function cachedNames(schema: Schema, columns: readonly string[]): string[] {
+  return columns.map((c) => {
+    const f = schema.fields.find((x) => x.name === c)
+    return f === undefined ? c : `${c}#${f.id}#${typeName(f.type)}`
+  })
+}
+
 export async function wholeColumns(ctx: FileRowsContext, file: DataFile, columns: readonly string[]): Promise<Record<string, unknown>[] | undefined> {
   const schema = readSchema(ctx)
   const bytes = columnBytes(file, schema, columns)
   if (bytes > WHOLE_COLUMNS_MAX_BYTES) return undefined
   const key = ctx.table.keyOf(file.filePath)
-  // Cached by field id and type too: one name may mean another column under another schema.
-  const cached = columns.map((c) => {
-    const f = schema.fields.find((x) => x.name === c)
-    return f === undefined ? c : `${c}#${f.id}#${typeName(f.type)}`
-  })
   // Decoded JS values take several times their encoded size.
-  return ctx.caches.columnRows(key, file.fileSizeInBytes, cached, 4 * bytes + 64 * file.recordCount, async () => {
+  return ctx.caches.columnRows(key, file.fileSizeInBytes, cachedNames(schema, columns), 4 * bytes + 64 * file.recordCount, async () => {
     const reader = await ctx.caches.reader(ctx.table.store, key, file.fileSizeInBytes, undefined, foreignHint(ctx))
     return reader.readRows({ columns: [...columns], schema })
   })
@@ -58,23 +61,60 @@ export async function wholeColumns(ctx: FileRowsContext, file: DataFile, columns
 export async function readColumns(ctx: FileRowsContext, file: DataFile, columns: string[]): Promise<Record<string, unknown>[]> {
   const rows = await wholeColumns(ctx, file, columns)
   if (rows !== undefined) return rows
-  const facts = file.ailake
-  const section = facts !== undefined && facts.indexType === 'hnsw' ? { offset: facts.sectionOffset, length: facts.sectionLength } : undefined
-  const reader = await ctx.caches.reader(ctx.table.store, ctx.table.keyOf(file.filePath), file.fileSizeInBytes, section, foreignHint(ctx))
+  const reader = await ctx.caches.reader(ctx.table.store, ctx.table.keyOf(file.filePath), file.fileSizeInBytes, sectionOf(file), foreignHint(ctx))
   return reader.readRows({ columns, schema: readSchema(ctx) })
 }
 
+/**
+ * Every row of some scalar columns of a file as one array per column (no object per row), for
+ * filters evaluated over a whole file; cached for small files.
+ */
+export async function readColumnValues(ctx: FileRowsContext, file: DataFile, columns: readonly string[]): Promise<Map<string, ArrayLike<unknown>>> {
+  const schema = readSchema(ctx)
+  const key = ctx.table.keyOf(file.filePath)
+  const read = async (): Promise<Map<string, ArrayLike<unknown>>> => {
+    const reader = await ctx.caches.reader(ctx.table.store, key, file.fileSizeInBytes, sectionOf(file), foreignHint(ctx))
+    return reader.readColumnValues({ columns: [...columns], schema })
+  }
+  const bytes = columnBytes(file, schema, columns)
+  if (bytes > WHOLE_COLUMNS_MAX_BYTES) return read()
+  return ctx.caches.columnValues(key, file.fileSizeInBytes, cachedNames(schema, columns), 2 * bytes + 8 * columns.length * file.recordCount, read)
+}
+
+/** Where the section of an ailake file is, from table metadata (saves locating it). */
+function sectionOf(file: DataFile): { offset: number; length: number } | undefined {
+  const facts = file.ailake
+  return facts !== undefined && facts.indexType === 'hnsw' ? { offset: facts.sectionOffset, length: facts.sectionLength } : undefined
+}
+
 /** The rows of a live file its delete files leave (a bitset), or undefined when none is deleted. */
-export function liveRows(ctx: FileRowsContext, lf: LiveFile): Promise<Uint8Array | undefined> {
+export async function liveRows(ctx: FileRowsContext, lf: LiveFile): Promise<Uint8Array | undefined> {
+  return (await liveMask(ctx, lf))?.bits
+}
+
+/**
+ * Cache keys of live files' masks. A planned snapshot's LiveFile objects are cached and reused
+ * by every query over it, so a query looks its masks up without building keys from paths.
+ */
+const maskKeys = new WeakMap<LiveFile, string>()
+
+/** The rows of a live file its delete files leave and their count, or undefined when none is deleted; computed once per file and delete set. */
+export function liveMask(ctx: FileRowsContext, lf: LiveFile): Promise<LiveMask | undefined> {
   if (lf.deletes.length === 0) return Promise.resolve(undefined)
   const file = lf.dataFile
-  const key = `${file.filePath}\u0000${lf.deletes.map((d) => d.file.filePath).sort().join('\u0000')}`
+  let key = maskKeys.get(lf)
+  if (key === undefined) {
+    key = `${file.filePath}\u0000${lf.deletes.map((d) => d.file.filePath).sort().join('\u0000')}`
+    maskKeys.set(lf, key)
+  }
   return ctx.caches.liveMask(key, file.recordCount, async () => {
     const gone = await deletedPositions({ cache: ctx.table.cache, schema: readSchema(ctx) }, lf, (columns) => readColumns(ctx, file, columns))
     if (gone.length === 0) return undefined
     const bits = new Uint8Array((file.recordCount + 7) >> 3).fill(0xff)
     for (const p of gone) bits[p >> 3] = (bits[p >> 3] as number) & ~(1 << (p & 7))
-    return bits
+    // Bits past the last row are never allowed (search reads them as rows of nothing).
+    for (let p = file.recordCount; p < bits.length * 8; p++) bits[p >> 3] = (bits[p >> 3] as number) & ~(1 << (p & 7))
+    return { bits, allowed: file.recordCount - gone.length }
   })
 }
 

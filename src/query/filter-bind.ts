@@ -191,6 +191,45 @@ export function matchesRow(f: BoundFilter, row: Record<string, unknown>): boolea
   return leafTrue(f, valueKey(f.type, row[f.field.name]))
 }
 
+/**
+ * The rows, among those `candidates` marks (one byte per row, nonzero = candidate), that satisfy
+ * the filter, evaluated on decoded columns (one array per column, by name) without an object per
+ * row; `candidates` is left unchanged. Same semantics as `matchesRow`.
+ */
+export function matchingRows(f: BoundFilter, columns: ReadonlyMap<string, ArrayLike<unknown>>, candidates: Uint8Array): Uint8Array {
+  const out = candidates.slice()
+  keepMatching(f, columns, out)
+  return out
+}
+
+/** Clears the marks in `sel` of rows the filter rejects; rows not marked are not evaluated. */
+function keepMatching(f: BoundFilter, columns: ReadonlyMap<string, ArrayLike<unknown>>, sel: Uint8Array): void {
+  if (f.kind === 'leaf') {
+    keepMatchingLeaf(f, columns, sel)
+  } else if (f.kind === 'and') {
+    for (const p of f.parts) keepMatching(p, columns, sel)
+  } else {
+    const any = new Uint8Array(sel.length)
+    for (const p of f.parts) {
+      // Each part decides only the rows no earlier part accepted.
+      const open = new Uint8Array(sel.length)
+      for (let i = 0; i < sel.length; i++) open[i] = sel[i] !== 0 && any[i] === 0 ? 1 : 0
+      keepMatching(p, columns, open)
+      for (let i = 0; i < sel.length; i++) any[i] = (any[i] as number) | (open[i] as number)
+    }
+    sel.set(any)
+  }
+}
+
+function keepMatchingLeaf(f: Leaf, columns: ReadonlyMap<string, ArrayLike<unknown>>, sel: Uint8Array): void {
+  const values = columns.get(f.field.name)
+  if (values === undefined) throw invalid(`where(): column ${f.field.name} was not read`, { column: f.field.name })
+  if (values.length < sel.length) throw invalid(`where(): column ${f.field.name} has ${values.length} values for ${sel.length} rows`, { column: f.field.name })
+  for (let i = 0; i < sel.length; i++) {
+    if (sel[i] !== 0 && !leafTrue(f, valueKey(f.type, values[i]))) sel[i] = 0
+  }
+}
+
 function leafMayMatch(n: Leaf, file: DataFile): boolean {
   const id = n.field.id
   const nulls = file.nullValueCounts?.get(id)

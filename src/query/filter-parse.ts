@@ -29,6 +29,17 @@ function fail(src: string, at: number, what: string): never {
   throw invalid(`where(): ${what} at position ${at} in ${JSON.stringify(src)}`, { filter: src, position: at })
 }
 
+// Sticky patterns match at a position without slicing the rest of the string (a list of ten
+// thousand ids is one string, and a slice per token made tokenizing it quadratic in places).
+const NUMBER = /-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?n?/y
+const WORD = /[A-Za-z_][A-Za-z0-9_]*/y
+const OPERATOR = /(<=|>=|<>|!=|=|<|>|\(|\)|,)/y
+
+function at1(re: RegExp, src: string, i: number): RegExpExecArray | null {
+  re.lastIndex = i
+  return re.exec(src)
+}
+
 function tokenize(src: string): Tok[] {
   const out: Tok[] = []
   let i = 0
@@ -53,7 +64,7 @@ function tokenize(src: string): Tok[] {
       out.push(c === "'" ? { t: 'str', v, at } : { t: 'ident', v, at })
       continue
     }
-    const num = /^-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?n?/.exec(src.slice(i))
+    const num = at1(NUMBER, src, i)
     // There is no arithmetic, so a '-' before digits always starts a negative literal.
     if (num !== null) {
       const text = num[0]
@@ -68,14 +79,14 @@ function tokenize(src: string): Tok[] {
       }
       continue
     }
-    const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(src.slice(i))
+    const word = at1(WORD, src, i)
     if (word !== null) {
       i += word[0].length
       const up = word[0].toUpperCase()
       out.push(KEYWORDS.has(up) ? { t: 'kw', v: up, at } : { t: 'ident', v: word[0], at })
       continue
     }
-    const op = /^(<=|>=|<>|!=|=|<|>|\(|\)|,)/.exec(src.slice(i))
+    const op = at1(OPERATOR, src, i)
     if (op !== null) {
       i += op[0].length
       out.push({ t: 'op', v: op[0], at })

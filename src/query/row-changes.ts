@@ -21,10 +21,10 @@ import type { RowsInput } from '../table/rows.js'
 import { addedSince, type LiveFile } from '../table/scan.js'
 import { mapLimit, sleep } from '../util/limiter.js'
 import type { QueryCaches } from './caches.js'
-import { bindFilter, fileMayMatch, filterColumns, matchesRow, type BoundFilter } from './filter-bind.js'
+import { bindFilter, fileMayMatch, filterColumns, matchingRows, type BoundFilter } from './filter-bind.js'
 import type { Filter, FilterValue } from './filter-types.js'
 import { bitAllowed } from '../vector-index/filter.js'
-import { liveRows, readColumns } from './file-rows.js'
+import { liveRows, readColumnValues } from './file-rows.js'
 import { normalizeKey } from '../table/deletes.js'
 
 export interface ChangeContext {
@@ -60,9 +60,14 @@ async function findTargets(ctx: ChangeContext, files: LiveFile[], filter: BoundF
   const columns = filterColumns(filter)
   const found = await mapLimit(files, 4, async (live): Promise<Target | undefined> => {
     if (live.dataFile.recordCount === 0 || !fileMayMatch(filter, live.dataFile)) return undefined
-    const [rows, mask] = await Promise.all([readColumns(ctx, live.dataFile, columns), liveRows(ctx, live)])
+    const [values, mask] = await Promise.all([readColumnValues(ctx, live.dataFile, columns), liveRows(ctx, live)])
+    const n = live.dataFile.recordCount
+    const candidates = new Uint8Array(n)
+    if (mask === undefined) candidates.fill(1)
+    else for (let i = 0; i < n; i++) candidates[i] = bitAllowed(mask, i) ? 1 : 0
+    const matched = matchingRows(filter, values, candidates)
     const positions: number[] = []
-    rows.forEach((r, i) => { if ((mask === undefined || bitAllowed(mask, i)) && matchesRow(filter, r)) positions.push(i) })
+    for (let i = 0; i < n; i++) if (matched[i] !== 0) positions.push(i)
     return positions.length === 0 ? undefined : { live, positions }
   })
   return found.filter((t): t is Target => t !== undefined)
@@ -122,10 +127,10 @@ async function withReplans(ctx: ChangeContext, plan: () => Promise<ChangeResult 
 export async function deleteRows(ctx: ChangeContext, where: string | Filter): Promise<ChangeResult> {
   const { table } = ctx
   const policy = requireVector(table)
-  bindFilter(where, table.schema, policy.column)
+  const bind = binder(where, table, policy.column)
   return withReplans(ctx, async () => {
     // Bound again on each plan: columns are read by the names of the schema the table has now.
-    const filter = bindFilter(where, table.schema, policy.column)
+    const filter = bind()
     const since = table.currentSnapshotId
     const targets = await findTargets(ctx, await table.planFiles(), filter)
     if (targets.length === 0) return undefined
@@ -149,13 +154,13 @@ export async function deleteRows(ctx: ChangeContext, where: string | Filter): Pr
 export async function updateRows(ctx: ChangeContext, where: string | Filter, values: Record<string, unknown>, options: { buildIndex?: boolean } = {}): Promise<ChangeResult> {
   const { table } = ctx
   const policy = requireVector(table)
-  bindFilter(where, table.schema, policy.column)
+  const bind = binder(where, table, policy.column)
   if (values === null || typeof values !== 'object' || Object.keys(values).length === 0) {
     throw new AilakeError('INVALID_ARGUMENT', 'update(): values must name at least one column to set, e.g. { status: "archived" }')
   }
   checkColumns(table.schema, Object.keys(values), 'update()')
   return withReplans(ctx, async () => {
-    const filter = bindFilter(where, table.schema, policy.column)
+    const filter = bind()
     const since = table.currentSnapshotId
     const targets = await findTargets(ctx, await table.planFiles(), filter)
     if (targets.length === 0) return undefined
@@ -215,8 +220,8 @@ export async function planKeyed(ctx: ChangeContext, on: string, keys: readonly u
   // Keys matched in the table: their rows are updates, the others inserts.
   const matched = new Set<unknown>()
   for (const t of targets) {
-    const values = await readColumns(ctx, t.live.dataFile, [on])
-    for (const p of t.positions) matched.add(normalizeKey(values[p]?.[on]))
+    const values = (await readColumnValues(ctx, t.live.dataFile, [on])).get(on) ?? []
+    for (const p of t.positions) matched.add(normalizeKey(values[p]))
   }
   const deletes = await writeDeletes(table, targets)
   return {
@@ -238,6 +243,23 @@ async function writeAndCommit(ctx: ChangeContext, rows: Record<string, unknown>[
   } catch (err) {
     if (!(isAilakeError(err) && err.context.outcomeUnknown === true)) await writer.abort()
     throw err
+  }
+}
+
+/**
+ * Binds `where` now (so a bad filter fails before any I/O) and returns the filter bound to the
+ * table's schema at each call: bound again only after a schema change (a filter of ten thousand
+ * ids is not parsed and bound once per plan).
+ */
+function binder(where: string | Filter, table: IcebergTable, vectorColumn: string): () => BoundFilter {
+  let schema = table.schema
+  let bound = bindFilter(where, schema, vectorColumn)
+  return () => {
+    if (table.schema !== schema) {
+      schema = table.schema
+      bound = bindFilter(where, schema, vectorColumn)
+    }
+    return bound
   }
 }
 

@@ -15,7 +15,7 @@ import { HnswIndex } from '../vector-index/hnsw.js'
 import type { BufferedRows } from '../ingest/buffer.js'
 import type { AsOf, IcebergTable } from '../table/iceberg-table.js'
 import type { LiveFile } from '../table/scan.js'
-import { foreignHint, intersect, liveRows, readColumns, wholeColumns } from './file-rows.js'
+import { foreignHint, intersect, liveMask, readColumns, wholeColumns } from './file-rows.js'
 import { bufferedVisibility, hideSuperseded, rowId } from './visibility.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
 import { mapLimit } from '../util/limiter.js'
@@ -330,7 +330,7 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
     return eff > kth
   }
 
-  interface Prepared { file: DataFile; key: string; fv: FileVectors | undefined; opts: { filter?: Uint8Array } }
+  interface Prepared { file: DataFile; key: string; fv: FileVectors | undefined; opts: { filter?: Uint8Array; allowed?: number } }
   /** The I/O of one file (its live-row and filter mask, its vectors and index), ahead of its search. */
   const prepare = async (lf: LiveFile): Promise<Prepared> => {
     const file = lf.dataFile
@@ -339,15 +339,19 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
     const useIndex = facts !== undefined && facts.indexType === 'hnsw' && facts.indexStatus === 'ready'
     // Deleted rows and rows the filter rejects are left out inside the traversal, so k rows come
     // back whenever k live matching rows exist.
-    let allow = await liveRows(ctx, lf)
+    const live = await liveMask(ctx, lf)
+    let allow = live?.bits
     if (filter !== undefined) {
       const matching = bitsetFor(filter, await readColumns(ctx, file, filterColumns(filter)))
       allow = allow === undefined ? matching : intersect(allow, matching)
     }
     allow = await hideSuperseded(ctx, file, allow, hidden)
-    if (allow !== undefined && countAllowed(allow, file.recordCount) === 0) return { file, key, fv: undefined, opts: {} }
+    if (allow === undefined) return { file, key, fv: await caches.fileVectors(key, file.fileSizeInBytes, () => loadFileVectors(ctx, file, key, useIndex, dim)), opts: {} }
+    // Counted once here (the cached live mask carries its count), not again by the index.
+    const allowed = allow === live?.bits ? live.allowed : countAllowed(allow, file.recordCount)
+    if (allowed === 0) return { file, key, fv: undefined, opts: {} }
     const fv = await caches.fileVectors(key, file.fileSizeInBytes, () => loadFileVectors(ctx, file, key, useIndex, dim))
-    return { file, key, fv, opts: allow === undefined ? {} : { filter: allow } }
+    return { file, key, fv, opts: { filter: allow, allowed } }
   }
 
   /**
@@ -396,7 +400,7 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
       res = fv.index.search(query, k, { ...opts, ef: req.ef ?? router.ef(defaultEf(k, fv.index.size), router.rank.get(file), k), within: 2 * indexSlack })
     } else {
       plan.filesSearchedByScan++
-      res = flatSearch(vectors, dim, metric, query, k, opts)
+      res = flatSearch(vectors, dim, metric, query, k, opts.filter === undefined ? {} : { filter: opts.filter })
     }
     // Every candidate that could still enter the top k is re-scored exactly, so index and scan
     // results merge on one scale; ones beyond the current k-th distance by more than the index's

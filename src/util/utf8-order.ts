@@ -26,6 +26,9 @@ function codePointAt(s: string, i: number): number {
 
 /** Negative, zero or positive as `a` sorts before, with or after `b` in UTF-8 byte order. */
 export function compareUtf8(a: string, b: string): number {
+  // Equal strings are common (bounds over a column of one repeated value, e.g. the data file
+  // path of every row of a position delete file): one native comparison settles them.
+  if (a === b) return 0
   const n = Math.min(a.length, b.length)
   let i = 0
   while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++

@@ -29,6 +29,12 @@ export interface HnswSearchOptions {
   /** Allow-list applied inside the traversal (predicate or bitset, bit i set = id i allowed). */
   filter?: SearchFilter
   /**
+   * How many ids a bitset `filter` allows, when the caller knows it (a cached allow-list queried
+   * many times): saves counting the bitset on every search. It only chooses between the graph
+   * and an exact scan, and must be exact.
+   */
+  allowed?: number
+  /**
    * Traverse the graph on 8-bit scalar-quantised copies of the vectors (a quarter of the memory
    * traffic), then re-score the `ef` candidates on the exact vectors. Returned distances are
    * always exact. Default: true for indexes of 1,024 vectors or more.
@@ -46,7 +52,7 @@ export interface HnswSearchOptions {
 export const HNSW_BUILD_OPTION_KEYS = {
   metric: true, dim: true, M: true, efConstruction: true, seed: true, wasm: true, onProgress: true,
 } as const satisfies OptionKeys<HnswBuildOptions>
-export const HNSW_SEARCH_OPTION_KEYS = { ef: true, filter: true, quantized: true, within: true } as const satisfies OptionKeys<HnswSearchOptions>
+export const HNSW_SEARCH_OPTION_KEYS = { ef: true, filter: true, allowed: true, quantized: true, within: true } as const satisfies OptionKeys<HnswSearchOptions>
 
 export const DEFAULT_EF = 64
 

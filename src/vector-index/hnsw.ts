@@ -253,7 +253,7 @@ export class HnswIndex extends HnswLinker {
     const bits = filter instanceof Uint8Array ? filter : null
     const pred = typeof filter === 'function' ? filter : null
     if (bits !== null) {
-      const allowed = countAllowed(bits, g.count)
+      const allowed = options.allowed === undefined ? countAllowed(bits, g.count) : checkInt('allowed', options.allowed, 0, g.count)
       if (allowed === 0) return EMPTY_RESULT
       // Graph search over a sparse allow-list visits ~ef*2M/selectivity nodes; an exact scan
       // visits `allowed`. Scan when that is cheaper: allowed^2 <= ef * 2M * count.
@@ -291,9 +291,9 @@ export class HnswIndex extends HnswLinker {
    * least 1,024 rows and on one restored by `fromCodes`. With a filter, at least `k` allowed
    * candidates come back whenever `k` allowed rows exist.
    */
-  searchCodes(query: Float32Array, k: number, options: { ef?: number; filter?: Uint8Array } = {}): CodeCandidates {
+  searchCodes(query: Float32Array, k: number, options: { ef?: number; filter?: Uint8Array; allowed?: number } = {}): CodeCandidates {
     checkK(k)
-    checkOptions(options, { ef: true, filter: true }, 'HnswIndex.searchCodes()')
+    checkOptions(options, { ef: true, filter: true, allowed: true }, 'HnswIndex.searchCodes()')
     const g = this.g
     const bits = checkFilter(options.filter) ?? null
     if (typeof bits === 'function') throw invalid('HnswIndex.searchCodes: the filter must be a bitset')
@@ -313,7 +313,8 @@ export class HnswIndex extends HnswLinker {
     const error = (this.qs as QuantizedSearch).error
     try {
       if (bits !== null) {
-        const allowed = countAllowed(bits, g.count)
+        // `allowed`: the caller's count of the bitset's set bits, so it is not counted again.
+        const allowed = options.allowed === undefined ? countAllowed(bits, g.count) : checkInt('allowed', options.allowed, 0, g.count)
         if (allowed === 0) return { ...EMPTY_RESULT, error }
         if (allowed * allowed <= ef * 2 * g.M * g.count) return { ...this.codeScan(keep, bits), error }
       }
@@ -414,18 +415,33 @@ export class HnswIndex extends HnswLinker {
     const heap = this.res
     heap.clear()
     const n = this.g.count
-    const keep = within > 0 ? n : k
+    // With `within`, distances are kept for a second pass over the rows near the k-th, so the
+    // heap holds k rows rather than every row.
+    const dists = within > 0 ? this.scanScratch(n) : undefined
     for (let id = 0; id < n; id++) {
-      if (bits !== null ? !bitAllowed(bits, id) : pred !== null && !pred(id)) continue
-      const d = this.dist(this.qOff, this.off(id))
-      if (heap.size < keep) heap.push(d, id)
-      else if (d < heap.topDist()) {
-        heap.pop()
-        heap.push(d, id)
+      if (bits !== null ? !bitAllowed(bits, id) : pred !== null && !pred(id)) {
+        if (dists !== undefined) dists[id] = Infinity
+        continue
       }
+      const d = this.dist(this.qOff, this.off(id))
+      if (dists !== undefined) dists[id] = d
+      if (heap.size < k) heap.push(d, id)
+      else if (d < heap.topDist()) heap.replaceTop(d, id)
     }
-    const out = drainBestFirst(heap, keep)
-    return within > 0 ? nearTies(out, k, within) : out
+    if (dists === undefined || heap.size < k) return drainBestFirst(heap, k)
+    // nearTies cuts at the k-th distance as returned (f32); a superset of its rows is kept here.
+    const kth = heap.topDist()
+    const limit = Math.max(kth, Math.fround(kth)) + within
+    heap.clear()
+    for (let id = 0; id < n; id++) if ((dists[id] as number) <= limit) heap.push(dists[id] as number, id)
+    return nearTies(drainBestFirst(heap, heap.size), k, within)
+  }
+
+  private scanDists = new Float64Array(0)
+
+  private scanScratch(n: number): Float64Array {
+    if (this.scanDists.length < n) this.scanDists = new Float64Array(n)
+    return this.scanDists
   }
 
 }

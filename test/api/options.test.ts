@@ -80,6 +80,7 @@ const EXEMPT: Record<string, string> = {
   'new SearchBuilder#state.filter.not': 'internal builder state, set only through where(), checked there',
   'new SearchBuilder#state.prune': 'internal builder state, set only through prune(), checked there',
   'DataFileReader.readRows#options.schema': 'a Schema (the table model, as table.schema returns it), not an options object',
+  'DataFileReader.readColumnValues#options.schema': 'a Schema (the table model, as table.schema returns it), not an options object',
 }
 
 /** Sites checked here that the walker cannot list. */
@@ -141,6 +142,7 @@ const ENTRIES: Record<string, (f: Fixture) => Entry> = {
   'createOpenAIEmbedder#options': () => ({ call: (o) => createOpenAIEmbedder(o as { model: string }), bases: [{ model: 'm', apiKey: 'k', baseUrl: 'http://127.0.0.1:9' }] }),
   'createUseLiteEmbedder#options': () => ({ call: (o) => createUseLiteEmbedder(o), skipUndefined: true }),
   'DataFileReader.readRows#options': (f) => ({ call: (o) => f.reader.readRows(o) }),
+  'DataFileReader.readColumnValues#options': (f) => ({ call: (o) => f.reader.readColumnValues(o as never), bases: [{ columns: [] }] }),
   'Table.alterSchema#change': (f) => ({ call: (o) => f.table.alterSchema(o) }),
   'FileCatalog.dropTable#options': (f) => ({ call: (o) => (f.lake.catalog as FileCatalog).dropTable({ namespace: ['default'], name: 'absent' }, o) }),
   'IcebergCatalog.dropTable#options': (f) => ({ call: (o) => f.lake.iceberg.dropTable({ namespace: ['default'], name: 'absent' }, o) }),

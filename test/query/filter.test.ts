@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { parseFilter, bindFilter } from '../../src/query/index.js'
-import { fileMayMatch, matchesRow } from '../../src/query/filter-bind.js'
+import { fileMayMatch, matchesRow, matchingRows } from '../../src/query/filter-bind.js'
 import { encodeBound } from '../../src/format/iceberg/bounds.js'
 import type { DataFile } from '../../src/format/iceberg/types.js'
 import type { Schema } from '../../src/format/schema.js'
@@ -292,6 +292,7 @@ test('property: random filters over astral/BMP strings, NaN, ±0 and nulls equal
       await db.run(`insert into t values ${withIds.map((x) => `(${x.id}, ${lit(x.tag)}, ${lit(x.score)}, ${lit(x.f)})`).join(', ')}`)
       const paths = (await t.files()).map((f) => `'${f.path.replace(/^file:\/\//, '')}'`).join(', ')
       const tagPool = [...new Set(withIds.map((x) => x.tag).filter((x): x is string => x !== null))]
+      const columns = new Map<string, unknown[]>((['id', 'tag', 'score', 'f'] as const).map((c) => [c, withIds.map((x) => x[c])]))
       for (let c = 0; c < 150; c++) {
         const cs = randomCase(r, tagPool)
         const label = `seed ${seed} case ${c}: ${cs.text}`
@@ -301,6 +302,11 @@ test('property: random filters over astral/BMP strings, NaN, ±0 and nulls equal
         assert.deepEqual(got.map((x) => x.id as number).sort((a, b) => a - b), want, label)
         const duckFiles = await all(`select id from read_parquet([${paths}]) where ${cs.sql} order by id`)
         assert.deepEqual(duckFiles, want, `${label} (DuckDB over the data files)`)
+        // The same filter on decoded columns (what deletes and updates evaluate), among a random
+        // subset of candidate rows.
+        const candidates = Uint8Array.from(withIds, () => (r() < 0.7 ? 1 : 0))
+        const matched = matchingRows(bindFilter(filter, t.schema, 'embedding'), columns, candidates)
+        assert.deepEqual(withIds.filter((_, i) => matched[i] === 1).map((x) => x.id), want.filter((id) => candidates[id] === 1), `${label} (on columns)`)
         pruned += plan.filesPrunedByStats
         if (want.length > 0) nonEmpty++
         cases++

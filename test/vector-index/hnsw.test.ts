@@ -278,3 +278,27 @@ test('within: also returns the candidates up to the k-th distance plus within, b
   assert.deepEqual(sorted(idx.search(q, 5, { within: 10 }).ids), [0, 1, 2, 3, 4])
   for (const bad of [-1, NaN, Infinity]) assert.throws(() => idx.search(q, 2, { within: bad }), (e: unknown) => isAilakeError(e, 'INVALID_ARGUMENT'))
 })
+
+test('property: a sparse bitset scans exactly, with and without within and a given allowed count, equal to brute force over the allowed rows', () => {
+  const idx = index('euclidean')
+  const r = rng(31)
+  let cases = 0
+  for (let c = 0; c < 60; c++) {
+    // 1-5% of rows allowed: the index scans them (allowed^2 <= ef * 2M * count).
+    const allowedIds = Array.from({ length: N }, (_, i) => i).filter(() => r() < 0.01 + 0.04 * r())
+    const bits = bitsetFromIds(allowedIds, N)
+    const q = QUERIES[c % QUERIES.length] as Float32Array
+    const k = 1 + Math.floor(r() * 12)
+    const within = c % 3 === 0 ? 0 : r() * 2
+    const byDist = allowedIds.map((id) => ({ id, d: distance('euclidean', q, DATA.subarray(id * DIM, (id + 1) * DIM)) })).sort((a, b) => a.d - b.d || a.id - b.id)
+    const kth = (byDist[Math.min(k, byDist.length) - 1] as { d: number }).d
+    const want = byDist.filter((x, i) => i < k || (within > 0 && x.d <= Math.fround(kth) + within)).map((x) => x.id).sort((a, b) => a - b)
+    for (const opts of [{ filter: bits }, { filter: bits, allowed: allowedIds.length }]) {
+      const got = Array.from(idx.search(q, k, { ...opts, ef: 32, ...(within > 0 ? { within } : {}) }).ids).sort((a, b) => a - b)
+      assert.deepEqual(got, want, `case ${c}: k ${k}, within ${within}, ${allowedIds.length} allowed`)
+      cases++
+    }
+  }
+  assert.ok(cases >= 120)
+  for (const bad of [-1, N + 1, 1.5]) assert.throws(() => idx.search(QUERIES[0] as Float32Array, 2, { filter: new Uint8Array(N >> 3), allowed: bad }), (e: unknown) => isAilakeError(e, 'INVALID_ARGUMENT'))
+})

@@ -3,7 +3,7 @@
  * hyparquet as the general fallback) and selected rows via the Parquet offset index.
  */
 import { PARQUET_DECOMPRESSORS } from '../codecs.js'
-import { parquetReadObjects, type AsyncBuffer, type ColumnChunk, type FileMetaData } from 'hyparquet'
+import { parquetRead, parquetReadObjects, type AsyncBuffer, type ColumnChunk, type FileMetaData } from 'hyparquet'
 import { AilakeError, corrupt, invalid } from '../../errors.js'
 import type { ByteSource } from '../../util/byte-source.js'
 import { checkOptions } from '../../util/options.js'
@@ -13,7 +13,8 @@ import { crc32c } from '../../util/crc32c.js'
 import { IntegrityChecks } from './integrity.js'
 import { PageGuard } from './page-guard.js'
 import { fromParquetSchema } from './schema-map.js'
-import { checkedTextBlock, decodeSection, decodeSectionHead, decodeTrailer, headLengthFromHeader, readSectionHeader, HEADER_LENGTH, HEADER_LENGTH_V4, TRAILER_LENGTH, type DecodedSection, type SectionHeader } from './section.js'
+import type { DecodedSection } from './section.js'
+import { locateByTrailer, readSectionAt, readSectionHeadAt, type SectionFacts } from './section-read.js'
 import { CompactReader, intField } from './thrift.js'
 import type { VectorFacts } from './types.js'
 import { KV_ICEBERG_SCHEMA, KV_SECTIONS } from './writer.js'
@@ -35,54 +36,6 @@ const COALESCE_GAP = 16 * 1024
 export interface VectorPageCache {
   get(pageOffset: number): Float32Array | undefined
   set(pageOffset: number, vectors: Float32Array): void
-}
-
-/** Reads one section with exactly one ranged read (offsets kept in table metadata). */
-export async function readSectionAt(source: ByteSource, at: { offset: number; length: number }): Promise<DecodedSection> {
-  checkSectionLength(at.length)
-  return decodeSection(await readRange(source, at.offset, at.length, 'ailake section'), at.offset)
-}
-
-/** What reads of columns need of a section: its facts and integrity table. */
-type SectionFacts = Pick<DecodedSection, 'facts' | 'integrity'>
-
-function checkSectionLength(length: number): void {
-  if (!Number.isSafeInteger(length) || length < HEADER_LENGTH) throw corrupt(`ailake section length ${length} is smaller than its ${HEADER_LENGTH}-byte header`)
-}
-
-/** The checked header at the start of `bytes`, which must declare the section length the file records. */
-function recordedHeader(bytes: Uint8Array, at: { length: number }): SectionHeader {
-  const header = readSectionHeader(bytes)
-  if (header.length !== at.length) {
-    throw corrupt(`ailake section: header declares ${header.length} bytes but ${at.length} were recorded; the recorded section offsets are wrong or the file is corrupt`, { length: header.length, given: at.length })
-  }
-  return header
-}
-
-/** Bytes read first for a section's head: its header, column name, centroid and integrity table fit in most files. */
-const HEAD_READ_BYTES = 64 * 1024
-
-/** The section without its index bytes (facts and integrity part): one small ranged read, two for a large integrity table. */
-async function readSectionHeadAt(source: ByteSource, at: { offset: number; length: number }): Promise<SectionFacts> {
-  checkSectionLength(at.length)
-  const first = await readRange(source, at.offset, Math.min(at.length, HEAD_READ_BYTES), 'ailake section')
-  recordedHeader(first, at)
-  const headLength = headLengthFromHeader(first)
-  const bytes = headLength <= first.length ? first.subarray(0, headLength) : await readRange(source, at.offset, headLength, 'ailake section')
-  return decodeSectionHead(bytes, at.offset)
-}
-
-/**
- * Only the full-text index block of a section (undefined when it has none): two ranged reads,
- * the header and the block (the section's last bytes), each checked against its CRC, so a text
- * query does not read the vector index.
- */
-export async function readTextBlockAt(source: ByteSource, at: { offset: number; length: number }): Promise<Uint8Array | undefined> {
-  checkSectionLength(at.length)
-  const header = recordedHeader(await readRange(source, at.offset, Math.min(at.length, HEADER_LENGTH_V4), 'ailake section header'), at)
-  if (header.textLength === 0) return undefined
-  if (header.textLength > at.length - header.headerLength) throw corrupt('ailake section: the full-text block is longer than the section')
-  return checkedTextBlock(header, await readRange(source, at.offset + at.length - header.textLength, header.textLength, 'full-text index'))
 }
 
 /** The file as hyparquet reads it; every read is checked first (page-guard.ts). */
@@ -521,6 +474,56 @@ export class DataFileReader {
     })
   }
 
+  /**
+   * Every row of some scalar columns as one array per column, in row order, without building an
+   * object per row (what filters over a whole file need). Columns are named and projected as by
+   * `readRows` with `schema`: by field id, absent ones read as null, widened ones widen.
+   */
+  async readColumnValues(options: { columns: string[]; schema?: Schema }): Promise<Map<string, ArrayLike<unknown>>> {
+    checkOptions(options, { columns: true, schema: true }, 'readColumnValues()')
+    const read = options.schema ?? this.schema
+    const plan = projectColumns(this.schema, read, options.columns)
+    const f = await this.maybeFacts()
+    if (f !== undefined) this.checkRowCount(f)
+    const decoded = new Map<string, ArrayLike<unknown>>()
+    for (const c of plan) {
+      if (c.source === undefined || decoded.has(c.source)) continue
+      if (c.source === f?.column) throw invalid(`readColumnValues() reads scalar columns; ${c.source} is the vector column`, { column: c.source })
+      decoded.set(c.source, await this.readScalarColumn(c.source))
+    }
+    // A column the file lacks is all null: as many rows as the data of another column backs.
+    const rows = decoded.size > 0 ? (decoded.values().next().value as ArrayLike<unknown>).length : await this.countRows()
+    const out = new Map<string, ArrayLike<unknown>>()
+    for (const c of plan) {
+      const values = c.source === undefined ? undefined : decoded.get(c.source)
+      const widen = c.widen
+      out.set(c.name, values === undefined ? new Array<null>(rows).fill(null) : widen === undefined ? values : Array.from(values, (v) => (v === null || v === undefined ? v : widen(v))))
+    }
+    return out
+  }
+
+  /** One scalar column of every row through hyparquet (its reads go through the page guard), as decoded. */
+  private async readScalarColumn(column: string): Promise<ArrayLike<unknown>> {
+    const chunks: Array<{ rowStart: number; data: ArrayLike<unknown> }> = []
+    try {
+      await parquetRead({ file: asyncBuffer(this.source, this.guard()), metadata: this.footer.metadata, columns: [column], useOffsetIndex: true, compressors: PARQUET_DECOMPRESSORS, utf8: false, onChunk: (c) => { chunks.push({ rowStart: c.rowStart, data: c.columnData }) } })
+    } catch (err) {
+      throw wrapHyparquet(err, 'reading rows')
+    }
+    chunks.sort((a, b) => a.rowStart - b.rowStart)
+    let next = 0
+    for (const c of chunks) {
+      if (c.rowStart !== next) throw corrupt(`column ${column}: decoded rows start at ${c.rowStart}, expected ${next}`)
+      next += c.data.length
+    }
+    if (next !== this.rowCount) throw corrupt(`read ${next} values of column ${column} for ${this.rowCount} rows`)
+    if (chunks.length === 1) return (chunks[0] as { data: ArrayLike<unknown> }).data
+    const out = new Array<unknown>(next)
+    let at = 0
+    for (const c of chunks) for (let i = 0; i < c.data.length; i++) out[at++] = c.data[i]
+    return out
+  }
+
   /** `readRows` by the file's own column names. */
   private async readFileRows(columns: string[] | undefined, rowsWanted: number[] | undefined): Promise<Record<string, unknown>[]> {
     const options = { columns, rows: rowsWanted }
@@ -590,17 +593,6 @@ function upperBound(sorted: readonly number[], x: number): number {
     else hi = mid
   }
   return lo
-}
-
-/** Finds the first section through the trailer just before the footer (no footer parsing). */
-export async function locateByTrailer(source: ByteSource, footerStart: number): Promise<{ offset: number; length: number }> {
-  if (footerStart - TRAILER_LENGTH < 4) throw new AilakeError('NOT_FOUND', 'this Parquet file has no ailake section (no trailer before the footer)')
-  const t = decodeTrailer(await readRange(source, footerStart - TRAILER_LENGTH, TRAILER_LENGTH, 'ailake trailer'), source.size)
-  if (t === undefined) throw new AilakeError('NOT_FOUND', 'this Parquet file has no ailake section (no trailer before the footer)')
-  const header = await readRange(source, t.sectionsOffset, Math.min(t.sectionsLength, HEADER_LENGTH_V4), 'ailake section header')
-  const length = readSectionHeader(header).length
-  if (length > t.sectionsLength) throw corrupt('ailake section is longer than the sections region in the trailer')
-  return { offset: t.sectionsOffset, length }
 }
 
 export async function openDataFileImpl(source: ByteSource, options: OpenDataFileOptions = {}): Promise<DataFileReader> {
