@@ -111,3 +111,19 @@ export function fullTextColumns(info: TableInfo): string[] {
     return []
   }
 }
+
+// `GET /v1/activity` (what the server process is doing).
+export interface OptimizeProgress { phase: string; done: number; total: number }
+export interface OptimizeReport { mode: string; reason: string; filesBefore: number; filesAfter: number; rowsRewritten: number; deletedRowsRemoved: number; seconds: number }
+export interface OptimizeRun { id: number; table: string; startedAt: string; endedAt?: string; progress?: OptimizeProgress; report?: OptimizeReport; error?: string }
+export interface TableActivity {
+  table: string
+  bufferedRows: number
+  bufferedBytes: number
+  flushing: boolean
+  lastFlush: string | null
+  lastFlushError: string | null
+  pendingIndexBuilds: number
+  autoOptimize: { optimizing: boolean; progress?: OptimizeProgress; lastReport?: OptimizeReport; lastError?: string }
+}
+export interface Activity { tables: TableActivity[]; optimizes: OptimizeRun[] }

@@ -6,6 +6,7 @@ import { html, render } from 'htm/preact'
 import { useEffect, useState } from 'preact/hooks'
 import type { VNode } from 'preact'
 import { onUnauthorized, storedKey, storeKey } from './api.js'
+import { ActivityPage } from './pages/activity.js'
 import { KeyPrompt } from './pages/key-prompt.js'
 import { MapPage } from './pages/map.js'
 import { SearchPage } from './pages/search.js'
@@ -30,6 +31,7 @@ function Nav({ route }: { route: Route }): VNode {
   return html`<nav aria-label="Console">
     <ul>
       ${link({ view: 'tables' }, 'Tables')}
+      ${link({ view: 'activity' }, 'Activity')}
       ${t === undefined ? null : html`
         ${link({ view: 'table', table: t, ...(route.asOf !== undefined && { asOf: route.asOf }) }, `Table ${t}`)}
         ${link({ view: 'search', table: t, ...(route.asOf !== undefined && { asOf: route.asOf }) }, 'Search')}
@@ -44,6 +46,7 @@ function Page({ route }: { route: Route }): VNode {
     case 'table': return html`<${TablePage} route=${route} />`
     case 'search': return html`<${SearchPage} route=${route} />`
     case 'map': return html`<${MapPage} route=${route} />`
+    case 'activity': return html`<${ActivityPage} />`
     default: return html`<${Tables} />`
   }
 }

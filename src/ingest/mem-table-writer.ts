@@ -244,6 +244,11 @@ export class MemTableWriter {
     return rows * this.policy.dim * bytesPerElement(this.policy) >= this.flushSizeBytes || rows >= this.flushMaxRows
   }
 
+  /** When the last flush committed (the writer's start before its first), epoch milliseconds. */
+  get lastFlushAt(): number {
+    return this.lastFlush
+  }
+
   /** True while a flush runs in the background. */
   get isFlushing(): boolean {
     return this.flights.length > 0

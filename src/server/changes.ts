@@ -63,12 +63,13 @@ export const CHANGE_ROUTES: readonly ApiRoute[] = [
       const full = flag(body.full, 'full')
       const cluster = flag(body.cluster, 'cluster')
       const applyDeletes = flag(body.applyDeletes, 'applyDeletes')
-      const report = await t.optimize({
+      const report = await ctx.optimizes.record(t.name, (onProgress) => t.optimize({
         ...(target !== undefined && { targetRowsPerFile: target }),
         ...(full !== undefined && { full }),
         ...(cluster !== undefined && { cluster }),
         ...(applyDeletes !== undefined && { applyDeletes }),
-      })
+        onProgress,
+      }))
       return json(c, report)
     },
   },

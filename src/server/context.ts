@@ -5,6 +5,7 @@
  * flushes what writers buffer.
  */
 import { AilakeError, createEmbedderByName, isAilakeError, type Embedder, type Lakehouse, type MemTableWriter, type Table } from '../index.js'
+import { OptimizeRuns, type OpenTable } from './activity.js'
 import { KeyStore } from './auth.js'
 import { Gate } from './limits.js'
 import { resolveLimits, type AppOptions, type ServeLimits } from './options.js'
@@ -23,6 +24,8 @@ export class ServerContext {
   readonly requireAuth: boolean
   readonly icebergPrefix: string
   readonly log: (line: string) => void
+  /** Optimize runs started over HTTP, for `GET /v1/activity`. */
+  readonly optimizes = new OptimizeRuns()
   private readonly refreshMs: number
   private readonly handles = new Map<string, Handle>()
   private readonly embedders = new Map<string, Promise<Embedder>>()
@@ -92,6 +95,11 @@ export class ServerContext {
     if (h === undefined) throw new AilakeError('NOT_FOUND', `table ${name} was dropped`, { context: { table: name } })
     if (h.writer === undefined || h.writer.isClosed) h.writer = table.memTableWriter()
     return h.writer
+  }
+
+  /** The handles open now, with their buffered writers (what `GET /v1/activity` looks at). */
+  openTables(): OpenTable[] {
+    return [...this.handles].map(([name, h]) => ({ name, table: h.table, writer: h.writer }))
   }
 
   /** Marks the handle stale, so the next request reloads the table (after a catalog-level commit). */

@@ -75,6 +75,9 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { 201: ok('the table', ref('TableInfo')) },
         }),
       },
+      '/v1/activity': {
+        get: op('What this server process is doing on the tables the key may read: buffered rows, pending index builds, auto-optimize, and optimize runs started over HTTP (running with progress, the last 20 finished with their report or error)', 'any valid key', { responses: { 200: ok('activity', ref('Activity')) } }),
+      },
       '/v1/tables/{table}': {
         parameters: [tableParam],
         get: op('Table info', 'read', { responses: { 200: ok('info', ref('TableInfo')) } }),
@@ -156,6 +159,20 @@ export function openApiDocument(): Record<string, unknown> {
         Error: { type: 'object', properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } } } },
         TableInfo: { type: 'object', properties: { name: { type: 'string' }, rows: { type: 'integer' }, files: { type: 'integer' }, snapshotId: { type: ['string', 'null'] }, vector: { type: ['object', 'null'] }, embedder: { type: ['object', 'null'] }, properties: { type: 'object' } } },
         ChangeResult: { type: 'object', properties: { snapshotId: { type: ['string', 'null'], description: 'null when nothing matched (nothing committed)' }, deleted: { type: 'integer' }, updated: { type: 'integer' }, inserted: { type: 'integer' } } },
+        Activity: {
+          type: 'object',
+          properties: {
+            tables: {
+              type: 'array', description: 'Tables the server has open, by name',
+              items: { type: 'object', properties: { table: { type: 'string' }, bufferedRows: { type: 'integer', description: 'acknowledged by buffered writes, not yet committed' }, bufferedBytes: { type: 'integer' }, flushing: { type: 'boolean' }, lastFlush: { type: ['string', 'null'] }, lastFlushError: { type: ['string', 'null'] }, pendingIndexBuilds: { type: 'integer' }, autoOptimize: { type: 'object', properties: { optimizing: { type: 'boolean' }, progress: ref('OptimizeProgress'), lastReport: { type: 'object' }, lastError: { type: 'string' } } } } },
+            },
+            optimizes: {
+              type: 'array', description: 'Running first (oldest first), then finished (newest first)',
+              items: { type: 'object', properties: { id: { type: 'integer' }, table: { type: 'string' }, startedAt: { type: 'string' }, endedAt: { type: 'string', description: 'absent while running' }, progress: ref('OptimizeProgress'), report: { type: 'object', description: 'the optimize report' }, error: { type: 'string' } } },
+            },
+          },
+        },
+        OptimizeProgress: { type: 'object', properties: { phase: { enum: ['read', 'cluster', 'write', 'commit', 'expire'] }, done: { type: 'integer' }, total: { type: 'integer' } } },
         AddResult: { type: 'object', properties: { rows: { type: 'integer' }, snapshotId: { type: ['string', 'null'] }, buffered: { type: 'boolean' } } },
       },
     },

@@ -5,6 +5,7 @@
  * search and row input also speak Arrow IPC streams.
  */
 import { AilakeError, type Row, type Table } from '../index.js'
+import { activityFor } from './activity.js'
 import type { ServerContext } from './context.js'
 import { HttpError } from './http-errors.js'
 import { json, jsonBody, mediaType, need, readBody, tableLevels, type Ctx } from './http.js'
@@ -72,6 +73,12 @@ export const API_ROUTES: readonly ApiRoute[] = [
       const t = await ctx.lake.createTable(body.name, options as unknown as Parameters<typeof ctx.lake.createTable>[1])
       await t.close()
       return json(c, await tableInfo(await ctx.table(tableLevels(body.name).join('.'))), 201)
+    },
+  },
+  {
+    method: 'GET', path: '/v1/activity', mutates: false,
+    async handle(c, ctx) {
+      return json(c, await activityFor(c.get('principal'), ctx.openTables(), ctx.optimizes))
     },
   },
   {

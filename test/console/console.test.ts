@@ -3,6 +3,7 @@
 // older snapshot (the live row count changes to the hand-computed one), runs a text search
 // whose hits are the API's answer, and draws the map (one point per sampled vector). With API
 // keys it asks for a key before any data request, and a wrong key is refused with a message.
+// The Activity page shows rows a buffered write holds and an optimize's report, and polls.
 // Screenshots go to AILAKE_ARTIFACTS_DIR (default: a temp folder, printed).
 // Without chromium the tests skip, except under CI=true, where they fail.
 import { test, type TestContext } from 'node:test'
@@ -14,7 +15,7 @@ import type { Page } from 'playwright-core'
 import { connect } from '../../src/index.js'
 import { KeyStore } from '../../src/server/index.js'
 import { tempDir } from '../helpers/tmpdir.js'
-import { buildDemo, chromiumPath, launch, serveDemo } from './demo.js'
+import { buildDemo, chromiumPath, launch, serveDemo, stageActivity } from './demo.js'
 
 const ARTIFACTS = process.env.AILAKE_ARTIFACTS_DIR ?? join(tmpdir(), 'ailake-console-artifacts')
 
@@ -113,6 +114,51 @@ test('console: tables, a table, time travel, text search = the API, map', async 
     await shot(page, '4-map')
     assert.deepEqual(failures, [])
     t.diagnostic(`screenshots in ${ARTIFACTS}`)
+  } finally {
+    await browser.close()
+    await server.close()
+    await lake.close()
+    await cleanup()
+  }
+})
+
+test('console: activity shows buffered rows and finished optimize runs, and keeps polling', async (t) => {
+  const path = browserOrSkip(t)
+  if (path === undefined) return
+  const { dir, cleanup } = await tempDir('ailake-console-activity-')
+  const { lake } = await buildDemo(dir)
+  const server = await serveDemo(lake)
+  const browser = await launch(path)
+  try {
+    const { report } = await stageActivity(server.url, 5)
+    assert.equal(report.filesBefore, 3)
+    const page = await browser.newPage({ viewport: { width: 1100, height: 800 } })
+    page.setDefaultTimeout(15_000)
+    const failures: string[] = []
+    page.on('pageerror', (e) => failures.push(e.message))
+    await page.goto(`${server.url}/`)
+    await page.getByRole('link', { name: 'Activity' }).click()
+    await page.getByRole('link', { name: 'Activity' }).and(page.locator('[aria-current=page]')).waitFor()
+
+    const open = page.getByRole('table', { name: /Open tables/ })
+    const notes = open.locator('tbody tr').filter({ has: page.getByRole('link', { name: 'default.notes', exact: true }) })
+    await notes.waitFor()
+    assert.equal((await notes.locator('td').nth(1).textContent())?.trim(), '5', 'the 5 rows of the buffered write')
+    const images = open.locator('tbody tr').filter({ has: page.getByRole('link', { name: 'demo.images', exact: true }) })
+    assert.equal((await images.locator('td').nth(1).textContent())?.trim(), '0')
+
+    const finished = page.getByRole('table', { name: /Optimize finished/ }).locator('tbody tr')
+    await finished.first().waitFor()
+    const cells = await finished.first().locator('td').allTextContents()
+    assert.equal(cells[0], 'demo.images')
+    assert.deepEqual(cells.slice(3, 6), [String(report.filesBefore), String(report.filesAfter), report.rowsRewritten.toLocaleString('en-US')], 'the report the optimize request answered')
+    await shot(page, '6-activity')
+
+    // The page polls: a second optimize shows up without a reload, newest first.
+    await fetch(`${server.url}/v1/tables/notes/optimize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+    await finished.nth(1).waitFor()
+    assert.equal(await finished.first().locator('td').first().textContent(), 'default.notes')
+    assert.deepEqual(failures, [])
   } finally {
     await browser.close()
     await server.close()

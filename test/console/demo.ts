@@ -72,3 +72,20 @@ export function chromiumPath(): string | undefined {
 export function launch(executablePath: string): Promise<Browser> {
   return chromium.launch({ executablePath, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-dev-shm-usage'] })
 }
+
+/**
+ * Gives the Activity page something to show, through the server's API: an optimize of
+ * demo.images (its report is returned) and `buffered` rows written to notes and not flushed.
+ */
+export async function stageActivity(url: string, buffered = 5): Promise<{ report: { filesBefore: number; filesAfter: number; rowsRewritten: number } }> {
+  const post = async (path: string, body: unknown): Promise<unknown> => {
+    const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`)
+    return res.json()
+  }
+  const report = await post('/v1/tables/demo.images/optimize', { targetRowsPerFile: 60 }) as { filesBefore: number; filesAfter: number; rowsRewritten: number }
+  const texts = Array.from({ length: buffered }, (_, i) => `${TOPICS[i % TOPICS.length] as string} buffered ${i}`)
+  const vectors = await hashEmbedder(DIM).embed(texts)
+  await post('/v1/tables/notes/rows', { buffered: true, rows: texts.map((text, i) => ({ id: 100 + i, text, embedding: Array.from(vectors[i] as Float32Array) })) })
+  return { report }
+}

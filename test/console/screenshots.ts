@@ -4,7 +4,8 @@
  */
 import { mkdir } from 'node:fs/promises'
 import { tempDir } from '../helpers/tmpdir.js'
-import { buildDemo, chromiumPath, launch, serveDemo } from './demo.js'
+import { clusteredVectors } from '../helpers/tmpdir.js'
+import { buildDemo, chromiumPath, launch, serveDemo, stageActivity } from './demo.js'
 
 const out = process.env.AILAKE_SCREENSHOT_DIR ?? 'docs/images'
 const path = chromiumPath()
@@ -46,6 +47,19 @@ try {
   await page.getByRole('button', { name: 'Show hits' }).click()
   await page.locator('svg.map .hits circle').first().waitFor()
   await shot('map')
+  // Made after the other pictures, so they show the demo as it is: a table big enough that its
+  // optimize is still running when the Activity page is photographed.
+  const events = await lake.createTable('demo.events', { vector: { dim: 64 }, schema: { id: 'long' } })
+  const eventVectors = clusteredVectors(12_000, 64, 7, 8)
+  for (let part = 0; part < 6; part++) await events.add(eventVectors.slice(part * 2000, part * 2000 + 2000).map((v, i) => ({ id: part * 2000 + i, embedding: v })))
+  await events.close()
+  await stageActivity(server.url)
+  const running = fetch(`${server.url}/v1/tables/demo.events/optimize`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ targetRowsPerFile: 3000, full: true }) })
+  await page.getByRole('link', { name: 'Activity' }).click()
+  // Past the first step if the page polls in time; the picture is still taken if not.
+  await page.locator('.runs progress[value]:not([value="0"])').waitFor({ timeout: 30_000 }).catch(() => undefined)
+  await shot('activity')
+  await running
 } finally {
   await browser.close()
   await server.close()
