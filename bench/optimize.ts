@@ -182,20 +182,22 @@ async function buildLayout(dir: string, flush: number, config: string, increment
 
 interface Cold { ms: number; mib: number; searched: number; recall: number }
 /** `coldSerial`: the same cold queries reading one file at a time (`concurrency: 1`), routed snapshots only. */
-interface Measured { points: Point[]; setting: string; files: number; cold?: Cold; coldSerial?: Cold }
+interface Measured { points: Point[]; routed: boolean; setting: string; files: number; cold?: Cold; coldSerial?: Cold }
 
 interface LayoutResult { flush: number; state: LayoutState; streamed: Measured; optimized: Measured }
 
 /** Sweeps one snapshot of `table`, then runs COLD cold queries at the cheapest setting reaching 0.95 (else the last). */
-async function measureSnapshot(table: Table, name: string, snapshot: bigint, routed: boolean): Promise<Measured> {
+async function measureSnapshot(table: Table, name: string, snapshot: bigint, clustered: boolean): Promise<Measured> {
   const caches = new QueryCaches({ maxIndexBytes: 4 * 2 ** 30 })
   const tuning = (f: number): Partial<RouteTuning> => ({ boost: ROUTING.boost * f, floor: ROUTING.floor * f })
+  const files = (await table.files(snapshot)).length
+  // Routing (and its beam shaping) needs two clustered files; one file is swept by its ef.
+  const routed = clustered && files > 1
   const search = (qi: number, setting: number, concurrency?: number) => executeSearch({ table: table.core, caches }, {
     query: query(qi), k: K, asOf: snapshot, select: ['id'],
     ...(routed ? (setting === 1 ? {} : { routing: tuning(setting) }) : { ef: setting }),
     ...(concurrency === undefined ? {} : { concurrency }),
   })
-  const files = (await table.files(snapshot)).length
   const settings = routed ? ROUTED_FACTORS : STREAMED_EFS
   const points = (await sweep(settings, {
     [name]: {
@@ -229,7 +231,7 @@ async function measureSnapshot(table: Table, name: string, snapshot: bigint, rou
   }
   const cold = await coldRun()
   const coldSerial = routed ? await coldRun(1) : undefined
-  const m: Measured = { points, setting: `${routed ? 'beam x' : 'ef '}${chosen.setting}`, files, ...(cold === undefined ? {} : { cold }), ...(coldSerial === undefined ? {} : { coldSerial }) }
+  const m: Measured = { points, routed, setting: `${routed ? 'beam x' : 'ef '}${chosen.setting}`, files, ...(cold === undefined ? {} : { cold }), ...(coldSerial === undefined ? {} : { coldSerial }) }
   log(`${name}: ${files} files, at ${m.setting}: ${chosen.qps.toFixed(0)} q/s, recall ${chosen.recall.toFixed(3)}, ${chosen.extra.toFixed(1)} files/query; cold ${JSON.stringify(m.cold)}, one file at a time ${JSON.stringify(m.coldSerial)}`)
   return m
 }
@@ -383,7 +385,7 @@ if (layouts.length > 0) {
   console.log('|---|---:|---:|---:|---:|---:|')
   for (const r of layouts) {
     for (const p of r.streamed.points) console.log(`| flush ${r.flush}, streamed | ef ${p.setting} | ${p.recall.toFixed(3)} | ${p.qps.toFixed(0)} | ${p.cpuQps.toFixed(0)} | ${p.extra.toFixed(1)} |`)
-    for (const p of r.optimized.points) console.log(`| flush ${r.flush}, optimized | beam x${p.setting} | ${p.recall.toFixed(3)} | ${p.qps.toFixed(0)} | ${p.cpuQps.toFixed(0)} | ${p.extra.toFixed(1)} |`)
+    for (const p of r.optimized.points) console.log(`| flush ${r.flush}, optimized | ${r.optimized.routed ? 'beam x' : 'ef '}${p.setting} | ${p.recall.toFixed(3)} | ${p.qps.toFixed(0)} | ${p.cpuQps.toFixed(0)} | ${p.extra.toFixed(1)} |`)
   }
   if (lance !== undefined) for (const p of lance.points) console.log(`| LanceDB | ef ${p.setting} | ${p.recall.toFixed(3)} | ${p.qps.toFixed(0)} | ${p.cpuQps.toFixed(0)} | - |`)
   if (lance !== undefined) console.log(`\nLanceDB table: ${ROWS} rows added in batches of 50,000, IVF_HNSW_SQ (M 16, efConstruction 200) built in ${lance.indexS.toFixed(1)} s.`)
