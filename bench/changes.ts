@@ -29,12 +29,14 @@
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { cpus, loadavg, totalmem } from 'node:os'
-import * as arrow from 'apache-arrow'
+import { cpus, totalmem } from 'node:os'
+import type * as arrow from 'apache-arrow'
 import { connect, type Lakehouse, type Table } from '../src/index.js'
 import { LocalStore } from '../src/store/local-store.js'
 import { seededRandom } from '../src/util/rng.js'
 import { cacheRoot, computeGroundTruth } from './datasets/cache.js'
+import { buildLanceIndex, lanceBatch, lanceSearch, type Lance, type LanceTable } from './lance.js'
+import { cpuSeconds, fmt, load, log, median, perturbed, qpsAt, sweep as sweepOf, type Point, type Runner, type SweepMode } from './measure.js'
 import { loadDataset, type Dataset } from './prepare.js'
 
 process.env.RUST_LOG ??= 'error'
@@ -58,21 +60,6 @@ const AIL_OPT_EFS = [16, 24, 32, 48, 64, 96, 128]
 const LANCE_EFS = [32, 64, 128, 256, 384]
 const TABLE = 'bench.glove'
 
-type Lance = typeof import('@lancedb/lancedb')
-type LanceTable = Awaited<ReturnType<Awaited<ReturnType<Lance['connect']>>['openTable']>>
-
-const log = (s: string): void => console.error(`[${new Date().toISOString().slice(11, 19)}] ${s}`)
-const load = (): string => loadavg().map((x) => x.toFixed(1)).join(' / ')
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 === 1 ? s[m] as number : ((s[m - 1] as number) + (s[m] as number)) / 2
-}
-const cpuSeconds = (since: NodeJS.CpuUsage): number => {
-  const u = process.cpuUsage(since)
-  return (u.user + u.system) / 1e6
-}
-const fmt = (s: number): string => s < 10 ? s.toFixed(3) : s.toFixed(1)
 
 const root = join(cacheRoot(), 'bench', 'changes')
 const pristine = (name: string): string => join(root, 'pristine', name)
@@ -113,37 +100,10 @@ function pickIds(count: number, n: number, seed: number): number[] {
   return Array.from(all.subarray(0, n))
 }
 
-/** `v` plus seeded Gaussian noise of 10% of its RMS per component (one RNG per (row, seed)). */
-function perturbed(v: Float32Array, seed: number): Float32Array {
-  const rnd = seededRandom(seed)
-  let ss = 0
-  for (const x of v) ss += x * x
-  const sigma = 0.1 * Math.sqrt(ss / v.length)
-  const out = new Float32Array(v.length)
-  for (let j = 0; j < v.length; j++) {
-    const g = Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd())
-    out[j] = (v[j] as number) + sigma * g
-  }
-  return out
-}
-
 const vec = (ds: Dataset, i: number): Float32Array => ds.base.subarray(i * ds.dim, (i + 1) * ds.dim)
 const word = (ds: Dataset, i: number): string => ds.words?.[i] ?? String(i)
 
 type Row = { id: number; word: string; embedding: Float32Array }
-
-function lanceSchema(dim: number): arrow.Schema {
-  return new arrow.Schema([
-    new arrow.Field('id', new arrow.Int32(), false),
-    new arrow.Field('word', new arrow.Utf8(), false),
-    new arrow.Field('vector', new arrow.FixedSizeList(dim, new arrow.Field('item', new arrow.Float32(), true)), false),
-  ])
-}
-
-/** The same rows as an Arrow table in LanceDB's column naming (vector column `vector`). */
-function lanceBatch(lancedb: Lance, rows: readonly Row[], dim: number): arrow.Table {
-  return lancedb.makeArrowTable(rows.map((r) => ({ id: r.id, word: r.word, vector: Array.from(r.embedding) })), { schema: lanceSchema(dim) }) as unknown as arrow.Table
-}
 
 // ---------------------------------------------------------------------------------------------
 // Table builds
@@ -164,9 +124,7 @@ async function buildLance(lancedb: Lance, dir: string, rowsOf: (start: number, e
   const table = await db.createTable('glove', lanceBatch(lancedb, rowsOf(0, Math.min(count, perFile)), 100), { mode: 'overwrite' })
   for (let start = perFile; start < count; start += perFile) await table.add(lanceBatch(lancedb, rowsOf(start, Math.min(count, start + perFile)), 100))
   if (vectorIndex) {
-    const t0 = performance.now()
-    await table.createIndex('vector', { config: lancedb.Index.hnswSq({ distanceType: 'cosine', m: 16, efConstruction: 200 }) })
-    log(`lancedb: IVF_HNSW_SQ index built in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+    log(`lancedb: IVF_HNSW_SQ index built in ${(await buildLanceIndex(lancedb, table, 'cosine')).toFixed(1)} s`)
   }
   table.close()
   db.close()
@@ -274,17 +232,7 @@ async function measure(label: string, system: string, run: () => Promise<Measure
 // ---------------------------------------------------------------------------------------------
 // Search
 
-/** `qps` by wall time; `cpuQps`: queries per CPU-second of this process (robust to other load on the machine; LanceDB's native threads included). */
-interface Point { ef: number; qps: number; cpuQps: number; recall: number; short: number; deletedHits: number }
-
 const query = (ds: Dataset, qi: number): Float32Array => ds.queries.subarray(qi * ds.dim, (qi + 1) * ds.dim)
-
-function recallOf(truth: Int32Array, qi: number, got: readonly number[]): number {
-  const t = new Set(truth.subarray(qi * K, (qi + 1) * K))
-  let hit = 0
-  for (let j = 0; j < got.length && j < K; j++) if (t.has(got[j] as number)) hit++
-  return hit / K
-}
 
 /** The original ground truth cut to top-K for the first QUERIES queries. */
 function fullTruth(ds: Dataset): Int32Array {
@@ -321,60 +269,7 @@ async function liveTruth(ds: Dataset, deleted: Uint8Array): Promise<Int32Array> 
   return ids
 }
 
-type Runner = (qi: number, ef: number) => Promise<number[]>
-
-/** Runs `modes` interleaved over `efs`, PASSES times each, keeping each point's best pass. */
-async function sweep(efs: number[], modes: Record<string, { run: Runner; truth: Int32Array; deleted?: Uint8Array }>): Promise<Record<string, Point[]>> {
-  const out: Record<string, Point[]> = {}
-  for (const name of Object.keys(modes)) out[name] = []
-  // A full warm-up pass per mode first: the first timed setting otherwise pays for loads and GC.
-  for (const m of Object.values(modes)) for (let qi = 0; qi < QUERIES; qi++) await m.run(qi, efs[0] as number)
-  for (let pass = 0; pass < PASSES; pass++) {
-    for (const ef of efs) {
-      for (const [name, m] of Object.entries(modes)) {
-        for (let qi = 0; qi < Math.min(50, QUERIES); qi++) await m.run(qi, ef)
-        let recall = 0
-        let short = 0
-        let deletedHits = 0
-        const c0 = process.cpuUsage()
-        const t0 = performance.now()
-        for (let qi = 0; qi < QUERIES; qi++) {
-          const ids = await m.run(qi, ef)
-          recall += recallOf(m.truth, qi, ids)
-          if (ids.length < K) short++
-          if (m.deleted !== undefined) for (const id of ids) if (m.deleted[id] === 1) deletedHits++
-        }
-        const qps = QUERIES / ((performance.now() - t0) / 1000)
-        const cpuQps = QUERIES / cpuSeconds(c0)
-        const points = out[name] as Point[]
-        const prev = points.find((p) => p.ef === ef)
-        if (prev === undefined) points.push({ ef, qps, cpuQps, recall: recall / QUERIES, short, deletedHits })
-        else {
-          // Best pass, separately for wall and CPU time (other jobs on the machine only slow a pass down).
-          prev.qps = Math.max(prev.qps, qps)
-          prev.cpuQps = Math.max(prev.cpuQps, cpuQps)
-          prev.short = Math.max(prev.short, short)
-          prev.deletedHits = Math.max(prev.deletedHits, deletedHits)
-        }
-        log(`${name} ef ${ef} pass ${pass + 1}: ${qps.toFixed(0)} q/s (${cpuQps.toFixed(0)} per CPU-s), recall ${(recall / QUERIES).toFixed(3)}${short > 0 ? `, ${short} short` : ''}${deletedHits > 0 ? `, ${deletedHits} DELETED ROWS RETURNED` : ''} (load ${load()})`)
-      }
-    }
-  }
-  return out
-}
-
-/** q/s at `target` recall, linear between the two sweep points around it (undefined when not reached). */
-function qpsAt(points: Point[], of: 'qps' | 'cpuQps' = 'qps', target = 0.95): number | undefined {
-  const s = [...points].sort((a, b) => a.recall - b.recall)
-  for (let i = 0; i < s.length; i++) {
-    const p = s[i] as Point
-    if (p.recall < target) continue
-    if (i === 0) return p[of]
-    const lo = s[i - 1] as Point
-    return lo[of] + (p[of] - lo[of]) * (target - lo.recall) / (p.recall - lo.recall)
-  }
-  return undefined
-}
+const sweep = (efs: number[], modes: Record<string, SweepMode>): Promise<Record<string, Point[]>> => sweepOf(efs, modes, { queries: QUERIES, passes: PASSES, k: K })
 
 const searchTables: string[] = []
 /** Optimize runs of the search phase: what each did and how long it took. */
@@ -440,7 +335,7 @@ async function searchPhase(ds: Dataset, lancedb: Lance | undefined, pct: number,
     restore('glove-lance')
     const db = await lancedb.connect(work('glove-lance'))
     const lt: LanceTable = await db.openTable('glove')
-    const lrun: Runner = async (qi, ef) => (await lt.vectorSearch(query(ds, qi)).distanceType('cosine').ef(ef).limit(K).select(['id']).toArray() as { id: number }[]).map((r) => r.id)
+    const lrun: Runner = (qi, ef) => lanceSearch(lt, query(ds, qi), 'cosine', K, ef)
     Object.assign(all, await sweep(LANCE_EFS, { [names.lanceNone]: { run: lrun, truth: truthAll } }))
     await lt.delete(`id IN (${deleteIds.join(',')})`)
     if (await lt.countRows() !== ds.count - deleteIds.length) throw new Error('lancedb: wrong row count after the delete')
@@ -465,7 +360,7 @@ async function searchPhase(ds: Dataset, lancedb: Lance | undefined, pct: number,
   lines.push(`\nSearch with ${del} (${deleteIds.length} ids): ${QUERIES} queries, k=${K}, one at a time, best of ${PASSES} interleaved passes; recall against exact top-${K} of the rows live in the searched snapshot\n`)
   lines.push('| system | ef | queries/s | queries per CPU-s | recall@10 | results < k | deleted rows returned |')
   lines.push('|---|---:|---:|---:|---:|---:|---:|')
-  for (const [name, points] of Object.entries(all)) for (const p of points) lines.push(`| ${name} | ${p.ef} | ${p.qps.toFixed(0)} | ${p.cpuQps.toFixed(0)} | ${p.recall.toFixed(3)} | ${p.short} | ${p.deletedHits} |`)
+  for (const [name, points] of Object.entries(all)) for (const p of points) lines.push(`| ${name} | ${p.setting} | ${p.qps.toFixed(0)} | ${p.cpuQps.toFixed(0)} | ${p.recall.toFixed(3)} | ${p.short} | ${p.deletedHits} |`)
   lines.push('\n| system | q/s at recall@10 0.95 (interpolated) | queries per CPU-s at 0.95 | best recall@10 |')
   lines.push('|---|---:|---:|---:|')
   for (const [name, points] of Object.entries(all)) lines.push(`| ${name} | ${qpsAt(points)?.toFixed(0) ?? 'not reached'} | ${qpsAt(points, 'cpuQps')?.toFixed(0) ?? 'not reached'} | ${Math.max(...points.map((p) => p.recall)).toFixed(3)} |`)

@@ -24,6 +24,7 @@ import { connect } from '../src/index.js'
 import { IndexBuilder, MemTableWriter } from '../src/ingest/index.js'
 import { LocalStore } from '../src/store/local-store.js'
 import { loadGlove } from './datasets/glove.js'
+import { lanceAppend } from './lance.js'
 
 process.env.RUST_LOG ??= 'error'
 
@@ -95,10 +96,7 @@ async function runLance(): Promise<{ ingestS: number; indexS: number | undefined
   try {
     const db = await lancedb.connect(dir)
     const t0 = performance.now()
-    const [first, ...rest] = arrowBatches
-    if (first === undefined) throw new Error('no rows')
-    const table = await db.createTable('glove', first)
-    for (const b of rest) await table.add(b)
+    const table = await lanceAppend(db, 'glove', arrowBatches)
     const ingestS = (performance.now() - t0) / 1000
     const rows = await table.countRows()
     if (rows !== count) throw new Error(`LanceDB holds ${rows} rows, expected ${count}`)
