@@ -57,6 +57,7 @@ export function foldText(text: string): string {
 
 const isLetter = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90)
 const isDigit = (c: number): boolean => c >= 48 && c <= 57
+const isAlnum = (c: number): boolean => isLetter(c) || isDigit(c)
 const UNDERSCORE = 95
 
 /**
@@ -98,11 +99,28 @@ function asciiWords(text: string): string[] {
   return out
 }
 
-/** The word-like segments of folded text. */
+/** Pieces of text segmented on their own; one long string slows Intl.Segmenter down quadratically. */
+const PIECE_CHARS = 2048
+const WHITESPACE = /\s/
+
+/**
+ * The word-like segments of folded text. Long text is cut into pieces where UAX #29 always puts
+ * a word boundary, after whitespace and before an ASCII letter or digit (no rule joins across
+ * whitespace, and nothing after the cut looks back past it), so the pieces give exactly the
+ * segments of the whole; pieces without non-ASCII characters take the fast path.
+ */
 function words(folded: string): string[] {
   if (!NON_ASCII.test(folded)) return asciiWords(folded)
   const out: string[] = []
-  for (const seg of segmenter.segment(folded)) if (seg.isWordLike === true) out.push(seg.segment)
+  let start = 0
+  while (start < folded.length) {
+    let end = Math.min(folded.length, start + PIECE_CHARS)
+    while (end < folded.length && !(WHITESPACE.test(folded[end - 1] as string) && isAlnum(folded.charCodeAt(end)))) end++
+    const piece = folded.slice(start, end)
+    if (!NON_ASCII.test(piece)) out.push(...asciiWords(piece))
+    else for (const seg of segmenter.segment(piece)) if (seg.isWordLike === true) out.push(seg.segment)
+    start = end
+  }
   return out
 }
 
