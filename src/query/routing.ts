@@ -109,6 +109,14 @@ export class Router {
     return 'search'
   }
 
+  /**
+   * Whether the routed file of `rank` is searched whatever the files before it add (unless the
+   * sound bound prunes it): only such files are worth reading ahead.
+   */
+  certain(rank: number): boolean {
+    return rank < this.budget && (!this.adaptive || rank < this.min)
+  }
+
   /** After a clustered file was searched (or pruned by the sound bound): whether it added rows to the top k. */
   record(added: boolean): void {
     this.misses = added ? 0 : this.misses + 1

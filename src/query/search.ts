@@ -461,7 +461,12 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
           continue
         }
       }
-      for (let a = pos; a < Math.min(order.length, pos + concurrency); a++) void fetchAhead(a)
+      for (let a = pos + 1; a < Math.min(order.length, pos + concurrency); a++) {
+        // Routed files past those routing always searches may never be searched: read each when it is.
+        const r = rankOf(order[a] as number)
+        if (r !== undefined && !router.certain(r)) break
+        void fetchAhead(a)
+      }
       const added = await searchOne(await fetchAhead(pos), j)
       if (rank !== undefined) router.record(added)
       pos++

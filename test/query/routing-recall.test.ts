@@ -7,6 +7,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { connect } from '../../src/index.js'
 import { MemoryStore } from '../../src/store/memory-store.js'
+import type { QueryCaches } from '../../src/query/caches.js'
 import type { Metric } from '../../src/vector/types.js'
 import { rng } from '../helpers/tmpdir.js'
 import { bruteForce } from './fixture.js'
@@ -36,15 +37,19 @@ for (const metric of ['cosine', 'euclidean'] as Metric[]) {
     const report = await t.optimize({ targetRowsPerFile: 200 })
     assert.ok(report.filesAfter >= 12, `${report.filesAfter} files`)
     const fx = { rows: vectors.map((_, id) => ({ id })), vectors }
+    const caches = (lake as unknown as { queryCaches: QueryCaches }).queryCaches
     let hits = 0
     let exactHits = 0
     let searched = 0
     let exactSearched = 0
     for (const [qi, q] of mixture(QUERIES, 99, centres).entries()) {
       const truth = new Set(bruteForce(fx, metric, q, 10).map((e) => e.id))
+      // Cold, so the plan's index loads show which files were read.
+      caches.clear()
       const { rows, plan } = await t.search(q).limit(10).execute()
       hits += rows.filter((row) => truth.has(row.id as number)).length
       searched += plan.filesSearchedByIndex
+      assert.ok(plan.cacheMisses.index <= plan.filesSearchedByIndex, `query ${qi}: ${plan.cacheMisses.index} files read for ${plan.filesSearchedByIndex} searched (read-ahead past what routing searches)`)
       assert.equal(plan.filesSkippedByRouting + plan.filesSearchedByIndex + plan.filesPrunedByBound + plan.filesNoMatch, report.filesAfter, `query ${qi}: every file accounted for`)
       const exact = await t.search(q).limit(10).prune('exact').execute()
       assert.equal(exact.plan.filesSkippedByRouting, 0)
