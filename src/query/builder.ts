@@ -226,9 +226,9 @@ export class SearchBuilder<R extends object = Record<string, unknown>> {
     return (await this.execute<T>()).rows
   }
 
-  /** Runs the search and returns how it went: files pruned and searched, bytes read, cache hits, timings. */
+  /** Runs the search and returns how it went: files pruned and searched (each in `files`, in the order decided), bytes read, cache hits, timings. */
   async explain(): Promise<SearchPlan> {
-    return (await executeSearch(this.ctx, await this.request())).plan
+    return (await executeSearch(this.ctx, { ...(await this.request()), trace: true })).plan
   }
 
   /** @internal Runs the search: rows (64-bit integers as bigint), plan, and each row's identity (for fusion). */

@@ -59,6 +59,19 @@ export interface SearchRequest {
   concurrency?: number
   /** @internal routing constants (benchmarks calibrate them) */
   routing?: Partial<RouteTuning>
+  /** List every file's fate in `plan.files` (`explain()` sets it). */
+  trace?: boolean
+}
+
+/** What happened to one file in a search, in the order the search decided it. */
+export interface FileVisit {
+  path: string
+  rows: number
+  /** Lower bound of any row's distance to the query (null: the file has no usable bound). */
+  bound: number | null
+  /** Routing rank by centroid distance (0 = nearest), null when routing does not apply. */
+  rank: number | null
+  outcome: 'index' | 'scan' | 'no-match' | 'pruned-stats' | 'pruned-bound' | 'skipped-routing'
 }
 
 /** What `explain()` reports. Byte and cache counters are approximate under concurrent queries. */
@@ -80,6 +93,8 @@ export interface SearchPlan {
   cacheHits: { index: number; reader: number }
   cacheMisses: { index: number; reader: number }
   timingsMs: { plan: number; search: number; fetch: number; total: number }
+  /** With `explain()`: each file in the order the search decided it, and what happened to it. */
+  files?: FileVisit[]
 }
 
 export interface SearchResultRows {
@@ -269,6 +284,7 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
     snapshotId, filesTotal: files.length, filesPrunedByStats: 0, filesPrunedByBound: 0, filesSkippedByRouting: 0, filesSearchedByIndex: 0,
     filesSearchedByScan: 0, filesNoMatch: 0, bufferedRows: 0, candidates: 0, bytesRead: 0, reads: 0,
     cacheHits: { index: 0, reader: 0 }, cacheMisses: { index: 0, reader: 0 }, timingsMs: { plan: tPlan - t0, search: 0, fetch: 0, total: 0 },
+    ...(req.trace === true && { files: [] }),
   }
   const top = new TopK(k)
   const exact = distanceFrom(metric, query)
@@ -304,6 +320,7 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
     if (f.recordCount === 0) continue
     if (filter !== undefined && !fileMayMatch(filter, f)) {
       plan.filesPrunedByStats++
+      plan.files?.push({ path: f.filePath, rows: f.recordCount, bound: null, rank: null, outcome: 'pruned-stats' })
       continue
     }
     const facts = f.ailake
@@ -431,6 +448,12 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
     }
     return p
   }
+  /** Records the fate of the file at `pos` of the visit order (only for `explain()`). */
+  const note = (pos: number, outcome: FileVisit['outcome']): void => {
+    if (plan.files === undefined) return
+    const v = visit[order[pos] as number] as { file: DataFile; bound: number }
+    plan.files.push({ path: v.file.filePath, rows: v.file.recordCount, bound: Number.isFinite(v.bound) ? v.bound : null, rank: router.rank.get(v.file) ?? null, outcome })
+  }
   try {
     let pos = 0
     while (pos < order.length) {
@@ -440,22 +463,25 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
       if (rank === undefined) {
         if (skip(v.bound)) {
           // Sorted by bound: every later file outside routing is pruned too.
-          while (pos < order.length && rankOf(order[pos] as number) === undefined) { plan.filesPrunedByBound++; pos++ }
+          while (pos < order.length && rankOf(order[pos] as number) === undefined) { plan.filesPrunedByBound++; note(pos, 'pruned-bound'); pos++ }
           continue
         }
       } else {
         const step = router.step(v.file, rank, top.kth)
         if (step === 'stop') {
           plan.filesSkippedByRouting += order.length - pos
+          for (let rest = pos; rest < order.length; rest++) note(rest, 'skipped-routing')
           break
         }
         if (step === 'skip') {
           plan.filesSkippedByRouting++
+          note(pos, 'skipped-routing')
           pos++
           continue
         }
         if (skip(v.bound)) {
           plan.filesPrunedByBound++
+          note(pos, 'pruned-bound')
           router.record(false)
           pos++
           continue
@@ -467,7 +493,9 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
         if (r !== undefined && !router.certain(r)) break
         void fetchAhead(a)
       }
-      const added = await searchOne(await fetchAhead(pos), j)
+      const prepared = await fetchAhead(pos)
+      note(pos, prepared.fv === undefined ? 'no-match' : prepared.fv.index !== undefined ? 'index' : 'scan')
+      const added = await searchOne(prepared, j)
       if (rank !== undefined) router.record(added)
       pos++
     }

@@ -100,6 +100,14 @@ test('console: tables, a table, time travel, text search = the API, map', async 
     await page.getByRole('radio', { name: 'vector' }).and(page.locator(':checked')).waitFor()
     await page.locator('[data-testid=results] tbody tr').first().locator('td').nth(1).filter({ hasText: /^0(\.0+)?$/ }).waitFor()
     assert.equal((await resultIds(page))[0], expected[0])
+    // The vector plan draws every file once, in the order decided, and lists the first ones.
+    const strip = page.getByTestId('plan-files')
+    await strip.waitFor()
+    const total = Number(/Files \((\d+)\)/.exec(await page.getByTestId('plan').locator('figcaption').first().textContent() ?? '')?.[1])
+    assert.ok(total > 0)
+    assert.equal(await strip.locator('svg rect').count(), total)
+    assert.equal(await strip.locator('tbody tr').count(), Math.min(total, 12))
+    assert.match(await strip.locator('tbody tr').first().textContent() ?? '', /^1.*(index|scan)$/)
     await shot(page, '3-search')
 
     // Map: one point per sampled vector (all 129 rows: the sample asks for 1000), coloured by file.

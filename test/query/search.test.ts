@@ -235,3 +235,30 @@ test('the builder is immutable', async () => {
     await cleanup()
   }
 })
+
+test('explain() lists every file once with its fate, in the order decided, matching the counters; execute() does not', async () => {
+  const { dir, cleanup } = await tempDir()
+  try {
+    const fx = await makeTable(dir, 'euclidean')
+    const q = queryNear(fx, 2, 42)
+    for (const [where, prune] of [[undefined, 'exact'], ['year >= 2004', 'exact'], ["category = 'rare'", 'exact'], [undefined, 'auto']] as const) {
+      let b = fx.search(q).limit(5).prune(prune)
+      if (where !== undefined) b = b.where(where)
+      const plan = await b.explain()
+      const files = plan.files ?? []
+      const live = (await fx.table.files()).filter((f) => f.rows > 0)
+      assert.deepEqual(files.map((f) => f.path).sort(), live.map((f) => f.path).sort(), `${where}: every file once`)
+      const count = (o: string): number => files.filter((f) => f.outcome === o).length
+      assert.deepEqual([count('pruned-stats'), count('pruned-bound'), count('skipped-routing'), count('index'), count('scan'), count('no-match')],
+        [plan.filesPrunedByStats, plan.filesPrunedByBound, plan.filesSkippedByRouting, plan.filesSearchedByIndex, plan.filesSearchedByScan, plan.filesNoMatch], String(where))
+      if (where === undefined) assert.ok(count('pruned-bound') > 0 && count('index') > 0, 'clustered files: some searched, some pruned by their bound')
+      // Files outside routing are decided in order of their bound.
+      const bounds = files.filter((f) => f.outcome !== 'pruned-stats' && f.rank === null).map((f) => f.bound ?? -Infinity)
+      assert.deepEqual(bounds, [...bounds].sort((a, b) => a - b), `${where}: bound order`)
+      for (const f of files.filter((x) => x.outcome === 'pruned-bound')) assert.ok(f.bound !== null && Number.isFinite(f.bound), 'a file pruned by its bound has one')
+    }
+    assert.equal((await fx.search(q).limit(5).execute()).plan.files, undefined)
+  } finally {
+    await cleanup()
+  }
+})

@@ -93,7 +93,7 @@ test('npm pack: the tarball installs offline, imports as ESM and with require(),
   const env = { ...process.env, npm_config_offline: 'true', npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' }
   const packed = spawnSync('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 })
   assert.equal(packed.status, 0, packed.stderr)
-  const [info] = JSON.parse(packed.stdout) as { filename: string; size: number; unpackedSize: number; files: { path: string }[] }[]
+  const [info] = JSON.parse(packed.stdout) as { filename: string; size: number; unpackedSize: number; files: { path: string; size: number }[] }[]
   assert.ok(info !== undefined)
   const files = new Set(info.files.map((f) => f.path))
   for (const f of ['LICENSE', 'README.md', 'package.json', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'src/index.ts']) assert.ok(files.has(f), `the tarball has ${f}`)
@@ -104,7 +104,11 @@ test('npm pack: the tarball installs offline, imports as ESM and with require(),
     const map = JSON.parse(readFileSync(join(ROOT, f), 'utf8')) as { sources: string[] }
     for (const s of map.sources) assert.ok(files.has(normalize(join(dirname(f), s))), `${f} points at ${s}, which is shipped`)
   }
-  assert.ok(info.size < 1_000_000, `the tarball is small (${info.size} bytes)`)
+  // An accidentally shipped dataset or fixture shows up as one large file; the whole tarball
+  // (JavaScript, declarations, source maps and the sources they point at) stays modest.
+  for (const f of info.files) assert.ok(f.size < 100_000, `${f.path} is small (${f.size} bytes)`)
+  assert.ok(info.size < 1_500_000, `the tarball is small (${info.size} bytes)`)
+  assert.ok(![...files].some((f) => f.startsWith('src/console/')), 'the console ships as its bundle, not its sources')
 
   // Install without the network: unpack the tarball, link its dependencies from this checkout.
   const app = join(dir, 'app')
