@@ -67,7 +67,7 @@ export default tseslint.config(
     files: ['src/console/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        patterns: [{ group: ['../../*', '../*', '!../api.js', '!../route.js', '!../ui.js', '!../pca.js'], message: 'src/console imports only itself, preact and htm: it reaches ailake through the JSON API (src/console/api.ts).' }],
+        patterns: [{ group: ['../../*', '../*', '!../api.js', '!../route.js', '!../ui.js', '!../pca.js', '!../projection-worker.js', '!../util', '../util/*', '!../util/rng.js'], message: 'src/console imports only itself, preact, htm, umap-js and the pure seeded PRNG (src/util/rng.ts): it reaches ailake through the JSON API (src/console/api.ts).' }],
         paths: NODE_BUILTINS.flatMap((m) => [m, `node:${m}`]),
       }],
     },

@@ -1,5 +1,5 @@
 // Builds the web console (src/console) into dist/src/server/console: type-checks it against the DOM
-// library (the core's tsconfig leaves it out), bundles its script and its PCA worker with
+// library (the core's tsconfig leaves it out), bundles its script and its projection worker with
 // esbuild, and copies the page and style sheet. The package then serves the console with no
 // CDN and no network access at run time.
 import { copyFileSync, mkdirSync } from 'node:fs'
@@ -16,7 +16,7 @@ if (checked.status !== 0) process.exit(checked.status ?? 1)
 const out = 'dist/src/server/console'
 mkdirSync(out, { recursive: true })
 await build({
-  entryPoints: { app: 'src/console/main.ts', 'pca-worker': 'src/console/pca-worker.ts' },
+  entryPoints: { app: 'src/console/main.ts', 'projection-worker': 'src/console/projection-worker.ts' },
   outdir: out,
   bundle: true,
   format: 'esm',

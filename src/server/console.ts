@@ -11,7 +11,7 @@ const TYPES: Readonly<Record<string, string>> = {
   'index.html': 'text/html; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
-  'pca-worker.js': 'text/javascript; charset=utf-8',
+  'projection-worker.js': 'text/javascript; charset=utf-8',
 }
 
 /** Where the bundle lies: next to this module in dist/src/server. */

@@ -120,6 +120,17 @@ test('console: tables, a table, time travel, text search = the API, map', async 
     await page.getByRole('button', { name: 'Show hits' }).click()
     await page.locator('svg.map .hits circle').nth(9).waitFor()
     await shot(page, '4-map')
+    // UMAP instead of PCA: the same points, re-laid in the worker; a clicked point is its own first hit, ringed in place.
+    await page.getByLabel('Projection').selectOption('umap')
+    await page.locator('svg.map[aria-label^="UMAP map of 129 vectors"]').waitFor()
+    assert.equal(await page.locator('svg.map .points circle').count(), 129)
+    const point = page.locator('svg.map .points circle').nth(17)
+    const at = await point.evaluate((e) => [e.getAttribute('cx'), e.getAttribute('cy')])
+    await point.click()
+    await page.locator('svg.map .hits circle').nth(9).waitFor()
+    const ringed = await page.locator('svg.map .hits circle').evaluateAll((els) => els.map((e) => [e.getAttribute('cx'), e.getAttribute('cy')]))
+    assert.deepEqual(ringed[0], at, 'the clicked point is its own nearest hit')
+    await shot(page, '5-map-umap')
     assert.deepEqual(failures, [])
     t.diagnostic(`screenshots in ${ARTIFACTS}`)
   } finally {

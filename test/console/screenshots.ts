@@ -47,6 +47,11 @@ try {
   await page.getByRole('button', { name: 'Show hits' }).click()
   await page.locator('svg.map .hits circle').first().waitFor()
   await shot('map')
+  await page.getByLabel('Projection').selectOption('umap')
+  await page.locator('svg.map[aria-label^="UMAP"]').waitFor()
+  await page.getByRole('button', { name: 'Show hits' }).click()
+  await page.locator('svg.map .hits circle').first().waitFor()
+  await shot('map-umap')
   // Made after the other pictures, so they show the demo as it is: a table big enough that its
   // optimize is still running when the Activity page is photographed.
   const events = await lake.createTable('demo.events', { vector: { dim: 64 }, schema: { id: 'long' } })

@@ -19,7 +19,7 @@ test('console files: served with their types, ETag revalidation and a CSP; publi
   const lake = await connect(dir)
   try {
     const { app, close } = createApp(lake)
-    const cases: [string, string, string][] = [['/', 'index.html', 'text/html'], ['/console/app.js', 'app.js', 'text/javascript'], ['/console/app.css', 'app.css', 'text/css'], ['/console/pca-worker.js', 'pca-worker.js', 'text/javascript']]
+    const cases: [string, string, string][] = [['/', 'index.html', 'text/html'], ['/console/app.js', 'app.js', 'text/javascript'], ['/console/app.css', 'app.css', 'text/css'], ['/console/projection-worker.js', 'projection-worker.js', 'text/javascript']]
     for (const [path, file, type] of cases) {
       const r = await app.fetch(new Request(`http://localhost${path}`))
       assert.equal(r.status, 200, path)
