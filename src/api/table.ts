@@ -351,7 +351,8 @@ export class Table {
    * `targetRowsPerFile` (each with its index and a tight centroid and radius, so a query visits
    * few of them), deleted rows dropped, small files merged; then snapshots older than 7 days and
    * orphan files are removed. Incremental after the first run: new rows join the existing
-   * clusters and only their files are rewritten. Safe alongside writers (a concurrent append
+   * clusters as small files of their own (a cluster is merged into one file once these grow),
+   * so the cost follows the new rows. Safe alongside writers (a concurrent append
    * survives, a concurrent delete is never lost). Returns what it did.
    */
   async optimize(options: OptimizeOptions = {}): Promise<OptimizeReport> {

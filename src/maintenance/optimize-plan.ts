@@ -3,8 +3,11 @@
  * the table property `ailake.layout`); files optimize wrote hold the rows of one centroid each
  * (their `cluster` fact). Rows in other files (appended, streamed, written by other engines) are
  * *loose*. A full layout trains new centroids over every live row and rewrites every file; an
- * incremental one assigns the loose rows to the existing centroids and rewrites only the files
- * of clusters that receive rows or have deleted rows. A full layout is chosen when there is no
+ * incremental one assigns the loose rows to the existing centroids and writes each receiving
+ * cluster's new rows as a file of their own (a *delta*, tagged with the cluster), so its cost
+ * follows the new rows, not the table; a cluster is merged (all its files rewritten as one with
+ * the new rows) once its deltas would pass half its largest file or it would hold more than
+ * four files (see `clustersToMerge`). Files with deleted rows are rewritten without them. A full layout is chosen when there is no
  * usable layout, when loose rows outnumber clustered ones (the centroids no longer describe the
  * table), or when clusters have grown past twice the target file size.
  */
@@ -78,6 +81,27 @@ export function planOptimize(files: LiveFile[], layout: Layout | undefined, o: O
   // Loose rows join their nearest clusters; which those are is known only after assignment, so
   // the executor adds the receiving clusters' files (see optimize.ts).
   return { mode: 'incremental', inputs: unique([...loose, ...(o.applyDeletes ? withDeletes : [])]), layout, reason: `${looseRows} loose row(s) in ${loose.length} file(s), ${withDeletes.length} file(s) with deletes` }
+}
+
+/** A cluster's deltas together stay under this fraction of its largest file, or it is merged. */
+export const DELTA_FRACTION = 0.5
+/** A cluster holds at most this many files (each costs a query that routes to it a file visit). */
+export const MAX_FILES_PER_CLUSTER = 4
+
+/**
+ * The receiving clusters to merge rather than give a delta file. `incoming`: new rows per
+ * cluster; `kept`: row counts of each cluster's files that are not rewritten anyway.
+ */
+export function clustersToMerge(incoming: ReadonlyMap<number, number>, kept: ReadonlyMap<number, readonly number[]>): Set<number> {
+  const merge = new Set<number>()
+  for (const [cluster, rows] of incoming) {
+    const files = kept.get(cluster) ?? []
+    if (files.length === 0) continue // nothing to merge with: the new rows form the cluster's file
+    const largest = Math.max(...files)
+    const deltas = files.reduce((a, b) => a + b, 0) - largest + rows
+    if (files.length + 1 > MAX_FILES_PER_CLUSTER || deltas > DELTA_FRACTION * largest) merge.add(cluster)
+  }
+  return merge
 }
 
 function unique(files: LiveFile[]): LiveFile[] {

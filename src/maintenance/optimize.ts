@@ -22,7 +22,7 @@ import type { VectorPolicy } from '../table/vector-policy.js'
 import { mapLimit } from '../util/limiter.js'
 import { assignNearest, trainKMeans } from '../vector/kmeans.js'
 import { expireSnapshots, removeOrphanFiles, type ExpireResult } from './expire.js'
-import { LAYOUT_PROPERTY, loadLayout, planOptimize, type PlanMode } from './optimize-plan.js'
+import { clustersToMerge, LAYOUT_PROPERTY, loadLayout, planOptimize, type PlanMode } from './optimize-plan.js'
 
 export interface OptimizeOptions {
   /** Rows per file the layout aims at (clusters hold up to about twice this). Default 50,000. */
@@ -253,11 +253,20 @@ async function optimizeOnce(
   if (plan.mode === 'full') {
     newLayout = trainLayout(rowPool, policy, target)
   } else if (plan.mode === 'incremental' && plan.layout !== undefined) {
-    // Loose rows go to their nearest cluster; the receiving clusters' files are rewritten with them.
+    // Loose rows go to their nearest cluster: as a delta file of their own, or merged with the cluster's files.
     const assigned = assignNearest(rowPool.vectors, policy.dim, plan.layout.centroids, policy.metric)
-    const receiving = new Set<number>()
-    assigned.forEach((c, i) => { if (rowPool.labels[i] === -1) receiving.add(c) })
-    const more = files.filter((f) => !inputs.includes(f) && f.dataFile.ailake?.cluster !== undefined && receiving.has(f.dataFile.ailake.cluster))
+    const incoming = new Map<number, number>()
+    assigned.forEach((c, i) => { if (rowPool.labels[i] === -1) incoming.set(c, (incoming.get(c) ?? 0) + 1) })
+    const kept = new Map<number, number[]>()
+    for (const f of files) {
+      const c = f.dataFile.ailake?.cluster
+      if (c === undefined || inputs.includes(f)) continue
+      let l = kept.get(c)
+      if (l === undefined) kept.set(c, l = [])
+      l.push(f.dataFile.recordCount)
+    }
+    const merge = clustersToMerge(incoming, kept)
+    const more = files.filter((f) => !inputs.includes(f) && f.dataFile.ailake?.cluster !== undefined && merge.has(f.dataFile.ailake.cluster))
     if (more.length > 0) {
       inputs = [...inputs, ...more]
       rowPool = await readPool(table, policy, inputs, (d) => progress('read', d, inputs.length))

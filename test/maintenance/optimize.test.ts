@@ -11,6 +11,7 @@ import { FaultyStore } from '../../src/store/faulty-store.js'
 import { LocalStore } from '../../src/store/local-store.js'
 import { MemoryStore } from '../../src/store/memory-store.js'
 import type { ObjectStore } from '../../src/store/object-store.js'
+import { clustersToMerge, DELTA_FRACTION, MAX_FILES_PER_CLUSTER } from '../../src/maintenance/optimize-plan.js'
 import { installIcebirdFetch } from '../helpers/icebird-fetch.js'
 import { waitFor } from '../helpers/wait.js'
 import { clusteredVectors, rng, tempDir } from '../helpers/tmpdir.js'
@@ -84,6 +85,57 @@ for (const metric of ['cosine', 'euclidean', 'dot'] as const) {
     })
   }
 }
+
+test('clustersToMerge: a delta while the deltas stay under half the largest file and the cluster under four files', () => {
+  const kept = new Map<number, number[]>([[0, [100]], [1, [100, 30]], [2, [100, 10, 10, 10]], [3, []]])
+  assert.deepEqual([...clustersToMerge(new Map([[0, 50], [1, 20], [2, 1], [3, 500], [4, 7]]), kept)].sort(), [2])
+  assert.deepEqual([...clustersToMerge(new Map([[0, 51], [1, 21]]), kept)].sort(), [0, 1])
+})
+
+test('property: incremental optimize costs the new rows, keeps every row once, and no cluster passes four files or half its largest file in deltas (seeded rounds)', async () => {
+  const seed = Number(process.env.AILAKE_SEED ?? 7)
+  const random = rng(seed)
+  const t = await table('/nonexistent/ailake-opt-delta', 'euclidean', 'f32', new MemoryStore())
+  for (let f = 0; f < 8; f++) await t.add(rows(f * 100, 100, f + 1))
+  const full = await t.optimize({ targetRowsPerFile: 200 })
+  assert.equal(full.mode, 'full')
+  const queries = Array.from({ length: 8 }, () => Float32Array.from({ length: DIM }, () => random() * 2 - 1))
+  const exact = async (): Promise<string[]> => Promise.all(queries.map(async (q) => JSON.stringify((await t.search(q).limit(10).ef(2000).prune('exact').toArray()).map((r) => [String(r.id), r._distance]))))
+  let next = 800
+  let rewrittenTotal = 0
+  for (let round = 0; round < 6; round++) {
+    const n = 20 + Math.floor(random() * 60)
+    await t.add(rows(next, n, 100 + round * 7 + seed))
+    next += n
+    const before = await exact()
+    const clusteredBefore = new Set((await t.files()).filter((f) => f.cluster !== undefined).map((f) => f.path))
+    const r = await t.optimize({ targetRowsPerFile: 200 })
+    const ctx = `seed ${seed} round ${round}`
+    assert.equal(r.mode, 'incremental', ctx)
+    assert.equal(await t.countRows(), next, ctx)
+    assert.deepEqual(await exact(), before, `${ctx}: same answers`)
+    const files = await t.files()
+    const kept = files.filter((f) => clusteredBefore.has(f.path))
+    // Only merged clusters' files were read again: the rows rewritten are the new ones plus theirs.
+    const rewritten = [...clusteredBefore].filter((p) => !kept.some((f) => f.path === p))
+    assert.ok(r.rowsRewritten <= n + rewritten.length * 300, `${ctx}: ${r.rowsRewritten} rows rewritten for ${n} new`)
+    // Each cluster starts as one file, so the first new rows are deltas: nothing else is rewritten.
+    if (round === 0) assert.deepEqual([r.rowsRewritten, rewritten.length], [n, 0], `${ctx}: only the new rows are written`)
+    rewrittenTotal += r.rowsRewritten
+    const byCluster = new Map<number, number[]>()
+    for (const f of files) {
+      assert.notEqual(f.cluster, undefined, `${ctx}: every file belongs to a cluster`)
+      byCluster.set(f.cluster as number, [...(byCluster.get(f.cluster as number) ?? []), f.rows])
+    }
+    for (const [c, sizes] of byCluster) {
+      const largest = Math.max(...sizes)
+      assert.ok(sizes.length <= MAX_FILES_PER_CLUSTER, `${ctx}: cluster ${c} has ${sizes.length} files`)
+      assert.ok(sizes.reduce((a, b) => a + b, 0) - largest <= DELTA_FRACTION * largest, `${ctx}: cluster ${c} deltas ${JSON.stringify(sizes)}`)
+    }
+  }
+  // Merging every receiving cluster each round would rewrite the table about six times over.
+  assert.ok(rewrittenTotal < 2 * next, `seed ${seed}: ${rewrittenTotal} rows rewritten over six rounds of a ${next}-row table`)
+})
 
 test('incremental optimize: new rows join their clusters, and only the files of receiving clusters are rewritten', async () => {
   const t = await table('/nonexistent/ailake-opt-inc', 'euclidean', 'f32', new MemoryStore())
