@@ -13,6 +13,7 @@ import { AilakeError, isAilakeError } from '../errors.js'
 import type { ObjectStore } from '../store/object-store.js'
 import { decodeTableMetadata, encodeTableMetadata } from '../format/iceberg/table-metadata.js'
 import type { TableMetadata } from '../format/iceberg/types.js'
+import { gunzipMetadata } from '../format/codecs.js'
 import { utf8Decode, utf8Encode } from '../util/bytes.js'
 import { checkSameTable, HOME_PROPERTY, tableDropped, type Catalog, type LoadedTable, type NamespacePropertiesChange } from './catalog.js'
 import { checkIdentifier, checkNamespace, formatIdentifier, TABLE_FOLDERS, type TableIdentifier } from './identifier.js'
@@ -21,7 +22,19 @@ import { checkOptions, type OptionKeys } from '../util/options.js'
 import { relativeTo } from './locations.js'
 import { deleteAfterCommit, droppedMetadataFiles, nextMetadataLog } from './metadata-files.js'
 
+/** ailake's own metadata file names (the Hadoop catalog's): written and committed by create-if-absent. */
 const VERSION_FILE = /^v(\d{1,12})\.metadata\.json$/
+/**
+ * Every metadata file name this catalog reads: its own, gzip-compressed ones (`v3.gz.metadata.json`)
+ * and those other catalogs write (`00003-<uuid>.metadata.json`, Java's and PyIceberg's naming).
+ * Tables whose newest file is not ailake's own are read-only here (see `commitTable`).
+ */
+const METADATA_FILE = /^(?:v(\d{1,12})|(\d{1,12})-[0-9A-Za-z-]{1,200})(\.gz)?\.metadata\.json$/
+
+function metadataVersion(name: string): number | undefined {
+  const m = METADATA_FILE.exec(name)
+  return m === null ? undefined : Number(m[1] ?? m[2])
+}
 /** Property of the version that seals a renamed table's old name: the new name. */
 const RENAMED_TO = 'ailake.renamed-to'
 /** File at the root of a sealed name's folder, so listings skip it without reading metadata. */
@@ -29,7 +42,8 @@ const RENAMED_MARKER = '.ailake-renamed'
 const RENAME_ATTEMPTS = 20
 
 function isVersionFile(key: string): boolean {
-  return /\/(v\d+\.metadata\.json|version-hint\.text)$/.test(key)
+  const name = key.slice(key.lastIndexOf('/') + 1)
+  return name === 'version-hint.text' || metadataVersion(name) !== undefined
 }
 
 export interface FileCatalogOptions {
@@ -115,7 +129,7 @@ export class FileCatalog implements Catalog {
     const renamed = new Set<string>()
     for (const o of await this.store.list(prefix)) {
       const rest = o.key.slice(prefix.length).split('/')
-      if (rest.length === 3 && rest[1] === 'metadata' && VERSION_FILE.test(rest[2] as string)) names.add(rest[0] as string)
+      if (rest.length === 3 && rest[1] === 'metadata' && metadataVersion(rest[2] as string) !== undefined) names.add(rest[0] as string)
       if (rest.length === 2 && rest[1] === RENAMED_MARKER) renamed.add(rest[0] as string)
     }
     return [...names].filter((n) => !renamed.has(n)).sort().map((name) => ({ namespace, name }))
@@ -165,22 +179,31 @@ export class FileCatalog implements Catalog {
   }
 
   async loadVersion(ident: TableIdentifier, version: number): Promise<LoadedTable> {
-    const key = this.metadataKey(ident, version)
+    let key = this.metadataKey(ident, version)
     let bytes: Uint8Array
     try {
       bytes = await this.store.get(key)
     } catch (err) {
-      if (err instanceof AilakeError && err.code === 'NOT_FOUND') {
-        throw new AilakeError('NOT_FOUND', `metadata version ${version} of table ${formatIdentifier(ident)} does not exist`, { context: { key } })
-      }
-      throw err
+      if (!isAilakeError(err, 'NOT_FOUND')) throw err
+      // Named by another catalog or compressed: find it by listing (only such tables pay for it).
+      const dir = `${this.tableKey(ident)}/metadata/`
+      const named = (await this.store.list(dir)).map((o) => o.key).filter((k) => metadataVersion(k.slice(dir.length)) === version).sort()
+      if (named[0] === undefined) throw new AilakeError('NOT_FOUND', `metadata version ${version} of table ${formatIdentifier(ident)} does not exist`, { context: { key } })
+      key = named[0]
+      bytes = await this.store.get(key)
     }
     const location = this.locationOf(key)
+    if (key.endsWith('.gz.metadata.json')) bytes = gunzipMetadata(bytes, location)
     const metadata = decodeTableMetadata(utf8Decode(bytes, location), location)
     return { ident, metadata, metadataLocation: location, version }
   }
 
   async commitTable(base: LoadedTable, metadata: TableMetadata): Promise<LoadedTable | undefined> {
+    const name = base.metadataLocation.slice(base.metadataLocation.lastIndexOf('/') + 1)
+    if (!VERSION_FILE.test(name)) {
+      // Another catalog owns the pointer to its newest file (a uuid name cannot be claimed by create-if-absent), and compressed files are that catalog's choice.
+      throw new AilakeError('UNSUPPORTED', `table ${formatIdentifier(base.ident)} is read-only here: its newest metadata file ${name} was written by another catalog; ailake reads it, but changes must go through that catalog (or copy the table with ailake first)`, { context: { table: formatIdentifier(base.ident), metadataFile: name } })
+    }
     if (metadata.tableUuid !== base.metadata.tableUuid) {
       throw new AilakeError('INTERNAL', `a commit to ${formatIdentifier(base.ident)} would change its table-uuid from ${base.metadata.tableUuid} to ${metadata.tableUuid}`)
     }
@@ -329,8 +352,8 @@ export class FileCatalog implements Catalog {
     }
     if (version === undefined) {
       for (const o of await this.store.list(dir)) {
-        const m = VERSION_FILE.exec(o.key.slice(dir.length))
-        if (m) version = Math.max(version ?? 0, Number(m[1]))
+        const v = metadataVersion(o.key.slice(dir.length))
+        if (v !== undefined) version = Math.max(version ?? 0, v)
       }
       if (version === undefined) return undefined
     }

@@ -67,6 +67,27 @@ function snappyLength(b: Uint8Array, what: string): number {
   throw corrupt(`${what}: a snappy block has no valid length`, { what })
 }
 
+/** A gzip-compressed metadata.json may not expand past this. */
+const MAX_METADATA_BYTES = 512 * 2 ** 20
+
+/**
+ * The text bytes of a `*.gz.metadata.json` file (Iceberg's `write.metadata.compression-codec`
+ * gzip). The gzip trailer's size field sizes the output, bounded, and must match what inflates.
+ */
+export function gunzipMetadata(data: Uint8Array, what: string): Uint8Array {
+  if (data.length < 18 || data[0] !== 0x1f || data[1] !== 0x8b) throw corrupt(`${what}: not a gzip stream (a .gz.metadata.json file starts with 1f 8b)`, { what })
+  const size = new DataView(data.buffer, data.byteOffset + data.length - 4, 4).getUint32(0, true)
+  if (size > MAX_METADATA_BYTES) throw corrupt(`${what}: declares ${size} bytes of metadata, more than ${MAX_METADATA_BYTES}`, { what })
+  let out: Uint8Array
+  try {
+    out = gunzipSync(data, { out: new Uint8Array(size) })
+  } catch (err) {
+    throw new AilakeError('CORRUPT_DATA', `${what}: the gzip stream does not decompress; the file is corrupt`, { context: { what }, cause: err })
+  }
+  if (out.length !== size) throw corrupt(`${what}: inflates to ${out.length} bytes, not the ${size} its trailer declares`, { what })
+  return out
+}
+
 /**
  * Parquet page decompressors beyond hyparquet's built-in snappy. hyparquet passes the page's
  * declared uncompressed size, which the page guard has bounded; output is written into a buffer

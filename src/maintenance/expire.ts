@@ -49,8 +49,8 @@ async function reachable(table: IcebergTable, meta: TableMetadata, ids: Iterable
   for (const id of ids) {
     const snap = meta.snapshots.find((s) => s.snapshotId === id)
     if (snap === undefined) continue
-    r.lists.add(table.keyOf(snap.manifestList))
-    const manifests: ManifestFile[] = await table.cache.manifestList(snap.manifestList)
+    if (snap.manifestList !== undefined) r.lists.add(table.keyOf(snap.manifestList))
+    const manifests: ManifestFile[] = await table.cache.snapshotManifests(snap)
     for (const m of manifests) {
       r.manifests.add(table.keyOf(m.manifestPath))
       for (const e of await table.cache.manifest(m)) {

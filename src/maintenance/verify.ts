@@ -101,6 +101,7 @@ export async function verifyTable(table: IcebergTable, options: VerifyOptions = 
 }
 
 async function readManifestList(table: IcebergTable, snap: Snapshot): Promise<ManifestFile[]> {
+  if (snap.manifestList === undefined) return table.cache.snapshotManifests(snap)
   try {
     return decodeManifestList(await readWhole(table, snap.manifestList, 'manifest list'))
   } catch (err) {
@@ -114,7 +115,7 @@ async function verifySnapshot(table: IcebergTable, snap: Snapshot, readData: boo
   try {
     manifests = await readManifestList(table, snap)
   } catch (err) {
-    report.problems.push(problemOf('manifest-list', snap.manifestList, err, Number(snap.summary['total-records'] ?? 0)))
+    report.problems.push(problemOf('manifest-list', snap.manifestList ?? `snapshot ${snap.snapshotId}`, err, Number(snap.summary['total-records'] ?? 0)))
     return
   }
   const files: DataFile[] = []

@@ -280,7 +280,7 @@ async function checkSnapshotFiles(cache: ManifestCache, location: string, snapsh
     if (!path.startsWith(`${location}/`)) throw invalid(`add-snapshot ${snapshot.snapshotId}: ${what} ${path} lies outside the table's location ${location}; a table references only its own files`, { path })
   }
   try {
-    for (const m of await cache.manifestList(snapshot.manifestList)) {
+    for (const m of await cache.snapshotManifests(snapshot)) {
       inside(m.manifestPath, 'manifest')
       for (const e of await cache.manifest(m)) inside(e.dataFile.filePath, m.content === 'deletes' ? 'delete file' : 'data file')
     }

@@ -8,7 +8,7 @@ import { inFile } from '../errors.js'
 import type { ObjectStore } from '../store/object-store.js'
 import { decodeManifest } from '../format/iceberg/manifest.js'
 import { decodeManifestList } from '../format/iceberg/manifest-list.js'
-import type { DataFile, ManifestEntry, ManifestFile } from '../format/iceberg/types.js'
+import type { DataFile, ManifestEntry, ManifestFile, Snapshot } from '../format/iceberg/types.js'
 import { readEqualityDeletes, readPositionDeletes } from '../format/delete-file.js'
 import type { Field } from '../format/schema.js'
 import { bytesSource } from '../util/byte-source.js'
@@ -47,6 +47,18 @@ export class ManifestCache {
         throw inFile(err, location, 'manifest list')
       }
     })
+  }
+
+  /**
+   * A snapshot's manifests: its manifest list, or (v1 snapshots without one) the manifests it
+   * names, with the v1 defaults a manifest list would supply (data, spec 0, sequence number 0).
+   */
+  snapshotManifests(snap: Snapshot): Promise<ManifestFile[]> {
+    if (snap.manifestList !== undefined) return this.manifestList(snap.manifestList)
+    return Promise.resolve((snap.manifests ?? []).map((manifestPath) => ({
+      manifestPath, manifestLength: 0, partitionSpecId: 0, content: 'data' as const, sequenceNumber: 0n, minSequenceNumber: 0n,
+      addedSnapshotId: snap.snapshotId, addedFilesCount: 0, existingFilesCount: 0, deletedFilesCount: 0, addedRowsCount: 0, existingRowsCount: 0, deletedRowsCount: 0,
+    })))
   }
 
   manifest(file: ManifestFile): Promise<ManifestEntry[]> {

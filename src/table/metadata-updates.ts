@@ -354,6 +354,7 @@ export function applyUpdates(base: LoadedTable, updates: readonly Update[], now 
         }
         const schemaId = s.schemaId === -1 ? m.currentSchemaId : s.schemaId
         if (!m.schemas.some((x) => x.schemaId === schemaId)) throw invalid(`add-snapshot: snapshot ${s.snapshotId} names schema ${schemaId}, which the table does not have`)
+        if (s.manifestList === undefined) throw invalid(`add-snapshot: snapshot ${s.snapshotId} has no manifest-list; format v2 snapshots need one`)
         if (!s.manifestList.startsWith(`${m.location}/`)) {
           throw invalid(`add-snapshot: the manifest list ${s.manifestList} lies outside the table's location ${m.location}; a table references only its own files`, { path: s.manifestList })
         }

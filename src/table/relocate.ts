@@ -58,7 +58,7 @@ async function rebasedMetadata(table: IcebergTable, meta: TableMetadata, baseLoc
   const snapshots: Snapshot[] = []
   for (const snap of meta.snapshots) {
     const list: ManifestFile[] = []
-    for (const m of await table.cache.manifestList(snap.manifestList)) {
+    for (const m of await table.cache.snapshotManifests(snap)) {
       let done = manifests.get(m.manifestPath)
       if (done === undefined) {
         const entries = (await table.cache.manifest(m)).map((e) => ({ ...e, dataFile: { ...e.dataFile, filePath: table.rebased(e.dataFile.filePath) } }))

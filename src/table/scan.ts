@@ -32,7 +32,7 @@ export async function snapshotManifests(meta: TableMetadata, snapshotId: bigint 
   if (snap === undefined) {
     throw new AilakeError('NOT_FOUND', `snapshot ${snapshotId} does not exist in this table (it may have been expired)`, { context: { snapshotId: String(snapshotId) } })
   }
-  return cache.manifestList(snap.manifestList)
+  return cache.snapshotManifests(snap)
 }
 
 /** Live entries of the manifests of one content kind, with inherited sequence numbers. */
@@ -133,7 +133,7 @@ export async function addedSince(meta: TableMetadata, since: bigint | null, cach
   while (id !== null && id !== since) {
     const snap = byId.get(id)
     if (snap === undefined) throw lost()
-    for (const m of await cache.manifestList(snap.manifestList)) {
+    for (const m of await cache.snapshotManifests(snap)) {
       if (m.addedSnapshotId !== snap.snapshotId || m.addedFilesCount === 0) continue
       for (const e of await cache.manifest(m)) {
         if (e.status !== 'ADDED') continue

@@ -110,7 +110,7 @@ test('a damaged manifest is dropped with the files it lists; a damaged manifest 
     const { lake, t } = await setup(dir)
     const core = t.core as IcebergTable
     const snaps = core.snapshots()
-    const lists = await Promise.all(snaps.map((s) => core.cache.manifestList(s.manifestList)))
+    const lists = await Promise.all(snaps.map((s) => core.cache.snapshotManifests(s)))
     // The manifest the second append added (its 10 rows: ids 10..19).
     const second = lists[1]?.find((m) => m.addedSnapshotId === snaps[1]?.snapshotId)
     assert.ok(second !== undefined)
@@ -125,7 +125,7 @@ test('a damaged manifest is dropped with the files it lists; a damaged manifest 
     // Now the current manifest list (the quarantine snapshot's): its parent's list reads.
     const current = (t2.core as IcebergTable).snapshots().at(-1)
     assert.ok(current !== undefined)
-    writeFileSync(fileURLToPath(current.manifestList), 'not avro')
+    writeFileSync(fileURLToPath(current.manifestList as string), 'not avro')
     const again = await connect(dir)
     const t3 = await again.openTable('docs')
     await assert.rejects(searchIds(t3), (e) => isAilakeError(e, 'CORRUPT_DATA') && e.message.includes(`manifest list ${current.manifestList}`))

@@ -177,7 +177,7 @@ test('a foreign snapshot built on a base an ailake writer moved past is refused;
     const seen = await lake.catalog.loadTable(ident)
     const parentOf = (t: LoadedTable) => {
       const s = t.metadata.snapshots.find((x) => x.snapshotId === t.metadata.currentSnapshotId)
-      return s === undefined ? null : { snapshotId: s.snapshotId, manifestList: s.manifestList }
+      return s === undefined ? null : { snapshotId: s.snapshotId, manifestList: s.manifestList as string }
     }
     const schema = seen.metadata.schemas[0] as typeof PLAIN
     const foreign = await writeForeignSnapshot({ store: lake.store, keyOf, location: seen.metadata.location, schema, parent: parentOf(seen), sequenceNumber: seen.metadata.lastSequenceNumber + 1n, snapshotId: snapshotIdOf(11), ids: [100n], vectors: [[5, 5]] })

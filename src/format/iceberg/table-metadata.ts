@@ -2,9 +2,10 @@
  * metadata.json (Iceberg v2, spec Appendix C) <-> `TableMetadata`. 64-bit ids go through the
  * lossless JSON codec, so snapshot ids above 2^53 survive both ways.
  *
- * Only format version 2 is read or written: v1 and v3 metadata get `UNSUPPORTED` (v1 tables
- * must be upgraded by the engine that wrote them; ailake writes v2 only). Manifests written
- * under v1 inside a v2 table are still readable, see manifest.ts.
+ * Format versions 1 and 2 are read, 2 only is written: a v1 table reads with the spec's v1
+ * defaults (its deprecated `schema`, `partition-spec` and embedded `manifests` fields, sequence
+ * numbers 0), and a commit to it is `UNSUPPORTED` (the engine that wrote it upgrades it to v2).
+ * v3 and later metadata get `UNSUPPORTED`. v1 manifests are read in manifest.ts.
  */
 import { AilakeError, invalid } from '../../errors.js'
 import { parseJson, stringifyJson } from '../../util/json.js'
@@ -26,7 +27,7 @@ function snapshotToJson(s: Snapshot): JsonObject {
   if (s.parentSnapshotId !== undefined) out['parent-snapshot-id'] = s.parentSnapshotId
   out['sequence-number'] = s.sequenceNumber
   out['timestamp-ms'] = s.timestampMs
-  out['manifest-list'] = s.manifestList
+  out['manifest-list'] = s.manifestList ?? null
   out.summary = { ...s.summary }
   out['schema-id'] = s.schemaId
   return out
@@ -41,7 +42,9 @@ function snapshotToJson(s: Snapshot): JsonObject {
  *   spec or snapshot, refs.main not the current snapshot).
  */
 export function encodeTableMetadata(meta: TableMetadata): string {
-  if (meta.formatVersion !== 2) throw invalid(`format version ${String(meta.formatVersion)} cannot be written; ailake writes Iceberg v2`)
+  if (meta.formatVersion !== 2) {
+    throw new AilakeError('UNSUPPORTED', `this table is Iceberg format version ${String(meta.formatVersion)}: ailake reads it but writes v2 tables only; upgrade it to v2 with the engine that wrote it (e.g. Spark: ALTER TABLE ... SET TBLPROPERTIES ('format-version' = '2')), then write`, { context: { formatVersion: meta.formatVersion } })
+  }
   if (!meta.schemas.some((s) => s.schemaId === meta.currentSchemaId)) {
     throw invalid(`current schema id ${meta.currentSchemaId} is not among the table's schemas`)
   }
@@ -87,48 +90,58 @@ export function encodeTableMetadata(meta: TableMetadata): string {
 
 function decodeSpec(r: JsonFields, v: unknown, path: string): PartitionSpec {
   const o = r.object(v, path)
-  return {
-    specId: r.int(o['spec-id'], `${path}.spec-id`),
-    fields: r.array(o.fields, `${path}.fields`).map((fv, i) => {
-      const p = `${path}.fields[${i}]`
+  return { specId: r.int(o['spec-id'], `${path}.spec-id`), fields: decodeSpecFields(r, o.fields, `${path}.fields`, false) }
+}
+
+/** A spec's fields; v1 may leave out field ids, which then count up from 1000 (spec: partition evolution). */
+function decodeSpecFields(r: JsonFields, v: unknown, path: string, v1: boolean): PartitionSpec['fields'] {
+  return r.array(v, path).map((fv, i) => {
+      const p = `${path}[${i}]`
       const f = r.object(fv, p)
       return {
         sourceId: r.int(f['source-id'], `${p}.source-id`),
-        fieldId: r.int(f['field-id'], `${p}.field-id`),
+        fieldId: v1 && f['field-id'] === undefined ? 1000 + i : r.int(f['field-id'], `${p}.field-id`),
         name: r.string(f.name, `${p}.name`),
         transform: r.string(f.transform, `${p}.transform`),
       }
-    }),
-  }
+    })
 }
 
-export function decodeSnapshot(r: JsonFields, v: unknown, path: string, defaultSchemaId: number): Snapshot {
+/**
+ * One snapshot. v1 (`v1` true) may leave out the sequence number (then 0), the summary (then an
+ * append) and the manifest list, listing its manifests in `manifests` instead.
+ */
+export function decodeSnapshot(r: JsonFields, v: unknown, path: string, defaultSchemaId: number, v1 = false): Snapshot {
   const o = r.object(v, path)
-  const summaryJson = r.stringMap(o.summary, `${path}.summary`)
-  const operation = summaryJson.operation
+  const summaryJson = v1 && o.summary === undefined ? { operation: 'append' } : r.stringMap(o.summary, `${path}.summary`)
+  const operation = summaryJson.operation ?? (v1 ? 'append' : undefined)
   if (operation === undefined || !OPERATIONS.has(operation)) r.fail(`${path}.summary.operation`, 'append, replace, overwrite or delete', operation)
   const snap: Snapshot = {
     snapshotId: r.long(o['snapshot-id'], `${path}.snapshot-id`),
-    sequenceNumber: r.long(o['sequence-number'], `${path}.sequence-number`),
+    sequenceNumber: v1 && o['sequence-number'] === undefined ? 0n : r.long(o['sequence-number'], `${path}.sequence-number`),
     timestampMs: r.safeInt(o['timestamp-ms'], `${path}.timestamp-ms`),
-    manifestList: r.string(o['manifest-list'], `${path}.manifest-list`),
     summary: { ...summaryJson, operation: operation as SnapshotOperation },
     schemaId: o['schema-id'] === undefined ? defaultSchemaId : r.int(o['schema-id'], `${path}.schema-id`),
+  }
+  if (v1 && (o['manifest-list'] === undefined || o['manifest-list'] === null)) {
+    snap.manifests = r.array(o.manifests, `${path}.manifests`).map((m, i) => r.string(m, `${path}.manifests[${i}]`))
+  } else {
+    snap.manifestList = r.string(o['manifest-list'], `${path}.manifest-list`)
   }
   const parent = o['parent-snapshot-id']
   if (parent !== undefined && parent !== null) snap.parentSnapshotId = r.long(parent, `${path}.parent-snapshot-id`)
   return snap
 }
 
-function checkVersion(r: JsonFields, o: JsonObject): void {
+function checkVersion(r: JsonFields, o: JsonObject): 1 | 2 {
   const v = o['format-version']
-  if (v === 2) return
-  if (v === 1 || v === 3 || v === 4) {
-    throw new AilakeError('UNSUPPORTED', `${r.what}: Iceberg format version ${v} is not supported; ailake reads and writes v2 tables only (upgrade the table to v2 with the engine that wrote it)`, {
+  if (v === 1 || v === 2) return v
+  if (typeof v === 'number' && Number.isInteger(v) && v > 2) {
+    throw new AilakeError('UNSUPPORTED', `${r.what}: Iceberg format version ${v} is not supported; ailake reads v1 and v2 tables and writes v2`, {
       context: { what: r.what, formatVersion: v },
     })
   }
-  r.fail('format-version', '2', v)
+  return r.fail('format-version', '1 or 2', v)
 }
 
 /**
@@ -142,18 +155,23 @@ function checkVersion(r: JsonFields, o: JsonObject): void {
 export function decodeTableMetadata(text: string, what = 'table metadata'): TableMetadata {
   const r = new JsonFields(what)
   const o = r.object(parseJson(text, what), '$')
-  checkVersion(r, o)
-  const schemas = r.array(o.schemas, 'schemas').map((s, i) => schemaFromJson(s, what, `schemas[${i}]`))
+  const formatVersion = checkVersion(r, o)
+  // v1 may give only the deprecated single `schema` and `partition-spec` (spec: Appendix C, v1 fields).
+  const v1 = formatVersion === 1
+  const legacy = (key: string, list: string): boolean => v1 && (o[list] === undefined || o[list] === null) && o[key] !== undefined
+  const schemas = legacy('schema', 'schemas') ? [schemaFromJson(o.schema, what, 'schema')]
+    : r.array(o.schemas, 'schemas').map((s, i) => schemaFromJson(s, what, `schemas[${i}]`))
   if (schemas.length === 0) r.fail('schemas', 'a non-empty array', o.schemas)
-  const currentSchemaId = r.int(o['current-schema-id'], 'current-schema-id')
+  const currentSchemaId = v1 && o['current-schema-id'] === undefined ? (schemas[0] as { schemaId: number }).schemaId : r.int(o['current-schema-id'], 'current-schema-id')
   if (!schemas.some((s) => s.schemaId === currentSchemaId)) r.fail('current-schema-id', 'the id of a listed schema', currentSchemaId)
-  const partitionSpecs = r.array(o['partition-specs'], 'partition-specs').map((s, i) => decodeSpec(r, s, `partition-specs[${i}]`))
-  const defaultSpecId = r.int(o['default-spec-id'], 'default-spec-id')
+  const partitionSpecs = legacy('partition-spec', 'partition-specs') ? [{ specId: 0, fields: decodeSpecFields(r, o['partition-spec'], 'partition-spec', true) }]
+    : r.array(o['partition-specs'], 'partition-specs').map((s, i) => decodeSpec(r, s, `partition-specs[${i}]`))
+  const defaultSpecId = v1 && o['default-spec-id'] === undefined ? (partitionSpecs[0]?.specId ?? 0) : r.int(o['default-spec-id'], 'default-spec-id')
   if (!partitionSpecs.some((s) => s.specId === defaultSpecId)) r.fail('default-spec-id', 'the id of a listed partition spec', defaultSpecId)
-  const lastSequenceNumber = r.long(o['last-sequence-number'], 'last-sequence-number')
+  const lastSequenceNumber = v1 && o['last-sequence-number'] === undefined ? 0n : r.long(o['last-sequence-number'], 'last-sequence-number')
 
   const snapshots = o.snapshots === undefined || o.snapshots === null ? []
-    : r.array(o.snapshots, 'snapshots').map((s, i) => decodeSnapshot(r, s, `snapshots[${i}]`, currentSchemaId))
+    : r.array(o.snapshots, 'snapshots').map((s, i) => decodeSnapshot(r, s, `snapshots[${i}]`, currentSchemaId, v1))
   const snapIds = new Set<bigint>()
   snapshots.forEach((s, i) => {
     if (snapIds.has(s.snapshotId)) r.fail(`snapshots[${i}].snapshot-id`, 'unique', s.snapshotId)
@@ -187,16 +205,18 @@ export function decodeTableMetadata(text: string, what = 'table metadata'): Tabl
   if (main === undefined && currentSnapshotId !== null) refs.main = { snapshotId: currentSnapshotId, type: 'branch' }
 
   const list = (key: string): unknown[] => (o[key] === undefined || o[key] === null ? [] : r.array(o[key], key))
-  const sortOrders: SortOrder[] = r.array(o['sort-orders'], 'sort-orders').map((sv, i) => {
+  // v1 tables written before sort orders existed are unsorted.
+  const sortOrders: SortOrder[] = v1 && o['sort-orders'] === undefined ? [{ orderId: 0, fields: [] }] : r.array(o['sort-orders'], 'sort-orders').map((sv, i) => {
     const so = r.object(sv, `sort-orders[${i}]`)
     return { orderId: r.int(so['order-id'], `sort-orders[${i}].order-id`), fields: r.array(so.fields, `sort-orders[${i}].fields`) }
   })
-  const defaultSortOrderId = r.int(o['default-sort-order-id'], 'default-sort-order-id')
+  const defaultSortOrderId = v1 && o['default-sort-order-id'] === undefined ? (sortOrders[0]?.orderId ?? 0) : r.int(o['default-sort-order-id'], 'default-sort-order-id')
   if (!sortOrders.some((s) => s.orderId === defaultSortOrderId)) r.fail('default-sort-order-id', 'the id of a listed sort order', defaultSortOrderId)
 
+  const partitionIds = partitionSpecs.flatMap((s) => s.fields.map((f) => f.fieldId))
   return {
-    formatVersion: 2,
-    tableUuid: r.string(o['table-uuid'], 'table-uuid'),
+    formatVersion,
+    tableUuid: v1 && o['table-uuid'] === undefined ? '' : r.string(o['table-uuid'], 'table-uuid'),
     location: r.string(o.location, 'location'),
     lastSequenceNumber,
     lastUpdatedMs: r.safeInt(o['last-updated-ms'], 'last-updated-ms'),
@@ -205,7 +225,7 @@ export function decodeTableMetadata(text: string, what = 'table metadata'): Tabl
     currentSchemaId,
     partitionSpecs,
     defaultSpecId,
-    lastPartitionId: r.int(o['last-partition-id'], 'last-partition-id'),
+    lastPartitionId: v1 && o['last-partition-id'] === undefined ? Math.max(999, ...partitionIds) : r.int(o['last-partition-id'], 'last-partition-id'),
     properties: o.properties === undefined || o.properties === null ? {} : r.stringMap(o.properties, 'properties'),
     currentSnapshotId,
     snapshots,

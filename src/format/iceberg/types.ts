@@ -35,7 +35,10 @@ export interface Snapshot {
   parentSnapshotId?: bigint
   sequenceNumber: bigint
   timestampMs: number
-  manifestList: string
+  /** The manifest list; v1 snapshots may instead list their manifests in `manifests`. */
+  manifestList?: string
+  /** v1 only: the snapshot's manifests, when it has no manifest list. */
+  manifests?: string[]
   summary: { operation: SnapshotOperation; [k: string]: string }
   schemaId: number
 }
@@ -46,7 +49,8 @@ export interface SnapshotRef {
 }
 
 export interface TableMetadata {
-  formatVersion: 2
+  /** Tables are read at 1 or 2 and written at 2. */
+  formatVersion: 1 | 2
   tableUuid: string
   location: string
   lastSequenceNumber: bigint

@@ -82,8 +82,26 @@ test('malformed metadata is CORRUPT_DATA with the JSON path', () => {
   assert.throws(() => decodeTableMetadata('[]'), fails('CORRUPT_DATA', /\$ must be an object/))
 })
 
-test('format versions other than 2 are UNSUPPORTED', () => {
-  assert.throws(() => decodeTableMetadata(mutate((j) => { j['format-version'] = 1 })), fails('UNSUPPORTED', /version 1/))
+test('format version 1 reads with its defaults and is never written; 3 and later are UNSUPPORTED', () => {
+  const v1 = decodeTableMetadata(mutate((j) => {
+    j['format-version'] = 1
+    j.schema = (j.schemas as unknown[])[0]
+    j['partition-spec'] = [{ name: 'b', transform: 'identity', 'source-id': 1 }]
+    for (const k of ['schemas', 'current-schema-id', 'partition-specs', 'default-spec-id', 'last-partition-id', 'last-sequence-number', 'sort-orders', 'default-sort-order-id']) delete j[k]
+    for (const snap of j.snapshots as Record<string, unknown>[]) {
+      delete snap['sequence-number']
+      snap.manifests = [snap['manifest-list']]
+      delete snap['manifest-list']
+    }
+  }))
+  assert.equal(v1.formatVersion, 1)
+  assert.deepEqual(v1.partitionSpecs, [{ specId: 0, fields: [{ sourceId: 1, fieldId: 1000, name: 'b', transform: 'identity' }] }])
+  assert.equal(v1.lastPartitionId, 1000)
+  assert.equal(v1.lastSequenceNumber, 0n)
+  assert.ok(v1.snapshots.length > 0 && v1.snapshots.every((s) => s.sequenceNumber === 0n && s.manifestList === undefined && s.manifests?.length === 1))
+  assert.throws(() => encodeTableMetadata(v1), fails('UNSUPPORTED', /format version 1.*upgrade it to v2/))
+  // A v2 snapshot still needs its manifest list.
+  assert.throws(() => decodeTableMetadata(mutate((j) => { for (const snap of j.snapshots as Record<string, unknown>[]) delete snap['manifest-list'] })), fails('CORRUPT_DATA', /manifest-list/))
   assert.throws(() => decodeTableMetadata(mutate((j) => { j['format-version'] = 3 })), fails('UNSUPPORTED', /version 3/))
   assert.throws(() => decodeTableMetadata(mutate((j) => { j['format-version'] = 'two' })), fails('CORRUPT_DATA', /format-version/))
 })
