@@ -1,6 +1,6 @@
 /**
  * The package as users get it. package.json itself (as hyparquet's tests check theirs): exact
- * pins, four small runtime dependencies, optional peers loaded lazily, the exports map, the files
+ * pins, six small runtime dependencies, optional peers loaded lazily, the exports map, the files
  * list. Then the real tarball from `npm pack`, installed into a scratch project without the
  * network (unpacked, its three dependencies linked from this checkout) and without any optional
  * peer: it imports as ESM and through require(), searches, explains what to install for S3 and
