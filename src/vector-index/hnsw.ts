@@ -18,6 +18,7 @@ import type { SearchResult } from './filter.js'
 import { checkK, checkQuery } from './flat.js'
 import type { HnswGraph } from './hnsw-graph.js'
 import { decodeGraph, encodeGraph } from './hnsw-codec.js'
+import { sortLists } from './hnsw-lists.js'
 import { decodeSq8Block, encodeSq8Block } from '../vector/sq8-block.js'
 import { HnswLinker } from './hnsw-link.js'
 import { checkInt, DEFAULT_EF, HNSW_BUILD_OPTION_KEYS, HNSW_SEARCH_OPTION_KEYS, type HnswBuildOptions, type HnswSearchOptions } from './hnsw-options.js'
@@ -187,9 +188,15 @@ export class HnswIndex extends HnswLinker {
     return index
   }
 
-  /** Compact graph bytes (no vectors); see docs/hnsw-format.md. */
+  /**
+   * Compact graph bytes (no vectors); see docs/format.md, "Compact HNSW graph". The bytes keep
+   * each neighbour list as a set, so this index first puts its lists in increasing id order,
+   * the order a restored index has: a traversal's result can depend on list order when
+   * distances tie, and a restored index must search exactly as this one.
+   */
   serialize(): Uint8Array {
     if (this.codesOnly) throw new AilakeError('UNSUPPORTED', 'HnswIndex.serialize: an index restored from codes keeps only what its search reads; serialise the index it was restored from')
+    sortLists(this.g, (id) => this.wrote0(id))
     return encodeGraph(this.g)
   }
 
