@@ -17,35 +17,67 @@ const K_BITS = 5
 
 /**
  * For each node, the lower-id nodes whose list at the current level holds it, in increasing id
- * order: linked lists in typed arrays, filled as lists are read in id order.
+ * order, filled as lists are read in id order: the first `cap` of a node in its own row of
+ * `slots` (read back in one sweep), the rest, rare (a hub), in a linked list.
  */
 class Incoming {
-  readonly head: Int32Array
+  private readonly slots: Int32Array
+  private readonly size: Int32Array
+  private readonly head: Int32Array
   private readonly tail: Int32Array
-  readonly src: Int32Array
-  readonly next: Int32Array
-  private size = 0
+  private src = new Int32Array(64)
+  private next = new Int32Array(64)
+  private spilled = 0
+  /** The last `take`'s nodes. */
+  out = new Int32Array(64)
 
-  constructor(count: number, edges: number) {
+  constructor(count: number, private readonly cap: number) {
+    this.slots = new Int32Array(count * cap)
+    this.size = new Int32Array(count)
     this.head = new Int32Array(count)
     this.tail = new Int32Array(count)
-    this.src = new Int32Array(edges)
-    this.next = new Int32Array(edges)
   }
 
   reset(): void {
+    this.size.fill(0)
     this.head.fill(-1)
-    this.size = 0
+    this.spilled = 0
   }
 
   add(to: number, from: number): void {
-    const e = this.size++
-    if (e >= this.src.length) throw corrupt(`${WHAT}: more edges than the list stream can hold; the data is corrupt`)
+    const n = this.size[to] as number
+    this.size[to] = n + 1
+    if (n < this.cap) {
+      this.slots[to * this.cap + n] = from
+      return
+    }
+    const e = this.spilled++
+    if (e === this.src.length) {
+      const src = new Int32Array(2 * e)
+      src.set(this.src)
+      this.src = src
+      const next = new Int32Array(2 * e)
+      next.set(this.next)
+      this.next = next
+    }
     this.src[e] = from
     this.next[e] = -1
     if (this.head[to] === -1) this.head[to] = e
     else this.next[this.tail[to] as number] = e
     this.tail[to] = e
+  }
+
+  /** Puts node `id`'s incoming nodes in `out`; returns how many. */
+  take(id: number): number {
+    const n = this.size[id] as number
+    if (n > this.out.length) this.out = new Int32Array(2 * n)
+    const out = this.out
+    const inline = Math.min(n, this.cap)
+    const at = id * this.cap
+    for (let t = 0; t < inline; t++) out[t] = this.slots[at + t] as number
+    let k = inline
+    for (let e = this.head[id] as number; e !== -1 && n > this.cap; e = this.next[e] as number) out[k++] = this.src[e] as number
+    return n
   }
 }
 
@@ -73,7 +105,7 @@ function riceParameter(values: Float64Array, n: number, maxK: number): number {
 export function encodeLists(g: HnswGraph): Uint8Array {
   const { count, M } = g
   const w = new BitWriter(count * 32)
-  const inc = new Incoming(count, count * 2 * M)
+  const inc = new Incoming(count, 2 * M)
   const inList = new Int32Array(count)
   const inIncoming = new Int32Array(count)
   const gaps = new Float64Array(2 * M)
@@ -89,8 +121,9 @@ export function encodeLists(g: HnswGraph): Uint8Array {
       const base = listBase(g, i, l)
       const n = arr[base] as number
       for (let t = 1; t <= n; t++) inList[arr[base + t] as number] = stamp
-      for (let e = inc.head[i] as number; e !== -1; e = inc.next[e] as number) {
-        const j = inc.src[e] as number
+      const c = inc.take(i)
+      for (let e = 0; e < c; e++) {
+        const j = inc.out[e] as number
         inIncoming[j] = stamp
         w.bit(inList[j] === stamp ? 1 : 0)
       }
@@ -140,8 +173,7 @@ export function decodeLists(stream: Uint8Array, count: number, M: number, levels
   }
   const g = { M, upperOff }
   const r = new BitReader(stream, WHAT)
-  // Every edge recorded in `inc` is a Rice code, at least one bit of the stream.
-  const inc = new Incoming(count, Math.min(count * 2 * M, stream.length * 8))
+  const inc = new Incoming(count, 2 * M)
   const mark = new Int32Array(count)
   const back = new Int32Array(2 * M)
   const low = new Int32Array(2 * M)
@@ -156,8 +188,10 @@ export function decodeLists(stream: Uint8Array, count: number, M: number, levels
       if ((levels[i] as number) < l) continue
       stamp++
       let b = 0
-      for (let e = inc.head[i] as number; e !== -1; e = inc.next[e] as number) {
-        const j = inc.src[e] as number
+      const c = inc.take(i)
+      const from = inc.out
+      for (let e = 0; e < c; e++) {
+        const j = from[e] as number
         mark[j] = stamp
         if (r.bit('back-link mask') === 1) {
           if (b === max) throw corrupt(`${WHAT}: node ${i} has more than ${max} neighbours at level ${l}`, { node: i, level: l })

@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { HnswIndex } from '../../src/vector-index/hnsw.js'
-import { decodeGraph, encodeGraphV1, neighbourListBytes } from '../../src/vector-index/hnsw-codec.js'
+import { decodeGraph, encodeGraph, encodeGraphV1, neighbourListBytes } from '../../src/vector-index/hnsw-codec.js'
 import { isAilakeError } from '../../src/errors.js'
 import { crc32c } from '../../src/util/crc32c.js'
 import { distance } from '../../src/vector/distance.js'
@@ -205,4 +205,22 @@ test('version 1 neighbour lists pointing out of range, at themselves or at nodes
     new DataView(self.buffer).setInt32(listsAt + 4, 0, true) // node 0 -> node 0
     assert.throws(() => HnswIndex.deserialize(resign(self), SMALL), (e: unknown) => isAilakeError(e, 'CORRUPT_DATA'))
   }
+})
+
+test('the worked example of docs/format.md: the 3-node graph has the stream 02 0f 18 00, worked out by hand', () => {
+  const M = 2
+  const links0 = new Int32Array(3 * (2 * M + 1))
+  links0.set([2, 2, 1], 0) // node 0: {1, 2}, in the order a build may leave them
+  links0.set([2, 0, 2], 5) // node 1: {0, 2}
+  links0.set([1, 0], 10) // node 2: {0}
+  const g = { metric: 'euclidean' as const, dim: 1, count: 3, M, efConstruction: 1, maxLevel: 0, entry: 0, levels: new Uint8Array(3), links0, upperOff: new Int32Array(3).fill(-1), upper: new Int32Array(0), upperLen: 0 }
+  const bytes = encodeGraph(g)
+  const v = new DataView(bytes.buffer, bytes.byteOffset)
+  assert.equal(bytes.length, 44 + 3 + 4)
+  assert.deepEqual([v.getUint16(4, true), v.getUint32(12, true), v.getUint32(16, true), v.getUint32(32, true), v.getUint32(36, true)], [2, 3, 2, 0, 4])
+  assert.deepEqual(Array.from(bytes.subarray(40, 43)), [0, 0, 0], 'levels')
+  assert.deepEqual(Array.from(bytes.subarray(43, 47)), [0x02, 0x0f, 0x18, 0x00], 'list stream')
+  assert.equal(v.getUint32(47, true), crc32c(bytes.subarray(0, 47)))
+  const back = decodeGraph(bytes)
+  assert.deepEqual(Array.from(back.links0), [2, 1, 2, 0, 0, 2, 0, 2, 0, 0, 1, 0, 0, 0, 0])
 })
