@@ -24,7 +24,7 @@ function pad4(n: number): number {
   return (n + 3) & ~3
 }
 
-/** Bytes of the fixed-stride neighbour lists alone (what the format must stay close to). */
+/** Bytes of the fixed-stride neighbour lists alone (what version 1 must stay close to). */
 export function neighbourListBytes(count: number, M: number, upperLists: number): number {
   return count * (2 * M + 1) * 4 + upperLists * (M + 1) * 4
 }

@@ -24,7 +24,7 @@ export const SECTION_VERSION = 5
 export const HEADER_LENGTH = 80
 /** Header length of version 3. */
 export const HEADER_LENGTH_V3 = 96
-/** Header length of version 4, the longest: a read of this many bytes holds any header. */
+/** Header length of versions 4 and 5, the longest: a read of this many bytes holds any header. */
 export const HEADER_LENGTH_V4 = 112
 /** Codes kinds of a version 4 or 5 section: 1 SQ8 (src/vector/sq8-block.ts); 0 in a version 5 section without codes. */
 const CODES_NONE = 0
@@ -47,9 +47,9 @@ function pad4(n: number): number {
  */
 export type SectionInput = Omit<VectorFacts, 'sectionOffset' | 'sectionLength'> & {
   indexBytes: Uint8Array
-  /** The full-text index block (opaque here, src/text owns it); its presence makes a version 3 section. */
+  /** The full-text index block (opaque here, src/text owns it); in a section without an index its presence makes version 3. */
   textBytes?: Uint8Array
-  /** The SQ8 codes block of the indexed vectors (opaque here, src/vector owns it); its presence makes a version 4 section. */
+  /** The SQ8 codes block of the indexed vectors (opaque here, src/vector owns it); only next to an HNSW index. */
   codesBytes?: Uint8Array
   integrity: { footerCrc: number; entries: ReadonlyArray<readonly [number, number]> }
 }
@@ -114,7 +114,7 @@ export interface DecodedSection {
   integrity: Integrity | undefined
   /** The full-text index block (version 3 and 4 sections that have one). */
   textBytes: Uint8Array | undefined
-  /** The SQ8 codes block (version 4 sections), CRC-checked; its layout is checked by its decoder (src/vector/sq8-block.ts). */
+  /** The SQ8 codes block (version 4 and 5 sections that have one), CRC-checked; its layout is checked by its decoder (src/vector/sq8-block.ts). */
   codesBytes: Uint8Array | undefined
 }
 
