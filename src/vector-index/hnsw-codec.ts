@@ -79,7 +79,15 @@ export function encodeGraph(g: HnswGraph): Uint8Array {
   return w.finish()
 }
 
-export function decodeGraph(bytes: Uint8Array): HnswGraph {
+/** A graph's header and levels, checked. */
+export type GraphHead = Pick<HnswGraph, 'metric' | 'dim' | 'count' | 'M' | 'efConstruction' | 'maxLevel' | 'entry' | 'levels'>
+
+/**
+ * Decodes graph bytes of either version. `check` sees the checked header and levels before the
+ * lists are allocated (4·(2M+1) bytes per node): a caller matches the node count against what
+ * backs it (vectors, codes), so a hostile count cannot drive the allocation.
+ */
+export function decodeGraph(bytes: Uint8Array, check?: (head: GraphHead) => void): HnswGraph {
   const r = new ByteReader(bytes, WHAT)
   if (bytes.length < HEADER_V1 + 4) {
     throw corrupt(`${WHAT}: ${bytes.length} bytes is shorter than the ${HEADER_V1 + 4}-byte minimum; the data is truncated`, { length: bytes.length })
@@ -132,7 +140,8 @@ export function decodeGraph(bytes: Uint8Array): HnswGraph {
   if (count > 0 && (top !== maxLevel || levels[entry] !== maxLevel)) {
     throw corrupt(`${WHAT}: entry point ${entry} is not on the top level ${maxLevel}`, { entry, maxLevel })
   }
-  const head = { metric, dim, count, M, efConstruction, maxLevel, entry, levels }
+  const head: GraphHead = { metric, dim, count, M, efConstruction, maxLevel, entry, levels }
+  check?.(head)
   if (version === VERSION) {
     if (minListBits(count, M, upperLists) > 8 * streamLength) {
       throw corrupt(`${WHAT}: ${count} nodes and ${upperLists} upper lists need more than the ${streamLength}-byte list stream`, { count, upperLists, streamLength })

@@ -218,6 +218,15 @@ test('hostile counts in a version 2 header with the CRC recomputed fail fast, be
   const bad = new Uint8Array(40 + count + 1 + 4)
   bad.set(header)
   assert.throws(() => decodeGraph(resign(bad)), (e: unknown) => e instanceof AilakeError && e.code === 'CORRUPT_DATA' && /list stream/.test(e.message))
+  // The caller's check of the count sees the header before any list is decoded or allocated:
+  // with a damaged stream, the check's error comes first.
+  const damaged = good.slice()
+  damaged[good.length - 5] = (damaged[good.length - 5] as number) ^ 0xff
+  resign(damaged)
+  assert.throws(() => decodeGraph(damaged), isCorrupt)
+  const seen: number[] = []
+  assert.throws(() => decodeGraph(damaged, (head) => { seen.push(head.count); throw new Error('count not backed') }), /count not backed/)
+  assert.deepEqual(seen, [g.count])
 })
 
 /** Vectors on a coarse grid (many exact ties), or clustered reals. */
