@@ -23,7 +23,7 @@ import type { HnswGraph } from '../../src/vector-index/hnsw-graph.js'
 import { HnswIndex } from '../../src/vector-index/hnsw.js'
 
 const SEED = Number(process.env.AILAKE_SEED ?? 1515)
-const CASES = Number(process.env.AILAKE_GRAPH_CASES ?? 300)
+const CASES = Number(process.env.AILAKE_GRAPH_CASES ?? 200)
 const METRICS: readonly Metric[] = ['cosine', 'euclidean', 'dot']
 
 /** A random graph as the codec sees it: lists are sets of distinct other nodes of at least the list's level. */
