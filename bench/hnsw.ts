@@ -112,8 +112,9 @@ async function benchDataset(name: DatasetName): Promise<Record<string, unknown>>
   const oursBuildCpu = (process.cpuUsage().user - c) / 1e6
   console.error(`ailake build ${oursBuild.toFixed(1)} s wall, ${oursBuildCpu.toFixed(1)} s CPU (wasm: ${ours.usesWasm})`)
   const bytes = ours.serialize()
-  // Upper lists = total of node levels; recovered from the byte size (header 36 + CRC 4).
-  const levelsSum = (bytes.length - 40 - ((count + 3) & ~3) - count * (2 * M + 1) * 4) / ((M + 1) * 4)
+  // Upper lists = total of node levels, in the header at 32; the size is compared with the
+  // fixed-stride lists the traversal holds in memory (what format version 1 stored).
+  const levelsSum = new DataView(bytes.buffer, bytes.byteOffset).getUint32(32, true)
   const listBytes = neighbourListBytes(count, M, levelsSum)
 
   const space = metric === 'cosine' ? 'cosine' : metric === 'euclidean' ? 'l2' : 'ip'

@@ -1,38 +1,44 @@
 /**
- * Byte layout of a serialised HNSW graph (version 1). The layout is documented byte by byte in
- * docs/hnsw-format.md; keep the two in step. Decoding checks every length, level and neighbour
- * id before use, so malformed bytes become `CORRUPT_DATA` and never an out-of-bounds read,
- * a hang or an allocation larger than the input justifies.
+ * Byte layout of a serialised HNSW graph. Version 2 (written; docs/format.md, "Compact HNSW
+ * graph") keeps the neighbour lists as a bit stream (hnsw-lists.ts); version 1 (read, and
+ * written by `encodeGraphV1` for tests of older files; docs/hnsw-format.md) as fixed-stride i32
+ * lists. Decoding checks every length, level and neighbour id before use, so malformed bytes
+ * become `CORRUPT_DATA` and never an out-of-bounds read, a hang or an allocation larger than
+ * the input justifies.
  */
 import { AilakeError, corrupt } from '../errors.js'
 import { ByteReader, ByteWriter } from '../util/bytes.js'
 import { crc32c } from '../util/crc32c.js'
 import { MAX_LEVEL, METRIC_CODES } from './hnsw-graph.js'
 import type { HnswGraph } from './hnsw-graph.js'
+import { decodeLists, encodeLists, minListBits } from './hnsw-lists.js'
 
 const MAGIC = 0x534e4841 // "AHNS" little-endian
-const VERSION = 1
-const HEADER = 36
+const VERSION = 2
+const HEADER_V1 = 36
+/** Version 2 adds the list stream's byte length. */
+const HEADER_V2 = 40
 const WHAT = 'HNSW index'
 
 function pad4(n: number): number {
   return (n + 3) & ~3
 }
 
-/** Bytes of the fixed-stride neighbour lists alone (what the format must stay close to). */
+/** Bytes of the fixed-stride neighbour lists alone (what version 1 must stay close to). */
 export function neighbourListBytes(count: number, M: number, upperLists: number): number {
   return count * (2 * M + 1) * 4 + upperLists * (M + 1) * 4
 }
 
-export function encodeGraph(g: HnswGraph): Uint8Array {
+/** Version 1 bytes of `g`: what files before section version 5 hold. */
+export function encodeGraphV1(g: HnswGraph): Uint8Array {
   const M = g.M
   const s0 = 2 * M + 1
   const s1 = M + 1
   let upperLists = 0
   for (let i = 0; i < g.count; i++) upperLists += g.levels[i] as number
-  const total = HEADER + pad4(g.count) + neighbourListBytes(g.count, M, upperLists) + 4
+  const total = HEADER_V1 + pad4(g.count) + neighbourListBytes(g.count, M, upperLists) + 4
   const w = new ByteWriter(total)
-  w.u32(MAGIC).u16(VERSION).u8(METRIC_CODES.indexOf(g.metric)).u8(0)
+  w.u32(MAGIC).u16(1).u8(METRIC_CODES.indexOf(g.metric)).u8(0)
   w.u32(g.dim).u32(g.count).u32(M).u32(g.efConstruction).u32(g.maxLevel).i32(g.entry).u32(upperLists)
   w.bytes(g.levels.subarray(0, g.count))
   for (let i = g.count; i < pad4(g.count); i++) w.u8(0)
@@ -60,15 +66,36 @@ export function encodeGraph(g: HnswGraph): Uint8Array {
   return w.finish()
 }
 
-export function decodeGraph(bytes: Uint8Array): HnswGraph {
+/** Version 2 bytes of `g`, its lists in increasing id order whatever their order in `g`. */
+export function encodeGraph(g: HnswGraph): Uint8Array {
+  let upperLists = 0
+  for (let i = 0; i < g.count; i++) upperLists += g.levels[i] as number
+  const lists = encodeLists(g)
+  const w = new ByteWriter(HEADER_V2 + g.count + lists.length + 4)
+  w.u32(MAGIC).u16(VERSION).u8(METRIC_CODES.indexOf(g.metric)).u8(0)
+  w.u32(g.dim).u32(g.count).u32(g.M).u32(g.efConstruction).u32(g.maxLevel).i32(g.entry).u32(upperLists).u32(lists.length)
+  w.bytes(g.levels.subarray(0, g.count)).bytes(lists)
+  w.u32(crc32c(w.view8()))
+  return w.finish()
+}
+
+/** A graph's header and levels, checked. */
+export type GraphHead = Pick<HnswGraph, 'metric' | 'dim' | 'count' | 'M' | 'efConstruction' | 'maxLevel' | 'entry' | 'levels'>
+
+/**
+ * Decodes graph bytes of either version. `check` sees the checked header and levels before the
+ * lists are allocated (4·(2M+1) bytes per node): a caller matches the node count against what
+ * backs it (vectors, codes), so a hostile count cannot drive the allocation.
+ */
+export function decodeGraph(bytes: Uint8Array, check?: (head: GraphHead) => void): HnswGraph {
   const r = new ByteReader(bytes, WHAT)
-  if (bytes.length < HEADER + 4) {
-    throw corrupt(`${WHAT}: ${bytes.length} bytes is shorter than the ${HEADER + 4}-byte minimum; the data is truncated`, { length: bytes.length })
+  if (bytes.length < HEADER_V1 + 4) {
+    throw corrupt(`${WHAT}: ${bytes.length} bytes is shorter than the ${HEADER_V1 + 4}-byte minimum; the data is truncated`, { length: bytes.length })
   }
   if (r.u32('magic') !== MAGIC) throw corrupt(`${WHAT}: bad magic; these bytes are not an ailake HNSW index`)
   const version = r.u16('version')
-  if (version !== VERSION) {
-    throw new AilakeError('UNSUPPORTED', `${WHAT}: format version ${version} is not supported (this build reads version ${VERSION}); upgrade ailake`, {
+  if (version !== 1 && version !== VERSION) {
+    throw new AilakeError('UNSUPPORTED', `${WHAT}: format version ${version} is not supported (this build reads versions 1 and ${VERSION}); upgrade ailake`, {
       context: { version },
     })
   }
@@ -83,12 +110,13 @@ export function decodeGraph(bytes: Uint8Array): HnswGraph {
   const maxLevel = r.u32('maxLevel')
   const entry = r.i32('entry')
   const upperLists = r.u32('upperLists')
+  const streamLength = version === 1 ? 0 : r.u32('list stream length')
   if (M < 2 || M > 255) throw corrupt(`${WHAT}: M = ${M} is outside [2, 255]`, { M })
   if (efConstruction < 1) throw corrupt(`${WHAT}: efConstruction = 0`)
   if (maxLevel > MAX_LEVEL) throw corrupt(`${WHAT}: maxLevel = ${maxLevel} exceeds ${MAX_LEVEL}`, { maxLevel })
   if (dim === 0 ? count !== 0 : dim > 1 << 20) throw corrupt(`${WHAT}: dimension ${dim} is invalid for ${count} vectors`, { dim, count })
   // Every count is checked against the byte length before anything is allocated.
-  const expected = HEADER + pad4(count) + neighbourListBytes(count, M, upperLists) + 4
+  const expected = version === 1 ? HEADER_V1 + pad4(count) + neighbourListBytes(count, M, upperLists) + 4 : HEADER_V2 + count + streamLength + 4
   if (expected !== bytes.length) {
     throw corrupt(`${WHAT}: header implies ${expected} bytes but ${bytes.length} were given; the data is truncated or corrupt`, {
       expected, length: bytes.length, count, upperLists,
@@ -100,7 +128,6 @@ export function decodeGraph(bytes: Uint8Array): HnswGraph {
     throw corrupt(`${WHAT}: entry point ${entry} is invalid for ${count} nodes`, { entry, count })
   }
   const levels = r.bytesView(count, 'levels').slice()
-  r.bytesView(pad4(count) - count, 'padding')
   let sumLevels = 0
   let top = 0
   for (let i = 0; i < count; i++) {
@@ -113,6 +140,15 @@ export function decodeGraph(bytes: Uint8Array): HnswGraph {
   if (count > 0 && (top !== maxLevel || levels[entry] !== maxLevel)) {
     throw corrupt(`${WHAT}: entry point ${entry} is not on the top level ${maxLevel}`, { entry, maxLevel })
   }
+  const head: GraphHead = { metric, dim, count, M, efConstruction, maxLevel, entry, levels }
+  check?.(head)
+  if (version === VERSION) {
+    if (minListBits(count, M, upperLists) > 8 * streamLength) {
+      throw corrupt(`${WHAT}: ${count} nodes and ${upperLists} upper lists need more than the ${streamLength}-byte list stream`, { count, upperLists, streamLength })
+    }
+    return { ...head, ...decodeLists(r.bytesView(streamLength, 'list stream'), count, M, levels, maxLevel, upperLists) }
+  }
+  r.bytesView(pad4(count) - count, 'padding')
   const s0 = 2 * M + 1
   const s1 = M + 1
   const links0 = r.i32Array(count * s0, 'level-0 lists')
@@ -126,7 +162,7 @@ export function decodeGraph(bytes: Uint8Array): HnswGraph {
     upperOff[id] = off
     for (let lv = 1; lv <= l; lv++, off += s1) checkList(upper, off, M, id, lv, count, levels)
   }
-  return { metric, dim, count, M, efConstruction, maxLevel, entry, levels, links0, upperOff, upper, upperLen: upper.length }
+  return { ...head, links0, upperOff, upper, upperLen: upper.length }
 }
 
 function checkList(arr: Int32Array, base: number, max: number, id: number, level: number, count: number, levels: Uint8Array): void {

@@ -18,7 +18,8 @@ import type { SearchResult } from './filter.js'
 import { checkK, checkQuery } from './flat.js'
 import type { HnswGraph } from './hnsw-graph.js'
 import { decodeGraph, encodeGraph } from './hnsw-codec.js'
-import { decodeSq8Block, encodeSq8Block } from '../vector/sq8-block.js'
+import { sortLists } from './hnsw-lists.js'
+import { decodeSq8Block, encodeSq8Block, type Sq8Block } from '../vector/sq8-block.js'
 import { HnswLinker } from './hnsw-link.js'
 import { checkInt, DEFAULT_EF, HNSW_BUILD_OPTION_KEYS, HNSW_SEARCH_OPTION_KEYS, type HnswBuildOptions, type HnswSearchOptions } from './hnsw-options.js'
 import { checkOptions } from '../util/options.js'
@@ -115,17 +116,19 @@ export class HnswIndex extends HnswLinker {
     if (!(bytes instanceof Uint8Array)) throw invalid('HnswIndex.deserialize: bytes must be a Uint8Array')
     if (!(vectors instanceof Float32Array)) throw invalid('HnswIndex.deserialize: vectors must be a flat Float32Array')
     checkOptions(options, { dim: true, wasm: true }, 'HnswIndex.deserialize()')
-    const g = decodeGraph(bytes)
-    if (options.dim !== undefined && options.dim !== g.dim) {
-      throw new AilakeError('DIMENSION_MISMATCH', `HnswIndex.deserialize: the index has dimension ${g.dim} but ${options.dim} was expected`, {
-        context: { index: g.dim, expected: options.dim },
-      })
-    }
-    if (vectors.length !== g.count * g.dim) {
-      throw new AilakeError('DIMENSION_MISMATCH', `HnswIndex.deserialize: the index has ${g.count} vectors of dimension ${g.dim} (${g.count * g.dim} values) but ${vectors.length} values were given`, {
-        context: { count: g.count, dim: g.dim, values: vectors.length },
-      })
-    }
+    // The vectors back the node count: checked before the lists are allocated.
+    const g = decodeGraph(bytes, (head) => {
+      if (options.dim !== undefined && options.dim !== head.dim) {
+        throw new AilakeError('DIMENSION_MISMATCH', `HnswIndex.deserialize: the index has dimension ${head.dim} but ${options.dim} was expected`, {
+          context: { index: head.dim, expected: options.dim },
+        })
+      }
+      if (vectors.length !== head.count * head.dim) {
+        throw new AilakeError('DIMENSION_MISMATCH', `HnswIndex.deserialize: the index has ${head.count} vectors of dimension ${head.dim} (${head.count * head.dim} values) but ${vectors.length} values were given`, {
+          context: { count: head.count, dim: head.dim, values: vectors.length },
+        })
+      }
+    })
     if (g.dim > 0) validateVectors(vectors, g.dim, 'vectors')
     const vb = ARENA_RESERVED + g.dim
     const arena = createArena(vb + vectors.length, options.wasm === undefined ? {} : { wasm: options.wasm })
@@ -141,18 +144,21 @@ export class HnswIndex extends HnswLinker {
    */
   static fromCodes(bytes: Uint8Array, codes: Uint8Array, options: { dim?: number; wasm?: boolean } = {}): HnswIndex {
     checkOptions(options, { dim: true, wasm: true }, 'HnswIndex.fromCodes()')
-    const g = decodeGraph(bytes)
-    if (options.dim !== undefined && options.dim !== g.dim) {
-      throw new AilakeError('DIMENSION_MISMATCH', `HnswIndex.fromCodes: the index has dimension ${g.dim} but ${options.dim} was expected`, {
-        context: { index: g.dim, expected: options.dim },
-      })
-    }
-    const block = decodeSq8Block(codes, g.dim, g.count, g.metric === 'euclidean')
+    // The codes block backs the node count: decoded before the lists are allocated.
+    let block: Sq8Block | undefined
+    const g = decodeGraph(bytes, (head) => {
+      if (options.dim !== undefined && options.dim !== head.dim) {
+        throw new AilakeError('DIMENSION_MISMATCH', `HnswIndex.fromCodes: the index has dimension ${head.dim} but ${options.dim} was expected`, {
+          context: { index: head.dim, expected: options.dim },
+        })
+      }
+      block = decodeSq8Block(codes, head.dim, head.count, head.metric === 'euclidean')
+    })
     const vb = ARENA_RESERVED + g.dim
     const arena = createArena(vb, options.wasm === undefined ? {} : { wasm: options.wasm })
     const index = new HnswIndex(g, arena, 42 ^ g.count)
     index.codesOnly = true
-    index.qs = QuantizedSearch.fromBlock(arena, vb, block)
+    index.qs = QuantizedSearch.fromBlock(arena, vb, block as Sq8Block)
     index.beamAt = index.qs.end
     // In WebAssembly the beam state holds its own copy of the level-0 lists, which is all a
     // search on codes reads of them (greedy descent reads the upper levels): keep one copy.
@@ -187,9 +193,15 @@ export class HnswIndex extends HnswLinker {
     return index
   }
 
-  /** Compact graph bytes (no vectors); see docs/hnsw-format.md. */
+  /**
+   * Compact graph bytes (no vectors); see docs/format.md, "Compact HNSW graph". The bytes keep
+   * each neighbour list as a set, so this index first puts its lists in increasing id order,
+   * the order a restored index has: a traversal's result can depend on list order when
+   * distances tie, and a restored index must search exactly as this one.
+   */
   serialize(): Uint8Array {
     if (this.codesOnly) throw new AilakeError('UNSUPPORTED', 'HnswIndex.serialize: an index restored from codes keeps only what its search reads; serialise the index it was restored from')
+    sortLists(this.g, (id) => this.wrote0(id))
     return encodeGraph(this.g)
   }
 

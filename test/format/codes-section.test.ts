@@ -1,8 +1,10 @@
-// Section version 4: the SQ8 codes block next to the index bytes (docs/format.md). A file with
-// codes reads back the exact block; every flipped bit of the section, every truncation and every
-// hostile header field is CORRUPT_DATA (UNSUPPORTED for an unknown codes kind); a block that
-// passes its CRC but does not fit the file fails when decoded, and a search over a table with
-// such a file fails with CORRUPT_DATA naming the file, and verify() reports it.
+// Section version 5 (docs/format.md): the compact HNSW graph as the index bytes, the SQ8 codes
+// block next to it (none for small indexes). A file with codes reads back the exact graph and
+// block; every flipped bit of the section, every truncation and every hostile header field is
+// CORRUPT_DATA (UNSUPPORTED for an unknown codes kind); a graph or block that passes its CRC but
+// does not fit the file fails when decoded, and a search over a table with such a file fails
+// with CORRUPT_DATA naming the file, and verify() reports it. A version 4 file (written before
+// the compact graph) still reads and searches exactly as the same graph in version 5.
 //
 // AILAKE_SEED=<n> reproduces a run (failures print the seed and case).
 import { test } from 'node:test'
@@ -32,15 +34,16 @@ const at = { offset: w.vector.sectionOffset, length: w.vector.sectionLength }
 
 const isCode = (...codes: string[]) => (err: unknown): boolean => err instanceof AilakeError && codes.includes(err.code)
 
-test('a file with codes: section version 4 holds the exact block, and the file verifies', async () => {
+test('a file with codes: section version 5 holds the exact graph and block, and the file verifies', async () => {
   const view = new DataView(good.buffer, good.byteOffset + at.offset)
-  assert.equal(view.getUint16(4, true), 4)
+  assert.equal(view.getUint16(4, true), 5)
+  assert.equal(view.getUint8(100), 1, 'codes kind SQ8')
   assert.equal(view.getUint16(6, true), HEADER_LENGTH_V4)
   const r = await openDataFile(bytesSource(good))
   const s = await r.readSection()
   assert.deepEqual(s.codesBytes, codes)
   assert.deepEqual(s.indexBytes, input.index?.bytes)
-  assert.equal(r.metadata.key_value_metadata?.find((kv) => kv.key === 'ailake.format-version')?.value, '4')
+  assert.equal(r.metadata.key_value_metadata?.find((kv) => kv.key === 'ailake.format-version')?.value, '5')
   await verifyDataFile(bytesSource(good))
   // The restored index searches like the one that was written.
   const restored = HnswIndex.fromCodes(s.indexBytes as Uint8Array, s.codesBytes as Uint8Array, { dim: DIM })
@@ -48,13 +51,16 @@ test('a file with codes: section version 4 holds the exact block, and the file v
   assert.deepEqual(Array.from(restored.searchCodes(q, 5, { ef: 50 }).ids), Array.from(built.searchCodes(q, 5, { ef: 50 }).ids))
 })
 
-test('single-bit flips anywhere in a version 4 section, and truncated reads of it: CORRUPT_DATA', async () => {
+test('single-bit flips anywhere in a version 5 section, and truncated reads of it: CORRUPT_DATA', async () => {
   const r = rng(SEED)
   const codesStart = at.offset + at.length - codes.length
+  const graph = input.index?.bytes as Uint8Array
+  const graphStart = codesStart - graph.length
   let flips = 0
-  // Every bit of the header, then random bits over the codes block and over the whole section.
+  // Every bit of the header, then random bits over the graph, the codes block and the whole section.
   const bits: number[] = []
   for (let b = 0; b < HEADER_LENGTH_V4 * 8; b++) bits.push(at.offset * 8 + b)
+  for (let i = 0; i < 300; i++) bits.push(graphStart * 8 + Math.floor(r() * graph.length * 8))
   for (let i = 0; i < 300; i++) bits.push(codesStart * 8 + Math.floor(r() * codes.length * 8))
   for (let i = 0; i < 200; i++) bits.push(at.offset * 8 + Math.floor(r() * at.length * 8))
   for (const bit of bits) {
@@ -67,7 +73,7 @@ test('single-bit flips anywhere in a version 4 section, and truncated reads of i
     await assert.rejects(readSectionAt(bytesSource(good), { offset: at.offset, length: at.length - cut }), isCode('CORRUPT_DATA'), `section read ${cut} bytes short`)
     await assert.rejects(readSectionAt(bytesSource(good.subarray(0, at.offset + at.length - cut)), at), isCode('CORRUPT_DATA'), `file truncated ${cut} bytes into the section`)
   }
-  assert.ok(flips > 1000)
+  assert.ok(flips > 1500)
 })
 
 /** The file with a section header field rewritten and the header CRC fixed, so the reader gets past the checksum. */
@@ -79,7 +85,7 @@ function withHeader(edit: (v: DataView) => void): Uint8Array {
   return bad
 }
 
-test('hostile version 4 header fields: CORRUPT_DATA, or UNSUPPORTED for an unknown codes kind', async () => {
+test('hostile version 5 header fields: CORRUPT_DATA, or UNSUPPORTED for an unknown codes kind', async () => {
   const cases: [string, Uint8Array, string][] = [
     ['codes length 0', withHeader((v) => v.setBigUint64(88, 0n, true)), 'CORRUPT_DATA'],
     ['codes length 2^40', withHeader((v) => v.setBigUint64(88, 2n ** 40n, true)), 'CORRUPT_DATA'],
@@ -87,6 +93,9 @@ test('hostile version 4 header fields: CORRUPT_DATA, or UNSUPPORTED for an unkno
     ['codes length one less', withHeader((v) => v.setBigUint64(88, BigInt(codes.length - 1), true)), 'CORRUPT_DATA'],
     ['codes crc', withHeader((v) => v.setUint32(96, v.getUint32(96, true) ^ 1, true)), 'CORRUPT_DATA'],
     ['codes kind 2', withHeader((v) => v.setUint8(100, 2)), 'UNSUPPORTED'],
+    ['codes kind none with codes', withHeader((v) => v.setUint8(100, 0)), 'CORRUPT_DATA'],
+    ['codes kind none, length 0, crc left', withHeader((v) => { v.setUint8(100, 0); v.setBigUint64(88, 0n, true) }), 'CORRUPT_DATA'],
+    ['version 6', withHeader((v) => v.setUint16(4, 6, true)), 'UNSUPPORTED'],
     ['reserved byte', withHeader((v) => v.setUint8(101, 1)), 'CORRUPT_DATA'],
     ['reserved word', withHeader((v) => v.setUint32(104, 1, true)), 'CORRUPT_DATA'],
     ['text crc without text', withHeader((v) => v.setUint32(84, 7, true)), 'CORRUPT_DATA'],

@@ -9,7 +9,8 @@
  * the bytes mean is checked against independent readers elsewhere (DuckDB and hyparquet in
  * data-file.test.ts, zlib's CRC-32 and Arrow-compatible page checksums in page-crc.test.ts).
  * The v1-* files are the last files written before format version 2 (page CRCs, integrity
- * table); they stay, so this reader keeps reading what earlier versions wrote.
+ * table), the v2-* files the last before version 5 (the compact HNSW graph, 112-byte header);
+ * they stay, so this reader keeps reading what earlier versions wrote.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -70,10 +71,10 @@ for (const g of GOLDEN) {
   })
 }
 
-for (const precision of ['f32', 'f16', 'i8'] as const) {
-  test(`format v1 file tiny-${precision} (no page CRCs, no integrity table) still reads as it did`, async () => {
-    const bytes = new Uint8Array(fs.readFileSync(`${DIR}v1-tiny-${precision}.parquet`))
-    const want = JSON.parse(fs.readFileSync(`${DIR}v1-tiny-${precision}.json`, 'utf8')) as Record<string, unknown>
+for (const [version, precision] of (['v1', 'v2'] as const).flatMap((v) => (['f32', 'f16', 'i8'] as const).map((p) => [v, p] as const))) {
+  test(`format ${version} file tiny-${precision} (${version === 'v1' ? 'no page CRCs, no integrity table' : '80-byte section header'}) still reads as it did`, async () => {
+    const bytes = new Uint8Array(fs.readFileSync(`${DIR}${version}-tiny-${precision}.parquet`))
+    const want = JSON.parse(fs.readFileSync(`${DIR}${version}-tiny-${precision}.json`, 'utf8')) as Record<string, unknown>
     const r = await openDataFile(bytesSource(bytes))
     const s = await r.readSection()
     assert.deepEqual(jsonable({ rowCount: r.rowCount, schema: r.schema, facts: s.facts, indexBytes: s.indexBytes, rows: await r.readRows() }),

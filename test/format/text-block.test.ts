@@ -9,7 +9,8 @@ import { crc32c } from '../../src/util/crc32c.js'
 import { AilakeError } from '../../src/errors.js'
 import { makeInput, rng } from './data-file-fixtures.js'
 
-const base = makeInput({ rows: 200, dim: 8, index: 200, rowGroupRows: 90, seed: 21 })
+// No index: a section with one is version 5 (codes-section.test.ts), with or without text.
+const base = makeInput({ rows: 200, dim: 8, rowGroupRows: 90, seed: 21 })
 const titles = base.columns.get(2) as (string | null)[]
 const text = buildTextIndex([{ fieldId: 2, name: 'title', values: titles }], 200, 'english')
 const written = writeDataFile({ ...base, text })
@@ -35,6 +36,12 @@ test('a section with a full-text block is version 3, reads back whole and on its
   assert.equal(new DataView(plain.bytes.buffer, plain.bytes.byteOffset + plain.vector.sectionOffset).getUint16(4, true), 2)
   assert.equal(await readTextBlockAt(bytesSource(plain.bytes), { offset: plain.vector.sectionOffset, length: plain.vector.sectionLength }), undefined)
   assert.equal((await (await openDataFile(bytesSource(plain.bytes))).readSection()).textBytes, undefined)
+  // With an index the section is version 5; the block is still its last bytes and reads alone.
+  const indexed = writeDataFile({ ...makeInput({ rows: 200, dim: 8, index: 200, rowGroupRows: 90, seed: 21 }), text })
+  const iat = { offset: indexed.vector.sectionOffset, length: indexed.vector.sectionLength }
+  assert.equal(new DataView(indexed.bytes.buffer, indexed.bytes.byteOffset + iat.offset).getUint16(4, true), 5)
+  assert.deepEqual(await readTextBlockAt(bytesSource(indexed.bytes), iat), text)
+  assert.deepEqual((await (await openDataFile(bytesSource(indexed.bytes))).readSection()).textBytes, text)
 })
 
 async function decodeAll(bytes: Uint8Array): Promise<unknown> {

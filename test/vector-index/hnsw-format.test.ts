@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { HnswIndex } from '../../src/vector-index/hnsw.js'
-import { neighbourListBytes } from '../../src/vector-index/hnsw-codec.js'
+import { decodeGraph, encodeGraph, encodeGraphV1, neighbourListBytes } from '../../src/vector-index/hnsw-codec.js'
 import { isAilakeError } from '../../src/errors.js'
 import { crc32c } from '../../src/util/crc32c.js'
 import { distance } from '../../src/vector/distance.js'
@@ -59,20 +59,24 @@ test('empty and one-node indexes round-trip', () => {
   assert.deepEqual(Array.from(o2.search(new Float32Array(3), 1).ids), [0])
 })
 
-test('the format is graph-only: its size is within 1.2x of the neighbour-list bytes', () => {
+test('the format is graph-only and compact: at most a quarter of the fixed-stride neighbour-list bytes', () => {
   const idx = HnswIndex.build(DATA, { metric: 'euclidean', dim: DIM })
   const bytes = idx.serialize()
   const v = new DataView(bytes.buffer, bytes.byteOffset)
   assert.equal(v.getUint32(0, true), 0x534e4841, 'magic "AHNS"')
-  assert.equal(v.getUint16(4, true), 1, 'version')
+  assert.equal(v.getUint16(4, true), 2, 'version')
   assert.equal(bytes[6], 1, 'metric euclidean')
   assert.equal(v.getUint32(8, true), DIM)
   assert.equal(v.getUint32(12, true), 2000)
   assert.equal(v.getUint32(16, true), 16)
   assert.equal(v.getUint32(20, true), 200)
+  assert.equal(v.getUint32(36, true), bytes.length - 44 - 2000, 'list stream length')
   const lists = neighbourListBytes(2000, 16, v.getUint32(32, true))
-  assert.ok(bytes.length <= 1.2 * lists, `${bytes.length} vs ${lists}`)
-  assert.ok(bytes.length < DATA.byteLength + lists, 'no vector copy')
+  assert.ok(bytes.length <= 0.25 * lists, `${bytes.length} vs ${lists}`)
+  // Version 1, still read, is the fixed-stride lists plus its header.
+  const v1 = encodeGraphV1(decodeGraph(bytes))
+  assert.equal(new DataView(v1.buffer).getUint16(4, true), 1)
+  assert.ok(v1.length <= 1.2 * lists, `${v1.length} vs ${lists}`)
 })
 
 test('deserialize rejects vectors that do not fit the graph', () => {
@@ -89,20 +93,25 @@ test('deserialize rejects vectors that do not fit the graph', () => {
 const SMALL_N = 60
 const SMALL = DATA.subarray(0, SMALL_N * DIM)
 const SMALL_BYTES = HnswIndex.build(SMALL, { metric: 'cosine', dim: DIM, M: 4, efConstruction: 16, seed: 1 }).serialize()
+/** The same graph in format version 1 (what files before section version 5 hold). */
+const SMALL_V1 = encodeGraphV1(decodeGraph(SMALL_BYTES))
+const VERSIONS = [['v2', SMALL_BYTES], ['v1', SMALL_V1]] as const
 
 test('every truncation of a small index fails with CORRUPT_DATA', () => {
-  for (let len = 0; len < SMALL_BYTES.length; len++) {
-    assert.throws(() => HnswIndex.deserialize(SMALL_BYTES.subarray(0, len), SMALL), (e: unknown) => isAilakeError(e, 'CORRUPT_DATA'), `length ${len}`)
+  for (const [version, bytes] of VERSIONS) {
+    for (let len = 0; len < bytes.length; len++) {
+      assert.throws(() => HnswIndex.deserialize(bytes.subarray(0, len), SMALL), (e: unknown) => isAilakeError(e, 'CORRUPT_DATA'), `${version} length ${len}`)
+    }
+    const longer = new Uint8Array(bytes.length + 4)
+    longer.set(bytes)
+    assert.throws(() => HnswIndex.deserialize(longer, SMALL), (e: unknown) => isAilakeError(e, 'CORRUPT_DATA'))
   }
-  const longer = new Uint8Array(SMALL_BYTES.length + 4)
-  longer.set(SMALL_BYTES)
-  assert.throws(() => HnswIndex.deserialize(longer, SMALL), (e: unknown) => isAilakeError(e, 'CORRUPT_DATA'))
 })
 
 test('random byte flips always fail with an AilakeError (checksum)', () => {
   const r = rng(2024)
   for (let i = 0; i < 3000; i++) {
-    const b = SMALL_BYTES.slice()
+    const b = (i % 2 === 0 ? SMALL_BYTES : SMALL_V1).slice()
     const flips = 1 + Math.floor(r() * 3)
     for (let f = 0; f < flips; f++) {
       const at = Math.floor(r() * b.length)
@@ -116,7 +125,7 @@ test('flips with a recomputed checksum either fail cleanly or give a working ind
   const r = rng(77)
   let rejected = 0
   for (let i = 0; i < 3000; i++) {
-    const b = SMALL_BYTES.slice()
+    const b = (i % 2 === 0 ? SMALL_BYTES : SMALL_V1).slice()
     const at = Math.floor(r() * (b.length - 4))
     b[at] = r() < 0.5 ? (b[at] as number) ^ (1 << Math.floor(r() * 8)) : Math.floor(r() * 256)
     const signed = resign(b)
@@ -148,7 +157,7 @@ test('flips with a recomputed checksum either fail cleanly or give a working ind
 
 test('hostile header fields with a valid checksum fail fast with CORRUPT_DATA or UNSUPPORTED', () => {
   const cases: Array<[number, number, 'u32' | 'u16' | 'u8' | 'i32']> = [
-    [4, 2, 'u16'], [4, 0xffff, 'u16'], // version
+    [4, 3, 'u16'], [4, 0xffff, 'u16'], // version
     [6, 3, 'u8'], [7, 1, 'u8'], // metric, reserved
     [8, 0, 'u32'], [8, 0xffffffff, 'u32'], // dim
     [12, 0xffffffff, 'u32'], [12, SMALL_N + 1, 'u32'], [12, 0, 'u32'], // count
@@ -158,9 +167,12 @@ test('hostile header fields with a valid checksum fail fast with CORRUPT_DATA or
     [28, -1, 'i32'], [28, SMALL_N, 'i32'], [28, 0x7fffffff, 'i32'], // entry
     [32, 0xffffffff, 'u32'], [32, 0x40000000, 'u32'], // upper lists
     [0, 0, 'u32'], // magic
+    [36, 0, 'u32'], [36, 0xffffffff, 'u32'], [36, 1, 'u32'], // v2 list stream length
   ]
-  for (const [at, value, type] of cases) {
-    const b = SMALL_BYTES.slice()
+  // Version 1 graphs of 60 nodes have no field at 36: it is node levels, and the case is skipped.
+  for (const [version, bytes] of VERSIONS) for (const [at, value, type] of cases) {
+    if (version === 'v1' && at === 36) continue
+    const b = bytes.slice()
     const v = new DataView(b.buffer)
     if (type === 'u32') v.setUint32(at, value, true)
     else if (type === 'i32') v.setInt32(at, value, true)
@@ -169,13 +181,14 @@ test('hostile header fields with a valid checksum fail fast with CORRUPT_DATA or
     const t = performance.now()
     assert.throws(() => HnswIndex.deserialize(resign(b), SMALL),
       (e: unknown) => isAilakeError(e) && (e.code === 'CORRUPT_DATA' || e.code === 'UNSUPPORTED' || e.code === 'DIMENSION_MISMATCH'),
-      `field at ${at} = ${value}`)
+      `${version}: field at ${at} = ${value}`)
     // Hostile counts must not drive a long loop or a huge allocation; the margin suits a loaded machine.
     assert.ok(performance.now() - t < 5_000, `field at ${at} = ${value}: fails fast, took ${(performance.now() - t).toFixed(0)} ms`)
   }
 })
 
-test('neighbour lists pointing out of range, at themselves or at nodes missing the level are rejected', () => {
+test('version 1 neighbour lists pointing out of range, at themselves or at nodes missing the level are rejected', () => {
+  const SMALL_BYTES = SMALL_V1
   const v = new DataView(SMALL_BYTES.buffer, SMALL_BYTES.byteOffset)
   const listsAt = 36 + ((SMALL_N + 3) & ~3)
   const stride0 = (2 * 4 + 1) * 4
@@ -192,4 +205,22 @@ test('neighbour lists pointing out of range, at themselves or at nodes missing t
     new DataView(self.buffer).setInt32(listsAt + 4, 0, true) // node 0 -> node 0
     assert.throws(() => HnswIndex.deserialize(resign(self), SMALL), (e: unknown) => isAilakeError(e, 'CORRUPT_DATA'))
   }
+})
+
+test('the worked example of docs/format.md: the 3-node graph has the stream 02 0f 18 00, worked out by hand', () => {
+  const M = 2
+  const links0 = new Int32Array(3 * (2 * M + 1))
+  links0.set([2, 2, 1], 0) // node 0: {1, 2}, in the order a build may leave them
+  links0.set([2, 0, 2], 5) // node 1: {0, 2}
+  links0.set([1, 0], 10) // node 2: {0}
+  const g = { metric: 'euclidean' as const, dim: 1, count: 3, M, efConstruction: 1, maxLevel: 0, entry: 0, levels: new Uint8Array(3), links0, upperOff: new Int32Array(3).fill(-1), upper: new Int32Array(0), upperLen: 0 }
+  const bytes = encodeGraph(g)
+  const v = new DataView(bytes.buffer, bytes.byteOffset)
+  assert.equal(bytes.length, 44 + 3 + 4)
+  assert.deepEqual([v.getUint16(4, true), v.getUint32(12, true), v.getUint32(16, true), v.getUint32(32, true), v.getUint32(36, true)], [2, 3, 2, 0, 4])
+  assert.deepEqual(Array.from(bytes.subarray(40, 43)), [0, 0, 0], 'levels')
+  assert.deepEqual(Array.from(bytes.subarray(43, 47)), [0x02, 0x0f, 0x18, 0x00], 'list stream')
+  assert.equal(v.getUint32(47, true), crc32c(bytes.subarray(0, 47)))
+  const back = decodeGraph(bytes)
+  assert.deepEqual(Array.from(back.links0), [2, 1, 2, 0, 0, 2, 0, 2, 0, 0, 1, 0, 0, 0, 0])
 })

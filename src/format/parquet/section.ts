@@ -14,18 +14,20 @@ export const TRAILER_MAGIC = 0x544c4941 // "AILT"
 /**
  * Version 2 added the integrity part (integrity.ts); version 3 a full-text index block after the
  * index bytes (a 96-byte header); version 4 the SQ8 codes block between the index bytes and the
- * full-text block (a 112-byte header). Each is written only when its newest part is present, so
- * files without codes or full text stay readable by older ailake, byte for byte as before; 1 to 4
- * are read.
+ * full-text block (a 112-byte header); version 5, the 112-byte header, is written for every
+ * section with an HNSW index, whose index bytes are then the compact graph (HNSW format version
+ * 2), codes block or not. Sections without an index are written as version 2 or 3, byte for
+ * byte as before; 1 to 5 are read.
  */
-export const SECTION_VERSION = 4
+export const SECTION_VERSION = 5
 /** Header length of versions 1 and 2. */
 export const HEADER_LENGTH = 80
 /** Header length of version 3. */
 export const HEADER_LENGTH_V3 = 96
-/** Header length of version 4, the longest: a read of this many bytes holds any header. */
+/** Header length of versions 4 and 5, the longest: a read of this many bytes holds any header. */
 export const HEADER_LENGTH_V4 = 112
-/** Codes kinds of a version 4 section: 1 SQ8 (src/vector/sq8-block.ts). */
+/** Codes kinds of a version 4 or 5 section: 1 SQ8 (src/vector/sq8-block.ts); 0 in a version 5 section without codes. */
+const CODES_NONE = 0
 const CODES_SQ8 = 1
 export const TRAILER_LENGTH = 32
 /** Largest dimension a section may declare: bounds allocations driven by a hostile header. */
@@ -45,23 +47,28 @@ function pad4(n: number): number {
  */
 export type SectionInput = Omit<VectorFacts, 'sectionOffset' | 'sectionLength'> & {
   indexBytes: Uint8Array
-  /** The full-text index block (opaque here, src/text owns it); its presence makes a version 3 section. */
+  /** The full-text index block (opaque here, src/text owns it); in a section without an index its presence makes version 3. */
   textBytes?: Uint8Array
-  /** The SQ8 codes block of the indexed vectors (opaque here, src/vector owns it); its presence makes a version 4 section. */
+  /** The SQ8 codes block of the indexed vectors (opaque here, src/vector owns it); only next to an HNSW index. */
   codesBytes?: Uint8Array
   integrity: { footerCrc: number; entries: ReadonlyArray<readonly [number, number]> }
 }
 
-/** The header length of the version a section with these parts is written as. */
-function headerLengthFor(codesLength: number, textLength: number): number {
-  return codesLength > 0 ? HEADER_LENGTH_V4 : textLength > 0 ? HEADER_LENGTH_V3 : HEADER_LENGTH
+/** The version a section with these parts is written as (`ailake.format-version` in the footer too). */
+export function sectionVersionFor(indexType: IndexType, textLength: number): number {
+  return indexType === 'hnsw' ? SECTION_VERSION : textLength > 0 ? 3 : 2
+}
+
+/** The header length of a section version. */
+function headerLengthOf(version: number): number {
+  return version >= 4 ? HEADER_LENGTH_V4 : version === 3 ? HEADER_LENGTH_V3 : HEADER_LENGTH
 }
 
 /** The length of a section: `header + pad4(name) + 4·dim + 4 + 12·entries + index + codes + text`. */
-export function sectionLength(s: { column: string; dim: number; entryCount: number; indexLength: number; codesLength?: number; textLength?: number }): number {
+export function sectionLength(s: { column: string; dim: number; indexType: IndexType; entryCount: number; indexLength: number; codesLength?: number; textLength?: number }): number {
   const text = s.textLength ?? 0
   const codes = s.codesLength ?? 0
-  return headerLengthFor(codes, text) + pad4(utf8Encode(s.column).length) + 4 * s.dim + 4 + ENTRY_BYTES * s.entryCount + s.indexLength + codes + text
+  return headerLengthOf(sectionVersionFor(s.indexType, text)) + pad4(utf8Encode(s.column).length) + 4 * s.dim + 4 + ENTRY_BYTES * s.entryCount + s.indexLength + codes + text
 }
 
 /** Encodes one section (current version); its length is `sectionLength`. */
@@ -74,8 +81,8 @@ export function encodeSection(s: SectionInput): Uint8Array {
   const text = s.textBytes !== undefined && s.textBytes.length > 0 ? s.textBytes : undefined
   const codes = s.codesBytes !== undefined && s.codesBytes.length > 0 ? s.codesBytes : undefined
   if (codes !== undefined && s.indexType === 'none') throw invalid('a section without an index cannot carry codes')
-  const headerLength = headerLengthFor(codes?.length ?? 0, text?.length ?? 0)
-  const version = codes !== undefined ? 4 : text !== undefined ? 3 : 2
+  const version = sectionVersionFor(s.indexType, text?.length ?? 0)
+  const headerLength = headerLengthOf(version)
   const length = headerLength + pad4(name.length) + centroidPart.length + table.length + s.indexBytes.length + (codes?.length ?? 0) + (text?.length ?? 0)
   const w = new ByteWriter(length)
   w.u32(SECTION_MAGIC).u16(version).u16(headerLength)
@@ -86,9 +93,11 @@ export function encodeSection(s: SectionInput): Uint8Array {
   w.u32(crc32c(s.indexBytes)).u64(s.indexBytes.length).u64(length)
   w.u32(s.integrity.footerCrc).u32(s.integrity.entries.length).u32(crc32c(table))
   if (version === 3) w.u64((text as Uint8Array).length).u32(crc32c(text as Uint8Array)).u32(0)
-  if (version === 4) {
+  if (version === SECTION_VERSION) {
     w.u64(text?.length ?? 0).u32(text === undefined ? 0 : crc32c(text))
-    w.u64((codes as Uint8Array).length).u32(crc32c(codes as Uint8Array)).u8(CODES_SQ8).u8(0).u16(0).u32(0)
+    if (codes === undefined) w.u64(0).u32(0).u8(CODES_NONE)
+    else w.u64(codes.length).u32(crc32c(codes)).u8(CODES_SQ8)
+    w.u8(0).u16(0).u32(0)
   }
   w.u32(crc32c(w.view8().subarray(0, headerLength - 4)))
   w.bytes(name).bytes(new Uint8Array(pad4(name.length) - name.length))
@@ -105,7 +114,7 @@ export interface DecodedSection {
   integrity: Integrity | undefined
   /** The full-text index block (version 3 and 4 sections that have one). */
   textBytes: Uint8Array | undefined
-  /** The SQ8 codes block (version 4 sections), CRC-checked; its layout is checked by its decoder (src/vector/sq8-block.ts). */
+  /** The SQ8 codes block (version 4 and 5 sections that have one), CRC-checked; its layout is checked by its decoder (src/vector/sq8-block.ts). */
   codesBytes: Uint8Array | undefined
 }
 
@@ -136,21 +145,21 @@ export interface SectionHeader {
   /** Length and CRC-32C of the full-text block, the section's last bytes (0 and 0 when it has none). */
   textLength: number
   textCrc: number
-  /** Length and CRC-32C of the codes block, right after the index bytes (0 and 0 before version 4). */
+  /** Length and CRC-32C of the codes block, right after the index bytes (0 and 0 before version 4, and in a version 5 section without codes). */
   codesLength: number
   codesCrc: number
 }
 
 /**
  * Reads and checks the fixed header (`header` holds at least its first 80 bytes; a version 3
- * header needs 96, version 4 112; `UNSUPPORTED` for versions this build does not know).
+ * header needs 96, versions 4 and 5 112; `UNSUPPORTED` for versions this build does not know).
  */
 export function readSectionHeader(header: Uint8Array): SectionHeader {
   const r = new ByteReader(header, 'ailake section header')
   if (r.u32('magic') !== SECTION_MAGIC) throw corrupt('ailake section: bad magic (expected "AILK"); the section offset is wrong or the file is corrupt')
   r.need(HEADER_LENGTH - 4, 'header')
   const version = r.u16('version')
-  const headerLength = version >= 4 ? HEADER_LENGTH_V4 : version === 3 ? HEADER_LENGTH_V3 : HEADER_LENGTH
+  const headerLength = headerLengthOf(version)
   r.offset = 0
   r.need(headerLength, 'header')
   if (crc32c(header.subarray(0, headerLength - 4)) !== new DataView(header.buffer, header.byteOffset + headerLength - 4, 4).getUint32(0, true)) {
@@ -174,9 +183,13 @@ export function readSectionHeader(header: Uint8Array): SectionHeader {
   const codesCrc = r.u32('codes crc')
   const kind = r.u8('codes kind')
   if (r.u8('reserved') !== 0 || r.u16('reserved') !== 0 || r.u32('reserved') !== 0) throw corrupt('ailake section: reserved header bytes are not zero; the file is corrupt')
-  if (kind !== CODES_SQ8) throw new AilakeError('UNSUPPORTED', `ailake section: codes kind ${kind} is not known to this version of ailake; upgrade to read this file`, { context: { kind } })
-  if ((textLength === 0 && textCrc !== 0) || codesLength === 0 || codesLength + textLength > length) {
-    throw corrupt(`ailake section: codes block of ${codesLength} bytes and full-text block of ${textLength} bytes in a ${length}-byte section`, { codesLength, textLength, length })
+  // Version 4 always has codes; in version 5 the kind says whether there are any.
+  if (kind !== CODES_SQ8 && !(kind === CODES_NONE && version === 5)) {
+    throw new AilakeError('UNSUPPORTED', `ailake section: codes kind ${kind} is not known to this version of ailake; upgrade to read this file`, { context: { kind } })
+  }
+  const codesWrong = kind === CODES_SQ8 ? codesLength === 0 : codesLength !== 0 || codesCrc !== 0
+  if ((textLength === 0 && textCrc !== 0) || codesWrong || codesLength + textLength > length) {
+    throw corrupt(`ailake section: codes block of ${codesLength} bytes (kind ${kind}) and full-text block of ${textLength} bytes in a ${length}-byte section`, { codesLength, kind, textLength, length })
   }
   return { version, headerLength, length, textLength, textCrc, codesLength, codesCrc }
 }

@@ -12,7 +12,7 @@ import { computeBounds } from '../../vector/bounds.js'
 import { crc32c } from '../../util/crc32c.js'
 import type { ColumnStats, Field } from '../schema.js'
 import { icebergSchemaJson, checkVectorField, prepareColumn, toParquetSchema } from './schema-map.js'
-import { encodeSection, encodeTrailer, sectionLength, SECTION_VERSION } from './section.js'
+import { encodeSection, encodeTrailer, sectionLength, sectionVersionFor } from './section.js'
 import { CompactReader, CompactWriter, intField, T_I32, T_I64 } from './thrift.js'
 import type { DataFileWritten, VectorFacts, WriteDataFileInput } from './types.js'
 import { isFastScalar, writeScalarChunk } from './scalar-pages.js'
@@ -195,7 +195,8 @@ export function writeDataFileImpl(input: WriteDataFileInput): DataFileWritten {
   const indexes = offsetIndexes.flatMap((p) => (p.offsetIndex === undefined ? [] : [{ chunk: p.chunk, bytes: offsetIndexBytes(p.offsetIndex.page_locations) }]))
   const sectionOffset = w.offset
   const textBytes = input.text !== undefined && input.text.length > 0 ? input.text : undefined
-  const length = sectionLength({ column: vector.column, dim, entryCount: integrity.length + indexes.length, indexLength: indexBytes.length, codesLength: codesBytes?.length ?? 0, textLength: textBytes?.length ?? 0 })
+  const indexType = input.index === undefined ? 'none' : 'hnsw'
+  const length = sectionLength({ column: vector.column, dim, indexType, entryCount: integrity.length + indexes.length, indexLength: indexBytes.length, codesLength: codesBytes?.length ?? 0, textLength: textBytes?.length ?? 0 })
   // Offset indexes go after the section so the trailer can sit right before the footer.
   let at = sectionOffset + length
   for (const { chunk, bytes } of indexes) {
@@ -206,7 +207,7 @@ export function writeDataFileImpl(input: WriteDataFileInput): DataFileWritten {
   }
   const kv: KeyValue[] = [
     { key: KV_ICEBERG_SCHEMA, value: icebergSchemaJson(schema) },
-    { key: KV_FORMAT_VERSION, value: String(codesBytes !== undefined ? SECTION_VERSION : textBytes !== undefined ? 3 : 2) },
+    { key: KV_FORMAT_VERSION, value: String(sectionVersionFor(indexType, textBytes?.length ?? 0)) },
     { key: KV_SECTIONS, value: JSON.stringify([{ column: vector.column, fieldId: vector.fieldId, offset: sectionOffset, length }]) },
   ]
   const footer = new ByteWriter(4096)
@@ -216,7 +217,7 @@ export function writeDataFileImpl(input: WriteDataFileInput): DataFileWritten {
   const footerBytes = footer.getBytes() // the FileMetaData thrift, then its u32 length
   const section = encodeSection({
     column: vector.column, fieldId: vector.fieldId, dim, metric, precision, rowCount, centroid, radius,
-    indexType: input.index === undefined ? 'none' : 'hnsw', indexBytes,
+    indexType, indexBytes,
     ...(textBytes === undefined ? {} : { textBytes }),
     ...(codesBytes === undefined ? {} : { codesBytes }),
     integrity: { footerCrc: crc32c(footerBytes.subarray(0, footerBytes.length - 4)), entries: integrity },
@@ -229,7 +230,7 @@ export function writeDataFileImpl(input: WriteDataFileInput): DataFileWritten {
   w.appendUint32(PAR1)
   const facts: VectorFacts = {
     column: vector.column, fieldId: vector.fieldId, dim, metric, precision, rowCount, centroid, radius,
-    indexType: input.index === undefined ? 'none' : 'hnsw', sectionOffset, sectionLength: length,
+    indexType, sectionOffset, sectionLength: length,
   }
   const all = w.getBytes()
   const bytes = all.buffer.byteLength > all.length * 1.1 ? all.slice() : all
