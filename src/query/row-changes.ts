@@ -77,7 +77,7 @@ async function findTargets(ctx: ChangeContext, files: LiveFile[], filter: BoundF
 async function writeDeletes(table: IcebergTable, targets: readonly Target[]): Promise<DataFile[]> {
   return mapLimit([...targets], 8, async (t) => {
     const location = `${table.location}/data/${newUuid()}-deletes.parquet`
-    const { bytes, dataFile } = encodePositionDeletes(location, t.live.dataFile.filePath, t.positions)
+    const { bytes, dataFile } = encodePositionDeletes(location, t.live.dataFile, t.positions)
     await table.store.put(table.keyOf(location), bytes)
     return dataFile
   })
