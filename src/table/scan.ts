@@ -36,8 +36,8 @@ export async function snapshotManifests(meta: TableMetadata, snapshotId: bigint 
 }
 
 /** Live entries of the manifests of one content kind, with inherited sequence numbers. */
-async function liveEntries(manifests: ManifestFile[], content: ManifestFile['content'], cache: ManifestCache): Promise<Array<Omit<LiveFile, 'deletes'>>> {
-  const perManifest = await mapLimit(manifests.filter((m) => m.content === content), 8, async (m) => {
+async function liveEntries(manifests: ManifestFile[], content: ManifestFile['content'], cache: ManifestCache, keep: (m: ManifestFile) => boolean = () => true): Promise<Array<Omit<LiveFile, 'deletes'>>> {
+  const perManifest = await mapLimit(manifests.filter((m) => m.content === content && keep(m)), 8, async (m) => {
     const entries = await cache.manifest(m)
     const out: Array<Omit<LiveFile, 'deletes'>> = []
     for (const e of entries) {
@@ -54,6 +54,11 @@ async function liveEntries(manifests: ManifestFile[], content: ManifestFile['con
   return perManifest.flat()
 }
 
+export interface PlanOptions {
+  /** Data manifests to read (false: the manifest and every file it lists are left out unread), e.g. by partition summaries. */
+  dataManifests?: (m: ManifestFile) => boolean
+}
+
 /** The live delete files of a snapshot. */
 export async function planDeleteFiles(meta: TableMetadata, snapshotId: bigint | null, cache: ManifestCache): Promise<LiveDeleteFile[]> {
   const manifests = await snapshotManifests(meta, snapshotId, cache)
@@ -66,9 +71,9 @@ export async function planDeleteFiles(meta: TableMetadata, snapshotId: bigint | 
  * (`referenced_data_file`, else the `file_path` bounds), and equality deletes with a strictly
  * greater one (ailake tables are unpartitioned, so every equality delete may match any file).
  */
-export async function planFiles(meta: TableMetadata, snapshotId: bigint | null, cache: ManifestCache): Promise<LiveFile[]> {
+export async function planFiles(meta: TableMetadata, snapshotId: bigint | null, cache: ManifestCache, options: PlanOptions = {}): Promise<LiveFile[]> {
   const manifests = await snapshotManifests(meta, snapshotId, cache)
-  const [data, deletes] = await Promise.all([liveEntries(manifests, 'data', cache), liveEntries(manifests, 'deletes', cache)])
+  const [data, deletes] = await Promise.all([liveEntries(manifests, 'data', cache, options.dataManifests), liveEntries(manifests, 'deletes', cache)])
   const byPath = new Map<string, LiveDeleteFile[]>()
   const general: LiveDeleteFile[] = []
   for (const d of deletes) {

@@ -1,0 +1,101 @@
+// A partition filter opens no file of another partition (explain, and the store's reads), search
+// on a partitioned table equals brute force with and without one, and createTable refuses
+// partition fields it cannot write.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { connect, isAilakeError } from '../../src/index.js'
+import { LocalStore } from '../../src/store/local-store.js'
+import { DIM, makeRows, SCHEMA, TENANTS, type Row } from '../helpers/partition-rows.js'
+import { rng, tempDir } from '../helpers/tmpdir.js'
+
+function bruteForce(rows: Row[], q: Float32Array, k: number): Array<[string, number]> {
+  return rows.map((r): [string, number] => {
+    let s = 0
+    for (let j = 0; j < DIM; j++) s += ((r.embedding[j] as number) - (q[j] as number)) ** 2
+    return [String(r.id), s]
+  }).sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1)).slice(0, k)
+}
+
+test('a partition filter opens no file of another partition and search equals brute force with and without it', async () => {
+  const { dir, cleanup } = await tempDir()
+  const reads: string[] = []
+  const inner = new LocalStore({ root: dir })
+  const store = new Proxy(inner, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown
+      if (typeof v !== 'function') return v
+      if (prop === 'get' || prop === 'getRange') return (key: string, ...rest: unknown[]) => { reads.push(key); return (v as (...a: unknown[]) => unknown).call(target, key, ...rest) }
+      return (v as (...a: unknown[]) => unknown).bind(target)
+    },
+  })
+  try {
+    const lake = await connect(dir, { store })
+    const t = await lake.createTable('default.s', { vector: { dim: DIM, metric: 'euclidean' }, schema: SCHEMA, partitionBy: ['tenant', 'bucket(2, id)'] })
+    const rows = makeRows(7, 0, 400)
+    // One append per tenant: each manifest holds one tenant, so summaries prune whole manifests.
+    for (let i = 0; i < TENANTS; i++) await t.add(rows.filter((r) => r.tenant === `t${i}`))
+    const tupleOf = new Map<string, string>()
+    for (const f of await t.core.planFiles()) tupleOf.set(f.dataFile.filePath, String(f.dataFile.partition.tenant))
+    const q = rows[3]?.embedding as Float32Array
+
+    reads.length = 0
+    const plan = await t.search(q).where("tenant = 't2'").limit(10).explain()
+    assert.equal(plan.manifestsPrunedByPartition, TENANTS - 1, 'the other tenants\' manifests are not read')
+    const opened = (plan.files ?? []).filter((f) => f.outcome !== 'pruned-partition')
+    assert.ok(opened.length > 0)
+    for (const f of opened) assert.equal(tupleOf.get(f.path), 't2', `${f.path} (${f.outcome}) is of tenant t2`)
+    for (const [path, tenant] of tupleOf) {
+      if (tenant !== 't2') assert.ok(!reads.some((k) => path.endsWith(k) || k.endsWith(path.slice(path.lastIndexOf('/')))), `no read of ${path} (tenant ${tenant})`)
+    }
+
+    await t.optimize({ targetRowsPerFile: 30, expireOlderThan: false, orphansOlderThan: false })
+    tupleOf.clear()
+    for (const f of await t.core.planFiles()) tupleOf.set(f.dataFile.filePath, String(f.dataFile.partition.tenant))
+    const after = await t.search(q).where("tenant = 't2'").limit(10).explain()
+    assert.ok(after.filesPrunedByPartition > 0, 'after optimize the files of other tenants are pruned by their tuples')
+    for (const f of (after.files ?? []).filter((x) => x.outcome !== 'pruned-partition')) assert.equal(tupleOf.get(f.path), 't2')
+    for (const f of (after.files ?? []).filter((x) => x.outcome === 'pruned-partition')) assert.notEqual(tupleOf.get(f.path), 't2')
+
+    const r = rng(3)
+    for (let i = 0; i < 20; i++) {
+      const query = (rows[Math.floor(r() * rows.length)] as Row).embedding.map((x) => x + (r() - 0.5) * 0.3)
+      const tenant = `t${i % TENANTS}`
+      for (const [where, subset] of [[undefined, rows], [`tenant = '${tenant}'`, rows.filter((x) => x.tenant === tenant)], [`tenant IN ('t1', '${tenant}') AND id < 300`, rows.filter((x) => (x.tenant === 't1' || x.tenant === tenant) && x.id < 300n)]] as const) {
+        let b = t.search(query).limit(10).ef(500).prune('exact')
+        if (where !== undefined) b = b.where(where)
+        const got = (await b.toArray()).map((x): [string, number] => [String(x.id), x._distance])
+        const want = bruteForce(subset, query, 10)
+        assert.deepEqual(got.map((x) => x[0]), want.map((x) => x[0]), `query ${i} where ${String(where)}`)
+        got.forEach(([, d], j) => assert.ok(Math.abs(d - (want[j] as [string, number])[1]) < 1e-4, `query ${i}: distance ${j}`))
+      }
+    }
+    await lake.close()
+  } finally {
+    await cleanup()
+  }
+})
+
+test('createTable refuses partition fields it cannot write, naming them', async () => {
+  const { dir, cleanup } = await tempDir()
+  try {
+    const lake = await connect(dir)
+    let made = 0
+    const make = (partitionBy: unknown[], schema: object | null = SCHEMA): Promise<unknown> => lake.createTable(`default.x${made++}`, { vector: { dim: DIM }, ...(schema === null ? {} : { schema }), partitionBy } as never)
+    const refuses = async (p: Promise<unknown>, re: RegExp): Promise<void> => { await assert.rejects(p, (e: unknown) => isAilakeError(e, 'INVALID_ARGUMENT') && re.test(e.message)) }
+    await refuses(make(['nope']), /column "nope", which the schema does not have/)
+    await refuses(make(['embedding']), /vector column embedding cannot be partitioned/)
+    await refuses(make(['bucket(4, d)', 'bucket(4, d)']), /twice/)
+    await refuses(make(['hour(d)']), /hour does not apply to a date column/)
+    await refuses(make(['truncate(n)']), /truncate needs its width/)
+    await refuses(make(['tenant'], null), /partitionBy needs schema/)
+    await refuses(make([{ column: 'n', transform: 'truncate[3]', name: 'tenant' }]), /"tenant" is a column of the schema/)
+    await assert.rejects(make(['zorder(n)']), (e: unknown) => isAilakeError(e, 'UNSUPPORTED'))
+    const t = await lake.createTable('default.ok', { vector: { dim: DIM }, schema: SCHEMA, partitionBy: ['tenant'] })
+    const again = await lake.createTable('default.ok', { vector: { dim: DIM }, schema: SCHEMA, partitionBy: ['tenant'], existOk: true })
+    assert.equal(again.name, t.name)
+    await assert.rejects(lake.createTable('default.ok', { vector: { dim: DIM }, schema: SCHEMA, partitionBy: ['day(ts)'], existOk: true }), (e: unknown) => isAilakeError(e, 'ALREADY_EXISTS') && /partitioned by tenant, not day\(ts_day\)/.test(e.message))
+    await lake.close()
+  } finally {
+    await cleanup()
+  }
+})
