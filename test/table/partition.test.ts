@@ -5,6 +5,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { connect, isAilakeError } from '../../src/index.js'
 import { LocalStore } from '../../src/store/local-store.js'
+import { writePlainFile } from '../../src/format/parquet/plain-writer.js'
+import type { Field } from '../../src/format/schema.js'
 import { DIM, makeRows, SCHEMA, TENANTS, type Row } from '../helpers/partition-rows.js'
 import { rng, tempDir } from '../helpers/tmpdir.js'
 
@@ -94,6 +96,36 @@ test('createTable refuses partition fields it cannot write, naming them', async 
     const again = await lake.createTable('default.ok', { vector: { dim: DIM }, schema: SCHEMA, partitionBy: ['tenant'], existOk: true })
     assert.equal(again.name, t.name)
     await assert.rejects(lake.createTable('default.ok', { vector: { dim: DIM }, schema: SCHEMA, partitionBy: ['day(ts)'], existOk: true }), (e: unknown) => isAilakeError(e, 'ALREADY_EXISTS') && /partitioned by tenant, not day\(ts_day\)/.test(e.message))
+    await lake.close()
+  } finally {
+    await cleanup()
+  }
+})
+
+test('an equality delete in one partition deletes only that partition\'s rows (spec: delete files are scoped by partition)', async () => {
+  const { dir, cleanup } = await tempDir()
+  try {
+    const lake = await connect(dir)
+    const t = await lake.createTable('default.eq', { vector: { dim: 2 }, schema: { id: 'long', tenant: 'string' }, partitionBy: ['tenant'] })
+    await t.add([
+      { id: 1n, tenant: 'a', embedding: [1, 0] },
+      { id: 1n, tenant: 'b', embedding: [0, 1] },
+      { id: 2n, tenant: 'a', embedding: [1, 1] },
+    ])
+    // What Spark or Flink write for DELETE ... WHERE id = 1 AND tenant = 'a': an equality delete on
+    // id, in partition tenant = 'a' of spec 0.
+    const idField = t.schema.fields.find((f) => f.name === 'id') as Field
+    const written = writePlainFile({ schemaId: 0, fields: [idField] }, new Map([[idField.id, [1n]]]), 1)
+    const path = `${t.core.location}/data/eq-delete-a.parquet`
+    await t.core.store.put(t.core.keyOf(path), written.bytes)
+    await t.core.commit({
+      kind: 'delta', added: [],
+      addedDeletes: [{ content: 'equality-deletes', filePath: path, fileFormat: 'PARQUET', partition: { tenant: 'a' }, specId: 0, equalityIds: [idField.id], recordCount: 1, fileSizeInBytes: written.bytes.length }],
+    })
+    const rows: string[] = []
+    for await (const r of t.scan({ select: ['id', 'tenant'] })) rows.push(`${String(r.id)}${String(r.tenant)}`)
+    assert.deepEqual(rows.sort(), ['1b', '2a'], 'the delete applies in partition a only')
+    assert.deepEqual((await t.search([0, 1]).limit(5).toArray()).map((r) => `${String(r.id)}${String(r.tenant)}`).sort(), ['1b', '2a'])
     await lake.close()
   } finally {
     await cleanup()
