@@ -5,6 +5,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { connect, isAilakeError } from '../../src/index.js'
 import { LocalStore } from '../../src/store/local-store.js'
+import { parquetWriteBuffer } from 'hyparquet-writer'
+import { newTableMetadata } from '../../src/table/metadata-builder.js'
 import { writePlainFile } from '../../src/format/parquet/plain-writer.js'
 import type { Field } from '../../src/format/schema.js'
 import { DIM, makeRows, SCHEMA, TENANTS, type Row } from '../helpers/partition-rows.js'
@@ -128,6 +130,72 @@ test('an equality delete in one partition deletes only that partition\'s rows (s
     assert.deepEqual((await t.search([0, 1]).limit(5).toArray()).map((r) => `${String(r.id)}${String(r.tenant)}`).sort(), ['1b', '2a'])
     await lake.close()
   } finally {
+    await cleanup()
+  }
+})
+
+test('a plain Iceberg table another engine partitioned becomes searchable: ailake writes into its spec, optimize keeps partitions apart', async () => {
+  const { dir, cleanup } = await tempDir()
+  const lake = await connect(dir)
+  try {
+    // As Spark would create it: id int, tag string, embedding list<float>, partitioned by identity(tag).
+    const schema = {
+      schemaId: 0,
+      fields: [
+        { id: 1, name: 'id', type: 'int' as const, required: false },
+        { id: 2, name: 'tag', type: 'string' as const, required: false },
+        { id: 3, name: 'embedding', type: { type: 'list' as const, elementId: 4, element: 'float' as const, elementRequired: true }, required: false },
+      ],
+    }
+    const ident = { namespace: ['spark'], name: 'events' }
+    const spec = { specId: 0, fields: [{ sourceId: 2, fieldId: 1000, name: 'tag', transform: 'identity' }] }
+    await lake.catalog.createTable(ident, newTableMetadata({ location: lake.catalog.defaultLocation(ident), schema, properties: {}, spec }))
+    const t = await lake.openTable('spark.events')
+    const r = rng(5)
+    const all = new Map<number, { tag: string; v: number[] }>()
+    for (const tag of ['x', 'y']) {
+      const ids = Array.from({ length: 30 }, (_, i) => (tag === 'x' ? 0 : 30) + i)
+      const vecs = ids.map(() => Array.from({ length: 4 }, () => Math.fround(r() * 10)))
+      ids.forEach((id, i) => all.set(id, { tag, v: vecs[i] as number[] }))
+      const bytes = new Uint8Array(parquetWriteBuffer({
+        schema: [
+          { name: 'root', num_children: 3 },
+          { name: 'id', type: 'INT32', repetition_type: 'OPTIONAL', field_id: 1 },
+          { name: 'tag', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL', field_id: 2 },
+          { name: 'embedding', repetition_type: 'OPTIONAL', num_children: 1, converted_type: 'LIST', field_id: 3 },
+          { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+          { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED', field_id: 4 },
+        ],
+        columnData: [{ name: 'id', data: ids }, { name: 'tag', data: ids.map(() => tag) }, { name: 'embedding', data: vecs }],
+      }))
+      const path = `${t.core.location}/data/spark-${tag}.parquet`
+      await lake.store.put(t.core.keyOf(path), bytes)
+      await t.core.append([{ content: 'data', filePath: path, fileFormat: 'PARQUET', partition: { tag }, specId: 0, recordCount: ids.length, fileSizeInBytes: bytes.length }])
+    }
+    await t.setVectorColumn({ column: 'embedding', dim: 4, metric: 'euclidean' })
+    const added = Array.from({ length: 20 }, (_, i) => ({ id: 60 + i, tag: i % 2 === 0 ? 'x' : 'z', embedding: Array.from({ length: 4 }, () => Math.fround(r() * 10)) }))
+    await t.add(added)
+    for (const a of added) all.set(a.id, { tag: a.tag, v: a.embedding })
+    const check = async (when: string): Promise<void> => {
+      for (const f of await t.core.planFiles()) {
+        const tags = new Set<unknown>()
+        for await (const row of t.scan({ select: ['tag'], where: `tag = '${String(f.dataFile.partition.tag)}'` })) tags.add(row.tag)
+        assert.ok(tags.has(f.dataFile.partition.tag), `${when}: ${f.dataFile.filePath} has a tuple its rows carry`)
+      }
+      for (const tag of ['x', 'y', 'z']) {
+        const q = [5, 5, 5, 5]
+        const want = [...all].filter(([, v]) => v.tag === tag).sort((a, b) => a[1].v.reduce((s, x, j) => s + (x - (q[j] as number)) ** 2, 0) - b[1].v.reduce((s, x, j) => s + (x - (q[j] as number)) ** 2, 0) || a[0] - b[0]).slice(0, 5).map(([id]) => id)
+        const plan = await t.search(q).where(`tag = '${tag}'`).limit(5).ef(200).prune('exact').execute()
+        assert.deepEqual(plan.rows.map((x) => Number(x.id)), want, `${when}: tag ${tag}`)
+        assert.ok(plan.plan.filesPrunedByPartition > 0, `${when}: other tags' files are pruned`)
+      }
+    }
+    await check('before optimize')
+    await t.optimize({ targetRowsPerFile: 10, expireOlderThan: false, orphansOlderThan: false })
+    for (const f of await t.core.planFiles()) assert.ok(f.dataFile.ailake !== undefined, 'optimize rewrote every file into an ailake file')
+    await check('after optimize')
+  } finally {
+    await lake.close()
     await cleanup()
   }
 })
