@@ -199,3 +199,28 @@ test('a plain Iceberg table another engine partitioned becomes searchable: ailak
     await cleanup()
   }
 })
+
+test('schema changes keep partitions writable: a partition source column cannot be dropped; renamed and widened ones go on partitioning', async () => {
+  const { dir, cleanup } = await tempDir()
+  try {
+    const lake = await connect(dir)
+    const t = await lake.createTable('default.evolve', { vector: { dim: 2 }, schema: { id: 'long', tenant: 'string', n: 'int' }, partitionBy: ['tenant', 'truncate(10, n)'] })
+    await t.add([{ id: 1n, tenant: 'a', n: 5, embedding: [1, 0] }, { id: 2n, tenant: 'b', n: 15, embedding: [0, 1] }])
+    await assert.rejects(t.alterSchema({ drop: ['tenant'] }), (e: unknown) => isAilakeError(e, 'INVALID_ARGUMENT') && /partition field tenant/.test(e.message))
+    await t.alterSchema({ rename: { tenant: 'customer' }, widen: { n: 'long' } })
+    await t.add([{ id: 3n, customer: 'a', n: 25n, embedding: [1, 1] }, { id: 4n, customer: 'c', n: -3n, embedding: [2, 1] }])
+    const tuples = (await t.core.planFiles()).map((f) => `${String(f.dataFile.partition.tenant)}/${String(f.dataFile.partition.n_trunc)}`).sort()
+    assert.deepEqual(tuples, ['a/0', 'a/20', 'b/10', 'c/-10'])
+    const plan = await t.search([1, 1]).where("customer = 'a'").limit(5).execute()
+    assert.deepEqual(plan.rows.map((r) => r.id).sort(), [1n, 3n])
+    assert.equal(plan.plan.filesPrunedByPartition, 2)
+    const ranged = await t.search([1, 1]).where('n >= 20').limit(5).execute()
+    assert.deepEqual(ranged.rows.map((r) => r.id), [3n])
+    // truncate keeps order: n >= 20 rules out the buckets below 20, the first append's whole manifest (0 and 10) unread.
+    assert.equal(ranged.plan.manifestsPrunedByPartition, 1)
+    assert.equal(ranged.plan.filesPrunedByPartition, 1)
+    await lake.close()
+  } finally {
+    await cleanup()
+  }
+})
