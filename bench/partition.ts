@@ -5,7 +5,7 @@
  * tenants: files opened per query (searched by index or scan, or opened and found without a
  * match), q/s, and recall@10 against the exact filtered answer.
  *
- *   npm run build && node dist/bench/partition.js     (ROWS=100000 TENANTS=100 TARGET=20000 QUERIES=300 ROUNDS=3 BATCH=20000)
+ *   npm run build && node dist/bench/partition.js     (ROWS=100000 TENANTS=100 TARGET=20000 QUERIES=300 ROUNDS=3 BATCH=20000 EFS=default,128)
  *
  * The tables are kept in .cache/bench/partition-<rows>-<tenants>-<target> (REBUILD=1 writes them again).
  */
@@ -23,6 +23,8 @@ const TARGET = Number(process.env.TARGET ?? 20_000)
 const QUERIES = Number(process.env.QUERIES ?? 300)
 const ROUNDS = Number(process.env.ROUNDS ?? 3)
 const BATCH = Number(process.env.BATCH ?? 20_000)
+/** Beam sizes to run: `default` (the per-file default) and numbers. */
+const EFS = (process.env.EFS ?? 'default,128').split(',')
 const K = 10
 
 const log = (s: string): void => console.error(`[${new Date().toISOString().slice(11, 19)}] ${s}`)
@@ -73,14 +75,17 @@ async function main(): Promise<void> {
     return { tenant, query, truth: new Set(truth) }
   })
 
-  console.log(`| GloVe-100 ${n} rows, ${TENANTS} tenants, where tenant = X | files | files opened / query | manifests pruned / query | q/s | recall@10 |`)
-  console.log('|---|---|---|---|---|---|')
-  const results = tables.map((t) => ({ ...t, best: 0, opened: 0, manifests: 0, recall: 0, files: 0 }))
+  console.log(`| GloVe-100 ${n} rows, ${TENANTS} tenants, where tenant = X | ef | files | files opened / query | manifests pruned / query | q/s | recall@10 |`)
+  console.log('|---|---|---|---|---|---|---|')
+  const results = tables.flatMap((t) => EFS.map((ef) => ({ ...t, ef, best: 0, opened: 0, manifests: 0, recall: 0, files: 0 })))
   for (const r of results) r.files = (await r.table.files()).length
   for (let round = 0; round < ROUNDS; round++) {
     // Interleaved rounds, best counts: load from elsewhere on the machine spreads over both tables.
     for (const r of results) {
-      const run = (w: (typeof work)[number]) => r.table.search(w.query).where(`tenant = '${w.tenant}'`).limit(K).execute()
+      const run = (w: (typeof work)[number]) => {
+        const b = r.table.search(w.query).where(`tenant = '${w.tenant}'`).limit(K)
+        return (r.ef === 'default' ? b : b.ef(Number(r.ef))).execute()
+      }
       if (round === 0) for (const w of work) await run(w) // warm: indexes loaded, JIT
       let opened = 0
       let manifests = 0
@@ -98,7 +103,7 @@ async function main(): Promise<void> {
       r.recall = hits / (q * K)
     }
   }
-  for (const r of results) console.log(`| ${r.name} | ${r.files} | ${r.opened.toFixed(1)} | ${r.manifests.toFixed(1)} | ${Math.round(r.best)} | ${r.recall.toFixed(3)} |`)
+  for (const r of results) console.log(`| ${r.name} | ${r.ef} | ${r.files} | ${r.opened.toFixed(1)} | ${r.manifests.toFixed(1)} | ${Math.round(r.best)} | ${r.recall.toFixed(3)} |`)
   await lake.close()
 }
 

@@ -127,6 +127,7 @@ export class TableWriter {
     if (schema === undefined) throw new AilakeError('INTERNAL', 'TableWriter: no schema for this batch')
     this.schemaInUse = schema
     if (batch.rowCount === 0) return []
+    if (this.spec.fields.length === 0) return this.writePartition(batch, schema, {}, options)
     // A partitioned table gets one run of files per partition: no file mixes partitions.
     const groups = partitionRows(this.spec, schema, batch.columns, batch.rowCount)
     if (groups.length === 1) return this.writePartition(batch, schema, (groups[0] as PartitionGroup).tuple, options)

@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict'
 import { DuckDBInstance } from '@duckdb/node-api'
-import { icebergManifests, icebergMetadata, icebergRead } from 'icebird'
+import { readFile } from 'node:fs/promises'
+import { avroMetadata, avroRead, icebergManifests, icebergMetadata, icebergRead } from 'icebird'
 import { connect, type Table } from '../../src/index.js'
 import type { PrimitiveType } from '../../src/format/schema.js'
 import { installIcebirdFetch } from './icebird-fetch.js'
@@ -23,12 +24,12 @@ function norm(v: unknown): unknown {
 async function writeEverything(t: Table, seed: number): Promise<Map<bigint, Row>> {
   const live = new Map<bigint, Row>()
   const put = (rows: Row[]): void => { for (const r of rows) live.set(r.id, r) }
-  const a = makeRows(seed, 0, 70)
-  await t.add(a.slice(0, 40))
-  await t.add(a.slice(40), { buildIndex: false })
+  const a = makeRows(seed, 0, 50)
+  await t.add(a.slice(0, 30))
+  await t.add(a.slice(30), { buildIndex: false })
   put(a)
-  const w = t.memTableWriter({ writerId: 'w1', flushMaxRows: 15 })
-  const streamed = makeRows(seed + 1, 1000, 24)
+  const w = t.memTableWriter({ writerId: 'w1', flushMaxRows: 10 })
+  const streamed = makeRows(seed + 1, 1000, 16)
   await w.insert(streamed)
   await w.close()
   put(streamed)
@@ -36,7 +37,7 @@ async function writeEverything(t: Table, seed: number): Promise<Map<bigint, Row>
   const moved = new Date(Date.UTC(2024, 1, 15, 7))
   await t.update('n < -80', { tenant: 't0', ts: moved, n: 55 })
   for (const r of live.values()) if (r.n < -80) live.set(r.id, { ...r, tenant: 't0', ts: moved, n: 55 })
-  const up = makeRows(seed + 2, 60, 20) // ids 60..79: 10 replace, 10 new
+  const up = makeRows(seed + 2, 40, 16) // ids 40..55: 10 replace, 6 new
   await t.upsert(up, { on: 'id' })
   put(up)
   await t.delete('id >= 10 AND id < 20')
@@ -67,6 +68,57 @@ async function manifestsOf(tableUrl: string): Promise<{ data: Array<{ path: stri
   return { data, deletes }
 }
 
+/** A partition summary bound decoded by hand (Appendix D): UTF-8 strings, 4-byte LE ints and dates (days). */
+function boundValue(type: 'string' | 'int' | 'date', b: Uint8Array): unknown {
+  if (type === 'string') return new TextDecoder().decode(b)
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength).getInt32(0, true)
+  return type === 'date' ? new Date(v * 86_400_000) : v
+}
+
+function order(a: unknown, b: unknown): number {
+  if (typeof a === 'string' && typeof b === 'string') {
+    const x = new TextEncoder().encode(a)
+    const y = new TextEncoder().encode(b)
+    for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return (x[i] as number) - (y[i] as number)
+    return x.length - y.length
+  }
+  const n = (v: unknown): number => (v instanceof Date ? v.getTime() : Number(v))
+  return n(a) - n(b)
+}
+
+/**
+ * The manifest list's partition summaries, read with icebird's Avro decoder: per manifest and
+ * partition field, no null, and [lower, upper] is exactly the range of its entries' values.
+ */
+async function checkSummaries(tableUrl: string, when: string): Promise<number> {
+  const meta = await icebergMetadata({ tableUrl } as never) as unknown as { 'current-snapshot-id': bigint; snapshots: Array<{ 'snapshot-id': bigint; 'manifest-list': string }>; 'partition-specs': Array<{ 'spec-id': number; fields: Array<{ name: string; transform: string; 'source-id': number }> }>; schemas: Array<{ fields: Array<{ id: number; name: string }> }> }
+  const snap = meta.snapshots.find((s) => s['snapshot-id'] === meta['current-snapshot-id'])
+  const bytes = await readFile(local(snap?.['manifest-list'] as string))
+  const reader = { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 }
+  const { metadata, syncMarker } = await avroMetadata(reader)
+  const list = await avroRead({ reader, metadata, syncMarker }) as Array<{ manifest_path: string; partition_spec_id: number; partitions: Array<{ contains_null: boolean; lower_bound?: Uint8Array; upper_bound?: Uint8Array }> | null }>
+  const entries = new Map((await icebergManifests(meta as never)).map((m) => [m.url, m.entries as Array<{ data_file: { partition: Record<string, unknown> } }>]))
+  let checked = 0
+  for (const m of list) {
+    const spec = meta['partition-specs'].find((s) => s['spec-id'] === m.partition_spec_id)
+    assert.ok(spec !== undefined && m.partitions !== null && m.partitions.length === spec.fields.length, `${when}: ${m.manifest_path} has a summary per partition field`)
+    spec.fields.forEach((pf, i) => {
+      const source = TYPES[meta.schemas.flatMap((x) => x.fields).find((f) => f.id === pf['source-id'])?.name as string] as PrimitiveType
+      const type = pf.transform === 'identity' || pf.transform.startsWith('truncate') ? source : pf.transform === 'day' ? 'date' : 'int'
+      const sum = m.partitions?.[i]
+      const values = (entries.get(m.manifest_path) ?? []).map((e) => e.data_file.partition[pf.name])
+      assert.ok(sum !== undefined && sum.contains_null === false, `${when}: no null ${pf.name}`)
+      assert.ok(type === 'string' || type === 'int' || type === 'date', `a ${type} partition field`)
+      const lo = boundValue(type, sum.lower_bound as Uint8Array)
+      const hi = boundValue(type, sum.upper_bound as Uint8Array)
+      const sorted = [...values].sort(order)
+      assert.deepEqual([norm(lo), norm(hi)], [norm(sorted[0]), norm(sorted[sorted.length - 1])], `${when}: ${m.manifest_path} ${pf.name} summary is the range of its entries`)
+      checked++
+    })
+  }
+  return checked
+}
+
 const local = (p: string): string => p.replace(/^file:\/\//, '')
 
 /** Runs the check on a table partitioned by `partitionBy`, its rows drawn with `seed`. */
@@ -91,6 +143,7 @@ export async function checkPartitionedWriters(partitionBy: string[], seed: numbe
         const meta = t.core.metadata
         const spec = meta.partitionSpecs.find((s) => s.specId === meta.defaultSpecId)
         assert.ok(spec !== undefined && spec.fields.length === partitionBy.length, 'the spec is in the metadata')
+        assert.ok(await checkSummaries(tableUrl, when) > 0, `${when}: summaries checked`)
         const { data, deletes } = await manifestsOf(tableUrl)
         const gone = new Set<string>()
         for (const p of deletes) {
