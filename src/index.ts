@@ -32,6 +32,7 @@ export type { ExpireOptions, ExpireResult, OrphanOptions } from './maintenance/e
 export type { OptimizeOptions, OptimizeProgress, OptimizeReport } from './maintenance/optimize.js'
 export type { AutoOptimizeOptions, MaintenanceStatus } from './api/auto-optimize.js'
 export type { ColumnSpec, SchemaInput } from './api/schema-input.js'
+export type { PartitionInput } from './table/partition.js'
 export type { SchemaChange, AddedColumn } from './table/schema-evolution.js'
 export type { AsOf } from './table/iceberg-table.js'
 export type { RowsInput, Row } from './table/rows.js'

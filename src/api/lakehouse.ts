@@ -13,6 +13,9 @@ import type { S3StoreOptions } from '../store/s3-options.js'
 import { IcebergTable } from '../table/iceberg-table.js'
 import { ManifestCache } from '../table/manifest-cache.js'
 import { newTableMetadata } from '../table/metadata-builder.js'
+import { defaultSpec, describeSpec, resolvePartitionSpec, type PartitionInput } from '../table/partition.js'
+import type { PartitionSpec } from '../format/iceberg/types.js'
+import type { Schema } from '../format/schema.js'
 import { RETRY_OPTION_KEYS, type RetryOptions } from '../table/commit.js'
 import { fullTextProperties, policyToProperties, resolveFullText, resolveVectorPolicy, type FullTextPolicy, type VectorPolicy, type VectorPolicyInput } from '../table/vector-policy.js'
 import type { TextLanguage } from '../text/analyze.js'
@@ -77,6 +80,15 @@ export interface CreateTableOptions {
   /** Extra Iceberg table properties. */
   properties?: Record<string, string>
   /**
+   * Partition the table (Iceberg partition spec 0): each entry is a column name (identity), a
+   * transform as Spark SQL writes it (`'bucket(16, id)'`, `'truncate(4, name)'`, `'year(ts)'`,
+   * `'month(ts)'`, `'day(ts)'`, `'hour(ts)'`), or `{ column, transform, name }` with Iceberg's
+   * transform text (`'bucket[16]'`). Every writer puts rows of different partitions in different
+   * files, and a `where` on a source column skips other partitions' manifests and files before
+   * any data file is opened. Needs `schema` (the columns must be known). Default: unpartitioned.
+   */
+  partitionBy?: PartitionInput[]
+  /**
    * String columns to full-text index (BM25, `table.fullTextSearch()`): every data file written
    * for the table carries their inverted index. Recorded in the table properties.
    */
@@ -112,6 +124,7 @@ const CREATE_TABLE_KEYS = {
   embedder: true,
   schema: true,
   properties: true,
+  partitionBy: true,
   fullText: true,
   fullTextLanguage: true,
   existOk: true,
@@ -124,6 +137,14 @@ function wantedFullText(options: CreateTableOptions, vectorColumn: string): Full
     return undefined
   }
   return resolveFullText(options.fullText, options.fullTextLanguage, vectorColumn)
+}
+
+/** The partition spec `createTable` options ask for, if any. */
+function wantedSpec(options: CreateTableOptions, schema: Schema, vectorColumn: string): PartitionSpec | undefined {
+  if (options.partitionBy === undefined) return undefined
+  if (options.schema === undefined) throw new AilakeError('INVALID_ARGUMENT', 'createTable(): partitionBy needs schema (the partition source columns must be known when the table is created)')
+  const spec = resolvePartitionSpec(schema, options.partitionBy, vectorColumn)
+  return spec.fields.length === 0 ? undefined : spec
 }
 
 export class Lakehouse {
@@ -200,7 +221,8 @@ export class Lakehouse {
     }
     const properties: Record<string, string> = { ...options.properties, ...policyToProperties(policy), ...embedderProps, ...(fullText === undefined ? {} : fullTextProperties(fullText)) }
     if (options.schema === undefined) properties[SCHEMA_PENDING_PROPERTY] = 'pending'
-    const metadata = newTableMetadata({ location: this.catalog.defaultLocation(ident), schema, properties })
+    const spec = wantedSpec(options, schema, policy.column)
+    const metadata = newTableMetadata({ location: this.catalog.defaultLocation(ident), schema, properties, ...(spec === undefined ? {} : { spec }) })
     return this.handle(await this.catalog.createTable(ident, metadata))
   }
 
@@ -219,6 +241,11 @@ export class Lakehouse {
       if (diff.length > 0) why = `its vector ${diff.map((k) => `${k} is ${String(have[k])}, not ${String(want[k])}`).join(', ')}`
       else if (JSON.stringify(wantText) !== JSON.stringify(have.fullText)) why = `its full-text columns are ${JSON.stringify(have.fullText ?? null)}, not ${JSON.stringify(wantText ?? null)}`
       else if (embedder !== undefined && table.embedder?.name !== embedder.name) why = `its embedder is ${table.embedder?.name ?? 'none'}, not ${embedder.name}`
+      else if (options.partitionBy !== undefined) {
+        const want = options.schema === undefined ? undefined : wantedSpec(options, table.schema, have.column)
+        const spec = defaultSpec(table.core.metadata)
+        if (JSON.stringify(want?.fields ?? []) !== JSON.stringify(spec.fields)) why = `it is partitioned by ${describeSpec(spec)}, not ${want === undefined ? 'nothing' : describeSpec(want)}`
+      }
     }
     if (why === undefined) return table
     await table.close()

@@ -227,7 +227,9 @@ export class IndexBuilder {
     const key = table.keyOf(location)
     await store.put(key, written.bytes)
     try {
-      await table.rewrite([job.path], [toDataFile(location, written, schema)], { sameRows: true })
+      // The same rows: the same partition (and spec) as the file it replaces.
+      const { partition, specId } = live.dataFile
+      await table.rewrite([job.path], [toDataFile(location, written, schema, { specId: specId ?? table.metadata.defaultSpecId, tuple: partition })], { sameRows: true })
       return 'indexed'
     } catch (err) {
       if (isAilakeError(err) && err.context.outcomeUnknown === true) throw err

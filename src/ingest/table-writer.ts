@@ -5,11 +5,12 @@
  */
 import { AilakeError, corrupt } from '../errors.js'
 import type { Schema } from '../format/schema.js'
-import type { DataFile, TableMetadata } from '../format/iceberg/types.js'
+import type { DataFile, PartitionSpec, TableMetadata } from '../format/iceberg/types.js'
 import { writeDataFiles, type FileEncoder, type FileRollOptions } from '../table/data-writer.js'
 import type { IcebergTable } from '../table/iceberg-table.js'
 import { nextSchemaId } from '../table/metadata-builder.js'
-import { inferSchema, toRowBatch, type RowBatch, type RowsInput } from '../table/rows.js'
+import { defaultSpec, partitionRows, type PartitionGroup } from '../table/partition.js'
+import { inferSchema, takeRows, toRowBatch, type RowBatch, type RowsInput } from '../table/rows.js'
 import { SCHEMA_PENDING_PROPERTY } from '../table/schema-evolution.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
 import type { IndexBuilder, WrittenRows } from './index-builder.js'
@@ -67,6 +68,8 @@ export class TableWriter {
   readonly table: IcebergTable
   private readonly options: TableWriterOptions
   private readonly policy: VectorPolicy
+  /** The partition spec files are written with: the table's default when the writer starts. */
+  private readonly spec: PartitionSpec
   private schemaInUse: Schema | undefined
   private readonly inferred: boolean
   private files: DataFile[] = []
@@ -79,6 +82,7 @@ export class TableWriter {
     this.table = table
     this.options = options
     this.policy = requirePolicy(table)
+    this.spec = defaultSpec(table.metadata)
     this.inferred = schemaPending(table)
     if (!this.inferred) this.schemaInUse = table.schema
   }
@@ -123,7 +127,17 @@ export class TableWriter {
     if (schema === undefined) throw new AilakeError('INTERNAL', 'TableWriter: no schema for this batch')
     this.schemaInUse = schema
     if (batch.rowCount === 0) return []
-    const target = { store: this.table.store, location: this.table.location, keyOf: (l: string) => this.table.keyOf(l), schema, policy: this.policy }
+    if (this.spec.fields.length === 0) return this.writePartition(batch, schema, {}, options)
+    // A partitioned table gets one run of files per partition: no file mixes partitions.
+    const groups = partitionRows(this.spec, schema, batch.columns, batch.rowCount)
+    if (groups.length === 1) return this.writePartition(batch, schema, (groups[0] as PartitionGroup).tuple, options)
+    const out: DataFile[] = []
+    for (const g of groups) out.push(...await this.writePartition(takeRows(batch, g.rows, this.policy.dim), schema, g.tuple, { ...options, handOver: true }))
+    return out
+  }
+
+  private async writePartition(batch: RowBatch, schema: Schema, tuple: Record<string, unknown>, options: { deferIndex: boolean; handOver?: boolean }): Promise<DataFile[]> {
+    const target = { store: this.table.store, location: this.table.location, keyOf: (l: string) => this.table.keyOf(l), schema, policy: this.policy, partition: { specId: this.spec.specId, tuple } }
     const encoder = options.deferIndex && options.handOver === true ? this.options.encoder : undefined
     const writeOptions: { buildIndex: boolean; maxRowsPerFile?: number; targetFileBytes?: number; encoder?: FileEncoder } = { buildIndex: !options.deferIndex }
     if (encoder !== undefined) writeOptions.encoder = encoder

@@ -9,7 +9,7 @@ import type { TableWriter } from './table-writer.js'
 import type { walCommitOptions } from './wal-watermark.js'
 import type { DataFile, TableMetadata } from '../format/iceberg/types.js'
 import type { IcebergTable } from '../table/iceberg-table.js'
-import type { RowBatch } from '../table/rows.js'
+import { takeRows, type RowBatch } from '../table/rows.js'
 import { normalizeKey } from '../table/deletes.js'
 
 /** The deletes of one upsert flush, planned on the table's current snapshot. */
@@ -32,12 +32,7 @@ export function lastPerKey(batch: RowBatch, fieldId: number, dim: number): RowBa
   const last = new Map<unknown, number>()
   keys.forEach((k, i) => last.set(normalizeKey(k), i))
   if (last.size === batch.rowCount) return batch
-  const keep = [...last.values()].sort((a, b) => a - b)
-  const columns = new Map<number, unknown[]>()
-  for (const [id, values] of batch.columns) columns.set(id, keep.map((i) => values[i]))
-  const vectors = new Float32Array(keep.length * dim)
-  keep.forEach((i, j) => vectors.set(batch.vectors.subarray(i * dim, (i + 1) * dim), j * dim))
-  return { rowCount: keep.length, columns, vectors }
+  return takeRows(batch, [...last.values()].sort((a, b) => a - b), dim)
 }
 
 /** Re-plans of one upsert flush whose commit met a concurrent change to its keys. */

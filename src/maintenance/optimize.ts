@@ -20,7 +20,8 @@ import { newUuid } from '../table/ids.js'
 import type { LiveFile } from '../table/scan.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
 import { mapLimit } from '../util/limiter.js'
-import { assignNearest, trainKMeans } from '../vector/kmeans.js'
+import { assignWithinPartitions, clustersByPartition, outputGroups, poolPartitions, trainLayout } from './optimize-layout.js'
+import { defaultSpec } from '../table/partition.js'
 import { expireSnapshots, removeOrphanFiles, type ExpireResult } from './expire.js'
 import { clustersToMerge, LAYOUT_PROPERTY, loadLayout, planOptimize, type PlanMode } from './optimize-plan.js'
 
@@ -141,52 +142,6 @@ async function readPool(table: IcebergTable, policy: VectorPolicy, inputs: LiveF
   return pool
 }
 
-/** Trains a layout over the pool: k centroids, oversized clusters split again. Labels every row. */
-function trainLayout(pool: Pool, policy: VectorPolicy, target: number): Layout {
-  const { dim, metric } = policy
-  const k = Math.min(512, Math.max(1, Math.round(pool.rows / target)))
-  let centroids = trainKMeans(pool.vectors, dim, { k, metric })
-  let labels = assignNearest(pool.vectors, dim, centroids, metric)
-  // k-means does not balance: a cluster past twice the target is split by k-means of its own.
-  const sizes = new Map<number, number[]>()
-  labels.forEach((c, i) => { let l = sizes.get(c); if (l === undefined) sizes.set(c, l = []); l.push(i) })
-  const kept: Float32Array[] = []
-  const relabel = new Int32Array(pool.rows)
-  for (const [c, members] of [...sizes].sort((a, b) => a[0] - b[0])) {
-    if (members.length <= 2 * target || kept.length >= 512) {
-      members.forEach((i) => { relabel[i] = kept.length })
-      kept.push(centroids.slice(c * dim, (c + 1) * dim))
-      continue
-    }
-    const sub = new Float32Array(members.length * dim)
-    members.forEach((i, j) => sub.set(pool.vectors.subarray(i * dim, (i + 1) * dim), j * dim))
-    const parts = Math.min(512 - kept.length, Math.ceil(members.length / target))
-    const subCentroids = trainKMeans(sub, dim, { k: parts, metric, seed: c + 2 })
-    const subLabels = assignNearest(sub, dim, subCentroids, metric)
-    const base = kept.length
-    for (let s = 0; s < subCentroids.length / dim; s++) kept.push(subCentroids.slice(s * dim, (s + 1) * dim))
-    members.forEach((i, j) => { relabel[i] = base + (subLabels[j] as number) })
-  }
-  centroids = new Float32Array(kept.length * dim)
-  kept.forEach((c, i) => centroids.set(c, i * dim))
-  labels = relabel
-  pool.labels = labels
-  return { metric, dim, centroids }
-}
-
-/** Row indices of the pool per output file: one group per cluster (or chunks for compaction). */
-function groups(pool: Pool, mode: PlanMode, target: number): Array<{ cluster: number | undefined; rows: number[] }> {
-  if (mode === 'compact') {
-    const out: Array<{ cluster: number | undefined; rows: number[] }> = []
-    const per = Math.max(1, Math.ceil(pool.rows / Math.max(1, Math.round(pool.rows / target))))
-    for (let s = 0; s < pool.rows; s += per) out.push({ cluster: undefined, rows: Array.from({ length: Math.min(per, pool.rows - s) }, (_, i) => s + i) })
-    return out
-  }
-  const byCluster = new Map<number, number[]>()
-  pool.labels.forEach((c, i) => { let l = byCluster.get(c); if (l === undefined) byCluster.set(c, l = []); l.push(i) })
-  return [...byCluster].sort((a, b) => a[0] - b[0]).map(([cluster, rows]) => ({ cluster, rows }))
-}
-
 /** Runs one optimize of `table` (see the module comment). */
 export async function optimizeTable(table: IcebergTable, options: OptimizeOptions = {}): Promise<OptimizeReport> {
   const started = Date.now()
@@ -246,17 +201,19 @@ async function optimizeOnce(
   if (plan.mode === 'none') return report
 
   let inputs = plan.inputs
+  let mode = plan.mode
+  const spec = defaultSpec(table.metadata)
   progress('read', 0, inputs.length)
   let rowPool = await readPool(table, policy, inputs, (d) => progress('read', d, inputs.length))
+  let parts = poolPartitions(spec, rowPool)
   let newLayout: Layout | undefined
   progress('cluster', 0, 1)
-  if (plan.mode === 'full') {
-    newLayout = trainLayout(rowPool, policy, target)
-  } else if (plan.mode === 'incremental' && plan.layout !== undefined) {
-    // Loose rows go to their nearest cluster: as a delta file of their own, or merged with the cluster's files.
-    const assigned = assignNearest(rowPool.vectors, policy.dim, plan.layout.centroids, policy.metric)
+  if (mode === 'incremental' && plan.layout !== undefined) {
+    // Loose rows go to their nearest cluster of their partition: as a delta file of their own, or merged with the cluster's files.
+    const clusters = clustersByPartition(spec, files.map((f) => f.dataFile))
+    const assigned = assignWithinPartitions(rowPool, parts, spec, plan.layout, clusters)
     const incoming = new Map<number, number>()
-    assigned.forEach((c, i) => { if (rowPool.labels[i] === -1) incoming.set(c, (incoming.get(c) ?? 0) + 1) })
+    assigned?.forEach((c, i) => { if (rowPool.labels[i] === -1) incoming.set(c, (incoming.get(c) ?? 0) + 1) })
     const kept = new Map<number, number[]>()
     for (const f of files) {
       const c = f.dataFile.ailake?.cluster
@@ -270,12 +227,25 @@ async function optimizeOnce(
     if (more.length > 0) {
       inputs = [...inputs, ...more]
       rowPool = await readPool(table, policy, inputs, (d) => progress('read', d, inputs.length))
+      parts = poolPartitions(spec, rowPool)
     }
-    rowPool.labels = assignNearest(rowPool.vectors, policy.dim, plan.layout.centroids, policy.metric).map((c, i) => (rowPool.labels[i] === -1 ? c : rowPool.labels[i] as number))
+    const labels = assigned === undefined ? undefined : assignWithinPartitions(rowPool, parts, spec, plan.layout, clusters)
+    if (labels === undefined) {
+      // Rows arrived in a partition that has no clusters yet: lay the whole table out again.
+      mode = 'full'
+      report.mode = mode
+      report.reason = `${report.reason}; rows arrived in a partition without clusters, so a full layout`
+      inputs = files
+      rowPool = await readPool(table, policy, inputs, (d) => progress('read', d, inputs.length))
+      parts = poolPartitions(spec, rowPool)
+    } else {
+      rowPool.labels = labels
+    }
   }
+  if (mode === 'full') newLayout = trainLayout(rowPool, parts, policy, target)
   progress('cluster', 1, 1)
 
-  const out = groups(rowPool, plan.mode, target).filter((g) => g.rows.length > 0)
+  const out = outputGroups(rowPool, parts, mode, target).filter((g) => g.rows.length > 0)
   /** Store keys written so far (removed again if the commit certainly failed), and the new data files. */
   const keys: string[] = []
   const added: DataFile[] = []
@@ -302,7 +272,7 @@ async function optimizeOnce(
       const key = table.keyOf(location)
       keys.push(key)
       await table.store.put(key, file.bytes)
-      const dataFile = toDataFile(location, file, rowPool.schema)
+      const dataFile = toDataFile(location, file, rowPool.schema, { specId: spec.specId, tuple: g.tuple })
       if (g.cluster !== undefined && dataFile.ailake !== undefined) dataFile.ailake.cluster = g.cluster
       added.push(dataFile)
       report.bytesWritten += file.bytes.length

@@ -123,7 +123,7 @@ async function verifySnapshot(table: IcebergTable, snap: Snapshot, readData: boo
     if (m.addedFilesCount + m.existingFilesCount === 0) continue
     report.checked.manifests++
     try {
-      const entries = decodeManifest(await readWhole(table, m.manifestPath, 'manifest'), { snapshotId: m.addedSnapshotId, sequenceNumber: m.sequenceNumber })
+      const entries = decodeManifest(await readWhole(table, m.manifestPath, 'manifest'), { snapshotId: m.addedSnapshotId, sequenceNumber: m.sequenceNumber, specId: m.partitionSpecId })
       for (const e of entries) if (e.status !== 'DELETED') files.push(e.dataFile)
     } catch (err) {
       report.problems.push(problemOf('manifest', m.manifestPath, inFile(err, m.manifestPath, 'manifest'), m.addedRowsCount + m.existingRowsCount))

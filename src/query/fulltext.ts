@@ -6,6 +6,7 @@
  * that hold none of a required term are not scored; where-filters apply to matching rows, and
  * only the winners' selected columns are fetched.
  */
+import { constrainsPartitions, PartitionPruner } from './partition-prune.js'
 import { AilakeError, invalid } from '../errors.js'
 import { readTextBlockAt } from '../format/data-file.js'
 import type { DataFile } from '../format/iceberg/types.js'
@@ -121,7 +122,7 @@ export async function executeTextSearch(base: SearchContext, req: TextSearchRequ
     }
     const { views, hidden } = bufferedVisibility(buffers, meta)
     for (const v of views) plan.bufferedRows += v.buffer.rows.length
-    const out = clauses.length === 0 ? { rows: [], ids: [] } : await scoreAndFetch(ctx, { ft, columns, clauses, filter, select, files, views, hidden, k: req.k, concurrency: Math.max(1, req.concurrency ?? 4), plan })
+    const out = clauses.length === 0 ? { rows: [], ids: [] } : await scoreAndFetch(ctx, { ft, columns, clauses, filter, select, files, views, hidden, k: req.k, concurrency: Math.max(1, req.concurrency ?? 4), plan, pruner: filter !== undefined && constrainsPartitions(filter, meta) ? new PartitionPruner(filter, meta, ctx.schema) : undefined })
     const after = caches.counters
     plan.bytesRead = after.bytesRead - before.bytesRead
     plan.reads = after.reads - before.reads
@@ -147,6 +148,8 @@ interface Scoring {
   k: number
   concurrency: number
   plan: TextSearchPlan
+  /** Skips scoring files of partitions the filter excludes. */
+  pruner: PartitionPruner | undefined
 }
 
 interface Hit { score: number; src: number; row: number }
@@ -188,7 +191,8 @@ async function scoreAndFetch(ctx: ReadContext, s: Scoring): Promise<{ rows: Reco
   await mapLimit(files.map((lf, i) => [lf, i] as const), s.concurrency, async ([lf, i]) => {
     const seg = fileSegs[i] as TextSegment
     const file = lf.dataFile
-    if (filter !== undefined && !fileMayMatch(filter, file)) {
+    // Statistics count every file (they are table-wide); only scoring skips other partitions.
+    if (filter !== undefined && (!fileMayMatch(filter, file) || s.pruner?.file(file) === false)) {
       plan.filesPrunedByStats++
       return
     }

@@ -10,6 +10,7 @@
  * concurrent commits added rows it would have had to change, the change is planned again on
  * the new table (at most `MAX_PLANS` times). Concurrent appends simply land alongside a delete.
  */
+import { constrainsPartitions, PartitionPruner } from './partition-prune.js'
 import { AilakeError, isAilakeError } from '../errors.js'
 import type { DataFile, TableMetadata } from '../format/iceberg/types.js'
 import type { Schema } from '../format/schema.js'
@@ -58,8 +59,10 @@ interface Target {
 /** The live rows of `files` matching `filter`, per data file (files the statistics rule out are not read). */
 async function findTargets(ctx: ChangeContext, files: LiveFile[], filter: BoundFilter): Promise<Target[]> {
   const columns = filterColumns(filter)
+  const meta = ctx.table.metadata
+  const pruner = constrainsPartitions(filter, meta) ? new PartitionPruner(filter, meta, ctx.table.schema) : undefined
   const found = await mapLimit(files, 4, async (live): Promise<Target | undefined> => {
-    if (live.dataFile.recordCount === 0 || !fileMayMatch(filter, live.dataFile)) return undefined
+    if (live.dataFile.recordCount === 0 || pruner?.file(live.dataFile) === false || !fileMayMatch(filter, live.dataFile)) return undefined
     const [values, mask] = await Promise.all([readColumnValues(ctx, live.dataFile, columns), liveRows(ctx, live)])
     const n = live.dataFile.recordCount
     const candidates = new Uint8Array(n)
@@ -77,7 +80,7 @@ async function findTargets(ctx: ChangeContext, files: LiveFile[], filter: BoundF
 async function writeDeletes(table: IcebergTable, targets: readonly Target[]): Promise<DataFile[]> {
   return mapLimit([...targets], 8, async (t) => {
     const location = `${table.location}/data/${newUuid()}-deletes.parquet`
-    const { bytes, dataFile } = encodePositionDeletes(location, t.live.dataFile.filePath, t.positions)
+    const { bytes, dataFile } = encodePositionDeletes(location, t.live.dataFile, t.positions)
     await table.store.put(table.keyOf(location), bytes)
     return dataFile
   })

@@ -3,6 +3,7 @@
  * engines wrote that have no vector column. Files are planned first (statistics rule files
  * out before any is opened), then read one at a time, so memory holds one file's columns.
  */
+import { planPruned } from './partition-prune.js'
 import { invalid } from '../errors.js'
 import type { AsOf } from '../table/iceberg-table.js'
 import { checkOptions, type OptionKeys } from '../util/options.js'
@@ -54,9 +55,10 @@ export function scanRows(ctx: Omit<FileRowsContext, 'schema'>, options: ScanOpti
   return (async function* rows(): AsyncGenerator<Record<string, unknown>> {
     let left = limit
     if (left === 0) return
-    for (const live of await table.planFiles(snapshot)) {
+    const { files, pruner } = await planPruned(ctx, snapshot, filter, schema)
+    for (const live of files) {
       const file = live.dataFile
-      if (file.recordCount === 0 || (filter !== undefined && !fileMayMatch(filter, file))) continue
+      if (file.recordCount === 0 || pruner?.file(file) === false || (filter !== undefined && !fileMayMatch(filter, file))) continue
       const reader = await ctx.caches.reader(table.store, table.keyOf(file.filePath), file.fileSizeInBytes, undefined, foreignHint(ctx))
       const [read, mask, vectors] = await Promise.all([
         reader.readRows({ columns, schema }),

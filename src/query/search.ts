@@ -25,6 +25,7 @@ import { validateVectors } from '../vector/validate.js'
 import type { CacheCounters, FileVectors, QueryCaches } from './caches.js'
 import { bindFilter, fileMayMatch, filterColumns, matchesRow, type BoundFilter } from './filter-bind.js'
 import type { Filter } from './filter-types.js'
+import { planPruned } from './partition-prune.js'
 import { Router, ROUTING, type PruneMode, type RouteTuning } from './routing.js'
 
 /** Rows buffered in a MemTableWriter, not yet committed (read-your-writes). */
@@ -71,13 +72,18 @@ export interface FileVisit {
   bound: number | null
   /** Routing rank by centroid distance (0 = nearest), null when routing does not apply. */
   rank: number | null
-  outcome: 'index' | 'scan' | 'no-match' | 'pruned-stats' | 'pruned-bound' | 'skipped-routing'
+  outcome: 'index' | 'scan' | 'no-match' | 'pruned-partition' | 'pruned-stats' | 'pruned-bound' | 'skipped-routing'
 }
 
 /** What `explain()` reports. Byte and cache counters are approximate under concurrent queries. */
 export interface SearchPlan {
   snapshotId: bigint | null
+  /** Live files of the data manifests read (those partition pruning left out are not counted). */
   filesTotal: number
+  /** Data manifests left out unread: their partition summaries prove no file they list matches the filter. */
+  manifestsPrunedByPartition: number
+  /** Files left unopened because their partition tuple cannot match the filter (outcome `pruned-partition`). */
+  filesPrunedByPartition: number
   filesPrunedByStats: number
   filesPrunedByBound: number
   /** Clustered files left out by routing (`prune('auto')` or `{ probe }`); 0 in exact mode. */
@@ -277,11 +283,13 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
   const { query, k } = req
   const { dim, metric } = policy
   const { t0, meta, buffers, snapshotId, filter, select, factor, prune, before } = r
-  const files = await caches.plan(`${table.metadata.tableUuid}@${table.location}@${String(snapshotId)}`, () => table.planFiles(snapshotId))
+  const planned = await planPruned({ table, caches }, snapshotId, filter, ctx.schema)
+  const files = planned.files
   const tPlan = now()
 
   const plan: SearchPlan = {
-    snapshotId, filesTotal: files.length, filesPrunedByStats: 0, filesPrunedByBound: 0, filesSkippedByRouting: 0, filesSearchedByIndex: 0,
+    snapshotId, filesTotal: files.length, manifestsPrunedByPartition: planned.manifestsPruned, filesPrunedByPartition: 0,
+    filesPrunedByStats: 0, filesPrunedByBound: 0, filesSkippedByRouting: 0, filesSearchedByIndex: 0,
     filesSearchedByScan: 0, filesNoMatch: 0, bufferedRows: 0, candidates: 0, bytesRead: 0, reads: 0,
     cacheHits: { index: 0, reader: 0 }, cacheMisses: { index: 0, reader: 0 }, timingsMs: { plan: tPlan - t0, search: 0, fetch: 0, total: 0 },
     ...(req.trace === true && { files: [] }),
@@ -318,6 +326,11 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
   for (const lf of files) {
     const f = lf.dataFile
     if (f.recordCount === 0) continue
+    if (planned.pruner?.file(f) === false) {
+      plan.filesPrunedByPartition++
+      plan.files?.push({ path: f.filePath, rows: f.recordCount, bound: null, rank: null, outcome: 'pruned-partition' })
+      continue
+    }
     if (filter !== undefined && !fileMayMatch(filter, f)) {
       plan.filesPrunedByStats++
       plan.files?.push({ path: f.filePath, rows: f.recordCount, bound: null, rank: null, outcome: 'pruned-stats' })

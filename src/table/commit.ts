@@ -21,7 +21,8 @@ import type { ManifestCache } from './manifest-cache.js'
 import { currentSchema, nextTimestamp, readableAs, readableById, withProperties, withSchema, withSnapshot } from './metadata-builder.js'
 import { applyUpdates, checkRequirements, type TableChange } from './metadata-updates.js'
 import { snapshotManifests } from './scan.js'
-import { applyRewrite, manifestFileOf, type RewriteChanges, type RewriteFiles } from './rewrite.js'
+import { applyRewrite, bySpec, manifestFileOf, type ManifestLayout, type RewriteChanges, type RewriteFiles } from './rewrite.js'
+import { specById } from './partition.js'
 
 /** Files written with a schema inferred from their rows, for a table whose columns were not known yet. */
 export interface InferredSchema {
@@ -116,12 +117,12 @@ export async function commitOperation(ctx: CommitContext, start: LoadedTable, op
   const inherit = (dataFile: DataFile): ManifestEntry => ({ status: 'ADDED', snapshotId: null, sequenceNumber: null, fileSequenceNumber: null, dataFile })
   const schemaOfAdded = op.kind === 'append' && op.inferred !== undefined ? op.inferred.schema : op.schema ?? currentSchema(start.metadata)
   // A same-rows rewrite keeps each file's data sequence number, which only an attempt knows.
-  const addedManifest = op.added.length > 0 && !(op.kind === 'rewrite' && op.sameRows === true)
-    ? await writeManifest(start.metadata, schemaOfAdded, 'data', snapshotId, op.added.map(inherit), put)
-    : undefined
-  const deleteManifest = op.kind === 'delta' && op.addedDeletes.length > 0
-    ? await writeManifest(start.metadata, currentSchema(start.metadata), 'deletes', snapshotId, op.addedDeletes.map(inherit), put)
-    : undefined
+  const addedManifests = op.added.length > 0 && !(op.kind === 'rewrite' && op.sameRows === true)
+    ? await writeManifests(start.metadata, schemaOfAdded, 'data', snapshotId, op.added.map(inherit), put)
+    : []
+  const deleteManifests = op.kind === 'delta' && op.addedDeletes.length > 0
+    ? await writeManifests(start.metadata, currentSchema(start.metadata), 'deletes', snapshotId, op.addedDeletes.map(inherit), put)
+    : []
 
   let base = start
   for (let attempt = 1; ; attempt++) {
@@ -177,10 +178,10 @@ export async function commitOperation(ctx: CommitContext, start: LoadedTable, op
     const seq = meta.lastSequenceNumber + 1n
     const carried = await snapshotManifests(meta, meta.currentSnapshotId, ctx.cache)
     const list: ManifestFile[] = []
-    const added = (m: { path: string; length: number } | undefined, content: ManifestFile['content'], dataFiles: DataFile[]): void => {
-      if (m !== undefined) list.push(manifestFileOf(m.path, m.length, content, seq, snapshotId, dataFiles.map((dataFile) => ({ status: 'ADDED', snapshotId, sequenceNumber: seq, fileSequenceNumber: seq, dataFile }))))
+    const added = (written: WrittenManifest[], content: ManifestFile['content']): void => {
+      for (const m of written) list.push(manifestFileOf(m.path, m.length, content, seq, snapshotId, m.files.map((dataFile) => ({ status: 'ADDED', snapshotId, sequenceNumber: seq, fileSequenceNumber: seq, dataFile })), m.layout))
     }
-    added(addedManifest, 'data', op.added)
+    added(addedManifests, 'data')
     let changed: RewriteChanges = { removedData: { files: 0, rows: 0 }, addedDeletes: [], removedDeletes: [] }
     if (op.kind === 'rewrite') {
       const dropped = new Set((op.droppedManifests ?? []).map((p) => ctx.keyOf(p)))
@@ -190,7 +191,7 @@ export async function commitOperation(ctx: CommitContext, start: LoadedTable, op
     } else {
       if (op.kind === 'delta') {
         await checkDeleteTargets(ctx.cache, carried, op.addedDeletes, location)
-        added(deleteManifest, 'deletes', op.addedDeletes)
+        added(deleteManifests, 'deletes')
         changed.addedDeletes = op.addedDeletes
       }
       list.push(...carried.filter((m) => m.addedFilesCount + m.existingFilesCount > 0))
@@ -293,12 +294,25 @@ async function checkSnapshotFiles(cache: ManifestCache, location: string, snapsh
   }
 }
 
-async function writeManifest(
+interface WrittenManifest {
+  path: string
+  length: number
+  layout: ManifestLayout
+  files: DataFile[]
+}
+
+/** Writes `entries` as one manifest per partition spec of their files (undefined: the default spec). */
+async function writeManifests(
   meta: TableMetadata, schema: Schema, content: ManifestFile['content'], snapshotId: bigint, entries: ManifestEntry[],
   put: (name: string, bytes: Uint8Array) => Promise<string>,
-): Promise<{ path: string; length: number }> {
-  const bytes = encodeManifest({ schema, spec: meta.partitionSpecs[0] ?? { specId: 0, fields: [] }, content, snapshotId, entries })
-  return { path: await put(`${newUuid()}-m0.avro`, bytes), length: bytes.length }
+): Promise<WrittenManifest[]> {
+  const out: WrittenManifest[] = []
+  for (const [specId, group] of bySpec(entries, (e) => e.dataFile, meta.defaultSpecId)) {
+    const layout = { schema, spec: specById(meta, specId) }
+    const bytes = encodeManifest({ ...layout, content, snapshotId, entries: group })
+    out.push({ path: await put(`${newUuid()}-m0.avro`, bytes), length: bytes.length, layout, files: group.map((e) => e.dataFile) })
+  }
+  return out
 }
 
 /** Every data file the position deletes delete from must still be live; else the intent must be re-planned. */

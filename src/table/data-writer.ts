@@ -41,6 +41,14 @@ export interface DataTarget {
   keyOf(location: string): string
   schema: Schema
   policy: VectorPolicy
+  /** The partition every row of the batch is in (see partition.ts); default: unpartitioned. */
+  partition?: FilePartition
+}
+
+/** The partition a data file holds rows of: its spec and its tuple (by partition field name). */
+export interface FilePartition {
+  specId: number
+  tuple: Record<string, unknown>
 }
 
 /** The Iceberg type of the vector column for a policy. */
@@ -84,7 +92,7 @@ async function writeOne(target: DataTarget, columns: Map<number, unknown[]>, vec
   const location = `${target.location}/data/${newUuid()}.parquet`
   const key = target.keyOf(location)
   await target.store.put(key, written.bytes)
-  return { dataFile: toDataFile(location, written, schema), key }
+  return { dataFile: toDataFile(location, written, schema, target.partition), key }
 }
 
 /**
@@ -136,14 +144,18 @@ export function textIndexOf(schema: Schema, columns: Map<number, unknown[]>, row
   }), rowCount, ft.language)
 }
 
-/** The Iceberg DataFile (with its ailake vector facts) describing a data file written at `location`. */
-export function toDataFile(location: string, written: ReturnType<typeof writeDataFile>, schema: Schema): DataFile {
+/**
+ * The Iceberg DataFile (with its ailake vector facts) describing a data file written at
+ * `location`, whose rows are all in `partition` (default: the table is unpartitioned).
+ */
+export function toDataFile(location: string, written: ReturnType<typeof writeDataFile>, schema: Schema, partition?: FilePartition): DataFile {
   const v = written.vector
   return {
     content: 'data',
     filePath: location,
     fileFormat: 'PARQUET',
-    partition: {},
+    partition: partition === undefined ? {} : { ...partition.tuple },
+    ...(partition === undefined ? {} : { specId: partition.specId }),
     recordCount: written.rowCount,
     fileSizeInBytes: written.fileSize,
     ...fileMetrics(written.columnStats, schema),
@@ -181,22 +193,24 @@ export function fileMetrics(stats: readonly ColumnStats[], schema: Schema): Pick
 }
 
 /**
- * A position delete file deleting `positions` (ascending, distinct) of the data file at
- * `dataFilePath`: its bytes, and its manifest entry once stored at `location`.
+ * A position delete file deleting `positions` (ascending, distinct) of data file `target`: its
+ * bytes, and its manifest entry once stored at `location`. It is in the target's partition (and
+ * spec), as Iceberg scopes delete files by partition.
  */
-export function encodePositionDeletes(location: string, dataFilePath: string, positions: readonly number[]): { bytes: Uint8Array; dataFile: DataFile } {
-  const written = writePositionDeleteFile(dataFilePath, positions)
+export function encodePositionDeletes(location: string, target: Pick<DataFile, 'filePath' | 'partition' | 'specId'>, positions: readonly number[]): { bytes: Uint8Array; dataFile: DataFile } {
+  const written = writePositionDeleteFile(target.filePath, positions)
   return {
     bytes: written.bytes,
     dataFile: {
       content: 'position-deletes',
       filePath: location,
       fileFormat: 'PARQUET',
-      partition: {},
+      partition: { ...target.partition },
+      ...(target.specId === undefined ? {} : { specId: target.specId }),
       recordCount: written.rowCount,
       fileSizeInBytes: written.bytes.length,
       ...fileMetrics(written.columnStats, POSITION_DELETE_SCHEMA),
-      referencedDataFile: dataFilePath,
+      referencedDataFile: target.filePath,
     },
   }
 }

@@ -13,7 +13,7 @@ import { commitChange, commitOperation, type Operation, type RetryOptions } from
 import { evolveSchema, schemaUpdate, SCHEMA_PENDING_PROPERTY, type SchemaChange } from './schema-evolution.js'
 import { ManifestCache } from './manifest-cache.js'
 import { currentSchema } from './metadata-builder.js'
-import { planFiles, type LiveFile } from './scan.js'
+import { planFiles, type LiveFile, type PlanOptions } from './scan.js'
 import { policyFromProperties, type VectorPolicy } from './vector-policy.js'
 
 /** A point in a table's history to read: a snapshot id, or a time (the snapshot current then). */
@@ -179,9 +179,9 @@ export class IcebergTable {
     return found
   }
 
-  /** Live data files of a snapshot (default: current). */
-  async planFiles(snapshotId: bigint | null = this.currentSnapshotId): Promise<LiveFile[]> {
-    return planFiles(this.state.metadata, snapshotId, this.cache)
+  /** Live data files of a snapshot (default: current); `options.dataManifests` leaves manifests out unread. */
+  async planFiles(snapshotId: bigint | null = this.currentSnapshotId, options: PlanOptions = {}): Promise<LiveFile[]> {
+    return planFiles(this.state.metadata, snapshotId, this.cache, options)
   }
 
   /** Commits `files` as one append snapshot; returns its id. `summary` adds snapshot properties. */

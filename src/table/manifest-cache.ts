@@ -66,7 +66,7 @@ export class ManifestCache {
     return this.cached(this.entries.manifests, key, async () => {
       const bytes = await this.store.get(key)
       try {
-        return decodeManifest(bytes, { snapshotId: file.addedSnapshotId, sequenceNumber: file.sequenceNumber })
+        return decodeManifest(bytes, { snapshotId: file.addedSnapshotId, sequenceNumber: file.sequenceNumber, specId: file.partitionSpecId })
       } catch (err) {
         throw inFile(err, file.manifestPath, 'manifest')
       }

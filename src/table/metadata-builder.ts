@@ -4,11 +4,13 @@
  */
 import { AilakeError, corrupt } from '../errors.js'
 import { maxFieldId, promotable, typeName, type Field, type FieldType, type Schema } from '../format/schema.js'
-import type { Snapshot, TableMetadata } from '../format/iceberg/types.js'
+import type { PartitionSpec, Snapshot, TableMetadata } from '../format/iceberg/types.js'
 import { nextMetadataLog } from '../catalog/metadata-files.js'
 import { newUuid } from './ids.js'
 
-export function newTableMetadata(opts: { location: string; schema: Schema; properties: Record<string, string> }): TableMetadata {
+/** A new table's metadata: unpartitioned unless `spec` (which becomes spec 0, the default) is given. */
+export function newTableMetadata(opts: { location: string; schema: Schema; properties: Record<string, string>; spec?: PartitionSpec }): TableMetadata {
+  const spec = opts.spec ?? { specId: 0, fields: [] }
   return {
     formatVersion: 2,
     tableUuid: newUuid(),
@@ -18,9 +20,9 @@ export function newTableMetadata(opts: { location: string; schema: Schema; prope
     lastColumnId: maxFieldId(opts.schema.fields),
     schemas: [opts.schema],
     currentSchemaId: opts.schema.schemaId,
-    partitionSpecs: [{ specId: 0, fields: [] }],
-    defaultSpecId: 0,
-    lastPartitionId: 999,
+    partitionSpecs: [spec],
+    defaultSpecId: spec.specId,
+    lastPartitionId: Math.max(999, ...spec.fields.map((f) => f.fieldId)),
     properties: { ...opts.properties },
     currentSnapshotId: null,
     snapshots: [],

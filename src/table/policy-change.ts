@@ -13,6 +13,8 @@ import { checkOptions } from '../util/options.js'
 import type { IcebergTable } from './iceberg-table.js'
 import { currentSchema, nextTimestamp, withProperties } from './metadata-builder.js'
 import { commitMetadataChange } from './metadata-commit.js'
+import { defaultSpec } from './partition.js'
+import { parseTransform, transformRefusal } from '../format/iceberg/partition-transform.js'
 import type { TableMetadata } from '../format/iceberg/types.js'
 import type { TextLanguage } from '../text/analyze.js'
 import { fullTextProperties, policyToProperties, resolveFullText, resolveVectorPolicy, VECTOR_POLICY_OPTION_KEYS, type FullTextPolicy, type VectorPolicy, type VectorPolicyInput } from './vector-policy.js'
@@ -30,11 +32,13 @@ export async function setVectorColumn(table: IcebergTable, input: VectorPolicyIn
       if (current.column === policy.column && current.dim === policy.dim && current.metric === policy.metric) return undefined
       throw new AilakeError('INVALID_ARGUMENT', `table ${table.name} already has the vector column ${current.column} (${current.dim}-d, ${current.metric}); it cannot be changed`, { context: { column: current.column } })
     }
-    const spec = meta.partitionSpecs.find((p) => p.specId === meta.defaultSpecId)
-    if (spec !== undefined && spec.fields.length > 0) {
-      throw new AilakeError('UNSUPPORTED', `table ${table.name} is partitioned (${spec.fields.map((f) => `${f.transform}(${f.name})`).join(', ')}); ailake reads partitioned tables but does not write them yet, so it cannot take one over`, { context: { partitioned: true } })
-    }
     const schema = currentSchema(meta)
+    // ailake's writers will write this table: its default spec must be one they can write.
+    for (const pf of defaultSpec(meta).fields) {
+      const source = schema.fields.find((f) => f.id === pf.sourceId)
+      const refusal = source === undefined ? `its source column ${pf.sourceId} is not in the current schema` : transformRefusal(parseTransform(pf.transform), source.type)
+      if (refusal !== undefined) throw new AilakeError('UNSUPPORTED', `table ${table.name} is partitioned by ${pf.transform}(${pf.name}), which ailake cannot write: ${refusal}`, { context: { partitioned: true } })
+    }
     const field = schema.fields.find((f) => f.name === policy.column)
     if (field === undefined) {
       throw invalid(`setVectorColumn(): table ${table.name} has no column ${JSON.stringify(policy.column)} (names are case-sensitive); columns: ${schema.fields.map((f) => f.name).join(', ')}`, { column: policy.column })

@@ -5,6 +5,7 @@
  * every location names the table's own folder: new manifests and manifest lists (files are
  * never rewritten in place) and one new metadata version, committed atomically. Data files stay.
  */
+import { specById } from './partition.js'
 import { nextMetadataLog } from '../catalog/metadata-files.js'
 import { encodeManifest } from '../format/iceberg/manifest.js'
 import { encodeManifestList } from '../format/iceberg/manifest-list.js'
@@ -64,7 +65,7 @@ async function rebasedMetadata(table: IcebergTable, meta: TableMetadata, baseLoc
         const entries = (await table.cache.manifest(m)).map((e) => ({ ...e, dataFile: { ...e.dataFile, filePath: table.rebased(e.dataFile.filePath) } }))
         const bytes = encodeManifest({
           schema: meta.schemas.find((s) => s.schemaId === snap.schemaId) ?? currentSchema(meta),
-          spec: meta.partitionSpecs.find((s) => s.specId === m.partitionSpecId) ?? meta.partitionSpecs[0] ?? { specId: 0, fields: [] },
+          spec: specById(meta, m.partitionSpecId),
           content: m.content, snapshotId: m.addedSnapshotId, entries,
         })
         done = { path: `${to}/metadata/${newUuid()}-m0.avro`, length: bytes.length }

@@ -10,11 +10,14 @@
  */
 import { AilakeError } from '../errors.js'
 import { encodeManifest, manifestCounts } from '../format/iceberg/manifest.js'
-import type { DataFile, ManifestEntry, ManifestFile, TableMetadata } from '../format/iceberg/types.js'
+import { partitionSummaries } from '../format/iceberg/partition-summary.js'
+import type { DataFile, ManifestEntry, ManifestFile, PartitionSpec, TableMetadata } from '../format/iceberg/types.js'
+import type { Schema } from '../format/schema.js'
 import { encodePositionDeletes } from './data-writer.js'
 import { newUuid } from './ids.js'
 import type { ManifestCache } from './manifest-cache.js'
 import { currentSchema } from './metadata-builder.js'
+import { specById } from './partition.js'
 import { referencedPath } from './scan.js'
 
 export interface RewriteFiles {
@@ -41,21 +44,51 @@ export interface RewriteContext {
   files: RewriteFiles
 }
 
-export function manifestFileOf(path: string, length: number, content: ManifestFile['content'], seq: bigint, snapshotId: bigint, entries: ManifestEntry[]): ManifestFile {
+/** The schema and partition spec a manifest's entries are written with. */
+export interface ManifestLayout {
+  schema: Schema
+  spec: PartitionSpec
+}
+
+/** The manifest-list record of a manifest of `entries`: counts and partition summaries. */
+export function manifestFileOf(path: string, length: number, content: ManifestFile['content'], seq: bigint, snapshotId: bigint, entries: ManifestEntry[], layout: ManifestLayout): ManifestFile {
+  const partitions = partitionSummaries(layout.schema, layout.spec, entries.map((e) => e.dataFile))
   return {
-    manifestPath: path, manifestLength: length, partitionSpecId: 0, content,
+    manifestPath: path, manifestLength: length, partitionSpecId: layout.spec.specId, content,
     sequenceNumber: seq, addedSnapshotId: snapshotId, ...manifestCounts(entries, seq),
+    ...(partitions === undefined ? {} : { partitions }),
   }
+}
+
+/** `items` grouped by the partition spec of their file (undefined: `fallback`, the default spec), in first-seen order. */
+export function bySpec<T>(items: readonly T[], fileOf: (item: T) => DataFile, fallback: number): Map<number, T[]> {
+  const out = new Map<number, T[]>()
+  for (const item of items) {
+    const id = fileOf(item).specId ?? fallback
+    let list = out.get(id)
+    if (list === undefined) out.set(id, list = [])
+    list.push(item)
+  }
+  return out
 }
 
 function conflict(message: string, context: Record<string, unknown>): AilakeError {
   return new AilakeError('COMMIT_CONFLICT', message, { context })
 }
 
-async function writeEntries(ctx: RewriteContext, content: ManifestFile['content'], entries: ManifestEntry[]): Promise<ManifestFile> {
-  const bytes = encodeManifest({ schema: currentSchema(ctx.meta), spec: ctx.meta.partitionSpecs[0] ?? { specId: 0, fields: [] }, content, snapshotId: ctx.snapshotId, entries })
+/** Writes `entries` (all of spec `specId`) as one manifest. */
+async function writeEntries(ctx: RewriteContext, content: ManifestFile['content'], entries: ManifestEntry[], specId: number): Promise<ManifestFile> {
+  const layout = { schema: currentSchema(ctx.meta), spec: specById(ctx.meta, specId) }
+  const bytes = encodeManifest({ ...layout, content, snapshotId: ctx.snapshotId, entries })
   const path = await ctx.files.putManifest(`${newUuid()}-m1.avro`, bytes)
-  return manifestFileOf(path, bytes.length, content, ctx.seq, ctx.snapshotId, entries)
+  return manifestFileOf(path, bytes.length, content, ctx.seq, ctx.snapshotId, entries, layout)
+}
+
+/** Writes new `entries` as one manifest per partition spec of their files. */
+async function writeNew(ctx: RewriteContext, content: ManifestFile['content'], entries: ManifestEntry[]): Promise<ManifestFile[]> {
+  const out: ManifestFile[] = []
+  for (const [specId, group] of bySpec(entries, (e) => e.dataFile, ctx.meta.defaultSpecId)) out.push(await writeEntries(ctx, content, group, specId))
+  return out
 }
 
 /** An entry as it is carried into a rewritten manifest (EXISTING, or DELETED by this snapshot). */
@@ -80,7 +113,7 @@ export async function applyRewrite(
   const applied = (deleteSeq: bigint): boolean => appliedThrough !== undefined && deleteSeq <= appliedThrough
   if (sameRows && removed.length !== added.length) throw new AilakeError('INTERNAL', 'a same-rows rewrite replaces each removed file with one added file')
   const removedSet = new Set(removed)
-  const replacement = new Map(sameRows ? removed.map((p, i) => [p, (added[i] as DataFile).filePath]) : [])
+  const replacement = new Map(sameRows ? removed.map((p, i) => [p, added[i] as DataFile]) : [])
   const list: ManifestFile[] = []
   const changes: RewriteChanges = { removedData: { files: 0, rows: 0 }, addedDeletes: [], removedDeletes: [] }
   const removedSeq = new Map<string, bigint>()
@@ -115,14 +148,14 @@ export async function applyRewrite(
       }
       rewritten.push(entry)
     }
-    list.push(await writeEntries(ctx, 'data', rewritten))
+    list.push(await writeEntries(ctx, 'data', rewritten, m.partitionSpecId))
   }
   const missing = removed.filter((p) => !removedSeq.has(p))
   if (missing.length > 0) {
     throw conflict(`rewrite conflicts with a concurrent commit: ${missing.length} file(s) it replaces are no longer live (e.g. ${missing[0]}); re-plan the rewrite on the current table`, { missing: missing.slice(0, 10) })
   }
   if (sameRows) {
-    list.push(await writeEntries(ctx, 'data', added.map((dataFile, i) => ({
+    list.push(...await writeNew(ctx, 'data', added.map((dataFile, i) => ({
       status: 'ADDED', snapshotId: ctx.snapshotId, sequenceNumber: removedSeq.get(removed[i] as string) as bigint, fileSequenceNumber: null, dataFile,
     }))))
   }
@@ -169,9 +202,9 @@ export async function applyRewrite(
       }
       rewritten.push(carriedEntry(e, m, drop ? 'DELETED' : 'EXISTING', ctx.snapshotId))
     }
-    list.push(touched ? await writeEntries(ctx, 'deletes', rewritten) : m)
+    list.push(touched ? await writeEntries(ctx, 'deletes', rewritten, m.partitionSpecId) : m)
   }
-  if (carriedDeletes.length > 0) list.push(await writeEntries(ctx, 'deletes', carriedDeletes))
+  if (carriedDeletes.length > 0) list.push(...await writeNew(ctx, 'deletes', carriedDeletes))
   const gone = [...droppedManifests].filter((k) => !droppedFound.has(k))
   if (gone.length > 0) throw conflict(`rewrite conflicts with a concurrent commit: ${gone.length} manifest(s) it drops are no longer current (e.g. ${gone[0]}); re-plan on the current table`, { missing: gone.slice(0, 10) })
   return { list, changes }

@@ -19,6 +19,15 @@ export interface RowBatch {
   vectors: Float32Array
 }
 
+/** The rows `rows` (indices, in that order) of `batch`, copied. */
+export function takeRows(batch: RowBatch, rows: readonly number[], dim: number): RowBatch {
+  const columns = new Map<number, unknown[]>()
+  for (const [id, values] of batch.columns) columns.set(id, rows.map((i) => values[i]))
+  const vectors = new Float32Array(rows.length * dim)
+  rows.forEach((i, j) => vectors.set(batch.vectors.subarray(i * dim, (i + 1) * dim), j * dim))
+  return { rowCount: rows.length, columns, vectors }
+}
+
 function mismatch(message: string, context: Record<string, unknown>): AilakeError {
   return new AilakeError('SCHEMA_MISMATCH', message, { context })
 }

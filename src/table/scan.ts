@@ -5,6 +5,7 @@
 import { AilakeError } from '../errors.js'
 import { FILE_PATH_FIELD_ID } from '../format/delete-file.js'
 import type { DataFile, ManifestFile, TableMetadata } from '../format/iceberg/types.js'
+import { partitionKey } from '../format/iceberg/partition-transform.js'
 import { mapLimit } from '../util/limiter.js'
 import type { ManifestCache } from './manifest-cache.js'
 
@@ -36,8 +37,8 @@ export async function snapshotManifests(meta: TableMetadata, snapshotId: bigint 
 }
 
 /** Live entries of the manifests of one content kind, with inherited sequence numbers. */
-async function liveEntries(manifests: ManifestFile[], content: ManifestFile['content'], cache: ManifestCache): Promise<Array<Omit<LiveFile, 'deletes'>>> {
-  const perManifest = await mapLimit(manifests.filter((m) => m.content === content), 8, async (m) => {
+async function liveEntries(manifests: ManifestFile[], content: ManifestFile['content'], cache: ManifestCache, keep: (m: ManifestFile) => boolean = () => true): Promise<Array<Omit<LiveFile, 'deletes'>>> {
+  const perManifest = await mapLimit(manifests.filter((m) => m.content === content && keep(m)), 8, async (m) => {
     const entries = await cache.manifest(m)
     const out: Array<Omit<LiveFile, 'deletes'>> = []
     for (const e of entries) {
@@ -54,6 +55,11 @@ async function liveEntries(manifests: ManifestFile[], content: ManifestFile['con
   return perManifest.flat()
 }
 
+export interface PlanOptions {
+  /** Data manifests to read (false: the manifest and every file it lists are left out unread), e.g. by partition summaries. */
+  dataManifests?: (m: ManifestFile) => boolean
+}
+
 /** The live delete files of a snapshot. */
 export async function planDeleteFiles(meta: TableMetadata, snapshotId: bigint | null, cache: ManifestCache): Promise<LiveDeleteFile[]> {
   const manifests = await snapshotManifests(meta, snapshotId, cache)
@@ -64,11 +70,12 @@ export async function planDeleteFiles(meta: TableMetadata, snapshotId: bigint | 
  * The live data files of a snapshot, in manifest order, each with the delete files that apply
  * to it: position deletes with a data sequence number >= the data file's that may name it
  * (`referenced_data_file`, else the `file_path` bounds), and equality deletes with a strictly
- * greater one (ailake tables are unpartitioned, so every equality delete may match any file).
+ * greater one, in the data file's partition (same spec and tuple) unless their spec is
+ * unpartitioned (then they apply to every file), as the spec scopes delete files.
  */
-export async function planFiles(meta: TableMetadata, snapshotId: bigint | null, cache: ManifestCache): Promise<LiveFile[]> {
+export async function planFiles(meta: TableMetadata, snapshotId: bigint | null, cache: ManifestCache, options: PlanOptions = {}): Promise<LiveFile[]> {
   const manifests = await snapshotManifests(meta, snapshotId, cache)
-  const [data, deletes] = await Promise.all([liveEntries(manifests, 'data', cache), liveEntries(manifests, 'deletes', cache)])
+  const [data, deletes] = await Promise.all([liveEntries(manifests, 'data', cache, options.dataManifests), liveEntries(manifests, 'deletes', cache)])
   const byPath = new Map<string, LiveDeleteFile[]>()
   const general: LiveDeleteFile[] = []
   for (const d of deletes) {
@@ -81,14 +88,27 @@ export async function planFiles(meta: TableMetadata, snapshotId: bigint | null, 
       list.push(live)
     }
   }
+  const scope = partitionScope(meta)
   return data.map((f) => {
     const applicable: LiveDeleteFile[] = []
     for (const d of byPath.get(f.dataFile.filePath) ?? []) if (d.sequenceNumber >= f.sequenceNumber) applicable.push(d)
     for (const d of general) {
-      if (d.file.content === 'position-deletes' ? d.sequenceNumber >= f.sequenceNumber && mayReference(d.file, f.dataFile.filePath) : d.sequenceNumber > f.sequenceNumber) applicable.push(d)
+      if (d.file.content === 'position-deletes' ? d.sequenceNumber >= f.sequenceNumber && mayReference(d.file, f.dataFile.filePath) : d.sequenceNumber > f.sequenceNumber && scope(d.file, f.dataFile)) applicable.push(d)
     }
     return { ...f, deletes: applicable }
   })
+}
+
+/** Whether an equality delete file applies to a data file by partition: a global (unpartitioned) delete, or the same spec and tuple. */
+function partitionScope(meta: TableMetadata): (del: DataFile, data: DataFile) => boolean {
+  const specs = new Map(meta.partitionSpecs.map((s) => [s.specId, s]))
+  return (del, data) => {
+    const spec = specs.get(del.specId ?? meta.defaultSpecId)
+    if (spec === undefined || spec.fields.length === 0) return true
+    if ((data.specId ?? meta.defaultSpecId) !== spec.specId) return false
+    const tuple = (f: DataFile): string => partitionKey(spec.fields.map((pf) => f.partition[pf.name] ?? null))
+    return tuple(del) === tuple(data)
+  }
 }
 
 /**

@@ -112,7 +112,11 @@ export function evolveSchema(meta: TableMetadata, change: SchemaChange, vectorCo
 
   const dropped = new Set<number>()
   for (const name of change.drop ?? []) {
-    dropped.add(existing(name, 'drop').id)
+    const f = existing(name, 'drop')
+    // Files of every partition spec carry tuples derived from it, and writers derive new ones.
+    const used = meta.partitionSpecs.flatMap((s) => s.fields).find((pf) => pf.sourceId === f.id)
+    if (used !== undefined) throw invalid(`${WHERE}: cannot drop column ${JSON.stringify(name)}: partition field ${used.name} (${used.transform}) is derived from it`, { column: name })
+    dropped.add(f.id)
     claim(name, 'drop')
   }
   const next = new Map<number, Field>(current.fields.map((f) => [f.id, { ...f }]))

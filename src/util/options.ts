@@ -1,6 +1,6 @@
 /**
  * Unknown option keys are errors at the public API. JavaScript callers get no type checking, so
- * a typo (`{ efConstrution: 400 }`) or an option ailake does not have (`{ partitionBy }`) would
+ * a typo (`{ efConstrution: 400 }`) or an option ailake does not have (`{ bloomFilterColumns }`) would
  * otherwise fall back to the default without a word.
  */
 import { invalid } from '../errors.js'

@@ -288,9 +288,9 @@ test('each options object rejects a typo, naming it, the key meant and every val
       assert.ok(err.message.includes(`did you mean "${longest}"?`), `${label}: suggests ${longest}: ${err.message}`)
       assert.deepEqual(listedKeys(err.message), [...keys].sort(), `${label}: lists exactly the declared keys`)
 
-      const stray = await attempt(entry, { ...base, partitionBy: ['x'] })
+      const stray = await attempt(entry, { ...base, bloomFilterColumns: ['x'] })
       assert.ok(isAilakeError(stray, 'INVALID_ARGUMENT'), `${id}: a key that is nothing like a valid one is rejected too, got ${String(stray)}`)
-      assert.doesNotMatch(stray.message, /did you mean/, `${id}: no suggestion for partitionBy`)
+      assert.doesNotMatch(stray.message, /did you mean/, `${id}: no suggestion for bloomFilterColumns`)
       assert.deepEqual(listedKeys(stray.message), [...keys].sort())
 
       if (entry.skipUndefined !== true) {
@@ -307,7 +307,7 @@ test('each options object rejects a typo, naming it, the key meant and every val
 test('a rejected createTable creates nothing', async (t) => {
   const fx = await fixture()
   t.after(() => fx.cleanup())
-  await assert.rejects(fx.lake.createTable('typo', { vector: { dim: 2 }, partitionBy: ['x'] } as never), /unknown option "partitionBy"; valid options: vector, embedder, schema, properties, fullText, fullTextLanguage, existOk$/)
+  await assert.rejects(fx.lake.createTable('typo', { vector: { dim: 2 }, bloomFilterColumns: ['x'] } as never), /unknown option "bloomFilterColumns"; valid options: vector, embedder, schema, properties, partitionBy, fullText, fullTextLanguage, existOk$/)
   await assert.rejects(fx.lake.openTable('typo'), (e: unknown) => isAilakeError(e, 'NOT_FOUND'))
   assert.deepEqual(await fx.lake.listTables(), ['default.t'])
 })
@@ -320,6 +320,6 @@ test('suggestions: case, snake_case, a dropped or swapped letter; nothing for un
   assert.equal(closest('baseDleayMs', valid), 'baseDelayMs')
   assert.equal(closest('efConstrution', valid), 'efConstruction')
   assert.equal(closest('m', valid), 'M')
-  assert.equal(closest('partitionBy', valid), undefined)
+  assert.equal(closest('bloomFilterColumns', valid), undefined)
   assert.equal(closest('x', valid), undefined, 'two letters or fewer: only case and separators')
 })

@@ -5,6 +5,7 @@ import { bytes, colourOf, count } from '../ui.js'
 
 export interface VectorPlan {
   filesTotal: number
+  filesPrunedByPartition: number
   filesPrunedByStats: number
   filesPrunedByBound: number
   filesSkippedByRouting: number
@@ -25,7 +26,7 @@ export interface FileVisit {
   rows: number
   bound: number | null
   rank: number | null
-  outcome: 'index' | 'scan' | 'no-match' | 'pruned-stats' | 'pruned-bound' | 'skipped-routing'
+  outcome: 'index' | 'scan' | 'no-match' | 'pruned-stats' | 'pruned-bound' | 'skipped-routing' | 'pruned-partition'
 }
 
 export interface TextPlan {
@@ -77,6 +78,7 @@ function timings(t: Record<string, number>): Part[] {
 const OUTCOMES: [FileVisit['outcome'], string][] = [
   ['index', 'searched by index'], ['scan', 'searched by scan'], ['pruned-stats', 'pruned by stats'],
   ['pruned-bound', 'pruned by bound'], ['skipped-routing', 'skipped by routing'], ['no-match', 'no row matched the filter'],
+  ['pruned-partition', 'pruned by partition'],
 ]
 const outcomeColour = (o: FileVisit['outcome']): string => colourOf(OUTCOMES.findIndex(([k]) => k === o))
 const LISTED = 12
@@ -109,6 +111,7 @@ function VectorPlanView({ plan }: { plan: VectorPlan }): VNode {
   const n: Record<FileVisit['outcome'], number> = {
     index: plan.filesSearchedByIndex, scan: plan.filesSearchedByScan, 'pruned-stats': plan.filesPrunedByStats,
     'pruned-bound': plan.filesPrunedByBound, 'skipped-routing': plan.filesSkippedByRouting, 'no-match': plan.filesNoMatch,
+    'pruned-partition': plan.filesPrunedByPartition ?? 0,
   }
   return html`<div class="plan" data-testid="plan">
     <${Bar} title=${`Files (${count(plan.filesTotal)})`} unit=${count} parts=${OUTCOMES.map(([k, label]) => [label, n[k]])} />

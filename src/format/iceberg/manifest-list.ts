@@ -5,7 +5,7 @@
 import { corrupt, invalid } from '../../errors.js'
 import { readOcf, writeOcf } from './avro-ocf.js'
 import { MANIFEST_FILE_SCHEMA } from './manifest-schema.js'
-import type { ManifestFile } from './types.js'
+import type { FieldSummary, ManifestFile } from './types.js'
 
 /** Options of {@link encodeManifestList}. */
 export interface EncodeManifestListOptions {
@@ -23,7 +23,7 @@ const COUNT_FIELDS = ['addedFilesCount', 'existingFilesCount', 'deletedFilesCoun
  * Encodes a v2 manifest list (codec `null`) with header metadata `snapshot-id`,
  * `parent-snapshot-id` ("null" when there is none), `sequence-number` and `format-version` = "2".
  * Counts are written as given; compute them from the entries (see `manifestCounts`).
- * `partitions` summaries are not written (the field is optional in v2).
+ * `partitions` summaries are written when given (the field is optional in v2).
  *
  * @throws AilakeError `INVALID_ARGUMENT` for negative counts, a manifest sequence number above
  *   the snapshot's, or min-sequence-number above the manifest's.
@@ -49,7 +49,12 @@ export function encodeManifestList(files: readonly ManifestFile[], opts: EncodeM
       added_rows_count: f.addedRowsCount,
       existing_rows_count: f.existingRowsCount,
       deleted_rows_count: f.deletedRowsCount,
-      partitions: null,
+      partitions: f.partitions === undefined ? null : f.partitions.map((p) => ({
+        contains_null: p.containsNull,
+        contains_nan: p.containsNan ?? null,
+        lower_bound: p.lowerBound ?? null,
+        upper_bound: p.upperBound ?? null,
+      })),
       key_metadata: null,
     }
   })
@@ -112,7 +117,7 @@ export function decodeManifestList(bytes: Uint8Array, opts: DecodeManifestListOp
     if (minSequenceNumber > sequenceNumber) fail('min_sequence_number', `at most sequence_number ${sequenceNumber}`, minSequenceNumber)
     const manifestLength = Number(long('manifest_length'))
     if (!Number.isSafeInteger(manifestLength) || manifestLength <= 0) fail('manifest_length', 'a positive length', o.manifest_length)
-    return {
+    const file: ManifestFile = {
       manifestPath: path,
       manifestLength,
       partitionSpecId: spec,
@@ -127,5 +132,22 @@ export function decodeManifestList(bytes: Uint8Array, opts: DecodeManifestListOp
       existingRowsCount: count('existing_rows_count'),
       deletedRowsCount: count('deleted_rows_count'),
     }
+    if (Array.isArray(o.partitions)) file.partitions = o.partitions.map((p, j) => fieldSummary(p, (what2, got) => fail(`partitions[${j}].${what2}`, what2 === 'contains_null' ? 'a boolean' : 'bytes or null', got)))
+    return file
   })
+}
+
+function fieldSummary(raw: unknown, fail: (field: string, got: unknown) => never): FieldSummary {
+  if (typeof raw !== 'object' || raw === null) return fail('record', raw)
+  const p = raw as Record<string, unknown>
+  if (typeof p.contains_null !== 'boolean') return fail('contains_null', p.contains_null)
+  const out: FieldSummary = { containsNull: p.contains_null }
+  if (typeof p.contains_nan === 'boolean') out.containsNan = p.contains_nan
+  for (const [key, field] of [['lowerBound', 'lower_bound'], ['upperBound', 'upper_bound']] as const) {
+    const v = p[field]
+    if (v === null || v === undefined) continue
+    if (!(v instanceof Uint8Array)) return fail(field, v)
+    out[key] = v
+  }
+  return out
 }

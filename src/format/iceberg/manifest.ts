@@ -65,6 +65,7 @@ function entryToAvro(e: ManifestEntry, i: number, opts: EncodeManifestOptions, p
   }
   const expectDeletes = opts.content === 'deletes'
   if ((d.content !== 'data') !== expectDeletes) throw invalid(`manifest entry ${i} (${d.filePath}) holds ${d.content} but the manifest content is ${opts.content}`)
+  if (d.specId !== undefined && d.specId !== opts.spec.specId) throw invalid(`manifest entry ${i} (${d.filePath}) belongs to partition spec ${d.specId} but the manifest is written for spec ${opts.spec.specId}`)
   const partition: Record<string, unknown> = {}
   for (const p of parts) partition[p.name] = partitionToAvro(p.type, d.partition[p.name])
   return {
@@ -280,7 +281,7 @@ function partitionKinds(writerSchema: unknown): Map<string, 'date' | 'timestamp'
   return kinds
 }
 
-function decodeDataFile(r: EntryReader, v: unknown, kinds: Map<string, 'date' | 'timestamp'>): DataFile {
+function decodeDataFile(r: EntryReader, v: unknown, kinds: Map<string, 'date' | 'timestamp'>, specId: number): DataFile {
   const d = r.rec(v, 'data_file')
   const contentId = d.content === undefined ? 0 : r.int(d.content, 'data_file.content')
   const content = CONTENT[contentId]
@@ -303,6 +304,7 @@ function decodeDataFile(r: EntryReader, v: unknown, kinds: Map<string, 'date' | 
     filePath: r.string(d.file_path, 'data_file.file_path'),
     fileFormat: 'PARQUET',
     partition,
+    specId,
     recordCount: r.count(d.record_count, 'data_file.record_count'),
     fileSizeInBytes: r.count(d.file_size_in_bytes, 'data_file.file_size_in_bytes'),
   }
@@ -329,14 +331,15 @@ function decodeDataFile(r: EntryReader, v: unknown, kinds: Map<string, 'date' | 
  * null sequence numbers of ADDED entries become `inherit.sequenceNumber` (the manifest's
  * sequence number from the manifest list). EXISTING and DELETED entries must carry their data
  * sequence number (else `CORRUPT_DATA`). Manifests written under format v1 (no
- * `sequence_number` column) get sequence number 0 for every entry, as the spec says.
+ * `sequence_number` column) get sequence number 0 for every entry, as the spec says. Each file's
+ * `specId` is `inherit.specId` (the manifest list's `partition_spec_id`), else the header's.
  *
  * @throws AilakeError `CORRUPT_DATA` on malformed or truncated bytes and invalid entries;
  *   `UNSUPPORTED` for non-Parquet files or an Avro codec ailake does not read.
  */
 export function decodeManifest(
   bytes: Uint8Array,
-  inherit: { snapshotId: bigint; sequenceNumber: bigint },
+  inherit: { snapshotId: bigint; sequenceNumber: bigint; specId?: number },
   opts: DecodeManifestOptions = {},
 ): ManifestEntry[] {
   const what = opts.what ?? 'manifest'
@@ -345,6 +348,8 @@ export function decodeManifest(
   const hasSeq = Array.isArray(top) && top.some((f) => (f as Rec).name === 'sequence_number')
   const v1 = ocf.metadata['format-version'] === '1' || !hasSeq
   const kinds = partitionKinds(ocf.schema)
+  const headerSpec = Number(ocf.metadata['partition-spec-id'] ?? 0)
+  const specId = inherit.specId ?? (Number.isInteger(headerSpec) ? headerSpec : 0)
   return ocf.records.map((raw, i) => {
     const r: EntryReader = new EntryReader(what, i)
     const o = r.rec(raw, 'record')
@@ -363,6 +368,6 @@ export function decodeManifest(
     } else if (sequenceNumber === null) {
       r.fail('sequence_number', `set explicitly on an ${status} entry`, null)
     }
-    return { status, snapshotId, sequenceNumber, fileSequenceNumber, dataFile: decodeDataFile(r, o.data_file, kinds) }
+    return { status, snapshotId, sequenceNumber, fileSequenceNumber, dataFile: decodeDataFile(r, o.data_file, kinds, specId) }
   })
 }

@@ -87,6 +87,21 @@ export interface ManifestFile {
   addedRowsCount: number
   existingRowsCount: number
   deletedRowsCount: number
+  /**
+   * Per partition field of the manifest's spec, in order: whether some file's value is null (or
+   * NaN) and the smallest and largest values, serialised as bounds are (bounds.ts). Absent when
+   * the writer left the summaries out (they are optional), and for unpartitioned specs.
+   */
+  partitions?: FieldSummary[]
+}
+
+/** A manifest-list partition field summary (Avro `field_summary`, ids 509-511, 518). */
+export interface FieldSummary {
+  containsNull: boolean
+  /** Unknown when absent. */
+  containsNan?: boolean
+  lowerBound?: Uint8Array
+  upperBound?: Uint8Array
 }
 
 export type ManifestEntryStatus = 'EXISTING' | 'ADDED' | 'DELETED'
@@ -111,6 +126,11 @@ export interface DataFile {
   fileFormat: 'PARQUET'
   /** Partition tuple keyed by partition field name; `{}` for an unpartitioned spec. */
   partition: Record<string, unknown>
+  /**
+   * The partition spec the tuple belongs to: filled in by `decodeManifest` from the manifest that
+   * lists the file; on write, undefined means the table's default spec.
+   */
+  specId?: number
   recordCount: number
   fileSizeInBytes: number
   columnSizes?: Map<number, number>
