@@ -31,7 +31,8 @@ export class AutoOptimizer {
   private readonly controller = new AbortController()
   private checking = false
 
-  constructor(private readonly table: IcebergTable, private readonly options: AutoOptimizeOptions) {}
+  /** `hold`: keeps the handle's index builds of the table back while a run rewrites its files (see IndexBuilder.hold). */
+  constructor(private readonly table: IcebergTable, private readonly options: AutoOptimizeOptions, private readonly hold: () => (() => void) | undefined = () => undefined) {}
 
   /** Called after every commit through the handle: starts a run when one is due. */
   nudge(): void {
@@ -56,6 +57,7 @@ export class AutoOptimizer {
 
   private start(): void {
     this.status.optimizing = true
+    const release = this.hold()
     this.running = optimizeTable(this.table, {
       targetRowsPerFile: this.options.targetRowsPerFile ?? 50_000,
       workers: 1,
@@ -67,6 +69,7 @@ export class AutoOptimizer {
     }, (err: unknown) => {
       if (!this.controller.signal.aborted) this.status.lastError = err as Error
     }).finally(() => {
+      release?.()
       this.status.optimizing = false
       delete this.status.progress
       this.running = undefined

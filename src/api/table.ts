@@ -358,7 +358,12 @@ export class Table {
   async optimize(options: OptimizeOptions = {}): Promise<OptimizeReport> {
     this.checkOpen()
     checkOptions(options, OPTIMIZE_KEYS, 'optimize()')
-    return optimizeTable(this.core, options)
+    const release = this.builder?.hold(this.core)
+    try {
+      return await optimizeTable(this.core, options)
+    } finally {
+      release?.()
+    }
   }
 
   /**
@@ -566,7 +571,7 @@ export class Table {
   private committed(): void {
     const auto = this.services.autoOptimize
     if (auto === undefined || this.closed) return
-    this.autoOptimizer ??= new AutoOptimizer(this.core, auto)
+    this.autoOptimizer ??= new AutoOptimizer(this.core, auto, () => this.builder?.hold(this.core))
     this.autoOptimizer.nudge()
   }
 

@@ -93,6 +93,8 @@ export class IndexBuilder {
   /** The builder commits through its own handle per table, so it never races a user's handle state. */
   private readonly handles = new Map<string, IcebergTable>()
   private readonly userTables = new Set<IcebergTable>()
+  /** Tables (by root) whose queued builds wait: an optimize is rewriting their files. */
+  private readonly held = new Map<string, number>()
   private closed = false
   private readonly cache = new Map<string, WrittenRows & { bytes: number }>()
   private cacheBytes = 0
@@ -168,9 +170,30 @@ export class IndexBuilder {
     if (failures.length > 1) throw new AggregateError(failures.map((f) => f.error), `${failures.length} index builds failed (first: ${failures[0]?.path}: ${failures[0]?.error.message})`)
   }
 
+  /**
+   * Keeps queued builds of `table` from starting until the returned function is called (builds
+   * already running finish). An optimize holds them: it rewrites those files with indexes
+   * anyway, and each build committing meanwhile would replace one of its inputs and make its
+   * commit fail. Afterwards the held builds find their files gone and are skipped.
+   */
+  hold(table: IcebergTable): () => void {
+    this.held.set(table.root, (this.held.get(table.root) ?? 0) + 1)
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      const n = (this.held.get(table.root) ?? 1) - 1
+      if (n > 0) this.held.set(table.root, n)
+      else this.held.delete(table.root)
+      this.pump()
+    }
+  }
+
   private pump(): void {
-    while (this.running < this.concurrency && this.queue.length > 0 && !this.closed) {
-      const job = this.queue.shift() as Job
+    while (this.running < this.concurrency && !this.closed) {
+      const at = this.queue.findIndex((j) => !this.held.has(j.table.root))
+      if (at < 0) break
+      const job = this.queue.splice(at, 1)[0] as Job
       this.running++
       const run = this.buildOne(job)
       this.inFlight.add(run)

@@ -241,3 +241,18 @@ test('automatic optimize: streamed rows are laid out in the background once enou
   assert.ok((await t.files()).length <= 5)
   await lake.close()
 })
+
+test('optimize wins against this handle\'s background index builds: it holds them back instead of losing its commit to them', async () => {
+  const t = await table('/nonexistent/ailake-opt-builds', 'cosine', 'f32', new MemoryStore())
+  for (let f = 0; f < 40; f++) await t.add(rows(f * 50, 50, f + 1), { buildIndex: false })
+  assert.ok((await t.files()).every((f) => f.indexStatus === 'pending'))
+  // Builds of all 40 pending files start, then optimize runs while they would commit.
+  const building = t.waitForIndexes()
+  const report = await t.optimize({ targetRowsPerFile: 500 })
+  await building
+  assert.equal(report.mode, 'full')
+  assert.equal(await t.countRows(), 2000)
+  const files = await t.files()
+  assert.ok(files.every((f) => f.indexStatus === 'ready' && f.cluster !== undefined), 'every file is optimize\'s, indexed')
+  assert.ok(files.length <= 8, `${files.length} files`)
+})
