@@ -41,12 +41,32 @@ export class ManifestCache {
     const key = this.keyOf(location)
     return this.cached(this.entries.lists, key, async () => {
       const bytes = await this.store.get(key)
+      let list: ManifestFile[]
       try {
-        return decodeManifestList(bytes)
+        list = decodeManifestList(bytes)
       } catch (err) {
         throw inFile(err, location, 'manifest list')
       }
+      return Promise.all(list.map((m) => (m.countsUnknown === true ? this.counted(m) : m)))
     })
+  }
+
+  /**
+   * `m` with the file and row counts its manifest holds, for lists that left them out: commits
+   * and planners skip manifests whose counts say they hold no live file, so an unknown count
+   * must never read as 0 (a later commit would drop the manifest, and its rows, from the table).
+   */
+  private async counted(m: ManifestFile): Promise<ManifestFile> {
+    const c = { addedFilesCount: 0, existingFilesCount: 0, deletedFilesCount: 0, addedRowsCount: 0, existingRowsCount: 0, deletedRowsCount: 0 }
+    for (const e of await this.manifest(m)) {
+      const rows = e.dataFile.recordCount
+      if (e.status === 'ADDED') { c.addedFilesCount++; c.addedRowsCount += rows }
+      else if (e.status === 'EXISTING') { c.existingFilesCount++; c.existingRowsCount += rows }
+      else { c.deletedFilesCount++; c.deletedRowsCount += rows }
+    }
+    const out: ManifestFile = { ...m, ...c }
+    delete out.countsUnknown
+    return out
   }
 
   /**
@@ -55,8 +75,8 @@ export class ManifestCache {
    */
   snapshotManifests(snap: Snapshot): Promise<ManifestFile[]> {
     if (snap.manifestList !== undefined) return this.manifestList(snap.manifestList)
-    return Promise.resolve((snap.manifests ?? []).map((manifestPath) => ({
-      manifestPath, manifestLength: 0, partitionSpecId: 0, content: 'data' as const, sequenceNumber: 0n, minSequenceNumber: 0n,
+    return Promise.all((snap.manifests ?? []).map((manifestPath) => this.counted({
+      manifestPath, manifestLength: 0, partitionSpecId: 0, content: 'data', sequenceNumber: 0n, minSequenceNumber: 0n,
       addedSnapshotId: snap.snapshotId, addedFilesCount: 0, existingFilesCount: 0, deletedFilesCount: 0, addedRowsCount: 0, existingRowsCount: 0, deletedRowsCount: 0,
     })))
   }

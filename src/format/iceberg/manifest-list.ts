@@ -132,6 +132,9 @@ export function decodeManifestList(bytes: Uint8Array, opts: DecodeManifestListOp
       existingRowsCount: count('existing_rows_count'),
       deletedRowsCount: count('deleted_rows_count'),
     }
+    // v1 lists may leave counts out; writers and planners skip manifests by them, so unknown is not 0.
+    const given = (a: string, b: string): boolean => (o[a] ?? o[b] ?? null) !== null
+    if (!given('added_files_count', 'added_data_files_count') || !given('existing_files_count', 'existing_data_files_count')) file.countsUnknown = true
     if (Array.isArray(o.partitions)) file.partitions = o.partitions.map((p, j) => fieldSummary(p, (what2, got) => fail(`partitions[${j}].${what2}`, what2 === 'contains_null' ? 'a boolean' : 'bytes or null', got)))
     return file
   })

@@ -88,6 +88,11 @@ export interface ManifestFile {
   existingRowsCount: number
   deletedRowsCount: number
   /**
+   * The manifest list left the file counts out (v1 lists may): the counts above are 0 until
+   * they are computed from the manifest (ManifestCache does), never to be trusted as 0.
+   */
+  countsUnknown?: true
+  /**
    * Per partition field of the manifest's spec, in order: whether some file's value is null (or
    * NaN) and the smallest and largest values, serialised as bounds are (bounds.ts). Absent when
    * the writer left the summaries out (they are optional), and for unpartitioned specs.
