@@ -129,6 +129,9 @@ export async function applyRewrite(
     }
     return true
   }
+  // Entries of manifests the rewrite empties, per spec: recorded as DELETED in one manifest, not
+  // one each (a compaction of many small files would write, and every plan would walk, hundreds).
+  const emptied = new Map<number, ManifestEntry[]>()
   for (const m of ctx.carried) {
     if (m.content !== 'data' || m.addedFilesCount + m.existingFilesCount === 0 || dropped(m)) continue
     const entries = await ctx.cache.manifest(m)
@@ -148,8 +151,10 @@ export async function applyRewrite(
       }
       rewritten.push(entry)
     }
-    list.push(await writeEntries(ctx, 'data', rewritten, m.partitionSpecId))
+    if (rewritten.every((e) => e.status === 'DELETED')) emptied.set(m.partitionSpecId, [...(emptied.get(m.partitionSpecId) ?? []), ...rewritten])
+    else list.push(await writeEntries(ctx, 'data', rewritten, m.partitionSpecId))
   }
+  for (const [specId, entries] of emptied) list.push(await writeEntries(ctx, 'data', entries, specId))
   const missing = removed.filter((p) => !removedSeq.has(p))
   if (missing.length > 0) {
     throw conflict(`rewrite conflicts with a concurrent commit: ${missing.length} file(s) it replaces are no longer live (e.g. ${missing[0]}); re-plan the rewrite on the current table`, { missing: missing.slice(0, 10) })

@@ -12,6 +12,8 @@ import { LocalStore } from '../../src/store/local-store.js'
 import { MemoryStore } from '../../src/store/memory-store.js'
 import type { ObjectStore } from '../../src/store/object-store.js'
 import { clustersToMerge, DELTA_FRACTION, MAX_FILES_PER_CLUSTER } from '../../src/maintenance/optimize-plan.js'
+import type { Snapshot } from '../../src/format/iceberg/types.js'
+import type { IcebergTable } from '../../src/table/iceberg-table.js'
 import { installIcebirdFetch } from '../helpers/icebird-fetch.js'
 import { waitFor } from '../helpers/wait.js'
 import { clusteredVectors, rng, tempDir } from '../helpers/tmpdir.js'
@@ -255,4 +257,10 @@ test('optimize wins against this handle\'s background index builds: it holds the
   const files = await t.files()
   assert.ok(files.every((f) => f.indexStatus === 'ready' && f.cluster !== undefined), 'every file is optimize\'s, indexed')
   assert.ok(files.length <= 8, `${files.length} files`)
+  // The 40 emptied manifests are recorded in one manifest of DELETED entries, not 40.
+  const core = t.core as IcebergTable
+  const manifests = await core.cache.snapshotManifests(core.snapshots().at(-1) as Snapshot)
+  const emptied = manifests.filter((m) => m.content === 'data' && m.addedFilesCount + m.existingFilesCount === 0)
+  assert.equal(emptied.length, 1)
+  assert.equal(emptied[0]?.deletedFilesCount, 40)
 })
