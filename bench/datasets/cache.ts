@@ -43,12 +43,14 @@ function dir(name: string): string {
   return join(cacheRoot(), 'bench', name)
 }
 
-function readF32(path: string): Float32Array {
+/** A little-endian f32 array file. */
+export function readF32(path: string): Float32Array {
   const b = readFileSync(path)
   return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))
 }
 
-function readI32(path: string): Int32Array {
+/** A little-endian i32 array file. */
+export function readI32(path: string): Int32Array {
   const b = readFileSync(path)
   return new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength))
 }
