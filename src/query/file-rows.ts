@@ -45,7 +45,7 @@ function cachedNames(schema: Schema, columns: readonly string[]): string[] {
   })
 }
 
-export async function wholeColumns(ctx: FileRowsContext, file: DataFile, columns: readonly string[]): Promise<Record<string, unknown>[] | undefined> {
+async function wholeColumns(ctx: FileRowsContext, file: DataFile, columns: readonly string[]): Promise<Record<string, unknown>[] | undefined> {
   const schema = readSchema(ctx)
   const bytes = columnBytes(file, schema, columns)
   if (bytes > WHOLE_COLUMNS_MAX_BYTES) return undefined
@@ -70,6 +70,20 @@ export async function readColumns(ctx: FileRowsContext, file: DataFile, columns:
  * filters evaluated over a whole file; cached for small files.
  */
 export async function readColumnValues(ctx: FileRowsContext, file: DataFile, columns: readonly string[]): Promise<Map<string, ArrayLike<unknown>>> {
+  return (await columnValuesOf(ctx, file, columns, false)) as Map<string, ArrayLike<unknown>>
+}
+
+/**
+ * The cached whole columns of a small file, as one array per column; undefined for a file whose
+ * columns are too large to cache (read its rows by page instead). How a search fetches its
+ * winners' columns: arrays cost a few bytes a row where row objects cost ~64, so a table's
+ * small columns stay resident instead of being decoded again on every query.
+ */
+export async function cachedColumnValues(ctx: FileRowsContext, file: DataFile, columns: readonly string[]): Promise<Map<string, ArrayLike<unknown>> | undefined> {
+  return columnValuesOf(ctx, file, columns, true)
+}
+
+async function columnValuesOf(ctx: FileRowsContext, file: DataFile, columns: readonly string[], onlyCached: boolean): Promise<Map<string, ArrayLike<unknown>> | undefined> {
   const schema = readSchema(ctx)
   const key = ctx.table.keyOf(file.filePath)
   const read = async (): Promise<Map<string, ArrayLike<unknown>>> => {
@@ -77,7 +91,7 @@ export async function readColumnValues(ctx: FileRowsContext, file: DataFile, col
     return reader.readColumnValues({ columns: [...columns], schema })
   }
   const bytes = columnBytes(file, schema, columns)
-  if (bytes > WHOLE_COLUMNS_MAX_BYTES) return read()
+  if (bytes > WHOLE_COLUMNS_MAX_BYTES) return onlyCached ? undefined : read()
   return ctx.caches.columnValues(key, file.fileSizeInBytes, cachedNames(schema, columns), 2 * bytes + 8 * columns.length * file.recordCount, read)
 }
 

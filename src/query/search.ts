@@ -15,7 +15,7 @@ import { HnswIndex } from '../vector-index/hnsw.js'
 import type { BufferedRows } from '../ingest/buffer.js'
 import type { AsOf, IcebergTable } from '../table/iceberg-table.js'
 import type { LiveFile } from '../table/scan.js'
-import { foreignHint, intersect, liveMask, readColumns, wholeColumns } from './file-rows.js'
+import { cachedColumnValues, foreignHint, intersect, liveMask, readColumns } from './file-rows.js'
 import { bufferedVisibility, hideSuperseded, rowId } from './visibility.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
 import { mapLimit } from '../util/limiter.js'
@@ -564,9 +564,13 @@ export async function fetchFileRows(ctx: SearchContext & { schema?: Schema }, fi
   const key = table.keyOf(file.filePath)
   const scalar = select.filter((c) => c !== policy.column)
   let rows: Record<string, unknown>[]
-  const whole = scalar.length === 0 ? [] : await wholeColumns(ctx, file, scalar)
+  const whole = scalar.length === 0 ? new Map<string, ArrayLike<unknown>>() : await cachedColumnValues(ctx, file, scalar)
   if (whole !== undefined) {
-    rows = rowIds.map((r) => whole[r] ?? {})
+    rows = rowIds.map((r) => {
+      const row: Record<string, unknown> = {}
+      for (const [c, values] of whole) row[c] = values[r]
+      return row
+    })
   } else {
     const reader = await caches.reader(table.store, key, file.fileSizeInBytes, undefined, foreignHint(ctx))
     rows = await reader.readRows({ columns: scalar, rows: [...rowIds], ...(ctx.schema !== undefined && { schema: ctx.schema }) })
