@@ -139,6 +139,9 @@ export class QueryCaches {
   /** Bytes of decoded vector pages currently held. */
   get vectorPageBytes(): number { return this.pages.size }
 
+  /** Bytes (estimated) of decoded scalar columns currently held. */
+  get columnBytes(): number { return this.columns.size }
+
   /** The vector-page cache of one data file, for `DataFileReader.readVectorsAt`. */
   vectorPages(key: string, size: number): VectorPageCache {
     const pages = this.pages

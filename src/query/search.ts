@@ -99,6 +99,12 @@ export interface SearchPlan {
   cacheHits: { index: number; reader: number }
   cacheMisses: { index: number; reader: number }
   timingsMs: { plan: number; search: number; fetch: number; total: number }
+  /**
+   * Bytes the query caches held when the search ended (shared by every table of the lakehouse):
+   * per-file search state, decoded vector pages, decoded scalar columns. Each stays within its
+   * `connect(uri, { cache })` budget.
+   */
+  cacheBytes: { index: number; vectorPages: number; columns: number }
   /** With `explain()`: each file in the order the search decided it, and what happened to it. */
   files?: FileVisit[]
 }
@@ -292,6 +298,7 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
     filesPrunedByStats: 0, filesPrunedByBound: 0, filesSkippedByRouting: 0, filesSearchedByIndex: 0,
     filesSearchedByScan: 0, filesNoMatch: 0, bufferedRows: 0, candidates: 0, bytesRead: 0, reads: 0,
     cacheHits: { index: 0, reader: 0 }, cacheMisses: { index: 0, reader: 0 }, timingsMs: { plan: tPlan - t0, search: 0, fetch: 0, total: 0 },
+    cacheBytes: { index: 0, vectorPages: 0, columns: 0 },
     ...(req.trace === true && { files: [] }),
   }
   const top = new TopK(k)
@@ -550,6 +557,7 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
   plan.cacheHits = { index: after.indexHits - before.indexHits, reader: after.readerHits - before.readerHits }
   plan.cacheMisses = { index: after.indexMisses - before.indexMisses, reader: after.readerMisses - before.readerMisses }
   plan.timingsMs = { plan: tPlan - t0, search: tSearch - tPlan, fetch: tEnd - tSearch, total: tEnd - t0 }
+  plan.cacheBytes = { index: caches.indexBytes, vectorPages: caches.vectorPageBytes, columns: caches.columnBytes }
   return { rows: out, plan, ids }
 }
 

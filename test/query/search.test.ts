@@ -258,6 +258,10 @@ test('explain() lists every file once with its fate, in the order decided, match
       for (const f of files.filter((x) => x.outcome === 'pruned-bound')) assert.ok(f.bound !== null && Number.isFinite(f.bound), 'a file pruned by its bound has one')
     }
     assert.equal((await fx.search(q).limit(5).execute()).plan.files, undefined)
+    // What the caches hold after the query: the searched files' state and the fetched columns.
+    const held = (await fx.search(q).limit(5).explain()).cacheBytes
+    assert.equal(held.index, fx.caches.indexBytes)
+    assert.ok(held.index > 0 && held.columns > 0, JSON.stringify(held))
   } finally {
     await cleanup()
   }
