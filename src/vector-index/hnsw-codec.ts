@@ -11,7 +11,7 @@ import { ByteReader, ByteWriter } from '../util/bytes.js'
 import { crc32c } from '../util/crc32c.js'
 import { MAX_LEVEL, METRIC_CODES } from './hnsw-graph.js'
 import type { HnswGraph } from './hnsw-graph.js'
-import { decodeLists, encodeLists, minListBits } from './hnsw-lists.js'
+import { decodeLists, encodeLists, minListBits, upperOffsets } from './hnsw-lists.js'
 
 const MAGIC = 0x534e4841 // "AHNS" little-endian
 const VERSION = 2
@@ -154,13 +154,9 @@ export function decodeGraph(bytes: Uint8Array, check?: (head: GraphHead) => void
   const links0 = r.i32Array(count * s0, 'level-0 lists')
   for (let id = 0; id < count; id++) checkList(links0, id * s0, 2 * M, id, 0, count, levels)
   const upper = r.i32Array(upperLists * s1, 'upper lists')
-  const upperOff = new Int32Array(count).fill(-1)
-  let off = 0
+  const upperOff = upperOffsets(levels, count, s1)
   for (let id = 0; id < count; id++) {
-    const l = levels[id] as number
-    if (l === 0) continue
-    upperOff[id] = off
-    for (let lv = 1; lv <= l; lv++, off += s1) checkList(upper, off, M, id, lv, count, levels)
+    for (let lv = 1; lv <= (levels[id] as number); lv++) checkList(upper, (upperOff[id] as number) + (lv - 1) * s1, M, id, lv, count, levels)
   }
   return { ...head, links0, upperOff, upper, upperLen: upper.length }
 }

@@ -159,10 +159,8 @@ export function minListBits(count: number, M: number, upperLists: number): numbe
  * Decodes the list stream of a graph whose header and levels are checked (levels <= maxLevel,
  * `upperLists` their sum, `minListBits` <= the stream's bits) into fixed-stride lists.
  */
-export function decodeLists(stream: Uint8Array, count: number, M: number, levels: Uint8Array, maxLevel: number, upperLists: number): Pick<HnswGraph, 'links0' | 'upper' | 'upperOff' | 'upperLen'> {
-  const s1 = M + 1
-  const links0 = new Int32Array(count * (2 * M + 1))
-  const upper = new Int32Array(upperLists * s1)
+/** Where each node's upper lists start in `upper` (-1: level 0 only), lists of stride `s1` packed in id order. */
+export function upperOffsets(levels: Uint8Array, count: number, s1: number): Int32Array {
   const upperOff = new Int32Array(count).fill(-1)
   let off = 0
   for (let id = 0; id < count; id++) {
@@ -171,6 +169,14 @@ export function decodeLists(stream: Uint8Array, count: number, M: number, levels
     upperOff[id] = off
     off += l * s1
   }
+  return upperOff
+}
+
+export function decodeLists(stream: Uint8Array, count: number, M: number, levels: Uint8Array, maxLevel: number, upperLists: number): Pick<HnswGraph, 'links0' | 'upper' | 'upperOff' | 'upperLen'> {
+  const s1 = M + 1
+  const links0 = new Int32Array(count * (2 * M + 1))
+  const upper = new Int32Array(upperLists * s1)
+  const upperOff = upperOffsets(levels, count, s1)
   const g = { M, upperOff }
   const r = new BitReader(stream, WHAT)
   const inc = new Incoming(count, 2 * M)

@@ -274,15 +274,7 @@ export class HnswIndex extends HnswLinker {
     const quantized = options.quantized ?? g.count >= SQ8_MIN_ROWS
     if (quantized) this.beginQuantized(qOff)
     try {
-      let ep = g.entry
-      this.arena.batchIds[0] = ep
-      this.batch(qOff, 1)
-      let epD = this.conv(this.arena.batchOut[0] as number)
-      for (let l = g.maxLevel; l > 0; l--) {
-        this.greedy(qOff, ep, epD, l)
-        ep = this.gEp
-        epD = this.gDist
-      }
+      const [ep, epD] = this.descend(qOff)
       const beam = this.quant && pred === null ? this.beam : undefined
       if (beam !== undefined) (this.qs as QuantizedSearch).beamSearch(beam, g.count, this.res, ep, epD, ef, bits, this.kind)
       else this.searchLayer(qOff, ep, epD, ef, 0, bits, pred)
@@ -330,15 +322,7 @@ export class HnswIndex extends HnswLinker {
         if (allowed === 0) return { ...EMPTY_RESULT, error }
         if (allowed * allowed <= ef * 2 * g.M * g.count) return { ...this.codeScan(keep, bits), error }
       }
-      let ep = g.entry
-      this.arena.batchIds[0] = ep
-      this.batch(qOff, 1)
-      let epD = this.conv(this.arena.batchOut[0] as number)
-      for (let l = g.maxLevel; l > 0; l--) {
-        this.greedy(qOff, ep, epD, l)
-        ep = this.gEp
-        epD = this.gDist
-      }
+      const [ep, epD] = this.descend(qOff)
       const beam = this.beam
       if (beam !== undefined) (this.qs as QuantizedSearch).beamSearch(beam, g.count, this.res, ep, epD, ef, bits, this.kind)
       else this.searchLayer(qOff, ep, epD, ef, 0, bits, null)
@@ -351,6 +335,21 @@ export class HnswIndex extends HnswLinker {
   }
 
   /** The best `keep` allowed rows by their code distance, scanning them all (during a quantised search). */
+  /** Greedy descent from the entry point through the upper levels: level 0's entry and its distance. */
+  private descend(qOff: number): [number, number] {
+    const g = this.g
+    let ep = g.entry
+    this.arena.batchIds[0] = ep
+    this.batch(qOff, 1)
+    let epD = this.conv(this.arena.batchOut[0] as number)
+    for (let l = g.maxLevel; l > 0; l--) {
+      this.greedy(qOff, ep, epD, l)
+      ep = this.gEp
+      epD = this.gDist
+    }
+    return [ep, epD]
+  }
+
   private codeScan(keep: number, bits: Uint8Array): SearchResult {
     const heap = this.res
     heap.clear()
