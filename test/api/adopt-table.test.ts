@@ -4,11 +4,11 @@
 // search answers stay the brute-force answers throughout.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { parquetWriteBuffer } from 'hyparquet-writer'
 import { connect, isAilakeError, type Table } from '../../src/index.js'
 import { newTableMetadata } from '../../src/table/metadata-builder.js'
 import { seededRandom } from '../../src/util/rng.js'
 import { tempDir } from '../helpers/tmpdir.js'
+import { SPARK_EVENTS_SCHEMA, sparkEventsFile } from '../helpers/spark-events.js'
 
 const DIM = 4
 
@@ -26,14 +26,7 @@ test('setVectorColumn makes a plain Iceberg table searchable; foreign files are 
   const lake = await connect(dir)
   try {
     // What Spark would create: id int, tag string, embedding list<float>, no ailake properties.
-    const schema = {
-      schemaId: 0,
-      fields: [
-        { id: 1, name: 'id', type: 'int' as const, required: false },
-        { id: 2, name: 'tag', type: 'string' as const, required: false },
-        { id: 3, name: 'embedding', type: { type: 'list' as const, elementId: 4, element: 'float' as const, elementRequired: true }, required: false },
-      ],
-    }
+    const schema = SPARK_EVENTS_SCHEMA
     const ident = { namespace: ['spark'], name: 'events' }
     await lake.catalog.createTable(ident, newTableMetadata({ location: lake.catalog.defaultLocation(ident), schema, properties: {} }))
     const t = await lake.openTable('spark.events')
@@ -43,17 +36,7 @@ test('setVectorColumn makes a plain Iceberg table searchable; foreign files are 
       const ids = Array.from({ length: 40 }, (_, i) => f * 40 + i)
       const vecs = ids.map(() => Array.from({ length: DIM }, () => Math.fround(r() * 10)))
       ids.forEach((id, i) => rows.set(id, vecs[i] as number[]))
-      const bytes = new Uint8Array(parquetWriteBuffer({
-        schema: [
-          { name: 'root', num_children: 3 },
-          { name: 'id', type: 'INT32', repetition_type: 'OPTIONAL', field_id: 1 },
-          { name: 'tag', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL', field_id: 2 },
-          { name: 'embedding', repetition_type: 'OPTIONAL', num_children: 1, converted_type: 'LIST', field_id: 3 },
-          { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
-          { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED', field_id: 4 },
-        ],
-        columnData: [{ name: 'id', data: ids }, { name: 'tag', data: ids.map((i) => (i % 2 ? 'odd' : 'even')) }, { name: 'embedding', data: vecs }],
-      }))
+      const bytes = sparkEventsFile(ids, ids.map((i) => (i % 2 ? 'odd' : 'even')), vecs)
       const path = `${t.core.location}/data/spark-${f}.parquet`
       await lake.store.put(t.core.keyOf(path), bytes)
       await t.core.append([{ content: 'data', filePath: path, fileFormat: 'PARQUET', partition: {}, recordCount: ids.length, fileSizeInBytes: bytes.length }])

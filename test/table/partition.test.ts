@@ -5,12 +5,12 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { connect, isAilakeError } from '../../src/index.js'
 import { LocalStore } from '../../src/store/local-store.js'
-import { parquetWriteBuffer } from 'hyparquet-writer'
 import { newTableMetadata } from '../../src/table/metadata-builder.js'
 import { writePlainFile } from '../../src/format/parquet/plain-writer.js'
 import type { Field } from '../../src/format/schema.js'
 import { DIM, makeRows, SCHEMA, TENANTS, type Row } from '../helpers/partition-rows.js'
 import { rng, tempDir } from '../helpers/tmpdir.js'
+import { SPARK_EVENTS_SCHEMA, sparkEventsFile } from '../helpers/spark-events.js'
 
 function bruteForce(rows: Row[], q: Float32Array, k: number): Array<[string, number]> {
   return rows.map((r): [string, number] => {
@@ -139,14 +139,7 @@ test('a plain Iceberg table another engine partitioned becomes searchable: ailak
   const lake = await connect(dir)
   try {
     // As Spark would create it: id int, tag string, embedding list<float>, partitioned by identity(tag).
-    const schema = {
-      schemaId: 0,
-      fields: [
-        { id: 1, name: 'id', type: 'int' as const, required: false },
-        { id: 2, name: 'tag', type: 'string' as const, required: false },
-        { id: 3, name: 'embedding', type: { type: 'list' as const, elementId: 4, element: 'float' as const, elementRequired: true }, required: false },
-      ],
-    }
+    const schema = SPARK_EVENTS_SCHEMA
     const ident = { namespace: ['spark'], name: 'events' }
     const spec = { specId: 0, fields: [{ sourceId: 2, fieldId: 1000, name: 'tag', transform: 'identity' }] }
     await lake.catalog.createTable(ident, newTableMetadata({ location: lake.catalog.defaultLocation(ident), schema, properties: {}, spec }))
@@ -157,17 +150,7 @@ test('a plain Iceberg table another engine partitioned becomes searchable: ailak
       const ids = Array.from({ length: 30 }, (_, i) => (tag === 'x' ? 0 : 30) + i)
       const vecs = ids.map(() => Array.from({ length: 4 }, () => Math.fround(r() * 10)))
       ids.forEach((id, i) => all.set(id, { tag, v: vecs[i] as number[] }))
-      const bytes = new Uint8Array(parquetWriteBuffer({
-        schema: [
-          { name: 'root', num_children: 3 },
-          { name: 'id', type: 'INT32', repetition_type: 'OPTIONAL', field_id: 1 },
-          { name: 'tag', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL', field_id: 2 },
-          { name: 'embedding', repetition_type: 'OPTIONAL', num_children: 1, converted_type: 'LIST', field_id: 3 },
-          { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
-          { name: 'element', type: 'FLOAT', repetition_type: 'REQUIRED', field_id: 4 },
-        ],
-        columnData: [{ name: 'id', data: ids }, { name: 'tag', data: ids.map(() => tag) }, { name: 'embedding', data: vecs }],
-      }))
+      const bytes = sparkEventsFile(ids, ids.map(() => tag), vecs)
       const path = `${t.core.location}/data/spark-${tag}.parquet`
       await lake.store.put(t.core.keyOf(path), bytes)
       await t.core.append([{ content: 'data', filePath: path, fileFormat: 'PARQUET', partition: { tag }, specId: 0, recordCount: ids.length, fileSizeInBytes: bytes.length }])
