@@ -53,6 +53,8 @@ interface MapData {
   points: SamplePoint[]
   fitted: Fitted
   files: string[]
+  /** Sample index by vector text, to ring hits that are in the sample where they are drawn. */
+  sampled: Map<string, number>
 }
 
 interface Query {
@@ -76,7 +78,7 @@ export function MapPage({ route }: { route: Route }): VNode {
     const fitted = sample.points.length === 0
       ? { points: new Float64Array(0), place: async () => [], close: () => undefined }
       : await fitInWorker(sample.points, dim, method, (done, total) => setProgress(`${method.toUpperCase()}: epoch ${done} of ${total}`))
-    return { method, info, points: sample.points, fitted, files: [...new Set(sample.points.map((p) => p.file))] }
+    return { method, info, points: sample.points, fitted, files: [...new Set(sample.points.map((p) => p.file))], sampled: new Map(sample.points.map((p, i) => [p.vector.join(','), i])) }
   }, [name, route.asOf, method])
   useEffect(() => () => map.data?.fitted.close(), [map.data])
   const [text, setText] = useState('')
@@ -90,12 +92,11 @@ export function MapPage({ route }: { route: Route }): VNode {
   if (map.data === undefined || map.loading || map.data.method !== method) {
     return html`<section class="card">${picker}<${Loading} what=${`the sample and its projection${progress === undefined ? '' : ` (${progress})`}`} /></section>`
   }
-  const { info, points, fitted, files } = map.data
+  const { info, points, fitted, files, sampled } = map.data
   const projected = fitted.points
   const column = info.vector?.column
 
   // Sampled vectors sit where the map put them (UMAP places a new copy of one only nearby); others are placed by the worker.
-  const sampled = new Map(points.map((p, i) => [p.vector.join(','), i]))
   const locate = async (vectors: number[][]): Promise<[number, number][]> => {
     const away = vectors.filter((v) => !sampled.has(v.join(',')))
     const placed = away.length === 0 ? [] : await fitted.place(away)
