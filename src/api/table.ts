@@ -13,6 +13,7 @@ import { expireSnapshots, removeOrphanFiles, type ExpireOptions, type ExpireResu
 import { optimizeTable, type OptimizeOptions, type OptimizeReport } from '../maintenance/optimize.js'
 import { quarantineTable, verifyTable, type QuarantineResult, type VerifyOptions, type VerifyReport } from '../maintenance/verify.js'
 import { relocateTable, type RelocateResult } from '../table/relocate.js'
+import { defaultSpec, partitionInputs, type PartitionInput } from '../table/partition.js'
 import { requireRows } from '../table/rows.js'
 import { checkSchemaChange, type SchemaChange } from '../table/schema-evolution.js'
 import { AutoOptimizer, type AutoOptimizeOptions, type MaintenanceStatus } from './auto-optimize.js'
@@ -152,6 +153,11 @@ export class Table {
     const p = this.core.policy
     if (p === undefined) throw new AilakeError('UNSUPPORTED', `table ${this.name} has no ailake vector policy (ailake.vector.* properties); it is a plain Iceberg table`)
     return p
+  }
+
+  /** How new files are partitioned, in `createTable({ partitionBy })`'s form; `[]` when not partitioned. */
+  get partitionBy(): PartitionInput[] {
+    return partitionInputs(defaultSpec(this.core.metadata), this.core.schema)
   }
 
   get currentSnapshotId(): bigint | null {

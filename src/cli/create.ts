@@ -14,13 +14,14 @@ const WORDS = {
   fullTextLanguage: '--fts-language',
   fullText: '--fts',
   'full-text column': '--fts column',
+  'createTable(): partitionBy': '--partition-by',
 } as const
 
 export const createCommand: Command = {
   positionals: ['table'],
   options: {
     dim: { type: 'string' }, metric: { type: 'string' }, precision: { type: 'string' }, column: { type: 'string' }, embedder: { type: 'string' }, columns: { type: 'string' },
-    fts: { type: 'string' }, 'fts-language': { type: 'string' },
+    fts: { type: 'string' }, 'fts-language': { type: 'string' }, 'partition-by': { type: 'string' },
   },
   async run(lake, [name], values, io) {
     const embedderName = values.embedder as string | undefined
@@ -52,11 +53,13 @@ async function create(lake: Lakehouse, name: string, values: Values, dim: number
   const schema = values.columns === undefined ? undefined : parseColumns(values.columns as string)
   if (values['fts-language'] !== undefined && values.fts === undefined) throw new UsageError('--fts-language needs --fts (the columns to full-text index)')
   const fullText = values.fts === undefined ? undefined : (values.fts as string).split(',').map((c) => c.trim())
+  const partitionBy = values['partition-by'] === undefined ? undefined : splitTopLevel(values['partition-by'] as string)
+  if (partitionBy !== undefined && schema === undefined) throw new UsageError('--partition-by needs --columns: the partition source columns must be declared when the table is created')
   let table
   try {
     table = await lake.createTable(name, {
       vector, ...(embedder !== undefined && { embedder }), ...(schema !== undefined && { schema }),
-      ...(fullText !== undefined && { fullText }), ...(values['fts-language'] !== undefined && { fullTextLanguage: values['fts-language'] as TextLanguage }),
+      ...(fullText !== undefined && { fullText }), ...(partitionBy !== undefined && { partitionBy }), ...(values['fts-language'] !== undefined && { fullTextLanguage: values['fts-language'] as TextLanguage }),
     })
   } catch (err) {
     if (isAilakeError(err, 'ALREADY_EXISTS') && typeof err.context.table === 'string') {
@@ -66,7 +69,8 @@ async function create(lake: Lakehouse, name: string, values: Values, dim: number
   }
   const v = table.vector
   const fts = v.fullText === undefined ? '' : `, full text ${v.fullText.columns.join(', ')} (${v.fullText.language})`
-  io.out(`created ${table.name}: ${v.column} ${v.dim}-d ${v.metric} ${v.precision}${table.embedder === undefined ? '' : `, embedder ${table.embedder.name}`}${fts}`)
+  const parts = partitionBy === undefined ? '' : `, partitioned by ${partitionBy.join(', ')}`
+  io.out(`created ${table.name}: ${v.column} ${v.dim}-d ${v.metric} ${v.precision}${table.embedder === undefined ? '' : `, embedder ${table.embedder.name}`}${fts}${parts}`)
 }
 
 function parseColumns(spec: string): SchemaInput {
@@ -77,4 +81,23 @@ function parseColumns(spec: string): SchemaInput {
     out[m[1] as string] = m[2] as string
   }
   return out as SchemaInput
+}
+
+/** `"tenant, bucket(16, id)"` -> `['tenant', 'bucket(16, id)']`: commas inside a call do not split. */
+function splitTopLevel(spec: string): string[] {
+  const out: string[] = []
+  let depth = 0
+  let start = 0
+  for (let i = 0; i <= spec.length; i++) {
+    const c = spec[i]
+    if (c === '(') depth++
+    else if (c === ')') depth--
+    else if (i === spec.length || (c === ',' && depth === 0)) {
+      const part = spec.slice(start, i).trim()
+      if (part === '') throw new UsageError(`--partition-by ${JSON.stringify(spec)} has an empty entry; list columns or transforms, e.g. "tenant,day(ts),bucket(16, id)"`)
+      out.push(part)
+      start = i + 1
+    }
+  }
+  return out
 }

@@ -115,11 +115,16 @@ Options:
   --fts COL,COL           full-text index these string columns (BM25: search --mode fulltext
                           or hybrid); every data file carries their index
   --fts-language L        english (default: stop words, Porter stems) or none (any language)
+  --partition-by SPEC     partition new files, e.g. "tenant" or "tenant,day(ts),bucket(16, id)";
+                          transforms: identity, year/month/day/hour(col), bucket(N, col),
+                          truncate(W, col); needs --columns. A --where on these columns
+                          skips other partitions' files unopened.
 
 Examples:
   ailake create docs --dim 384 --metric cosine --precision f16
   ailake create wordnet --embedder use-lite --columns "id:string,gloss:string" --fts gloss
-  ailake --warehouse /data/lake create images.clip --dim 512 --precision i8`,
+  ailake --warehouse /data/lake create images.clip --dim 512 --precision i8
+  ailake create events --dim 64 --columns "tenant:string,ts:timestamp" --partition-by "tenant,day(ts)"`,
 
   insert: `Usage: ailake insert <table> <file> [options]
 

@@ -2,7 +2,7 @@
  * `info`, `history` and `tables`: what a table holds and how it got there. `tableInfo` and
  * `formatInfo` are also used by the demo.
  */
-import { AilakeError, type Table } from '../index.js'
+import { AilakeError, type PartitionInput, type Table } from '../index.js'
 import { JSON_FLAG, type Command } from './command.js'
 import { bytes, count, toJson } from './format.js'
 import { recordedEmbedder } from './table-api.js'
@@ -63,6 +63,8 @@ export interface TableInfo {
   bytesPerRow: number
   vector: { column: string; dim: number; metric: string; precision: string; M: number; efConstruction: number }
   embedder: { name: string; dim: number } | null
+  /** New files' partitioning in createTable's `partitionBy` form; empty when unpartitioned. */
+  partitionBy: PartitionInput[]
   schema: { id: number; name: string; type: string; required: boolean }[]
 }
 
@@ -93,6 +95,7 @@ export async function tableInfo(table: Table): Promise<TableInfo> {
     bytesPerRow: rows === 0 ? 0 : Math.round(totalBytes / rows),
     vector: { column: v.column, dim: v.dim, metric: v.metric, precision: v.precision, M: v.M, efConstruction: v.efConstruction },
     embedder: recordedEmbedder(table) ?? null,
+    partitionBy: table.partitionBy,
     schema: table.columns().map((f) => ({ id: f.id, name: f.name, type: typeName(f.type), required: f.required })),
   }
 }
@@ -115,6 +118,7 @@ export function formatInfo(i: TableInfo): string {
     `files        ${i.files} (index ready ${i.indexStatus.ready}, pending ${i.indexStatus.pending}, none ${i.indexStatus.none})`,
     `size         ${bytes(i.totalBytes)} on disk, ${count(i.bytesPerRow)} bytes per row`,
     `vector       ${v.column}: ${v.dim}-d ${v.metric}, ${v.precision} (${count(i.vectorBytes)} bytes per vector), HNSW M=${v.M} efConstruction=${v.efConstruction}`,
+    `partitioned  ${i.partitionBy.length === 0 ? 'no' : `by ${i.partitionBy.map((p) => typeof p === 'string' ? p : `${p.transform ?? 'identity'}(${p.column}) as ${p.name ?? p.column}`).join(', ')}`}`,
     `embedder     ${i.embedder === null ? 'none recorded (vectors supplied by the user)' : `${i.embedder.name} (${i.embedder.dim}-d)`}`,
     'schema',
   ]

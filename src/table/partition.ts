@@ -86,6 +86,22 @@ export function resolvePartitionSpec(schema: Schema, inputs: readonly PartitionI
   return { specId: 0, fields }
 }
 
+/**
+ * `spec` in the form `createTable({ partitionBy })` takes, so a table's partitioning can be read
+ * back and passed to another table: `'tenant'`, `'bucket(16, id)'`, or `{ column, transform, name }`
+ * when the field's name is not Iceberg's default. A field whose source column the schema no longer
+ * has names it by its source id (`#3`).
+ */
+export function partitionInputs(spec: PartitionSpec, schema: Schema): PartitionInput[] {
+  return spec.fields.map((pf) => {
+    const column = schema.fields.find((f) => f.id === pf.sourceId)?.name ?? `#${pf.sourceId}`
+    const t = parseTransform(pf.transform)
+    if (pf.name !== defaultPartitionName(t, column)) return { column, transform: pf.transform, name: pf.name }
+    if (t.kind === 'identity') return column
+    return t.param === undefined ? `${t.kind}(${column})` : `${t.kind}(${t.param}, ${column})`
+  })
+}
+
 /** One partition of a batch: its tuple (by partition field name) and its rows, in batch order. */
 export interface PartitionGroup {
   tuple: Record<string, unknown>

@@ -195,6 +195,35 @@ test('search: table output, --json, --where, --select, --as-of, --like', async (
   assert.ok(Math.abs(like[0]?._distance as number) < 1e-5)
 })
 
+test('create --partition-by: files per partition, info shows the spec, --where answers from its partition', async (t) => {
+  const l = lake(t)
+  assert.match(
+    await l.ok(['create', 'docs', '--dim', '4', '--columns', 'id:long,title:string,year:long', '--partition-by', 'year, bucket(2, id)']),
+    /created default\.docs: embedding 4-d cosine f32, partitioned by year, bucket\(2, id\)$/m,
+  )
+  await l.ok(['insert', 'docs', l.csv])
+  const info = JSON.parse(await l.ok(['info', 'docs', '--json'])) as { files: number; rows: number; partitionBy: unknown }
+  assert.deepEqual(info.partitionBy, ['year', 'bucket(2, id)'])
+  assert.equal(info.rows, 4)
+  assert.equal(info.files, 4, 'four distinct years: no file mixes partitions')
+  assert.match(await l.ok(['info', 'docs']), /^partitioned {2}by year, bucket\(2, id\)$/m)
+  const hits = JSON.parse(await l.ok(['search', 'docs', '--vector', JSON.stringify(vec(0)), '-k', '4', '--where', 'year = 2010', '--json'])) as Record<string, unknown>[]
+  assert.deepEqual(hits.map((h) => h.id), ['3'])
+  assert.match(await l.ok(['create', 'plain', '--dim', '4']), /created default\.plain: embedding 4-d cosine f32$/m)
+  assert.match(await l.ok(['info', 'plain']), /^partitioned {2}no$/m)
+  const cases: Array<[string[], RegExp]> = [
+    [['create', 'a', '--dim', '2', '--partition-by', 'year'], /--partition-by needs --columns/],
+    [['create', 'b', '--dim', '2', '--columns', 'year:long', '--partition-by', 'year,,id'], /--partition-by "year,,id" has an empty entry/],
+    [['create', 'c', '--dim', '2', '--columns', 'year:long', '--partition-by', 'color'], /^ailake: --partition-by\[0\] names column "color", which the schema does not have/],
+    [['create', 'd', '--dim', '2', '--columns', 'title:string', '--partition-by', 'day(title)'], /day does not apply to a string column/],
+  ]
+  for (const [args, message] of cases) {
+    const r = await l.cli(args)
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
+    assert.match(r.stderr, message, args.join(' '))
+  }
+})
+
 test('search --mode fulltext and hybrid; create --fts', async (t) => {
   const l = lake(t)
   assert.match(await l.ok(['create', 'docs', '--dim', '4', '--fts', 'title']), /created default\.docs: embedding 4-d cosine f32, full text title \(english\)/)
