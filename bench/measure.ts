@@ -3,7 +3,10 @@
  * logging with the machine load, CPU time, recall against ground truth, interleaved q/s sweeps
  * and the q/s at a target recall, seeded perturbed copies of data-set rows.
  */
+import { execFileSync } from 'node:child_process'
+import { open, readdir } from 'node:fs/promises'
 import { loadavg } from 'node:os'
+import { join } from 'node:path'
 import { seededRandom } from '../src/util/rng.js'
 
 export const log = (s: string): void => console.error(`[${new Date().toISOString().slice(11, 19)}] ${s}`)
@@ -19,6 +22,38 @@ export const cpuSeconds = (since: NodeJS.CpuUsage): number => {
   const u = process.cpuUsage(since)
   return (u.user + u.system) / 1e6
 }
+/**
+ * fsyncs every file and directory under `dir` (what a peer that does not fsync must still do
+ * before its writes survive a machine crash); seconds taken. Timing a peer's writes plus this
+ * compares it with ailake's fsynced writes at equal durability.
+ */
+export async function fsyncTree(dir: string): Promise<number> {
+  const t0 = performance.now()
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      if (e.isDirectory()) await walk(join(d, e.name))
+      else if (e.isFile()) await syncPath(join(d, e.name))
+    }
+    await syncPath(d)
+  }
+  await walk(dir)
+  return (performance.now() - t0) / 1000
+}
+
+async function syncPath(path: string): Promise<void> {
+  const h = await open(path, 'r')
+  try { await h.sync() } finally { await h.close() }
+}
+
+/**
+ * Writes back every dirty page of the machine (`sync`), so the next measured phase does not pay
+ * for the previous one's deferred writeback (a peer that skips fsync leaves its data to the
+ * kernel, which then competes with the next writer's fsyncs for the disk).
+ */
+export function settleDisk(): void {
+  execFileSync('sync')
+}
+
 export const fmt = (s: number): string => s < 10 ? s.toFixed(3) : s.toFixed(1)
 
 /** Recall@k of `got` for query `qi` against `truth`, which holds `k` ids per query. */

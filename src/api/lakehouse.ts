@@ -27,7 +27,7 @@ import { checkInt64As, QUERY_CACHES_OPTION_KEYS, QueryCaches, type Int64As, type
 import { checkOptions, type OptionKeys } from '../util/options.js'
 import { VECTOR_POLICY_OPTION_KEYS } from '../table/vector-policy.js'
 import { Table, type TableServices } from './table.js'
-import type { AutoOptimizeOptions } from './auto-optimize.js'
+import { checkAutoOptimizeOptions, type AutoOptimizeOptions } from './auto-optimize.js'
 import { IcebergCatalog } from './iceberg-catalog.js'
 
 export interface ConnectOptions {
@@ -115,7 +115,7 @@ const CONNECT_KEYS = {
   cache: QUERY_CACHES_OPTION_KEYS,
   indexBuilder: INDEX_BUILDER_OPTION_KEYS,
   indexCache: { dir: true, maxBytes: true, maxRangeBytes: true },
-  optimize: { auto: true, targetRowsPerFile: true, minLooseRows: true },
+  optimize: { auto: true, targetRowsPerFile: true, minLooseRows: true, quietMs: true, maxLooseRows: true },
   int64: true,
 } as const satisfies OptionKeys<ConnectOptions>
 
@@ -307,6 +307,7 @@ export async function connect(uri: string, options: ConnectOptions = {}): Promis
     throw new AilakeError('INVALID_ARGUMENT', `connect() needs a warehouse URI such as "./warehouse" or "s3://bucket/prefix", got ${JSON.stringify(uri)}`)
   }
   checkOptions(options, CONNECT_KEYS, 'connect()')
+  if (options.optimize !== undefined) checkAutoOptimizeOptions(options.optimize)
   const cache = options.indexCache
   const cached = (store: ObjectStore): ObjectStore => cache === undefined
     ? store

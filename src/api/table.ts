@@ -577,7 +577,10 @@ export class Table {
   private committed(): void {
     const auto = this.services.autoOptimize
     if (auto === undefined || this.closed) return
-    this.autoOptimizer ??= new AutoOptimizer(this.core, auto, () => this.builder?.hold(this.core))
+    this.autoOptimizer ??= new AutoOptimizer(this.core, auto, () => this.builder?.hold(this.core), (quietMs) => {
+      const since = Date.now() - quietMs
+      return this.openWriters().some((w) => w.isFlushing || w.lastInsertAt > since)
+    })
     this.autoOptimizer.nudge()
   }
 

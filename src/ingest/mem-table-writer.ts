@@ -154,6 +154,7 @@ export class MemTableWriter {
   private schema: Schema | undefined
   private nextSeq = 1
   private lastFlush = Date.now()
+  private lastInsert = 0
   /**
    * Running background flushes, oldest first; each holds the next run of entries at the front of
    * the buffer (frozen until it ends). Up to MAX_FLIGHTS overlap: the next one encodes while the
@@ -244,6 +245,11 @@ export class MemTableWriter {
     return rows * this.policy.dim * bytesPerElement(this.policy) >= this.flushSizeBytes || rows >= this.flushMaxRows
   }
 
+  /** When the last insert was acknowledged (0 before the first), epoch milliseconds. */
+  get lastInsertAt(): number {
+    return this.lastInsert
+  }
+
   /** When the last flush committed (the writer's start before its first), epoch milliseconds. */
   get lastFlushAt(): number {
     return this.lastFlush
@@ -304,6 +310,7 @@ export class MemTableWriter {
       lease.assertValid()
       this.schema = schema
       this.buffer.push(seq, batch)
+      this.lastInsert = Date.now()
       if (!this.isFull) return null
       if (this.backgroundFlush) {
         while (this.flights.length >= MAX_FLIGHTS) await (this.flights[0] as Flight).done

@@ -66,12 +66,13 @@ export interface TableActivity {
   lastFlushError: string | null
   /** Live files whose index is still to be built. */
   pendingIndexBuilds: number
-  autoOptimize: { optimizing: boolean; progress?: OptimizeProgress; lastReport?: OptimizeReport; lastError?: string }
+  autoOptimize: { optimizing: boolean; waitingForQuiet?: boolean; progress?: OptimizeProgress; lastReport?: OptimizeReport; lastError?: string }
 }
 
 function autoOptimize(s: MaintenanceStatus): TableActivity['autoOptimize'] {
   return {
     optimizing: s.optimizing,
+    ...(s.waitingForQuiet === true && { waitingForQuiet: true }),
     ...(s.progress !== undefined && { progress: s.progress }),
     ...(s.lastReport !== undefined && { lastReport: s.lastReport }),
     ...(s.lastError !== undefined && { lastError: s.lastError.message }),

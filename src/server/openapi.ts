@@ -164,7 +164,7 @@ export function openApiDocument(): Record<string, unknown> {
           properties: {
             tables: {
               type: 'array', description: 'Tables the server has open, by name',
-              items: { type: 'object', properties: { table: { type: 'string' }, bufferedRows: { type: 'integer', description: 'acknowledged by buffered writes, not yet committed' }, bufferedBytes: { type: 'integer' }, flushing: { type: 'boolean' }, lastFlush: { type: ['string', 'null'] }, lastFlushError: { type: ['string', 'null'] }, pendingIndexBuilds: { type: 'integer' }, autoOptimize: { type: 'object', properties: { optimizing: { type: 'boolean' }, progress: ref('OptimizeProgress'), lastReport: { type: 'object' }, lastError: { type: 'string' } } } } },
+              items: { type: 'object', properties: { table: { type: 'string' }, bufferedRows: { type: 'integer', description: 'acknowledged by buffered writes, not yet committed' }, bufferedBytes: { type: 'integer' }, flushing: { type: 'boolean' }, lastFlush: { type: ['string', 'null'] }, lastFlushError: { type: ['string', 'null'] }, pendingIndexBuilds: { type: 'integer' }, autoOptimize: { type: 'object', properties: { optimizing: { type: 'boolean' }, waitingForQuiet: { type: 'boolean', description: 'a run is due and waits for the writers to pause' }, progress: ref('OptimizeProgress'), lastReport: { type: 'object' }, lastError: { type: 'string' } } } } },
             },
             optimizes: {
               type: 'array', description: 'Running first (oldest first), then finished (newest first)',

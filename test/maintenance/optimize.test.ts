@@ -244,6 +244,65 @@ test('automatic optimize: streamed rows are laid out in the background once enou
   await lake.close()
 })
 
+test('connect({ optimize }) rejects values that are not counts, naming the option', async () => {
+  for (const [optimize, message] of [
+    [{ auto: 'yes' }, /optimize\.auto must be true or false/],
+    [{ quietMs: -1 }, /optimize\.quietMs must be an integer >= 0, got -1/],
+    [{ maxLooseRows: 0 }, /optimize\.maxLooseRows must be an integer >= 1/],
+    [{ targetRowsPerFile: 1.5 }, /optimize\.targetRowsPerFile must be an integer >= 1, got 1\.5/],
+    [{ minLooseRows: Number.NaN }, /optimize\.minLooseRows/],
+  ] as const) {
+    await assert.rejects(connect('/nonexistent/ailake-opt-bad', { store: new MemoryStore(), optimize: optimize as never }), (e: unknown) => isAilakeError(e, 'INVALID_ARGUMENT') && message.test(e.message), JSON.stringify(optimize))
+  }
+})
+
+test('automatic optimize waits for busy writers to go quiet, unless the loose rows pass maxLooseRows', async () => {
+  const store = new MemoryStore()
+  const lake = await connect('/nonexistent/ailake-opt-quiet', { store, optimize: { auto: true, targetRowsPerFile: 200, quietMs: 1_500, maxLooseRows: 100_000 } })
+  try {
+    const t = await lake.createTable('default.t', { vector: { dim: DIM, metric: 'cosine' }, schema: { id: { type: 'long', required: true }, tag: 'string' } })
+    const w = t.memTableWriter({ flushMaxRows: 100, deferIndex: false })
+    // A stream of inserts: commits make a run due, but it must wait while inserts keep coming.
+    for (let b = 0; b < 12; b++) {
+      await w.insert(rows(b * 100, 100, b + 1))
+      await w.flush()
+      const m = t.maintenance()
+      assert.equal(m.optimizing, false, `batch ${b}: no run while the writer inserts`)
+      assert.equal(m.lastReport, undefined, `batch ${b}`)
+    }
+    await waitFor(() => t.maintenance().waitingForQuiet === true, 'a due run waiting for quiet', 30_000, 20)
+    // The writer stays open but idle: the run starts once it has been quiet for quietMs.
+    await waitFor(() => t.maintenance().lastReport !== undefined || t.maintenance().lastError !== undefined, 'the run after the writers went quiet', 60_000, 50)
+    assert.equal(t.maintenance().lastError, undefined)
+    assert.equal(t.maintenance().waitingForQuiet, undefined)
+    await w.close()
+    assert.equal(await t.countRows(), 1200)
+  } finally {
+    await lake.close()
+  }
+
+  // A writer that never pauses: the run starts once the loose rows reach maxLooseRows.
+  const lake2 = await connect('/nonexistent/ailake-opt-ceiling', { store: new MemoryStore(), optimize: { auto: true, targetRowsPerFile: 200, quietMs: 600_000, maxLooseRows: 400 } })
+  try {
+    const t = await lake2.createTable('default.t', { vector: { dim: DIM, metric: 'cosine' }, schema: { id: { type: 'long', required: true }, tag: 'string' } })
+    const w = t.memTableWriter({ flushMaxRows: 100, deferIndex: false })
+    let b = 0
+    const started = (): boolean => t.maintenance().optimizing || t.maintenance().lastReport !== undefined || t.maintenance().lastError !== undefined
+    while (!started()) {
+      assert.ok(b < 200, 'a run started within 200 batches')
+      await w.insert(rows(b * 100, 100, b + 1))
+      await w.flush()
+      b++
+    }
+    assert.ok(b >= 4, `no run before 400 loose rows (it came after ${b} batches)`)
+    await waitFor(() => t.maintenance().lastReport !== undefined || t.maintenance().lastError !== undefined, 'the forced run', 60_000, 50)
+    assert.equal(t.maintenance().lastError, undefined)
+    await w.close()
+  } finally {
+    await lake2.close()
+  }
+})
+
 test('optimize wins against this handle\'s background index builds: it holds them back instead of losing its commit to them', async () => {
   const t = await table('/nonexistent/ailake-opt-builds', 'cosine', 'f32', new MemoryStore())
   for (let f = 0; f < 40; f++) await t.add(rows(f * 50, 50, f + 1), { buildIndex: false })
