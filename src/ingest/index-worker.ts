@@ -1,23 +1,33 @@
 /**
- * Worker-thread entry for deferred index builds: receives `{ id, task }` (large buffers
+ * Worker-thread entry for deferred index builds: receives `{ id, task, giveBack }` (large buffers
  * transferred, not copied), replies `{ id, written }` (the new file's bytes transferred) or
- * `{ id, error }`.
+ * `{ id, error }`, and with `giveBack` the task's vector buffer as `spare` (see BuildPool.lend).
  */
 import { parentPort } from 'node:worker_threads'
 import { buildIndexedFile, type BuildTask } from './build-task.js'
 
-interface Request { id: number; task: BuildTask }
+interface Request { id: number; task: BuildTask; giveBack?: boolean }
 
 const port = parentPort
 if (port !== null) {
   port.on('message', (msg: Request) => {
+    const spare = spareOf(msg)
     buildIndexedFile(msg.task).then((written) => {
       // Transferring the whole buffer moves a view into it too (the spare capacity travels along);
       // copying the view out first cost ~20 ms per 40 MB file.
-      port.postMessage({ id: msg.id, written }, [written.bytes.buffer as ArrayBuffer])
+      const out = written.bytes.buffer as ArrayBuffer
+      // The result must not be a view of the buffer handed back (it would change under its reader).
+      const back = spare !== undefined && spare !== out && written.vector.centroid.buffer !== spare ? spare : undefined
+      port.postMessage({ id: msg.id, written, ...(back === undefined ? {} : { spare: back }) }, back === undefined ? [out] : [out, back])
     }, (err: unknown) => {
       const e = err as { code?: unknown; message?: unknown }
-      port.postMessage({ id: msg.id, error: { code: typeof e.code === 'string' ? e.code : 'INTERNAL', message: String(e.message ?? err) } })
+      port.postMessage({ id: msg.id, error: { code: typeof e.code === 'string' ? e.code : 'INTERNAL', message: String(e.message ?? err) }, ...(spare === undefined ? {} : { spare }) }, spare === undefined ? [] : [spare])
     })
   })
+}
+
+/** The buffer of the task's vectors, when the pool asked for it back. */
+function spareOf(msg: Request): ArrayBuffer | undefined {
+  const src = msg.task.source
+  return msg.giveBack === true && src.kind === 'rows' ? src.vectors.buffer as ArrayBuffer : undefined
 }

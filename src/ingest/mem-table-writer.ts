@@ -298,7 +298,7 @@ export class MemTableWriter {
         if (this.isFull) await this.flushLocked()
       }
       const schema = this.schema ?? schemaFor(this.table, rows, this.policy)
-      const batch = toRowBatch(rows, schema, this.policy)
+      const batch = toRowBatch(rows, schema, this.policy, (n) => this.buffer.take(n))
       if (this.upsertOn !== undefined) checkKeys(batch, schema, this.upsertOn)
       // The flush encoder's thread boots while the buffer fills, not when the first flush needs it.
       if (this.backgroundFlush && this.deferIndex) this.encodeWorkers()
@@ -609,7 +609,8 @@ export class MemTableWriter {
       ...(this.deferIndex ? { encoder: this.encoder() } : {}),
     })
     try {
-      const merged = this.buffer.merged(count, this.policy.dim, start)
+      // Encoded in the flush worker, which hands the array's memory back for the next flush.
+      const merged = this.buffer.merged(count, this.policy.dim, start, this.deferIndex ? (n) => this.encodeWorkers().lend(n) : undefined)
       const batch = this.upsertOn === undefined ? merged.batch : lastPerKey(merged.batch, keyField(schema, this.upsertOn).id, this.policy.dim)
       await writer.writeRowBatch(batch, { deferIndex: this.deferIndex, schema, handOver: merged.fresh || batch !== merged.batch })
       if (prev !== undefined && 'error' in (await prev)) throw previousFailed()

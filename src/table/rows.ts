@@ -122,8 +122,11 @@ export function requireRows(input: RowsInput, call: string, table: string): void
   if (n === 0) throw invalid(`${call} got no rows for table ${table}; pass at least one row (skip empty batches)`)
 }
 
-/** Checks and converts rows to a batch for `schema`. Nothing is written if this throws. */
-export function toRowBatch(input: RowsInput, schema: Schema, policy: VectorPolicy): RowBatch {
+/**
+ * Checks and converts rows to a batch for `schema`. Nothing is written if this throws. `alloc`
+ * gives the vectors' array (every element is written; default a new one).
+ */
+export function toRowBatch(input: RowsInput, schema: Schema, policy: VectorPolicy, alloc?: (length: number) => Float32Array): RowBatch {
   const cols = columnsOf(input)
   const known = new Set(schema.fields.map((f) => f.name))
   const unknown = cols.names.filter((n) => !known.has(n))
@@ -138,7 +141,7 @@ export function toRowBatch(input: RowsInput, schema: Schema, policy: VectorPolic
     for (let r = 0; r < n; r++) out[r] = coerce(field, cols.get(field.name, r), r)
     columns.set(field.id, out)
   }
-  return { rowCount: n, columns, vectors: collectVectors(cols, policy) }
+  return { rowCount: n, columns, vectors: collectVectors(cols, policy, alloc) }
 }
 
 function allFinite(a: Float32Array, start: number, n: number): boolean {
@@ -148,9 +151,9 @@ function allFinite(a: Float32Array, start: number, n: number): boolean {
   return acc === 0
 }
 
-function collectVectors(cols: Columns, policy: VectorPolicy): Float32Array {
+function collectVectors(cols: Columns, policy: VectorPolicy, alloc?: (length: number) => Float32Array): Float32Array {
   const { dim, column } = policy
-  const out = new Float32Array(cols.rowCount * dim)
+  const out = alloc === undefined ? new Float32Array(cols.rowCount * dim) : alloc(cols.rowCount * dim)
   for (let r = 0; r < cols.rowCount; r++) {
     let v = cols.get(column, r)
     if (v !== null && typeof v === 'object' && !ArrayBuffer.isView(v) && !Array.isArray(v) && typeof (v as { toArray?: unknown }).toArray === 'function') {

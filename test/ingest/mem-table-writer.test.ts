@@ -7,7 +7,8 @@ import type { ObjectInfo, ObjectStore } from '../../src/store/object-store.js'
 import { MemoryStore } from '../../src/store/memory-store.js'
 import { tempDir } from '../helpers/tmpdir.js'
 import { waitFor } from '../helpers/wait.js'
-import { makeRows, makeTable, range, readIds } from './helpers.js'
+import { seededRandom } from '../../src/util/rng.js'
+import { makeRows, makeTable, range, readIds, readTableRows } from './helpers.js'
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
@@ -500,6 +501,37 @@ test('a failed background flush keeps its rows visible and is retried by the nex
     assert.deepEqual(w.bufferedSnapshot().rows.map((r) => r.id), [12])
     await w.close()
     assert.deepEqual(await readIds(table), range(0, 13))
+  } finally {
+    await cleanup()
+  }
+})
+
+test('insert arrays are reused only after their rows commit: snapshots of buffered rows and the written files keep their values', async () => {
+  const { dir, cleanup } = await tempDir()
+  try {
+    const dim = 8
+    const { table } = await makeTable(dir, 'recycle', { precision: 'f32', dim })
+    const random = seededRandom(11)
+    const inserted = new Map<number, number[]>()
+    const batch = (from: number): Array<{ id: number; text: string; embedding: Float32Array }> => range(from, from + 50).map((id) => {
+      const embedding = Float32Array.from({ length: dim }, () => random() * 2 - 1)
+      inserted.set(id, [...embedding])
+      return { id, text: 'chunk', embedding }
+    })
+    // Background flushes encoded in the flush worker (deferred indexing), two inserts per flush.
+    const w = await MemTableWriter.open(table, { flushMaxRows: 100, flushIntervalMs: 60_000 })
+    await w.insert(batch(0))
+    const early = w.bufferedSnapshot()
+    const earlyValues = [...early.vectors]
+    for (let b = 1; b < 16; b++) {
+      await w.insert(batch(b * 50))
+      if (b % 4 === 0) await w.waitForFlush()
+    }
+    await w.close()
+    assert.deepEqual([...early.vectors], earlyValues, 'a snapshot taken while its rows were buffered keeps its values after they commit')
+    const rows = await readTableRows(table)
+    assert.equal(rows.length, 800)
+    for (const r of rows) assert.deepEqual(Array.from(r.embedding as ArrayLike<number>), inserted.get(Number(r.id)), `row ${String(r.id)}`)
   } finally {
     await cleanup()
   }
