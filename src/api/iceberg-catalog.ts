@@ -143,5 +143,7 @@ export class IcebergCatalog {
 }
 
 function result(loaded: LoadedTable): IcebergTableResult {
-  return { metadataLocation: loaded.metadataLocation, metadata: parseJson(encodeTableMetadata(loaded.metadata), loaded.metadataLocation) as Record<string, unknown> }
+  // v1 metadata is served as its writer wrote it: ailake writes v2 only, and a client reading a v1 table expects v1 fields.
+  const json = loaded.text ?? encodeTableMetadata(loaded.metadata)
+  return { metadataLocation: loaded.metadataLocation, metadata: parseJson(json, loaded.metadataLocation) as Record<string, unknown> }
 }

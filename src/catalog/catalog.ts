@@ -13,6 +13,11 @@ export interface LoadedTable {
   metadataLocation: string
   /** Catalog-specific version token of the metadata (the N of vN.metadata.json). */
   version: number
+  /**
+   * The file's JSON text, kept for metadata ailake reads but does not write (Iceberg v1), so the
+   * REST catalog serves it as its writer wrote it.
+   */
+  text?: string
 }
 
 /**

@@ -194,8 +194,9 @@ export class FileCatalog implements Catalog {
     }
     const location = this.locationOf(key)
     if (key.endsWith('.gz.metadata.json')) bytes = gunzipMetadata(bytes, location)
-    const metadata = decodeTableMetadata(utf8Decode(bytes, location), location)
-    return { ident, metadata, metadataLocation: location, version }
+    const text = utf8Decode(bytes, location)
+    const metadata = decodeTableMetadata(text, location)
+    return { ident, metadata, metadataLocation: location, version, ...(metadata.formatVersion === 1 ? { text } : {}) }
   }
 
   async commitTable(base: LoadedTable, metadata: TableMetadata): Promise<LoadedTable | undefined> {

@@ -10,7 +10,7 @@ import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
-import { connect, isAilakeError, type Table } from '../../src/index.js'
+import { connect, isAilakeError, parseJson, type Table } from '../../src/index.js'
 import { tempDir } from '../helpers/tmpdir.js'
 
 const FOREIGN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'fixtures', 'foreign')
@@ -44,6 +44,23 @@ test('an Iceberg v1 table with the deprecated schema, partition-spec and snapsho
     assert.deepEqual(t.history().map((h) => h.operation), ['append'])
     await assert.rejects(t.alterSchema({ add: { note: 'string' } }), unsupported(/format version 1: ailake reads it but writes v2.*upgrade it/))
     assert.deepEqual(await rows(t), ['1|alpha|10', '2|beta|20', '3|alpha|null'], 'nothing changed')
+  } finally {
+    await lake.close()
+    await wh.cleanup()
+  }
+})
+
+test('the Iceberg REST catalog serves a v1 table\'s metadata as its writer wrote it and refuses commits to it', async () => {
+  const wh = await warehouse('iceberg_v1_deprecated/default', 'default')
+  const lake = await connect(wh.dir)
+  try {
+    const ident = { namespace: ['default'], name: 'legacy_v1' }
+    const loaded = await lake.iceberg.loadTable(ident)
+    assert.match(loaded.metadataLocation, /v2\.metadata\.json$/)
+    const file = parseJson(readFileSync(join(FOREIGN, 'iceberg_v1_deprecated/default/legacy_v1/metadata/v2.metadata.json'), 'utf8'), 'fixture') as Record<string, unknown>
+    assert.equal(loaded.metadata['format-version'], 1)
+    assert.deepEqual(loaded.metadata, file, 'the file\'s fields, the deprecated schema and partition-spec included, 64-bit ids exact')
+    await assert.rejects(lake.iceberg.commitTable(ident, { requirements: [], updates: [{ action: 'set-properties', updates: { owner: 'x' } }] }), unsupported(/format version 1/))
   } finally {
     await lake.close()
     await wh.cleanup()
