@@ -36,7 +36,10 @@ class CountingStore implements ObjectStore {
   requests = 0
   bytes = 0
   readonly byOp: Record<string, number> = {}
-  constructor(readonly inner: ObjectStore) {}
+  readonly requestCostBytes?: number
+  constructor(readonly inner: ObjectStore) {
+    if (inner.requestCostBytes !== undefined) this.requestCostBytes = inner.requestCostBytes
+  }
   reset(): void {
     this.requests = 0
     this.bytes = 0
@@ -188,7 +191,9 @@ try {
   const localDir = mkdtempSync(join(tmpdir(), 'ailake-bench-s3-local-'))
   const cacheDir = mkdtempSync(join(tmpdir(), 'ailake-bench-s3-cache-'))
   const local: Target = { name: 'local', uri: localDir, store: () => new CountingStore(new LocalStore({ root: localDir })) }
-  const remote: Target = { name: 'S3', uri: `s3://${bucket}/${prefix}`, store: () => new CountingStore(new S3Store({ ...s3, bucket, prefix })) }
+  // REQUEST_COST=<bytes> overrides the S3 store's requestCostBytes (how far apart ranges may lie and still be read in one request).
+  const cost = process.env.REQUEST_COST === undefined ? {} : { requestCostBytes: Number(process.env.REQUEST_COST) }
+  const remote: Target = { name: 'S3', uri: `s3://${bucket}/${prefix}`, store: () => new CountingStore(new S3Store({ ...s3, ...cost, bucket, prefix })) }
   const cached: Target = { ...remote, name: 'S3 + index cache', options: { indexCache: { dir: cacheDir } } }
   try {
     log(`GloVe subset: ${ROWS} x ${ds.dim}, ${Math.ceil(ROWS / ROWS_PER_FILE)} files; ${COLD} cold queries, ${QUERIES} warm`)

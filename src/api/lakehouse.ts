@@ -107,7 +107,7 @@ export interface CreateTableOptions {
 const CONNECT_KEYS = {
   s3: {
     endpoint: true, region: true, credentials: { accessKeyId: true, secretAccessKey: true, sessionToken: true }, forcePathStyle: true,
-    multipartThresholdBytes: true, partSizeBytes: true, listPageSize: true, connectTimeoutMs: true, requestTimeoutMs: true,
+    multipartThresholdBytes: true, partSizeBytes: true, listPageSize: true, connectTimeoutMs: true, requestTimeoutMs: true, requestCostBytes: true,
     maxAttempts: true, baseDelayMs: true, maxDelayMs: true,
   },
   store: true,

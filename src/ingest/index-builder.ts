@@ -77,7 +77,7 @@ async function readPending(store: ObjectStore, key: string, location: string, si
 export async function storeSource(store: ObjectStore, key: string): Promise<ByteSource> {
   const info = await store.head(key)
   if (info === undefined) throw new AilakeError('NOT_FOUND', `data file ${key} does not exist`, { context: { key } })
-  return { size: info.size, read: (offset, length) => store.getRange(key, offset, length) }
+  return { size: info.size, read: (offset, length) => store.getRange(key, offset, length), ...(store.requestCostBytes === undefined ? {} : { requestCostBytes: store.requestCostBytes }) }
 }
 
 export class IndexBuilder {

@@ -172,6 +172,7 @@ export class QueryCaches {
     return {
       name: key,
       size,
+      ...(store.requestCostBytes === undefined ? {} : { requestCostBytes: store.requestCostBytes }),
       async read(offset: number, length: number): Promise<Uint8Array> {
         let bytes: Uint8Array
         try {

@@ -27,6 +27,7 @@ export interface IndexCacheStoreOptions {
  */
 export class IndexCacheStore implements ObjectStore {
   readonly inner: ObjectStore
+  readonly requestCostBytes?: number
   /** Cache hits and misses since creation. */
   readonly stats = { hits: 0, misses: 0 }
   readonly #dir: string
@@ -52,6 +53,7 @@ export class IndexCacheStore implements ObjectStore {
     }
     if (typeof options?.dir !== 'string' || options.dir === '') throw new AilakeError('INVALID_ARGUMENT', 'IndexCacheStore needs { dir: "<local directory>" }.')
     this.inner = inner
+    if (inner.requestCostBytes !== undefined) this.requestCostBytes = inner.requestCostBytes
     this.#dir = path.resolve(options.dir)
     this.#maxBytes = options.maxBytes ?? 256 * 1024 * 1024
     this.#maxRange = options.maxRangeBytes ?? 8 * 1024 * 1024

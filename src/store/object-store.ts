@@ -24,6 +24,12 @@ export interface AppendableObject {
 }
 
 export interface ObjectStore {
+  /**
+   * About how many bytes of transfer one request costs in time (its latency times the store's
+   * bandwidth). Readers fetch ranges lying closer together than this in one request, the bytes
+   * between them included. Absent: 16 KiB (a local disk).
+   */
+  readonly requestCostBytes?: number
   /** Whole object. Rejects with `NOT_FOUND` if absent. */
   get(key: string): Promise<Uint8Array>
   /**

@@ -107,12 +107,14 @@ export async function putIfAbsentWithRetry(
  */
 export class RetryStore implements ObjectStore {
   readonly inner: ObjectStore
+  readonly requestCostBytes?: number
   /** Present when the inner store has it; not retried, as repeating an append that may have landed would duplicate or tear a record. */
   readonly createAppendable?: (key: string) => Promise<AppendableObject | undefined>
   readonly #r: ResolvedRetry
 
   constructor(inner: ObjectStore, options: RetryOptions = {}) {
     this.inner = inner
+    if (inner.requestCostBytes !== undefined) this.requestCostBytes = inner.requestCostBytes
     this.#r = resolveRetryOptions(options)
     const create = inner.createAppendable?.bind(inner)
     if (create !== undefined) this.createAppendable = create

@@ -27,4 +27,9 @@ export interface S3StoreOptions extends RetryOptions {
   connectTimeoutMs?: number
   /** Give up on a request whose socket is idle this long. Default 30000 ms. */
   requestTimeoutMs?: number
+  /**
+   * Bytes of transfer one request costs in time (first-byte latency x bandwidth): readers fetch
+   * ranges closer together than this in one request. Default 1 MiB (~10 ms x 100 MiB/s).
+   */
+  requestCostBytes?: number
 }

@@ -7,6 +7,8 @@ export interface ByteSource {
   readonly name?: string
   /** Total size in bytes. */
   readonly size: number
+  /** The store's `requestCostBytes`: ranges closer than this are read in one request. */
+  readonly requestCostBytes?: number
   /** Reads `length` bytes at `offset`. Must return exactly that many bytes or reject. */
   read(offset: number, length: number): Promise<Uint8Array>
 }

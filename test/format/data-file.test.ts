@@ -16,10 +16,10 @@ import { makeInput, vectorType } from './data-file-fixtures.js'
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ailake-datafile-'))
 test.after(() => fs.rmSync(tmp, { recursive: true, force: true }))
 
-function counting(bytes: Uint8Array): ByteSource & { reads: number; bytesRead: number } {
+function counting(bytes: Uint8Array, requestCostBytes?: number): ByteSource & { reads: number; bytesRead: number } {
   const inner = bytesSource(bytes)
   const s = {
-    size: inner.size, reads: 0, bytesRead: 0,
+    size: inner.size, reads: 0, bytesRead: 0, ...(requestCostBytes === undefined ? {} : { requestCostBytes }),
     read(offset: number, length: number) {
       s.reads++
       s.bytesRead += length
@@ -126,6 +126,25 @@ test('fetching 10 rows reads pages, not whole column chunks', async () => {
   const before2 = src.bytesRead
   await r.readRows({ rows, columns: ['docId', 'title'] })
   assert.ok(src.bytesRead - before2 < out.fileSize / 4, `readRows read ${src.bytesRead - before2} of ${out.fileSize} bytes`)
+})
+
+test('pages closer together than the source\'s requestCostBytes are read in one request, the same vectors either way', async () => {
+  const input = makeInput({ rows: 20000, dim: 64, seed: 9 })
+  const out = writeDataFile(input)
+  const rows = Array.from({ length: 40 }, (_, i) => i * 487 + (i % 7))
+  const reads: Record<string, { reads: number; bytes: number }> = {}
+  for (const [name, cost] of [['disk', undefined], ['none', 0], ['object store', 1 << 20]] as const) {
+    const src = counting(out.bytes, cost)
+    const r = await openDataFile(src)
+    const before = { reads: src.reads, bytes: src.bytesRead }
+    const v = await r.readVectorsAt(rows)
+    rows.forEach((row, k) => assert.deepEqual(v.subarray(k * 64, (k + 1) * 64), input.vector.vectors.subarray(row * 64, (row + 1) * 64), `${name}: row ${row}`))
+    reads[name] = { reads: src.reads - before.reads, bytes: src.bytesRead - before.bytes }
+  }
+  const { disk, none, object } = { disk: reads.disk!, none: reads.none!, object: reads['object store']! }
+  assert.ok(none.reads >= disk.reads && disk.reads > object.reads, `requests: no merging ${none.reads}, 16 KiB ${disk.reads}, 1 MiB ${object.reads}`)
+  assert.ok(object.reads <= 5, `1 MiB merging reads the ~5 MB column's 40 scattered pages in ${object.reads} requests`)
+  assert.ok(object.bytes > disk.bytes, 'merging reads the bytes between the pages too')
 })
 
 test('f16 and i8 round trip within the documented error and are FLBA in DuckDB', async () => {

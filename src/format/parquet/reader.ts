@@ -25,7 +25,8 @@ interface Page { offset: number; size: number; firstRow: number }
 
 /**
  * Pages to read that lie at most this far apart are read in one request, the bytes between
- * them included: on object stores a request costs about what 16 KiB of transfer does.
+ * them included, unless the source says what a request costs (`requestCostBytes`): on a local
+ * disk a request costs about what 16 KiB of transfer does.
  */
 const COALESCE_GAP = 16 * 1024
 
@@ -418,10 +419,11 @@ export class DataFileReader {
     }
     toRead.sort((a, b) => a.page.offset - b.page.offset)
     const runs: (typeof toRead)[] = []
+    const gap = this.source.requestCostBytes ?? COALESCE_GAP
     for (const w of toRead) {
       const run = runs[runs.length - 1]
       const last = run?.[run.length - 1]
-      if (run !== undefined && last !== undefined && w.page.offset - (last.page.offset + last.page.size) <= COALESCE_GAP) run.push(w)
+      if (run !== undefined && last !== undefined && w.page.offset - (last.page.offset + last.page.size) <= gap) run.push(w)
       else runs.push([w])
     }
     await Promise.all(runs.map(async (run) => {
