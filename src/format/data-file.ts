@@ -17,12 +17,13 @@ const WRITE_KEYS = {
   columns: true,
   vector: { fieldId: true, column: true, dim: true, metric: true, precision: true, vectors: true, stored: true },
   index: { type: true, bytes: true, codes: true },
+  extraVectors: true,
   text: true,
   rowGroupRows: true,
 } as const satisfies OptionKeys<WriteDataFileInput>
 const OPEN_KEYS = { section: { offset: true, length: true }, vector: { column: true, dim: true, metric: true } } as const satisfies OptionKeys<OpenDataFileOptions>
 
-export type { DataFileWritten, IndexType, VectorFacts, VectorInput, WriteDataFileInput } from './parquet/types.js'
+export type { DataFileWritten, ExtraVectorInput, IndexType, VectorFacts, VectorInput, WriteDataFileInput } from './parquet/types.js'
 export type { DataFileReader, ForeignVector, OpenDataFileOptions, VectorPageCache } from './parquet/reader.js'
 export { readSectionAt, readTextBlockAt } from './parquet/section-read.js'
 export { decodeStoredVectors, encodeVectorValues, fixedLength, rowBytes } from './parquet/vector-pages.js'
