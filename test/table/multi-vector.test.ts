@@ -13,33 +13,11 @@ import { icebergRead } from 'icebird'
 import { connect, isAilakeError, type Metric, type Table } from '../../src/index.js'
 import { installIcebirdFetch } from '../helpers/icebird-fetch.js'
 import { rng, tempDir } from '../helpers/tmpdir.js'
+import { decodeStored } from '../helpers/stored-vectors.js'
 
 const SEED = Number(process.env.AILAKE_SEED ?? 1919)
 
-type Precision = 'f32' | 'f16' | 'i8'
-interface Col { name: string; dim: number; metric: Metric; precision: Precision }
-
-/** Decodes an IEEE binary16 value (little-endian bytes lo, hi) by hand. */
-function half(lo: number, hi: number): number {
-  const h = lo | (hi << 8)
-  const sign = h & 0x8000 ? -1 : 1
-  const e = (h >> 10) & 31
-  const m = h & 1023
-  if (e === 0) return sign * (m / 1024) * 2 ** -14
-  if (e === 31) return m === 0 ? sign * Infinity : NaN
-  return sign * (1 + m / 1024) * 2 ** (e - 15)
-}
-
-/** A stored vector value (as hyparquet returns it) decoded by hand, per docs/format.md section 3. */
-function decodeStored(v: unknown, c: Col): number[] {
-  if (c.precision === 'f32') return Array.from(v as ArrayLike<number>)
-  const b = v as Uint8Array
-  if (c.precision === 'f16') return Array.from({ length: c.dim }, (_, j) => half(b[2 * j] as number, b[2 * j + 1] as number))
-  const view = new DataView(b.buffer, b.byteOffset, b.byteLength)
-  const offset = view.getFloat32(0, true)
-  const scale = view.getFloat32(4, true)
-  return Array.from({ length: c.dim }, (_, j) => offset + scale * view.getInt8(8 + j))
-}
+interface Col { name: string; dim: number; metric: Metric; precision: 'f32' | 'f16' | 'i8' }
 
 /** Exact distance in f64: cosine 1 - cos (0-norm vectors: 1), squared L2, negated dot product. */
 function distance(metric: Metric, q: readonly number[], v: readonly number[]): number {

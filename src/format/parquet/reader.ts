@@ -162,6 +162,11 @@ export class DataFileReader {
     return s
   }
 
+  /** The vector columns after the primary one that have a column section in this file, in the footer's order. */
+  columnSectionNames(): string[] {
+    return (this.sectionList() ?? []).slice(1).map((e) => e.column)
+  }
+
   /** The facts of vector column `column` (primary or not): from its section; undefined when the file has no section for it. */
   async columnFacts(column: string): Promise<VectorFacts | undefined> {
     const primary = await this.maybeFacts()
