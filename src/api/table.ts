@@ -174,6 +174,16 @@ export class Table {
     return recordedEmbedder(this.core.metadata.properties)
   }
 
+  /**
+   * The vector column a text query searches (`column` if given; else the column whose recorded
+   * embedder is named `embedderName`; else the only one that records an embedder) and the
+   * embedder identity recorded for it. `INVALID_ARGUMENT` when none or several qualify.
+   */
+  textSearchTarget(column?: string, embedderName?: string): { column: string; embedder: EmbedderIdentity } {
+    const t = textSearchColumn(this.name, this.core.metadata.properties, this.vector, column, embedderName)
+    return { column: t.column, embedder: t.recorded }
+  }
+
   /** Reloads the latest committed state (other writers' commits become visible). */
   async refresh(): Promise<void> {
     await this.core.refresh()

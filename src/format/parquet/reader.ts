@@ -134,12 +134,8 @@ export class DataFileReader {
   private async locate(): Promise<{ offset: number; length: number }> {
     if (this.sectionAt) return this.sectionAt
     const list = this.sectionList()
-    if (list !== undefined) {
-      const first = list[0]
-      if (first === undefined) throw corrupt(`Parquet key ${KV_SECTIONS} has no valid section entry`)
-      return first
-    }
-    return locateByTrailer(this.source, this.footer.footerStart)
+    if (list !== undefined && list[0] === undefined) throw corrupt(`Parquet key ${KV_SECTIONS} has no valid section entry`)
+    return list?.[0] ?? locateByTrailer(this.source, this.footer.footerStart)
   }
 
   /** The footer's list of sections (the first is the primary column's), undefined when the footer has none. */
