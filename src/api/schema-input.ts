@@ -28,7 +28,7 @@ export function schemaFromInput(input: SchemaInput, policy: VectorPolicy): Schem
   if (Array.isArray((input as { fields?: unknown }).fields)) {
     for (const af of (input as { fields: ArrowFieldLike[] }).fields) {
       if (isVectorColumn(policy, af.name)) {
-        if (!isArrowListField(af)) throw new AilakeError('SCHEMA_MISMATCH', `schema column ${JSON.stringify(af.name)} is a vector column and must be a List or FixedSizeList of floats`)
+        if (!isArrowListField(af)) throw new AilakeError('SCHEMA_MISMATCH', `schema column ${JSON.stringify(af.name)} is ${af.name === policy.column ? 'the' : 'a'} vector column and must be a List or FixedSizeList of floats`)
         continue
       }
       const t = arrowToPrimitive(af)
@@ -38,7 +38,7 @@ export function schemaFromInput(input: SchemaInput, policy: VectorPolicy): Schem
   } else {
     for (const [name, spec] of Object.entries(input as Record<string, ColumnSpec>)) {
       if (isVectorColumn(policy, name)) {
-        throw new AilakeError('INVALID_ARGUMENT', `schema column ${JSON.stringify(name)} is a vector column, which cannot be declared again`, { context: { column: name } })
+        throw new AilakeError('INVALID_ARGUMENT', `schema column ${JSON.stringify(name)} is ${name === policy.column ? 'the' : 'a'} vector column, which cannot be declared again`, { context: { column: name } })
       }
       if (typeof spec === 'object' && spec !== null) checkOptions(spec, COLUMN_SPEC_KEYS, `createTable(): schema column ${JSON.stringify(name)}`)
       const type = typeof spec === 'string' ? spec : spec?.type

@@ -113,7 +113,7 @@ async function queryVector(table: Table, values: Values, asOf: bigint | string |
   const dim = column.dim
   if (values.vector !== undefined) {
     const v = parseVectorLiteral(values.vector as string, '--vector')
-    if (v.length !== dim) throw new AilakeError('DIMENSION_MISMATCH', `--vector has ${v.length} dimensions but column ${column.column} of table ${table.name} holds ${dim}-d vectors`)
+    if (v.length !== dim) throw new AilakeError('DIMENSION_MISMATCH', `--vector has ${v.length} dimensions but ${column.column === table.vector.column ? '' : `column ${column.column} of `}table ${table.name} holds ${dim}-d vectors`)
     return v
   }
   if (values.text !== undefined) {

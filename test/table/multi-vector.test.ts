@@ -32,6 +32,21 @@ function distance(metric: Metric, q: readonly number[], v: readonly number[]): n
   return qq === 0 || vv === 0 ? 1 : 1 - dot / Math.sqrt(qq * vv)
 }
 
+/** A vector rounded to its column's stored precision by hand (f32 and f16; this test has no i8 buffered column). */
+function storedCopy(v: Float32Array, c: Col): number[] {
+  if (c.precision === 'f32') return Array.from(v)
+  assert.equal(c.precision, 'f16')
+  // Round to the nearest binary16 (ties to even) through its bits: 10 mantissa bits below 2^-14 scale.
+  return Array.from(v, (x) => {
+    if (x === 0) return 0
+    const e = Math.max(-14, Math.floor(Math.log2(Math.abs(x))))
+    const ulp = 2 ** (e - 10)
+    const q = x / ulp
+    const r = Math.round(q)
+    return (Math.abs(q - Math.trunc(q)) === 0.5 ? 2 * Math.round(q / 2) : r) * ulp
+  })
+}
+
 function randomVector(r: () => number, dim: number): Float32Array {
   return Float32Array.from({ length: dim }, () => (r() - 0.5) * 4)
 }
@@ -153,6 +168,11 @@ test('optimize, upsert and deferred index builds keep every vector column search
     await t.add(makeRows(r, cols, 200, 200), { buildIndex: false })
     await t.waitForIndexes()
     assert.ok((await t.files()).every((f) => f.indexStatus === 'ready'), 'deferred builds index every file')
+    for (const c of rest) {
+      const plan = await t.search(randomVector(r, c.dim), { column: c.name }).prune('exact').explain()
+      assert.equal(plan.filesSearchedByScan, 0, `deferred builds index column ${c.name} of every file too`)
+      assert.equal(plan.filesSearchedByIndex, (await t.files()).length, `column ${c.name}`)
+    }
     await checkAgainstScan(t, cols, r, 'after deferred builds')
     await t.upsert(makeRows(r, cols, 390, 20), { on: 'id' })
     await checkAgainstScan(t, cols, r, 'after upsert')
@@ -215,9 +235,17 @@ test('WAL replay after a crash keeps every vector column', async () => {
     const w = t.memTableWriter({ writerId: 'w', flushMaxRows: 1000, lease: crashed })
     await w.insert(rows.slice(0, 5))
     await w.insert(rows.slice(5))
-    // Buffered rows are searchable on either column before the crash.
-    const q = rows[3]?.image as Float32Array
-    assert.equal(Number((await t.search(q, { column: 'image' }).limit(1).toArray())[0]?.id), Number((await t.search(q, { column: 'image' }).limit(1).toArray())[0]?.id))
+    // Buffered rows are searchable on either column before the crash: each row's own vector finds it.
+    for (const i of [3, 9]) {
+      for (const c of cols) {
+        const q = rows[i]?.[c.name] as Float32Array
+        const hits = await t.search(q, { column: c.name }).limit(20).prune('exact').toArray()
+        assert.deepEqual(hits.map((h) => Number(h.id)).sort((a, b) => a - b), rows.map((_, j) => j), `every buffered row is found on column ${c.name}`)
+        const hit = hits.find((h) => Number(h.id) === i)
+        const want = distance(c.metric, Array.from(q), storedCopy(q, c))
+        assert.ok(hit !== undefined && Math.abs(hit._distance - want) <= 1e-4 * Math.max(1, Math.abs(want)), `buffered row ${i}, column ${c.name}: distance ${hit?._distance} vs ${want} at the stored precision`)
+      }
+    }
     w.abandon()
     await t.close()
     const t2 = await (await connect(dir)).openTable('default.wal')
@@ -259,6 +287,9 @@ test('options and rows are checked: unknown keys, clashing names, missing or wro
     assert.throws(() => t.search([1, 2, 3, 4], { column: 'image' }).where('image IS NULL'), (err: unknown) => isAilakeError(err, 'INVALID_ARGUMENT') && /vector column image/.test((err as Error).message))
     assert.throws(() => t.search([1, 2, 3], { column: 'image' }), (err: unknown) => isAilakeError(err, 'DIMENSION_MISMATCH') && /image/.test((err as Error).message))
     assert.throws(() => t.search([1, 2, 3], { column: 'nope' }), (err: unknown) => isAilakeError(err, 'INVALID_ARGUMENT') && /embedding, image/.test((err as Error).message))
+    for (const change of [{ drop: ['image'] }, { rename: { image: 'picture' } }]) {
+      await assert.rejects(t.alterSchema(change), (err: unknown) => isAilakeError(err, 'INVALID_ARGUMENT') && /vector column "image"/.test((err as Error).message), JSON.stringify(change))
+    }
     const [hit] = await t.search([1, 2, 3, 4], { column: 'image' }).limit(1).toArray()
     assert.equal(hit?._distance, 0)
     assert.equal(hit?.image, undefined, 'vector columns are not selected by default')
