@@ -17,7 +17,7 @@ import { defaultSpec, describeSpec, resolvePartitionSpec, type PartitionInput } 
 import type { PartitionSpec } from '../format/iceberg/types.js'
 import type { Schema } from '../format/schema.js'
 import { RETRY_OPTION_KEYS, type RetryOptions } from '../table/commit.js'
-import { fullTextProperties, policyToProperties, resolveFullText, resolveVectorPolicy, type FullTextPolicy, type VectorPolicy, type VectorPolicyInput } from '../table/vector-policy.js'
+import { extraVectorsProperties, fullTextProperties, policyToProperties, resolveExtraVectors, resolveFullText, resolveVectorPolicy, vectorColumns, type FullTextPolicy, type VectorColumnInput, type VectorPolicy, type VectorPolicyInput } from '../table/vector-policy.js'
 import type { TextLanguage } from '../text/analyze.js'
 import { probeDim, type Embedder } from '../embed/embedder.js'
 import { embedderProperties } from './embedding.js'
@@ -71,6 +71,13 @@ export interface CreateTableOptions {
    */
   vector: Omit<VectorPolicyInput, 'dim'> & { dim?: number }
   /**
+   * Vector columns after the primary one (`vector`), by name: `{ image: { dim: 512, metric:
+   * 'euclidean' } }`, each with its own dim, metric, precision, HNSW parameters and embedder name.
+   * Every row must hold a vector in each; `search(v, { column })` searches one. Recorded in the
+   * table property `ailake.vectors`. Default: none.
+   */
+  vectors?: Record<string, VectorColumnInput>
+  /**
    * The embedder that makes this table's vectors from text. Its identity (name, dimension) is
    * recorded in the table, so text searches with a different embedder are refused.
    */
@@ -121,6 +128,8 @@ const CONNECT_KEYS = {
 
 const CREATE_TABLE_KEYS = {
   vector: VECTOR_POLICY_OPTION_KEYS,
+  // Keyed by column name: resolveExtraVectors checks each entry's keys.
+  vectors: true,
   embedder: true,
   schema: true,
   properties: true,
@@ -131,20 +140,30 @@ const CREATE_TABLE_KEYS = {
 } as const satisfies OptionKeys<CreateTableOptions>
 
 /** The full-text policy `createTable` options ask for, if any. */
-function wantedFullText(options: CreateTableOptions, vectorColumn: string): FullTextPolicy | undefined {
+function wantedFullText(options: CreateTableOptions, vectorColumn: string, otherVectors: readonly string[] = []): FullTextPolicy | undefined {
   if (options.fullText === undefined) {
     if (options.fullTextLanguage !== undefined) throw new AilakeError('INVALID_ARGUMENT', 'createTable(): fullTextLanguage needs fullText (the columns to index)')
     return undefined
   }
-  return resolveFullText(options.fullText, options.fullTextLanguage, vectorColumn)
+  return resolveFullText(options.fullText, options.fullTextLanguage, vectorColumn, otherVectors)
 }
 
 /** The partition spec `createTable` options ask for, if any. */
-function wantedSpec(options: CreateTableOptions, schema: Schema, vectorColumn: string): PartitionSpec | undefined {
+function wantedSpec(options: CreateTableOptions, schema: Schema, policy: VectorPolicy): PartitionSpec | undefined {
   if (options.partitionBy === undefined) return undefined
   if (options.schema === undefined) throw new AilakeError('INVALID_ARGUMENT', 'createTable(): partitionBy needs schema (the partition source columns must be known when the table is created)')
-  const spec = resolvePartitionSpec(schema, options.partitionBy, vectorColumn)
+  const spec = resolvePartitionSpec(schema, options.partitionBy, vectorColumns(policy).map((c) => c.column))
   return spec.fields.length === 0 ? undefined : spec
+}
+
+/** The vector policy `createTable` options ask for (the primary column's `dim` resolved). */
+function resolvePolicy(options: CreateTableOptions, dim: number): VectorPolicy {
+  const policy = resolveVectorPolicy({ ...options.vector, dim })
+  if (options.vectors !== undefined) {
+    const extra = resolveExtraVectors(options.vectors, policy.column)
+    if (extra.length > 0) policy.extra = extra
+  }
+  return policy
 }
 
 export class Lakehouse {
@@ -210,18 +229,18 @@ export class Lakehouse {
       dim = embedderDim
       Object.assign(embedderProps, embedderProperties({ name: options.embedder.name, dim }))
     }
-    const policy = resolveVectorPolicy({ ...options.vector, dim: dim as number })
+    const policy = resolvePolicy(options, dim as number)
     const schema = schemaFromInput(options.schema ?? {}, policy)
-    const fullText = wantedFullText(options, policy.column)
+    const fullText = wantedFullText(options, policy.column, (policy.extra ?? []).map((c) => c.column))
     if (fullText !== undefined && options.schema !== undefined) {
       for (const c of fullText.columns) {
         const field = schema.fields.find((f) => f.name === c)
         if (field?.type !== 'string') throw new AilakeError('SCHEMA_MISMATCH', `createTable(${JSON.stringify(name)}): full-text column ${JSON.stringify(c)} ${field === undefined ? 'is not in the schema' : 'is not a string column'}`, { context: { column: c } })
       }
     }
-    const properties: Record<string, string> = { ...options.properties, ...policyToProperties(policy), ...embedderProps, ...(fullText === undefined ? {} : fullTextProperties(fullText)) }
+    const properties: Record<string, string> = { ...options.properties, ...policyToProperties(policy), ...extraVectorsProperties(policy.extra ?? []), ...embedderProps, ...(fullText === undefined ? {} : fullTextProperties(fullText)) }
     if (options.schema === undefined) properties[SCHEMA_PENDING_PROPERTY] = 'pending'
-    const spec = wantedSpec(options, schema, policy.column)
+    const spec = wantedSpec(options, schema, policy)
     const metadata = newTableMetadata({ location: this.catalog.defaultLocation(ident), schema, properties, ...(spec === undefined ? {} : { spec }) })
     return this.handle(await this.catalog.createTable(ident, metadata))
   }
@@ -235,14 +254,15 @@ export class Lakehouse {
     const dim = options.vector.dim ?? (embedder === undefined ? undefined : await probeDim(embedder))
     if (have === undefined) why = 'it has no ailake vector column'
     else {
-      const want = resolveVectorPolicy({ ...options.vector, dim: dim ?? have.dim })
-      const diff = (Object.keys(want) as (keyof VectorPolicy)[]).filter((k) => want[k] !== have[k])
-      const wantText = wantedFullText(options, want.column)
+      const want = resolvePolicy(options, dim ?? have.dim)
+      const diff = (Object.keys(want) as (keyof VectorPolicy)[]).filter((k) => k !== 'extra' && want[k] !== have[k])
+      const wantText = wantedFullText(options, want.column, (want.extra ?? []).map((c) => c.column))
       if (diff.length > 0) why = `its vector ${diff.map((k) => `${k} is ${String(have[k])}, not ${String(want[k])}`).join(', ')}`
+      else if (JSON.stringify(want.extra ?? []) !== JSON.stringify(have.extra ?? [])) why = `its other vector columns are ${JSON.stringify(have.extra ?? [])}, not ${JSON.stringify(want.extra ?? [])}`
       else if (JSON.stringify(wantText) !== JSON.stringify(have.fullText)) why = `its full-text columns are ${JSON.stringify(have.fullText ?? null)}, not ${JSON.stringify(wantText ?? null)}`
       else if (embedder !== undefined && table.embedder?.name !== embedder.name) why = `its embedder is ${table.embedder?.name ?? 'none'}, not ${embedder.name}`
       else if (options.partitionBy !== undefined) {
-        const want = options.schema === undefined ? undefined : wantedSpec(options, table.schema, have.column)
+        const want = options.schema === undefined ? undefined : wantedSpec(options, table.schema, have)
         const spec = defaultSpec(table.core.metadata)
         if (JSON.stringify(want?.fields ?? []) !== JSON.stringify(spec.fields)) why = `it is partitioned by ${describeSpec(spec)}, not ${want === undefined ? 'nothing' : describeSpec(want)}`
       }

@@ -6,7 +6,7 @@ import { AilakeError } from '../errors.js'
 import type { Field, PrimitiveType, Schema } from '../format/schema.js'
 import { arrowToPrimitive, isArrowListField, type ArrowFieldLike } from '../table/arrow-like.js'
 import { vectorFieldType } from '../table/data-writer.js'
-import type { VectorPolicy } from '../table/vector-policy.js'
+import { isVectorColumn, vectorColumns, type VectorPolicy } from '../table/vector-policy.js'
 import { checkOptions, type OptionKeys } from '../util/options.js'
 
 export type ColumnSpec = PrimitiveType | { type: PrimitiveType; required?: boolean; doc?: string }
@@ -16,7 +16,7 @@ const COLUMN_SPEC_KEYS = { type: true, required: true, doc: true } as const sati
 
 const PRIMITIVES: readonly PrimitiveType[] = ['boolean', 'int', 'long', 'float', 'double', 'string', 'binary', 'date', 'timestamp', 'timestamptz']
 
-/** Builds the Iceberg schema (field ids from 1, the vector column last). */
+/** Builds the Iceberg schema (field ids from 1, the vector columns last, the primary one first). */
 export function schemaFromInput(input: SchemaInput, policy: VectorPolicy): Schema {
   const fields: Field[] = []
   let id = 1
@@ -27,8 +27,8 @@ export function schemaFromInput(input: SchemaInput, policy: VectorPolicy): Schem
   }
   if (Array.isArray((input as { fields?: unknown }).fields)) {
     for (const af of (input as { fields: ArrowFieldLike[] }).fields) {
-      if (af.name === policy.column) {
-        if (!isArrowListField(af)) throw new AilakeError('SCHEMA_MISMATCH', `schema column ${JSON.stringify(af.name)} is the vector column and must be a List or FixedSizeList of floats`)
+      if (isVectorColumn(policy, af.name)) {
+        if (!isArrowListField(af)) throw new AilakeError('SCHEMA_MISMATCH', `schema column ${JSON.stringify(af.name)} is ${af.name === policy.column ? 'the' : 'a'} vector column and must be a List or FixedSizeList of floats`)
         continue
       }
       const t = arrowToPrimitive(af)
@@ -37,8 +37,8 @@ export function schemaFromInput(input: SchemaInput, policy: VectorPolicy): Schem
     }
   } else {
     for (const [name, spec] of Object.entries(input as Record<string, ColumnSpec>)) {
-      if (name === policy.column) {
-        throw new AilakeError('INVALID_ARGUMENT', `schema column ${JSON.stringify(name)} is the vector column, which cannot be declared again`, { context: { column: name } })
+      if (isVectorColumn(policy, name)) {
+        throw new AilakeError('INVALID_ARGUMENT', `schema column ${JSON.stringify(name)} is ${name === policy.column ? 'the' : 'a'} vector column, which cannot be declared again`, { context: { column: name } })
       }
       if (typeof spec === 'object' && spec !== null) checkOptions(spec, COLUMN_SPEC_KEYS, `createTable(): schema column ${JSON.stringify(name)}`)
       const type = typeof spec === 'string' ? spec : spec?.type
@@ -48,7 +48,10 @@ export function schemaFromInput(input: SchemaInput, policy: VectorPolicy): Schem
       add(name, type as PrimitiveType, typeof spec === 'object' && spec.required === true, typeof spec === 'object' ? spec.doc : undefined)
     }
   }
-  // The vector field takes the next id and its list element the one after.
-  fields.push({ id, name: policy.column, type: vectorFieldType(policy, id + 1), required: true })
+  // Each vector field takes the next id and its list element the one after.
+  for (const v of vectorColumns(policy)) {
+    fields.push({ id, name: v.column, type: vectorFieldType(v, id + 1), required: true })
+    id += 2
+  }
   return { schemaId: 0, fields }
 }

@@ -18,7 +18,7 @@ import { requireRows } from '../table/rows.js'
 import { checkSchemaChange, type SchemaChange } from '../table/schema-evolution.js'
 import { AutoOptimizer, type AutoOptimizeOptions, type MaintenanceStatus } from './auto-optimize.js'
 import type { Embedder, EmbedderIdentity } from '../embed/embedder.js'
-import { embedderFor, recordedEmbedder } from './embedding.js'
+import { columnEmbedder, embedderFor, recordedEmbedder, textSearchColumn } from './embedding.js'
 import type { DataWriteOptions } from '../table/data-writer.js'
 import type { AsOf, IcebergTable } from '../table/iceberg-table.js'
 import type { RowsInput } from '../table/rows.js'
@@ -63,6 +63,12 @@ export interface FileInfo {
 export interface SearchOptions {
   /** For text queries: the embedder to use (must match the table's). Default: rebuilt from the table's record. */
   embedder?: Embedder
+  /**
+   * The vector column to search (`createTable(..., { vectors })`), with its own metric, index and
+   * bounds. Default: the primary vector column; for a text query, the column whose recorded
+   * embedder is `embedder`, else the only column that records one.
+   */
+  column?: string
 }
 
 export interface ChangeOptions {
@@ -98,12 +104,12 @@ const ADD_KEYS = { ...ROLL_KEYS, buildIndex: true, embedFrom: true, embedder: tr
 const MEM_TABLE_WRITER_KEYS = {
   ...ROLL_KEYS, flushSizeBytes: true, flushMaxRows: true, flushIntervalMs: true, writerId: true, autoFlushTimer: true, deferIndex: true, backgroundFlush: true, leaseTtlMs: true, adoptAbandoned: true, lease: true, upsertOn: true,
 } as const satisfies OptionKeys<StreamWriterOptions>
-const SEARCH_KEYS = { embedder: true } as const satisfies OptionKeys<SearchOptions>
+const SEARCH_KEYS = { embedder: true, column: true } as const satisfies OptionKeys<SearchOptions>
 const TEXT_SEARCH_KEYS = {
   columns: true, limit: true, where: true, asOf: true, select: true, includeBuffered: true, int64: true,
 } as const satisfies OptionKeys<FullTextSearchOptions>
 const HYBRID_SEARCH_KEYS = {
-  ...TEXT_SEARCH_KEYS, text: true, vector: true, fusion: true, rrfK: true, vectorWeight: true, candidates: true, embedder: true,
+  ...TEXT_SEARCH_KEYS, text: true, vector: true, fusion: true, rrfK: true, vectorWeight: true, candidates: true, embedder: true, column: true,
 } as const satisfies OptionKeys<HybridSearchOptions & SearchOptions>
 const EXPIRE_KEYS = { olderThan: true, retainLast: true } as const satisfies OptionKeys<ExpireOptions>
 const VERIFY_KEYS = { readData: true, wals: true } as const satisfies OptionKeys<VerifyOptions>
@@ -172,6 +178,16 @@ export class Table {
   /** The embedder recorded for this table's vectors, if any. */
   get embedder(): EmbedderIdentity | undefined {
     return recordedEmbedder(this.core.metadata.properties)
+  }
+
+  /**
+   * The vector column a text query searches (`column` if given; else the column whose recorded
+   * embedder is named `embedderName`; else the only one that records an embedder) and the
+   * embedder identity recorded for it. `INVALID_ARGUMENT` when none or several qualify.
+   */
+  textSearchTarget(column?: string, embedderName?: string): { column: string; embedder: EmbedderIdentity } {
+    const t = textSearchColumn(this.name, this.core.metadata.properties, this.vector, column, embedderName)
+    return { column: t.column, embedder: t.recorded }
   }
 
   /** Reloads the latest committed state (other writers' commits become visible). */
@@ -279,13 +295,25 @@ export class Table {
       caches: this.services.caches,
       buffered: () => this.openWriters().map((w) => w.bufferedSnapshot()),
     }
-    const b = typeof query === 'string'
-      ? new SearchBuilder<R>(ctx, async () => {
-        const embedder = await embedderFor(this.name, this.core.metadata.properties, options.embedder)
+    let b: SearchBuilder<R>
+    const policy = this.core.policy
+    if (typeof query === 'string' && policy?.extra !== undefined) {
+      // Several vector columns: the text goes to the one whose embedder it names (or the only one with an embedder).
+      const target = textSearchColumn(this.name, this.core.metadata.properties, policy, options.column, options.embedder?.name)
+      b = new SearchBuilder<R>(ctx, async () => {
+        const embedder = await columnEmbedder(`column ${target.column} of table ${this.name}`, target.recorded, options.embedder)
         const [v] = await embedder.embed([query])
         return v as Float32Array
-      })
-      : new SearchBuilder<R>(ctx, query as Float32Array | number[])
+      }, undefined, target.column)
+    } else {
+      b = typeof query === 'string'
+        ? new SearchBuilder<R>(ctx, async () => {
+          const embedder = await embedderFor(this.name, this.core.metadata.properties, options.embedder)
+          const [v] = await embedder.embed([query])
+          return v as Float32Array
+        }, undefined, options.column)
+        : new SearchBuilder<R>(ctx, query as Float32Array | number[], undefined, options.column)
+    }
     return this.services.int64 === undefined ? b : b.int64(this.services.int64)
   }
 
@@ -314,8 +342,9 @@ export class Table {
       throw new AilakeError('INVALID_ARGUMENT', 'hybridSearch({ text }) needs the query text, e.g. { text: "red shoes", limit: 10 }')
     }
     checkOptions(options, HYBRID_SEARCH_KEYS, 'hybridSearch()')
-    const { embedder, text } = options
-    const base = options.vector !== undefined ? this.search(options.vector) : this.search(text, embedder === undefined ? {} : { embedder })
+    const { embedder, text, column } = options
+    const leg: SearchOptions = { ...(embedder === undefined ? {} : { embedder }), ...(column === undefined ? {} : { column }) }
+    const base = options.vector !== undefined ? this.search(options.vector, column === undefined ? {} : { column }) : this.search(text, leg)
     return new HybridSearch<R>(this.searchContext(), vectorLeg(base.int64('bigint'), options), options, options.int64 === undefined ? this.services.int64 ?? 'bigint' : checkInt64As(options.int64, 'hybridSearch()'))
   }
 

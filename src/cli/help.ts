@@ -162,6 +162,8 @@ fused by reciprocal-rank fusion (k = 60).
 
 Options:
   --mode M                vector (default), fulltext or hybrid
+  --column NAME           the vector column to search, for tables with several (default:
+                          the primary one; with --text, the column whose embedder embeds it)
   -k, --limit N           rows to return (default 10)
   --where "FILTER"        SQL-like filter: year >= 2020 AND tag IN ('a','b') AND note IS NULL
   --as-of SNAPSHOT        search an older snapshot: a snapshot id or an ISO date/time

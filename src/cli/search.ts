@@ -19,7 +19,7 @@ export const searchCommand: Command = {
   options: {
     vector: { type: 'string' }, text: { type: 'string' }, like: { type: 'string' }, limit: { type: 'string', short: 'k' },
     where: { type: 'string' }, 'as-of': { type: 'string' }, select: { type: 'string' }, 'id-column': { type: 'string' }, ef: { type: 'string' },
-    mode: { type: 'string' }, ...JSON_FLAG,
+    mode: { type: 'string' }, column: { type: 'string' }, ...JSON_FLAG,
   },
   run: search,
 }
@@ -49,10 +49,12 @@ async function search(lake: Lakehouse, [name]: string[], values: Values, io: Io)
   const table = await openTable(lake, name as string)
   let hits: Row[]
   try {
+    if (mode === 'fulltext' && values.column !== undefined) throw new UsageError('--column names the vector column of a vector or hybrid search')
+    const column = searchedColumn(table, values.column as string | undefined, values.text !== undefined && values.vector === undefined && values.like === undefined)
     if (mode === 'vector') {
-      const vector = await queryVector(table, values, asOf)
+      const vector = await queryVector(table, values, asOf, column)
       const q = inWords(WORDS, () => {
-        let b: SearchBuilder = table.search(vector).limit(k)
+        let b: SearchBuilder = table.search(vector, { column: column.column }).limit(k)
         // First: an older snapshot's filter and columns are named as its schema had them.
         if (asOf !== undefined) b = b.asOf(asOf)
         if (ef !== undefined) b = b.ef(ef)
@@ -73,8 +75,8 @@ async function search(lake: Lakehouse, [name]: string[], values: Values, io: Io)
       const q = mode === 'fulltext'
         ? inWords(TEXT_WORDS, () => table.fullTextSearch(text, options))
         : await (async () => {
-          const vector = await queryVector(table, { ...values, text: values.vector === undefined && values.like === undefined ? text : undefined }, asOf)
-          return inWords(TEXT_WORDS, () => table.hybridSearch({ ...options, text, vector }))
+          const vector = await queryVector(table, { ...values, text: values.vector === undefined && values.like === undefined ? text : undefined }, asOf, column)
+          return inWords(TEXT_WORDS, () => table.hybridSearch({ ...options, text, vector, column: column.column }))
         })()
       hits = await run(q, table, values)
     }
@@ -96,15 +98,26 @@ async function search(lake: Lakehouse, [name]: string[], values: Values, io: Io)
   io.out(renderTable(hits, ordered))
 }
 
-async function queryVector(table: Table, values: Values, asOf: bigint | string | Date | undefined): Promise<Float32Array | number[]> {
-  const dim = table.vector.dim
+/** The vector column searched: `--column`, else (a text query on a table with several) the one whose embedder embeds text, else the primary one. */
+function searchedColumn(table: Table, name: string | undefined, text: boolean): { column: string; dim: number; embedder?: { name: string; dim: number } } {
+  const policy = table.vector
+  if (name === undefined && (!text || policy.extra === undefined)) return { column: policy.column, dim: policy.dim, ...(table.embedder === undefined ? {} : { embedder: table.embedder }) }
+  const all = [policy, ...(policy.extra ?? [])]
+  if (name !== undefined && !all.some((c) => c.column === name)) throw new UsageError(`--column ${JSON.stringify(name)} is not a vector column of ${table.name}; vector columns: ${all.map((c) => c.column).join(', ')}`)
+  if (!text) return { column: name as string, dim: (all.find((c) => c.column === name) as { dim: number }).dim }
+  const target = table.textSearchTarget(name)
+  return { column: target.column, dim: target.embedder.dim, embedder: target.embedder }
+}
+
+async function queryVector(table: Table, values: Values, asOf: bigint | string | Date | undefined, column: ReturnType<typeof searchedColumn>): Promise<Float32Array | number[]> {
+  const dim = column.dim
   if (values.vector !== undefined) {
     const v = parseVectorLiteral(values.vector as string, '--vector')
-    if (v.length !== dim) throw new AilakeError('DIMENSION_MISMATCH', `--vector has ${v.length} dimensions but table ${table.name} holds ${dim}-d vectors`)
+    if (v.length !== dim) throw new AilakeError('DIMENSION_MISMATCH', `--vector has ${v.length} dimensions but ${column.column === table.vector.column ? '' : `column ${column.column} of `}table ${table.name} holds ${dim}-d vectors`)
     return v
   }
   if (values.text !== undefined) {
-    const recorded = recordedEmbedder(table)
+    const recorded = column.column === table.vector.column ? recordedEmbedder(table) : column.embedder
     if (recorded === undefined) {
       throw new AilakeError('INVALID_ARGUMENT', `table ${table.name} records no embedder, so a --text query cannot be embedded with the model of its rows; search with --vector or --like`)
     }
@@ -118,11 +131,11 @@ async function queryVector(table: Table, values: Values, asOf: bigint | string |
       await embedder.close?.()
     }
   }
-  return likeVector(table, values, asOf)
+  return likeVector(table, values, asOf, column.column)
 }
 
 /** The vector of the row whose id column equals `id` (found with a filtered search). */
-async function likeVector(table: Table, values: Values, asOf: bigint | string | Date | undefined): Promise<Float32Array | number[]> {
+async function likeVector(table: Table, values: Values, asOf: bigint | string | Date | undefined, column: string): Promise<Float32Array | number[]> {
   const id = values.like as string
   const idColumn = (values['id-column'] as string | undefined) ?? 'id'
   const field = table.columns().find((f) => f.name === idColumn)
@@ -132,7 +145,6 @@ async function likeVector(table: Table, values: Values, asOf: bigint | string | 
   const numeric = field.type === 'int' || field.type === 'long' || field.type === 'float' || field.type === 'double'
   if (numeric && !/^-?\d+(\.\d+)?$/.test(id)) throw new AilakeError('INVALID_ARGUMENT', `--like ${JSON.stringify(id)}: column ${idColumn} holds numbers`)
   const literal = numeric ? id : `'${id.replace(/'/g, "''")}'`
-  const column = table.vector.column
   let q = inWords({ 'where(): ': '--id-column: ' }, () => table.search(new Float32Array(table.vector.dim).fill(1)).limit(1).where(`"${idColumn.replace(/"/g, '""')}" = ${literal}`).select([column]))
   if (asOf !== undefined) q = q.asOf(asOf)
   const [row] = await run(q, table, values)

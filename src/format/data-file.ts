@@ -17,12 +17,13 @@ const WRITE_KEYS = {
   columns: true,
   vector: { fieldId: true, column: true, dim: true, metric: true, precision: true, vectors: true, stored: true },
   index: { type: true, bytes: true, codes: true },
+  extraVectors: true,
   text: true,
   rowGroupRows: true,
 } as const satisfies OptionKeys<WriteDataFileInput>
 const OPEN_KEYS = { section: { offset: true, length: true }, vector: { column: true, dim: true, metric: true } } as const satisfies OptionKeys<OpenDataFileOptions>
 
-export type { DataFileWritten, IndexType, VectorFacts, VectorInput, WriteDataFileInput } from './parquet/types.js'
+export type { DataFileWritten, ExtraVectorInput, IndexType, VectorFacts, VectorInput, WriteDataFileInput } from './parquet/types.js'
 export type { DataFileReader, ForeignVector, OpenDataFileOptions, VectorPageCache } from './parquet/reader.js'
 export { readSectionAt, readTextBlockAt } from './parquet/section-read.js'
 export { decodeStoredVectors, encodeVectorValues, fixedLength, rowBytes } from './parquet/vector-pages.js'
@@ -58,8 +59,9 @@ export async function openDataFile(source: ByteSource, options: OpenDataFileOpti
  * Checks a data file end to end and throws `CORRUPT_DATA` on the first problem: footer offsets,
  * the section CRCs (found both via the footer and via the trailer, which must agree), Parquet
  * row count = section row count (= `indexNodeCount(indexBytes)` when given and the file has an
- * index), that the vector pages decode to exactly that many rows, and every page (header, sizes,
- * CRC) and offset index against the section's integrity table.
+ * index), that the vector pages decode to exactly that many rows, the same for every other
+ * vector column's column section, and every page (header, sizes, CRC) and offset index against
+ * the section's integrity table.
  */
 export async function verifyDataFile(source: ByteSource, options: {
   indexNodeCount?: (indexBytes: Uint8Array) => number
@@ -83,5 +85,13 @@ export async function verifyDataFile(source: ByteSource, options: {
   if (options.checkCodes !== undefined && codesBytes !== undefined) options.checkCodes(codesBytes, facts)
   const vectors = await reader.readVectors()
   if (vectors.length !== facts.rowCount * facts.dim) throw corrupt('vector column does not decode to one vector per row')
+  // Each other vector column: its column section (every CRC), index and codes, and its vectors.
+  for (const column of reader.columnSectionNames()) {
+    const s = await reader.readColumnSection(column)
+    if (s === undefined) throw corrupt(`the footer lists a section for vector column ${column} that cannot be found`)
+    if (options.indexNodeCount !== undefined && s.indexBytes !== undefined && options.indexNodeCount(s.indexBytes) !== s.facts.rowCount) throw corrupt(`the index of vector column ${column} does not have one node per row`, { column })
+    if (options.checkCodes !== undefined && s.codesBytes !== undefined) options.checkCodes(s.codesBytes, s.facts)
+    if ((await reader.readVectors(column)).length !== s.facts.rowCount * s.facts.dim) throw corrupt(`vector column ${column} does not decode to one vector per row`, { column })
+  }
   await reader.verifyPages()
 }

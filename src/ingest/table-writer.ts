@@ -12,7 +12,7 @@ import { nextSchemaId } from '../table/metadata-builder.js'
 import { defaultSpec, partitionRows, type PartitionGroup } from '../table/partition.js'
 import { inferSchema, takeRows, toRowBatch, type RowBatch, type RowsInput } from '../table/rows.js'
 import { SCHEMA_PENDING_PROPERTY } from '../table/schema-evolution.js'
-import type { VectorPolicy } from '../table/vector-policy.js'
+import { vectorColumns, type VectorPolicy } from '../table/vector-policy.js'
 import type { IndexBuilder, WrittenRows } from './index-builder.js'
 import { checkOptions } from '../util/options.js'
 
@@ -59,9 +59,12 @@ export function schemaPending(table: IcebergTable): boolean {
 export function schemaFor(table: IcebergTable, rows: RowsInput, policy: VectorPolicy): Schema {
   if (!schemaPending(table)) return table.schema
   const meta = table.metadata
-  const vector = table.schema.fields.find((f) => f.name === policy.column)
-  if (vector === undefined) throw corrupt(`table ${table.name} is waiting for its columns but its schema has no vector column ${JSON.stringify(policy.column)}`)
-  return inferSchema(rows, policy, vector, meta.lastColumnId + 1, nextSchemaId(meta))
+  const vectors = vectorColumns(policy).map(({ column }) => {
+    const vector = table.schema.fields.find((f) => f.name === column)
+    if (vector === undefined) throw corrupt(`table ${table.name} is waiting for its columns but its schema has no vector column ${JSON.stringify(column)}`)
+    return vector
+  })
+  return inferSchema(rows, policy, vectors, meta.lastColumnId + 1, nextSchemaId(meta))
 }
 
 export class TableWriter {

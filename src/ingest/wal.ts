@@ -9,8 +9,9 @@
  * Record layout (v1, little-endian), back to back in a segment:
  *   magic "ALKW" · u16 version (1) · u16 flags (0) · u32 bodyLength · body · u32 crc32c(record before it)
  *   body: u32 headerLength · header JSON { seq, rowCount, dim, schema, restart?, upsertOn? } · columns · vectors
- *   columns: for each non-vector schema field in order, rowCount tagged values
- *   vectors: rowCount × dim f32
+ *   columns: for each schema field but the primary vector column, in order, rowCount tagged values
+ *     (a vector column after the primary one holds one F32 value per row: u32 count, count f32)
+ *   vectors: rowCount × dim f32 (the primary vector column)
  * The CRC covers the record from its magic through its body, so a torn or bit-flipped record is
  * rejected rather than replayed. A crash can only tear the record being appended, at the tail
  * of the newest segment; `restart` marks the first record written after the writer gave up on
@@ -38,7 +39,8 @@ export interface WalSegment {
   upsertOn?: string
 }
 
-const enum Tag { Null = 0, Number = 1, String = 2, False = 3, True = 4, BigInt = 5, Date = 6, Bytes = 7 }
+/** Value tags; F32 (a vector of a column after the primary one) appears only in logs of tables with several vector columns. */
+const enum Tag { Null = 0, Number = 1, String = 2, False = 3, True = 4, BigInt = 5, Date = 6, Bytes = 7, F32 = 8 }
 
 export function walPrefix(tableKey: string, writerId: string): string {
   return `${tableKey}/wal/${writerId}/`
@@ -94,6 +96,7 @@ function writeValue(w: ByteWriter, v: unknown): void {
   }
   if (v instanceof Date) { w.u8(Tag.Date).f64(v.getTime()); return }
   if (v instanceof Uint8Array) { w.u8(Tag.Bytes).u32(v.length).bytes(v); return }
+  if (v instanceof Float32Array) { w.u8(Tag.F32).u32(v.length).typed(v); return }
   throw new AilakeError('INTERNAL', `WAL: cannot encode a value of type ${typeof v}`)
 }
 
@@ -223,6 +226,7 @@ function readValue(r: ByteReader): unknown {
     case Tag.String: return utf8Decode(r.bytesView(r.u32('string length'), 'string'), 'WAL string')
     case Tag.Date: return new Date(r.f64('date'))
     case Tag.Bytes: return r.bytesView(r.u32('bytes length'), 'bytes').slice()
+    case Tag.F32: return r.f32Array(r.u32('vector length'), 'vector')
   }
   throw corrupt(`WAL segment: unknown value tag ${tag} at offset ${r.offset - 1}`)
 }

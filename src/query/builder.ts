@@ -2,6 +2,7 @@
  * The immutable, fluent search builder behind `table.search(vector)`. Every method returns a
  * new builder; nothing runs until `toArray()`, `toArrow()` or `explain()`.
  */
+import { columnPolicy, vectorColumnNames } from '../table/vector-policy.js'
 import { AilakeError, invalid } from '../errors.js'
 import type { AsOf } from '../table/iceberg-table.js'
 import { checkOptions, type OptionKeys } from '../util/options.js'
@@ -54,6 +55,8 @@ interface State {
   includeBuffered: boolean
   prune: PruneMode
   concurrency?: number
+  /** The vector column searched; default the primary one. */
+  column?: string
 }
 
 function toQuery(vector: unknown): Float32Array {
@@ -80,13 +83,14 @@ function toQuery(vector: unknown): Float32Array {
 /** A query vector computed on first use (e.g. by embedding a text with the table's embedder). */
 export type LazyQuery = () => Promise<Float32Array>
 
-/** Validates a query vector against the table: finite numbers, the column's dimension. */
-function checkedQuery(ctx: SearchContext, vector: unknown): Float32Array {
+/** Validates a query vector against the table: finite numbers, the dimension of the column searched (default the primary one). */
+function checkedQuery(ctx: SearchContext, vector: unknown, column: string | undefined): Float32Array {
   const q = toQuery(vector)
   const policy = ctx.table.policy
   if (policy === undefined) throw new AilakeError('UNSUPPORTED', `table ${ctx.table.name} has no vector column; it cannot be searched by vector`)
-  if (q.length !== policy.dim) {
-    throw new AilakeError('DIMENSION_MISMATCH', `search(): the query vector has ${q.length} dimensions but column ${policy.column} has ${policy.dim}`, { context: { got: q.length, expected: policy.dim } })
+  const col = columnPolicy(policy, column)
+  if (q.length !== col.dim) {
+    throw new AilakeError('DIMENSION_MISMATCH', `search(): the query vector has ${q.length} dimensions but column ${col.column} has ${col.dim}`, { context: { got: q.length, expected: col.dim, column: col.column } })
   }
   return vector === q ? q.slice() : q
 }
@@ -103,18 +107,19 @@ export class SearchBuilder<R extends object = Record<string, unknown>> {
   /**
    * @param ctx the table, the lakehouse's `QueryCaches` and (optionally) the buffers of open writers
    * @param vector the query; `Float32Array` or `number[]`, of the table's dimension, all finite
-   * @throws AilakeError `INVALID_ARGUMENT` for NaN/Infinity or a non-numeric vector,
-   *   `DIMENSION_MISMATCH` for a wrong length, `UNSUPPORTED` for a table without a vector column.
+   * @param column the vector column searched (default: the table's primary one)
+   * @throws AilakeError `INVALID_ARGUMENT` for NaN/Infinity, a non-numeric vector or an unknown
+   *   column, `DIMENSION_MISMATCH` for a wrong length, `UNSUPPORTED` for a table without a vector column.
    */
-  constructor(ctx: SearchContext, vector: Float32Array | number[] | LazyQuery, state?: State) {
+  constructor(ctx: SearchContext, vector: Float32Array | number[] | LazyQuery, state?: State, column?: string) {
     this.ctx = ctx
     if (state !== undefined) {
       this.query = vector as Float32Array | LazyQuery
       this.state = state
       return
     }
-    this.query = typeof vector === 'function' ? vector : checkedQuery(ctx, vector)
-    this.state = { k: 10, int64: 'bigint', includeBuffered: true, prune: 'auto' }
+    this.query = typeof vector === 'function' ? vector : checkedQuery(ctx, vector, column)
+    this.state = { k: 10, int64: 'bigint', includeBuffered: true, prune: 'auto', ...(column === undefined ? {} : { column }) }
   }
 
   private with<T extends object = R>(patch: Partial<State>): SearchBuilder<T> {
@@ -146,7 +151,7 @@ export class SearchBuilder<R extends object = Record<string, unknown>> {
    */
   where(filter: string | Filter): SearchBuilder<R> {
     const policy = this.ctx.table.policy
-    if (policy !== undefined) bindFilter(filter, this.ctx.table.schemaAt(this.state.asOf), policy.column)
+    if (policy !== undefined) bindFilter(filter, this.ctx.table.schemaAt(this.state.asOf), vectorColumnNames(policy))
     const prev = this.state.filter
     if (prev === undefined) return this.with({ filter })
     return this.with({ filter: typeof prev === 'string' && typeof filter === 'string' ? `(${prev}) AND (${filter})` : { and: [toTyped(prev), toTyped(filter)] } })
@@ -211,8 +216,9 @@ export class SearchBuilder<R extends object = Record<string, unknown>> {
 
   private async request(): Promise<SearchRequest> {
     const s = this.state
-    const query = typeof this.query === 'function' ? checkedQuery(this.ctx, await this.query()) : this.query
+    const query = typeof this.query === 'function' ? checkedQuery(this.ctx, await this.query(), s.column) : this.query
     const req: SearchRequest = { query, k: s.k, includeBuffered: s.includeBuffered, prune: s.prune }
+    if (s.column !== undefined) req.column = s.column
     if (s.ef !== undefined) req.ef = s.ef
     if (s.filter !== undefined) req.filter = s.filter
     if (s.select !== undefined) req.select = s.select

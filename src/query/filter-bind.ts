@@ -92,12 +92,12 @@ function cmp(a: Key, b: Key): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 
-function columnError(name: unknown, schema: Schema, vectorColumn: string): never {
-  const names = schema.fields.filter((f) => f.name !== vectorColumn).map((f) => f.name)
+function columnError(name: unknown, schema: Schema, vectorColumns: readonly string[]): never {
+  const names = schema.fields.filter((f) => !vectorColumns.includes(f.name)).map((f) => f.name)
   throw invalid(`where(): unknown column ${JSON.stringify(name)}; columns are case-sensitive, valid columns: ${names.join(', ')}`, { column: String(name), columns: names })
 }
 
-function bindNode(f: Filter, schema: Schema, vectorColumn: string, negate: boolean): BoundFilter {
+function bindNode(f: Filter, schema: Schema, vectorColumn: readonly string[], negate: boolean): BoundFilter {
   if (f === null || typeof f !== 'object') throw invalid(`where(): expected a filter object or string, got ${describe(f)}`)
   if ('and' in f || 'or' in f) {
     checkOptions(f, 'and' in f ? AND_KEYS : OR_KEYS, 'where()', 'filter key')
@@ -112,8 +112,8 @@ function bindNode(f: Filter, schema: Schema, vectorColumn: string, negate: boole
   }
   if (!('column' in f) || !('op' in f)) throw invalid(`where(): a filter needs { column, op, value } or and / or / not, got ${JSON.stringify(Object.keys(f))}`)
   const field = schema.fields.find((x) => x.name === f.column)
-  if (field === undefined || f.column === vectorColumn) {
-    if (f.column === vectorColumn) throw invalid(`where(): cannot filter on the vector column ${f.column}; search by vector instead`, { column: f.column })
+  if (field === undefined || vectorColumn.includes(f.column)) {
+    if (vectorColumn.includes(f.column)) throw invalid(`where(): cannot filter on the vector column ${f.column}; search by vector instead`, { column: f.column })
     columnError(f.column, schema, vectorColumn)
   }
   const type = field.type
@@ -149,9 +149,9 @@ function bindNode(f: Filter, schema: Schema, vectorColumn: string, negate: boole
   return leaf
 }
 
-/** Parses (if a string) and binds `filter` to `schema`. Throws `INVALID_ARGUMENT` with the reason. */
-export function bindFilter(filter: string | Filter, schema: Schema, vectorColumn: string): BoundFilter {
-  return bindNode(typeof filter === 'string' ? parseFilter(filter) : filter, schema, vectorColumn, false)
+/** Parses (if a string) and binds `filter` to `schema`, where no vector column (one name or all of them) may be filtered on. Throws `INVALID_ARGUMENT` with the reason. */
+export function bindFilter(filter: string | Filter, schema: Schema, vectorColumn: string | readonly string[]): BoundFilter {
+  return bindNode(typeof filter === 'string' ? parseFilter(filter) : filter, schema, typeof vectorColumn === 'string' ? [vectorColumn] : vectorColumn, false)
 }
 
 /** Names of the columns a bound filter reads. */

@@ -15,7 +15,7 @@ import type { BufferedRows } from '../ingest/buffer.js'
 import { pinSnapshot } from '../table/pins.js'
 import type { LiveFile } from '../table/scan.js'
 import type { AsOf } from '../table/iceberg-table.js'
-import type { FullTextPolicy } from '../table/vector-policy.js'
+import { vectorColumnNames, type FullTextPolicy } from '../table/vector-policy.js'
 import { addSegmentStats, clauseTerms, emptyStats, parseTextQuery, scoreSegment, segmentCannotMatch, type TextClause, type TextSegment } from '../text/bm25.js'
 import { buildTextIndex, decodeTextIndex, type TextIndex } from '../text/text-index.js'
 import { mapLimit } from '../util/limiter.js'
@@ -105,7 +105,7 @@ export async function executeTextSearch(base: SearchContext, req: TextSearchRequ
   if (typeof req.query !== 'string') throw invalid(`fullTextSearch(): the query must be a string, got ${typeof req.query}`)
   const columns = resolveTextColumns(ctx, req.columns)
   const clauses = parseTextQuery(req.query, ft.language)
-  const filter = req.filter === undefined ? undefined : bindFilter(req.filter, ctx.schema, policy.column)
+  const filter = req.filter === undefined ? undefined : bindFilter(req.filter, ctx.schema, vectorColumnNames(policy))
   const select = resolveSelect(ctx.schema, policy, req.select)
   const before: CacheCounters = { ...caches.counters }
   // Buffers and the snapshot are read in one synchronous step, as in vector search.

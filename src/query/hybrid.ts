@@ -5,6 +5,7 @@
  * then fuses the two ranked lists: reciprocal-rank fusion (each row scores the sum over legs of
  * 1 / (rrfK + rank), rrfK = 60) by default, or a weighted sum of min-max normalised scores.
  */
+import { vectorColumnNames } from '../table/vector-policy.js'
 import { invalid } from '../errors.js'
 import type { AsOf } from '../table/iceberg-table.js'
 import { convertInt64, MAX_LIMIT, SearchBuilder, type Int64As, type LazyQuery } from './builder.js'
@@ -86,7 +87,7 @@ function checkTextOptions(ctx: SearchContext, o: TextQueryOptions, where: string
   if (o.limit !== undefined) checkLimit(o.limit, where)
   // Names are those of the snapshot searched (a column renamed since keeps its old name there).
   const schema = ctx.table.schemaAt(o.asOf)
-  if (o.where !== undefined) bindFilter(o.where, schema, policy.column)
+  if (o.where !== undefined) bindFilter(o.where, schema, vectorColumnNames(policy))
   if (o.select !== undefined) resolveSelect(schema, policy, o.select)
 }
 

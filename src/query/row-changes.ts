@@ -10,6 +10,7 @@
  * concurrent commits added rows it would have had to change, the change is planned again on
  * the new table (at most `MAX_PLANS` times). Concurrent appends simply land alongside a delete.
  */
+import { vectorColumnNames } from '../table/vector-policy.js'
 import { constrainsPartitions, PartitionPruner } from './partition-prune.js'
 import { AilakeError, isAilakeError } from '../errors.js'
 import type { DataFile, TableMetadata } from '../format/iceberg/types.js'
@@ -130,7 +131,7 @@ async function withReplans(ctx: ChangeContext, plan: () => Promise<ChangeResult 
 export async function deleteRows(ctx: ChangeContext, where: string | Filter): Promise<ChangeResult> {
   const { table } = ctx
   const policy = requireVector(table)
-  const bind = binder(where, table, policy.column)
+  const bind = binder(where, table, vectorColumnNames(policy))
   return withReplans(ctx, async () => {
     // Bound again on each plan: columns are read by the names of the schema the table has now.
     const filter = bind()
@@ -157,7 +158,7 @@ export async function deleteRows(ctx: ChangeContext, where: string | Filter): Pr
 export async function updateRows(ctx: ChangeContext, where: string | Filter, values: Record<string, unknown>, options: { buildIndex?: boolean } = {}): Promise<ChangeResult> {
   const { table } = ctx
   const policy = requireVector(table)
-  const bind = binder(where, table, policy.column)
+  const bind = binder(where, table, vectorColumnNames(policy))
   if (values === null || typeof values !== 'object' || Object.keys(values).length === 0) {
     throw new AilakeError('INVALID_ARGUMENT', 'update(): values must name at least one column to set, e.g. { status: "archived" }')
   }
@@ -218,7 +219,7 @@ export async function planKeyed(ctx: ChangeContext, on: string, keys: readonly u
   const { table } = ctx
   const policy = requireVector(table)
   const since = table.currentSnapshotId
-  const filter = bindFilter({ column: on, op: 'in', values: keys as FilterValue[] }, table.schema, policy.column)
+  const filter = bindFilter({ column: on, op: 'in', values: keys as FilterValue[] }, table.schema, vectorColumnNames(policy))
   const targets = await findTargets(ctx, await table.planFiles(), filter)
   // Keys matched in the table: their rows are updates, the others inserts.
   const matched = new Set<unknown>()
@@ -254,7 +255,7 @@ async function writeAndCommit(ctx: ChangeContext, rows: Record<string, unknown>[
  * table's schema at each call: bound again only after a schema change (a filter of ten thousand
  * ids is not parsed and bound once per plan).
  */
-function binder(where: string | Filter, table: IcebergTable, vectorColumn: string): () => BoundFilter {
+function binder(where: string | Filter, table: IcebergTable, vectorColumn: readonly string[]): () => BoundFilter {
   let schema = table.schema
   let bound = bindFilter(where, schema, vectorColumn)
   return () => {

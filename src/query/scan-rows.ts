@@ -3,6 +3,7 @@
  * engines wrote that have no vector column. Files are planned first (statistics rule files
  * out before any is opened), then read one at a time, so memory holds one file's columns.
  */
+import { vectorColumnNames } from '../table/vector-policy.js'
 import { planPruned } from './partition-prune.js'
 import { invalid } from '../errors.js'
 import type { AsOf } from '../table/iceberg-table.js'
@@ -42,7 +43,7 @@ export function scanRows(ctx: Omit<FileRowsContext, 'schema'>, options: ScanOpti
   const snapshot = table.resolveSnapshot(options.asOf)
   const schema = table.schemaAt(options.asOf)
   const vectorColumn = table.policy?.column
-  const filter = options.where === undefined ? undefined : bindFilter(options.where, schema, vectorColumn ?? '')
+  const filter = options.where === undefined ? undefined : bindFilter(options.where, schema, vectorColumnNames(table.policy))
   const select = options.select === undefined ? schema.fields.filter((f) => f.name !== vectorColumn).map((f) => f.name) : [...new Set(options.select)]
   for (const c of select) {
     if (!schema.fields.some((f) => f.name === c)) throw invalid(`scan(): unknown column ${JSON.stringify(c)}; columns are case-sensitive, valid columns: ${schema.fields.map((f) => f.name).join(', ')}`, { column: c })

@@ -17,7 +17,8 @@ import type { AsOf, IcebergTable } from '../table/iceberg-table.js'
 import type { LiveFile } from '../table/scan.js'
 import { cachedColumnValues, foreignHint, intersect, liveMask, readColumns } from './file-rows.js'
 import { bufferedVisibility, hideSuperseded, rowId } from './visibility.js'
-import type { VectorPolicy } from '../table/vector-policy.js'
+import { columnPolicy, isVectorColumn, vectorColumnNames, vectorColumns, type VectorPolicy } from '../table/vector-policy.js'
+import { bufferedVectors, columnTarget, sectionOf, type ColumnTarget } from './search-column.js'
 import { mapLimit } from '../util/limiter.js'
 import { kernelError, lowerBound } from '../vector/bounds.js'
 import { distanceFrom } from '../vector/scorer.js'
@@ -44,6 +45,8 @@ export type { PruneMode } from './routing.js'
 export interface SearchRequest {
   query: Float32Array
   k: number
+  /** The vector column searched (its own metric, index and bounds). Default: the table's primary vector column. */
+  column?: string
   /**
    * HNSW candidate list size for every searched file. Default: `defaultEf` of the file's rows,
    * shaped by routing for clustered files (wider for the nearest, narrower for the farther).
@@ -78,6 +81,8 @@ export interface FileVisit {
 /** What `explain()` reports. Byte and cache counters are approximate under concurrent queries. */
 export interface SearchPlan {
   snapshotId: bigint | null
+  /** The vector column searched. */
+  column: string
   /** Live files of the data manifests read (those partition pruning left out are not counted). */
   filesTotal: number
   /** Data manifests left out unread: their partition summaries prove no file they list matches the filter. */
@@ -160,9 +165,9 @@ export function requirePolicy(table: IcebergTable): VectorPolicy {
 }
 
 
-/** Checks selected column names against the schema. */
+/** Checks selected column names against the schema (default: every column but the vector columns). */
 export function resolveSelect(schema: Schema, policy: VectorPolicy, select: string[] | undefined): string[] {
-  if (select === undefined) return schema.fields.filter((f) => f.name !== policy.column).map((f) => f.name)
+  if (select === undefined) return schema.fields.filter((f) => !isVectorColumn(policy, f.name)).map((f) => f.name)
   for (const c of select) {
     if (!schema.fields.some((f) => f.name === c)) {
       throw invalid(`select(): unknown column ${JSON.stringify(c)}; columns are case-sensitive, valid columns: ${schema.fields.map((f) => f.name).join(', ')}`, { column: c })
@@ -189,16 +194,16 @@ function fileReader(ctx: SearchContext, file: DataFile, key: string): ReturnType
  * in one ranged read of the section, and no vectors (candidates are re-scored on vectors read
  * page by page). Otherwise the whole vector column, and the index over it when there is one.
  */
-async function loadFileVectors(ctx: SearchContext, file: DataFile, key: string, useIndex: boolean, dim: number): Promise<FileVectors> {
+async function loadFileVectors(ctx: SearchContext, file: DataFile, key: string, useIndex: boolean, dim: number, column: ColumnTarget): Promise<FileVectors> {
   const reader = await fileReader(ctx, file, key)
   // The whole section first: the vector read then reuses its head instead of reading it on its own.
-  const sec = useIndex ? await reader.readSectionOnce() : undefined
+  const sec = !useIndex ? undefined : column.primary ? await reader.readSectionOnce() : await reader.readColumnSection(column.name, sectionOf(column.facts(file)))
   if (sec?.indexBytes !== undefined && sec.codesBytes !== undefined) {
     const index = HnswIndex.fromCodes(sec.indexBytes, sec.codesBytes, { dim })
     if (index.size !== reader.rowCount) throw corrupt(`data file ${file.filePath} has an index of ${index.size} rows for its ${reader.rowCount} rows`, { path: file.filePath })
     return { vectors: undefined, index, bytes: index.residentBytes() }
   }
-  const vectors = await reader.readVectors()
+  const vectors = await reader.readVectors(column.primary ? undefined : column.name)
   if (vectors.length !== reader.rowCount * dim) {
     throw corrupt(`data file ${file.filePath} has ${vectors.length} vector values for ${reader.rowCount} rows of dimension ${dim}`, { path: file.filePath })
   }
@@ -218,14 +223,15 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
   const { table, caches } = ctx
   const policy = requirePolicy(table)
   const { query } = req
-  const dim = policy.dim
+  const col = columnPolicy(policy, req.column)
+  const dim = col.dim
   if (query.length !== dim) {
-    throw new AilakeError('DIMENSION_MISMATCH', `search: the query vector has ${query.length} dimensions but column ${policy.column} of table ${table.name} has ${dim}`, { context: { got: query.length, expected: dim } })
+    throw new AilakeError('DIMENSION_MISMATCH', `search: the query vector has ${query.length} dimensions but column ${col.column} of table ${table.name} has ${dim}`, { context: { got: query.length, expected: dim, column: col.column } })
   }
   validateVectors(query, dim, 'search: the query')
   // Time travel reads a snapshot through the schema it was written with (its names and types).
   const schema = table.schemaAt(req.asOf)
-  const filter = req.filter === undefined ? undefined : bindFilter(req.filter, schema, policy.column)
+  const filter = req.filter === undefined ? undefined : bindFilter(req.filter, schema, vectorColumnNames(policy))
   const select = resolveSelect(schema, policy, req.select)
   const prune = req.prune ?? 'auto'
   const factor = typeof prune === 'object' && 'approximate' in prune ? prune.approximate : 1
@@ -239,7 +245,7 @@ export async function executeSearch(ctx: SearchContext, req: SearchRequest): Pro
   const snapshotId = table.resolveSnapshot(req.asOf)
   const unpin = pinSnapshot(meta.tableUuid, snapshotId)
   try {
-    return await searchSnapshot({ ...ctx, schema }, req, { t0, meta, buffers, snapshotId, filter, select, factor, prune, before })
+    return await searchSnapshot({ ...ctx, schema }, req, { t0, meta, buffers, snapshotId, filter, select, factor, prune, before, column: columnTarget(policy, col) })
   } finally {
     unpin()
   }
@@ -280,6 +286,7 @@ interface Resolved {
   factor: number
   prune: PruneMode
   before: CacheCounters
+  column: ColumnTarget
 }
 
 /** The search once its input is checked and its snapshot resolved (and pinned against expiry); `ctx.schema` is the one it reads through. */
@@ -287,14 +294,17 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
   const { table, caches } = ctx
   const policy = requirePolicy(table)
   const { query, k } = req
-  const { dim, metric } = policy
-  const { t0, meta, buffers, snapshotId, filter, select, factor, prune, before } = r
+  const { t0, meta, buffers, snapshotId, filter, select, factor, before, column } = r
+  const { dim, metric } = column.policy
+  // Optimize clusters files by the primary column: routing among clusters applies to it only,
+  // other columns keep the sound bound of every file.
+  const prune = column.primary ? r.prune : 'exact'
   const planned = await planPruned({ table, caches }, snapshotId, filter, ctx.schema)
   const files = planned.files
   const tPlan = now()
 
   const plan: SearchPlan = {
-    snapshotId, filesTotal: files.length, manifestsPrunedByPartition: planned.manifestsPruned, filesPrunedByPartition: 0,
+    snapshotId, column: column.name, filesTotal: files.length, manifestsPrunedByPartition: planned.manifestsPruned, filesPrunedByPartition: 0,
     filesPrunedByStats: 0, filesPrunedByBound: 0, filesSkippedByRouting: 0, filesSearchedByIndex: 0,
     filesSearchedByScan: 0, filesNoMatch: 0, bufferedRows: 0, candidates: 0, bytesRead: 0, reads: 0,
     cacheHits: { index: 0, reader: 0 }, cacheMisses: { index: 0, reader: 0 }, timingsMs: { plan: tPlan - t0, search: 0, fetch: 0, total: 0 },
@@ -314,17 +324,18 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
     const n = b.rows.length
     plan.bufferedRows += n
     if (n === 0 || visible?.length === 0) return
-    if (b.vectors.length !== n * dim) throw new AilakeError('INTERNAL', `buffered rows carry ${b.vectors.length} vector values for ${n} rows of dimension ${dim}`)
+    const vectors = bufferedVectors(b, column)
+    if (vectors.length !== n * dim) throw new AilakeError('INTERNAL', `buffered rows carry ${vectors.length} vector values for ${n} rows of dimension ${dim}`)
     let allow = filter === undefined ? undefined : bitsetFor(filter, b.rows)
     if (visible !== undefined) {
       const held = allow
       allow = bitsetFromIds(visible.filter((i) => held === undefined || bitAllowed(held, i)), n)
     }
     if (allow !== undefined && countAllowed(allow, n) === 0) return
-    const res = flatSearch(b.vectors, dim, metric, query, k, allow === undefined ? {} : { filter: allow })
+    const res = flatSearch(vectors, dim, metric, query, k, allow === undefined ? {} : { filter: allow })
     for (const id of res.ids) {
       plan.candidates++
-      top.offer({ d: exact(b.vectors, id * dim), src: -1 - bi, row: id })
+      top.offer({ d: exact(vectors, id * dim), src: -1 - bi, row: id })
     }
   })
 
@@ -343,7 +354,7 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
       plan.files?.push({ path: f.filePath, rows: f.recordCount, bound: null, rank: null, outcome: 'pruned-stats' })
       continue
     }
-    const facts = f.ailake
+    const facts = column.facts(f)
     const usable = facts !== undefined && facts.dim === dim && facts.metric === metric && facts.centroid.length === dim
     const lb = usable ? lowerBound(metric, query, facts.centroid, facts.radius) : -Infinity
     visit.push({ file: f, live: lf, bound: Number.isNaN(lb) ? -Infinity : lb })
@@ -372,8 +383,10 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
   const prepare = async (lf: LiveFile): Promise<Prepared> => {
     const file = lf.dataFile
     const key = table.keyOf(file.filePath)
-    const facts = file.ailake
-    const useIndex = facts !== undefined && facts.indexType === 'hnsw' && facts.indexStatus === 'ready'
+    const facts = column.facts(file)
+    const useIndex = facts !== undefined && facts.indexType === 'hnsw' && file.ailake?.indexStatus === 'ready'
+    // Each vector column of a file has its own search state.
+    const stateKey = column.primary ? key : `${key}#${column.name}`
     // Deleted rows and rows the filter rejects are left out inside the traversal, so k rows come
     // back whenever k live matching rows exist.
     const live = await liveMask(ctx, lf)
@@ -383,11 +396,11 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
       allow = allow === undefined ? matching : intersect(allow, matching)
     }
     allow = await hideSuperseded(ctx, file, allow, hidden)
-    if (allow === undefined) return { file, key, fv: await caches.fileVectors(key, file.fileSizeInBytes, () => loadFileVectors(ctx, file, key, useIndex, dim)), opts: {} }
+    if (allow === undefined) return { file, key, fv: await caches.fileVectors(stateKey, file.fileSizeInBytes, () => loadFileVectors(ctx, file, key, useIndex, dim, column)), opts: {} }
     // Counted once here (the cached live mask carries its count), not again by the index.
     const allowed = allow === live?.bits ? live.allowed : countAllowed(allow, file.recordCount)
     if (allowed === 0) return { file, key, fv: undefined, opts: {} }
-    const fv = await caches.fileVectors(key, file.fileSizeInBytes, () => loadFileVectors(ctx, file, key, useIndex, dim))
+    const fv = await caches.fileVectors(stateKey, file.fileSizeInBytes, () => loadFileVectors(ctx, file, key, useIndex, dim, column))
     return { file, key, fv, opts: { filter: allow, allowed } }
   }
 
@@ -411,7 +424,7 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
     if (m === 0) return false
     const rows = Array.from(cand.ids.subarray(0, m))
     const reader = await fileReader(ctx, file, key)
-    const vecs = await reader.readVectorsAt(rows, caches.vectorPages(key, file.fileSizeInBytes))
+    const vecs = await reader.readVectorsAt(rows, caches.vectorPages(key, file.fileSizeInBytes), column.primary ? undefined : column.name)
     let added = false
     for (let i = 0; i < m; i++) {
       plan.candidates++
@@ -534,7 +547,7 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
       const b = buffers[-1 - c.src] as BufferedRows
       const src = b.rows[c.row] ?? {}
       const row: Record<string, unknown> = {}
-      for (const col of select) row[col] = col === policy.column ? b.vectors.slice(c.row * dim, (c.row + 1) * dim) : (src[col] ?? null)
+      for (const col of select) row[col] = col === policy.column ? b.vectors.slice(c.row * policy.dim, (c.row + 1) * policy.dim) : (src[col] ?? null)
       out[w] = row
     } else {
       const list = byFile.get(c.src) ?? []
@@ -568,9 +581,8 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
 export async function fetchFileRows(ctx: SearchContext & { schema?: Schema }, file: DataFile, rowIds: readonly number[], select: readonly string[]): Promise<Record<string, unknown>[]> {
   const policy = requirePolicy(ctx.table)
   const { caches, table } = ctx
-  const dim = policy.dim
   const key = table.keyOf(file.filePath)
-  const scalar = select.filter((c) => c !== policy.column)
+  const scalar = select.filter((c) => !isVectorColumn(policy, c))
   let rows: Record<string, unknown>[]
   const whole = scalar.length === 0 ? new Map<string, ArrayLike<unknown>>() : await cachedColumnValues(ctx, file, scalar)
   if (whole !== undefined) {
@@ -583,11 +595,20 @@ export async function fetchFileRows(ctx: SearchContext & { schema?: Schema }, fi
     const reader = await caches.reader(table.store, key, file.fileSizeInBytes, undefined, foreignHint(ctx))
     rows = await reader.readRows({ columns: scalar, rows: [...rowIds], ...(ctx.schema !== undefined && { schema: ctx.schema }) })
   }
-  const vecs = select.includes(policy.column) ? await (await fileReader(ctx, file, key)).readVectorsAt(rowIds, caches.vectorPages(key, file.fileSizeInBytes)) : undefined
+  // Every selected vector column comes back as Float32Arrays, read from the pages holding the rows.
+  const vecs = new Map<string, { dim: number; values: Float32Array }>()
+  for (const c of vectorColumns(policy)) {
+    if (!select.includes(c.column)) continue
+    const reader = await fileReader(ctx, file, key)
+    vecs.set(c.column, { dim: c.dim, values: await reader.readVectorsAt(rowIds, caches.vectorPages(key, file.fileSizeInBytes), c.column === policy.column ? undefined : c.column) })
+  }
   return rowIds.map((_, j) => {
     const src = rows[j] ?? {}
     const row: Record<string, unknown> = {}
-    for (const col of select) row[col] = col === policy.column && vecs !== undefined ? vecs.slice(j * dim, (j + 1) * dim) : src[col]
+    for (const col of select) {
+      const v = vecs.get(col)
+      row[col] = v !== undefined ? v.values.slice(j * v.dim, (j + 1) * v.dim) : src[col]
+    }
     return row
   })
 }

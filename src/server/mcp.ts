@@ -38,6 +38,7 @@ function tools(ctx: ServerContext, who: Principal): { name: string; description:
           where: { type: 'string', description: 'Filter on the table\'s columns.' },
           limit: { type: 'integer', minimum: 1, maximum: ctx.limits.maxLimit, description: 'Rows to return (default 10).' },
           select: { type: 'array', items: { type: 'string' }, description: 'Columns to return (default: all but the vector).' },
+          column: { type: 'string', description: 'The vector column to search, for tables with several (default: the primary one; a text goes to the column whose embedder embeds it).' },
         },
         required: ['table'],
         additionalProperties: false,
@@ -115,7 +116,7 @@ async function call(ctx: ServerContext, who: Principal, tool: string, args: Reco
       return { content: [{ type: 'text', text: toJsonText(info, 2) }], structuredContent: plain(info) }
     }
     case 'search': {
-      const body = fields(args, ['table', 'text', 'vector', 'where', 'limit', 'select'], 'search')
+      const body = fields(args, ['table', 'text', 'vector', 'where', 'limit', 'select', 'column'], 'search')
       const name = tableArg(body)
       check(who, 'read', name)
       const b = await searchBuilder(ctx, await ctx.table(name), body)

@@ -29,6 +29,7 @@ const SEARCH = {
     limit: { type: 'integer', minimum: 1, description: 'Default 10; at most the server\'s maxLimit.' },
     ef: { type: 'integer', minimum: 1, description: 'HNSW candidate list size; at most the server\'s maxEf.' },
     asOf: { oneOf: [{ type: 'string' }, { type: 'integer' }], description: 'Snapshot id (digits) or time (ISO 8601 or epoch ms).' },
+    column: { type: 'string', description: 'The vector column searched (tables with several, see createTable vectors). Default: the primary one; for text, the column whose embedder embeds it.' },
     mode: { enum: ['vector', 'fulltext', 'hybrid'], description: 'Default vector. fulltext: BM25 over the full-text columns (rows carry _score); hybrid: both fused (text, optionally a vector). Arrow answers are for vector mode.' },
   },
 }
@@ -67,6 +68,7 @@ export function openApiDocument(): Record<string, unknown> {
             properties: {
               name: { type: 'string' },
               vector: { type: 'object', description: '{ dim, metric, column, precision, M, efConstruction }; dim may be left out with an embedder' },
+              vectors: { type: 'object', description: 'More vector columns by name: { image: { dim, metric, precision, M, efConstruction, embedder } }' },
               schema: { type: 'object', description: 'Columns other than the vector: name → type or { type, required, doc }' },
               properties: { type: 'object', additionalProperties: { type: 'string' } },
               embedder: { type: 'string', description: 'Embedder name recorded for text search and embedFrom' },

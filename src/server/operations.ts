@@ -40,7 +40,7 @@ export async function readableTables(ctx: ServerContext, who: Principal): Promis
   return (await ctx.lake.listTables()).filter((name) => allows(who, 'read', name.split('.')))
 }
 
-export const SEARCH_FIELDS = ['vector', 'text', 'where', 'select', 'limit', 'ef', 'asOf', 'mode'] as const
+export const SEARCH_FIELDS = ['vector', 'text', 'where', 'select', 'limit', 'ef', 'asOf', 'mode', 'column'] as const
 
 /** A search of any mode: its rows, or how it ran. */
 export interface AnySearch {
@@ -70,30 +70,44 @@ export async function anySearch(ctx: ServerContext, table: Table, body: Body): P
     o.select = body.select as string[]
   }
   if (body.asOf !== undefined && body.asOf !== null) o.asOf = typeof body.asOf === 'bigint' ? body.asOf.toString() : body.asOf as string
+  const column = stringField(body.column, 'column')
   if (mode === 'fulltext') {
     if (body.vector !== undefined && body.vector !== null) throw bad('a fulltext search takes text, not a vector')
+    if (column !== undefined) throw bad('column names the vector column of a vector or hybrid search; a fulltext search reads the full-text columns')
     return table.fullTextSearch(text, o)
   }
+  const leg = column === undefined ? {} : { column }
+  if (Array.isArray(body.vector)) return table.hybridSearch({ ...o, ...leg, text, vector: (body.vector as unknown[]).map(Number) })
+  if (column !== undefined || table.vector.extra !== undefined) {
+    const target = table.textSearchTarget(column)
+    return table.hybridSearch({ ...o, text, column: target.column, embedder: await ctx.embedder(target.embedder.name) })
+  }
   const recorded = table.embedder
-  if (Array.isArray(body.vector)) return table.hybridSearch({ ...o, text, vector: (body.vector as unknown[]).map(Number) })
   if (recorded === undefined) throw bad(`table ${table.name} records no embedder, so a hybrid search needs a vector as well as text`)
   return table.hybridSearch({ ...o, text, embedder: await ctx.embedder(recorded.name) })
 }
 
-/** A checked search builder for `body` (one of `vector` or `text`; `where`, `select`, `limit`, `ef`, `asOf`). */
+/** A checked search builder for `body` (one of `vector` or `text`; `where`, `select`, `limit`, `ef`, `asOf`, `column`: the vector column searched). */
 export async function searchBuilder(ctx: ServerContext, table: Table, body: Body): Promise<SearchBuilder> {
   if (body.mode !== undefined && body.mode !== 'vector') throw bad(`searchBuilder: mode ${JSON.stringify(body.mode)} is not a vector search`)
   const hasVector = body.vector !== undefined && body.vector !== null
   const text = stringField(body.text, 'text')
   if (hasVector === (text !== undefined)) throw bad('a search needs exactly one of vector (an array of numbers) or text')
+  const column = stringField(body.column, 'column')
   let b: SearchBuilder
   if (text !== undefined) {
-    const recorded = table.embedder
-    if (recorded === undefined) throw bad(`table ${table.name} records no embedder, so it cannot embed a text query; search with a vector`)
-    b = table.search(text, { embedder: await ctx.embedder(recorded.name) })
+    if (column === undefined && table.vector.extra === undefined) {
+      const recorded = table.embedder
+      if (recorded === undefined) throw bad(`table ${table.name} records no embedder, so it cannot embed a text query; search with a vector`)
+      b = table.search(text, { embedder: await ctx.embedder(recorded.name) })
+    } else {
+      // Several vector columns: the text goes to the column asked for, or the only one with an embedder.
+      const target = table.textSearchTarget(column)
+      b = table.search(text, { column: target.column, embedder: await ctx.embedder(target.embedder.name) })
+    }
   } else {
     if (!Array.isArray(body.vector)) throw bad('vector must be an array of numbers')
-    b = table.search((body.vector as unknown[]).map((x) => (typeof x === 'bigint' ? Number(x) : x)) as number[])
+    b = table.search((body.vector as unknown[]).map((x) => (typeof x === 'bigint' ? Number(x) : x)) as number[], column === undefined ? {} : { column })
   }
   b = b.limit(intField(body.limit, 'limit', ctx.limits.maxLimit) ?? 10)
   const ef = intField(body.ef, 'ef', ctx.limits.maxEf)

@@ -48,7 +48,7 @@ function wantsArrow(c: Ctx): boolean {
   return (c.req.header('accept') ?? '').toLowerCase().includes(ARROW)
 }
 
-const CREATE_FIELDS = ['name', 'vector', 'schema', 'properties', 'embedder']
+const CREATE_FIELDS = ['name', 'vector', 'vectors', 'schema', 'properties', 'embedder']
 const ROWS_FIELDS = ['rows', 'embedFrom', 'buffered']
 const EXPIRE_FIELDS = ['olderThan', 'retainLast', 'orphans']
 
@@ -67,6 +67,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
       need(c, 'admin', tableLevels(body.name))
       if (body.embedder !== undefined && typeof body.embedder !== 'string') throw new AilakeError('INVALID_ARGUMENT', 'create table: embedder must be the name of an embedder, e.g. "use-lite"')
       const options: Record<string, unknown> = { vector: body.vector }
+      if (body.vectors !== undefined) options.vectors = body.vectors
       if (body.schema !== undefined) options.schema = body.schema
       if (body.properties !== undefined) options.properties = body.properties
       if (body.embedder !== undefined) options.embedder = await ctx.embedder(body.embedder)

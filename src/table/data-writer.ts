@@ -6,7 +6,7 @@
 import { AilakeError } from '../errors.js'
 import type { ColumnStats, Field, Schema } from '../format/schema.js'
 import { POSITION_DELETE_SCHEMA, writePositionDeleteFile } from '../format/delete-file.js'
-import { decodeStoredVectors, encodeVectorValues, fixedLength, writeDataFile } from '../format/data-file.js'
+import { decodeStoredVectors, encodeVectorValues, fixedLength, rowBytes, writeDataFile, type ExtraVectorInput, type VectorInput } from '../format/data-file.js'
 import { encodeBound } from '../format/iceberg/bounds.js'
 import type { DataFile } from '../format/iceberg/types.js'
 import type { DataFileWritten } from '../format/data-file.js'
@@ -15,7 +15,7 @@ import type { ObjectStore } from '../store/object-store.js'
 import { buildTextIndex } from '../text/text-index.js'
 import { newUuid } from './ids.js'
 import type { RowBatch } from './rows.js'
-import type { VectorPolicy } from './vector-policy.js'
+import { vectorColumns, type VectorColumnPolicy, type VectorPolicy } from './vector-policy.js'
 
 /** When a write rolls over to a new data file. */
 export interface FileRollOptions {
@@ -61,7 +61,7 @@ export function vectorFieldType(policy: Pick<VectorPolicy, 'precision' | 'dim'>,
 }
 
 /** The vectors exactly as a reader will decode them from the file, so the index matches them. */
-export function storedVectors(vectors: Float32Array, policy: VectorPolicy): Float32Array {
+export function storedVectors(vectors: Float32Array, policy: Pick<VectorPolicy, 'dim' | 'precision'>): Float32Array {
   if (policy.precision === 'f32') return vectors
   return decodeStoredVectors(encodeVectorValues(vectors, policy.dim, policy.precision), policy.dim, policy.precision)
 }
@@ -69,7 +69,7 @@ export function storedVectors(vectors: Float32Array, policy: VectorPolicy): Floa
 /** Writes the batch (already validated) and returns one DataFile per file written. */
 export async function writeDataFiles(target: DataTarget, batch: RowBatch, options: DataWriteOptions = {}): Promise<{ files: DataFile[]; keys: string[] }> {
   const { policy } = target
-  const bytesPerRow = policy.dim * (policy.precision === 'f32' ? 4 : policy.precision === 'f16' ? 2 : 1)
+  const bytesPerRow = vectorColumns(policy).reduce((a, c) => a + c.dim * (c.precision === 'f32' ? 4 : c.precision === 'f16' ? 2 : 1), 0)
   const rowsPerFile = Math.max(1, Math.min(options.maxRowsPerFile ?? 100_000, Math.floor((options.targetFileBytes ?? 128 * 2 ** 20) / bytesPerRow)))
   const files: DataFile[] = []
   const keys: string[] = []
@@ -117,10 +117,19 @@ export function encodeDataFile(
     const codes = hnsw.codes()
     index = { type: 'hnsw', bytes: hnsw.serialize(), ...(codes === undefined ? {} : { codes }) }
   }
-  const text = textIndexOf(schema, columns, vectors.length / policy.dim, policy)
+  const rowCount = vectors.length / policy.dim
+  const text = textIndexOf(schema, columns, rowCount, policy)
+  const split = splitVectorColumns(schema, policy, columns, rowCount)
+  const extraVectors: ExtraVectorInput[] = split.extra.map(({ vector, indexVectors, column }) => {
+    if (!options.buildIndex) return { vector }
+    const hnsw = HnswIndex.build(indexVectors, { metric: column.metric, dim: column.dim, M: column.M, efConstruction: column.efConstruction })
+    const codes = hnsw.codes()
+    return { vector, index: { type: 'hnsw', bytes: hnsw.serialize(), ...(codes === undefined ? {} : { codes }) } }
+  })
   return writeDataFile({
     schema,
-    columns,
+    columns: split.columns,
+    ...(extraVectors.length === 0 ? {} : { extraVectors }),
     ...(text === undefined ? {} : { text }),
     vector: {
       fieldId: vectorField.id, column: policy.column, dim: policy.dim, metric: policy.metric, precision: policy.precision, vectors,
@@ -128,6 +137,53 @@ export function encodeDataFile(
     },
     ...(index === undefined ? {} : { index }),
   })
+}
+
+/**
+ * Takes the vector columns after the primary one out of `columns` (where a batch carries them,
+ * one value per row): each as the writer's input, its vectors as a reader will decode them (what
+ * its index is built over). A row's value is a Float32Array or number[] of the column's `dim`,
+ * or, read back from a file by a rewrite, the f16/i8 stored bytes, which are written as they are.
+ */
+export function splitVectorColumns(schema: Schema, policy: VectorPolicy, columns: Map<number, unknown[]>, rowCount: number): {
+  columns: Map<number, unknown[]>
+  extra: { column: VectorColumnPolicy; vector: VectorInput; indexVectors: Float32Array }[]
+} {
+  const extra = policy.extra ?? []
+  if (extra.length === 0) return { columns, extra: [] }
+  const rest = new Map(columns)
+  return {
+    columns: rest,
+    extra: extra.map((column) => {
+      const field = schema.fields.find((f) => f.name === column.column)
+      if (field === undefined) throw new AilakeError('INTERNAL', `table schema lacks its vector column ${column.column}`)
+      const values = columns.get(field.id)
+      rest.delete(field.id)
+      if (values === undefined || values.length !== rowCount) throw new AilakeError('INTERNAL', `the batch holds ${values?.length ?? 0} vectors of column ${column.column} for ${rowCount} rows`)
+      const { dim, precision } = column
+      const rb = rowBytes(precision, dim)
+      const allStored = precision !== 'f32' && values.every((v) => v instanceof Uint8Array)
+      const stored = allStored ? new Uint8Array(rowCount * rb) : undefined
+      const vectors = new Float32Array(rowCount * dim)
+      values.forEach((v, r) => {
+        if (v instanceof Uint8Array && precision !== 'f32' && v.length === rb) {
+          if (stored !== undefined) stored.set(v, r * rb)
+          else vectors.set(decodeStoredVectors(v, dim, precision), r * dim)
+        } else if ((v instanceof Float32Array || Array.isArray(v)) && v.length === dim) {
+          for (let d = 0; d < dim; d++) {
+            const x = (v as ArrayLike<unknown>)[d]
+            if (typeof x !== 'number' || !Number.isFinite(x)) throw new AilakeError('INTERNAL', `row ${r} of vector column ${column.column} holds ${String(x)}`)
+            vectors[r * dim + d] = x
+          }
+        } else {
+          throw new AilakeError('INTERNAL', `row ${r} of vector column ${column.column} holds no ${dim}-d vector`)
+        }
+      })
+      if (stored !== undefined) vectors.set(decodeStoredVectors(stored, dim, precision))
+      const vector: VectorInput = { fieldId: field.id, column: column.column, dim, metric: column.metric, precision, vectors, ...(stored === undefined ? {} : { stored }) }
+      return { column, vector, indexVectors: stored === undefined ? storedVectors(vectors, column) : vectors }
+    }),
+  }
 }
 
 /**
@@ -164,6 +220,12 @@ export function toDataFile(location: string, written: ReturnType<typeof writeDat
       centroid: v.centroid, radius: v.radius, indexType: v.indexType,
       indexStatus: v.indexType === 'hnsw' ? 'ready' : 'pending',
       sectionOffset: v.sectionOffset, sectionLength: v.sectionLength,
+      ...(written.extraVectors.length === 0 ? {} : {
+        columns: written.extraVectors.map((c) => ({
+          column: c.column, dim: c.dim, metric: c.metric, precision: c.precision, rowCount: c.rowCount, centroid: c.centroid, radius: c.radius,
+          indexType: c.indexType, sectionOffset: c.sectionOffset, sectionLength: c.sectionLength,
+        })),
+      }),
     },
   }
 }

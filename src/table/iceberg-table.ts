@@ -14,7 +14,7 @@ import { evolveSchema, schemaUpdate, SCHEMA_PENDING_PROPERTY, type SchemaChange 
 import { ManifestCache } from './manifest-cache.js'
 import { currentSchema } from './metadata-builder.js'
 import { planFiles, type LiveFile, type PlanOptions } from './scan.js'
-import { policyFromProperties, type VectorPolicy } from './vector-policy.js'
+import { policyFromProperties, vectorColumnNames, type VectorPolicy } from './vector-policy.js'
 
 /** A point in a table's history to read: a snapshot id, or a time (the snapshot current then). */
 export type AsOf = bigint | number | string | Date
@@ -101,12 +101,12 @@ export class IcebergTable {
    * now current.
    */
   async alterSchema(change: SchemaChange): Promise<Schema> {
-    const column = this.policy?.column
+    const columns = vectorColumnNames(this.policy)
     this.state = await commitChange({ catalog: this.catalog, cache: this.cache }, this.state, (base) => {
       if (base.properties[SCHEMA_PENDING_PROPERTY] !== undefined) {
         throw invalid(`alterSchema(): table ${this.name} has no columns yet (they are inferred from the first rows written); write rows first, or create the table with a schema`)
       }
-      const next = evolveSchema(base, change, column)
+      const next = evolveSchema(base, change, columns)
       return next === undefined ? undefined : schemaUpdate(base, next)
     }, this.retry)
     return this.schema

@@ -18,7 +18,7 @@ import { maxFieldId, type Schema } from '../format/schema.js'
 import type { LoadedTable } from '../catalog/catalog.js'
 import { nextMetadataLog } from '../catalog/metadata-files.js'
 import { newTableMetadata, nextSchemaId, reusedFieldId, sameType } from './metadata-builder.js'
-import { policyFromProperties } from './vector-policy.js'
+import { policyFromProperties, vectorColumnNames } from './vector-policy.js'
 
 /** Table properties under this prefix are ailake's own (vector policy, WAL watermarks...). */
 export const RESERVED_PROPERTY_PREFIX = 'ailake.'
@@ -428,12 +428,12 @@ function sameField(a: Schema['fields'][number], b: Schema['fields'][number] | un
 
 /** An ailake table's vector column must stay what its files and indexes were written for. */
 function keepsVectorColumn(m: TableMetadata, next: Schema): void {
-  const policy = policyFromProperties(m.properties)
-  if (policy === undefined) return
-  const cur = m.schemas.find((s) => s.schemaId === m.currentSchemaId)?.fields.find((f) => f.name === policy.column)
-  const kept = next.fields.find((f) => f.name === policy.column)
-  if (cur !== undefined && (kept === undefined || !sameField(cur, kept))) {
-    throw invalid(`set-current-schema: the schema drops or changes the vector column ${JSON.stringify(policy.column)} of this ailake table; keep it as it is`, { column: policy.column })
+  for (const column of vectorColumnNames(policyFromProperties(m.properties))) {
+    const cur = m.schemas.find((s) => s.schemaId === m.currentSchemaId)?.fields.find((f) => f.name === column)
+    const kept = next.fields.find((f) => f.name === column)
+    if (cur !== undefined && (kept === undefined || !sameField(cur, kept))) {
+      throw invalid(`set-current-schema: the schema drops or changes the vector column ${JSON.stringify(column)} of this ailake table; keep it as it is`, { column })
+    }
   }
 }
 

@@ -62,15 +62,15 @@ function parseInput(input: PartitionInput, i: number): { column: string; transfo
  * scalar column other than the vector, with a transform that applies to its type; names are
  * Iceberg's defaults (`tenant`, `id_bucket`, `ts_day`) unless given, and must be distinct.
  */
-export function resolvePartitionSpec(schema: Schema, inputs: readonly PartitionInput[], vectorColumn: string): PartitionSpec {
+export function resolvePartitionSpec(schema: Schema, inputs: readonly PartitionInput[], vectorColumns: readonly string[]): PartitionSpec {
   if (!Array.isArray(inputs)) throw invalid(`createTable(): partitionBy must be an array, e.g. ['tenant', 'day(ts)'], got ${JSON.stringify(inputs)}`)
   const fields: PartitionField[] = []
   const seen = new Set<string>()
   inputs.forEach((input, i) => {
     const { column, transform, name } = parseInput(input, i)
     const field = schema.fields.find((f) => f.name === column)
-    if (field === undefined) throw invalid(`createTable(): partitionBy[${i}] names column ${JSON.stringify(column)}, which the schema does not have (names are case-sensitive); columns: ${schema.fields.filter((f) => f.name !== vectorColumn).map((f) => f.name).join(', ')}`, { column })
-    if (column === vectorColumn) throw invalid(`createTable(): the vector column ${column} cannot be partitioned by`, { column })
+    if (field === undefined) throw invalid(`createTable(): partitionBy[${i}] names column ${JSON.stringify(column)}, which the schema does not have (names are case-sensitive); columns: ${schema.fields.filter((f) => !vectorColumns.includes(f.name)).map((f) => f.name).join(', ')}`, { column })
+    if (vectorColumns.includes(column)) throw invalid(`createTable(): the vector column ${column} cannot be partitioned by`, { column })
     const refusal = transformRefusal(transform, field.type)
     if (refusal !== undefined) throw invalid(`createTable(): partitionBy[${i}]: ${refusal}`, { column })
     const partitionName = name ?? defaultPartitionName(transform, column)

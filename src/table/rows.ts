@@ -6,7 +6,7 @@
 import { AilakeError, invalid } from '../errors.js'
 import type { Field, PrimitiveType, Schema } from '../format/schema.js'
 import { arrowToPrimitive, fromArrowValue, isArrowListField, isArrowTableLike, type ArrowTableLike } from './arrow-like.js'
-import type { VectorPolicy } from './vector-policy.js'
+import { isVectorColumn, vectorColumns, type VectorPolicy } from './vector-policy.js'
 
 export type Row = Record<string, unknown>
 export type RowsInput = readonly Row[] | ArrowTableLike
@@ -74,14 +74,16 @@ function columnsOf(input: RowsInput): Columns {
  * change), and the other columns, in the rows' order, take ids from `firstId` on, which must
  * lie above the table's last-column-id: Iceberg never gives an id to a second column.
  */
-export function inferSchema(input: RowsInput, policy: VectorPolicy, vector: Field, firstId: number, schemaId: number): Schema {
+export function inferSchema(input: RowsInput, policy: VectorPolicy, vectors: readonly Field[], firstId: number, schemaId: number): Schema {
   const cols = columnsOf(input)
-  if (!cols.names.includes(policy.column)) {
-    throw mismatch(`the rows have no vector column ${JSON.stringify(policy.column)} (columns: ${cols.names.join(', ') || 'none'}); names are case-sensitive`, { column: policy.column })
+  for (const v of vectorColumns(policy)) {
+    if (!cols.names.includes(v.column)) {
+      throw mismatch(`the rows have no vector column ${JSON.stringify(v.column)} (columns: ${cols.names.join(', ') || 'none'}); names are case-sensitive`, { column: v.column })
+    }
   }
   // Ids follow the names' sorted order, not the rows' key order: writers racing to make the
   // first write with the same columns, listed in any order, then infer the same schema.
-  const names = cols.names.filter((n) => n !== policy.column)
+  const names = cols.names.filter((n) => !isVectorColumn(policy, n))
   const idOf = new Map([...names].sort().map((n, i) => [n, firstId + i]))
   const fields: Field[] = []
   const arrowFields = isArrowTableLike(input) ? new Map(input.schema.fields.map((f) => [f.name, f])) : undefined
@@ -96,7 +98,7 @@ export function inferSchema(input: RowsInput, policy: VectorPolicy, vector: Fiel
     }
     fields.push({ id: idOf.get(name) as number, name, type: type ?? 'string', required: false })
   }
-  fields.push(vector)
+  fields.push(...vectors)
   return { schemaId, fields }
 }
 
@@ -135,8 +137,18 @@ export function toRowBatch(input: RowsInput, schema: Schema, policy: VectorPolic
   }
   const n = cols.rowCount
   const columns = new Map<number, unknown[]>()
+  const extra = new Map((policy.extra ?? []).map((c) => [c.column, c]))
   for (const field of schema.fields) {
     if (field.name === policy.column) continue
+    const vector = extra.get(field.name)
+    if (vector !== undefined) {
+      // One copy per row, not views of one array: a worker thread the batch is posted to would
+      // otherwise get a copy of the whole array per row.
+      const flat = collectVectors(cols, vector)
+      const { dim } = vector
+      columns.set(field.id, Array.from({ length: n }, (_, r) => flat.slice(r * dim, (r + 1) * dim)))
+      continue
+    }
     const out = new Array<unknown>(n)
     for (let r = 0; r < n; r++) out[r] = coerce(field, cols.get(field.name, r), r)
     columns.set(field.id, out)
@@ -151,7 +163,8 @@ function allFinite(a: Float32Array, start: number, n: number): boolean {
   return acc === 0
 }
 
-function collectVectors(cols: Columns, policy: VectorPolicy, alloc?: (length: number) => Float32Array): Float32Array {
+/** The vectors of column `column` of every row, checked (present, `dim` finite numbers), row-major; `alloc` gives the array. */
+function collectVectors(cols: Columns, policy: { column: string; dim: number }, alloc?: (length: number) => Float32Array): Float32Array {
   const { dim, column } = policy
   const out = alloc === undefined ? new Float32Array(cols.rowCount * dim) : alloc(cols.rowCount * dim)
   for (let r = 0; r < cols.rowCount; r++) {
@@ -166,7 +179,7 @@ function collectVectors(cols: Columns, policy: VectorPolicy, alloc?: (length: nu
       throw mismatch(`row ${r}: column ${JSON.stringify(column)} must hold a Float32Array or number[], got ${typeof v}`, { row: r, column })
     }
     if (v.length !== dim) {
-      throw new AilakeError('DIMENSION_MISMATCH', `row ${r}: embedding has ${v.length} dimensions but the table expects ${dim}`, { context: { row: r, column, expected: dim, actual: v.length } })
+      throw new AilakeError('DIMENSION_MISMATCH', `row ${r}: embedding in column ${JSON.stringify(column)} has ${v.length} dimensions but the table expects ${dim}`, { context: { row: r, column, expected: dim, actual: v.length } })
     }
     const base = r * dim
     if (v instanceof Float32Array) {
@@ -177,7 +190,7 @@ function collectVectors(cols: Columns, policy: VectorPolicy, alloc?: (length: nu
     for (let d = 0; d < dim; d++) {
       const x = (v as ArrayLike<unknown>)[d]
       if (typeof x !== 'number' || !Number.isFinite(x)) {
-        throw new AilakeError('INVALID_ARGUMENT', `row ${r}: embedding value [${d}] is ${String(x)}; embeddings must be finite numbers`, { context: { row: r, column, index: d } })
+        throw new AilakeError('INVALID_ARGUMENT', `row ${r}: embedding value [${d}] of column ${JSON.stringify(column)} is ${String(x)}; embeddings must be finite numbers`, { context: { row: r, column, index: d } })
       }
       out[base + d] = x
     }

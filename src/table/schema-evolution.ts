@@ -86,19 +86,19 @@ export function checkSchemaChange(change: SchemaChange): void {
 
 /**
  * The schema `change` makes of `meta`'s current schema (its `schemaId` is a placeholder: the
- * commit assigns the next one), or undefined when it changes nothing. `vectorColumn`, the
- * column ailake's files and indexes are built on, can be neither dropped, renamed nor retyped.
+ * commit assigns the next one), or undefined when it changes nothing. `vectorColumns`, the
+ * columns ailake's files and indexes are built on, can be neither dropped, renamed nor retyped.
  * Names are resolved on `meta`, so a change re-applied after a concurrent one sees its result
  * (a rename of a column another change dropped fails, naming it).
  */
-export function evolveSchema(meta: TableMetadata, change: SchemaChange, vectorColumn: string | undefined): Schema | undefined {
+export function evolveSchema(meta: TableMetadata, change: SchemaChange, vectorColumns: readonly string[]): Schema | undefined {
   checkSchemaChange(change)
   const current = currentSchema(meta)
   const byName = new Map(current.fields.map((f) => [f.name, f]))
   const existing = (name: string, op: string): Field => {
     const f = byName.get(name)
     if (f === undefined) throw invalid(`${WHERE}: ${op} names column ${JSON.stringify(name)}, which the table does not have; columns are case-sensitive: ${current.fields.map((x) => x.name).join(', ')}`, { column: name })
-    if (name === vectorColumn) {
+    if (vectorColumns.includes(name)) {
       throw invalid(`${WHERE}: cannot ${op} the vector column ${JSON.stringify(name)}: every data file and index of the table is built on it as it is`, { column: name })
     }
     return f

@@ -5,7 +5,7 @@
  */
 import { corrupt, invalid } from '../errors.js'
 import { checkLanguage, type TextLanguage } from '../text/analyze.js'
-import type { OptionKeys } from '../util/options.js'
+import { checkOptions, type OptionKeys } from '../util/options.js'
 import { METRICS, PRECISIONS, type Metric, type Precision } from '../vector/types.js'
 
 export interface VectorPolicy {
@@ -25,7 +25,38 @@ export interface VectorPolicy {
    * carries their inverted index in its section. Absent: no full-text index.
    */
   fullText?: FullTextPolicy
+  /**
+   * Vector columns after this one (the primary column), each with its own dimension, metric,
+   * precision, index parameters and embedder name; absent when the table has one vector column.
+   * Every data file carries an index per column. Optimize clusters by the primary column.
+   */
+  extra?: VectorColumnPolicy[]
 }
+
+/** One vector column after the primary one. */
+export interface VectorColumnPolicy {
+  column: string
+  dim: number
+  metric: Metric
+  precision: Precision
+  M: number
+  efConstruction: number
+  /** The name of the embedder that makes this column's vectors from text (for text search), if any. */
+  embedder?: string
+}
+
+/** What a user passes for a vector column after the first (`createTable(..., { vectors: { name: ... } })`). */
+export interface VectorColumnInput {
+  dim: number
+  metric?: Metric
+  precision?: Precision
+  M?: number
+  efConstruction?: number
+  /** The name of the embedder that makes this column's vectors (recorded; a text search names it to pick the column). */
+  embedder?: string
+}
+
+export const VECTOR_COLUMN_OPTION_KEYS = { dim: true, metric: true, precision: true, M: true, efConstruction: true, embedder: true } as const satisfies OptionKeys<VectorColumnInput>
 
 export interface FullTextPolicy {
   columns: string[]
@@ -50,32 +81,124 @@ export function resolveVectorPolicy(input: VectorPolicyInput): VectorPolicy {
   if (input === null || typeof input !== 'object') throw invalid('vector options are required: { column, dim, metric, precision }')
   const column = input.column ?? 'embedding'
   if (typeof column !== 'string' || column.length === 0) throw invalid(`vector.column must be a non-empty string, got ${JSON.stringify(column)}`)
+  return { column, ...resolveParameters(input, 'vector') }
+}
+
+/** Checks and defaults what every vector column has; `at` names it in messages (`vector`, `vectors.image`). */
+function resolveParameters(input: Omit<VectorPolicyInput, 'column'>, at: string): Omit<VectorPolicy, 'column'> {
   const { dim } = input
-  if (!Number.isInteger(dim) || dim < 1 || dim > MAX_DIM) throw invalid(`vector.dim must be an integer in [1, ${MAX_DIM}], got ${String(dim)}`, { dim })
+  if (!Number.isInteger(dim) || dim < 1 || dim > MAX_DIM) throw invalid(`${at}.dim must be an integer in [1, ${MAX_DIM}], got ${String(dim)}`, { dim })
   const metric = input.metric ?? 'cosine'
-  if (!METRICS.includes(metric)) throw invalid(`vector.metric must be one of ${METRICS.join(', ')}, got ${JSON.stringify(metric)}`)
+  if (!METRICS.includes(metric)) throw invalid(`${at}.metric must be one of ${METRICS.join(', ')}, got ${JSON.stringify(metric)}`)
   const precision = input.precision ?? 'f32'
-  if (!PRECISIONS.includes(precision)) throw invalid(`vector.precision must be one of ${PRECISIONS.join(', ')}, got ${JSON.stringify(precision)}`)
+  if (!PRECISIONS.includes(precision)) throw invalid(`${at}.precision must be one of ${PRECISIONS.join(', ')}, got ${JSON.stringify(precision)}`)
   const M = input.M ?? 16
-  if (!Number.isInteger(M) || M < 2 || M > 256) throw invalid(`vector.M must be an integer in [2, 256], got ${String(M)}`)
+  if (!Number.isInteger(M) || M < 2 || M > 256) throw invalid(`${at}.M must be an integer in [2, 256], got ${String(M)}`)
   const efConstruction = input.efConstruction ?? 200
   if (!Number.isInteger(efConstruction) || efConstruction < 1 || efConstruction > 10_000) {
-    throw invalid(`vector.efConstruction must be an integer in [1, 10000], got ${String(efConstruction)}`)
+    throw invalid(`${at}.efConstruction must be an integer in [1, 10000], got ${String(efConstruction)}`)
   }
-  return { column, dim, metric, precision, M, efConstruction }
+  return { dim, metric, precision, M, efConstruction }
+}
+
+/**
+ * Checks the vector columns after the primary one (`createTable(..., { vectors })`): an object
+ * of column name to options, names distinct from the primary column. Other clashes (scalar,
+ * full-text and partition columns) are checked where those are resolved.
+ */
+export function resolveExtraVectors(input: unknown, primary: string): VectorColumnPolicy[] {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw invalid(`vectors must be an object of column name to { dim, metric, precision, M, efConstruction, embedder }, got ${JSON.stringify(input)}`)
+  }
+  return Object.entries(input as Record<string, unknown>).map(([column, spec]) => {
+    if (column.length === 0) throw invalid('vectors: a vector column name must be a non-empty string')
+    if (column === primary) throw invalid(`vectors.${column}: ${JSON.stringify(column)} is the primary vector column (vector.column); name the other vector columns differently`, { column })
+    if (spec === null || typeof spec !== 'object') throw invalid(`vectors.${column} must be an object { dim, metric, precision, M, efConstruction, embedder }, got ${JSON.stringify(spec)}`, { column })
+    checkOptions(spec as VectorColumnInput, VECTOR_COLUMN_OPTION_KEYS, `createTable(): vectors.${column}`)
+    const { embedder, ...rest } = spec as VectorColumnInput
+    if (embedder !== undefined && (typeof embedder !== 'string' || embedder.length === 0)) throw invalid(`vectors.${column}.embedder must be the name of an embedder, got ${JSON.stringify(embedder)}`, { column })
+    return { column, ...resolveParameters(rest, `vectors.${column}`), ...(embedder === undefined ? {} : { embedder }) }
+  })
+}
+
+/** Every vector column of a policy, the primary one first. */
+export function vectorColumns(p: VectorPolicy): VectorColumnPolicy[] {
+  const { column, dim, metric, precision, M, efConstruction } = p
+  return [{ column, dim, metric, precision, M, efConstruction }, ...(p.extra ?? [])]
+}
+
+/** The vector column `name` of a policy (default: the primary one); `INVALID_ARGUMENT` naming the columns when it has none by that name. */
+export function columnPolicy(p: VectorPolicy, name: string | undefined): VectorColumnPolicy {
+  const all = vectorColumns(p)
+  const found = name === undefined ? all[0] : all.find((c) => c.column === name)
+  if (found === undefined) throw invalid(`${JSON.stringify(name)} is not a vector column of this table; vector columns: ${all.map((c) => c.column).join(', ')}`, { column: name })
+  return found
+}
+
+/** The names of every vector column of a policy (none without one), the primary one first. */
+export function vectorColumnNames(p: VectorPolicy | undefined): string[] {
+  return p === undefined ? [] : [p.column, ...(p.extra ?? []).map((c) => c.column)]
+}
+
+/** Whether `name` is one of the policy's vector columns (primary or not). */
+export function isVectorColumn(p: VectorPolicy | undefined, name: string): boolean {
+  return p !== undefined && (p.column === name || (p.extra ?? []).some((c) => c.column === name))
+}
+
+/** Table property holding the vector columns after the primary one, a JSON array; older ailake reads only `ailake.vector.*` and ignores it. */
+export const EXTRA_VECTORS_PROPERTY = 'ailake.vectors'
+
+export function extraVectorsProperties(extra: readonly VectorColumnPolicy[]): Record<string, string> {
+  if (extra.length === 0) return {}
+  return {
+    [EXTRA_VECTORS_PROPERTY]: JSON.stringify(extra.map((c) => ({
+      column: c.column, dim: c.dim, metric: c.metric, precision: c.precision, 'hnsw.m': c.M, 'hnsw.ef-construction': c.efConstruction,
+      ...(c.embedder === undefined ? {} : { embedder: c.embedder }),
+    }))),
+  }
+}
+
+function extraVectorsFromProperty(text: string, primary: string): VectorColumnPolicy[] {
+  let list: unknown
+  try {
+    list = JSON.parse(text)
+  } catch {
+    list = undefined
+  }
+  if (!Array.isArray(list)) throw corrupt(`table property ${EXTRA_VECTORS_PROPERTY} is not a JSON array of vector columns: ${text}`)
+  const input: Record<string, VectorColumnInput> = {}
+  for (const e of list as unknown[]) {
+    const o = (e ?? {}) as Record<string, unknown>
+    if (typeof o.column !== 'string' || Object.hasOwn(input, o.column)) throw corrupt(`table property ${EXTRA_VECTORS_PROPERTY} lists a vector column without a name, or twice: ${text}`)
+    input[o.column] = {
+      dim: o.dim as number,
+      ...(o.metric === undefined ? {} : { metric: o.metric as Metric }),
+      ...(o.precision === undefined ? {} : { precision: o.precision as Precision }),
+      ...(o['hnsw.m'] === undefined ? {} : { M: o['hnsw.m'] as number }),
+      ...(o['hnsw.ef-construction'] === undefined ? {} : { efConstruction: o['hnsw.ef-construction'] as number }),
+      ...(o.embedder === undefined ? {} : { embedder: o.embedder as string }),
+    }
+  }
+  try {
+    return resolveExtraVectors(input, primary)
+  } catch (err) {
+    throw corrupt(`table property ${EXTRA_VECTORS_PROPERTY} is not valid: ${(err as Error).message}`)
+  }
 }
 
 const PREFIX = 'ailake.vector.'
 export const FULLTEXT_COLUMNS_PROPERTY = 'ailake.fulltext.columns'
 export const FULLTEXT_LANGUAGE_PROPERTY = 'ailake.fulltext.language'
 
-/** Checks full-text options: distinct non-empty column names, not the vector column. */
-export function resolveFullText(columns: unknown, language: unknown, vectorColumn: string): FullTextPolicy {
+/** Checks full-text options: distinct non-empty column names, not a vector column. */
+export function resolveFullText(columns: unknown, language: unknown, vectorColumn: string, otherVectors: readonly string[] = []): FullTextPolicy {
   if (!Array.isArray(columns) || columns.length === 0 || columns.some((c) => typeof c !== 'string' || c.length === 0)) {
     throw invalid(`fullText must be a non-empty array of column names, got ${JSON.stringify(columns)}`)
   }
   if (new Set(columns).size !== columns.length) throw invalid(`fullText lists a column twice: ${JSON.stringify(columns)}`)
-  if (columns.includes(vectorColumn)) throw invalid(`fullText cannot index the vector column ${JSON.stringify(vectorColumn)}; list string columns`)
+  for (const v of [vectorColumn, ...otherVectors]) {
+    if (columns.includes(v)) throw invalid(`fullText cannot index the vector column ${JSON.stringify(v)}; list string columns`)
+  }
   return { columns: [...columns as string[]], language: checkLanguage(language ?? 'english', 'fullTextLanguage') }
 }
 
@@ -113,6 +236,11 @@ export function policyFromProperties(props: Readonly<Record<string, string>>): V
   if (M !== undefined) input.M = M
   if (ef !== undefined) input.efConstruction = ef
   const policy = resolveVectorPolicy(input)
+  const extra = props[EXTRA_VECTORS_PROPERTY]
+  if (extra !== undefined) {
+    const columns = extraVectorsFromProperty(extra, column)
+    if (columns.length > 0) policy.extra = columns
+  }
   const ft = props[FULLTEXT_COLUMNS_PROPERTY]
   if (ft !== undefined) {
     let columns: unknown
@@ -121,7 +249,7 @@ export function policyFromProperties(props: Readonly<Record<string, string>>): V
     } catch {
       throw corrupt(`table property ${FULLTEXT_COLUMNS_PROPERTY} is not a JSON array of column names: ${ft}`)
     }
-    policy.fullText = resolveFullText(columns, props[FULLTEXT_LANGUAGE_PROPERTY], column)
+    policy.fullText = resolveFullText(columns, props[FULLTEXT_LANGUAGE_PROPERTY], column, (policy.extra ?? []).map((c) => c.column))
   }
   return policy
 }

@@ -56,6 +56,7 @@ const EXEMPT: Record<string, string> = {
   'IcebergCatalog.tableExists#ident': 'a table identifier record { namespace, name }, checked by checkIdentifier',
   'Lakehouse.createTable#options.schema': 'an apache-arrow Schema, recognised by shape; it has many more properties than `fields`',
   'writeDataFile#input.schema': 'an Iceberg schema record, checked field by field against the columns by the writer',
+  'DataFileReader.readColumnSection#at': 'a byte range { offset, length } kept in table metadata, checked against the section header it locates',
   'new AilakeError#options': 'errors are made by ailake, not by callers; a check would throw while building an error',
   'MemTableWriter.open#options.lease': '@internal test hook (simulated lease clock and owner); not part of the public surface',
   'MemTableWriter.open#options.lease.owner': '@internal test hook (simulated lease clock and owner); not part of the public surface',
@@ -307,7 +308,7 @@ test('each options object rejects a typo, naming it, the key meant and every val
 test('a rejected createTable creates nothing', async (t) => {
   const fx = await fixture()
   t.after(() => fx.cleanup())
-  await assert.rejects(fx.lake.createTable('typo', { vector: { dim: 2 }, bloomFilterColumns: ['x'] } as never), /unknown option "bloomFilterColumns"; valid options: vector, embedder, schema, properties, partitionBy, fullText, fullTextLanguage, existOk$/)
+  await assert.rejects(fx.lake.createTable('typo', { vector: { dim: 2 }, bloomFilterColumns: ['x'] } as never), /unknown option "bloomFilterColumns"; valid options: vector, vectors, embedder, schema, properties, partitionBy, fullText, fullTextLanguage, existOk$/)
   await assert.rejects(fx.lake.openTable('typo'), (e: unknown) => isAilakeError(e, 'NOT_FOUND'))
   assert.deepEqual(await fx.lake.listTables(), ['default.t'])
 })

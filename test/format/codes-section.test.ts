@@ -95,7 +95,9 @@ test('hostile version 5 header fields: CORRUPT_DATA, or UNSUPPORTED for an unkno
     ['codes kind 2', withHeader((v) => v.setUint8(100, 2)), 'UNSUPPORTED'],
     ['codes kind none with codes', withHeader((v) => v.setUint8(100, 0)), 'CORRUPT_DATA'],
     ['codes kind none, length 0, crc left', withHeader((v) => { v.setUint8(100, 0); v.setBigUint64(88, 0n, true) }), 'CORRUPT_DATA'],
-    ['version 6', withHeader((v) => v.setUint16(4, 6, true)), 'UNSUPPORTED'],
+    // Version 6 is a column section, which has no integrity part: this one does.
+    ['version 6', withHeader((v) => v.setUint16(4, 6, true)), 'CORRUPT_DATA'],
+    ['version 7', withHeader((v) => v.setUint16(4, 7, true)), 'UNSUPPORTED'],
     ['reserved byte', withHeader((v) => v.setUint8(101, 1)), 'CORRUPT_DATA'],
     ['reserved word', withHeader((v) => v.setUint32(104, 1, true)), 'CORRUPT_DATA'],
     ['text crc without text', withHeader((v) => v.setUint32(84, 7, true)), 'CORRUPT_DATA'],

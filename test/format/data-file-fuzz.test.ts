@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { isDeepStrictEqual } from 'node:util'
-import { openDataFile, verifyDataFile, writeDataFile } from '../../src/format/data-file.js'
+import { openDataFile, readSectionAt, verifyDataFile, writeDataFile, type WriteDataFileInput } from '../../src/format/data-file.js'
 import { readFooter } from '../../src/format/parquet/footer.js'
 import { CompactReader, CompactWriter, T_I32 } from '../../src/format/parquet/thrift.js'
 import { PageGuard } from '../../src/format/parquet/page-guard.js'
@@ -13,7 +13,7 @@ import { parquetMetadata } from 'hyparquet'
 import { ByteWriter } from 'hyparquet-writer'
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js'
 import { AilakeError } from '../../src/errors.js'
-import { makeInput, rng } from './data-file-fixtures.js'
+import { makeInput, rng, vectorType } from './data-file-fixtures.js'
 
 /** Runs every read path; resolves 'ok' or 'error' (AilakeError); any other failure fails the test. */
 async function exercise(bytes: Uint8Array, label: string): Promise<'ok' | 'error'> {
@@ -262,4 +262,73 @@ test('hostile page headers in files without an integrity table: sizes and counts
   // The same page with honest sizes passes.
   const ok = page(10, 10, 10)
   guardFor(ok, 'UNCOMPRESSED', ['s']).check(ok, 0)
+})
+
+/** A file with two more vector columns (f16 and i8, each with index bytes and codes) after the primary one. */
+function multiInput(): WriteDataFileInput {
+  const base = makeInput({ rows: 300, dim: 8, index: 200, rowGroupRows: 120, seed: 21 })
+  const r = rng(22)
+  base.schema = { ...base.schema, fields: [...base.schema.fields, { id: 20, name: 'image', type: vectorType('f16', 5), required: true }, { id: 21, name: 'audio', type: vectorType('i8', 3), required: true }] }
+  const vectors = (dim: number): Float32Array => Float32Array.from({ length: 300 * dim }, () => (r() - 0.5) * 6)
+  const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => Math.floor(r() * 256))
+  base.extraVectors = [
+    { vector: { fieldId: 20, column: 'image', dim: 5, metric: 'euclidean', precision: 'f16', vectors: vectors(5) }, index: { type: 'hnsw', bytes: bytes(150), codes: bytes(60) } },
+    { vector: { fieldId: 21, column: 'audio', dim: 3, metric: 'dot', precision: 'i8', vectors: vectors(3) }, index: { type: 'hnsw', bytes: bytes(90) } },
+  ]
+  return base
+}
+
+/** Every read of the other vector columns: their sections (by footer and by recorded offsets), vectors, rows; then verify. */
+async function decodeColumns(bytes: Uint8Array, at: readonly { offset: number; length: number }[]): Promise<unknown> {
+  const src = bytesSource(bytes)
+  const r = await openDataFile(src)
+  const out: unknown[] = []
+  for (const [i, column] of ['image', 'audio'].entries()) {
+    const s = await r.readColumnSection(column)
+    const direct = await readSectionAt(src, at[i] as { offset: number; length: number })
+    out.push(s?.facts, s?.indexBytes, s?.codesBytes, direct.facts, await r.readVectors(column), await r.readVectorsAt([0, 131, 299], undefined, column))
+  }
+  out.push(await r.readRows({ rows: [5, 200] }))
+  await verifyDataFile(src)
+  return out
+}
+
+test('column sections: single-bit flips (sections and their columns\' pages) are CORRUPT_DATA or the pristine decode, truncations are CORRUPT_DATA', async (t) => {
+  const w = writeDataFile(multiInput())
+  const at = w.extraVectors.map((f) => ({ offset: f.sectionOffset, length: f.sectionLength }))
+  const pristineColumns = await decodeColumns(w.bytes, at)
+  const first = at[0] as { offset: number; length: number }
+  const last = at[at.length - 1] as { offset: number; length: number }
+  const regions: Array<[string, number, number, number]> = [
+    ['column sections', first.offset, last.offset + last.length, 800],
+    ['pages', 4, w.vector.sectionOffset, 400],
+  ]
+  for (const [name, lo, hi, count] of regions) {
+    const r = rng(31)
+    const tally = { error: 0, same: 0, wrong: 0 }
+    for (let i = 0; i < count; i++) {
+      const bad = w.bytes.slice()
+      const pos = lo + Math.floor(r() * (hi - lo))
+      bad[pos] = (bad[pos] as number) ^ (1 << Math.floor(r() * 8))
+      let got: unknown
+      try {
+        got = await decodeColumns(bad, at)
+      } catch (err) {
+        if (!(err instanceof AilakeError)) throw new Error(`${name} flip ${i} at byte ${pos}: non-AilakeError ${String(err)}`, { cause: err })
+        assert.ok(err.code === 'CORRUPT_DATA' || err.code === 'UNSUPPORTED', `${name} flip ${i} at byte ${pos}: ${err.code}`)
+        tally.error++
+        continue
+      }
+      if (isDeepStrictEqual(got, pristineColumns)) tally.same++
+      else tally.wrong++
+    }
+    t.diagnostic(`${name}: ${count} single-bit flips: ${tally.error} CORRUPT_DATA or UNSUPPORTED, ${tally.same} pristine, ${tally.wrong} wrong`)
+    assert.equal(tally.wrong, 0, `${name}: flips decoded to other vectors or facts without an error`)
+  }
+  // Every truncation of each column section, read by its recorded offsets.
+  for (const [i, s] of at.entries()) {
+    for (let n = 0; n < s.length; n++) {
+      await assert.rejects(readSectionAt(bytesSource(w.bytes), { offset: s.offset, length: n }), (err: unknown) => err instanceof AilakeError && err.code === 'CORRUPT_DATA', `column section ${i} cut to ${n} bytes`)
+    }
+  }
 })

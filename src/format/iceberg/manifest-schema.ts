@@ -76,6 +76,25 @@ const AILAKE_RECORD: AvroJson = {
     req('section_offset', 3010, 'long'),
     req('section_length', 3011, 'long'),
     opt('cluster', 3012, 'int'),
+    opt('columns', 3013, {
+      type: 'array',
+      'element-id': 3014,
+      items: {
+        type: 'record',
+        name: 'r3014',
+        fields: [
+          req('column', 3015, 'string'),
+          req('dim', 3016, 'int'),
+          req('metric', 3017, 'string'),
+          req('precision', 3018, 'string'),
+          req('centroid', 3019, 'bytes'),
+          req('radius', 3020, 'double'),
+          req('index_type', 3021, 'string'),
+          req('section_offset', 3022, 'long'),
+          req('section_length', 3023, 'long'),
+        ],
+      },
+    }),
   ],
 }
 

@@ -8,7 +8,7 @@ import type { FieldType, Schema } from '../schema.js'
 import { readOcf, writeOcf } from './avro-ocf.js'
 import { manifestEntrySchema, partitionFields } from './manifest-schema.js'
 import { schemaToJson } from './schema-json.js'
-import type { DataFile, DataFileContent, ManifestEntry, ManifestEntryStatus, ManifestFile, PartitionSpec, VectorFileFacts } from './types.js'
+import type { ColumnFileFacts, DataFile, DataFileContent, ManifestEntry, ManifestEntryStatus, ManifestFile, PartitionSpec, VectorFileFacts } from './types.js'
 
 const STATUS: ManifestEntryStatus[] = ['EXISTING', 'ADDED', 'DELETED']
 const CONTENT: DataFileContent[] = ['data', 'position-deletes', 'equality-deletes']
@@ -41,14 +41,22 @@ function partitionToAvro(type: FieldType, v: unknown): unknown {
 const kv = (m: Map<number, number | Uint8Array> | undefined): unknown =>
   m === undefined ? null : [...m].map(([key, value]) => ({ key, value: typeof value === 'number' ? BigInt(value) : value }))
 
-function factsToAvro(f: VectorFileFacts): unknown {
+function centroidBytes(f: { column: string; dim: number; centroid: Float32Array }): Uint8Array {
   if (f.centroid.length !== f.dim) throw invalid(`the centroid of ${f.column} has ${f.centroid.length} values but dim is ${f.dim}`)
+  return new Uint8Array(f.centroid.buffer.slice(f.centroid.byteOffset, f.centroid.byteOffset + f.centroid.byteLength))
+}
+
+function factsToAvro(f: VectorFileFacts): unknown {
   return {
     column: f.column, dim: f.dim, metric: f.metric, precision: f.precision, row_count: f.rowCount,
-    centroid: new Uint8Array(f.centroid.buffer.slice(f.centroid.byteOffset, f.centroid.byteOffset + f.centroid.byteLength)),
+    centroid: centroidBytes(f),
     radius: f.radius, index_type: f.indexType, index_status: f.indexStatus,
     section_offset: f.sectionOffset, section_length: f.sectionLength,
     cluster: f.cluster ?? null,
+    columns: f.columns === undefined ? null : f.columns.map((c) => ({
+      column: c.column, dim: c.dim, metric: c.metric, precision: c.precision, centroid: centroidBytes(c), radius: c.radius,
+      index_type: c.indexType, section_offset: c.sectionOffset, section_length: c.sectionLength,
+    })),
   }
 }
 
@@ -235,32 +243,42 @@ class EntryReader {
   }
 }
 
+/** The facts one section leaves in a manifest entry (`ailake` itself, or one of its `columns`), under `at`. */
+function decodeColumnFacts(r: EntryReader, o: Record<string, unknown>, at: string, rowCount: number): ColumnFileFacts {
+  const dim = r.int(o.dim, `${at}.dim`)
+  if (dim <= 0) r.fail(`${at}.dim`, 'positive', dim)
+  const metric = r.string(o.metric, `${at}.metric`)
+  if (!METRICS.has(metric)) r.fail(`${at}.metric`, 'cosine, euclidean or dot', metric)
+  const precision = r.string(o.precision, `${at}.precision`)
+  if (!PRECISIONS.has(precision)) r.fail(`${at}.precision`, 'f32, f16 or i8', precision)
+  const raw = o.centroid
+  if (!(raw instanceof Uint8Array) || raw.length !== dim * 4) r.fail(`${at}.centroid`, `${dim * 4} bytes (dim f32 values)`, raw)
+  const centroid = new Float32Array(dim)
+  new Uint8Array(centroid.buffer).set(raw)
+  if (!centroid.every(Number.isFinite)) r.fail(`${at}.centroid`, 'finite values', 'a non-finite value')
+  const radius = o.radius
+  if (typeof radius !== 'number' || !Number.isFinite(radius) || radius < 0) r.fail(`${at}.radius`, 'a finite non-negative number', radius)
+  const indexType = r.string(o.index_type, `${at}.index_type`)
+  if (indexType !== 'none' && indexType !== 'hnsw') r.fail(`${at}.index_type`, 'none or hnsw', indexType)
+  return {
+    column: r.string(o.column, `${at}.column`), dim, metric: metric as Metric, precision: precision as Precision,
+    rowCount, centroid, radius, indexType,
+    sectionOffset: r.count(o.section_offset, `${at}.section_offset`),
+    sectionLength: r.count(o.section_length, `${at}.section_length`),
+  }
+}
+
 function decodeFacts(r: EntryReader, v: unknown): VectorFileFacts | undefined {
   if (v === null || v === undefined) return undefined
   const o = r.rec(v, 'ailake')
-  const dim = r.int(o.dim, 'ailake.dim')
-  if (dim <= 0) r.fail('ailake.dim', 'positive', dim)
-  const metric = r.string(o.metric, 'ailake.metric')
-  if (!METRICS.has(metric)) r.fail('ailake.metric', 'cosine, euclidean or dot', metric)
-  const precision = r.string(o.precision, 'ailake.precision')
-  if (!PRECISIONS.has(precision)) r.fail('ailake.precision', 'f32, f16 or i8', precision)
-  const raw = o.centroid
-  if (!(raw instanceof Uint8Array) || raw.length !== dim * 4) r.fail('ailake.centroid', `${dim * 4} bytes (dim f32 values)`, raw)
-  const centroid = new Float32Array(dim)
-  new Uint8Array(centroid.buffer).set(raw)
-  if (!centroid.every(Number.isFinite)) r.fail('ailake.centroid', 'finite values', 'a non-finite value')
-  const radius = o.radius
-  if (typeof radius !== 'number' || !Number.isFinite(radius) || radius < 0) r.fail('ailake.radius', 'a finite non-negative number', radius)
-  const indexType = r.string(o.index_type, 'ailake.index_type')
-  if (indexType !== 'none' && indexType !== 'hnsw') r.fail('ailake.index_type', 'none or hnsw', indexType)
+  const rowCount = r.count(o.row_count, 'ailake.row_count')
   const indexStatus = r.string(o.index_status, 'ailake.index_status')
   if (indexStatus !== 'ready' && indexStatus !== 'pending') r.fail('ailake.index_status', 'ready or pending', indexStatus)
+  const columns = r.list(o.columns, 'ailake.columns', (x, f) => decodeColumnFacts(r, r.rec(x, f), f, rowCount))
   return {
-    column: r.string(o.column, 'ailake.column'), dim, metric: metric as Metric, precision: precision as Precision,
-    rowCount: r.count(o.row_count, 'ailake.row_count'), centroid, radius, indexType, indexStatus,
-    sectionOffset: r.count(o.section_offset, 'ailake.section_offset'),
-    sectionLength: r.count(o.section_length, 'ailake.section_length'),
+    ...decodeColumnFacts(r, o, 'ailake', rowCount), indexStatus,
     ...(o.cluster === null || o.cluster === undefined ? {} : { cluster: r.count(o.cluster, 'ailake.cluster') }),
+    ...(columns === undefined ? {} : { columns }),
   }
 }
 

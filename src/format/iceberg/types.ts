@@ -165,4 +165,13 @@ export type VectorFileFacts = Omit<VectorFacts, 'fieldId'> & {
   indexStatus: 'ready' | 'pending'
   /** The layout cluster whose rows the file holds (files written by optimize), if any. */
   cluster?: number
+  /**
+   * The file's other vector columns (their column sections, version 6), in the order the table
+   * lists them; absent when the file has none. `indexStatus` covers them too: an index build
+   * indexes every column of a file at once.
+   */
+  columns?: ColumnFileFacts[]
 }
+
+/** The facts of one column section of a data file (its row count is the file's). */
+export type ColumnFileFacts = Omit<VectorFacts, 'fieldId'>

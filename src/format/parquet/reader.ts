@@ -13,15 +13,15 @@ import { crc32c } from '../../util/crc32c.js'
 import { IntegrityChecks } from './integrity.js'
 import { PageGuard } from './page-guard.js'
 import { fromParquetSchema } from './schema-map.js'
-import type { DecodedSection } from './section.js'
-import { locateByTrailer, readSectionAt, readSectionHeadAt, type SectionFacts } from './section-read.js'
-import { CompactReader, intField } from './thrift.js'
+import { COLUMN_SECTION_VERSION, type DecodedSection } from './section.js'
+import { checkColumnSection, columnEntry, locateByTrailer, parseSectionList, readSectionAt, readSectionHeadAt, type SectionEntry, type SectionFacts } from './section-read.js'
+import { decodePageLocations, type PageSpan } from './page-location.js'
 import type { VectorFacts } from './types.js'
 import { KV_ICEBERG_SCHEMA, KV_SECTIONS } from './writer.js'
 import { decodeVectorValues, parseVectorPage, rowBytes } from './vector-pages.js'
 import type { Metric } from '../../vector/types.js'
 
-interface Page { offset: number; size: number; firstRow: number }
+type Page = PageSpan
 
 /**
  * Pages to read that lie at most this far apart are read in one request, the bytes between
@@ -89,10 +89,13 @@ export class DataFileReader {
   /** The section without its index bytes, which reads of columns need (for its integrity table). */
   private head: Promise<SectionFacts> | undefined
   private readonly groupStarts: number[] = []
+  /** Page locations of vector column chunks, by the chunk's first page offset. */
   private readonly pageCache = new Map<number, Promise<Page[]>>()
   /** The integrity table once the section is read (none for files without one); see integrity.ts. */
   private checks: IntegrityChecks
   private guardCache: PageGuard | undefined
+  /** Facts of the sections of vector columns after the first, by column. */
+  private readonly columnHeads = new Map<string, Promise<VectorFacts>>()
 
   constructor(
     private readonly source: ByteSource,
@@ -131,19 +134,47 @@ export class DataFileReader {
   /** Where the section is: given offsets, else the footer key-value entry, else the trailer. */
   private async locate(): Promise<{ offset: number; length: number }> {
     if (this.sectionAt) return this.sectionAt
-    const kv = this.footer.kv.get(KV_SECTIONS)
-    if (kv !== undefined) {
-      let list: unknown
-      try {
-        list = JSON.parse(kv)
-      } catch {
-        throw corrupt(`Parquet key ${KV_SECTIONS} is not valid JSON`)
-      }
-      const first = Array.isArray(list) ? list[0] as { offset?: unknown; length?: unknown } : undefined
-      if (first === undefined || typeof first.offset !== 'number' || typeof first.length !== 'number') throw corrupt(`Parquet key ${KV_SECTIONS} has no valid section entry`)
-      return { offset: first.offset, length: first.length }
+    const list = this.sectionList()
+    if (list !== undefined && list[0] === undefined) throw corrupt(`Parquet key ${KV_SECTIONS} has no valid section entry`)
+    return list?.[0] ?? locateByTrailer(this.source, this.footer.footerStart)
+  }
+
+  /** The footer's list of sections (the first is the primary column's), undefined when the footer has none. */
+  private sectionList(): SectionEntry[] | undefined {
+    return parseSectionList(this.footer.kv.get(KV_SECTIONS))
+  }
+
+  /**
+   * The whole section of vector column `column` other than the primary one (a version 6 column
+   * section, found at `at` or through the footer; every CRC checked), after the primary section's
+   * head so that later page reads are checked against the file's integrity table. Undefined when
+   * the file has no section for it.
+   */
+  async readColumnSection(column: string, at?: { offset: number; length: number }): Promise<DecodedSection | undefined> {
+    await this.readHead()
+    const where = at ?? columnEntry(this.sectionList(), column)
+    if (where === undefined) return undefined
+    const s = checkColumnSection(await readSectionAt(this.source, where), column, this.rowCount, fileName(this.source))
+    this.columnHeads.set(column, Promise.resolve(s.facts))
+    return s
+  }
+
+  /** The vector columns after the primary one that have a column section in this file, in the footer's order. */
+  columnSectionNames(): string[] {
+    return (this.sectionList() ?? []).slice(1).map((e) => e.column)
+  }
+
+  /** The facts of vector column `column` (primary or not): from its section; undefined when the file has no section for it. */
+  async columnFacts(column: string): Promise<VectorFacts | undefined> {
+    const primary = await this.maybeFacts()
+    if (primary === undefined || primary.column === column) return primary
+    let head = this.columnHeads.get(column)
+    const where = columnEntry(this.sectionList(), column)
+    if (head === undefined && where !== undefined) {
+      head = readSectionHeadAt(this.source, where).then((h) => checkColumnSection(h, column, this.rowCount, fileName(this.source)).facts)
+      this.columnHeads.set(column, head)
     }
-    return locateByTrailer(this.source, this.footer.footerStart)
+    return head
   }
 
   /**
@@ -164,7 +195,7 @@ export class DataFileReader {
   async readSectionOnce(): Promise<{ facts: VectorFacts; indexBytes: Uint8Array | undefined; textBytes: Uint8Array | undefined; codesBytes: Uint8Array | undefined }> {
     if (this.section !== undefined) return this.section
     const s = this.useIntegrity(await readSectionAt(this.source, await this.locate()))
-    this.head ??= Promise.resolve({ facts: s.facts, integrity: s.integrity })
+    this.head ??= Promise.resolve({ version: s.version, facts: s.facts, integrity: s.integrity })
     return s
   }
 
@@ -179,6 +210,7 @@ export class DataFileReader {
 
   /** Checks the footer against the section's CRC of it and checks every later read against its integrity table. */
   private useIntegrity<S extends SectionFacts>(s: S): S {
+    if (s.version === COLUMN_SECTION_VERSION) throw corrupt(`${fileName(this.source)}: the first ailake section is a column section (version ${s.version}); the file is corrupt`)
     if (s.integrity !== undefined) {
       const { tail, tailStart, footerStart } = this.footer
       if (crc32c(tail.subarray(footerStart - tailStart, tail.length - 8)) !== s.integrity.footerCrc) {
@@ -190,9 +222,13 @@ export class DataFileReader {
     return s
   }
 
-  private async vectorFacts(): Promise<VectorFacts> {
-    const facts = await this.maybeFacts()
-    if (facts === undefined) throw new AilakeError('NOT_FOUND', 'this Parquet file has no ailake section; pass openDataFile(source, { vector: { column, dim, metric } }) to read a vector column other engines wrote')
+  /** The facts of the primary vector column, or of vector column `column` when given. */
+  private async vectorFacts(column?: string): Promise<VectorFacts> {
+    const facts = column === undefined ? await this.maybeFacts() : await this.columnFacts(column)
+    if (facts === undefined) {
+      if (column !== undefined && await this.maybeFacts() !== undefined) throw new AilakeError('NOT_FOUND', `${fileName(this.source)} has no ailake section for vector column ${column}`, { context: { column } })
+      throw new AilakeError('NOT_FOUND', 'this Parquet file has no ailake section; pass openDataFile(source, { vector: { column, dim, metric } }) to read a vector column other engines wrote')
+    }
     return facts
   }
 
@@ -222,9 +258,9 @@ export class DataFileReader {
     return c
   }
 
-  /** Every vector of the file, decoded to f32, row-major. */
-  async readVectors(): Promise<Float32Array> {
-    const f = await this.vectorFacts()
+  /** Every vector of the file (of vector column `column`, default the primary one), decoded to f32, row-major. */
+  async readVectors(column?: string): Promise<Float32Array> {
+    const f = await this.vectorFacts(column)
     this.checkRowCount(f)
     const out = new Float32Array(this.rowCount * f.dim)
     const fast = await this.eachVectorPage(f, (bytes, at, rows, firstRow) => decodeVectorValues(bytes, at, rows, f.dim, f.precision, out, firstRow))
@@ -236,8 +272,8 @@ export class DataFileReader {
    * rewrite can store exactly the same vectors; undefined when the chunks are not plain
    * uncompressed pages (then decode with `readVectors`).
    */
-  async readVectorValues(): Promise<Uint8Array | undefined> {
-    const f = await this.vectorFacts()
+  async readVectorValues(column?: string): Promise<Uint8Array | undefined> {
+    const f = await this.vectorFacts(column)
     this.checkRowCount(f)
     const rb = rowBytes(f.precision, f.dim)
     const out = new Uint8Array(this.rowCount * rb)
@@ -329,10 +365,12 @@ export class DataFileReader {
   }
 
   private pages(group: number, c: ColumnChunk): Promise<Page[]> {
-    let p = this.pageCache.get(group)
+    // By the chunk's first page: each vector column of a row group has its own pages.
+    const key = Number(c.meta_data!.data_page_offset)
+    let p = this.pageCache.get(key)
     if (p === undefined) {
       p = this.loadPages(group, c)
-      this.pageCache.set(group, p)
+      this.pageCache.set(key, p)
     }
     return p
   }
@@ -345,31 +383,16 @@ export class DataFileReader {
     }
     const bytes = await readRange(this.source, Number(c.offset_index_offset), c.offset_index_length, 'offset index')
     this.guard().checkOffsetIndex(bytes, Number(c.offset_index_offset), md.path_in_schema.join('.'))
-    const s = new CompactReader(bytes, 'offset index').struct()
-    const list = s.get(1)
-    if (!Array.isArray(list) || list.length === 0) throw corrupt('offset index has no page locations')
     const chunkStart = Number(md.data_page_offset)
-    const chunkEnd = chunkStart + Number(md.total_compressed_size)
-    const pages: Page[] = []
-    for (const loc of list) {
-      if (!(loc instanceof Map)) throw corrupt('offset index entry is not a struct')
-      const page = { offset: intField(loc, 1, 'page location'), size: intField(loc, 2, 'page location'), firstRow: intField(loc, 3, 'page location') }
-      const prev = pages[pages.length - 1]
-      if (page.offset < chunkStart || page.size < 0 || page.offset + page.size > chunkEnd || page.firstRow < 0 || page.firstRow >= groupRows ||
-        (prev !== undefined && page.firstRow <= prev.firstRow) || (prev === undefined && page.firstRow !== 0)) {
-        throw corrupt('offset index page location is out of range or out of order', page)
-      }
-      pages.push(page)
-    }
-    return pages
+    return decodePageLocations(bytes, chunkStart, chunkStart + Number(md.total_compressed_size), groupRows)
   }
 
   /**
    * The vectors of the given rows (any order, repeats allowed), reading only the pages that hold
    * them: each page once, pages close together in one ranged read, pages in `cache` not at all.
    */
-  async readVectorsAt(rows: readonly number[], cache?: VectorPageCache): Promise<Float32Array> {
-    const f = await this.vectorFacts()
+  async readVectorsAt(rows: readonly number[], cache?: VectorPageCache, column?: string): Promise<Float32Array> {
+    const f = await this.vectorFacts(column)
     this.checkRowCount(f)
     for (const r of rows) {
       if (!Number.isInteger(r) || r < 0 || r >= this.rowCount) throw invalid(`row ${r} is outside [0, ${this.rowCount})`, { row: r })
@@ -490,7 +513,7 @@ export class DataFileReader {
     const decoded = new Map<string, ArrayLike<unknown>>()
     for (const c of plan) {
       if (c.source === undefined || decoded.has(c.source)) continue
-      if (c.source === f?.column) throw invalid(`readColumnValues() reads scalar columns; ${c.source} is the vector column`, { column: c.source })
+      if (c.source === f?.column || (f !== undefined && columnEntry(this.sectionList(), c.source) !== undefined)) throw invalid(`readColumnValues() reads scalar columns; ${c.source} is a vector column`, { column: c.source })
       decoded.set(c.source, await this.readScalarColumn(c.source))
     }
     // A column the file lacks is all null: as many rows as the data of another column backs.
@@ -532,8 +555,9 @@ export class DataFileReader {
     const f = await this.maybeFacts()
     const names = options.columns ?? this.schema.fields.map((x) => x.name)
     for (const n of names) if (!this.schema.fields.some((x) => x.name === n)) throw new AilakeError('NOT_FOUND', `column ${n} is not in this data file; columns: ${this.schema.fields.map((x) => x.name).join(', ')}`)
-    const scalar = names.filter((n) => n !== f?.column)
-    if (options.rows === undefined) return this.readAllRows(names, scalar, f)
+    const vectors = await this.vectorColumnsIn(names, f)
+    const scalar = names.filter((n) => !vectors.some((v) => v.column === n))
+    if (options.rows === undefined) return this.readAllRows(names, scalar, f, vectors)
     const rows = options.rows
     for (const r of rows) if (!Number.isInteger(r) || r < 0 || r >= this.rowCount) throw invalid(`row ${r} is outside [0, ${this.rowCount})`, { row: r })
     const out: Record<string, unknown>[] = rows.map(() => ({}))
@@ -550,20 +574,35 @@ export class DataFileReader {
       }
       rows.forEach((r, k) => Object.assign(out[k]!, byRow.get(r)))
     }
-    if (f !== undefined && names.includes(f.column)) {
-      const vecs = await this.readVectorsAt(rows)
-      rows.forEach((_, k) => { out[k]![f.column] = vecs.slice(k * f.dim, (k + 1) * f.dim) })
+    for (const v of vectors) {
+      const vecs = await this.readVectorsAt(rows, undefined, v.column === f?.column ? undefined : v.column)
+      rows.forEach((_, k) => { out[k]![v.column] = vecs.slice(k * v.dim, (k + 1) * v.dim) })
     }
     return out.map((o) => Object.fromEntries(names.map((n) => [n, o[n]])))
   }
 
+  /** The facts of the vector columns among `names`: the primary one (`f`) and those with a column section. */
+  private async vectorColumnsIn(names: readonly string[], f: VectorFacts | undefined): Promise<VectorFacts[]> {
+    if (f === undefined) return []
+    const out: VectorFacts[] = []
+    for (const n of names) {
+      if (n === f.column) out.push(f)
+      else if (columnEntry(this.sectionList(), n) !== undefined) out.push(await this.vectorFacts(n))
+    }
+    return out
+  }
+
   /** Every row: nothing is allocated from the footer's row count before the data backs it. */
-  private async readAllRows(names: string[], scalar: string[], f: VectorFacts | undefined): Promise<Record<string, unknown>[]> {
+  private async readAllRows(names: string[], scalar: string[], f: VectorFacts | undefined, vectors: readonly VectorFacts[]): Promise<Record<string, unknown>[]> {
     if (f !== undefined) this.checkRowCount(f)
-    const vecs = f !== undefined && names.includes(f.column) ? await this.readVectors() : undefined
+    const vecs = new Map<string, { dim: number; values: Float32Array }>()
+    for (const v of vectors) vecs.set(v.column, { dim: v.dim, values: await this.readVectors(v.column === f?.column ? undefined : v.column) })
     const out = scalar.length > 0 ? await this.readScalarRange(scalar, 0, this.rowCount)
-      : Array.from({ length: vecs === undefined ? await this.countRows() : this.rowCount }, (): Record<string, unknown> => ({}))
-    return out.map((o, k) => Object.fromEntries(names.map((n) => [n, f !== undefined && n === f.column ? vecs?.slice(k * f.dim, (k + 1) * f.dim) : o[n]])))
+      : Array.from({ length: vecs.size === 0 ? await this.countRows() : this.rowCount }, (): Record<string, unknown> => ({}))
+    return out.map((o, k) => Object.fromEntries(names.map((n) => {
+      const v = vecs.get(n)
+      return [n, v === undefined ? o[n] : v.values.slice(k * v.dim, (k + 1) * v.dim)]
+    })))
   }
 
   /** The row count, once the data backs it (for reads of no column). */

@@ -5,7 +5,7 @@
 import { AilakeError, corrupt } from '../../errors.js'
 import type { ByteSource } from '../../util/byte-source.js'
 import { readRange } from './footer.js'
-import { checkedTextBlock, decodeSection, decodeSectionHead, decodeTrailer, headLengthFromHeader, readSectionHeader, HEADER_LENGTH, HEADER_LENGTH_V4, TRAILER_LENGTH, type DecodedSection, type SectionHeader } from './section.js'
+import { checkedTextBlock, COLUMN_SECTION_VERSION, decodeSection, decodeSectionHead, decodeTrailer, headLengthFromHeader, readSectionHeader, HEADER_LENGTH, HEADER_LENGTH_V4, TRAILER_LENGTH, type DecodedSection, type SectionHeader } from './section.js'
 
 /** Reads one section with exactly one ranged read (offsets kept in table metadata). */
 export async function readSectionAt(source: ByteSource, at: { offset: number; length: number }): Promise<DecodedSection> {
@@ -14,7 +14,7 @@ export async function readSectionAt(source: ByteSource, at: { offset: number; le
 }
 
 /** What reads of columns need of a section: its facts and integrity table. */
-export type SectionFacts = Pick<DecodedSection, 'facts' | 'integrity'>
+export type SectionFacts = Pick<DecodedSection, 'version' | 'facts' | 'integrity'>
 
 function checkSectionLength(length: number): void {
   if (!Number.isSafeInteger(length) || length < HEADER_LENGTH) throw corrupt(`ailake section length ${length} is smaller than its ${HEADER_LENGTH}-byte header`)
@@ -39,7 +39,8 @@ export async function readSectionHeadAt(source: ByteSource, at: { offset: number
   recordedHeader(first, at)
   const headLength = headLengthFromHeader(first)
   const bytes = headLength <= first.length ? first.subarray(0, headLength) : await readRange(source, at.offset, headLength, 'ailake section')
-  return decodeSectionHead(bytes, at.offset)
+  const head = decodeSectionHead(bytes, at.offset)
+  return { version: head.header.version, facts: head.facts, integrity: head.integrity }
 }
 
 /**
@@ -64,4 +65,36 @@ export async function locateByTrailer(source: ByteSource, footerStart: number): 
   const length = readSectionHeader(header).length
   if (length > t.sectionsLength) throw corrupt('ailake section is longer than the sections region in the trailer')
   return { offset: t.sectionsOffset, length }
+}
+
+/** One entry of the footer's `ailake.sections` list: a vector column's section. */
+export interface SectionEntry { column: string; offset: number; length: number }
+
+/** The footer's `ailake.sections` value parsed (the primary column's section first); undefined when the footer has none. */
+export function parseSectionList(kv: string | undefined): SectionEntry[] | undefined {
+  if (kv === undefined) return undefined
+  let list: unknown
+  try {
+    list = JSON.parse(kv)
+  } catch {
+    throw corrupt('Parquet key ailake.sections is not valid JSON')
+  }
+  if (!Array.isArray(list)) throw corrupt('Parquet key ailake.sections is not a list')
+  return list.map((e: { column?: unknown; offset?: unknown; length?: unknown } | null) => {
+    if (e === null || typeof e !== 'object' || typeof e.offset !== 'number' || typeof e.length !== 'number') throw corrupt('Parquet key ailake.sections has an invalid section entry')
+    return { column: typeof e.column === 'string' ? e.column : '', offset: e.offset, length: e.length }
+  })
+}
+
+/** The entry of vector column `column`'s column section (never the first, primary one) in a parsed section list. */
+export function columnEntry(list: readonly SectionEntry[] | undefined, column: string): SectionEntry | undefined {
+  return list?.slice(1).find((e) => e.column === column)
+}
+
+/** `s`, once checked to be the column section (version 6) of vector column `column` in `file`, a file of `rowCount` rows; else `CORRUPT_DATA`. */
+export function checkColumnSection<S extends SectionFacts>(s: S, column: string, rowCount: number, file: string): S {
+  if (s.version !== COLUMN_SECTION_VERSION) throw corrupt(`${file}: the section of vector column ${column} is version ${s.version}, not a column section (${COLUMN_SECTION_VERSION})`, { column })
+  if (s.facts.column !== column) throw corrupt(`${file}: the section recorded for vector column ${column} is the section of ${s.facts.column}`, { column })
+  if (s.facts.rowCount !== rowCount) throw corrupt(`${file}: the section of vector column ${column} says ${s.facts.rowCount} rows but the Parquet footer says ${rowCount}`, { column })
+  return s
 }

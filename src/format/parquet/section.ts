@@ -20,6 +20,13 @@ export const TRAILER_MAGIC = 0x544c4941 // "AILT"
  * byte as before; 1 to 5 are read.
  */
 export const SECTION_VERSION = 5
+/**
+ * Version 6 is a column section: the section of a vector column after the first (the table's
+ * primary column keeps its version 5 section, byte for byte, so older readers still read it).
+ * Its header is laid out as version 5's, with no integrity part and no full-text block (the
+ * file's first section holds those for every column).
+ */
+export const COLUMN_SECTION_VERSION = 6
 /** Header length of versions 1 and 2. */
 export const HEADER_LENGTH = 80
 /** Header length of version 3. */
@@ -51,11 +58,16 @@ export type SectionInput = Omit<VectorFacts, 'sectionOffset' | 'sectionLength'> 
   textBytes?: Uint8Array
   /** The SQ8 codes block of the indexed vectors (opaque here, src/vector owns it); only next to an HNSW index. */
   codesBytes?: Uint8Array
-  integrity: { footerCrc: number; entries: ReadonlyArray<readonly [number, number]> }
+  /** The primary section's integrity part; absent in a column section (version 6). */
+  integrity: { footerCrc: number; entries: ReadonlyArray<readonly [number, number]> } | undefined
 }
 
-/** The version a section with these parts is written as (`ailake.format-version` in the footer too). */
-export function sectionVersionFor(indexType: IndexType, textLength: number): number {
+/**
+ * The version a section with these parts is written as (`ailake.format-version` in the footer
+ * too): 6 for a column section (`column`), else 5 with an HNSW index, else 3 or 2.
+ */
+export function sectionVersionFor(indexType: IndexType, textLength: number, column = false): number {
+  if (column) return COLUMN_SECTION_VERSION
   return indexType === 'hnsw' ? SECTION_VERSION : textLength > 0 ? 3 : 2
 }
 
@@ -65,10 +77,10 @@ function headerLengthOf(version: number): number {
 }
 
 /** The length of a section: `header + pad4(name) + 4·dim + 4 + 12·entries + index + codes + text`. */
-export function sectionLength(s: { column: string; dim: number; indexType: IndexType; entryCount: number; indexLength: number; codesLength?: number; textLength?: number }): number {
+export function sectionLength(s: { column: string; dim: number; indexType: IndexType; entryCount: number; indexLength: number; codesLength?: number; textLength?: number; columnSection?: boolean }): number {
   const text = s.textLength ?? 0
   const codes = s.codesLength ?? 0
-  return headerLengthOf(sectionVersionFor(s.indexType, text)) + pad4(utf8Encode(s.column).length) + 4 * s.dim + 4 + ENTRY_BYTES * s.entryCount + s.indexLength + codes + text
+  return headerLengthOf(sectionVersionFor(s.indexType, text, s.columnSection === true)) + pad4(utf8Encode(s.column).length) + 4 * s.dim + 4 + ENTRY_BYTES * s.entryCount + s.indexLength + codes + text
 }
 
 /** Encodes one section (current version); its length is `sectionLength`. */
@@ -77,11 +89,13 @@ export function encodeSection(s: SectionInput): Uint8Array {
   if (s.dim < 1 || s.dim > MAX_DIM) throw invalid(`dim ${s.dim} outside [1, ${MAX_DIM}]`, { dim: s.dim })
   const name = utf8Encode(s.column)
   const centroidPart = new ByteWriter(4 * s.dim + 4).typed(s.centroid).f32(s.radius).finish()
-  const table = encodeIntegrityTable(s.integrity.entries)
+  const integrity = s.integrity ?? { footerCrc: 0, entries: [] }
+  const table = encodeIntegrityTable(integrity.entries)
   const text = s.textBytes !== undefined && s.textBytes.length > 0 ? s.textBytes : undefined
   const codes = s.codesBytes !== undefined && s.codesBytes.length > 0 ? s.codesBytes : undefined
   if (codes !== undefined && s.indexType === 'none') throw invalid('a section without an index cannot carry codes')
-  const version = sectionVersionFor(s.indexType, text?.length ?? 0)
+  if (s.integrity === undefined && text !== undefined) throw invalid('a column section cannot carry a full-text block; the first section holds it')
+  const version = sectionVersionFor(s.indexType, text?.length ?? 0, s.integrity === undefined)
   const headerLength = headerLengthOf(version)
   const length = headerLength + pad4(name.length) + centroidPart.length + table.length + s.indexBytes.length + (codes?.length ?? 0) + (text?.length ?? 0)
   const w = new ByteWriter(length)
@@ -91,9 +105,10 @@ export function encodeSection(s: SectionInput): Uint8Array {
   w.u32(name.length).u32(crc32c(name))
   w.u32(centroidPart.length).u32(crc32c(centroidPart))
   w.u32(crc32c(s.indexBytes)).u64(s.indexBytes.length).u64(length)
-  w.u32(s.integrity.footerCrc).u32(s.integrity.entries.length).u32(crc32c(table))
+  // A column section keeps the integrity fields zero (an empty table's CRC included).
+  w.u32(integrity.footerCrc).u32(integrity.entries.length).u32(s.integrity === undefined ? 0 : crc32c(table))
   if (version === 3) w.u64((text as Uint8Array).length).u32(crc32c(text as Uint8Array)).u32(0)
-  if (version === SECTION_VERSION) {
+  if (version >= SECTION_VERSION) {
     w.u64(text?.length ?? 0).u32(text === undefined ? 0 : crc32c(text))
     if (codes === undefined) w.u64(0).u32(0).u8(CODES_NONE)
     else w.u64(codes.length).u32(crc32c(codes)).u8(CODES_SQ8)
@@ -108,6 +123,8 @@ export function encodeSection(s: SectionInput): Uint8Array {
 }
 
 export interface DecodedSection {
+  /** The section version (6: a column section). */
+  version: number
   facts: VectorFacts
   indexBytes: Uint8Array | undefined
   /** Absent in version 1 sections. */
@@ -165,8 +182,8 @@ export function readSectionHeader(header: Uint8Array): SectionHeader {
   if (crc32c(header.subarray(0, headerLength - 4)) !== new DataView(header.buffer, header.byteOffset + headerLength - 4, 4).getUint32(0, true)) {
     throw corrupt('ailake section: header checksum mismatch; the file is corrupt')
   }
-  if (version < 1 || version > SECTION_VERSION) {
-    throw new AilakeError('UNSUPPORTED', `ailake section format version ${version} is not supported (this build reads 1 to ${SECTION_VERSION}); upgrade ailake`, { context: { version } })
+  if (version < 1 || version > COLUMN_SECTION_VERSION) {
+    throw new AilakeError('UNSUPPORTED', `ailake section format version ${version} is not supported (this build reads 1 to ${COLUMN_SECTION_VERSION}); upgrade ailake`, { context: { version } })
   }
   r.offset = 56
   const length = r.u64('section length')
@@ -183,12 +200,12 @@ export function readSectionHeader(header: Uint8Array): SectionHeader {
   const codesCrc = r.u32('codes crc')
   const kind = r.u8('codes kind')
   if (r.u8('reserved') !== 0 || r.u16('reserved') !== 0 || r.u32('reserved') !== 0) throw corrupt('ailake section: reserved header bytes are not zero; the file is corrupt')
-  // Version 4 always has codes; in version 5 the kind says whether there are any.
-  if (kind !== CODES_SQ8 && !(kind === CODES_NONE && version === 5)) {
+  // Version 4 always has codes; in versions 5 and 6 the kind says whether there are any.
+  if (kind !== CODES_SQ8 && !(kind === CODES_NONE && version >= 5)) {
     throw new AilakeError('UNSUPPORTED', `ailake section: codes kind ${kind} is not known to this version of ailake; upgrade to read this file`, { context: { kind } })
   }
   const codesWrong = kind === CODES_SQ8 ? codesLength === 0 : codesLength !== 0 || codesCrc !== 0
-  if ((textLength === 0 && textCrc !== 0) || codesWrong || codesLength + textLength > length) {
+  if ((textLength === 0 && textCrc !== 0) || codesWrong || codesLength + textLength > length || (version === COLUMN_SECTION_VERSION && textLength !== 0)) {
     throw corrupt(`ailake section: codes block of ${codesLength} bytes (kind ${kind}) and full-text block of ${textLength} bytes in a ${length}-byte section`, { codesLength, kind, textLength, length })
   }
   return { version, headerLength, length, textLength, textCrc, codesLength, codesCrc }
@@ -231,7 +248,7 @@ export function decodeSection(bytes: Uint8Array, sectionOffset: number): Decoded
   const codes = bytes.subarray(headLength + head.indexLength, codesEnd)
   if (crc32c(codes) !== head.header.codesCrc) throw corrupt('ailake section: codes checksum mismatch; the file is corrupt')
   const textBytes = checkedTextBlock(head.header, bytes.subarray(codesEnd))
-  return { facts: head.facts, indexBytes: head.facts.indexType === 'none' ? undefined : index, integrity: head.integrity, textBytes, codesBytes: codes.length === 0 ? undefined : codes }
+  return { version: head.header.version, facts: head.facts, indexBytes: head.facts.indexType === 'none' ? undefined : index, integrity: head.integrity, textBytes, codesBytes: codes.length === 0 ? undefined : codes }
 }
 
 /**
@@ -264,7 +281,7 @@ export function decodeSectionHead(bytes: Uint8Array, sectionOffset: number): Sec
   const footerCrc = r.u32('footer crc')
   const entryCount = r.u32('integrity entry count')
   const tableCrc = r.u32('integrity table crc')
-  if (version === 1 && (footerCrc !== 0 || entryCount !== 0 || tableCrc !== 0)) throw corrupt('ailake section: version 1 reserved bytes are not zero; the file is corrupt')
+  if ((version === 1 || version === COLUMN_SECTION_VERSION) && (footerCrc !== 0 || entryCount !== 0 || tableCrc !== 0)) throw corrupt(`ailake section: version ${version} has no integrity part but its fields are not zero; the file is corrupt`)
   if (dim < 1 || dim > MAX_DIM) throw corrupt(`ailake section: dim ${dim} outside [1, ${MAX_DIM}]`, { dim })
   if (centroidLength !== 4 * dim + 4) throw corrupt(`ailake section: centroid part is ${centroidLength} bytes, expected ${4 * dim + 4} for dim ${dim}`)
   if (headerLength + pad4(nameLength) + centroidLength + ENTRY_BYTES * entryCount + indexLength + header.codesLength + header.textLength !== length) {
@@ -285,13 +302,13 @@ export function decodeSectionHead(bytes: Uint8Array, sectionOffset: number): Sec
   const centroid = cr.f32Array(dim, 'centroid')
   const radius = cr.f32('radius')
   const table = r.bytesView(ENTRY_BYTES * entryCount, 'integrity table')
-  if (crc32c(table) !== tableCrc) throw corrupt('ailake section: integrity table checksum mismatch; the file is corrupt')
+  if (version !== COLUMN_SECTION_VERSION && crc32c(table) !== tableCrc) throw corrupt('ailake section: integrity table checksum mismatch; the file is corrupt')
   return {
     facts: {
       column: utf8Decode(name, 'ailake section column name'), fieldId, dim, metric, precision, rowCount, centroid, radius,
       indexType, sectionOffset, sectionLength: length,
     },
-    integrity: version === 1 ? undefined : { footerCrc, entries: decodeIntegrityTable(table) },
+    integrity: version === 1 || version === COLUMN_SECTION_VERSION ? undefined : { footerCrc, entries: decodeIntegrityTable(table) },
     indexLength,
     indexCrc,
     header,

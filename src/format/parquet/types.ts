@@ -48,10 +48,22 @@ export interface WriteDataFileInput {
    * vectors. Omit for a file indexed later.
    */
   index?: { type: 'hnsw'; bytes: Uint8Array; codes?: Uint8Array }
+  /**
+   * Vector columns after the first (`vector`), each with its own pages, centroid and radius and,
+   * when given, its own index, in a column section (version 6) after the first section. Their
+   * fields must be in `schema`; `columns` must not hold them.
+   */
+  extraVectors?: ExtraVectorInput[]
   /** Full-text index block (src/text builds it), stored at the end of the section (version 3). */
   text?: Uint8Array
   /** Rows per row group. Default: as many as fit in ~128 MiB of vector data, at most 1,000,000. */
   rowGroupRows?: number
+}
+
+/** A vector column after the first: its vectors and, optionally, its index (as `WriteDataFileInput.index`). */
+export interface ExtraVectorInput {
+  vector: VectorInput
+  index?: { type: 'hnsw'; bytes: Uint8Array; codes?: Uint8Array }
 }
 
 export interface DataFileWritten {
@@ -60,4 +72,6 @@ export interface DataFileWritten {
   fileSize: number
   columnStats: ColumnStats[]
   vector: VectorFacts
+  /** The facts of the `extraVectors` columns' sections, in their order. */
+  extraVectors: VectorFacts[]
 }
