@@ -160,8 +160,10 @@ export class HnswIndex extends HnswLinker {
     index.codesOnly = true
     index.qs = QuantizedSearch.fromBlock(arena, vb, block as Sq8Block)
     index.beamAt = index.qs.end
-    // In WebAssembly the beam state holds its own copy of the level-0 lists, which is all a
-    // search on codes reads of them (greedy descent reads the upper levels): keep one copy.
+    // In WebAssembly the beam state holds its own copy of the level-0 lists, packed (the index
+    // is never linked again), which is all a search on codes reads of them (greedy descent
+    // reads the upper levels): keep that copy only.
+    index.packedLists = true
     if (index.wasmBeam() !== undefined) g.links0 = new Int32Array(0)
     return index
   }
