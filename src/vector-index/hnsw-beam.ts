@@ -24,41 +24,50 @@ const align = (x: number): number => Math.ceil(x / 64) * 64
 
 /**
  * The first `count` level-0 lists of `links0` (stride `stride0`: count, then ids) as simd.wat's
- * packed lists: per list its count, then each id as the zigzag-encoded difference from the one
- * before (from 0 for the first), all unsigned LEB128; `offsets[i]` is where list i starts. The
- * ids keep their order (sorted lists, as restored indexes have, take about two bytes an id).
+ * packed lists: per list a u16 count, then per id a u16 difference from the id before (from 0
+ * for the first), or 0xffff and the id as an i32 when the difference is negative or 0xffff or
+ * more; little-endian. The ids keep their order. A restored index's lists are sorted, so in a
+ * file of up to ~100k rows nearly every id takes two bytes; `offsets[i]` is where list i starts.
  */
 export function packLists(links0: Int32Array, stride0: number, count: number): { offsets: Int32Array; bytes: Uint8Array } {
   const offsets = new Int32Array(count)
-  let out = new Uint8Array(Math.max(64, count * 16))
-  let at = 0
-  const put = (v: number): void => {
-    if (at + 5 > out.length) {
-      const next = new Uint8Array(out.length * 2)
-      next.set(out)
-      out = next
+  let size = 0
+  for (let i = 0; i < count; i++) {
+    const base = i * stride0
+    const n = links0[base] as number
+    size += 2
+    let prev = 0
+    for (let j = 1; j <= n; j++) {
+      const id = links0[base + j] as number
+      size += id - prev >= 0 && id - prev < 0xffff ? 2 : 6
+      prev = id
     }
-    let x = v >>> 0
-    while (x >= 0x80) {
-      out[at++] = (x & 0x7f) | 0x80
-      x >>>= 7
-    }
-    out[at++] = x
   }
+  const bytes = new Uint8Array(size)
+  const view = new DataView(bytes.buffer)
+  let at = 0
   for (let i = 0; i < count; i++) {
     offsets[i] = at
     const base = i * stride0
     const n = links0[base] as number
-    put(n)
+    view.setUint16(at, n, true)
+    at += 2
     let prev = 0
     for (let j = 1; j <= n; j++) {
       const id = links0[base + j] as number
       const d = id - prev
-      put((d << 1) ^ (d >> 31))
+      if (d >= 0 && d < 0xffff) {
+        view.setUint16(at, d, true)
+        at += 2
+      } else {
+        view.setUint16(at, 0xffff, true)
+        view.setInt32(at + 2, id, true)
+        at += 6
+      }
       prev = id
     }
   }
-  return { offsets, bytes: out.subarray(0, at) }
+  return { offsets, bytes }
 }
 
 export class WasmBeam {
@@ -112,7 +121,7 @@ export class WasmBeam {
    * nodes and copies the first `count` level-0 lists of `links0` (stride `stride0`). Dot
    * indexes (`dot`) get room for the extra coordinates, copied from `aug` when it is defined
    * (else by `syncAug` once they are). Selections take up to `selCap` candidates. With `packed`
-   * (an index that is only searched, never linked), the lists are stored as varints
+   * (an index that is only searched, never linked), the lists are stored as 16-bit differences
    * (`packLists`), about 40% of the fixed-stride bytes; `syncList` then cannot be used.
    */
   constructor(arena: VectorArena, kernel: BeamKernel, from: number, capacity: number, stride0: number, links0: Int32Array, count: number,

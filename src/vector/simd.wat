@@ -302,18 +302,6 @@
             (i32.load (i32.add (local.get $I) (i32.shl (local.get $n) (i32.const 2)))))))
         (br $l))))
 
-;; Packed level-0 lists (see "beam"): an unsigned LEB128 value at $vp, which moves past it.
-  (global $vp (mut i32) (i32.const 0))
-  (func $varint (result i32)
-    (local $v i32) (local $b i32) (local $s i32)
-    (loop $more
-      (local.set $b (i32.load8_u (global.get $vp)))
-      (global.set $vp (i32.add (global.get $vp) (i32.const 1)))
-      (local.set $v (i32.or (local.get $v) (i32.shl (i32.and (local.get $b) (i32.const 127)) (local.get $s))))
-      (local.set $s (i32.add (local.get $s) (i32.const 7)))
-      (br_if $more (i32.and (local.get $b) (i32.const 128))))
-    (local.get $v))
-
   (func $allowed (param $bits i32) (param $id i32) (result i32)
     (i32.and (i32.shr_u (i32.load8_u (i32.add (local.get $bits) (i32.shr_u (local.get $id) (i32.const 3))))
                         (i32.and (local.get $id) (i32.const 7)))
@@ -321,9 +309,9 @@
 
   ;; Beam search of level 0 from entry $ep (distance $epD) keeping the best $ef allowed nodes.
   ;; $ctx (bytes) holds i32 addresses: +0 links (rows of $stride0 i32: count, then ids),
-  ;; +4 stride0 (0: packed lists, links is then one i32 byte address per node of its list: the
-  ;; count, then each id as the zigzag difference from the one before (the first from 0), all
-  ;; unsigned LEB128), +8 visited (u16 stamps), +12 candD, +16 candI, +20 resD, +24 resI, +28 bits
+  ;; +4 stride0 (0: packed lists, links is then one i32 byte address per node of its list: a u16
+  ;; count, then per id a u16 difference from the id before (the first from 0), or 0xffff and
+  ;; the id as an i32 when the difference is negative or does not fit), +8 visited (u16 stamps), +12 candD, +16 candI, +20 resD, +24 resI, +28 bits
   ;; (0 = unfiltered), +32 the heaps' capacity (entries). Batch scratch: ids at byte 0, kernel output at byte 2048 (BATCH = 512).
   ;; $mode: 0 f32 l2, 1 f32 dot, 2 SQ8 ($q/$base/$dim are then q16/rows/stride and $blocks,
   ;; $alpha, $beta, $gamma the sq8Batch terms), 3 f32 l2 in the augmented space of a dot index
@@ -373,8 +361,9 @@
             (local.set $p (i32.add (local.get $links) (i32.shl (i32.mul (local.get $cur) (local.get $stride0)) (i32.const 2))))
             (local.set $n (i32.load (local.get $p))))
           (else
-            (global.set $vp (i32.load (i32.add (local.get $links) (i32.shl (local.get $cur) (i32.const 2)))))
-            (local.set $n (call $varint))
+            (local.set $p (i32.load (i32.add (local.get $links) (i32.shl (local.get $cur) (i32.const 2)))))
+            (local.set $n (i32.load16_u (local.get $p)))
+            (local.set $p (i32.add (local.get $p) (i32.const 2)))
             (local.set $nb (i32.const 0))))
         (local.set $m (i32.const 0))
         (local.set $i (i32.const 1))
@@ -384,9 +373,13 @@
             (if (local.get $stride0)
               (then (local.set $nb (i32.load (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2))))))
               (else
-                (local.set $z (call $varint))
-                (local.set $nb (i32.add (local.get $nb)
-                  (i32.xor (i32.shr_u (local.get $z) (i32.const 1)) (i32.sub (i32.const 0) (i32.and (local.get $z) (i32.const 1))))))))
+                (local.set $z (i32.load16_u (local.get $p)))
+                (local.set $p (i32.add (local.get $p) (i32.const 2)))
+                (if (i32.eq (local.get $z) (i32.const 0xffff))
+                  (then
+                    (local.set $nb (i32.load (local.get $p)))
+                    (local.set $p (i32.add (local.get $p) (i32.const 4))))
+                  (else (local.set $nb (i32.add (local.get $nb) (local.get $z)))))))
             (local.set $va (i32.add (local.get $visited) (i32.shl (local.get $nb) (i32.const 1))))
             (if (i32.ne (i32.load16_u (local.get $va)) (local.get $gen))
               (then
