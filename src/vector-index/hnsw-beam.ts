@@ -175,7 +175,8 @@ export class WasmBeam {
     this.resD = align(candI + cap * 4)
     this.resI = align(this.resD + cap * 8)
     const end = align(this.resI + cap * 4)
-    this.arena.ensure(Math.ceil(end / 4))
+    // A search-only state is the arena's last user: no room for growth.
+    this.arena.ensure(Math.ceil(end / 4), this.stride0 === 0)
     this.buffer = undefined
     const ctx = new Int32Array(this.arena.bytes.buffer, this.ctx, 9)
     ctx[3] = candD
