@@ -32,7 +32,16 @@ export class ByteCache<V> {
   private total = 0
   private accesses = 0
 
-  constructor(readonly max: number) {}
+  constructor(private limit: number) {}
+
+  /** The bound on the summed sizes. */
+  get max(): number { return this.limit }
+
+  /** Changes the bound, evicting least recently used entries down to it. */
+  resize(max: number): void {
+    this.limit = max
+    this.trim()
+  }
 
   /** The value under `key`, now the most recent; counts the access either way. */
   get(key: string): V | undefined {
@@ -58,14 +67,18 @@ export class ByteCache<V> {
     if (size > this.max || (this.total + size > this.max && !this.admits(key, size))) return false
     this.map.set(key, { value, size })
     this.total += size
+    this.trim()
+    return true
+  }
+
+  private trim(): void {
     for (const [k, e] of this.map) {
-      if (this.total <= this.max) break
+      if (this.total <= this.limit) break
       // An entry of size 0 (a load in flight) frees nothing.
       if (e.size === 0) continue
       this.map.delete(k)
       this.total -= e.size
     }
-    return true
   }
 
   delete(key: string): void {

@@ -42,14 +42,15 @@ export interface QueryCachesOptions {
    * One memory budget for all the byte-bounded caches below, split among those not given
    * explicitly (per-file search state 80%, vector pages 10%, scalar columns 5%, live-row masks
    * and full-text indexes 2.5% each; the index state is what a miss costs most to rebuild, a
-   * whole section, while pages and columns miss a page at a time). Explicit per-cache bounds
-   * count against it and may not exceed it. Default: no total (each cache its own default,
-   * 1,664 MiB in all).
+   * whole section, while pages and columns miss a page at a time); vector pages may also use
+   * what the others leave unused (unless `maxVectorPageBytes` is given). Explicit per-cache
+   * bounds count against it and may not exceed it. Default: no total (each cache its own
+   * default, 1,664 MiB in all).
    */
   maxBytes?: number
   /**
    * Memory bound of decoded per-file search state. Default 1 GiB. A file with stored codes takes
-   * its graph, codes and beam state (about 300 bytes per row at 100-d, M 16); one without (under
+   * its graph, codes and beam state (about 200 bytes per row at 100-d, M 16); one without (under
    * 1,024 rows, or written before codes were stored) its f32 vectors twice plus its graph.
    * Below a table's need, queries re-read sections for the files not held.
    */
@@ -178,6 +179,22 @@ export class QueryCaches {
     this.pages = new ByteCache(b.vectorPages)
     this.masks = new ByteCache(b.masks)
     this.texts = new ByteCache(b.texts)
+    this.pooled = options.maxBytes !== undefined && options.maxVectorPageBytes === undefined
+    this.fitPages()
+  }
+
+  /** Whether vector pages take what the other caches leave of `maxBytes` (see `fitPages`). */
+  private readonly pooled: boolean
+
+  /**
+   * Under a total budget, vector pages may use whatever the other caches leave unused of it (at
+   * least their own share): the other caches' entries cost a whole section or column to load
+   * again, a page one small read. Called after every entry the other caches take.
+   */
+  private fitPages(): void {
+    if (!this.pooled) return
+    const others = this.files.size + this.columns.size + this.masks.size + this.texts.size
+    this.pages.resize(Math.max(this.budget.vectorPages, this.budget.maxBytes - others))
   }
 
   /** Bytes of decoded per-file search state currently held. */
@@ -213,6 +230,7 @@ export class QueryCaches {
     this.pages.clear()
     this.masks.clear()
     this.texts.clear()
+    this.fitPages()
   }
 
   /**
@@ -270,7 +288,10 @@ export class QueryCaches {
     const p = load().catch((err: unknown) => { throw inFile(err, key, 'data file') })
     // Reserve nominal space until the real size is known, then account for it.
     this.files.set(id, p, 0)
-    p.then((v) => { if (this.files.peek(id) === p) this.files.set(id, p, v.bytes) }, () => this.files.delete(id))
+    p.then((v) => {
+      if (this.files.peek(id) === p) this.files.set(id, p, v.bytes)
+      this.fitPages()
+    }, () => this.files.delete(id))
     return p
   }
 
@@ -292,6 +313,7 @@ export class QueryCaches {
     if (hit !== undefined) return hit as Promise<T>
     const p = load().catch((err: unknown) => { throw inFile(err, key, 'data file') })
     this.columns.set(id, p, bytes)
+    this.fitPages()
     p.catch(() => this.columns.delete(id))
     return p
   }
@@ -302,6 +324,7 @@ export class QueryCaches {
     if (hit !== undefined) return hit
     const p = load()
     this.masks.set(key, p, 64 + (rows >> 3))
+    this.fitPages()
     p.catch(() => this.masks.delete(key))
     return p
   }
@@ -317,7 +340,10 @@ export class QueryCaches {
     this.counters.indexMisses++
     const p = load().catch((err: unknown) => { throw inFile(err, key, 'data file') })
     this.texts.set(id, p, 0)
-    p.then((v) => { if (this.texts.peek(id) === p) this.texts.set(id, p, v.bytes) }, () => this.texts.delete(id))
+    p.then((v) => {
+      if (this.texts.peek(id) === p) this.texts.set(id, p, v.bytes)
+      this.fitPages()
+    }, () => this.texts.delete(id))
     return p
   }
 

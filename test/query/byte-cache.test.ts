@@ -170,3 +170,29 @@ test('cache.maxBytes is split among the caches, explicit bounds count against it
   }
   assert.throws(() => new QueryCaches({ maxByte: 1 } as never), /maxBytes/)
 })
+
+test('under cache.maxBytes, vector pages use what the other caches leave, and the total never exceeds the budget', async () => {
+  const MiB = 2 ** 20
+  const caches = new QueryCaches({ maxBytes: 10 * MiB })
+  const b = caches.budget
+  const pages = caches.vectorPages('f', 1)
+  const page = (): Float32Array => new Float32Array(64 * 1024 / 4)
+  // Nothing else held: pages may take nearly the whole budget, far past their 10% share.
+  for (let i = 0; i < 200; i++) {
+    if (pages.get(i) === undefined) pages.set(i, page())
+    assert.ok(caches.held().total <= b.maxBytes)
+  }
+  assert.ok(caches.held().vectorPages > 5 * b.vectorPages, JSON.stringify(caches.held()))
+  // Index state arriving takes its room back from the pages.
+  for (let f = 0; f < 4; f++) {
+    await caches.fileVectors(`file${f}`, 1, async () => ({ vectors: undefined, index: undefined, bytes: 2 * MiB }))
+    assert.ok(caches.held().total <= b.maxBytes, JSON.stringify(caches.held()))
+  }
+  assert.equal(caches.held().index, 8 * MiB)
+  assert.ok(caches.held().vectorPages >= b.vectorPages && caches.held().vectorPages <= 2 * MiB, JSON.stringify(caches.held()))
+  // An explicit page bound is kept as given.
+  const fixed = new QueryCaches({ maxBytes: 10 * MiB, maxVectorPageBytes: MiB })
+  const fp = fixed.vectorPages('f', 1)
+  for (let i = 0; i < 200; i++) if (fp.get(i) === undefined) fp.set(i, page())
+  assert.ok(fixed.held().vectorPages <= MiB)
+})
