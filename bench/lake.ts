@@ -17,7 +17,7 @@
  * process holding the table's caches and the queries, not the data set or the other system.
  *
  *   npm run bench:lake
- *   env: ROWS=1000000 QUERIES=200 PASSES=1 COLD=10 PEERS=0 (no LanceDB) REBUILD=1
+ *   env: ROWS=1000000 QUERIES=200 PASSES=1 COLD=10 PEERS=0 (no LanceDB) COLUMNS=0 (no columns run) REBUILD=1
  *
  * The tables, queries and ground truth live in `.cache/bench/lake/`; a rerun measures them
  * without rebuilding.
@@ -50,10 +50,10 @@ const TABLE = 'bench.lake'
 const EFS = [16, 24, 32, 48, 64, 96, 128, 192]
 const LANCE_EFS = [32, 64, 128, 256, 384, 512]
 const MiB = 2 ** 20
-/** 256 MiB in total over the three byte-bounded caches `connect(uri, { cache })` takes. */
-const CAPPED: QueryCachesOptions = { maxIndexBytes: 192 * MiB, maxVectorPageBytes: 48 * MiB, maxColumnBytes: 16 * MiB }
+/** 256 MiB in total over every byte-bounded cache: `connect(uri, { cache: { maxBytes } })`, split as QueryCaches does. */
+const CAPPED: QueryCachesOptions = { maxBytes: 256 * MiB }
 /** The defaults of QueryCaches (src/query/caches.ts), for the report. */
-const DEFAULT_TOTAL = (1024 + 256 + 64) * MiB
+const DEFAULT_TOTAL = new QueryCaches().budget.maxBytes
 /** A capped run whose warm queries take longer than this gets fewer queries (its figure is then a thrash rate). */
 const SLOW_QUERY_S = 0.1
 const CAPPED_BUDGET_S = 150
@@ -76,8 +76,10 @@ interface ChildResult {
   defaultPoint?: Point
   queries: number
   cold?: { ef: number; ms: number; mib: number; reads: number }
-  resident?: { indexBytes: number; pageBytes: number }
+  resident?: { indexBytes: number; pageBytes: number; totalBytes: number }
   rssAfterOpenMiB: number
+  /** Peak RSS before the cold queries (which drop every cache before each query). */
+  peakWarmMiB?: number
   rssWarmMiB: number
   maxRssMiB: number
   heapUsedMiB: number
@@ -136,10 +138,13 @@ async function child(name: string): Promise<ChildResult> {
     // Caches never change results, so the capped run measures the ef the default run chose.
     const ef = Number(process.env.LAKE_EF ?? 0)
     settings = [ef]
-    note = `caches capped: index ${mib(CAPPED.maxIndexBytes ?? 0)} MiB, vector pages ${mib(CAPPED.maxVectorPageBytes ?? 0)} MiB, columns ${mib(CAPPED.maxColumnBytes ?? 0)} MiB`
-    // A probe: a capped cache that thrashes answers at cold speed, and 200 queries would not fit the run.
-    const t0 = performance.now()
+    const b = caches.budget
+    note = `caches capped: maxBytes ${mib(b.maxBytes)} MiB = index ${mib(b.index).toFixed(1)}, vector pages ${mib(b.vectorPages).toFixed(1)}, columns ${mib(b.columns).toFixed(1)}, masks ${mib(b.masks).toFixed(1)}, texts ${mib(b.texts).toFixed(1)} MiB`
+    // A probe after five warm-up queries: a capped cache that thrashes answers at cold speed, and
+    // 200 queries would not fit the run.
     for (let qi = 0; qi < 5; qi++) await run(qi, ef)
+    const t0 = performance.now()
+    for (let qi = 5; qi < 10; qi++) await run(qi, ef)
     const perQuery = (performance.now() - t0) / 5000
     if (perQuery > SLOW_QUERY_S) {
       queries = Math.max(10, Math.min(QUERIES, Math.floor(CAPPED_BUDGET_S / perQuery / 3)))
@@ -150,7 +155,8 @@ async function child(name: string): Promise<ChildResult> {
   const points = (await sweep(settings, { [name]: { truth, run } }, { queries, passes: PASSES, k: K }))[name] as Point[]
   const defaultPoint = capped ? undefined : ((await sweep([0], { [`${name} default ef`]: { truth, run } }, { queries, passes: PASSES, k: K }))[`${name} default ef`] as Point[])[0]
   const mem = process.memoryUsage()
-  const resident = { indexBytes: caches.indexBytes, pageBytes: caches.vectorPageBytes }
+  const peakWarmMiB = maxRssMiB()
+  const resident = { indexBytes: caches.indexBytes, pageBytes: caches.vectorPageBytes, totalBytes: caches.held().total }
   log(`${name}: resident ${mib(resident.indexBytes).toFixed(0)} MiB index state + ${mib(resident.pageBytes).toFixed(0)} MiB vector pages; rss ${mib(mem.rss).toFixed(0)} MiB, heap ${mib(mem.heapUsed).toFixed(0)} MiB, external ${mib(mem.external).toFixed(0)} MiB`)
 
   // Cold: every cache cleared before each query (the OS page cache still holds the local files).
@@ -171,7 +177,7 @@ async function child(name: string): Promise<ChildResult> {
   return {
     name, points, ...(defaultPoint === undefined ? {} : { defaultPoint }), queries,
     ...(cold === 0 ? {} : { cold: { ef: chosen.setting, ms: ms / cold, mib: mib(bytes / cold), reads: reads / cold } }),
-    resident, rssAfterOpenMiB, rssWarmMiB: mib(mem.rss), maxRssMiB: maxRssMiB(), heapUsedMiB: mib(mem.heapUsed), externalMiB: mib(mem.external), note,
+    resident, rssAfterOpenMiB, peakWarmMiB, rssWarmMiB: mib(mem.rss), maxRssMiB: maxRssMiB(), heapUsedMiB: mib(mem.heapUsed), externalMiB: mib(mem.external), note,
   }
 }
 
@@ -271,7 +277,7 @@ const state = await build()
 const defaults = measure('defaults')
 const chosenEf = (firstAt(defaults.points) ?? defaults.points[defaults.points.length - 1] as Point).setting
 const capped = measure('capped', { LAKE_EF: String(chosenEf) })
-const columns = measure('columns')
+const columns = process.env.COLUMNS === '0' ? undefined : measure('columns')
 const lance = PEERS ? measure('lancedb') : undefined
 
 // ---------------------------------------------------------------------------------------------
@@ -286,10 +292,10 @@ console.log(`Build (cached): ailake ${state.buildS.toFixed(0)} s wall, ${state.b
 
 console.log('\n| system | caches | setting reaching recall 0.95 | recall@10 | q/s | q/s per CPU-s | q/s at 0.95 (interpolated) | warm MiB read/query | peak RSS MiB | resident cache MiB | cold ms/query | cold MiB/query |')
 console.log('|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
-for (const r of [defaults, capped, columns, ...(lance === undefined ? [] : [lance])]) {
+for (const r of [defaults, capped, ...(columns === undefined ? [] : [columns]), ...(lance === undefined ? [] : [lance])]) {
   const p = reached(r)
   const res = r.resident === undefined ? '-' : `${mib(r.resident.indexBytes).toFixed(0)} + ${mib(r.resident.pageBytes).toFixed(0)} pages`
-  console.log(`| ${r.name === 'lancedb' ? 'LanceDB 0.31 IVF_HNSW_SQ' : 'ailake'} | ${r.name === 'lancedb' ? 'its defaults' : r.name === 'capped' ? '256 MiB total' : r.name === 'columns' ? 'defaults, columns 256 MiB' : 'defaults (1.3 GiB total)'} | ${p === undefined ? `not reached (best ${Math.max(...r.points.map((x) => x.recall)).toFixed(3)})` : `ef ${p.setting}`} | ${p?.recall.toFixed(3) ?? '-'} | ${f0(p?.qps)} | ${f0(p?.cpuQps)} | ${f0(qpsAt(r.points))} | ${r.name === 'lancedb' || p === undefined ? '-' : p.extra.toFixed(1)} | ${r.maxRssMiB.toFixed(0)} | ${res} | ${r.cold === undefined ? '-' : r.cold.ms.toFixed(0)} | ${r.cold === undefined ? '-' : r.cold.mib.toFixed(1)} |`)
+  console.log(`| ${r.name === 'lancedb' ? 'LanceDB 0.31 IVF_HNSW_SQ' : 'ailake'} | ${r.name === 'lancedb' ? 'its defaults' : r.name === 'capped' ? '256 MiB total' : r.name === 'columns' ? 'defaults, columns 256 MiB' : `defaults (${(DEFAULT_TOTAL / 2 ** 30).toFixed(2)} GiB total)`} | ${p === undefined ? `not reached (best ${Math.max(...r.points.map((x) => x.recall)).toFixed(3)})` : `ef ${p.setting}`} | ${p?.recall.toFixed(3) ?? '-'} | ${f0(p?.qps)} | ${f0(p?.cpuQps)} | ${f0(qpsAt(r.points))} | ${r.name === 'lancedb' || p === undefined ? '-' : p.extra.toFixed(1)} | ${r.maxRssMiB.toFixed(0)} | ${res} | ${r.cold === undefined ? '-' : r.cold.ms.toFixed(0)} | ${r.cold === undefined ? '-' : r.cold.mib.toFixed(1)} |`)
 }
 
 console.log('\n| ratio | q/s at recall 0.95 | per CPU-s | goal |')
@@ -300,22 +306,22 @@ const lq = lance === undefined ? undefined : reached(lance)
 const goal = (x: number | undefined, min: number): string => x === undefined ? 'n/a' : x >= min ? 'met' : 'missed'
 console.log(`| ailake defaults / LanceDB | ${ratio(dq?.qps, lq?.qps)} | ${ratio(dq?.cpuQps, lq?.cpuQps)} | >= 2x: ${goal(dq === undefined || lq === undefined ? undefined : dq.qps / lq.qps, 2)} |`)
 console.log(`| ailake capped / LanceDB | ${ratio(cq?.qps, lq?.qps)} | ${ratio(cq?.cpuQps, lq?.cpuQps)} | - |`)
-const oq = reached(columns)
+const oq = columns === undefined ? undefined : reached(columns)
 console.log(`| ailake defaults with columns 256 MiB / LanceDB | ${ratio(oq?.qps, lq?.qps)} | ${ratio(oq?.cpuQps, lq?.cpuQps)} | >= 2x: ${goal(oq === undefined || lq === undefined ? undefined : oq.qps / lq.qps, 2)} |`)
 console.log(`| ailake capped / defaults | ${ratio(cq?.qps, dq?.qps)} | ${ratio(cq?.cpuQps, dq?.cpuQps)} | within 3x (>= 0.33x): ${goal(cq === undefined || dq === undefined ? undefined : cq.qps / dq.qps, 1 / 3)} |`)
 
 console.log('\nEvery sweep point:\n')
 console.log('| system | caches | ef | recall@10 | q/s | q/s per CPU-s | warm MiB read/query |')
 console.log('|---|---|---:|---:|---:|---:|---:|')
-for (const r of [defaults, capped, columns, ...(lance === undefined ? [] : [lance])]) {
+for (const r of [defaults, capped, ...(columns === undefined ? [] : [columns]), ...(lance === undefined ? [] : [lance])]) {
   const pts = r.defaultPoint === undefined ? r.points : [...r.points, r.defaultPoint]
   for (const p of pts) console.log(`| ${r.name === 'lancedb' ? 'LanceDB' : 'ailake'} | ${r.name} | ${p.setting === 0 ? 'default' : p.setting} | ${p.recall.toFixed(3)} | ${f0(p.qps)} | ${f0(p.cpuQps)} | ${r.name === 'lancedb' ? '-' : p.extra.toFixed(1)} |`)
 }
 
-console.log('\nMemory (MiB; RSS after opening the table, after the warm sweep, peak; V8 heap and external after the sweep):\n')
-console.log('| run | queries | RSS open | RSS warm | peak RSS | heap used | external | notes |')
-console.log('|---|---:|---:|---:|---:|---:|---:|---|')
-for (const r of [defaults, capped, columns, ...(lance === undefined ? [] : [lance])]) console.log(`| ${r.name} | ${r.queries} | ${r.rssAfterOpenMiB.toFixed(0)} | ${r.rssWarmMiB.toFixed(0)} | ${r.maxRssMiB.toFixed(0)} | ${r.heapUsedMiB.toFixed(0)} | ${r.externalMiB.toFixed(0)} | ${r.note} |`)
+console.log('\nMemory (MiB; RSS after opening the table, after the warm sweep, peak before the cold queries, peak; caches held, V8 heap and external after the sweep):\n')
+console.log('| run | queries | RSS open | RSS warm | peak RSS warm | peak RSS | caches held | heap used | external | notes |')
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|')
+for (const r of [defaults, capped, ...(columns === undefined ? [] : [columns]), ...(lance === undefined ? [] : [lance])]) console.log(`| ${r.name} | ${r.queries} | ${r.rssAfterOpenMiB.toFixed(0)} | ${r.rssWarmMiB.toFixed(0)} | ${r.peakWarmMiB?.toFixed(0) ?? '-'} | ${r.maxRssMiB.toFixed(0)} | ${r.resident === undefined ? '-' : mib(r.resident.totalBytes).toFixed(0)} | ${r.heapUsedMiB.toFixed(0)} | ${r.externalMiB.toFixed(0)} | ${r.note} |`)
 
 // 10M on paper: per-file state and cold reads scale with the rows of the files a query searches;
 // an unclustered table (files written by add) has every query search every file.
@@ -330,5 +336,5 @@ if (perRow !== undefined && coldPerRow !== undefined) {
     const res = perRow * rows
     console.log(`| ${rows.toLocaleString('en-US')} | ${Math.ceil(rows / ROWS_PER_ADD)} | ${(res / 2 ** 30).toFixed(2)} GiB | ${res <= 1024 * MiB ? 'yes' : 'no'} | ${res <= 256 * MiB ? 'yes' : 'no'} | ${(coldPerRow * rows / MiB).toFixed(0)} MiB | ${(coldPerRow * rows / 4 / MiB).toFixed(0)} MiB |`)
   }
-  console.log(`\nDefault caches total ${mib(DEFAULT_TOTAL).toFixed(0)} MiB (index 1024 + vector pages 256 + columns 64); capped: ${JSON.stringify(Object.fromEntries(Object.entries(CAPPED).map(([k, v]) => [k, `${mib(v as number)} MiB`])))}.`)
+  console.log(`\nDefault caches total ${mib(DEFAULT_TOTAL).toFixed(0)} MiB (index 1024 + vector pages 256 + columns 64 + live-row masks 64 + full-text 256); capped: ${JSON.stringify(Object.fromEntries(Object.entries(new QueryCaches(CAPPED).budget).map(([k, v]) => [k, `${mib(v).toFixed(1)} MiB`])))}.`)
 }

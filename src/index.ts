@@ -14,7 +14,7 @@ export type { AddOptions, ChangeOptions, FileInfo, SnapshotInfo, SearchOptions, 
 export type { ChangeResult, VectorSample } from './query/index.js'
 export { SearchBuilder, QueryCaches, MAX_LIMIT, FullTextSearch, HybridSearch } from './query/index.js'
 export type { ScanOptions, FullTextSearchOptions, HybridSearchOptions, HybridSearchPlan, HybridSearchRow, TextQueryOptions, TextSearchPlan, TextSearchRow } from './query/index.js'
-export type { Filter, FilterValue, CompareOp, SearchPlan, FileVisit, PruneMode, QueryCachesOptions, Int64As, SearchRow, ArrowModule } from './query/index.js'
+export type { Filter, FilterValue, CompareOp, SearchPlan, FileVisit, PruneMode, QueryCachesOptions, CacheBudget, CacheHeld, Int64As, SearchRow, ArrowModule } from './query/index.js'
 export { TableWriter, MemTableWriter, IndexBuilder } from './ingest/index.js'
 export type { TableWriterOptions, MemTableWriterOptions, InsertOptions, IndexBuilderOptions, BufferedRows } from './ingest/index.js'
 export type { WalInfo, DiscardResult } from './ingest/wal-inspect.js'

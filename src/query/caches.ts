@@ -2,12 +2,14 @@
  * Per-lakehouse query caches. Committed data files are immutable (a path is never rewritten),
  * so entries keyed by path + size never need invalidation; they are only evicted for space.
  * - decoded per-file search state (an index restored from its graph and SQ8 codes; for files
- *   without codes, the index with the file's vectors), LRU bounded by bytes;
- * - decoded vector pages read to re-score candidates and return vectors, LRU bounded by bytes;
- * - open data-file readers (parsed footers), LRU bounded by count;
+ *   without codes, the index with the file's vectors), bounded by bytes;
+ * - decoded vector pages read to re-score candidates and return vectors, bounded by bytes;
+ * - open data-file readers (parsed footers), bounded by count;
+ * each a ByteCache (LRU eviction with frequency admission, so a working set larger than a bound
+ * keeps part of itself resident instead of cycling all of it).
  * - planned file lists per snapshot (metadata never changes for a given snapshot).
  */
-import { AilakeError, inFile, isAilakeError } from '../errors.js'
+import { AilakeError, inFile, invalid, isAilakeError } from '../errors.js'
 import { openDataFile, type DataFileReader, type ForeignVector, type OpenDataFileOptions, type VectorPageCache } from '../format/data-file.js'
 import type { HnswIndex } from '../vector-index/hnsw.js'
 import type { ObjectStore } from '../store/object-store.js'
@@ -15,6 +17,7 @@ import type { LiveFile } from '../table/scan.js'
 import type { ByteSource } from '../util/byte-source.js'
 import type { TextIndex } from '../text/text-index.js'
 import { checkOptions, type OptionKeys } from '../util/options.js'
+import { ByteCache } from './byte-cache.js'
 
 /** The rows of a data file its delete files leave: a bitset (bit i set = row i live) and how many it allows. */
 export interface LiveMask {
@@ -36,10 +39,20 @@ export interface FileVectors {
 
 export interface QueryCachesOptions {
   /**
+   * One memory budget for all the byte-bounded caches below, split among those not given
+   * explicitly (per-file search state 80%, vector pages 10%, scalar columns 5%, live-row masks
+   * and full-text indexes 2.5% each; the index state is what a miss costs most to rebuild, a
+   * whole section, while pages and columns miss a page at a time); vector pages may also use
+   * what the others leave unused (unless `maxVectorPageBytes` is given). Explicit per-cache
+   * bounds count against it and may not exceed it. Default: no total (each cache its own
+   * default, 1,664 MiB in all).
+   */
+  maxBytes?: number
+  /**
    * Memory bound of decoded per-file search state. Default 1 GiB. A file with stored codes takes
-   * its graph, codes and beam state (about 400 bytes per row at 100-d, M 16); one without (under
+   * its graph, codes and beam state (about 200 bytes per row at 100-d, M 16); one without (under
    * 1,024 rows, or written before codes were stored) its f32 vectors twice plus its graph.
-   * Below a table's need, queries re-read sections.
+   * Below a table's need, queries re-read sections for the files not held.
    */
   maxIndexBytes?: number
   /**
@@ -56,7 +69,75 @@ export interface QueryCachesOptions {
   maxColumnBytes?: number
 }
 
-export const QUERY_CACHES_OPTION_KEYS = { maxIndexBytes: true, maxVectorPageBytes: true, maxReaders: true, maxPlans: true, maxColumnBytes: true } as const satisfies OptionKeys<QueryCachesOptions>
+export const QUERY_CACHES_OPTION_KEYS = { maxBytes: true, maxIndexBytes: true, maxVectorPageBytes: true, maxReaders: true, maxPlans: true, maxColumnBytes: true } as const satisfies OptionKeys<QueryCachesOptions>
+
+/** The byte bounds of the caches (what `explain()` reports as `cacheBudget`). */
+export interface CacheBudget {
+  /** The total asked for (`maxBytes`), or the sum of the defaults when none was. */
+  maxBytes: number
+  index: number
+  vectorPages: number
+  columns: number
+  masks: number
+  texts: number
+}
+
+const MiB = 2 ** 20
+/** Each byte-bounded cache's default bound, and its share of a `maxBytes` total. */
+const BUDGETS = {
+  index: { option: 'maxIndexBytes', fallback: 1024 * MiB, share: 0.8 },
+  vectorPages: { option: 'maxVectorPageBytes', fallback: 256 * MiB, share: 0.1 },
+  columns: { option: 'maxColumnBytes', fallback: 64 * MiB, share: 0.05 },
+  masks: { option: undefined, fallback: 64 * MiB, share: 0.025 },
+  texts: { option: undefined, fallback: 256 * MiB, share: 0.025 },
+} as const
+
+/**
+ * The byte bound of each cache: an explicit option, else its share of `maxBytes` (shares
+ * rescaled over the caches left to it), else its default. Throws `INVALID_ARGUMENT` for a bound
+ * that is not a positive integer, or explicit bounds that exceed `maxBytes`.
+ */
+export function cacheBudget(options: QueryCachesOptions): CacheBudget {
+  const check = (name: string, v: number | undefined): number | undefined => {
+    if (v === undefined) return undefined
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw invalid(`cache.${name} must be a positive whole number of bytes (or count), got ${String(v)}`, { option: name, value: v })
+    return v
+  }
+  for (const name of ['maxReaders', 'maxPlans'] as const) check(name, options[name])
+  const total = check('maxBytes', options.maxBytes)
+  const names = Object.keys(BUDGETS) as (keyof typeof BUDGETS)[]
+  const explicit = new Map<string, number>()
+  for (const n of names) {
+    const opt = BUDGETS[n].option
+    const v = opt === undefined ? undefined : check(opt, options[opt])
+    if (v !== undefined) explicit.set(n, v)
+  }
+  const out = {} as Record<keyof typeof BUDGETS, number>
+  if (total === undefined) {
+    for (const n of names) out[n] = explicit.get(n) ?? BUDGETS[n].fallback
+    return { maxBytes: names.reduce((s, n) => s + out[n], 0), ...out }
+  }
+  const given = [...explicit.values()].reduce((s, v) => s + v, 0)
+  const rest = names.filter((n) => !explicit.has(n))
+  if (given > total || (given === total && rest.length > 0)) {
+    throw invalid(`cache.maxBytes ${total} leaves nothing for ${rest.length === 0 ? 'the explicit bounds' : rest.join(', ')}: the explicit per-cache bounds add up to ${given}; raise maxBytes or lower ${[...explicit.keys()].map((n) => BUDGETS[n as keyof typeof BUDGETS].option).join(', ')}`, { maxBytes: total, explicit: given })
+  }
+  const shares = rest.reduce((s, n) => s + BUDGETS[n].share, 0)
+  for (const n of names) out[n] = explicit.get(n) ?? Math.max(1, Math.floor((total - given) * BUDGETS[n].share / shares))
+  return { maxBytes: total, ...out }
+}
+
+/** Bytes the caches hold (what `explain()` reports as `cacheBytes`). */
+export interface CacheHeld {
+  /** Per-file search state. */
+  index: number
+  /** Decoded vector pages. */
+  vectorPages: number
+  /** Decoded scalar columns. */
+  columns: number
+  /** Every byte-bounded cache, live-row masks and full-text indexes included. */
+  total: number
+}
 
 /** Counters since creation; a query reports the difference over its run. */
 export interface CacheCounters {
@@ -68,69 +149,52 @@ export interface CacheCounters {
   readerMisses: number
 }
 
-class Lru<V> {
-  private readonly map = new Map<string, { value: V; size: number }>()
-  private total = 0
-  constructor(private readonly max: number) {}
-
-  get(key: string): V | undefined {
-    const e = this.map.get(key)
-    if (e === undefined) return undefined
-    this.map.delete(key)
-    this.map.set(key, e)
-    return e.value
-  }
-
-  set(key: string, value: V, size = 1): void {
-    const old = this.map.get(key)
-    if (old !== undefined) {
-      this.total -= old.size
-      this.map.delete(key)
-    }
-    this.map.set(key, { value, size })
-    this.total += size
-    for (const [k, e] of this.map) {
-      if (this.total <= this.max || this.map.size === 1) break
-      this.map.delete(k)
-      this.total -= e.size
-    }
-  }
-
-  delete(key: string): void {
-    const e = this.map.get(key)
-    if (e === undefined) return
-    this.total -= e.size
-    this.map.delete(key)
-  }
-
-  get size(): number { return this.total }
-  clear(): void { this.map.clear(); this.total = 0 }
-}
-
 /**
  * Create one per lakehouse and pass it to every search. Safe to share between tables: keys
  * are full file locations plus sizes.
  */
 export class QueryCaches {
   readonly counters: CacheCounters = { bytesRead: 0, reads: 0, indexHits: 0, indexMisses: 0, readerHits: 0, readerMisses: 0 }
-  private readonly files: Lru<Promise<FileVectors>>
-  private readonly readers: Lru<Promise<DataFileReader>>
-  private readonly plans: Lru<Promise<LiveFile[]>>
+  /** The byte bound of each cache. */
+  readonly budget: CacheBudget
+  private readonly files: ByteCache<Promise<FileVectors>>
+  private readonly readers: ByteCache<Promise<DataFileReader>>
+  private readonly plans: ByteCache<Promise<LiveFile[]>>
   /** Decoded scalar columns: row objects (`columnRows`) and value arrays (`columnValues`). */
-  private readonly columns: Lru<Promise<unknown>>
-  private readonly pages: Lru<Float32Array>
+  private readonly columns: ByteCache<Promise<unknown>>
+  private readonly pages: ByteCache<Float32Array>
   /** Live-row bitsets of data files with deletes, by file and delete files. */
-  private readonly masks = new Lru<Promise<LiveMask | undefined>>(64 * 2 ** 20)
+  private readonly masks: ByteCache<Promise<LiveMask | undefined>>
   /** Decoded full-text indexes by file (and analyser and columns), bounded by their approximate size. */
-  private readonly texts = new Lru<Promise<TextIndex>>(256 * 2 ** 20)
+  private readonly texts: ByteCache<Promise<TextIndex>>
 
   constructor(options: QueryCachesOptions = {}) {
     checkOptions(options, QUERY_CACHES_OPTION_KEYS, 'new QueryCaches()')
-    this.files = new Lru(options.maxIndexBytes ?? 1024 * 2 ** 20)
-    this.readers = new Lru(options.maxReaders ?? 512)
-    this.plans = new Lru(options.maxPlans ?? 32)
-    this.columns = new Lru(options.maxColumnBytes ?? 64 * 2 ** 20)
-    this.pages = new Lru(options.maxVectorPageBytes ?? 256 * 2 ** 20)
+    const b = cacheBudget(options)
+    this.budget = b
+    this.files = new ByteCache(b.index)
+    this.readers = new ByteCache(options.maxReaders ?? 512)
+    this.plans = new ByteCache(options.maxPlans ?? 32)
+    this.columns = new ByteCache(b.columns)
+    this.pages = new ByteCache(b.vectorPages)
+    this.masks = new ByteCache(b.masks)
+    this.texts = new ByteCache(b.texts)
+    this.pooled = options.maxBytes !== undefined && options.maxVectorPageBytes === undefined
+    this.fitPages()
+  }
+
+  /** Whether vector pages take what the other caches leave of `maxBytes` (see `fitPages`). */
+  private readonly pooled: boolean
+
+  /**
+   * Under a total budget, vector pages may use whatever the other caches leave unused of it (at
+   * least their own share): the other caches' entries cost a whole section or column to load
+   * again, a page one small read. Called after every entry the other caches take.
+   */
+  private fitPages(): void {
+    if (!this.pooled) return
+    const others = this.files.size + this.columns.size + this.masks.size + this.texts.size
+    this.pages.resize(Math.max(this.budget.vectorPages, this.budget.maxBytes - others))
   }
 
   /** Bytes of decoded per-file search state currently held. */
@@ -141,6 +205,12 @@ export class QueryCaches {
 
   /** Bytes (estimated) of decoded scalar columns currently held. */
   get columnBytes(): number { return this.columns.size }
+
+  /** What the byte-bounded caches hold now; `total` (with live-row masks and full-text indexes) stays within `budget.maxBytes`. */
+  held(): CacheHeld {
+    const total = this.files.size + this.pages.size + this.columns.size + this.masks.size + this.texts.size
+    return { index: this.files.size, vectorPages: this.pages.size, columns: this.columns.size, total }
+  }
 
   /** The vector-page cache of one data file, for `DataFileReader.readVectorsAt`. */
   vectorPages(key: string, size: number): VectorPageCache {
@@ -160,6 +230,7 @@ export class QueryCaches {
     this.pages.clear()
     this.masks.clear()
     this.texts.clear()
+    this.fitPages()
   }
 
   /**
@@ -218,7 +289,10 @@ export class QueryCaches {
     const p = load().catch((err: unknown) => { throw inFile(err, key, 'data file') })
     // Reserve nominal space until the real size is known, then account for it.
     this.files.set(id, p, 0)
-    p.then((v) => { if (this.files.get(id) === p) this.files.set(id, p, v.bytes) }, () => this.files.delete(id))
+    p.then((v) => {
+      if (this.files.peek(id) === p) this.files.set(id, p, v.bytes)
+      this.fitPages()
+    }, () => this.files.delete(id))
     return p
   }
 
@@ -240,6 +314,7 @@ export class QueryCaches {
     if (hit !== undefined) return hit as Promise<T>
     const p = load().catch((err: unknown) => { throw inFile(err, key, 'data file') })
     this.columns.set(id, p, bytes)
+    this.fitPages()
     p.catch(() => this.columns.delete(id))
     return p
   }
@@ -250,6 +325,7 @@ export class QueryCaches {
     if (hit !== undefined) return hit
     const p = load()
     this.masks.set(key, p, 64 + (rows >> 3))
+    this.fitPages()
     p.catch(() => this.masks.delete(key))
     return p
   }
@@ -265,7 +341,10 @@ export class QueryCaches {
     this.counters.indexMisses++
     const p = load().catch((err: unknown) => { throw inFile(err, key, 'data file') })
     this.texts.set(id, p, 0)
-    p.then((v) => { if (this.texts.get(id) === p) this.texts.set(id, p, v.bytes) }, () => this.texts.delete(id))
+    p.then((v) => {
+      if (this.texts.peek(id) === p) this.texts.set(id, p, v.bytes)
+      this.fitPages()
+    }, () => this.texts.delete(id))
     return p
   }
 

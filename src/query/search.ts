@@ -23,7 +23,7 @@ import { mapLimit } from '../util/limiter.js'
 import { kernelError, lowerBound } from '../vector/bounds.js'
 import { distanceFrom } from '../vector/scorer.js'
 import { validateVectors } from '../vector/validate.js'
-import type { CacheCounters, FileVectors, QueryCaches } from './caches.js'
+import type { CacheBudget, CacheCounters, CacheHeld, FileVectors, QueryCaches } from './caches.js'
 import { bindFilter, fileMayMatch, filterColumns, matchesRow, type BoundFilter } from './filter-bind.js'
 import type { Filter } from './filter-types.js'
 import { planPruned } from './partition-prune.js'
@@ -106,10 +106,12 @@ export interface SearchPlan {
   timingsMs: { plan: number; search: number; fetch: number; total: number }
   /**
    * Bytes the query caches held when the search ended (shared by every table of the lakehouse):
-   * per-file search state, decoded vector pages, decoded scalar columns. Each stays within its
-   * `connect(uri, { cache })` budget.
+   * per-file search state, decoded vector pages, decoded scalar columns, and the total of every
+   * byte-bounded cache. Each stays within its bound in `cacheBudget`.
    */
-  cacheBytes: { index: number; vectorPages: number; columns: number }
+  cacheBytes: CacheHeld
+  /** The caches' bounds: `connect(uri, { cache: { maxBytes } })` split among them, or their defaults. */
+  cacheBudget: CacheBudget
   /** With `explain()`: each file in the order the search decided it, and what happened to it. */
   files?: FileVisit[]
 }
@@ -308,7 +310,7 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
     filesPrunedByStats: 0, filesPrunedByBound: 0, filesSkippedByRouting: 0, filesSearchedByIndex: 0,
     filesSearchedByScan: 0, filesNoMatch: 0, bufferedRows: 0, candidates: 0, bytesRead: 0, reads: 0,
     cacheHits: { index: 0, reader: 0 }, cacheMisses: { index: 0, reader: 0 }, timingsMs: { plan: tPlan - t0, search: 0, fetch: 0, total: 0 },
-    cacheBytes: { index: 0, vectorPages: 0, columns: 0 },
+    cacheBytes: { index: 0, vectorPages: 0, columns: 0, total: 0 }, cacheBudget: caches.budget,
     ...(req.trace === true && { files: [] }),
   }
   const top = new TopK(k)
@@ -570,7 +572,7 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
   plan.cacheHits = { index: after.indexHits - before.indexHits, reader: after.readerHits - before.readerHits }
   plan.cacheMisses = { index: after.indexMisses - before.indexMisses, reader: after.readerMisses - before.readerMisses }
   plan.timingsMs = { plan: tPlan - t0, search: tSearch - tPlan, fetch: tEnd - tSearch, total: tEnd - t0 }
-  plan.cacheBytes = { index: caches.indexBytes, vectorPages: caches.vectorPageBytes, columns: caches.columnBytes }
+  plan.cacheBytes = caches.held()
   return { rows: out, plan, ids }
 }
 

@@ -7,6 +7,7 @@
  * search after an `add` copies the whole graph. The JS `searchLayer` and `selectFromHeap` stay
  * the reference (and the plain-JS fallback); both paths produce identical heaps and selections.
  */
+import { AilakeError } from '../errors.js'
 import type { BeamKernel, DrainKernel, SelectKernel, VectorArena } from '../vector/simd.js'
 import type { MaxHeap } from './heap.js'
 
@@ -21,18 +22,74 @@ export const BEAM_AUG = 3
 
 const align = (x: number): number => Math.ceil(x / 64) * 64
 
+/**
+ * The first `count` level-0 lists of `links0` (stride `stride0`: count, then ids) as simd.wat's
+ * packed lists: per list a u16 count, then per id a u16 difference from the id before (from 0
+ * for the first), or 0xffff and the id as an i32 when the difference is negative or 0xffff or
+ * more; little-endian. The ids keep their order. A restored index's lists are sorted, so in a
+ * file of up to ~100k rows nearly every id takes two bytes; `offsets[i]` is where list i starts.
+ */
+export function packLists(links0: Int32Array, stride0: number, count: number): { offsets: Int32Array; bytes: Uint8Array } {
+  const offsets = new Int32Array(count)
+  let size = 0
+  for (let i = 0; i < count; i++) {
+    const base = i * stride0
+    const n = links0[base] as number
+    size += 2
+    let prev = 0
+    for (let j = 1; j <= n; j++) {
+      const id = links0[base + j] as number
+      size += id - prev >= 0 && id - prev < 0xffff ? 2 : 6
+      prev = id
+    }
+  }
+  const bytes = new Uint8Array(size)
+  const view = new DataView(bytes.buffer)
+  let at = 0
+  for (let i = 0; i < count; i++) {
+    offsets[i] = at
+    const base = i * stride0
+    const n = links0[base] as number
+    view.setUint16(at, n, true)
+    at += 2
+    let prev = 0
+    for (let j = 1; j <= n; j++) {
+      const id = links0[base + j] as number
+      const d = id - prev
+      if (d >= 0 && d < 0xffff) {
+        view.setUint16(at, d, true)
+        at += 2
+      } else {
+        view.setUint16(at, 0xffff, true)
+        view.setInt32(at + 2, id, true)
+        at += 6
+      }
+      prev = id
+    }
+  }
+  return { offsets, bytes }
+}
+
 export class WasmBeam {
+  /**
+   * Heap entries a packed (search-only) state starts with: beams of a few hundred rarely hold
+   * more candidates. @internal tests lower it to make searches outgrow the heaps.
+   */
+  static packedHeap = 4096
   readonly capacity: number
-  /** Byte address just past this state (where the next arena user may start). */
-  readonly end: number
+  /** Byte address just past this state (where the next arena user may start; a packed state's heaps may grow past it). */
+  end: number
   private readonly arena: VectorArena
   private readonly kernel: BeamKernel
   private readonly stride0: number
   private readonly ctx: number
   private readonly links: number
   private readonly visited: number
-  private readonly resD: number
-  private readonly resI: number
+  /** The heaps come last, so a packed state can lay them out again, larger (`heapCap` entries each). */
+  private readonly heaps: number
+  private heapCap: number
+  private resD = 0
+  private resI = 0
   private readonly bits: number
   /** One f64 per node (dot indexes), else 0. */
   private readonly aug: number
@@ -63,25 +120,24 @@ export class WasmBeam {
    * Lays the state out from byte `from` (after everything else in the arena) for `capacity`
    * nodes and copies the first `count` level-0 lists of `links0` (stride `stride0`). Dot
    * indexes (`dot`) get room for the extra coordinates, copied from `aug` when it is defined
-   * (else by `syncAug` once they are). Selections take up to `selCap` candidates.
+   * (else by `syncAug` once they are). Selections take up to `selCap` candidates. With `packed`
+   * (an index that is only searched, never linked), the lists are stored as 16-bit differences
+   * (`packLists`), about 40% of the fixed-stride bytes; `syncList` then cannot be used.
    */
   constructor(arena: VectorArena, kernel: BeamKernel, from: number, capacity: number, stride0: number, links0: Int32Array, count: number,
-    dot: boolean, aug: Float64Array | undefined, selCap: number) {
+    dot: boolean, aug: Float64Array | undefined, selCap: number, packed = false) {
     this.arena = arena
     this.kernel = kernel
     this.selectKernel = arena.select
     this.drainKernel = arena.drain
     this.capacity = capacity
-    this.stride0 = stride0
+    this.stride0 = packed ? 0 : stride0
     this.selCap = selCap
     this.ctx = align(from)
     this.links = this.ctx + CTX_BYTES
-    this.visited = align(this.links + capacity * stride0 * 4)
-    const candD = align(this.visited + capacity * 2)
-    const candI = align(candD + capacity * 8)
-    this.resD = align(candI + capacity * 4)
-    this.resI = align(this.resD + capacity * 8)
-    this.bits = align(this.resI + capacity * 4)
+    const lists = packed ? packLists(links0, stride0, count) : undefined
+    this.visited = align(this.links + (lists === undefined ? capacity * stride0 * 4 : capacity * 4 + lists.bytes.length))
+    this.bits = align(this.visited + capacity * 2)
     const augAt = align(this.bits + Math.ceil(capacity / 8))
     this.aug = dot ? augAt : 0
     this.sortI = align(augAt + (dot ? capacity * 8 : 0))
@@ -89,14 +145,46 @@ export class WasmBeam {
     this.flags = align(this.sortD + selCap * 8)
     this.selI = align(this.flags + selCap)
     this.selD = align(this.selI + selCap * 4)
-    this.end = align(this.selD + selCap * 8)
-    arena.ensure(Math.ceil(this.end / 4))
+    this.heaps = align(this.selD + selCap * 8)
+    // A beam's heaps hold at most every node; a search-only state starts them at a size that
+    // covers usual beams and grows them when a search needs more (`search`).
+    this.heapCap = packed ? Math.min(capacity, Math.max(1, WasmBeam.packedHeap)) : capacity
+    this.end = this.layHeaps()
     arena.bytes.fill(0, this.visited, this.visited + capacity * 2)
     const ctx = new Int32Array(arena.bytes.buffer, this.ctx, 8)
-    ctx.set([this.links, stride0, this.visited, candD, candI, this.resD, this.resI, 0])
-    this.views().linksView.set(links0.subarray(0, count * stride0))
+    ctx[0] = this.links
+    ctx[1] = this.stride0
+    ctx[2] = this.visited
+    ctx[7] = 0
+    if (lists === undefined) this.views().linksView.set(links0.subarray(0, count * stride0))
+    else {
+      const listsAt = this.links + capacity * 4
+      const offsets = new Int32Array(arena.bytes.buffer, this.links, count)
+      for (let i = 0; i < count; i++) offsets[i] = listsAt + (lists.offsets[i] as number)
+      arena.bytes.set(lists.bytes, listsAt)
+    }
     // Every extra coordinate: a build sets them all before inserting the first node.
     if (aug !== undefined) this.syncAug(aug, 0, Math.min(aug.length, capacity))
+  }
+
+  /** Places the heaps for `heapCap` entries from `heaps`, records them in the context, and returns the byte address past them. */
+  private layHeaps(): number {
+    const cap = this.heapCap
+    const candD = this.heaps
+    const candI = align(candD + cap * 8)
+    this.resD = align(candI + cap * 4)
+    this.resI = align(this.resD + cap * 8)
+    const end = align(this.resI + cap * 4)
+    // A search-only state is the arena's last user: no room for growth.
+    this.arena.ensure(Math.ceil(end / 4), this.stride0 === 0)
+    this.buffer = undefined
+    const ctx = new Int32Array(this.arena.bytes.buffer, this.ctx, 9)
+    ctx[3] = candD
+    ctx[4] = candI
+    ctx[5] = this.resD
+    ctx[6] = this.resI
+    ctx[8] = cap
+    return end
   }
 
   /** Bytes of arena this state takes. */
@@ -158,8 +246,9 @@ export class WasmBeam {
     return n
   }
 
-  /** Node `id`'s level-0 list in `links0` changed: copy it. */
+  /** Node `id`'s level-0 list in `links0` changed: copy it (not for packed lists). */
   syncList(links0: Int32Array, id: number): void {
+    if (this.stride0 === 0) throw new AilakeError('INTERNAL', 'WasmBeam.syncList: packed level-0 lists cannot change')
     const s = this.stride0
     const at = id * s
     this.views().linksView.set(links0.subarray(at, at + 1 + (links0[at] as number)), at)
@@ -171,8 +260,8 @@ export class WasmBeam {
       this.buffer = bytes.buffer
       this.ctxView = new Int32Array(bytes.buffer, this.ctx, 8)
       this.linksView = new Int32Array(bytes.buffer, this.links, this.capacity * this.stride0)
-      this.resDView = new Float64Array(bytes.buffer, this.resD, this.capacity)
-      this.resIView = new Int32Array(bytes.buffer, this.resI, this.capacity)
+      this.resDView = new Float64Array(bytes.buffer, this.resD, this.heapCap)
+      this.resIView = new Int32Array(bytes.buffer, this.resI, this.heapCap)
       if (this.aug !== 0) this.augView = new Float64Array(bytes.buffer, this.aug, this.capacity)
       this.sortIView = new Int32Array(bytes.buffer, this.sortI, this.selCap)
       this.sortDView = new Float64Array(bytes.buffer, this.sortD, this.selCap)
@@ -206,19 +295,34 @@ export class WasmBeam {
    */
   search(count: number, ep: number, epD: number, ef: number, bits: Uint8Array | null,
     mode: number, kind: number, q: number, base: number, dim: number, blocks: number, alpha: number, beta: number, gamma: number, h = 0): number {
-    const bytes = this.arena.bytes
-    if (++this.gen === 0x10000) {
-      bytes.fill(0, this.visited, this.visited + this.capacity * 2)
-      this.gen = 1
+    if (ef > this.heapCap) this.growHeaps(ef)
+    for (;;) {
+      const bytes = this.arena.bytes
+      if (++this.gen === 0x10000) {
+        bytes.fill(0, this.visited, this.visited + this.capacity * 2)
+        this.gen = 1
+      }
+      const ctx = this.views().ctxView
+      if (bits === null) ctx[7] = 0
+      else {
+        const n = Math.ceil(count / 8)
+        bytes.fill(0, this.bits, this.bits + n)
+        bytes.set(bits.length > n ? bits.subarray(0, n) : bits, this.bits)
+        ctx[7] = this.bits
+      }
+      const size = this.kernel(this.ctx, ep, epD, ef, this.gen, mode, kind, q, base, dim, blocks, alpha, beta, gamma, this.aug, h)
+      if (size >= 0) return size
+      // The candidate heap was full: run the same search again with larger heaps (same result).
+      if (this.heapCap >= this.capacity) throw new AilakeError('INTERNAL', `WasmBeam.search: the candidate heap overflowed at ${this.heapCap} entries for ${this.capacity} nodes`)
+      this.growHeaps(this.heapCap * 2)
     }
-    const ctx = this.views().ctxView
-    if (bits === null) ctx[7] = 0
-    else {
-      const n = Math.ceil(count / 8)
-      bytes.fill(0, this.bits, this.bits + n)
-      bytes.set(bits.length > n ? bits.subarray(0, n) : bits, this.bits)
-      ctx[7] = this.bits
-    }
-    return this.kernel(this.ctx, ep, epD, ef, this.gen, mode, kind, q, base, dim, blocks, alpha, beta, gamma, this.aug, h)
+  }
+
+  /** Lays the heaps out again for at least `n` entries (at most one per node). */
+  private growHeaps(n: number): void {
+    const cap = Math.min(this.capacity, n)
+    if (cap <= this.heapCap) return
+    this.heapCap = cap
+    this.end = this.layHeaps()
   }
 }

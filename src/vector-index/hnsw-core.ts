@@ -75,6 +75,8 @@ export abstract class HnswCore {
   protected quant = false
   /** Where the wasm beam state starts (bytes) when not right after the vectors: an index restored from codes has none. */
   protected beamAt: number | undefined
+  /** The wasm beam state keeps level 0 packed (WasmBeam's `packed`): set for an index that is only searched. */
+  protected packedLists = false
 
   protected constructor(g: HnswGraph, arena: VectorArena, seed: number) {
     this.g = g
@@ -83,7 +85,8 @@ export abstract class HnswCore {
     this.sk = this.kind
     this.rng = seededRandom(seed)
     this.mL = 1 / Math.log(g.M)
-    this.visited = new Uint16Array(Math.max(16, g.levels.length))
+    // Sized on first use (nextGen): an index searched in WebAssembly never needs it.
+    this.visited = new Uint16Array(16)
     this.selIds = new Int32Array(2 * g.M + 1)
     this.selDist = new Float64Array(2 * g.M + 1)
     this.vbase = ARENA_RESERVED + g.dim
@@ -164,7 +167,7 @@ export abstract class HnswCore {
     if (this.beam === undefined && kernel !== undefined) {
       const g = this.g
       const cap = g.levels.length
-      this.beam = new WasmBeam(this.arena, kernel, this.beamAt ?? (this.vbase + g.dim * cap) * 4, cap, 2 * g.M + 1, g.links0, g.count, this.kind === 2, this.aug, this.selectCap())
+      this.beam = new WasmBeam(this.arena, kernel, this.beamAt ?? (this.vbase + g.dim * cap) * 4, cap, 2 * g.M + 1, g.links0, g.count, this.kind === 2, this.aug, this.selectCap(), this.packedLists)
     }
     return this.beam
   }

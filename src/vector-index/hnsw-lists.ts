@@ -239,13 +239,19 @@ export function decodeLists(stream: Uint8Array, count: number, M: number, levels
   return { links0, upper, upperOff, upperLen: upper.length }
 }
 
+function isSorted(list: Int32Array): boolean {
+  for (let j = 1; j < list.length; j++) if ((list[j - 1] as number) > (list[j] as number)) return false
+  return true
+}
+
 /** Puts every neighbour list of `g` in increasing id order (the order a decoded graph has); calls `wrote0` for each level-0 list. */
 export function sortLists(g: HnswGraph, wrote0: (id: number) => void): void {
   for (let i = 0; i < g.count; i++) {
     for (let l = 0; l <= (g.levels[i] as number); l++) {
       const arr = l === 0 ? g.links0 : g.upper
       const base = listBase(g, i, l)
-      arr.subarray(base + 1, base + 1 + (arr[base] as number)).sort()
+      const list = arr.subarray(base + 1, base + 1 + (arr[base] as number))
+      if (!isSorted(list)) list.sort()
     }
     wrote0(i)
   }

@@ -160,8 +160,13 @@ export class HnswIndex extends HnswLinker {
     index.codesOnly = true
     index.qs = QuantizedSearch.fromBlock(arena, vb, block as Sq8Block)
     index.beamAt = index.qs.end
-    // In WebAssembly the beam state holds its own copy of the level-0 lists, which is all a
-    // search on codes reads of them (greedy descent reads the upper levels): keep one copy.
+    // In WebAssembly the beam state holds its own copy of the level-0 lists, packed (the index
+    // is never linked again), which is all a search on codes reads of them (greedy descent
+    // reads the upper levels): keep that copy only.
+    // Lists sorted by id, as version 5 graphs decode and every index serialises (version 4 ones
+    // may not be): the packed lists then store two-byte differences, and both paths traverse alike.
+    sortLists(g, () => undefined)
+    index.packedLists = true
     if (index.wasmBeam() !== undefined) g.links0 = new Int32Array(0)
     return index
   }

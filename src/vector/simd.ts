@@ -21,8 +21,11 @@ export interface VectorArena {
   dot(a: number, b: number, n: number): number
   /** Squared L2 over `n` elements at element offsets `a` and `b`. */
   l2sq(a: number, b: number, n: number): number
-  /** Makes room for at least `elements` f32 values, keeping the contents. */
-  ensure(elements: number): void
+  /**
+   * Makes room for at least `elements` f32 values, keeping the contents; growing by half again at
+   * least (arenas grow node by node), or to just `elements` with `exact` (a last, known size).
+   */
+  ensure(elements: number, exact?: boolean): void
   /** Scratch ids for the batch kernels (BATCH entries). Re-read after `ensure`. */
   readonly batchIds: Int32Array
   /** Batch kernel output (BATCH entries). Re-read after `ensure`. */
@@ -146,11 +149,11 @@ class WasmArena implements VectorArena {
     this.ex.l2Batch(q, 0, n, base, dim, BATCH * 4)
   }
 
-  ensure(elements: number): void {
+  ensure(elements: number, exact = false): void {
     const bytes = elements * 4
     const have = this.memory.buffer.byteLength
     if (bytes <= have) return
-    const wantPages = Math.ceil(Math.max(bytes, have * 1.5) / PAGE)
+    const wantPages = Math.ceil((exact ? bytes : Math.max(bytes, have * 1.5)) / PAGE)
     const pages = Math.min(MAX_PAGES, wantPages)
     if (pages * PAGE < bytes) {
       throw new AilakeError('INVALID_ARGUMENT', `vector arena: ${bytes} bytes exceed the 4 GiB WebAssembly memory limit; split the data into smaller indexes`, {
@@ -245,9 +248,9 @@ class JsArena implements VectorArena {
     return l2sq(this.f32, a, this.f32, b, n)
   }
 
-  ensure(elements: number): void {
+  ensure(elements: number, exact = false): void {
     if (elements <= this.f32.length) return
-    const next = new Float32Array(Math.max(elements, Math.ceil(this.f32.length * 1.5)))
+    const next = new Float32Array(exact ? elements : Math.max(elements, Math.ceil(this.f32.length * 1.5)))
     next.set(this.f32)
     this.f32 = next
     this.bytes = new Uint8Array(next.buffer)

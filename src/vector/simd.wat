@@ -309,19 +309,22 @@
 
   ;; Beam search of level 0 from entry $ep (distance $epD) keeping the best $ef allowed nodes.
   ;; $ctx (bytes) holds i32 addresses: +0 links (rows of $stride0 i32: count, then ids),
-  ;; +4 stride0, +8 visited (u16 stamps), +12 candD, +16 candI, +20 resD, +24 resI, +28 bits
-  ;; (0 = unfiltered). Batch scratch: ids at byte 0, kernel output at byte 2048 (BATCH = 512).
+  ;; +4 stride0 (0: packed lists, links is then one i32 byte address per node of its list: a u16
+  ;; count, then per id a u16 difference from the id before (the first from 0), or 0xffff and
+  ;; the id as an i32 when the difference is negative or does not fit), +8 visited (u16 stamps), +12 candD, +16 candI, +20 resD, +24 resI, +28 bits
+  ;; (0 = unfiltered), +32 the heaps' capacity (entries). Batch scratch: ids at byte 0, kernel output at byte 2048 (BATCH = 512).
   ;; $mode: 0 f32 l2, 1 f32 dot, 2 SQ8 ($q/$base/$dim are then q16/rows/stride and $blocks,
   ;; $alpha, $beta, $gamma the sq8Batch terms), 3 f32 l2 in the augmented space of a dot index
   ;; (see $augment). $kind turns a raw value into a distance: 0 raw, 1 1 - raw, 2 -raw.
-  ;; Returns the result heap's size.
+  ;; Returns the result heap's size, or -1 when the candidate heap was full (the caller runs the
+  ;; search again with larger heaps; $ef must not exceed their capacity).
   (func (export "beam") (param $ctx i32) (param $ep i32) (param $epD f64) (param $ef i32) (param $gen i32)
         (param $mode i32) (param $kind i32) (param $q i32) (param $base i32) (param $dim i32) (param $blocks i32)
         (param $alpha f32) (param $beta f32) (param $gamma f32) (param $aug i32) (param $h f64) (result i32)
     (local $links i32) (local $stride0 i32) (local $visited i32) (local $candD i32) (local $candI i32)
     (local $resD i32) (local $resI i32) (local $bits i32) (local $csize i32) (local $rsize i32)
     (local $bound f64) (local $cur i32) (local $p i32) (local $n i32) (local $i i32) (local $m i32)
-    (local $nb i32) (local $d f64) (local $raw f64) (local $va i32) (local $t i32)
+    (local $nb i32) (local $d f64) (local $raw f64) (local $va i32) (local $t i32) (local $z i32) (local $ccap i32)
     (local.set $links (i32.load (local.get $ctx)))
     (local.set $stride0 (i32.load offset=4 (local.get $ctx)))
     (local.set $visited (i32.load offset=8 (local.get $ctx)))
@@ -330,6 +333,7 @@
     (local.set $resD (i32.load offset=20 (local.get $ctx)))
     (local.set $resI (i32.load offset=24 (local.get $ctx)))
     (local.set $bits (i32.load offset=28 (local.get $ctx)))
+    (local.set $ccap (i32.load offset=32 (local.get $ctx)))
     (i32.store16 (i32.add (local.get $visited) (i32.shl (local.get $ep) (i32.const 1))) (local.get $gen))
     (local.set $csize (call $minPush (local.get $candD) (local.get $candI) (i32.const 0) (local.get $epD) (local.get $ep)))
     (local.set $bound (f64.const inf))
@@ -348,16 +352,34 @@
         ;; (its first two lines; wasm has no prefetch, see $touch).
         (if (local.get $csize)
           (then
-            (local.set $t (i32.add (local.get $links) (i32.shl (i32.mul (i32.load (local.get $candI)) (local.get $stride0)) (i32.const 2))))
+            (local.set $t (if (result i32) (local.get $stride0)
+              (then (i32.add (local.get $links) (i32.shl (i32.mul (i32.load (local.get $candI)) (local.get $stride0)) (i32.const 2))))
+              (else (i32.load (i32.add (local.get $links) (i32.shl (i32.load (local.get $candI)) (i32.const 2)))))))
             (local.set $t (i32.xor (i32.load (local.get $t)) (i32.load offset=64 (local.get $t))))))
-        (local.set $p (i32.add (local.get $links) (i32.shl (i32.mul (local.get $cur) (local.get $stride0)) (i32.const 2))))
-        (local.set $n (i32.load (local.get $p)))
+        (if (local.get $stride0)
+          (then
+            (local.set $p (i32.add (local.get $links) (i32.shl (i32.mul (local.get $cur) (local.get $stride0)) (i32.const 2))))
+            (local.set $n (i32.load (local.get $p))))
+          (else
+            (local.set $p (i32.load (i32.add (local.get $links) (i32.shl (local.get $cur) (i32.const 2)))))
+            (local.set $n (i32.load16_u (local.get $p)))
+            (local.set $p (i32.add (local.get $p) (i32.const 2)))
+            (local.set $nb (i32.const 0))))
         (local.set $m (i32.const 0))
         (local.set $i (i32.const 1))
         (block $gathered
           (loop $gather
             (br_if $gathered (i32.gt_s (local.get $i) (local.get $n)))
-            (local.set $nb (i32.load (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2)))))
+            (if (local.get $stride0)
+              (then (local.set $nb (i32.load (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2))))))
+              (else
+                (local.set $z (i32.load16_u (local.get $p)))
+                (local.set $p (i32.add (local.get $p) (i32.const 2)))
+                (if (i32.eq (local.get $z) (i32.const 0xffff))
+                  (then
+                    (local.set $nb (i32.load (local.get $p)))
+                    (local.set $p (i32.add (local.get $p) (i32.const 4))))
+                  (else (local.set $nb (i32.add (local.get $nb) (local.get $z)))))))
             (local.set $va (i32.add (local.get $visited) (i32.shl (local.get $nb) (i32.const 1))))
             (if (i32.ne (i32.load16_u (local.get $va)) (local.get $gen))
               (then
@@ -387,6 +409,7 @@
                 (then (f64.sub (f64.const 1) (local.get $raw))) (else (f64.neg (local.get $raw)))))))
             (if (i32.or (i32.lt_s (local.get $rsize) (local.get $ef)) (f64.lt (local.get $d) (local.get $bound)))
               (then
+                (if (i32.ge_s (local.get $csize) (local.get $ccap)) (then (return (i32.const -1))))
                 (local.set $csize (call $minPush (local.get $candD) (local.get $candI) (local.get $csize) (local.get $d) (local.get $nb)))
                 (if (i32.or (i32.eqz (local.get $bits)) (call $allowed (local.get $bits) (local.get $nb)))
                   (then

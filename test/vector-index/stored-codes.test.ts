@@ -9,6 +9,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { AilakeError } from '../../src/errors.js'
 import { HnswIndex } from '../../src/vector-index/hnsw.js'
+import { WasmBeam } from '../../src/vector-index/hnsw-beam.js'
 import { bitsetFromIds } from '../../src/vector-index/filter.js'
 import { decodeSq8Block, encodeSq8Block } from '../../src/vector/sq8-block.js'
 import { distance } from '../../src/vector/distance.js'
@@ -146,5 +147,37 @@ test('damaged code blocks: CORRUPT_DATA (or UNSUPPORTED for a newer version), ne
         assert.ok(err instanceof AilakeError && (err.code === 'CORRUPT_DATA' || err.code === 'UNSUPPORTED'), `flip ${i}: ${String(err)}`)
       }
     }
+  }
+})
+
+test('a restored index whose beam outgrows its heaps grows them and returns what the index that computed the codes returns', () => {
+  const r = rng(SEED + 1)
+  const start = WasmBeam.packedHeap
+  try {
+    for (let c = 0; c < 6; c++) {
+      const metric = METRICS[c % 3] as Metric
+      const dim = [4, 17, 32][c % 3] as number
+      const n = 2000 + Math.floor(r() * 2000)
+      const vectors = data(r, n, dim, 1, c % 2)
+      const built = HnswIndex.build(vectors, { metric, dim, M: 6, efConstruction: 24, seed: c })
+      const codes = built.codes() as Uint8Array
+      // Heaps of a few entries: nearly every search overflows them, some several times.
+      WasmBeam.packedHeap = 1 + c * 7
+      const restored = HnswIndex.fromCodes(built.serialize(), codes, { dim })
+      const before = restored.residentBytes()
+      for (const ef of [10, 33, 200, 1000, n]) {
+        const q = Float32Array.from({ length: dim }, () => gauss(r) + (c % 2))
+        const filter = ef === 200 ? bitsetFromIds(Array.from({ length: n }, (_, i) => i).filter((i) => i % 2 === 0), n) : undefined
+        const opts = { ef, ...(filter === undefined ? {} : { filter }) }
+        const a = built.searchCodes(q, 10, opts)
+        const b = restored.searchCodes(q, 10, opts)
+        const label = `AILAKE_SEED=${SEED}, case ${c} (${metric}, dim ${dim}, ${n} rows), ef ${ef}`
+        assert.deepEqual(Array.from(b.ids), Array.from(a.ids), label)
+        assert.deepEqual(Array.from(b.distances), Array.from(a.distances), label)
+      }
+      if (restored.usesWasm) assert.ok(restored.residentBytes() > before, 'the heaps grew, and the growth is counted')
+    }
+  } finally {
+    WasmBeam.packedHeap = start
   }
 })
