@@ -115,7 +115,7 @@ export class S3Store implements ObjectStore {
     this.#threshold = options.multipartThresholdBytes ?? 16 * MiB
     this.#partSize = options.partSizeBytes ?? 8 * MiB
     if (!(this.#partSize >= 5 * MiB)) throw new AilakeError('INVALID_ARGUMENT', `partSizeBytes must be at least 5 MiB (S3's minimum part size), got ${options.partSizeBytes}.`)
-    this.requestCostBytes = options.requestCostBytes ?? MiB
+    this.requestCostBytes = options.requestCostBytes ?? 256 * 1024
     if (!(Number.isSafeInteger(this.requestCostBytes) && this.requestCostBytes >= 0)) throw new AilakeError('INVALID_ARGUMENT', `requestCostBytes must be a non-negative integer, got ${options.requestCostBytes}.`)
     if (!(this.#threshold >= 1)) throw new AilakeError('INVALID_ARGUMENT', `multipartThresholdBytes must be positive, got ${options.multipartThresholdBytes}.`)
   }
