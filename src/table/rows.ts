@@ -4,7 +4,8 @@
  * embeddings are one validated flat Float32Array (never widened to float64).
  */
 import { AilakeError, invalid } from '../errors.js'
-import type { Field, PrimitiveType, Schema } from '../format/schema.js'
+import { decimalOf, type Field, type PrimitiveType, type Schema } from '../format/schema.js'
+import { decimalText, tryUnscaled } from '../util/decimal.js'
 import { arrowToPrimitive, fromArrowValue, isArrowListField, isArrowTableLike, type ArrowTableLike } from './arrow-like.js'
 import type { VectorPolicy } from './vector-policy.js'
 
@@ -229,4 +230,9 @@ function coerce(field: Field, v: unknown, row: number): unknown {
       return d
     }
   }
+  const d = decimalOf(t)
+  if (d === undefined) throw bad('a supported value')
+  const unscaled = tryUnscaled(v, d.precision, d.scale)
+  if (typeof unscaled === 'string') throw bad(`a ${t} value as a decimal string (${unscaled})`)
+  return decimalText(unscaled, d.scale)
 }

@@ -1,14 +1,16 @@
 /**
  * Iceberg single-value binary serialisation (spec Appendix D), used for the lower/upper
  * bounds in manifests: little-endian fixed-width numbers, UTF-8 strings without a length,
- * raw bytes; dates as days and timestamps as microseconds since the Unix epoch.
+ * raw bytes; dates as days and timestamps as microseconds since the Unix epoch; decimals as
+ * their unscaled value in big-endian two's complement, in the fewest bytes that hold it.
  *
  * JS values follow format/schema.ts: long → bigint (number accepted), date/timestamp → Date
  * (a number is taken as days / microseconds, a bigint as microseconds).
  */
 import { corrupt } from '../../errors.js'
 import { utf8Decode, utf8Encode } from '../../util/bytes.js'
-import type { PrimitiveType } from '../schema.js'
+import { decimalOf, type PrimitiveType } from '../schema.js'
+import { decimalText, tryUnscaled, unscaledFromBytes, unscaledToMinBytes } from '../../util/decimal.js'
 
 const MS_PER_DAY = 86_400_000
 
@@ -58,6 +60,10 @@ export function encodeBound(type: PrimitiveType, value: unknown): Uint8Array | u
       return us === undefined ? undefined : fixed(8, (v) => v.setBigInt64(0, BigInt.asIntN(64, us), true))
     }
   }
+  const d = decimalOf(type)
+  if (d === undefined) return undefined
+  const unscaled = tryUnscaled(value, d.precision, d.scale)
+  return typeof unscaled === 'bigint' ? unscaledToMinBytes(unscaled) : undefined
 }
 
 /**
@@ -92,4 +98,9 @@ export function decodeBound(type: PrimitiveType, bytes: Uint8Array): unknown {
       return new Date(Number(us / 1000n))
     }
   }
+  const d = decimalOf(type)
+  if (d === undefined) throw corrupt(`a bound of type ${type} cannot be read`, { type })
+  // The unscaled value is the same whatever the precision (a widened column's old bounds read as they are).
+  if (bytes.length === 0 || bytes.length > 16) throw corrupt(`a ${type} bound must be 1 to 16 bytes but is ${bytes.length}; the manifest is corrupt`, { type, length: bytes.length })
+  return decimalText(unscaledFromBytes(bytes), d.scale)
 }

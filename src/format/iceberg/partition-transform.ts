@@ -7,7 +7,8 @@
  */
 import { AilakeError, invalid } from '../../errors.js'
 import { utf8Encode } from '../../util/bytes.js'
-import type { FieldType, PrimitiveType } from '../schema.js'
+import { decimalOf, isDecimalType, type FieldType, type PrimitiveType } from '../schema.js'
+import { decimalText, toUnscaled, unscaledToMinBytes } from '../../util/decimal.js'
 
 export type TransformKind = 'identity' | 'bucket' | 'truncate' | 'year' | 'month' | 'day' | 'hour' | 'void'
 
@@ -54,7 +55,8 @@ export function transformRefusal(t: Transform, source: FieldType): string | unde
   if (typeof source !== 'string') return `a ${source.type} column cannot be partitioned (only scalar columns)`
   const ok = SOURCES[t.kind]
   if (ok === 'any' || ok.includes(source)) return undefined
-  return `${transformText(t)} does not apply to a ${source} column (it takes ${ok.join(', ')})`
+  if (isDecimalType(source) && (t.kind === 'bucket' || t.kind === 'truncate')) return undefined
+  return `${transformText(t)} does not apply to a ${source} column (it takes ${ok.join(', ')}${t.kind === 'bucket' || t.kind === 'truncate' ? ', decimal' : ''})`
 }
 
 /**
@@ -130,6 +132,8 @@ export function hashBytes(source: PrimitiveType, v: unknown): Uint8Array {
       if (v instanceof Uint8Array) return v
       break
   }
+  const d = decimalOf(source)
+  if (d !== undefined) return unscaledToMinBytes(toUnscaled(v, d.precision, d.scale, 'a decimal partition source value'))
   throw invalid(`bucket does not apply to a ${source} value`)
 }
 
@@ -140,7 +144,11 @@ export function hashBytes(source: PrimitiveType, v: unknown): Uint8Array {
 export function applyTransform(t: Transform, source: PrimitiveType, v: unknown): unknown {
   if (v === null || v === undefined || t.kind === 'void') return null
   switch (t.kind) {
-    case 'identity': return source === 'long' ? asLong(v) : v
+    case 'identity': {
+      if (source === 'long') return asLong(v)
+      const d = decimalOf(source)
+      return d === undefined ? v : decimalText(toUnscaled(v, d.precision, d.scale, 'a decimal partition source value'), d.scale)
+    }
     case 'bucket': return (murmur3(hashBytes(source, v)) & 0x7fffffff) % (t.param as number)
     case 'truncate': {
       const w = t.param as number
@@ -152,6 +160,13 @@ export function applyTransform(t: Transform, source: PrimitiveType, v: unknown):
         const n = asLong(v)
         const W = BigInt(w)
         return n - (((n % W) + W) % W)
+      }
+      // A decimal truncates its unscaled value (10.65 by 50 at scale 2 is 10.50).
+      const d = decimalOf(source)
+      if (d !== undefined) {
+        const n = toUnscaled(v, d.precision, d.scale, 'a decimal partition source value')
+        const W = BigInt(w)
+        return decimalText(n - (((n % W) + W) % W), d.scale)
       }
       // Strings keep their first W code points (not UTF-16 units); binary its first W bytes.
       if (source === 'string') {

@@ -8,6 +8,7 @@ import { AilakeError, corrupt, invalid } from '../../errors.js'
 import type { ByteSource } from '../../util/byte-source.js'
 import { checkOptions } from '../../util/options.js'
 import { projectColumns, type Schema } from '../schema.js'
+import { decimalScales, exactDecimal, withoutDecimalTypes } from './decimal-columns.js'
 import { readFooter, readRange, type Footer } from './footer.js'
 import { crc32c } from '../../util/crc32c.js'
 import { IntegrityChecks } from './integrity.js'
@@ -121,6 +122,12 @@ export class DataFileReader {
 
   get metadata(): FileMetaData {
     return this.footer.metadata
+  }
+
+  /** The footer hyparquet decodes scalar columns with: decimals raw (decimal-columns.ts). */
+  private rawMetadataCache: FileMetaData | undefined
+  private rawMetadata(): FileMetaData {
+    return this.rawMetadataCache ??= withoutDecimalTypes(this.footer.metadata)
   }
 
   private guard(): PageGuard {
@@ -506,7 +513,7 @@ export class DataFileReader {
   private async readScalarColumn(column: string): Promise<ArrayLike<unknown>> {
     const chunks: Array<{ rowStart: number; data: ArrayLike<unknown> }> = []
     try {
-      await parquetRead({ file: asyncBuffer(this.source, this.guard()), metadata: this.footer.metadata, columns: [column], useOffsetIndex: true, compressors: PARQUET_DECOMPRESSORS, utf8: false, onChunk: (c) => { chunks.push({ rowStart: c.rowStart, data: c.columnData }) } })
+      await parquetRead({ file: asyncBuffer(this.source, this.guard()), metadata: this.rawMetadata(), columns: [column], useOffsetIndex: true, compressors: PARQUET_DECOMPRESSORS, utf8: false, onChunk: (c) => { chunks.push({ rowStart: c.rowStart, data: c.columnData }) } })
     } catch (err) {
       throw wrapHyparquet(err, 'reading rows')
     }
@@ -517,10 +524,11 @@ export class DataFileReader {
       next += c.data.length
     }
     if (next !== this.rowCount) throw corrupt(`read ${next} values of column ${column} for ${this.rowCount} rows`)
-    if (chunks.length === 1) return (chunks[0] as { data: ArrayLike<unknown> }).data
+    const scale = decimalScales(this.schema).get(column)
+    if (chunks.length === 1 && scale === undefined) return (chunks[0] as { data: ArrayLike<unknown> }).data
     const out = new Array<unknown>(next)
     let at = 0
-    for (const c of chunks) for (let i = 0; i < c.data.length; i++) out[at++] = c.data[i]
+    for (const c of chunks) for (let i = 0; i < c.data.length; i++) out[at++] = scale === undefined ? c.data[i] : exactDecimal(c.data[i], scale)
     return out
   }
 
@@ -575,11 +583,15 @@ export class DataFileReader {
   private async readScalarRange(columns: string[], rowStart: number, rowEnd: number): Promise<Record<string, unknown>[]> {
     let got: Record<string, unknown>[]
     try {
-      got = await parquetReadObjects({ file: asyncBuffer(this.source, this.guard()), metadata: this.footer.metadata, columns, rowStart, rowEnd, useOffsetIndex: true, compressors: PARQUET_DECOMPRESSORS, utf8: false })
+      got = await parquetReadObjects({ file: asyncBuffer(this.source, this.guard()), metadata: this.rawMetadata(), columns, rowStart, rowEnd, useOffsetIndex: true, compressors: PARQUET_DECOMPRESSORS, utf8: false })
     } catch (err) {
       throw wrapHyparquet(err, 'reading rows')
     }
     if (got.length !== rowEnd - rowStart) throw corrupt(`read ${got.length} rows for [${rowStart}, ${rowEnd})`)
+    for (const [name, scale] of decimalScales(this.schema)) {
+      if (!columns.includes(name)) continue
+      for (const row of got) row[name] = exactDecimal(row[name], scale)
+    }
     return got
   }
 }
