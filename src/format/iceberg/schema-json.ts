@@ -11,7 +11,13 @@ const PRIMITIVES: ReadonlySet<string> = new Set<PrimitiveType>([
 
 /** True for the Iceberg primitive type names the schema model supports (decimals in canonical spelling). */
 export function isPrimitiveType(name: string): name is PrimitiveType {
-  return PRIMITIVES.has(name) || (name.startsWith('decimal') && canonicalDecimal(name) === name)
+  if (PRIMITIVES.has(name)) return true
+  if (!name.startsWith('decimal')) return false
+  try {
+    return canonicalDecimal(name) === name
+  } catch {
+    return false // out of range
+  }
 }
 
 /**
