@@ -145,22 +145,29 @@ export interface ProjectedColumn {
   source?: string
   /** Widens a stored value to the read type (int → long); undefined when values read as they are. */
   widen?: (v: unknown) => unknown
+  /** For a column the file lacks: the value every row reads as (its identity partition value), else null. */
+  constant?: unknown
 }
 
 /**
  * How columns `names` of schema `read` are found in a file written with schema `file`: by field
  * id, as Iceberg resolves columns, so a renamed column keeps its data, a dropped one is not
- * read, one added after the file was written reads as null and a widened one widens. A file
+ * read, one added after the file was written reads as null and a widened one widens. A column
+ * the file lacks reads as its value in `identity` (field id → the file's identity partition
+ * value) when there is one, as the spec says (writers may leave such columns out of the file). A file
  * column whose type cannot be promoted to the read type is `SCHEMA_MISMATCH` (never a
  * misread value).
  */
-export function projectColumns(file: Schema, read: Schema, names: readonly string[]): ProjectedColumn[] {
+export function projectColumns(file: Schema, read: Schema, names: readonly string[], identity?: ReadonlyMap<number, unknown>): ProjectedColumn[] {
   const byId = new Map(file.fields.map((f) => [f.id, f]))
   return names.map((name) => {
     const r = read.fields.find((f) => f.name === name)
     if (r === undefined) throw new AilakeError('NOT_FOUND', `column ${JSON.stringify(name)} is not in the schema read; columns: ${read.fields.map((f) => f.name).join(', ')}`, { context: { column: name } })
     const f = byId.get(r.id)
-    if (f === undefined) return { name }
+    if (f === undefined) {
+      const constant = identity?.get(r.id)
+      return constant === undefined || constant === null ? { name } : { name, constant }
+    }
     if (!promotable(f.type, r.type)) {
       throw new AilakeError('SCHEMA_MISMATCH', `column ${JSON.stringify(name)} (field id ${r.id}) is ${typeName(r.type)} in the table but ${typeName(f.type)} in the data file, which Iceberg cannot promote; the file was written for another table or is corrupt`, {
         context: { column: name, fieldId: r.id },

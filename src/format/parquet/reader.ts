@@ -462,19 +462,20 @@ export class DataFileReader {
    * selects rows by position, in the order given. The vector column comes back as a Float32Array.
    * With `schema` (a table schema the file may predate), columns are that schema's, found in the
    * file by field id (see `projectColumns`): renamed ones keep their data, ones the file lacks
-   * read as null, widened ones widen.
+   * read as null (or as their value in `identity`, the file's identity partition values by
+   * field id), widened ones widen.
    */
-  async readRows(options: { columns?: string[]; rows?: number[]; schema?: Schema } = {}): Promise<Record<string, unknown>[]> {
-    checkOptions(options, { columns: true, rows: true, schema: true }, 'readRows()')
+  async readRows(options: { columns?: string[]; rows?: number[]; schema?: Schema; identity?: ReadonlyMap<number, unknown> } = {}): Promise<Record<string, unknown>[]> {
+    checkOptions(options, { columns: true, rows: true, schema: true, identity: true }, 'readRows()')
     const read = options.schema
     if (read === undefined) return this.readFileRows(options.columns, options.rows)
-    const plan = projectColumns(this.schema, read, options.columns ?? read.fields.map((x) => x.name))
+    const plan = projectColumns(this.schema, read, options.columns ?? read.fields.map((x) => x.name), options.identity)
     const sources = [...new Set(plan.flatMap((c) => (c.source === undefined ? [] : [c.source])))]
     const got = await this.readFileRows(sources, options.rows)
     return got.map((o) => {
       const row: Record<string, unknown> = {}
       for (const c of plan) {
-        const v = c.source === undefined ? null : o[c.source]
+        const v = c.source === undefined ? c.constant ?? null : o[c.source]
         row[c.name] = c.widen === undefined || v === null || v === undefined ? v : c.widen(v)
       }
       return row
@@ -486,10 +487,10 @@ export class DataFileReader {
    * object per row (what filters over a whole file need). Columns are named and projected as by
    * `readRows` with `schema`: by field id, absent ones read as null, widened ones widen.
    */
-  async readColumnValues(options: { columns: string[]; schema?: Schema }): Promise<Map<string, ArrayLike<unknown>>> {
-    checkOptions(options, { columns: true, schema: true }, 'readColumnValues()')
+  async readColumnValues(options: { columns: string[]; schema?: Schema; identity?: ReadonlyMap<number, unknown> }): Promise<Map<string, ArrayLike<unknown>>> {
+    checkOptions(options, { columns: true, schema: true, identity: true }, 'readColumnValues()')
     const read = options.schema ?? this.schema
-    const plan = projectColumns(this.schema, read, options.columns)
+    const plan = projectColumns(this.schema, read, options.columns, options.identity)
     const f = await this.maybeFacts()
     if (f !== undefined) this.checkRowCount(f)
     const decoded = new Map<string, ArrayLike<unknown>>()
@@ -504,7 +505,7 @@ export class DataFileReader {
     for (const c of plan) {
       const values = c.source === undefined ? undefined : decoded.get(c.source)
       const widen = c.widen
-      out.set(c.name, values === undefined ? new Array<null>(rows).fill(null) : widen === undefined ? values : Array.from(values, (v) => (v === null || v === undefined ? v : widen(v))))
+      out.set(c.name, values === undefined ? new Array<unknown>(rows).fill(c.constant ?? null) : widen === undefined ? values : Array.from(values, (v) => (v === null || v === undefined ? v : widen(v))))
     }
     return out
   }
