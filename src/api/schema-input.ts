@@ -3,13 +3,13 @@
  * by shape) or a plain `{ column: 'long' | { type, required } }` map.
  */
 import { AilakeError } from '../errors.js'
-import { SCALAR_TYPES, scalarTypeOf, type Field, type PrimitiveType, type Schema } from '../format/schema.js'
+import { SCALAR_TYPES, scalarTypeOf, type DecimalTypeInput, type Field, type PrimitiveType, type Schema } from '../format/schema.js'
 import { arrowToPrimitive, isArrowListField, type ArrowFieldLike } from '../table/arrow-like.js'
 import { vectorFieldType } from '../table/data-writer.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
 import { checkOptions, type OptionKeys } from '../util/options.js'
 
-export type ColumnSpec = PrimitiveType | { type: PrimitiveType; required?: boolean; doc?: string }
+export type ColumnSpec = PrimitiveType | DecimalTypeInput | { type: PrimitiveType | DecimalTypeInput; required?: boolean; doc?: string }
 export type SchemaInput = { fields: ArrowFieldLike[] } | Record<string, ColumnSpec>
 
 const COLUMN_SPEC_KEYS = { type: true, required: true, doc: true } as const satisfies OptionKeys<Exclude<ColumnSpec, string>>

@@ -14,6 +14,9 @@ import { MAX_DECIMAL_PRECISION } from '../util/decimal.js'
 /** `decimal(P, S)`, spelled as Iceberg's Java and Python libraries write it (one space). */
 export type DecimalType = `decimal(${number}, ${number})`
 
+/** How a decimal type may be named on input: with or without the space (`decimal(10,2)`). */
+export type DecimalTypeInput = DecimalType | `decimal(${number},${number})`
+
 export type PrimitiveType =
   | 'boolean' | 'int' | 'long' | 'float' | 'double' | 'string' | 'binary'
   | 'date' | 'timestamp' | 'timestamptz' | DecimalType

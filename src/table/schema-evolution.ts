@@ -7,7 +7,7 @@
  */
 import { invalid } from '../errors.js'
 import type { TableMetadata } from '../format/iceberg/types.js'
-import { SCALAR_TYPES, decimalOf, promotable, scalarTypeOf, typeName, type DecimalType, type Field, type PrimitiveType, type Schema } from '../format/schema.js'
+import { SCALAR_TYPES, decimalOf, promotable, scalarTypeOf, typeName, type DecimalTypeInput, type Field, type PrimitiveType, type Schema } from '../format/schema.js'
 import { checkOptions, type OptionKeys } from '../util/options.js'
 import { currentSchema, sameType } from './metadata-builder.js'
 import type { TableChange } from './metadata-updates.js'
@@ -16,7 +16,7 @@ import type { TableChange } from './metadata-updates.js'
 export const SCHEMA_PENDING_PROPERTY = 'ailake.schema.inferred'
 
 /** A column `alterSchema` adds: always optional (rows written before read as null). */
-export type AddedColumn = PrimitiveType | { type: PrimitiveType; doc?: string }
+export type AddedColumn = PrimitiveType | DecimalTypeInput | { type: PrimitiveType | DecimalTypeInput; doc?: string }
 
 /**
  * One schema change, applied atomically. Names in `rename`, `drop`, `widen` and `makeOptional`
@@ -34,7 +34,7 @@ export interface SchemaChange {
    * Type promotions: an `int` column to `'long'`, a `float` column to `'double'`, a
    * `decimal(P, S)` column to `'decimal(P2, S)'` with P2 >= P (same scale).
    */
-  widen?: Record<string, 'long' | 'double' | DecimalType>
+  widen?: Record<string, 'long' | 'double' | DecimalTypeInput>
   /** Required columns to make optional. */
   makeOptional?: string[]
   /** Columns to put first, in this order; the others follow in their current order. */
