@@ -5,6 +5,7 @@
  * JS value of each type, in rows and columns:
  * boolean → boolean; int, float, double → number; long → bigint (number accepted on write);
  * string → string; binary, fixed → Uint8Array; date, timestamp, timestamptz → Date;
+ * time → `"HH:MM:SS.ffffff"`; uuid → lowercase canonical text (util/uuid-time.ts);
  * decimal(P, S) → its canonical decimal string, exactly S fraction digits (`"-12.50"`; a decimal
  * string, a number or a bigint accepted on write, never rounded; see util/decimal.ts).
  */
@@ -19,7 +20,7 @@ export type DecimalTypeInput = DecimalType | `decimal(${number},${number})`
 
 export type PrimitiveType =
   | 'boolean' | 'int' | 'long' | 'float' | 'double' | 'string' | 'binary'
-  | 'date' | 'timestamp' | 'timestamptz' | DecimalType
+  | 'date' | 'timestamp' | 'timestamptz' | 'time' | 'uuid' | DecimalType
 
 const DECIMAL = /^decimal\(\s*(\d+)\s*,\s*(\d+)\s*\)$/
 const decimalCache = new Map<string, { precision: number; scale: number } | null>()
@@ -49,7 +50,7 @@ export function decimalType(precision: number, scale: number): DecimalType {
 }
 
 /** The scalar types a column may be declared with, decimals aside (`decimal(P, S)`). */
-export const SCALAR_TYPES: readonly PrimitiveType[] = ['boolean', 'int', 'long', 'float', 'double', 'string', 'binary', 'date', 'timestamp', 'timestamptz']
+export const SCALAR_TYPES: readonly PrimitiveType[] = ['boolean', 'int', 'long', 'float', 'double', 'string', 'binary', 'date', 'timestamp', 'timestamptz', 'time', 'uuid']
 
 /**
  * The scalar type a user-given name declares, decimals in canonical spelling (`decimal(10,2)`

@@ -11,6 +11,7 @@ import { decodeBound } from '../format/iceberg/bounds.js'
 import { partitionResultType } from '../format/iceberg/manifest-schema.js'
 import { comparePartitionValues as compareValues } from '../format/iceberg/partition-summary.js'
 import { decimalText } from '../util/decimal.js'
+import { timeText } from '../util/uuid-time.js'
 import { applyTransform, parseTransform, preservesOrder, transformText, type Transform } from '../format/iceberg/partition-transform.js'
 import type { DataFile, ManifestFile, PartitionSpec, TableMetadata } from '../format/iceberg/types.js'
 import { decimalOf, type PrimitiveType, type Schema } from '../format/schema.js'
@@ -40,6 +41,7 @@ interface Projected {
 /** The literal of a bound leaf in its column's JS form (filter keys hold dates as epoch ms). */
 function literal(type: PrimitiveType, key: unknown): unknown {
   if (type === 'date' || type === 'timestamp' || type === 'timestamptz') return new Date(key as number)
+  if (type === 'time') return timeText(key as bigint)
   const d = decimalOf(type)
   return d === undefined ? key : decimalText(key as bigint, d.scale)
 }

@@ -6,6 +6,7 @@
 import { AilakeError, invalid } from '../errors.js'
 import { decimalOf, type Field, type PrimitiveType, type Schema } from '../format/schema.js'
 import { decimalText, tryUnscaled } from '../util/decimal.js'
+import { timeMicros, timeText, uuidText } from '../util/uuid-time.js'
 import { arrowToPrimitive, fromArrowValue, isArrowListField, isArrowTableLike, type ArrowTableLike } from './arrow-like.js'
 import type { VectorPolicy } from './vector-policy.js'
 
@@ -228,6 +229,16 @@ function coerce(field: Field, v: unknown, row: number): unknown {
       const d = v instanceof Date ? v : typeof v === 'number' ? new Date(v) : typeof v === 'string' ? new Date(v) : undefined
       if (d === undefined || Number.isNaN(d.getTime())) throw bad('a Date (or epoch milliseconds / ISO string)')
       return d
+    }
+    case 'time': {
+      const us = timeMicros(v)
+      if (us === undefined) throw bad('a time of day as "HH:MM[:SS[.ffffff]]"')
+      return timeText(us)
+    }
+    case 'uuid': {
+      const text = uuidText(v)
+      if (text === undefined) throw bad('a uuid as text (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx) or 16 bytes')
+      return text
     }
   }
   const d = decimalOf(t)

@@ -35,6 +35,8 @@ export function avroTypeOf(type: FieldType, fixedName: string): AvroJson {
     case 'date': return { type: 'int', logicalType: 'date' }
     case 'timestamp': return { type: 'long', logicalType: 'timestamp-micros', 'adjust-to-utc': false }
     case 'timestamptz': return { type: 'long', logicalType: 'timestamp-micros', 'adjust-to-utc': true }
+    case 'time': return { type: 'long', logicalType: 'time-micros' }
+    case 'uuid': return { type: 'fixed', name: fixedName, size: 16, logicalType: 'uuid' }
   }
   // Iceberg's Avro decimal: the unscaled value in big-endian two's complement, fixed to the bytes P needs.
   const d = decimalOf(type)

@@ -9,6 +9,7 @@ import { AilakeError, invalid } from '../../errors.js'
 import { utf8Encode } from '../../util/bytes.js'
 import { decimalOf, isDecimalType, type FieldType, type PrimitiveType } from '../schema.js'
 import { decimalText, toUnscaled, unscaledToMinBytes } from '../../util/decimal.js'
+import { timeMicros, uuidBytes, uuidText } from '../../util/uuid-time.js'
 
 export type TransformKind = 'identity' | 'bucket' | 'truncate' | 'year' | 'month' | 'day' | 'hour' | 'void'
 
@@ -25,7 +26,7 @@ const MS_PER_HOUR = 3_600_000
 const SOURCES: Record<TransformKind, readonly PrimitiveType[] | 'any'> = {
   identity: 'any',
   void: 'any',
-  bucket: ['int', 'long', 'date', 'timestamp', 'timestamptz', 'string', 'binary'],
+  bucket: ['int', 'long', 'date', 'time', 'timestamp', 'timestamptz', 'string', 'uuid', 'binary'],
   truncate: ['int', 'long', 'string', 'binary'],
   year: ['date', 'timestamp', 'timestamptz'],
   month: ['date', 'timestamp', 'timestamptz'],
@@ -128,6 +129,16 @@ export function hashBytes(source: PrimitiveType, v: unknown): Uint8Array {
     case 'date': return longBytes(BigInt(Math.floor(msOf(v, 'date') / MS_PER_DAY)))
     case 'timestamp': case 'timestamptz': return longBytes(BigInt(msOf(v, 'timestamp')) * 1000n)
     case 'string': return utf8Encode(String(v))
+    case 'time': {
+      const us = timeMicros(v)
+      if (us === undefined) throw invalid(`a time partition source value must be a time of day, got ${String(v)}`)
+      return longBytes(us)
+    }
+    case 'uuid': {
+      const text = uuidText(v)
+      if (text === undefined) throw invalid(`a uuid partition source value must be a uuid, got ${String(v)}`)
+      return uuidBytes(text)
+    }
     case 'binary':
       if (v instanceof Uint8Array) return v
       break

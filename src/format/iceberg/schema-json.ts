@@ -6,7 +6,7 @@ import { decimalOf, decimalType, type Field, type FieldType, type PrimitiveType,
 import { JsonFields, type JsonObject } from './json-fields.js'
 
 const PRIMITIVES: ReadonlySet<string> = new Set<PrimitiveType>([
-  'boolean', 'int', 'long', 'float', 'double', 'string', 'binary', 'date', 'timestamp', 'timestamptz',
+  'boolean', 'int', 'long', 'float', 'double', 'string', 'binary', 'date', 'timestamp', 'timestamptz', 'time', 'uuid',
 ])
 
 /** True for the Iceberg primitive type names the schema model supports (decimals in canonical spelling). */
@@ -50,14 +50,14 @@ export function schemaToJson(schema: Schema): JsonObject {
 }
 
 function unsupported(what: string, path: string, shown: string): never {
-  throw new AilakeError('UNSUPPORTED', `${what}: ${path} has type ${shown}, which ailake cannot represent yet (supported: primitives, decimal(P,S), fixed[L], list<primitive>)`, {
+  throw new AilakeError('UNSUPPORTED', `${what}: ${path} has type ${shown}, which ailake cannot represent yet (supported: primitives, decimal(P,S), time, uuid, fixed[L], list<primitive>)`, {
     context: { what, path, type: shown },
   })
 }
 
 /**
  * Parses one field type. Primitive names (decimals spelled canonically), `fixed[L]` and lists of
- * primitives are supported; uuid, time, struct and map throw `UNSUPPORTED`; anything malformed `CORRUPT_DATA`.
+ * primitives are supported; timestamp_ns, struct and map throw `UNSUPPORTED`; anything malformed `CORRUPT_DATA`.
  */
 export function parseFieldType(json: unknown, path: string, what = 'Iceberg schema'): FieldType {
   const r = new JsonFields(what)
@@ -78,7 +78,7 @@ export function parseFieldType(json: unknown, path: string, what = 'Iceberg sche
       if (!Number.isSafeInteger(length) || length <= 0) r.fail(path, 'a positive fixed length', json)
       return { type: 'fixed', length }
     }
-    if (/^(uuid|time|timestamp_ns|timestamptz_ns|unknown|variant|geometry.*|geography.*)$/.test(json)) {
+    if (/^(timestamp_ns|timestamptz_ns|unknown|variant|geometry.*|geography.*)$/.test(json)) {
       unsupported(what, path, json)
     }
     return r.fail(path, 'an Iceberg type name', json)
@@ -92,8 +92,8 @@ export function parseFieldType(json: unknown, path: string, what = 'Iceberg sche
   const elementId = r.int(o['element-id'], `${path}.element-id`)
   const elementRequired = r.boolean(o['element-required'], `${path}.element-required`)
   const el = o.element
-  // Lists of decimals are not read yet: their elements would need the exact decoding of rows.
-  if (typeof el !== 'string' || !isPrimitiveType(el) || el.startsWith('decimal')) {
+  // Lists of decimals, times and uuids are not read yet: their elements would need the exact decoding of rows.
+  if (typeof el !== 'string' || !isPrimitiveType(el) || el.startsWith('decimal') || el === 'time' || el === 'uuid') {
     if (typeof el === 'string' || (typeof el === 'object' && el !== null)) unsupported(what, `${path}.element`, JSON.stringify(el))
     return r.fail(`${path}.element`, 'a primitive type name', el)
   }

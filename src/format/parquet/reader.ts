@@ -8,7 +8,7 @@ import { AilakeError, corrupt, invalid } from '../../errors.js'
 import type { ByteSource } from '../../util/byte-source.js'
 import { checkOptions } from '../../util/options.js'
 import { projectColumns, type Schema } from '../schema.js'
-import { decimalScales, exactDecimal, withoutDecimalTypes } from './decimal-columns.js'
+import { rawConverters, withoutDecimalTypes } from './raw-columns.js'
 import { readFooter, readRange, type Footer } from './footer.js'
 import { crc32c } from '../../util/crc32c.js'
 import { IntegrityChecks } from './integrity.js'
@@ -124,7 +124,7 @@ export class DataFileReader {
     return this.footer.metadata
   }
 
-  /** The footer hyparquet decodes scalar columns with: decimals raw (decimal-columns.ts). */
+  /** The footer hyparquet decodes scalar columns with: decimals raw (raw-columns.ts). */
   private rawMetadataCache: FileMetaData | undefined
   private rawMetadata(): FileMetaData {
     return this.rawMetadataCache ??= withoutDecimalTypes(this.footer.metadata)
@@ -525,11 +525,11 @@ export class DataFileReader {
       next += c.data.length
     }
     if (next !== this.rowCount) throw corrupt(`read ${next} values of column ${column} for ${this.rowCount} rows`)
-    const scale = decimalScales(this.schema).get(column)
-    if (chunks.length === 1 && scale === undefined) return (chunks[0] as { data: ArrayLike<unknown> }).data
+    const convert = rawConverters(this.schema).get(column)
+    if (chunks.length === 1 && convert === undefined) return (chunks[0] as { data: ArrayLike<unknown> }).data
     const out = new Array<unknown>(next)
     let at = 0
-    for (const c of chunks) for (let i = 0; i < c.data.length; i++) out[at++] = scale === undefined ? c.data[i] : exactDecimal(c.data[i], scale)
+    for (const c of chunks) for (let i = 0; i < c.data.length; i++) out[at++] = convert === undefined ? c.data[i] : convert(c.data[i])
     return out
   }
 
@@ -589,9 +589,9 @@ export class DataFileReader {
       throw wrapHyparquet(err, 'reading rows')
     }
     if (got.length !== rowEnd - rowStart) throw corrupt(`read ${got.length} rows for [${rowStart}, ${rowEnd})`)
-    for (const [name, scale] of decimalScales(this.schema)) {
+    for (const [name, convert] of rawConverters(this.schema)) {
       if (!columns.includes(name)) continue
-      for (const row of got) row[name] = exactDecimal(row[name], scale)
+      for (const row of got) row[name] = convert(row[name])
     }
     return got
   }

@@ -6,6 +6,7 @@ import type { SchemaElement } from 'hyparquet'
 import { AilakeError, corrupt } from '../../errors.js'
 import { decimalOf, decimalType, type ColumnStats, type Field, type FieldType, type PrimitiveType, type Schema } from '../schema.js'
 import { decimalFixedLength, decimalText, tryUnscaled } from '../../util/decimal.js'
+import { timeMicros, timeText, uuidText } from '../../util/uuid-time.js'
 import type { Precision } from '../../vector/types.js'
 import { compareUtf8 } from '../../util/utf8-order.js'
 import { rowBytes } from './vector-pages.js'
@@ -28,6 +29,8 @@ function primitiveElement(name: string, t: PrimitiveType, required: boolean, id:
         ...base, type: 'INT64', converted_type: 'TIMESTAMP_MICROS',
         logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: t === 'timestamptz', unit: 'MICROS' },
       }
+    case 'time': return { ...base, type: 'INT64', converted_type: 'TIME_MICROS', logical_type: { type: 'TIME', isAdjustedToUTC: false, unit: 'MICROS' } }
+    case 'uuid': return { ...base, type: 'FIXED_LEN_BYTE_ARRAY', type_length: 16, logical_type: { type: 'UUID' } }
   }
   return decimalElement(base, t)
 }
@@ -87,6 +90,11 @@ function primitiveFromElement(e: SchemaElement): PrimitiveType {
     if (!(precision >= 1 && precision <= 38 && scale >= 0 && scale <= precision)) throw corrupt(`Parquet column ${e.name} is DECIMAL(${precision}, ${scale}), outside Iceberg's precision 1..38, scale 0..precision`)
     return decimalType(precision, scale)
   }
+  if (lt === 'UUID') return 'uuid'
+  if (lt === 'TIME' || e.converted_type === 'TIME_MICROS') {
+    if (e.type !== 'INT64' || (e.logical_type?.type === 'TIME' && e.logical_type.unit !== 'MICROS')) throw new AilakeError('UNSUPPORTED', `Parquet column ${e.name} is a TIME other than INT64 microseconds, which Iceberg's time is not`)
+    return 'time'
+  }
   switch (e.type) {
     case 'BOOLEAN': return 'boolean'
     case 'INT32': return lt === 'DATE' || e.converted_type === 'DATE' ? 'date' : 'int'
@@ -119,7 +127,8 @@ export function fromParquetSchema(elements: readonly SchemaElement[], schemaId: 
     if (e === undefined) throw corrupt('Parquet schema has fewer elements than its root declares')
     const required = e.repetition_type === 'REQUIRED'
     if (e.num_children === undefined || e.num_children === 0) {
-      const type: FieldType = e.type === 'FIXED_LEN_BYTE_ARRAY' && e.converted_type !== 'DECIMAL' && e.logical_type?.type !== 'DECIMAL' ? { type: 'fixed', length: e.type_length ?? 0 } : primitiveFromElement(e)
+      const annotated = e.converted_type === 'DECIMAL' || e.logical_type?.type === 'DECIMAL' || e.logical_type?.type === 'UUID'
+      const type: FieldType = e.type === 'FIXED_LEN_BYTE_ARRAY' && !annotated ? { type: 'fixed', length: e.type_length ?? 0 } : primitiveFromElement(e)
       fields.push({ id: fieldId(e), name: e.name, type, required })
       i += 1
       continue
@@ -214,6 +223,19 @@ export function prepareColumn(field: Field, values: readonly unknown[]): { data:
       case 'date': case 'timestamp': case 'timestamptz':
         if (!(v instanceof Date) || Number.isNaN(v.getTime())) throw badValue(field, r, v, 'a valid Date')
         break
+      case 'time': {
+        // Stored as microseconds since midnight (a bigint for hyparquet-writer); bounds as text.
+        const us = timeMicros(v)
+        if (us === undefined) throw badValue(field, r, v, 'a time of day ("HH:MM:SS.ffffff")')
+        v = us
+        break
+      }
+      case 'uuid': {
+        const text = uuidText(v)
+        if (text === undefined) throw badValue(field, r, v, 'a uuid ("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx")')
+        v = text
+        break
+      }
       default: {
         // Decimals reach hyparquet-writer as their unscaled bigint, which it writes exactly.
         const d = decimalOf(t)
@@ -232,7 +254,10 @@ export function prepareColumn(field: Field, values: readonly unknown[]): { data:
   const stats: ColumnStats = { fieldId: field.id, valueCount, nullCount, sizeBytes: 0 }
   if (t === 'float' || t === 'double') stats.nanCount = nanCount
   const d = decimalOf(t)
-  if (d !== undefined && lower !== undefined) {
+  if (t === 'time' && lower !== undefined) {
+    stats.lower = timeText(lower as bigint)
+    stats.upper = timeText(upper as bigint)
+  } else if (d !== undefined && lower !== undefined) {
     stats.lower = decimalText(lower as bigint, d.scale)
     stats.upper = decimalText(upper as bigint, d.scale)
   } else if (lower !== undefined && typeof t === 'string') {
