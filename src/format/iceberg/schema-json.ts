@@ -126,7 +126,16 @@ export function schemaFromJson(json: unknown, what = 'Iceberg schema', path = 's
     const name = r.string(f.name, `${p}.name`)
     if (names.has(name)) r.fail(`${p}.name`, 'a name unique in the schema', name)
     names.add(name)
-    const type = parseFieldType(f.type, `${p}.type`, what)
+    let type: FieldType
+    try {
+      type = parseFieldType(f.type, `${p}.type`, what)
+    } catch (err) {
+      // Name the column, so the owner of a table other engines wrote knows what blocks the read.
+      if (!(err instanceof AilakeError) || err.code !== 'UNSUPPORTED') throw err
+      throw new AilakeError('UNSUPPORTED', `${what}: column ${JSON.stringify(name)} (field id ${id}) has type ${String(err.context?.type ?? 'unknown')}, which ailake cannot read yet, so neither table.scan() nor search can open this table; supported: primitives, decimal(P,S), time, uuid, fixed[L], list<primitive>`, {
+        context: { ...err.context, column: name, fieldId: id }, cause: err,
+      })
+    }
     if (typeof type === 'object' && type.type === 'list') claim(type.elementId, `${p}.type.element-id`)
     const field: Field = { id, name, type, required: r.boolean(f.required, `${p}.required`) }
     if (f.doc !== undefined) field.doc = r.string(f.doc, `${p}.doc`)

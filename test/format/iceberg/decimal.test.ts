@@ -81,3 +81,12 @@ test('decimal bounds, bucket and truncate equal the reference on random values (
   }
   assert.equal(checked, 4000)
 })
+
+test('a column of a type ailake cannot read yet is named in the error, with what it blocks', async () => {
+  const { schemaFromJson } = await import('../../../src/format/iceberg/schema-json.js')
+  const json = { type: 'struct', 'schema-id': 0, fields: [
+    { id: 1, name: 'id', required: true, type: 'long' },
+    { id: 2, name: 'address', required: false, type: { type: 'struct', fields: [{ id: 3, name: 'city', required: false, type: 'string' }] } },
+  ] }
+  assert.throws(() => schemaFromJson(json), (e: unknown) => isAilakeError(e) && e.code === 'UNSUPPORTED' && /column "address" \(field id 2\) has type struct.*table\.scan\(\)/.test(e.message) && e.context.column === 'address')
+})
