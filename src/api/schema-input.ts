@@ -3,18 +3,17 @@
  * by shape) or a plain `{ column: 'long' | { type, required } }` map.
  */
 import { AilakeError } from '../errors.js'
-import type { Field, PrimitiveType, Schema } from '../format/schema.js'
+import { SCALAR_TYPES, scalarTypeOf, type DecimalTypeInput, type Field, type PrimitiveType, type Schema } from '../format/schema.js'
 import { arrowToPrimitive, isArrowListField, type ArrowFieldLike } from '../table/arrow-like.js'
 import { vectorFieldType } from '../table/data-writer.js'
 import { isVectorColumn, vectorColumns, type VectorPolicy } from '../table/vector-policy.js'
 import { checkOptions, type OptionKeys } from '../util/options.js'
 
-export type ColumnSpec = PrimitiveType | { type: PrimitiveType; required?: boolean; doc?: string }
+export type ColumnSpec = PrimitiveType | DecimalTypeInput | { type: PrimitiveType | DecimalTypeInput; required?: boolean; doc?: string }
 export type SchemaInput = { fields: ArrowFieldLike[] } | Record<string, ColumnSpec>
 
 const COLUMN_SPEC_KEYS = { type: true, required: true, doc: true } as const satisfies OptionKeys<Exclude<ColumnSpec, string>>
 
-const PRIMITIVES: readonly PrimitiveType[] = ['boolean', 'int', 'long', 'float', 'double', 'string', 'binary', 'date', 'timestamp', 'timestamptz']
 
 /** Builds the Iceberg schema (field ids from 1, the vector columns last, the primary one first). */
 export function schemaFromInput(input: SchemaInput, policy: VectorPolicy): Schema {
@@ -41,11 +40,12 @@ export function schemaFromInput(input: SchemaInput, policy: VectorPolicy): Schem
         throw new AilakeError('INVALID_ARGUMENT', `schema column ${JSON.stringify(name)} is ${name === policy.column ? 'the' : 'a'} vector column, which cannot be declared again`, { context: { column: name } })
       }
       if (typeof spec === 'object' && spec !== null) checkOptions(spec, COLUMN_SPEC_KEYS, `createTable(): schema column ${JSON.stringify(name)}`)
-      const type = typeof spec === 'string' ? spec : spec?.type
-      if (!PRIMITIVES.includes(type as PrimitiveType)) {
-        throw new AilakeError('INVALID_ARGUMENT', `schema column ${JSON.stringify(name)} has type ${JSON.stringify(type)}; use one of ${PRIMITIVES.join(', ')}`, { context: { column: name } })
+      const given = typeof spec === 'string' ? spec : spec?.type
+      const type = scalarTypeOf(given)
+      if (type === undefined) {
+        throw new AilakeError('INVALID_ARGUMENT', `schema column ${JSON.stringify(name)} has type ${JSON.stringify(given)}; use one of ${SCALAR_TYPES.join(', ')} or decimal(P, S)`, { context: { column: name } })
       }
-      add(name, type as PrimitiveType, typeof spec === 'object' && spec.required === true, typeof spec === 'object' ? spec.doc : undefined)
+      add(name, type, typeof spec === 'object' && spec.required === true, typeof spec === 'object' ? spec.doc : undefined)
     }
   }
   // Each vector field takes the next id and its list element the one after.

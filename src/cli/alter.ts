@@ -32,7 +32,8 @@ export const alterCommand: Command = {
 
 function list(values: Values, flag: string): string[] {
   const v = values[flag]
-  return v === undefined ? [] : (Array.isArray(v) ? v : [String(v)]).flatMap((x) => x.split(',')).map((x) => x.trim()).filter((x) => x !== '')
+  // Commas inside parentheses belong to a type (`price:decimal(12,2)`), not between items.
+  return v === undefined ? [] : (Array.isArray(v) ? v : [String(v)]).flatMap((x) => x.split(/,(?![^(]*\))/)).map((x) => x.trim()).filter((x) => x !== '')
 }
 
 /** `name:type` / `a=b` pairs of a repeatable flag. */
@@ -50,7 +51,7 @@ function parseChange(values: Values): SchemaChange {
   if (add.length > 0) change.add = Object.fromEntries(add.map(([n, t]) => [n, t as PrimitiveType]))
   const rename = pairs(values, 'rename', '=', 'old=new, e.g. --rename title=headline')
   if (rename.length > 0) change.rename = Object.fromEntries(rename)
-  const widen = pairs(values, 'widen', ':', "name:long or name:double, e.g. --widen views:long")
+  const widen = pairs(values, 'widen', ':', "name:long, name:double or name:decimal(P,S), e.g. --widen views:long")
   if (widen.length > 0) change.widen = Object.fromEntries(widen) as SchemaChange['widen']
   const drop = list(values, 'drop')
   if (drop.length > 0) change.drop = drop

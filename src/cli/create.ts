@@ -75,8 +75,9 @@ async function create(lake: Lakehouse, name: string, values: Values, dim: number
 
 function parseColumns(spec: string): SchemaInput {
   const out: Record<string, string> = {}
-  for (const part of spec.split(',')) {
-    const m = /^\s*([^:\s]+)\s*:\s*([a-z]+)\s*$/.exec(part)
+  // A comma inside parentheses belongs to a type (`price:decimal(12,2)`).
+  for (const part of spec.split(/,(?![^(]*\))/)) {
+    const m = /^\s*([^:\s]+)\s*:\s*([a-z]+(?:\(\s*\d+\s*,\s*\d+\s*\))?)\s*$/.exec(part)
     if (m === null) throw new UsageError(`--columns entry ${JSON.stringify(part)} must look like name:type, e.g. "id:long,title:string"`)
     out[m[1] as string] = m[2] as string
   }

@@ -21,7 +21,7 @@ import type { LiveFile } from '../table/scan.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
 import { mapLimit } from '../util/limiter.js'
 import { assignWithinPartitions, clustersByPartition, outputGroups, poolPartitions, trainLayout } from './optimize-layout.js'
-import { defaultSpec } from '../table/partition.js'
+import { defaultSpec, identityValues } from '../table/partition.js'
 import { expireSnapshots, removeOrphanFiles, type ExpireResult } from './expire.js'
 import { clustersToMerge, LAYOUT_PROPERTY, loadLayout, planOptimize, type PlanMode } from './optimize-plan.js'
 
@@ -107,10 +107,11 @@ async function readPool(table: IcebergTable, policy: VectorPolicy, inputs: LiveF
   const parts = await mapLimit(inputs, 2, async (lf) => {
     const reader = await openDataFile(await storeSource(table.store, table.keyOf(lf.dataFile.filePath)), { vector: { column: policy.column, dim: policy.dim, metric: policy.metric } })
     // Through the current schema by field id: renamed columns keep their data, added ones are null.
-    const rows = await reader.readRows({ columns: scalar.map((f) => f.name), schema })
+    const identity = identityValues(table.metadata, lf.dataFile)
+    const rows = await reader.readRows({ columns: scalar.map((f) => f.name), schema, identity })
     const vectors = await reader.readVectors()
     const stored = lf.dataFile.ailake?.precision === policy.precision ? await reader.readVectorValues() : undefined
-    const gone = new Set(await deletedPositions({ cache: table.cache, schema }, lf, async (columns) => reader.readRows({ columns, schema })))
+    const gone = new Set(await deletedPositions({ cache: table.cache, schema }, lf, async (columns) => reader.readRows({ columns, schema, identity })))
     progress(++done)
     return { lf, rows, vectors, stored, gone }
   })
@@ -194,7 +195,7 @@ async function optimizeOnce(
   }
   const liveCount = async (lf: LiveFile): Promise<number> => lf.dataFile.recordCount - (await deletedPositions({ cache: table.cache, schema: table.schema }, lf, async (columns) => {
     const reader = await openDataFile(await storeSource(table.store, table.keyOf(lf.dataFile.filePath)), { vector: { column: policy.column, dim: policy.dim, metric: policy.metric } })
-    return reader.readRows({ columns, schema: table.schema })
+    return reader.readRows({ columns, schema: table.schema, identity: identityValues(table.metadata, lf.dataFile) })
   })).length
   report.rowsBefore = (await mapLimit(files, 8, liveCount)).reduce((a, b) => a + b, 0)
   report.rowsAfter = report.rowsBefore

@@ -9,6 +9,7 @@ import { deletedPositions } from '../table/deletes.js'
 import type { IcebergTable } from '../table/iceberg-table.js'
 import type { LiveFile } from '../table/scan.js'
 import type { LiveMask, QueryCaches } from './caches.js'
+import { identityValues } from '../table/partition.js'
 
 /** The table and caches a read goes through. */
 export interface FileRowsContext {
@@ -53,7 +54,7 @@ async function wholeColumns(ctx: FileRowsContext, file: DataFile, columns: reado
   // Decoded JS values take several times their encoded size.
   return ctx.caches.columnRows(key, file.fileSizeInBytes, cachedNames(schema, columns), 4 * bytes + 64 * file.recordCount, async () => {
     const reader = await ctx.caches.reader(ctx.table.store, key, file.fileSizeInBytes, undefined, foreignHint(ctx))
-    return reader.readRows({ columns: [...columns], schema })
+    return reader.readRows({ columns: [...columns], schema, identity: identityValues(ctx.table.metadata, file) })
   })
 }
 
@@ -62,7 +63,7 @@ export async function readColumns(ctx: FileRowsContext, file: DataFile, columns:
   const rows = await wholeColumns(ctx, file, columns)
   if (rows !== undefined) return rows
   const reader = await ctx.caches.reader(ctx.table.store, ctx.table.keyOf(file.filePath), file.fileSizeInBytes, sectionOf(file), foreignHint(ctx))
-  return reader.readRows({ columns, schema: readSchema(ctx) })
+  return reader.readRows({ columns, schema: readSchema(ctx), identity: identityValues(ctx.table.metadata, file) })
 }
 
 /**
@@ -88,7 +89,7 @@ async function columnValuesOf(ctx: FileRowsContext, file: DataFile, columns: rea
   const key = ctx.table.keyOf(file.filePath)
   const read = async (): Promise<Map<string, ArrayLike<unknown>>> => {
     const reader = await ctx.caches.reader(ctx.table.store, key, file.fileSizeInBytes, sectionOf(file), foreignHint(ctx))
-    return reader.readColumnValues({ columns: [...columns], schema })
+    return reader.readColumnValues({ columns: [...columns], schema, identity: identityValues(ctx.table.metadata, file) })
   }
   const bytes = columnBytes(file, schema, columns)
   if (bytes > WHOLE_COLUMNS_MAX_BYTES) return onlyCached ? undefined : read()

@@ -7,7 +7,9 @@
 import { invalid } from '../errors.js'
 import { decodeBound } from '../format/iceberg/bounds.js'
 import type { DataFile } from '../format/iceberg/types.js'
-import type { Field, PrimitiveType, Schema } from '../format/schema.js'
+import { decimalOf, isDecimalType, type Field, type PrimitiveType, type Schema } from '../format/schema.js'
+import { tryUnscaled } from '../util/decimal.js'
+import { timeMicros, uuidText } from '../util/uuid-time.js'
 import { checkOptions, type OptionKeys } from '../util/options.js'
 import { compareUtf8 } from '../util/utf8-order.js'
 import { parseFilter } from './filter-parse.js'
@@ -38,7 +40,7 @@ const COMPARE_KEYS = { column: true, op: true, value: true } as const satisfies 
 const LIST_KEYS = { column: true, op: true, values: true } as const satisfies OptionKeys<FormOf<'values'>>
 const NULL_KEYS = { column: true, op: true } as const satisfies OptionKeys<Exclude<FormOf<'op'>, FormOf<'value' | 'values'>>>
 const NAN_HOLDS: ReadonlySet<LeafOp> = new Set(['!=', 'not in', 'is nan'])
-const FILTERABLE: readonly PrimitiveType[] = ['boolean', 'int', 'long', 'float', 'double', 'string', 'date', 'timestamp', 'timestamptz']
+const FILTERABLE: readonly PrimitiveType[] = ['boolean', 'int', 'long', 'float', 'double', 'string', 'date', 'timestamp', 'timestamptz', 'time', 'uuid']
 
 function describe(v: unknown): string {
   if (typeof v === 'string') return `string ${JSON.stringify(v)}`
@@ -68,14 +70,30 @@ function literalKey(field: Field, type: PrimitiveType, v: FilterValue): Key {
       const ms = v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : NaN
       return Number.isFinite(ms) ? ms : bad(' (use a Date or an ISO date string)')
     }
-    default: return bad()
+    case 'time': return timeMicros(v) ?? bad(' (use "HH:MM[:SS[.ffffff]]")')
+    case 'uuid': return uuidText(v) ?? bad(' (use the uuid\'s text)')
   }
+  // Decimals compare by their unscaled value at the column's scale: exact at any precision.
+  const d = decimalOf(type)
+  if (d === undefined || typeof v === 'boolean' || v instanceof Date) return bad()
+  const unscaled = tryUnscaled(v, MAX_DIGITS, d.scale)
+  return typeof unscaled === 'bigint' ? unscaled : bad(` (${unscaled})`)
 }
+
+/** Literals may have more digits than the column holds (`price < 1e30` on decimal(9,2) is fine). */
+const MAX_DIGITS = 76
 
 /** The comparable key of a stored value (row value or decoded bound); null when absent. */
 function valueKey(type: PrimitiveType, v: unknown): Key | null {
   if (v === null || v === undefined) return null
   if (v instanceof Date) return v.getTime()
+  if (type === 'time') return timeMicros(v) ?? null
+  if (type === 'uuid') return uuidText(v) ?? null
+  if (typeof v === 'string' && type.startsWith('decimal')) {
+    const d = decimalOf(type)
+    const unscaled = d === undefined ? null : tryUnscaled(v, MAX_DIGITS, d.scale)
+    return typeof unscaled === 'bigint' ? unscaled : null
+  }
   if (type === 'long') {
     if (typeof v === 'bigint') return v
     if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v)
@@ -117,7 +135,7 @@ function bindNode(f: Filter, schema: Schema, vectorColumn: readonly string[], ne
     columnError(f.column, schema, vectorColumn)
   }
   const type = field.type
-  if (typeof type !== 'string' || !FILTERABLE.includes(type)) {
+  if (typeof type !== 'string' || !(FILTERABLE.includes(type) || isDecimalType(type))) {
     throw invalid(`where(): column ${field.name} has type ${typeof type === 'string' ? type : type.type}, which filters do not support`, { column: field.name })
   }
   const op = String(f.op).toLowerCase() as LeafOp
@@ -245,6 +263,8 @@ function leafMayMatch(n: Leaf, file: DataFile): boolean {
   if (nans !== undefined && nulls !== undefined && nulls + nans >= file.recordCount) return false
   if (n.op === 'is nan') return false
   if (n.op === 'is not nan') return true
+  // Java writers ordered uuid bounds as two signed longs (UUID.compareTo), not by bytes: not trusted.
+  if (n.type === 'uuid') return true
   const loBytes = file.lowerBounds?.get(id)
   const hiBytes = file.upperBounds?.get(id)
   let lo: Key | null = null

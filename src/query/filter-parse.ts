@@ -6,13 +6,15 @@
  * Comparisons `= != <> < <= > >=`, `[NOT] IN (...)`, `[NOT] BETWEEN a AND b` (inclusive; the
  * typed form has no BETWEEN, it parses to `>=` AND `<=`), `IS [NOT] NULL`, `IS [NOT] NAN`,
  * `AND`, `OR`, `NOT` and parentheses; string literals in single quotes (`''` escapes a quote),
- * numbers (an integer outside the safe range, or one suffixed with `n`, is a bigint),
+ * numbers (an integer outside the safe range, or one suffixed with `n`, is a bigint; a
+ * fraction a double cannot hold exactly is refused, so quote it to compare a decimal column),
  * `true` / `false`. Keywords are case-insensitive; column names are case-sensitive, and double
  * quotes allow any name (`"my col"`, `""` escapes a quote). A column always stands on the left
  * of its comparison. `BETWEEN` and `NAN` are keywords only where they are expected, so columns
  * may bear those names. Semantics (null, NaN, string order): see filter-types.ts.
  */
 import { invalid } from '../errors.js'
+import { literalIsExact } from '../util/decimal.js'
 import type { CompareOp, Filter, FilterValue } from './filter-types.js'
 
 type Tok =
@@ -75,7 +77,10 @@ function tokenize(src: string): Tok[] {
       } else if (/^-?\d+$/.test(text) && !Number.isSafeInteger(Number(text))) {
         out.push({ t: 'num', v: BigInt(text), at })
       } else {
-        out.push({ t: 'num', v: Number(text), at })
+        const v = Number(text)
+        // A decimal column compares exactly; a literal its double would round must be quoted.
+        if (!literalIsExact(text, v)) fail(src, at, `number ${text} is not exactly a double; quote it ('${text}') to compare a decimal column exactly, or shorten it`)
+        out.push({ t: 'num', v, at })
       }
       continue
     }

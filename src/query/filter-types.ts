@@ -26,7 +26,12 @@
  * `score > 0.5` keeps NaN there and not here.)
  */
 
-/** A literal: string, number, bigint (for long columns), boolean, or Date (date/timestamp columns). */
+/**
+ * A literal: string, number, bigint (for long columns), boolean, or Date (date/timestamp
+ * columns). Decimal columns compare exactly with a decimal string (`'12.50'`), a number (the
+ * decimal its shortest text names) or a bigint; a literal with more fraction digits than the
+ * column's scale is refused.
+ */
 export type FilterValue = string | number | bigint | boolean | Date
 
 export type CompareOp = '=' | '!=' | '<' | '<=' | '>' | '>='

@@ -9,10 +9,12 @@
  */
 import { decodeBound } from '../format/iceberg/bounds.js'
 import { partitionResultType } from '../format/iceberg/manifest-schema.js'
-import { comparePartitionValues } from '../format/iceberg/partition-summary.js'
-import { applyTransform, parseTransform, preservesOrder, type Transform } from '../format/iceberg/partition-transform.js'
+import { comparePartitionValues as compareValues } from '../format/iceberg/partition-summary.js'
+import { decimalText } from '../util/decimal.js'
+import { timeText } from '../util/uuid-time.js'
+import { applyTransform, parseTransform, preservesOrder, transformText, type Transform } from '../format/iceberg/partition-transform.js'
 import type { DataFile, ManifestFile, PartitionSpec, TableMetadata } from '../format/iceberg/types.js'
-import type { PrimitiveType, Schema } from '../format/schema.js'
+import { decimalOf, type PrimitiveType, type Schema } from '../format/schema.js'
 import type { IcebergTable } from '../table/iceberg-table.js'
 import type { LiveFile } from '../table/scan.js'
 import type { QueryCaches } from './caches.js'
@@ -39,7 +41,9 @@ interface Projected {
 /** The literal of a bound leaf in its column's JS form (filter keys hold dates as epoch ms). */
 function literal(type: PrimitiveType, key: unknown): unknown {
   if (type === 'date' || type === 'timestamp' || type === 'timestamptz') return new Date(key as number)
-  return key
+  if (type === 'time') return timeText(key as bigint)
+  const d = decimalOf(type)
+  return d === undefined ? key : decimalText(key as bigint, d.scale)
 }
 
 /** Whether values in `r` may satisfy `leaf`, through partition field transform `p`. */
@@ -51,6 +55,8 @@ function leafMayMatch(leaf: Leaf, p: Projected, r: Range): boolean {
   if (leaf.op === 'is nan' || leaf.op === 'is not nan') return true
   if (!r.mayValue) return false // a comparison with null is never true
   const project = (k: unknown): unknown => applyTransform(t, p.source, literal(leaf.type, k))
+  const rt = partitionResultType(transformText(t), p.source)
+  const comparePartitionValues = (a: unknown, b: unknown): number => compareValues(a, b, rt)
   const within = (v: unknown): boolean => (r.lo === undefined || comparePartitionValues(r.lo, v) <= 0) && (r.hi === undefined || comparePartitionValues(v, r.hi) <= 0)
   const single = r.lo !== undefined && r.hi !== undefined && !r.mayNull && comparePartitionValues(r.lo, r.hi) === 0 ? r.lo : undefined
   switch (leaf.op) {

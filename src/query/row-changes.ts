@@ -28,6 +28,7 @@ import type { Filter, FilterValue } from './filter-types.js'
 import { bitAllowed } from '../vector-index/filter.js'
 import { liveRows, readColumnValues } from './file-rows.js'
 import { normalizeKey } from '../table/deletes.js'
+import { identityValues } from '../table/partition.js'
 
 export interface ChangeContext {
   table: IcebergTable
@@ -172,7 +173,7 @@ export async function updateRows(ctx: ChangeContext, where: string | Filter, val
     for (const t of targets) {
       const reader = await ctx.caches.reader(table.store, table.keyOf(t.live.dataFile.filePath), t.live.dataFile.fileSizeInBytes)
       // Old rows come back through the current schema (their file may predate it) and are written under it.
-      for (const r of await reader.readRows({ rows: t.positions, schema: table.schema })) rows.push({ ...r, ...values })
+      for (const r of await reader.readRows({ rows: t.positions, schema: table.schema, identity: identityValues(table.metadata, t.live.dataFile) })) rows.push({ ...r, ...values })
     }
     const deletes = await writeDeletes(table, targets)
     try {

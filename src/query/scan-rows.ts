@@ -14,6 +14,7 @@ import type { FileRowsContext } from './file-rows.js'
 import { foreignHint, liveRows } from './file-rows.js'
 import { bindFilter, fileMayMatch, filterColumns, matchesRow } from './filter-bind.js'
 import type { Filter } from './filter-types.js'
+import { identityValues } from '../table/partition.js'
 
 export interface ScanOptions {
   /** Rows to keep (the filter language of `search().where()`). */
@@ -62,7 +63,7 @@ export function scanRows(ctx: Omit<FileRowsContext, 'schema'>, options: ScanOpti
       if (file.recordCount === 0 || pruner?.file(file) === false || (filter !== undefined && !fileMayMatch(filter, file))) continue
       const reader = await ctx.caches.reader(table.store, table.keyOf(file.filePath), file.fileSizeInBytes, undefined, foreignHint(ctx))
       const [read, mask, vectors] = await Promise.all([
-        reader.readRows({ columns, schema }),
+        reader.readRows({ columns, schema, identity: identityValues(table.metadata, file) }),
         liveRows(rctx, live),
         withVectors ? reader.readVectors() : Promise.resolve(undefined),
       ])

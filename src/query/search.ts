@@ -28,6 +28,7 @@ import { bindFilter, fileMayMatch, filterColumns, matchesRow, type BoundFilter }
 import type { Filter } from './filter-types.js'
 import { planPruned } from './partition-prune.js'
 import { Router, ROUTING, type PruneMode, type RouteTuning } from './routing.js'
+import { identityValues } from '../table/partition.js'
 
 /** Rows buffered in a MemTableWriter, not yet committed (read-your-writes). */
 export type { BufferedRows } from '../ingest/buffer.js'
@@ -595,7 +596,7 @@ export async function fetchFileRows(ctx: SearchContext & { schema?: Schema }, fi
     })
   } else {
     const reader = await caches.reader(table.store, key, file.fileSizeInBytes, undefined, foreignHint(ctx))
-    rows = await reader.readRows({ columns: scalar, rows: [...rowIds], ...(ctx.schema !== undefined && { schema: ctx.schema }) })
+    rows = await reader.readRows({ columns: scalar, rows: [...rowIds], ...(ctx.schema !== undefined && { schema: ctx.schema, identity: identityValues(table.metadata, file) }) })
   }
   // Every selected vector column comes back as Float32Arrays, read from the pages holding the rows.
   const vecs = new Map<string, { dim: number; values: Float32Array }>()

@@ -5,7 +5,7 @@
  */
 import { corrupt, invalid } from '../errors.js'
 import { parseTransform, applyTransform, defaultPartitionName, partitionKey, transformRefusal, transformText, type Transform } from '../format/iceberg/partition-transform.js'
-import type { PartitionField, PartitionSpec, TableMetadata } from '../format/iceberg/types.js'
+import type { DataFile, PartitionField, PartitionSpec, TableMetadata } from '../format/iceberg/types.js'
 import type { Schema } from '../format/schema.js'
 
 /**
@@ -133,4 +133,20 @@ export function partitionRows(spec: PartitionSpec, schema: Schema, columns: Read
     g.rows.push(i)
   }
   return [...groups.values()]
+}
+
+/**
+ * The identity partition values of a data file by source field id (undefined when it has none):
+ * what a column the file leaves out reads as (Iceberg writers may omit identity-partitioned
+ * columns, `write.data.partition-columns = false`; Hive-migrated files never had them).
+ */
+export function identityValues(meta: TableMetadata, file: DataFile): Map<number, unknown> | undefined {
+  const spec = meta.partitionSpecs.find((s) => s.specId === (file.specId ?? meta.defaultSpecId))
+  let out: Map<number, unknown> | undefined
+  for (const pf of spec?.fields ?? []) {
+    const v = file.partition[pf.name]
+    if (pf.transform !== 'identity' || v === undefined || v === null) continue
+    ;(out ??= new Map()).set(pf.sourceId, v)
+  }
+  return out
 }

@@ -4,7 +4,9 @@
  * embeddings are one validated flat Float32Array (never widened to float64).
  */
 import { AilakeError, invalid } from '../errors.js'
-import type { Field, PrimitiveType, Schema } from '../format/schema.js'
+import { decimalOf, type Field, type PrimitiveType, type Schema } from '../format/schema.js'
+import { decimalText, tryUnscaled } from '../util/decimal.js'
+import { timeMicros, timeText, uuidText } from '../util/uuid-time.js'
 import { arrowToPrimitive, fromArrowValue, isArrowListField, isArrowTableLike, type ArrowTableLike } from './arrow-like.js'
 import { isVectorColumn, vectorColumns, type VectorPolicy } from './vector-policy.js'
 
@@ -244,5 +246,20 @@ function coerce(field: Field, v: unknown, row: number): unknown {
       if (d === undefined || Number.isNaN(d.getTime())) throw bad('a Date (or epoch milliseconds / ISO string)')
       return d
     }
+    case 'time': {
+      const us = timeMicros(v)
+      if (us === undefined) throw bad('a time of day as "HH:MM[:SS[.ffffff]]"')
+      return timeText(us)
+    }
+    case 'uuid': {
+      const text = uuidText(v)
+      if (text === undefined) throw bad('a uuid as text (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx) or 16 bytes')
+      return text
+    }
   }
+  const d = decimalOf(t)
+  if (d === undefined) throw bad('a supported value')
+  const unscaled = tryUnscaled(v, d.precision, d.scale)
+  if (typeof unscaled === 'string') throw bad(`a ${t} value as a decimal string (${unscaled})`)
+  return decimalText(unscaled, d.scale)
 }

@@ -7,7 +7,7 @@
  */
 import { invalid } from '../errors.js'
 import type { TableMetadata } from '../format/iceberg/types.js'
-import { promotable, typeName, type Field, type PrimitiveType, type Schema } from '../format/schema.js'
+import { SCALAR_TYPES, decimalOf, promotable, scalarTypeOf, typeName, type DecimalTypeInput, type Field, type PrimitiveType, type Schema } from '../format/schema.js'
 import { checkOptions, type OptionKeys } from '../util/options.js'
 import { currentSchema, sameType } from './metadata-builder.js'
 import type { TableChange } from './metadata-updates.js'
@@ -16,7 +16,7 @@ import type { TableChange } from './metadata-updates.js'
 export const SCHEMA_PENDING_PROPERTY = 'ailake.schema.inferred'
 
 /** A column `alterSchema` adds: always optional (rows written before read as null). */
-export type AddedColumn = PrimitiveType | { type: PrimitiveType; doc?: string }
+export type AddedColumn = PrimitiveType | DecimalTypeInput | { type: PrimitiveType | DecimalTypeInput; doc?: string }
 
 /**
  * One schema change, applied atomically. Names in `rename`, `drop`, `widen` and `makeOptional`
@@ -30,8 +30,11 @@ export interface SchemaChange {
   rename?: Record<string, string>
   /** Columns to remove; their field ids are never given to another column. */
   drop?: string[]
-  /** Type promotions: an `int` column to `'long'`, a `float` column to `'double'`. */
-  widen?: Record<string, 'long' | 'double'>
+  /**
+   * Type promotions: an `int` column to `'long'`, a `float` column to `'double'`, a
+   * `decimal(P, S)` column to `'decimal(P2, S)'` with P2 >= P (same scale).
+   */
+  widen?: Record<string, 'long' | 'double' | DecimalTypeInput>
   /** Required columns to make optional. */
   makeOptional?: string[]
   /** Columns to put first, in this order; the others follow in their current order. */
@@ -40,7 +43,6 @@ export interface SchemaChange {
 
 export const SCHEMA_CHANGE_KEYS = { add: true, rename: true, drop: true, widen: true, makeOptional: true, order: true } as const satisfies OptionKeys<SchemaChange>
 const ADDED_COLUMN_KEYS = { type: true, doc: true } as const satisfies OptionKeys<Exclude<AddedColumn, string>>
-const PRIMITIVES: readonly PrimitiveType[] = ['boolean', 'int', 'long', 'float', 'double', 'string', 'binary', 'date', 'timestamp', 'timestamptz']
 
 /** Where the change came from, for messages. */
 const WHERE = 'alterSchema()'
@@ -69,7 +71,9 @@ export function checkSchemaChange(change: SchemaChange): void {
   }
   if (change.widen !== undefined) {
     for (const [name, to] of Object.entries(stringMap(change.widen, 'widen'))) {
-      if (to !== 'long' && to !== 'double') throw invalid(`${WHERE}: widen ${JSON.stringify(name)} to 'long' (from int) or 'double' (from float), got ${JSON.stringify(to)}`, { column: name })
+      if (to !== 'long' && to !== 'double' && decimalOf(typeof to === 'string' ? to : '') === undefined) {
+        throw invalid(`${WHERE}: widen ${JSON.stringify(name)} to 'long' (from int), 'double' (from float) or 'decimal(P, S)' (from a decimal of smaller P, same S), got ${JSON.stringify(to)}`, { column: name })
+      }
     }
   }
   if (change.add !== undefined) {
@@ -77,8 +81,8 @@ export function checkSchemaChange(change: SchemaChange): void {
       if (name === '') throw invalid(`${WHERE}: add needs non-empty column names`)
       if (typeof spec === 'object' && spec !== null) checkOptions(spec, ADDED_COLUMN_KEYS, `${WHERE}: add ${JSON.stringify(name)}`)
       const type = typeof spec === 'string' ? spec : (spec as { type?: unknown } | null)?.type
-      if (!PRIMITIVES.includes(type as PrimitiveType)) {
-        throw invalid(`${WHERE}: add ${JSON.stringify(name)} has type ${JSON.stringify(type)}; use one of ${PRIMITIVES.join(', ')}`, { column: name })
+      if (scalarTypeOf(type) === undefined) {
+        throw invalid(`${WHERE}: add ${JSON.stringify(name)} has type ${JSON.stringify(type)}; use one of ${SCALAR_TYPES.join(', ')} or decimal(P, S)`, { column: name })
       }
     }
   }
@@ -120,12 +124,13 @@ export function evolveSchema(meta: TableMetadata, change: SchemaChange, vectorCo
     claim(name, 'drop')
   }
   const next = new Map<number, Field>(current.fields.map((f) => [f.id, { ...f }]))
-  for (const [name, to] of Object.entries(change.widen ?? {})) {
+  for (const [name, given] of Object.entries(change.widen ?? {})) {
     const f = existing(name, 'widen')
     claim(name, 'widen')
+    const to = scalarTypeOf(given) as PrimitiveType
     if (f.type === to) continue
     if (typeof f.type !== 'string' || !promotable(f.type, to)) {
-      throw invalid(`${WHERE}: column ${JSON.stringify(name)} is ${typeName(f.type)} and cannot be widened to ${to}; Iceberg promotes int to long and float to double only`, { column: name, from: typeName(f.type), to })
+      throw invalid(`${WHERE}: column ${JSON.stringify(name)} is ${typeName(f.type)} and cannot be widened to ${to}; Iceberg promotes int to long, float to double and decimal(P, S) to a larger P of the same S only`, { column: name, from: typeName(f.type), to })
     }
     (next.get(f.id) as Field).type = to
   }
@@ -143,7 +148,7 @@ export function evolveSchema(meta: TableMetadata, change: SchemaChange, vectorCo
 
   let nextId = meta.lastColumnId
   for (const [name, spec] of Object.entries(change.add ?? {})) {
-    const type = typeof spec === 'string' ? spec : spec.type
+    const type = scalarTypeOf(typeof spec === 'string' ? spec : spec.type) as PrimitiveType
     const f: Field = { id: ++nextId, name, type, required: false }
     if (typeof spec === 'object' && spec.doc !== undefined) f.doc = spec.doc
     next.set(f.id, f)

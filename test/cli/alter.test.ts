@@ -63,3 +63,23 @@ test('alter: usage errors and refused changes exit with the right code and a cle
     assert.match(r.err, message, args.join(' '))
   }
 })
+
+test('decimals through the CLI: create --columns and alter take decimal(P,S) with its comma; JSON output keeps every digit', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ailake-cli-dec-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  let out = ''
+  let err = ''
+  const cli = async (args: string[]): Promise<number> => {
+    out = ''
+    err = ''
+    return run(['--warehouse', join(dir, 'wh'), ...args], { out: (s) => { out += `${s}\n` }, err: (s) => { err += s }, tty: false, env: {} })
+  }
+  assert.equal(await cli(['create', 'm', '--dim', '2', '--metric', 'euclidean', '--columns', 'id:long,price:decimal(9,2),rate:decimal(38, 20)']), 0, err)
+  const file = join(dir, 'rows.csv')
+  writeFileSync(file, 'id,price,rate,embedding\n1,1234567.89,123456789012345678.12345678901234567890,"[0,0]"\n2,-0.5,0,"[1,1]"\n')
+  assert.equal(await cli(['insert', 'm', file]), 0, err)
+  assert.equal(await cli(['alter', 'm', '--widen', 'price:decimal(20,2)', '--add', 'fee:decimal(10,4),note:string']), 0, err)
+  assert.equal(await cli(['search', 'm', '--vector', '[0,0]', '-k', '5', '--where', "rate > '123456789012345678.1234567890123456788'", '--json']), 0, err)
+  const rows = JSON.parse(out) as Array<Record<string, unknown>>
+  assert.deepEqual(rows.map((r) => [String(r.id), r.price, r.rate, r.fee]), [['1', '1234567.89', '123456789012345678.12345678901234567890', null]])
+})

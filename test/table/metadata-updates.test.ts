@@ -43,7 +43,7 @@ test('commit requests: malformed or unknown is INVALID_ARGUMENT, known but unsup
     [{ updates: [{ action: 'remove-properties', removals: ['ailake.wal.x'] }] }, 'INVALID_ARGUMENT', { reservedProperty: 'ailake.wal.x' }],
     [{ updates: [{ action: 'add-snapshot', snapshot: { 'snapshot-id': 'x' } }] }, 'INVALID_ARGUMENT'],
     [{ updates: [{ action: 'add-schema', schema: { type: 'struct', fields: [{ id: 0, name: 'a', type: 'int', required: false }] } }] }, 'INVALID_ARGUMENT'],
-    [{ updates: [{ action: 'add-schema', schema: { type: 'struct', fields: [{ id: 5, name: 'a', type: 'decimal(9,2)', required: false }] } }] }, 'UNSUPPORTED'],
+    [{ updates: [{ action: 'add-schema', schema: { type: 'struct', fields: [{ id: 5, name: 'a', type: 'timestamp_ns', required: false }] } }] }, 'UNSUPPORTED'],
     [{ updates: [{ action: 'set-snapshot-ref', 'ref-name': 'main', type: 'branch', 'snapshot-id': 1, 'max-ref-age-ms': 5 }] }, 'UNSUPPORTED'],
     [{ updates: [{ action: 'add-spec', spec: { fields: [{ 'source-id': 1, name: 'p', transform: 'rot13' }] } }] }, 'INVALID_ARGUMENT'],
     [{ requirements: [] }, 'INVALID_ARGUMENT'],

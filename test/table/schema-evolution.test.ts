@@ -197,7 +197,7 @@ test('changes the table refuses, with a clear error; nothing is committed', asyn
       [{ makeOptional: ['embedding'] }, /cannot make optional the vector column/],
       [{ widen: { s: 'long' } }, /"s" is string and cannot be widened to long/],
       [{ widen: { n: 'double' } }, /"n" is int and cannot be widened to double/],
-      [{ widen: { n: 'decimal' as never } }, /widen "n" to 'long' \(from int\) or 'double'/],
+      [{ widen: { n: 'decimal' as never } }, /widen "n" to 'long' \(from int\), 'double' \(from float\) or 'decimal/],
       [{ add: { s: 'string' } }, /two columns would be named "s"/],
       [{ rename: { s: 'n' } }, /two columns would be named "n"/],
       [{ drop: ['nope'] }, /column "nope", which the table does not have/],

@@ -1,14 +1,18 @@
 /**
  * Iceberg single-value binary serialisation (spec Appendix D), used for the lower/upper
  * bounds in manifests: little-endian fixed-width numbers, UTF-8 strings without a length,
- * raw bytes; dates as days and timestamps as microseconds since the Unix epoch.
+ * raw bytes; dates as days and timestamps as microseconds since the Unix epoch; decimals as
+ * their unscaled value in big-endian two's complement, in the fewest bytes that hold it; times as
+ * microseconds since midnight (8 bytes LE); uuids as their 16 bytes, big-endian.
  *
  * JS values follow format/schema.ts: long → bigint (number accepted), date/timestamp → Date
  * (a number is taken as days / microseconds, a bigint as microseconds).
  */
 import { corrupt } from '../../errors.js'
 import { utf8Decode, utf8Encode } from '../../util/bytes.js'
-import type { PrimitiveType } from '../schema.js'
+import { decimalOf, type PrimitiveType } from '../schema.js'
+import { decimalText, tryUnscaled, unscaledFromBytes, unscaledToMinBytes } from '../../util/decimal.js'
+import { timeMicros, timeText, uuidBytes, uuidText } from '../../util/uuid-time.js'
 
 const MS_PER_DAY = 86_400_000
 
@@ -57,7 +61,19 @@ export function encodeBound(type: PrimitiveType, value: unknown): Uint8Array | u
       const us = toMicros(value)
       return us === undefined ? undefined : fixed(8, (v) => v.setBigInt64(0, BigInt.asIntN(64, us), true))
     }
+    case 'time': {
+      const us = timeMicros(value)
+      return us === undefined ? undefined : fixed(8, (v) => v.setBigInt64(0, us, true))
+    }
+    case 'uuid': {
+      const text = uuidText(value)
+      return text === undefined ? undefined : uuidBytes(text)
+    }
   }
+  const d = decimalOf(type)
+  if (d === undefined) return undefined
+  const unscaled = tryUnscaled(value, d.precision, d.scale)
+  return typeof unscaled === 'bigint' ? unscaledToMinBytes(unscaled) : undefined
 }
 
 /**
@@ -91,5 +107,16 @@ export function decodeBound(type: PrimitiveType, bytes: Uint8Array): unknown {
       const us = need(8).getBigInt64(0, true)
       return new Date(Number(us / 1000n))
     }
+    case 'time': {
+      const us = need(8).getBigInt64(0, true)
+      if (us < 0n || us >= 86_400_000_000n) throw corrupt(`a time bound of ${us} microseconds is outside a day; the manifest is corrupt`, { type })
+      return timeText(us)
+    }
+    case 'uuid': need(16); return uuidText(bytes)
   }
+  const d = decimalOf(type)
+  if (d === undefined) throw corrupt(`a bound of type ${type} cannot be read`, { type })
+  // The unscaled value is the same whatever the precision (a widened column's old bounds read as they are).
+  if (bytes.length === 0 || bytes.length > 16) throw corrupt(`a ${type} bound must be 1 to 16 bytes but is ${bytes.length}; the manifest is corrupt`, { type, length: bytes.length })
+  return decimalText(unscaledFromBytes(bytes), d.scale)
 }

@@ -7,7 +7,8 @@
  * (every Iceberg reader resolves by field id or name) skip it.
  */
 import { AilakeError } from '../../errors.js'
-import type { FieldType, PrimitiveType, Schema } from '../schema.js'
+import { decimalOf, type FieldType, type PrimitiveType, type Schema } from '../schema.js'
+import { decimalFixedLength } from '../../util/decimal.js'
 import type { PartitionSpec } from './types.js'
 
 /** Field id of `data_file.ailake`; ids 3000-3099 are reserved for it and its sub-fields. */
@@ -34,8 +35,13 @@ export function avroTypeOf(type: FieldType, fixedName: string): AvroJson {
     case 'date': return { type: 'int', logicalType: 'date' }
     case 'timestamp': return { type: 'long', logicalType: 'timestamp-micros', 'adjust-to-utc': false }
     case 'timestamptz': return { type: 'long', logicalType: 'timestamp-micros', 'adjust-to-utc': true }
-    default: return type
+    case 'time': return { type: 'long', logicalType: 'time-micros' }
+    case 'uuid': return { type: 'fixed', name: fixedName, size: 16, logicalType: 'uuid' }
   }
+  // Iceberg's Avro decimal: the unscaled value in big-endian two's complement, fixed to the bytes P needs.
+  const d = decimalOf(type)
+  if (d !== undefined) return { type: 'fixed', name: fixedName, size: decimalFixedLength(d.precision), logicalType: 'decimal', precision: d.precision, scale: d.scale }
+  return type
 }
 
 /** The result type of a partition transform applied to a column of `source` type. */

@@ -4,7 +4,9 @@
  */
 import { AilakeError, corrupt, invalid } from '../../errors.js'
 import type { Metric, Precision } from '../../vector/types.js'
-import type { FieldType, Schema } from '../schema.js'
+import { decimalOf, type FieldType, type Schema } from '../schema.js'
+import { timeMicros, timeText, uuidBytes, uuidText } from '../../util/uuid-time.js'
+import { MAX_DECIMAL_PRECISION, decimalFixedLength, decimalText, toUnscaled, unscaledFromBytes, unscaledToFixedBytes } from '../../util/decimal.js'
 import { readOcf, writeOcf } from './avro-ocf.js'
 import { manifestEntrySchema, partitionFields } from './manifest-schema.js'
 import { schemaToJson } from './schema-json.js'
@@ -34,6 +36,13 @@ function partitionToAvro(type: FieldType, v: unknown): unknown {
   if (type === 'date') return v instanceof Date ? Math.floor(v.getTime() / MS_PER_DAY) : v
   if (type === 'timestamp' || type === 'timestamptz') return v instanceof Date ? BigInt(v.getTime()) * 1000n : v
   if (type === 'long' && typeof v === 'number') return BigInt(v)
+  if (type === 'time') return timeMicros(v) ?? v
+  if (type === 'uuid') {
+    const text = uuidText(v)
+    return text === undefined ? v : uuidBytes(text)
+  }
+  const d = decimalOf(type)
+  if (d !== undefined) return unscaledToFixedBytes(toUnscaled(v, MAX_DECIMAL_PRECISION, d.scale, 'decimal partition value'), decimalFixedLength(d.precision))
   return v
 }
 
@@ -283,8 +292,8 @@ function decodeFacts(r: EntryReader, v: unknown): VectorFileFacts | undefined {
 }
 
 /** Logical kind of each partition field in the writer schema, to turn days/micros back into Dates. */
-function partitionKinds(writerSchema: unknown): Map<string, 'date' | 'timestamp'> {
-  const kinds = new Map<string, 'date' | 'timestamp'>()
+function partitionKinds(writerSchema: unknown): Map<string, PartitionKind> {
+  const kinds = new Map<string, PartitionKind>()
   const fieldsOf = (rec: unknown): Rec[] => (typeof rec === 'object' && rec !== null && Array.isArray((rec as Rec).fields) ? (rec as Rec).fields as Rec[] : [])
   const dataFile = fieldsOf(writerSchema).find((f) => f.name === 'data_file')?.type
   const partition = fieldsOf(dataFile).find((f) => f.name === 'partition')?.type
@@ -294,12 +303,21 @@ function partitionKinds(writerSchema: unknown): Map<string, 'date' | 'timestamp'
       const logical = typeof t === 'object' && t !== null ? (t as Rec).logicalType : undefined
       if (logical === 'date') kinds.set(String(f.name), 'date')
       if (logical === 'timestamp-micros') kinds.set(String(f.name), 'timestamp')
+      if (logical === 'time-micros') kinds.set(String(f.name), 'time')
+      if (logical === 'uuid') kinds.set(String(f.name), 'uuid')
+      if (logical === 'decimal') {
+        const scale = (t as Rec).scale
+        kinds.set(String(f.name), { decimalScale: typeof scale === 'number' && Number.isSafeInteger(scale) && scale >= 0 ? scale : 0 })
+      }
     }
   }
   return kinds
 }
 
-function decodeDataFile(r: EntryReader, v: unknown, kinds: Map<string, 'date' | 'timestamp'>, specId: number): DataFile {
+/** How a partition value is stored in Avro, when not as the value itself. */
+type PartitionKind = 'date' | 'timestamp' | 'time' | 'uuid' | { decimalScale: number }
+
+function decodeDataFile(r: EntryReader, v: unknown, kinds: Map<string, PartitionKind>, specId: number): DataFile {
   const d = r.rec(v, 'data_file')
   const contentId = d.content === undefined ? 0 : r.int(d.content, 'data_file.content')
   const content = CONTENT[contentId]
@@ -313,7 +331,10 @@ function decodeDataFile(r: EntryReader, v: unknown, kinds: Map<string, 'date' | 
     const kind = kinds.get(k)
     partition[k] = pv === null ? null
       : kind === 'date' && typeof pv === 'number' ? new Date(pv * MS_PER_DAY)
-        : kind === 'timestamp' && typeof pv === 'bigint' ? new Date(Number(pv / 1000n)) : pv
+        : kind === 'timestamp' && typeof pv === 'bigint' ? new Date(Number(pv / 1000n))
+          : typeof kind === 'object' && pv instanceof Uint8Array ? decimalText(unscaledFromBytes(pv), kind.decimalScale)
+            : kind === 'time' && typeof pv === 'bigint' && pv >= 0n && pv < 86_400_000_000n ? timeText(pv)
+              : kind === 'uuid' ? uuidText(pv) ?? pv : pv
   }
   const count = (x: unknown, f: string): number => r.count(x, f)
   const bytes = (x: unknown, f: string): Uint8Array => (x instanceof Uint8Array ? x : r.fail(f, 'bytes', x))

@@ -4,14 +4,22 @@
  * values falls outside [lower, upper] and, for IS NULL, when no value is null.
  */
 import { compareUtf8 } from '../../util/utf8-order.js'
-import type { FieldType, Schema } from '../schema.js'
+import { decimalOf, type FieldType, type Schema } from '../schema.js'
+import { MAX_DECIMAL_PRECISION, toUnscaled } from '../../util/decimal.js'
 import { encodeBound } from './bounds.js'
 import { partitionFields } from './manifest-schema.js'
 import type { DataFile, FieldSummary, PartitionSpec } from './types.js'
 
 /** Orders two non-null partition values of one type (the order bounds use: UTF-8 bytes for strings). */
-export function comparePartitionValues(a: unknown, b: unknown): number {
+export function comparePartitionValues(a: unknown, b: unknown, type?: FieldType): number {
   if (a instanceof Date && b instanceof Date) return a.getTime() - b.getTime()
+  // Decimal strings order by value, not by their text.
+  const d = type === undefined ? undefined : decimalOf(type)
+  if (d !== undefined) {
+    const x = toUnscaled(a, 2 * MAX_DECIMAL_PRECISION, d.scale, 'decimal partition value')
+    const y = toUnscaled(b, 2 * MAX_DECIMAL_PRECISION, d.scale, 'decimal partition value')
+    return x < y ? -1 : x > y ? 1 : 0
+  }
   if (typeof a === 'string' && typeof b === 'string') return compareUtf8(a, b)
   if (a instanceof Uint8Array && b instanceof Uint8Array) {
     const n = Math.min(a.length, b.length)
@@ -40,8 +48,8 @@ export function partitionSummaries(schema: Schema, spec: PartitionSpec, files: r
       const v = f.partition[pf.name]
       if (v === null || v === undefined) { containsNull = true; continue }
       if (typeof v === 'number' && Number.isNaN(v)) { containsNan = true; continue }
-      if (lo === undefined || comparePartitionValues(v, lo) < 0) lo = v
-      if (hi === undefined || comparePartitionValues(v, hi) > 0) hi = v
+      if (lo === undefined || comparePartitionValues(v, lo, pf.type) < 0) lo = v
+      if (hi === undefined || comparePartitionValues(v, hi, pf.type) > 0) hi = v
     }
     const out: FieldSummary = { containsNull }
     if (isFloat(pf.type)) out.containsNan = containsNan

@@ -7,7 +7,9 @@
  */
 import { AilakeError, invalid } from '../../errors.js'
 import { utf8Encode } from '../../util/bytes.js'
-import type { FieldType, PrimitiveType } from '../schema.js'
+import { decimalOf, isDecimalType, type FieldType, type PrimitiveType } from '../schema.js'
+import { decimalText, toUnscaled, unscaledToMinBytes } from '../../util/decimal.js'
+import { timeMicros, uuidBytes, uuidText } from '../../util/uuid-time.js'
 
 export type TransformKind = 'identity' | 'bucket' | 'truncate' | 'year' | 'month' | 'day' | 'hour' | 'void'
 
@@ -24,7 +26,7 @@ const MS_PER_HOUR = 3_600_000
 const SOURCES: Record<TransformKind, readonly PrimitiveType[] | 'any'> = {
   identity: 'any',
   void: 'any',
-  bucket: ['int', 'long', 'date', 'timestamp', 'timestamptz', 'string', 'binary'],
+  bucket: ['int', 'long', 'date', 'time', 'timestamp', 'timestamptz', 'string', 'uuid', 'binary'],
   truncate: ['int', 'long', 'string', 'binary'],
   year: ['date', 'timestamp', 'timestamptz'],
   month: ['date', 'timestamp', 'timestamptz'],
@@ -54,7 +56,8 @@ export function transformRefusal(t: Transform, source: FieldType): string | unde
   if (typeof source !== 'string') return `a ${source.type} column cannot be partitioned (only scalar columns)`
   const ok = SOURCES[t.kind]
   if (ok === 'any' || ok.includes(source)) return undefined
-  return `${transformText(t)} does not apply to a ${source} column (it takes ${ok.join(', ')})`
+  if (isDecimalType(source) && (t.kind === 'bucket' || t.kind === 'truncate')) return undefined
+  return `${transformText(t)} does not apply to a ${source} column (it takes ${ok.join(', ')}${t.kind === 'bucket' || t.kind === 'truncate' ? ', decimal' : ''})`
 }
 
 /**
@@ -126,10 +129,22 @@ export function hashBytes(source: PrimitiveType, v: unknown): Uint8Array {
     case 'date': return longBytes(BigInt(Math.floor(msOf(v, 'date') / MS_PER_DAY)))
     case 'timestamp': case 'timestamptz': return longBytes(BigInt(msOf(v, 'timestamp')) * 1000n)
     case 'string': return utf8Encode(String(v))
+    case 'time': {
+      const us = timeMicros(v)
+      if (us === undefined) throw invalid(`a time partition source value must be a time of day, got ${String(v)}`)
+      return longBytes(us)
+    }
+    case 'uuid': {
+      const text = uuidText(v)
+      if (text === undefined) throw invalid(`a uuid partition source value must be a uuid, got ${String(v)}`)
+      return uuidBytes(text)
+    }
     case 'binary':
       if (v instanceof Uint8Array) return v
       break
   }
+  const d = decimalOf(source)
+  if (d !== undefined) return unscaledToMinBytes(toUnscaled(v, d.precision, d.scale, 'a decimal partition source value'))
   throw invalid(`bucket does not apply to a ${source} value`)
 }
 
@@ -140,7 +155,11 @@ export function hashBytes(source: PrimitiveType, v: unknown): Uint8Array {
 export function applyTransform(t: Transform, source: PrimitiveType, v: unknown): unknown {
   if (v === null || v === undefined || t.kind === 'void') return null
   switch (t.kind) {
-    case 'identity': return source === 'long' ? asLong(v) : v
+    case 'identity': {
+      if (source === 'long') return asLong(v)
+      const d = decimalOf(source)
+      return d === undefined ? v : decimalText(toUnscaled(v, d.precision, d.scale, 'a decimal partition source value'), d.scale)
+    }
     case 'bucket': return (murmur3(hashBytes(source, v)) & 0x7fffffff) % (t.param as number)
     case 'truncate': {
       const w = t.param as number
@@ -152,6 +171,13 @@ export function applyTransform(t: Transform, source: PrimitiveType, v: unknown):
         const n = asLong(v)
         const W = BigInt(w)
         return n - (((n % W) + W) % W)
+      }
+      // A decimal truncates its unscaled value (10.65 by 50 at scale 2 is 10.50).
+      const d = decimalOf(source)
+      if (d !== undefined) {
+        const n = toUnscaled(v, d.precision, d.scale, 'a decimal partition source value')
+        const W = BigInt(w)
+        return decimalText(n - (((n % W) + W) % W), d.scale)
       }
       // Strings keep their first W code points (not UTF-16 units); binary its first W bytes.
       if (source === 'string') {

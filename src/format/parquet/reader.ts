@@ -8,6 +8,7 @@ import { AilakeError, corrupt, invalid } from '../../errors.js'
 import type { ByteSource } from '../../util/byte-source.js'
 import { checkOptions } from '../../util/options.js'
 import { projectColumns, type Schema } from '../schema.js'
+import { rawConverters, withoutDecimalTypes } from './raw-columns.js'
 import { readFooter, readRange, type Footer } from './footer.js'
 import { crc32c } from '../../util/crc32c.js'
 import { IntegrityChecks } from './integrity.js'
@@ -125,6 +126,12 @@ export class DataFileReader {
 
   get metadata(): FileMetaData {
     return this.footer.metadata
+  }
+
+  /** The footer hyparquet decodes scalar columns with: decimals raw (raw-columns.ts). */
+  private rawMetadataCache: FileMetaData | undefined
+  private rawMetadata(): FileMetaData {
+    return this.rawMetadataCache ??= withoutDecimalTypes(this.footer.metadata)
   }
 
   private guard(): PageGuard {
@@ -480,19 +487,20 @@ export class DataFileReader {
    * selects rows by position, in the order given. The vector column comes back as a Float32Array.
    * With `schema` (a table schema the file may predate), columns are that schema's, found in the
    * file by field id (see `projectColumns`): renamed ones keep their data, ones the file lacks
-   * read as null, widened ones widen.
+   * read as null (or as their value in `identity`, the file's identity partition values by
+   * field id), widened ones widen.
    */
-  async readRows(options: { columns?: string[]; rows?: number[]; schema?: Schema } = {}): Promise<Record<string, unknown>[]> {
-    checkOptions(options, { columns: true, rows: true, schema: true }, 'readRows()')
+  async readRows(options: { columns?: string[]; rows?: number[]; schema?: Schema; identity?: ReadonlyMap<number, unknown> } = {}): Promise<Record<string, unknown>[]> {
+    checkOptions(options, { columns: true, rows: true, schema: true, identity: true }, 'readRows()')
     const read = options.schema
     if (read === undefined) return this.readFileRows(options.columns, options.rows)
-    const plan = projectColumns(this.schema, read, options.columns ?? read.fields.map((x) => x.name))
+    const plan = projectColumns(this.schema, read, options.columns ?? read.fields.map((x) => x.name), options.identity)
     const sources = [...new Set(plan.flatMap((c) => (c.source === undefined ? [] : [c.source])))]
     const got = await this.readFileRows(sources, options.rows)
     return got.map((o) => {
       const row: Record<string, unknown> = {}
       for (const c of plan) {
-        const v = c.source === undefined ? null : o[c.source]
+        const v = c.source === undefined ? c.constant ?? null : o[c.source]
         row[c.name] = c.widen === undefined || v === null || v === undefined ? v : c.widen(v)
       }
       return row
@@ -504,10 +512,10 @@ export class DataFileReader {
    * object per row (what filters over a whole file need). Columns are named and projected as by
    * `readRows` with `schema`: by field id, absent ones read as null, widened ones widen.
    */
-  async readColumnValues(options: { columns: string[]; schema?: Schema }): Promise<Map<string, ArrayLike<unknown>>> {
-    checkOptions(options, { columns: true, schema: true }, 'readColumnValues()')
+  async readColumnValues(options: { columns: string[]; schema?: Schema; identity?: ReadonlyMap<number, unknown> }): Promise<Map<string, ArrayLike<unknown>>> {
+    checkOptions(options, { columns: true, schema: true, identity: true }, 'readColumnValues()')
     const read = options.schema ?? this.schema
-    const plan = projectColumns(this.schema, read, options.columns)
+    const plan = projectColumns(this.schema, read, options.columns, options.identity)
     const f = await this.maybeFacts()
     if (f !== undefined) this.checkRowCount(f)
     const decoded = new Map<string, ArrayLike<unknown>>()
@@ -522,7 +530,7 @@ export class DataFileReader {
     for (const c of plan) {
       const values = c.source === undefined ? undefined : decoded.get(c.source)
       const widen = c.widen
-      out.set(c.name, values === undefined ? new Array<null>(rows).fill(null) : widen === undefined ? values : Array.from(values, (v) => (v === null || v === undefined ? v : widen(v))))
+      out.set(c.name, values === undefined ? new Array<unknown>(rows).fill(c.constant ?? null) : widen === undefined ? values : Array.from(values, (v) => (v === null || v === undefined ? v : widen(v))))
     }
     return out
   }
@@ -531,7 +539,7 @@ export class DataFileReader {
   private async readScalarColumn(column: string): Promise<ArrayLike<unknown>> {
     const chunks: Array<{ rowStart: number; data: ArrayLike<unknown> }> = []
     try {
-      await parquetRead({ file: asyncBuffer(this.source, this.guard()), metadata: this.footer.metadata, columns: [column], useOffsetIndex: true, compressors: PARQUET_DECOMPRESSORS, utf8: false, onChunk: (c) => { chunks.push({ rowStart: c.rowStart, data: c.columnData }) } })
+      await parquetRead({ file: asyncBuffer(this.source, this.guard()), metadata: this.rawMetadata(), columns: [column], useOffsetIndex: true, compressors: PARQUET_DECOMPRESSORS, utf8: false, onChunk: (c) => { chunks.push({ rowStart: c.rowStart, data: c.columnData }) } })
     } catch (err) {
       throw wrapHyparquet(err, 'reading rows')
     }
@@ -542,10 +550,11 @@ export class DataFileReader {
       next += c.data.length
     }
     if (next !== this.rowCount) throw corrupt(`read ${next} values of column ${column} for ${this.rowCount} rows`)
-    if (chunks.length === 1) return (chunks[0] as { data: ArrayLike<unknown> }).data
+    const convert = rawConverters(this.schema).get(column)
+    if (chunks.length === 1 && convert === undefined) return (chunks[0] as { data: ArrayLike<unknown> }).data
     const out = new Array<unknown>(next)
     let at = 0
-    for (const c of chunks) for (let i = 0; i < c.data.length; i++) out[at++] = c.data[i]
+    for (const c of chunks) for (let i = 0; i < c.data.length; i++) out[at++] = convert === undefined ? c.data[i] : convert(c.data[i])
     return out
   }
 
@@ -616,11 +625,15 @@ export class DataFileReader {
   private async readScalarRange(columns: string[], rowStart: number, rowEnd: number): Promise<Record<string, unknown>[]> {
     let got: Record<string, unknown>[]
     try {
-      got = await parquetReadObjects({ file: asyncBuffer(this.source, this.guard()), metadata: this.footer.metadata, columns, rowStart, rowEnd, useOffsetIndex: true, compressors: PARQUET_DECOMPRESSORS, utf8: false })
+      got = await parquetReadObjects({ file: asyncBuffer(this.source, this.guard()), metadata: this.rawMetadata(), columns, rowStart, rowEnd, useOffsetIndex: true, compressors: PARQUET_DECOMPRESSORS, utf8: false })
     } catch (err) {
       throw wrapHyparquet(err, 'reading rows')
     }
     if (got.length !== rowEnd - rowStart) throw corrupt(`read ${got.length} rows for [${rowStart}, ${rowEnd})`)
+    for (const [name, convert] of rawConverters(this.schema)) {
+      if (!columns.includes(name)) continue
+      for (const row of got) row[name] = convert(row[name])
+    }
     return got
   }
 }

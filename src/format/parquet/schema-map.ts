@@ -4,7 +4,9 @@
  */
 import type { SchemaElement } from 'hyparquet'
 import { AilakeError, corrupt } from '../../errors.js'
-import type { ColumnStats, Field, FieldType, PrimitiveType, Schema } from '../schema.js'
+import { decimalOf, decimalType, type ColumnStats, type Field, type FieldType, type PrimitiveType, type Schema } from '../schema.js'
+import { decimalFixedLength, decimalText, tryUnscaled } from '../../util/decimal.js'
+import { timeMicros, timeText, uuidText } from '../../util/uuid-time.js'
 import type { Precision } from '../../vector/types.js'
 import { compareUtf8 } from '../../util/utf8-order.js'
 import { rowBytes } from './vector-pages.js'
@@ -27,7 +29,24 @@ function primitiveElement(name: string, t: PrimitiveType, required: boolean, id:
         ...base, type: 'INT64', converted_type: 'TIMESTAMP_MICROS',
         logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: t === 'timestamptz', unit: 'MICROS' },
       }
+    case 'time': return { ...base, type: 'INT64', converted_type: 'TIME_MICROS', logical_type: { type: 'TIME', isAdjustedToUTC: false, unit: 'MICROS' } }
+    case 'uuid': return { ...base, type: 'FIXED_LEN_BYTE_ARRAY', type_length: 16, logical_type: { type: 'UUID' } }
   }
+  return decimalElement(base, t)
+}
+
+/**
+ * decimal(P, S) as Iceberg's Parquet mapping stores it: INT32 up to 9 digits, INT64 up to 18,
+ * else FIXED_LEN_BYTE_ARRAY of the fewest bytes that hold P digits.
+ */
+function decimalElement(base: { name: string; repetition_type: 'REQUIRED' | 'OPTIONAL'; field_id: number }, t: PrimitiveType): SchemaElement {
+  const d = decimalOf(t)
+  if (d === undefined) throw new AilakeError('INTERNAL', `no Parquet mapping for type ${t}`)
+  const { precision, scale } = d
+  const logical = { converted_type: 'DECIMAL', precision, scale, logical_type: { type: 'DECIMAL', precision, scale } } as const
+  if (precision <= 9) return { ...base, type: 'INT32', ...logical }
+  if (precision <= 18) return { ...base, type: 'INT64', ...logical }
+  return { ...base, type: 'FIXED_LEN_BYTE_ARRAY', type_length: decimalFixedLength(precision), ...logical }
 }
 
 /** Parquet schema elements for `schema`, in field order; lists use the standard 3-level layout. */
@@ -64,6 +83,18 @@ export function icebergSchemaJson(schema: Schema): string {
 
 function primitiveFromElement(e: SchemaElement): PrimitiveType {
   const lt = e.logical_type?.type
+  if (lt === 'DECIMAL' || e.converted_type === 'DECIMAL') {
+    const precision = e.logical_type?.type === 'DECIMAL' ? e.logical_type.precision : e.precision
+    const scale = e.logical_type?.type === 'DECIMAL' ? e.logical_type.scale : e.scale ?? 0
+    if (precision === undefined) throw corrupt(`Parquet column ${e.name} is a DECIMAL without a precision`)
+    if (!(precision >= 1 && precision <= 38 && scale >= 0 && scale <= precision)) throw corrupt(`Parquet column ${e.name} is DECIMAL(${precision}, ${scale}), outside Iceberg's precision 1..38, scale 0..precision`)
+    return decimalType(precision, scale)
+  }
+  if (lt === 'UUID') return 'uuid'
+  if (lt === 'TIME' || e.converted_type === 'TIME_MICROS') {
+    if (e.type !== 'INT64' || (e.logical_type?.type === 'TIME' && e.logical_type.unit !== 'MICROS')) throw new AilakeError('UNSUPPORTED', `Parquet column ${e.name} is a TIME other than INT64 microseconds, which Iceberg's time is not`)
+    return 'time'
+  }
   switch (e.type) {
     case 'BOOLEAN': return 'boolean'
     case 'INT32': return lt === 'DATE' || e.converted_type === 'DATE' ? 'date' : 'int'
@@ -96,7 +127,8 @@ export function fromParquetSchema(elements: readonly SchemaElement[], schemaId: 
     if (e === undefined) throw corrupt('Parquet schema has fewer elements than its root declares')
     const required = e.repetition_type === 'REQUIRED'
     if (e.num_children === undefined || e.num_children === 0) {
-      const type: FieldType = e.type === 'FIXED_LEN_BYTE_ARRAY' ? { type: 'fixed', length: e.type_length ?? 0 } : primitiveFromElement(e)
+      const annotated = e.converted_type === 'DECIMAL' || e.logical_type?.type === 'DECIMAL' || e.logical_type?.type === 'UUID'
+      const type: FieldType = e.type === 'FIXED_LEN_BYTE_ARRAY' && !annotated ? { type: 'fixed', length: e.type_length ?? 0 } : primitiveFromElement(e)
       fields.push({ id: fieldId(e), name: e.name, type, required })
       i += 1
       continue
@@ -191,6 +223,26 @@ export function prepareColumn(field: Field, values: readonly unknown[]): { data:
       case 'date': case 'timestamp': case 'timestamptz':
         if (!(v instanceof Date) || Number.isNaN(v.getTime())) throw badValue(field, r, v, 'a valid Date')
         break
+      case 'time': {
+        // Stored as microseconds since midnight (a bigint for hyparquet-writer); bounds as text.
+        const us = timeMicros(v)
+        if (us === undefined) throw badValue(field, r, v, 'a time of day ("HH:MM:SS.ffffff")')
+        v = us
+        break
+      }
+      case 'uuid': {
+        const text = uuidText(v)
+        if (text === undefined) throw badValue(field, r, v, 'a uuid ("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx")')
+        v = text
+        break
+      }
+      default: {
+        // Decimals reach hyparquet-writer as their unscaled bigint, which it writes exactly.
+        const d = decimalOf(t)
+        const unscaled = d === undefined ? 'a supported type' : tryUnscaled(v, d.precision, d.scale)
+        if (typeof unscaled === 'string') throw badValue(field, r, v, `a ${t} value (${unscaled})`)
+        v = unscaled
+      }
     }
     data[r] = v
     valueCount++
@@ -201,7 +253,14 @@ export function prepareColumn(field: Field, values: readonly unknown[]): { data:
   }
   const stats: ColumnStats = { fieldId: field.id, valueCount, nullCount, sizeBytes: 0 }
   if (t === 'float' || t === 'double') stats.nanCount = nanCount
-  if (lower !== undefined && typeof t === 'string') {
+  const d = decimalOf(t)
+  if (t === 'time' && lower !== undefined) {
+    stats.lower = timeText(lower as bigint)
+    stats.upper = timeText(upper as bigint)
+  } else if (d !== undefined && lower !== undefined) {
+    stats.lower = decimalText(lower as bigint, d.scale)
+    stats.upper = decimalText(upper as bigint, d.scale)
+  } else if (lower !== undefined && typeof t === 'string') {
     // -0 and +0 are equal as values but Iceberg orders -0 first: widen the bounds to both zeros.
     stats.lower = lower === 0 ? -0 : lower
     stats.upper = upper === 0 ? 0 : upper
