@@ -19,17 +19,12 @@ import { checkColumnSection, columnEntry, locateByTrailer, parseSectionList, rea
 import { decodePageLocations, type PageSpan } from './page-location.js'
 import type { VectorFacts } from './types.js'
 import { KV_ICEBERG_SCHEMA, KV_SECTIONS } from './writer.js'
+import { COALESCE_GAP, mergeRuns, pageAt, upperBound } from './page-runs.js'
 import { decodeVectorValues, parseVectorPage, rowBytes } from './vector-pages.js'
 import type { Metric } from '../../vector/types.js'
 
 type Page = PageSpan
 
-/**
- * Pages to read that lie at most this far apart are read in one request, the bytes between
- * them included, unless the source says what a request costs (`requestCostBytes`): on a local
- * disk a request costs about what 16 KiB of transfer does.
- */
-const COALESCE_GAP = 16 * 1024
 
 /**
  * Decoded vector pages kept between reads of one file, by the page's file offset: `readVectorsAt`
@@ -420,14 +415,7 @@ export class DataFileReader {
       }
       const pages = await this.pages(g, c)
       const inGroup = row - this.groupStarts[g]!
-      let lo = 0
-      let hi = pages.length
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1
-        if (pages[mid]!.firstRow <= inGroup) lo = mid + 1
-        else hi = mid
-      }
-      const page = pages[lo - 1]!
+      const page = pageAt(pages, inGroup)
       let w = wanted.get(page.offset)
       if (w === undefined) {
         w = { page, slots: [] }
@@ -448,14 +436,7 @@ export class DataFileReader {
       else toRead.push(w)
     }
     toRead.sort((a, b) => a.page.offset - b.page.offset)
-    const runs: (typeof toRead)[] = []
-    const gap = this.source.requestCostBytes ?? COALESCE_GAP
-    for (const w of toRead) {
-      const run = runs[runs.length - 1]
-      const last = run?.[run.length - 1]
-      if (run !== undefined && last !== undefined && w.page.offset - (last.page.offset + last.page.size) <= gap) run.push(w)
-      else runs.push([w])
-    }
+    const runs = mergeRuns(toRead, this.source.requestCostBytes ?? COALESCE_GAP)
     await Promise.all(runs.map(async (run) => {
       const start = run[0]!.page.offset
       const end = run[run.length - 1]!.page.offset + run[run.length - 1]!.page.size
@@ -636,17 +617,6 @@ export class DataFileReader {
     }
     return got
   }
-}
-
-function upperBound(sorted: readonly number[], x: number): number {
-  let lo = 0
-  let hi = sorted.length
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1
-    if (sorted[mid]! <= x) lo = mid + 1
-    else hi = mid
-  }
-  return lo
 }
 
 export async function openDataFileImpl(source: ByteSource, options: OpenDataFileOptions = {}): Promise<DataFileReader> {
