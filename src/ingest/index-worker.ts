@@ -6,11 +6,21 @@
 import { parentPort } from 'node:worker_threads'
 import { buildIndexedFile, type BuildTask } from './build-task.js'
 
-interface Request { id: number; task: BuildTask; giveBack?: boolean }
+type Request = { id: number; task: BuildTask; giveBack?: boolean } | { id: number; warmBytes: number; task?: undefined }
+
+// One write per page backs the whole buffer (the kernel allocates a page on its first write).
+const PAGE_BYTES = 4096
 
 const port = parentPort
 if (port !== null) {
   port.on('message', (msg: Request) => {
+    if (msg.task === undefined) {
+      const spare = new ArrayBuffer(msg.warmBytes)
+      const bytes = new Uint8Array(spare)
+      for (let i = 0; i < bytes.length; i += PAGE_BYTES) bytes[i] = 0
+      port.postMessage({ id: msg.id, spare }, [spare])
+      return
+    }
     const spare = spareOf(msg)
     buildIndexedFile(msg.task).then((written) => {
       // Transferring the whole buffer moves a view into it too (the spare capacity travels along);
@@ -27,7 +37,7 @@ if (port !== null) {
 }
 
 /** The buffer of the task's vectors, when the pool asked for it back. */
-function spareOf(msg: Request): ArrayBuffer | undefined {
+function spareOf(msg: Request & { task: BuildTask }): ArrayBuffer | undefined {
   const src = msg.task.source
   return msg.giveBack === true && src.kind === 'rows' ? src.vectors.buffer as ArrayBuffer : undefined
 }

@@ -300,8 +300,9 @@ export class MemTableWriter {
       const schema = this.schema ?? schemaFor(this.table, rows, this.policy)
       const batch = toRowBatch(rows, schema, this.policy, (n) => this.buffer.take(n))
       if (this.upsertOn !== undefined) checkKeys(batch, schema, this.upsertOn)
-      // The flush encoder's thread boots while the buffer fills, not when the first flush needs it.
-      if (this.backgroundFlush && this.deferIndex) this.encodeWorkers()
+      // The flush encoder's thread boots while the buffer fills, not when the first flush needs it,
+      // and backs the array the first flush will be copied into meanwhile.
+      if (this.backgroundFlush && this.deferIndex && this.encodePool === undefined) this.encodeWorkers().warm(this.flushArrayBytes())
       const lease = await this.ownLease()
       const seq = this.nextSeq++
       await this.log.append(seq, (restart) => encodeSegment(seq, schema, this.policy.column, batch, this.policy.dim, { restart, into: this.walBuffer, ...(this.upsertOn === undefined ? {} : { upsertOn: this.upsertOn }) }))
@@ -508,6 +509,12 @@ export class MemTableWriter {
 
   private leaseOptions(): { ttlMs: number; now?: () => number; owner?: { host: string; pid: number } } {
     return { ttlMs: this.leaseTtlMs, ...this.leaseHooks }
+  }
+
+  /** Bytes of the f32 array a full flush's vectors are copied into. */
+  private flushArrayBytes(): number {
+    const rows = Math.min(this.flushMaxRows, Math.ceil(this.flushSizeBytes / (this.policy.dim * bytesPerElement(this.policy))))
+    return rows * this.policy.dim * Float32Array.BYTES_PER_ELEMENT
   }
 
   /** The flush encoder's worker pool, started on first use (its thread boots in ~100 ms). */

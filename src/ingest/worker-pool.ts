@@ -13,8 +13,9 @@ import { buildIndexedFile, type BuildTask } from './build-task.js'
 
 interface Job {
   id: number
-  task: BuildTask
-  resolve(written: DataFileWritten): void
+  /** A build, or bytes of memory the worker touches and hands back as a spare (see `warm`). */
+  task: BuildTask | { warmBytes: number }
+  resolve(written: DataFileWritten | undefined): void
   reject(err: Error): void
 }
 
@@ -70,6 +71,11 @@ export class BuildPool {
     return new Float32Array(buffer, 0, length)
   }
 
+  /** Bytes of the spares held (tests). @internal */
+  get spareBytes(): number {
+    return this.spares.reduce((n, b) => n + b.byteLength, 0)
+  }
+
   /** Runs `task`; its large buffers are transferred to the worker (unusable afterwards). */
   run(task: BuildTask): Promise<DataFileWritten> {
     if (this.closed) return Promise.reject(new AilakeError('CLOSED', 'the index build pool is closed'))
@@ -77,9 +83,22 @@ export class BuildPool {
       return buildIndexedFile(task)
     }
     return new Promise<DataFileWritten>((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, task, resolve, reject })
+      const done = (w: DataFileWritten | undefined): void => w === undefined ? reject(new AilakeError('INTERNAL', 'an index build worker answered without a file')) : resolve(w)
+      this.queue.push({ id: this.nextId++, task, resolve: done, reject })
       this.pump()
     })
+  }
+
+  /**
+   * Has a worker touch a buffer of `bytes` and hand it back as a spare for `lend`, so the first
+   * flush copies into memory already backed (its page faults paid on the worker's core while
+   * inserts run, not on the main thread when the flush starts). No-op without worker threads or
+   * when a spare that size is already held.
+   */
+  warm(bytes: number): void {
+    if (this.closed || this.size === 0 || this.spares.some((b) => b.byteLength >= bytes && b.byteLength <= 2 * bytes)) return
+    this.queue.push({ id: this.nextId++, task: { warmBytes: bytes }, resolve: () => {}, reject: () => {} })
+    this.pump()
   }
 
   private pump(): void {
@@ -92,6 +111,10 @@ export class BuildPool {
       const job = this.queue.shift() as Job
       slot.job = job
       slot.worker.ref()
+      if ('warmBytes' in job.task) {
+        slot.worker.postMessage({ id: job.id, warmBytes: job.task.warmBytes })
+        continue
+      }
       const src = job.task.source
       const big = src.kind === 'file' ? src.bytes : src.vectors
       const buffer = big.buffer as ArrayBuffer
@@ -112,7 +135,7 @@ export class BuildPool {
       slot.job = undefined
       worker.unref()
       if (msg.error !== undefined) job.reject(new AilakeError(msg.error.code as AilakeErrorCode, `index build failed: ${msg.error.message}`))
-      else job.resolve(msg.written as DataFileWritten)
+      else job.resolve(msg.written)
       this.pump()
     })
     const fail = (err: Error): void => {
