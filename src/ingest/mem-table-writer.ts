@@ -155,6 +155,7 @@ export class MemTableWriter {
   private nextSeq = 1
   private lastFlush = Date.now()
   private lastInsert = 0
+  private warmed = false
   /**
    * Running background flushes, oldest first; each holds the next run of entries at the front of
    * the buffer (frozen until it ends). Up to MAX_FLIGHTS overlap: the next one encodes while the
@@ -300,9 +301,8 @@ export class MemTableWriter {
       const schema = this.schema ?? schemaFor(this.table, rows, this.policy)
       const batch = toRowBatch(rows, schema, this.policy, (n) => this.buffer.take(n))
       if (this.upsertOn !== undefined) checkKeys(batch, schema, this.upsertOn)
-      // The flush encoder's thread boots while the buffer fills, not when the first flush needs it,
-      // and backs the array the first flush will be copied into meanwhile.
-      if (this.backgroundFlush && this.deferIndex && this.encodePool === undefined) this.encodeWorkers().warm(this.flushArrayBytes())
+      // The flush encoder's thread boots while the buffer fills, not when the first flush needs it.
+      if (this.backgroundFlush && this.deferIndex) this.encodeWorkers()
       const lease = await this.ownLease()
       const seq = this.nextSeq++
       await this.log.append(seq, (restart) => encodeSegment(seq, schema, this.policy.column, batch, this.policy.dim, { restart, into: this.walBuffer, ...(this.upsertOn === undefined ? {} : { upsertOn: this.upsertOn }) }))
@@ -312,6 +312,7 @@ export class MemTableWriter {
       this.schema = schema
       this.buffer.push(seq, batch)
       this.lastInsert = Date.now()
+      this.warmFlushArray()
       if (!this.isFull) return null
       if (this.backgroundFlush) {
         while (this.flights.length >= MAX_FLIGHTS) await (this.flights[0] as Flight).done
@@ -511,10 +512,17 @@ export class MemTableWriter {
     return { ttlMs: this.leaseTtlMs, ...this.leaseHooks }
   }
 
-  /** Bytes of the f32 array a full flush's vectors are copied into. */
-  private flushArrayBytes(): number {
+  /**
+   * Once a quarter of a full flush is buffered (a bulk stream, not a trickle that would hold the
+   * memory for nothing), has the flush worker back the array the first full flush is copied
+   * into, while inserts go on (see BuildPool.warm).
+   */
+  private warmFlushArray(): void {
+    if (this.warmed || !this.backgroundFlush || !this.deferIndex) return
     const rows = Math.min(this.flushMaxRows, Math.ceil(this.flushSizeBytes / (this.policy.dim * bytesPerElement(this.policy))))
-    return rows * this.policy.dim * Float32Array.BYTES_PER_ELEMENT
+    if (this.buffer.rows * 4 < rows) return
+    this.warmed = true
+    this.encodeWorkers().warm(rows * this.policy.dim * Float32Array.BYTES_PER_ELEMENT)
   }
 
   /** The flush encoder's worker pool, started on first use (its thread boots in ~100 ms). */
