@@ -1,5 +1,5 @@
 /** `ailake create`: an empty table with a vector column, optionally its embedder and columns. */
-import { AilakeError, isAilakeError, probeDim, type Embedder, type Lakehouse, type Metric, type Precision, type SchemaInput, type TextLanguage } from '../index.js'
+import { AilakeError, isAilakeError, probeDim, type Embedder, type Lakehouse, type Metric, type Precision, type SchemaInput, type TextLanguage, type VectorColumnInput } from '../index.js'
 import { intOption, type Command, type Io, type Values } from './command.js'
 import { UsageError } from './exit-codes.js'
 import { embedderNamed, reworded } from './words.js'
@@ -15,13 +15,15 @@ const WORDS = {
   fullText: '--fts',
   'full-text column': '--fts column',
   'createTable(): partitionBy': '--partition-by',
+  'createTable(): vectors': '--vectors',
+  'vectors.': '--vectors column ',
 } as const
 
 export const createCommand: Command = {
   positionals: ['table'],
   options: {
     dim: { type: 'string' }, metric: { type: 'string' }, precision: { type: 'string' }, column: { type: 'string' }, embedder: { type: 'string' }, columns: { type: 'string' },
-    fts: { type: 'string' }, 'fts-language': { type: 'string' }, 'partition-by': { type: 'string' },
+    fts: { type: 'string' }, 'fts-language': { type: 'string' }, 'partition-by': { type: 'string' }, vectors: { type: 'string' },
   },
   async run(lake, [name], values, io) {
     const embedderName = values.embedder as string | undefined
@@ -54,12 +56,13 @@ async function create(lake: Lakehouse, name: string, values: Values, dim: number
   if (values['fts-language'] !== undefined && values.fts === undefined) throw new UsageError('--fts-language needs --fts (the columns to full-text index)')
   const fullText = values.fts === undefined ? undefined : (values.fts as string).split(',').map((c) => c.trim())
   const partitionBy = values['partition-by'] === undefined ? undefined : splitTopLevel(values['partition-by'] as string)
+  const vectors = values.vectors === undefined ? undefined : parseVectors(values.vectors as string)
   if (partitionBy !== undefined && schema === undefined) throw new UsageError('--partition-by needs --columns: the partition source columns must be declared when the table is created')
   let table
   try {
     table = await lake.createTable(name, {
       vector, ...(embedder !== undefined && { embedder }), ...(schema !== undefined && { schema }),
-      ...(fullText !== undefined && { fullText }), ...(partitionBy !== undefined && { partitionBy }), ...(values['fts-language'] !== undefined && { fullTextLanguage: values['fts-language'] as TextLanguage }),
+      ...(fullText !== undefined && { fullText }), ...(partitionBy !== undefined && { partitionBy }), ...(vectors !== undefined && { vectors }), ...(values['fts-language'] !== undefined && { fullTextLanguage: values['fts-language'] as TextLanguage }),
     })
   } catch (err) {
     if (isAilakeError(err, 'ALREADY_EXISTS') && typeof err.context.table === 'string') {
@@ -69,7 +72,8 @@ async function create(lake: Lakehouse, name: string, values: Values, dim: number
   }
   const v = table.vector
   const fts = v.fullText === undefined ? '' : `, full text ${v.fullText.columns.join(', ')} (${v.fullText.language})`
-  const parts = partitionBy === undefined ? '' : `, partitioned by ${partitionBy.join(', ')}`
+  const parts = (vectors === undefined ? '' : Object.entries(vectors).map(([name, c]) => `, ${name} ${c.dim}-d${c.metric === undefined ? '' : ` ${c.metric}`}${c.precision === undefined ? '' : ` ${c.precision}`}`).join('')) +
+    (partitionBy === undefined ? '' : `, partitioned by ${partitionBy.join(', ')}`)
   io.out(`created ${table.name}: ${v.column} ${v.dim}-d ${v.metric} ${v.precision}${table.embedder === undefined ? '' : `, embedder ${table.embedder.name}`}${fts}${parts}`)
 }
 
@@ -99,6 +103,19 @@ function splitTopLevel(spec: string): string[] {
       out.push(part)
       start = i + 1
     }
+  }
+  return out
+}
+
+/** `"image:512:euclidean:f16,audio:128"` -> `{ image: { dim: 512, metric, precision }, audio: { dim: 128 } }`. */
+function parseVectors(spec: string): Record<string, VectorColumnInput> {
+  const out: Record<string, VectorColumnInput> = {}
+  for (const part of spec.split(',')) {
+    const m = /^\s*([^:\s]+)\s*:\s*(\d+)\s*(?::\s*([a-z]+)\s*)?(?::\s*([a-z0-9]+)\s*)?$/.exec(part)
+    if (m === null) throw new UsageError(`--vectors entry ${JSON.stringify(part)} must look like name:dim[:metric[:precision]], e.g. "image:512:euclidean:f16"`)
+    const [, name, dim, metric, precision] = m as unknown as [string, string, string, string | undefined, string | undefined]
+    if (name in out) throw new UsageError(`--vectors names column ${name} twice`)
+    out[name] = { dim: Number(dim), ...(metric === undefined ? {} : { metric: metric as Metric }), ...(precision === undefined ? {} : { precision: precision as Precision }) }
   }
   return out
 }

@@ -115,6 +115,8 @@ Options:
   --fts COL,COL           full-text index these string columns (BM25: search --mode fulltext
                           or hybrid); every data file carries their index
   --fts-language L        english (default: stop words, Porter stems) or none (any language)
+  --vectors SPEC          more vector columns, each with its own index: name:dim[:metric[:precision]],
+                          e.g. "image:512:euclidean:f16"; search one with search --column
   --partition-by SPEC     partition new files, e.g. "tenant" or "tenant,day(ts),bucket(16, id)";
                           transforms: identity, year/month/day/hour(col), bucket(N, col),
                           truncate(W, col); needs --columns. A --where on these columns

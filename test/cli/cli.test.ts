@@ -224,6 +224,32 @@ test('create --partition-by: files per partition, info shows the spec, --where a
   }
 })
 
+test('create --vectors: extra vector columns from the shell, searched with --column', async (t) => {
+  const l = lake(t)
+  assert.match(
+    await l.ok(['create', 'media', '--dim', '4', '--columns', 'id:long,title:string', '--vectors', 'thumb:2:euclidean, sound:3:dot:f16']),
+    /created default\.media: embedding 4-d cosine f32, thumb 2-d euclidean, sound 3-d dot f16$/m,
+  )
+  const rows = [1, 2, 3].map((i) => ({ id: i, title: `m${i}`, embedding: vec(i), thumb: [i, 0], sound: [0, 0, i] }))
+  const file = join(l.dir, 'media.jsonl')
+  writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n')
+  await l.ok(['insert', 'media', file])
+  const near = JSON.parse(await l.ok(['search', 'media', '--column', 'thumb', '--vector', '[2.2, 0]', '-k', '2', '--select', 'id', '--json'])) as Record<string, unknown>[]
+  assert.deepEqual(near.map((h) => h.id), ['2', '3'], 'euclidean on the thumb column: 2 then 3')
+  const dot = JSON.parse(await l.ok(['search', 'media', '--column', 'sound', '--vector', '[0, 0, 1]', '-k', '1', '--select', 'id', '--json'])) as Record<string, unknown>[]
+  assert.deepEqual(dot.map((h) => h.id), ['3'], 'dot product on the sound column favours the longest')
+  for (const [args, message] of [
+    [['create', 'a', '--dim', '2', '--vectors', 'image'], /--vectors entry "image" must look like name:dim/],
+    [['create', 'b', '--dim', '2', '--vectors', 'x:2,x:3'], /--vectors names column x twice/],
+    [['create', 'c', '--dim', '2', '--vectors', 'x:2:manhattan'], /^ailake: --vectors column x\.metric must be one of/],
+    [['create', 'd', '--dim', '2', '--vectors', 'embedding:2'], /is the primary vector column/],
+  ] as const) {
+    const r = await l.cli([...args])
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
+    assert.match(r.stderr, message, args.join(' '))
+  }
+})
+
 test('search --mode fulltext and hybrid; create --fts', async (t) => {
   const l = lake(t)
   assert.match(await l.ok(['create', 'docs', '--dim', '4', '--fts', 'title']), /created default\.docs: embedding 4-d cosine f32, full text title \(english\)/)
