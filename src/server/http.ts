@@ -3,7 +3,7 @@
  * integers kept exact) and out, and the scope checks.
  */
 import type { Context } from 'hono'
-import { AilakeError, parseJson, toJsonText } from '../index.js'
+import { AilakeError, isAilakeError, parseJson, toJsonText } from '../index.js'
 import { allows, type Level, type Principal } from './auth.js'
 import { HttpError } from './http-errors.js'
 
@@ -75,15 +75,18 @@ export async function jsonBody(c: Ctx, max: number): Promise<unknown> {
   }
   if (text.trim() === '') throw new AilakeError('INVALID_ARGUMENT', 'the request body is empty; send a JSON object')
   try {
-    // The lossless parser is ~4x slower; it is needed only when an integer may pass 2^53.
-    return LONG_INTEGER.test(text) ? parseJson(text, 'request body') : JSON.parse(text) as unknown
-  } catch {
+    // The lossless parser is ~4x slower; it is needed only when a number may have more digits
+    // than a double holds: an integer past 2^53 (kept as a bigint) or a longer fraction
+    // (refused: a decimal sent as a bare number would lose digits silently).
+    return LONG_NUMBER.test(text) ? parseJson(text, 'request body', { exactNumbers: true }) : JSON.parse(text) as unknown
+  } catch (err) {
+    if (isAilakeError(err, 'INVALID_ARGUMENT')) throw err
     throw new AilakeError('INVALID_ARGUMENT', 'the request body is not valid JSON')
   }
 }
 
-/** An integer literal of 16 digits or more (not the fraction or exponent of a number), in JSON or anywhere. */
-const LONG_INTEGER = /(^|[^\d.eE+-])-?\d{16,}(?![\d.eE])/
+/** 16 or more digits in a row, a point allowed among them (in JSON or anywhere): a number a double may not hold. */
+const LONG_NUMBER = /\d[\d.]{15,}/
 
 /** A JSON response: 64-bit integers as strings, bytes as base64. */
 export function json(c: Ctx, value: unknown, status = 200): Response {

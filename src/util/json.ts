@@ -5,6 +5,7 @@
  */
 import { isInteger, parse, stringify } from 'lossless-json'
 import { AilakeError } from '../errors.js'
+import { literalIsExact } from './decimal.js'
 
 function parseNumber(text: string): number | bigint {
   if (isInteger(text)) {
@@ -15,17 +16,38 @@ function parseNumber(text: string): number | bigint {
 }
 
 /**
+ * `parseNumber`, refusing a number with more significant digits than any double's text has
+ * (17) that a double would round (`0.1` and `0.29999999999999999`, a double printed with 17
+ * digits, are kept; `12345678901234567890.12` is not).
+ */
+function parseExactNumber(text: string): number | bigint {
+  const n = parseNumber(text)
+  if (typeof n === 'number' && significantDigits(text) > 17 && !literalIsExact(text, n)) {
+    throw new AilakeError('INVALID_ARGUMENT', `the number ${text} has more digits than a double holds, so it would be rounded; send it as a string ("${text}": decimal columns take strings) or with at most 17 significant digits`, { context: { number: text } })
+  }
+  return n
+}
+
+function significantDigits(text: string): number {
+  const mantissa = text.replace(/[eE].*$/, '').replace(/[-+.]/g, '').replace(/^0+/, '')
+  return mantissa.replace(/0+$/, '').length
+}
+
+/**
  * Parses JSON text. Integers inside the safe range become `number`, integers outside it
- * become `bigint`, all other numbers become `number`.
+ * become `bigint`, all other numbers become `number`. With `exactNumbers`, a non-integer a
+ * double would round is `INVALID_ARGUMENT` (request bodies: a decimal sent as a bare number
+ * must not lose digits silently).
  *
  * @param text JSON text.
  * @param what Names the document in error messages (default `"JSON document"`).
  * @throws AilakeError `CORRUPT_DATA` when the text is not valid JSON.
  */
-export function parseJson(text: string, what = 'JSON document'): unknown {
+export function parseJson(text: string, what = 'JSON document', options: { exactNumbers?: boolean } = {}): unknown {
   try {
-    return parse(text, null, parseNumber)
+    return parse(text, null, options.exactNumbers === true ? parseExactNumber : parseNumber)
   } catch (err) {
+    if (err instanceof AilakeError) throw err
     const reason = err instanceof Error ? err.message : String(err)
     throw new AilakeError('CORRUPT_DATA', `${what} is not valid JSON (${reason}); the file is truncated or corrupt`, {
       context: { what }, cause: err,

@@ -37,6 +37,16 @@ test('JSON API: decimal, time and uuid columns round-trip as exact strings and f
     const refused = await send(app, 'POST', '/v1/tables/fin.trades/rows', { body: { rows: [{ id: 4, amount: '1.0000000000000000001', embedding: [0, 0] }] } })
     assert.equal(refused.status, 400, 'more fraction digits than the scale are refused, not rounded')
     assert.match(refused.text, /fraction digits/)
+
+    // Bare JSON numbers: exact ones are taken, one a double would round is refused, not rounded.
+    const raw = (rows: string): Promise<{ status: number; text: string }> => send(app, 'POST', '/v1/tables/fin.trades/rows', { raw: `{"rows":[${rows}]}`, headers: { 'content-type': 'application/json' } })
+    const long = await raw('{"id":5,"amount":12345678901234567890.12,"embedding":[0,0]}')
+    assert.equal(long.status, 400, long.text)
+    assert.match(long.text, /the number 12345678901234567890\.12 has more digits than a double holds.*send it as a string/)
+    const ok = await raw('{"id":6,"amount":1234.5,"embedding":[0.29999999999999999,0.1]}')
+    assert.equal(ok.status, 201, `a short decimal and a vector value printed with 17 digits (%.17g) are taken: ${ok.text}`)
+    const six = (await search("amount = '1234.5'")).map((r) => [String(r.id), r.amount])
+    assert.deepEqual(six, [['6', '1234.500000000000000000']])
   } finally {
     await lake.close()
     await cleanup()
