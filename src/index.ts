@@ -45,7 +45,7 @@ export { MemoryStore } from './store/memory-store.js'
 export { FileCatalog } from './catalog/file-catalog.js'
 export { IcebergCatalog } from './api/iceberg-catalog.js'
 export type { IcebergTableResult, NamespacePropertiesChange, TableIdentifier } from './api/iceberg-catalog.js'
-export { parseJson, stringifyJson } from './util/json.js'
+export { parseExactJson, parseJson, stringifyJson } from './util/json.js'
 export { toJsonText } from './api/json-text.js'
 
 export { createUseLiteEmbedder, USE_LITE_DIM } from './embed/use-lite.js'

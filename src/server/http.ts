@@ -3,7 +3,7 @@
  * integers kept exact) and out, and the scope checks.
  */
 import type { Context } from 'hono'
-import { AilakeError, isAilakeError, parseJson, toJsonText } from '../index.js'
+import { AilakeError, isAilakeError, parseExactJson, toJsonText } from '../index.js'
 import { allows, type Level, type Principal } from './auth.js'
 import { HttpError } from './http-errors.js'
 
@@ -78,7 +78,7 @@ export async function jsonBody(c: Ctx, max: number): Promise<unknown> {
     // The lossless parser is ~4x slower; it is needed only when a number may have more digits
     // than a double holds: an integer past 2^53 (kept as a bigint) or a longer fraction
     // (refused: a decimal sent as a bare number would lose digits silently).
-    return LONG_NUMBER.test(text) ? parseJson(text, 'request body', { exactNumbers: true }) : JSON.parse(text) as unknown
+    return LONG_NUMBER.test(text) ? parseExactJson(text, 'request body') : JSON.parse(text) as unknown
   } catch (err) {
     if (isAilakeError(err, 'INVALID_ARGUMENT')) throw err
     throw new AilakeError('INVALID_ARGUMENT', 'the request body is not valid JSON')

@@ -35,17 +35,28 @@ function significantDigits(text: string): number {
 
 /**
  * Parses JSON text. Integers inside the safe range become `number`, integers outside it
- * become `bigint`, all other numbers become `number`. With `exactNumbers`, a non-integer a
- * double would round is `INVALID_ARGUMENT` (request bodies: a decimal sent as a bare number
- * must not lose digits silently).
+ * become `bigint`, all other numbers become `number`.
  *
  * @param text JSON text.
  * @param what Names the document in error messages (default `"JSON document"`).
  * @throws AilakeError `CORRUPT_DATA` when the text is not valid JSON.
  */
-export function parseJson(text: string, what = 'JSON document', options: { exactNumbers?: boolean } = {}): unknown {
+export function parseJson(text: string, what = 'JSON document'): unknown {
+  return parseWith(text, what, parseNumber)
+}
+
+/**
+ * {@link parseJson}, but a non-integer with more significant digits than a double holds that a
+ * double would round is `INVALID_ARGUMENT` (request bodies: a decimal sent as a bare number
+ * must not lose digits silently).
+ */
+export function parseExactJson(text: string, what: string): unknown {
+  return parseWith(text, what, parseExactNumber)
+}
+
+function parseWith(text: string, what: string, numbers: (text: string) => number | bigint): unknown {
   try {
-    return parse(text, null, options.exactNumbers === true ? parseExactNumber : parseNumber)
+    return parse(text, null, numbers)
   } catch (err) {
     if (err instanceof AilakeError) throw err
     const reason = err instanceof Error ? err.message : String(err)
