@@ -27,6 +27,11 @@ interface Slot {
 const WORKER_URL = new URL('./index-worker.js', import.meta.url)
 const MAX_SPARES = 2
 
+/** Whether a spare serves a request of `bytes`: large enough, and not pinning more than twice it. */
+function fits(spare: ArrayBuffer, bytes: number): boolean {
+  return spare.byteLength >= bytes && spare.byteLength <= 2 * bytes
+}
+
 /**
  * Default pool size: one core is left to ingestion and queries (index builds are background
  * work), so max(1, min(2, cores - 1)).
@@ -65,7 +70,7 @@ export class BuildPool {
    */
   lend(length: number): Float32Array {
     const bytes = length * Float32Array.BYTES_PER_ELEMENT
-    const i = this.spares.findIndex((b) => b.byteLength >= bytes && b.byteLength <= 2 * bytes)
+    const i = this.spares.findIndex((b) => fits(b, bytes))
     const buffer = i >= 0 ? this.spares.splice(i, 1)[0] as ArrayBuffer : new ArrayBuffer(bytes)
     this.lent.add(buffer)
     return new Float32Array(buffer, 0, length)
@@ -96,7 +101,7 @@ export class BuildPool {
    * when a spare that size is already held.
    */
   warm(bytes: number): void {
-    if (this.closed || this.size === 0 || this.spares.some((b) => b.byteLength >= bytes && b.byteLength <= 2 * bytes)) return
+    if (this.closed || this.size === 0 || this.spares.some((b) => fits(b, bytes))) return
     this.queue.push({ id: this.nextId++, task: { warmBytes: bytes }, resolve: () => {}, reject: () => {} })
     this.pump()
   }

@@ -8,7 +8,8 @@ import { checkLanguage, type TextLanguage } from '../text/analyze.js'
 import { checkOptions, type OptionKeys } from '../util/options.js'
 import { METRICS, PRECISIONS, type Metric, type Precision } from '../vector/types.js'
 
-export interface VectorPolicy {
+/** What every vector column has: its name, vectors and HNSW build parameters. */
+export interface VectorColumnParameters {
   /** Column holding the embedding (case-sensitive). */
   column: string
   dim: number
@@ -20,6 +21,9 @@ export interface VectorPolicy {
   M: number
   /** HNSW build beam width. Default 200. */
   efConstruction: number
+}
+
+export interface VectorPolicy extends VectorColumnParameters {
   /**
    * Full-text indexed string columns and their analyser: every data file written for the table
    * carries their inverted index in its section. Absent: no full-text index.
@@ -34,13 +38,7 @@ export interface VectorPolicy {
 }
 
 /** One vector column after the primary one. */
-export interface VectorColumnPolicy {
-  column: string
-  dim: number
-  metric: Metric
-  precision: Precision
-  M: number
-  efConstruction: number
+export interface VectorColumnPolicy extends VectorColumnParameters {
   /** The name of the embedder that makes this column's vectors from text (for text search), if any. */
   embedder?: string
 }
