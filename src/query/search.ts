@@ -185,6 +185,11 @@ function bitsetFor(filter: BoundFilter, rows: Record<string, unknown>[]): Uint8A
   return bitsetFromIds(ids, rows.length)
 }
 
+/** The k-th smallest of `values` (1-based; values.length >= k). */
+function kthSmallest(values: Float64Array, k: number): number {
+  return Float64Array.from(values).sort()[k - 1] as number
+}
+
 /** The open reader of a data file, locating its section from the table's facts when it has an index. */
 function fileReader(ctx: SearchContext, file: DataFile, key: string): ReturnType<QueryCaches['reader']> {
   const facts = file.ailake
@@ -409,23 +414,21 @@ async function searchSnapshot(ctx: SearchContext & { schema: Schema }, req: Sear
 
   /**
    * Searches a file whose index holds codes but no vectors: traverse on the codes, then re-score
-   * exactly, on vectors read page by page, every candidate that could still enter the top k. A
-   * candidate's exact distance lies within `error` of its code distance, so one whose code
-   * distance exceeds the current k-th distance plus `error`, or the file's own k-th code distance
-   * plus twice `error` (k candidates of the file are then surely closer), cannot.
+   * exactly, on vectors read page by page, every candidate that could still enter the top k.
+   * Each candidate's exact distance lies in an interval around its code distance, so one whose
+   * interval starts past the current k-th distance, or past the k-th smallest end of the file's
+   * intervals (k candidates of the file are then surely closer), cannot.
    */
   const searchCodes = async (p: Prepared, index: HnswIndex, src: number): Promise<boolean> => {
     const { file, key, opts } = p
     plan.filesSearchedByIndex++
     const cand = index.searchCodes(query, k, { ...opts, ef: req.ef ?? router.ef(defaultEf(k, index.size), router.rank.get(file), k) })
     const n = cand.ids.length
-    const e = cand.error
-    const kth = top.kth
-    const cut = Math.min(n >= k ? (cand.distances[k - 1] as number) + 2 * e : Infinity, kth === Infinity ? Infinity : kth + e)
-    let m = 0
-    while (m < n && (cand.distances[m] as number) <= cut) m++
+    const cut = Math.min(n >= k ? kthSmallest(cand.upper, k) : Infinity, top.kth)
+    const rows: number[] = []
+    for (let i = 0; i < n; i++) if ((cand.lower[i] as number) <= cut) rows.push(cand.ids[i] as number)
+    const m = rows.length
     if (m === 0) return false
-    const rows = Array.from(cand.ids.subarray(0, m))
     const reader = await fileReader(ctx, file, key)
     const vecs = await reader.readVectorsAt(rows, caches.vectorPages(key, file.fileSizeInBytes), column.primary ? undefined : column.name)
     let added = false

@@ -10,12 +10,12 @@ import { decodeStoredVectors, encodeVectorValues, fixedLength, rowBytes, writeDa
 import { encodeBound } from '../format/iceberg/bounds.js'
 import type { DataFile } from '../format/iceberg/types.js'
 import type { DataFileWritten } from '../format/data-file.js'
-import { HnswIndex } from '../vector-index/hnsw.js'
+import { HnswIndex, type CodesOptions } from '../vector-index/hnsw.js'
 import type { ObjectStore } from '../store/object-store.js'
 import { buildTextIndex } from '../text/text-index.js'
 import { newUuid } from './ids.js'
 import type { RowBatch } from './rows.js'
-import { vectorColumns, type VectorColumnPolicy, type VectorPolicy } from './vector-policy.js'
+import { vectorColumns, type VectorColumnParameters, type VectorColumnPolicy, type VectorPolicy } from './vector-policy.js'
 
 /** When a write rolls over to a new data file. */
 export interface FileRollOptions {
@@ -95,6 +95,11 @@ async function writeOne(target: DataTarget, columns: Map<number, unknown[]>, vec
   return { dataFile: toDataFile(location, written, schema, target.partition), key }
 }
 
+/** The codes a column's indexes store (VectorColumnParameters.codes). */
+function codesOptions(c: VectorColumnParameters): CodesOptions {
+  return c.codes === 'pq' ? { kind: 'pq', ...(c.subvectors === undefined ? {} : { subvectors: c.subvectors }) } : {}
+}
+
 /**
  * Encodes one data file: Parquet with its ailake section, and the HNSW index built now when
  * `buildIndex` is set. The index is built over the vectors as a reader will decode them
@@ -114,7 +119,7 @@ export function encodeDataFile(
     })
     // The codes its quantised traversal reads go next to the graph, so a search can traverse
     // without the vectors (small indexes traverse on the vectors and have none).
-    const codes = hnsw.codes()
+    const codes = hnsw.codes(codesOptions(policy))
     index = { type: 'hnsw', bytes: hnsw.serialize(), ...(codes === undefined ? {} : { codes }) }
   }
   const rowCount = vectors.length / policy.dim
@@ -123,7 +128,7 @@ export function encodeDataFile(
   const extraVectors: ExtraVectorInput[] = split.extra.map(({ vector, indexVectors, column }) => {
     if (!options.buildIndex) return { vector }
     const hnsw = HnswIndex.build(indexVectors, { metric: column.metric, dim: column.dim, M: column.M, efConstruction: column.efConstruction })
-    const codes = hnsw.codes()
+    const codes = hnsw.codes(codesOptions(column))
     return { vector, index: { type: 'hnsw', bytes: hnsw.serialize(), ...(codes === undefined ? {} : { codes }) } }
   })
   return writeDataFile({

@@ -5,6 +5,7 @@
  */
 import { corrupt, invalid } from '../errors.js'
 import { checkLanguage, type TextLanguage } from '../text/analyze.js'
+import { defaultSubvectors } from '../vector/pq.js'
 import { checkOptions, type OptionKeys } from '../util/options.js'
 import { METRICS, PRECISIONS, type Metric, type Precision } from '../vector/types.js'
 
@@ -21,7 +22,18 @@ export interface VectorColumnParameters {
   M: number
   /** HNSW build beam width. Default 200. */
   efConstruction: number
+  /**
+   * The codes each file's index stores for searching without the vectors: `sq8` (default, a
+   * byte per dimension) or `pq` (a byte per sub-vector: 8x smaller than SQ8 with the default
+   * sub-vectors, for 384-d and wider embeddings; trained per file). Absent: `sq8`.
+   */
+  codes?: CodesKind
+  /** PQ sub-vectors (1..dim); set when `codes` is `pq`. Default one per 8 dimensions. */
+  subvectors?: number
 }
+
+export type CodesKind = 'sq8' | 'pq'
+const CODES_KINDS: readonly CodesKind[] = ['sq8', 'pq']
 
 export interface VectorPolicy extends VectorColumnParameters {
   /**
@@ -50,11 +62,13 @@ export interface VectorColumnInput {
   precision?: Precision
   M?: number
   efConstruction?: number
+  codes?: CodesKind
+  subvectors?: number
   /** The name of the embedder that makes this column's vectors (recorded; a text search names it to pick the column). */
   embedder?: string
 }
 
-export const VECTOR_COLUMN_OPTION_KEYS = { dim: true, metric: true, precision: true, M: true, efConstruction: true, embedder: true } as const satisfies OptionKeys<VectorColumnInput>
+export const VECTOR_COLUMN_OPTION_KEYS = { dim: true, metric: true, precision: true, M: true, efConstruction: true, codes: true, subvectors: true, embedder: true } as const satisfies OptionKeys<VectorColumnInput>
 
 export interface FullTextPolicy {
   columns: string[]
@@ -69,9 +83,13 @@ export interface VectorPolicyInput {
   precision?: Precision
   M?: number
   efConstruction?: number
+  /** `sq8` (default) or `pq`: see VectorColumnParameters.codes. */
+  codes?: CodesKind
+  /** PQ sub-vectors, 1..dim; only with `codes: 'pq'`. Default ceil(dim / 8). */
+  subvectors?: number
 }
 
-export const VECTOR_POLICY_OPTION_KEYS = { column: true, dim: true, metric: true, precision: true, M: true, efConstruction: true } as const satisfies OptionKeys<VectorPolicyInput>
+export const VECTOR_POLICY_OPTION_KEYS = { column: true, dim: true, metric: true, precision: true, M: true, efConstruction: true, codes: true, subvectors: true } as const satisfies OptionKeys<VectorPolicyInput>
 
 export const MAX_DIM = 65_536
 
@@ -96,7 +114,15 @@ function resolveParameters(input: Omit<VectorPolicyInput, 'column'>, at: string)
   if (!Number.isInteger(efConstruction) || efConstruction < 1 || efConstruction > 10_000) {
     throw invalid(`${at}.efConstruction must be an integer in [1, 10000], got ${String(efConstruction)}`)
   }
-  return { dim, metric, precision, M, efConstruction }
+  const codes = input.codes ?? 'sq8'
+  if (!CODES_KINDS.includes(codes)) throw invalid(`${at}.codes must be one of ${CODES_KINDS.join(', ')}, got ${JSON.stringify(codes)}`)
+  if (codes !== 'pq') {
+    if (input.subvectors !== undefined) throw invalid(`${at}.subvectors applies to PQ codes only; set ${at}.codes to 'pq' or leave subvectors out`)
+    return { dim, metric, precision, M, efConstruction }
+  }
+  const subvectors = input.subvectors ?? defaultSubvectors(dim)
+  if (!Number.isInteger(subvectors) || subvectors < 1 || subvectors > dim) throw invalid(`${at}.subvectors must be an integer in [1, ${dim}] (the dimension), got ${String(input.subvectors)}`)
+  return { dim, metric, precision, M, efConstruction, codes, subvectors }
 }
 
 /**
@@ -121,8 +147,8 @@ export function resolveExtraVectors(input: unknown, primary: string): VectorColu
 
 /** Every vector column of a policy, the primary one first. */
 export function vectorColumns(p: VectorPolicy): VectorColumnPolicy[] {
-  const { column, dim, metric, precision, M, efConstruction } = p
-  return [{ column, dim, metric, precision, M, efConstruction }, ...(p.extra ?? [])]
+  const { column, dim, metric, precision, M, efConstruction, codes, subvectors } = p
+  return [{ column, dim, metric, precision, M, efConstruction, ...(codes === undefined ? {} : { codes }), ...(subvectors === undefined ? {} : { subvectors }) }, ...(p.extra ?? [])]
 }
 
 /** The vector column `name` of a policy (default: the primary one); `INVALID_ARGUMENT` naming the columns when it has none by that name. */
@@ -151,6 +177,7 @@ export function extraVectorsProperties(extra: readonly VectorColumnPolicy[]): Re
   return {
     [EXTRA_VECTORS_PROPERTY]: JSON.stringify(extra.map((c) => ({
       column: c.column, dim: c.dim, metric: c.metric, precision: c.precision, 'hnsw.m': c.M, 'hnsw.ef-construction': c.efConstruction,
+      ...(c.codes === 'pq' ? { codes: c.codes, 'pq.subvectors': c.subvectors } : {}),
       ...(c.embedder === undefined ? {} : { embedder: c.embedder }),
     }))),
   }
@@ -174,6 +201,8 @@ function extraVectorsFromProperty(text: string, primary: string): VectorColumnPo
       ...(o.precision === undefined ? {} : { precision: o.precision as Precision }),
       ...(o['hnsw.m'] === undefined ? {} : { M: o['hnsw.m'] as number }),
       ...(o['hnsw.ef-construction'] === undefined ? {} : { efConstruction: o['hnsw.ef-construction'] as number }),
+      ...(o.codes === undefined ? {} : { codes: o.codes as CodesKind }),
+      ...(o['pq.subvectors'] === undefined ? {} : { subvectors: o['pq.subvectors'] as number }),
       ...(o.embedder === undefined ? {} : { embedder: o.embedder as string }),
     }
   }
@@ -213,6 +242,8 @@ export function policyToProperties(p: VectorPolicy): Record<string, string> {
     [PREFIX + 'precision']: p.precision,
     [PREFIX + 'hnsw.m']: String(p.M),
     [PREFIX + 'hnsw.ef-construction']: String(p.efConstruction),
+    // Written only for PQ, so a table with the default codes keeps the properties older ailake wrote.
+    ...(p.codes === 'pq' ? { [PREFIX + 'codes']: p.codes, [PREFIX + 'pq.subvectors']: String(p.subvectors) } : {}),
   }
 }
 
@@ -233,6 +264,10 @@ export function policyFromProperties(props: Readonly<Record<string, string>>): V
   const ef = num('hnsw.ef-construction')
   if (M !== undefined) input.M = M
   if (ef !== undefined) input.efConstruction = ef
+  const codes = props[PREFIX + 'codes']
+  const subvectors = num('pq.subvectors')
+  if (codes !== undefined) input.codes = codes as CodesKind
+  if (subvectors !== undefined) input.subvectors = subvectors
   const policy = resolveVectorPolicy(input)
   const extra = props[EXTRA_VECTORS_PROPERTY]
   if (extra !== undefined) {

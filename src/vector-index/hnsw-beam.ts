@@ -19,6 +19,8 @@ export const BEAM_DOT = 1
 export const BEAM_SQ8 = 2
 /** f32 squared L2 in the augmented space of a dot index (HnswCore.aug). */
 export const BEAM_AUG = 3
+/** PQ codes (hnsw-pq.ts). */
+export const BEAM_PQ = 4
 
 const align = (x: number): number => Math.ceil(x / 64) * 64
 

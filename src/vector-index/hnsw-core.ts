@@ -10,7 +10,7 @@ import { seededRandom } from '../util/rng.js'
 import { bitAllowed } from './filter.js'
 import { MaxHeap, MinHeap } from './heap.js'
 import type { HnswGraph } from './hnsw-graph.js'
-import type { QuantizedSearch } from './hnsw-quantized.js'
+import type { CodeSearch } from './hnsw-quantized.js'
 import { BEAM_AUG, BEAM_DOT, BEAM_L2, WasmBeam } from './hnsw-beam.js'
 
 export abstract class HnswCore {
@@ -70,7 +70,7 @@ export abstract class HnswCore {
    */
   protected level0Size = -1
   /** Quantised-search state, built on the first quantised search; undefined when stale. */
-  protected qs: QuantizedSearch | undefined
+  protected qs: CodeSearch | undefined
   /** True during a quantised search: `batch` then scores on the codes. */
   protected quant = false
   /** Where the wasm beam state starts (bytes) when not right after the vectors: an index restored from codes has none. */
@@ -129,7 +129,7 @@ export abstract class HnswCore {
 
   /** Distances from `qOff` to the first `m` ids in `arena.batchIds`, into `arena.batchOut` as raw kernel values. */
   protected batch(qOff: number, m: number): void {
-    if (this.quant) (this.qs as QuantizedSearch).batch(m)
+    if (this.quant) (this.qs as CodeSearch).batch(m)
     else if (this.sk !== 0) this.arena.dotBatch(qOff, m, this.vbase, this.g.dim)
     else {
       this.arena.l2Batch(qOff, m, this.vbase, this.g.dim)

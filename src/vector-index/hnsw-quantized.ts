@@ -10,7 +10,23 @@ import type { VectorArena } from '../vector/simd.js'
 import { BEAM_SQ8, type WasmBeam } from './hnsw-beam.js'
 import type { MaxHeap } from './heap.js'
 
-export class QuantizedSearch {
+/** What a search on codes needs of them: SQ8 (here) or PQ (hnsw-pq.ts). */
+export interface CodeSearch {
+  /** Byte address just past the state in the arena. */
+  readonly end: number
+  /** Loads the query at element `qOff`; `batch` then scores against it. */
+  prepare(qOff: number, euclidean: boolean, cosine: boolean): void
+  /** batchOut[i] = the raw kernel value (a·b, or squared L2) of the query and row batchIds[i], from the codes. */
+  batch(m: number): void
+  /** Runs `beam`'s level-0 search on the codes into `res`. */
+  beamSearch(beam: WasmBeam, count: number, res: MaxHeap, ep: number, epD: number, ef: number, bits: Uint8Array | null, kind: number): void
+  /** out[0], out[1] = bounds on row `id`'s exact distance, given its code distance `d`. */
+  interval(id: number, d: number, out: Float64Array): void
+  /** Bytes held outside the arena. */
+  readonly heapBytes: number
+}
+
+export class QuantizedSearch implements CodeSearch {
   private readonly sq: Sq8
   private alpha = 0
   private beta = 0
@@ -55,6 +71,14 @@ export class QuantizedSearch {
   /** Vector `id` was just added: encode it. */
   added(id: number): void {
     sq8Encode(this.arena, this.sq, this.vbase, id)
+  }
+
+  readonly heapBytes = 0
+
+  /** The exact distance lies within `error` of the code distance. */
+  interval(_id: number, d: number, out: Float64Array): void {
+    out[0] = d - this.error
+    out[1] = d + this.error
   }
 
   /** Loads the query at element `qOff`; `batch` then scores against it. */

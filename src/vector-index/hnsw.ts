@@ -8,7 +8,8 @@ import { AilakeError, invalid } from '../errors.js'
 import { checkMetric } from '../vector/distance.js'
 import { normalizeInPlace } from '../vector/normalize.js'
 import { ARENA_RESERVED, BATCH, createArena } from '../vector/simd.js'
-import { QuantizedSearch } from './hnsw-quantized.js'
+import { QuantizedSearch, type CodeSearch } from './hnsw-quantized.js'
+import { PqSearch } from './hnsw-pq.js'
 import type { VectorArena } from '../vector/simd.js'
 import type { Metric } from '../vector/types.js'
 import { toFlat, validateVectors } from '../vector/validate.js'
@@ -19,7 +20,10 @@ import { checkK, checkQuery } from './flat.js'
 import type { HnswGraph } from './hnsw-graph.js'
 import { decodeGraph, encodeGraph } from './hnsw-codec.js'
 import { sortLists } from './hnsw-lists.js'
-import { decodeSq8Block, encodeSq8Block, type Sq8Block } from '../vector/sq8-block.js'
+import { encodeSq8Block } from '../vector/sq8-block.js'
+import { decodeCodesBlock, type CodesBlock } from '../vector/codes-block.js'
+import { encodePqBlock } from '../vector/pq-block.js'
+import { defaultSubvectors, encodePq, trainPq } from '../vector/pq.js'
 import { HnswLinker } from './hnsw-link.js'
 import { checkInt, DEFAULT_EF, HNSW_BUILD_OPTION_KEYS, HNSW_SEARCH_OPTION_KEYS, type HnswBuildOptions, type HnswSearchOptions } from './hnsw-options.js'
 import { checkOptions } from '../util/options.js'
@@ -31,9 +35,22 @@ export const SQ8_MIN_ROWS = 1024
 
 /** Candidates of a search on codes alone (`searchCodes`), best first by their code distance. */
 export interface CodeCandidates extends SearchResult {
-  /** Each exact distance lies within `error` of its code distance. */
+  /** Candidate i's exact distance lies in [lower[i], upper[i]]. */
+  lower: Float64Array
+  upper: Float64Array
+  /** Each exact distance lies within `error` of its code distance (the widest interval's half-width). */
   error: number
 }
+
+/** Which codes a file's index stores for traversal without its vectors. */
+export interface CodesOptions {
+  /** `sq8` (default): a byte per dimension. `pq`: a byte per sub-vector (product quantisation). */
+  kind?: 'sq8' | 'pq'
+  /** PQ only: the number of sub-vectors, 1..dim. Default one per 8 dimensions. */
+  subvectors?: number
+}
+
+const NO_CANDIDATES: CodeCandidates = { ...EMPTY_RESULT, lower: new Float64Array(0), upper: new Float64Array(0), error: 0 }
 
 
 export class HnswIndex extends HnswLinker {
@@ -64,7 +81,7 @@ export class HnswIndex extends HnswLinker {
    */
   residentBytes(): number {
     const g = this.g
-    return this.arena.bytes.byteLength + g.links0.byteLength + g.upper.byteLength + g.upperOff.byteLength + g.levels.byteLength + this.visited.byteLength
+    return this.arena.bytes.byteLength + g.links0.byteLength + g.upper.byteLength + g.upperOff.byteLength + g.levels.byteLength + this.visited.byteLength + (this.qs?.heapBytes ?? 0)
   }
 
   /** Bytes a quantised search adds to this index (codes, and in WebAssembly the beam state): for cache budgets. */
@@ -145,20 +162,21 @@ export class HnswIndex extends HnswLinker {
   static fromCodes(bytes: Uint8Array, codes: Uint8Array, options: { dim?: number; wasm?: boolean } = {}): HnswIndex {
     checkOptions(options, { dim: true, wasm: true }, 'HnswIndex.fromCodes()')
     // The codes block backs the node count: decoded before the lists are allocated.
-    let block: Sq8Block | undefined
+    let block: CodesBlock | undefined
     const g = decodeGraph(bytes, (head) => {
       if (options.dim !== undefined && options.dim !== head.dim) {
         throw new AilakeError('DIMENSION_MISMATCH', `HnswIndex.fromCodes: the index has dimension ${head.dim} but ${options.dim} was expected`, {
           context: { index: head.dim, expected: options.dim },
         })
       }
-      block = decodeSq8Block(codes, head.dim, head.count, head.metric === 'euclidean')
+      block = decodeCodesBlock(codes, head.dim, head.count, head.metric === 'euclidean')
     })
     const vb = ARENA_RESERVED + g.dim
     const arena = createArena(vb, options.wasm === undefined ? {} : { wasm: options.wasm })
     const index = new HnswIndex(g, arena, 42 ^ g.count)
     index.codesOnly = true
-    index.qs = QuantizedSearch.fromBlock(arena, vb, block as Sq8Block)
+    const b = block as CodesBlock
+    index.qs = b.kind === 'pq' ? new PqSearch(arena, vb, b.block) : QuantizedSearch.fromBlock(arena, vb, b.block)
     index.beamAt = index.qs.end
     // In WebAssembly the beam state holds its own copy of the level-0 lists, packed (the index
     // is never linked again), which is all a search on codes reads of them (greedy descent
@@ -172,14 +190,21 @@ export class HnswIndex extends HnswLinker {
   }
 
   /**
-   * The SQ8 codes a quantised search of this index traverses, as a block to store next to the
-   * graph (sq8-block.ts); undefined for indexes small enough to search on their vectors.
+   * The codes a search of this index can traverse without its vectors, as a block to store next
+   * to the graph: SQ8 (sq8-block.ts) by default, or PQ (pq-block.ts) trained on these vectors;
+   * undefined for indexes small enough to search on their vectors.
    */
-  codes(): Uint8Array | undefined {
+  codes(options: CodesOptions = {}): Uint8Array | undefined {
     if (this.codesOnly) throw new AilakeError('INTERNAL', 'HnswIndex.codes: an index restored from codes has no vectors to encode')
+    checkOptions(options, { kind: true, subvectors: true }, 'HnswIndex.codes()')
     const g = this.g
+    const kind = options.kind ?? 'sq8'
+    if (kind !== 'sq8' && kind !== 'pq') throw invalid(`HnswIndex.codes: kind must be 'sq8' or 'pq', got ${JSON.stringify(kind)}`)
     if (g.count < SQ8_MIN_ROWS) return undefined
-    return encodeSq8Block(this.quantizedState().toBlock(g.count))
+    if (kind === 'sq8') return encodeSq8Block((this.quantizedState() as QuantizedSearch).toBlock(g.count))
+    const vectors = this.arena.f32.subarray(this.vbase, this.vbase + g.count * g.dim)
+    const book = trainPq(vectors, g.dim, g.count, options.subvectors ?? defaultSubvectors(g.dim))
+    return encodePqBlock({ rows: g.count, book, ...encodePq(vectors, g.count, book) })
   }
 
   private static empty(metric: Metric, dim: number, M: number, efConstruction: number, capacity: number, seed: number, wasm?: boolean): HnswIndex {
@@ -240,7 +265,7 @@ export class HnswIndex extends HnswLinker {
     }
     g.count = id + 1
     this.insert(id)
-    this.qs?.added(id) // reserve() dropped it if id is past its capacity
+    ;(this.qs as QuantizedSearch | undefined)?.added(id) // reserve() dropped it if id is past its capacity; an index that links has SQ8 state only
     return id
   }
 
@@ -281,7 +306,7 @@ export class HnswIndex extends HnswLinker {
     try {
       const [ep, epD] = this.descend(qOff)
       const beam = this.quant && pred === null ? this.beam : undefined
-      if (beam !== undefined) (this.qs as QuantizedSearch).beamSearch(beam, g.count, this.res, ep, epD, ef, bits, this.kind)
+      if (beam !== undefined) (this.qs as CodeSearch).beamSearch(beam, g.count, this.res, ep, epD, ef, bits, this.kind)
       else this.searchLayer(qOff, ep, epD, ef, 0, bits, pred)
     } finally {
       this.quant = false
@@ -294,9 +319,9 @@ export class HnswIndex extends HnswLinker {
   }
 
   /**
-   * Candidates for `query` found on the SQ8 codes alone: the best `ef` (at least `k`) the
+   * Candidates for `query` found on the codes alone (SQ8 or PQ): the best `ef` (at least `k`) the
    * traversal (or, for a selective filter, a scan of the allowed rows) finds, best first by code
-   * distance, with a bound on how far their exact distances may lie. Works on any index of at
+   * distance, each with an interval its exact distance lies in. Works on any index of at
    * least 1,024 rows and on one restored by `fromCodes`. With a filter, at least `k` allowed
    * candidates come back whenever `k` allowed rows exist.
    */
@@ -309,7 +334,7 @@ export class HnswIndex extends HnswLinker {
     const ef = options.ef === undefined ? Math.max(k, DEFAULT_EF) : Math.max(k, checkInt('ef', options.ef, 1, 1 << 24))
     if (g.count === 0) {
       if (g.dim > 0) checkQuery(query, g.dim)
-      return { ...EMPTY_RESULT, error: 0 }
+      return NO_CANDIDATES
     }
     if (!this.codesOnly && g.count < SQ8_MIN_ROWS) throw invalid(`HnswIndex.searchCodes: an index of ${g.count} rows has no codes (they start at ${SQ8_MIN_ROWS} rows)`)
     checkQuery(query, g.dim)
@@ -319,24 +344,41 @@ export class HnswIndex extends HnswLinker {
     if (g.metric === 'cosine') normalizeInPlace(f32.subarray(qOff, qOff + g.dim), g.dim)
     const keep = Math.max(k, ef)
     this.beginQuantized(qOff)
-    const error = (this.qs as QuantizedSearch).error
     try {
       if (bits !== null) {
         // `allowed`: the caller's count of the bitset's set bits, so it is not counted again.
         const allowed = options.allowed === undefined ? countAllowed(bits, g.count) : checkInt('allowed', options.allowed, 0, g.count)
-        if (allowed === 0) return { ...EMPTY_RESULT, error }
-        if (allowed * allowed <= ef * 2 * g.M * g.count) return { ...this.codeScan(keep, bits), error }
+        if (allowed === 0) return NO_CANDIDATES
+        if (allowed * allowed <= ef * 2 * g.M * g.count) return this.withIntervals(this.codeScan(keep, bits))
       }
       const [ep, epD] = this.descend(qOff)
       const beam = this.beam
-      if (beam !== undefined) (this.qs as QuantizedSearch).beamSearch(beam, g.count, this.res, ep, epD, ef, bits, this.kind)
+      if (beam !== undefined) (this.qs as CodeSearch).beamSearch(beam, g.count, this.res, ep, epD, ef, bits, this.kind)
       else this.searchLayer(qOff, ep, epD, ef, 0, bits, null)
       const out = drainBestFirst(this.res, keep)
-      if (bits !== null && out.ids.length < k) return { ...this.codeScan(keep, bits), error }
-      return { ...out, error }
+      if (bits !== null && out.ids.length < k) return this.withIntervals(this.codeScan(keep, bits))
+      return this.withIntervals(out)
     } finally {
       this.quant = false
     }
+  }
+
+  /** Candidates on codes with the interval their exact distances lie in. */
+  private withIntervals(res: SearchResult): CodeCandidates {
+    const qs = this.qs as CodeSearch
+    const n = res.ids.length
+    const lower = new Float64Array(n)
+    const upper = new Float64Array(n)
+    const pair = new Float64Array(2)
+    let error = 0
+    for (let i = 0; i < n; i++) {
+      const d = res.distances[i] as number
+      qs.interval(res.ids[i] as number, d, pair)
+      lower[i] = pair[0] as number
+      upper[i] = pair[1] as number
+      error = Math.max(error, d - (pair[0] as number), (pair[1] as number) - d)
+    }
+    return { ...res, lower, upper, error }
   }
 
   /** The best `keep` allowed rows by their code distance, scanning them all (during a quantised search). */
@@ -381,7 +423,7 @@ export class HnswIndex extends HnswLinker {
   }
 
   /** The quantised-search state, built from the vectors on first use. */
-  private quantizedState(): QuantizedSearch {
+  private quantizedState(): CodeSearch {
     const g = this.g
     if (this.qs === undefined) {
       // The codes go after the beam state (made first, see HnswCore.beam), else after the vectors.

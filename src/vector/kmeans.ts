@@ -179,7 +179,7 @@ export function assignNearest(vectors: Float32Array, dim: number, centroids: Flo
 }
 
 /** `want` distinct positions in [0, count), ascending (Floyd's algorithm, then sorted). */
-function samplePositions(count: number, want: number, random: () => number): number[] {
+export function samplePositions(count: number, want: number, random: () => number): number[] {
   const chosen = new Set<number>()
   for (let j = count - want; j < count; j++) {
     const t = Math.floor(random() * (j + 1))

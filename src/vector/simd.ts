@@ -42,6 +42,11 @@ export interface VectorArena {
    * with blocks x 16 u8 codes followed by its f32 norm.
    */
   sq8Batch(q16: number, n: number, base: number, stride: number, blocks: number, alpha: number, beta: number, gamma: number): void
+  /**
+   * PQ batch (see simd.wat): batchOut[i] = the sum of the `m4` terms `lut[j * 256 + code_j]` of row
+   * batchIds[i], whose codes start at byte `base + row * stride`; `lut` is a byte address.
+   */
+  pqBatch(lut: number, n: number, base: number, stride: number, m4: number): void
   /** lo[d] = min(lo[d], row[d]), hi[d] = max(hi[d], row[d]) over `count` rows of `dim` f32 from byte `rows` (lo, hi: byte addresses). */
   sq8MinMax(rows: number, count: number, dim: number, lo: number, hi: number): void
   /** SQ8 codes of rows [from, to) (see simd.wat's sq8EncodeRows); all addresses in bytes. */
@@ -83,6 +88,7 @@ interface SimdExports {
   sq8Batch(q: number, ids: number, n: number, base: number, stride: number, blocks: number, alpha: number, beta: number, gamma: number, out: number): void
   sq8MinMax(rows: number, count: number, dim: number, lo: number, hi: number): void
   sq8EncodeRows(rows: number, from: number, to: number, dim: number, lo: number, inv: number, base: number, stride: number): void
+  pqBatch(lut: number, ids: number, n: number, base: number, stride: number, m4: number, out: number): void
   beam: BeamKernel
   select: SelectKernel
   drain: DrainKernel
@@ -139,6 +145,10 @@ class WasmArena implements VectorArena {
 
   sq8Batch(q16: number, n: number, base: number, stride: number, blocks: number, alpha: number, beta: number, gamma: number): void {
     this.ex.sq8Batch(q16, 0, n, base, stride, blocks, alpha, beta, gamma, BATCH * 4)
+  }
+
+  pqBatch(lut: number, n: number, base: number, stride: number, m4: number): void {
+    this.ex.pqBatch(lut, 0, n, base, stride, m4, BATCH * 4)
   }
 
   dotBatch(q: number, n: number, base: number, dim: number): void {
@@ -227,6 +237,26 @@ class JsArena implements VectorArena {
       for (let j = 0; j < len; j++) sum += (q[j] as number) * (u8[p + j] as number)
       const norm = this.f32[(p + len) >> 2] as number
       this.batchOut[i] = fr(fr(fr(a * fr(sum)) + b) + fr(g * norm))
+    }
+  }
+
+  // Mirrors simd.wat's pqBatch: four running f32 sums, combined as (s0 + s1) + (s2 + s3).
+  pqBatch(lut: number, n: number, base: number, stride: number, m4: number): void {
+    const u8 = this.bytes
+    const f32 = this.f32
+    for (let i = 0; i < n; i++) {
+      const p = base + (this.batchIds[i] as number) * stride
+      let s0 = 0
+      let s1 = 0
+      let s2 = 0
+      let s3 = 0
+      for (let j = 0, t = lut >> 2; j < m4; j += 4, t += 1024) {
+        s0 = fr(s0 + (f32[t + (u8[p + j] as number)] as number))
+        s1 = fr(s1 + (f32[t + 256 + (u8[p + j + 1] as number)] as number))
+        s2 = fr(s2 + (f32[t + 512 + (u8[p + j + 2] as number)] as number))
+        s3 = fr(s3 + (f32[t + 768 + (u8[p + j + 3] as number)] as number))
+      }
+      this.batchOut[i] = fr(fr(s0 + s1) + fr(s2 + s3))
     }
   }
 

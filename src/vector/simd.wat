@@ -199,6 +199,39 @@
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $l))))
 
+;; PQ codes (vector/pq.ts): row r is `m4` u8 codes at base + r * stride, `m4` a multiple of 4
+  ;; (padding codes are 0 and their terms 0). `lut` holds m4 x 256 f32, the query's term for
+  ;; each code of each sub-vector. out[i] = the row's terms summed in f32 as four running sums
+  ;; (sub-vectors 4t, 4t+1, 4t+2, 4t+3), then (s0 + s1) + (s2 + s3): four chains hide the add
+  ;; latency, and the JS mirror in simd.ts adds in the same order.
+  (func $pqBatch (export "pqBatch") (param $lut i32) (param $ids i32) (param $n i32) (param $base i32) (param $stride i32)
+        (param $m4 i32) (param $out i32)
+    (local $i i32) (local $p i32) (local $end i32) (local $t i32)
+    (local $s0 f32) (local $s1 f32) (local $s2 f32) (local $s3 f32)
+    (i32.store (local.get $out) (call $touch (local.get $ids) (local.get $n) (local.get $base) (local.get $stride)))
+    (block $done
+      (loop $l
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $p (i32.add (local.get $base)
+          (i32.mul (i32.load (i32.add (local.get $ids) (i32.shl (local.get $i) (i32.const 2)))) (local.get $stride))))
+        (local.set $end (i32.add (local.get $p) (local.get $m4)))
+        (local.set $t (local.get $lut))
+        (local.set $s0 (f32.const 0)) (local.set $s1 (f32.const 0)) (local.set $s2 (f32.const 0)) (local.set $s3 (f32.const 0))
+        (block $jd
+          (loop $jl
+            (br_if $jd (i32.ge_u (local.get $p) (local.get $end)))
+            (local.set $s0 (f32.add (local.get $s0) (f32.load (i32.add (local.get $t) (i32.shl (i32.load8_u (local.get $p)) (i32.const 2))))))
+            (local.set $s1 (f32.add (local.get $s1) (f32.load offset=1024 (i32.add (local.get $t) (i32.shl (i32.load8_u offset=1 (local.get $p)) (i32.const 2))))))
+            (local.set $s2 (f32.add (local.get $s2) (f32.load offset=2048 (i32.add (local.get $t) (i32.shl (i32.load8_u offset=2 (local.get $p)) (i32.const 2))))))
+            (local.set $s3 (f32.add (local.get $s3) (f32.load offset=3072 (i32.add (local.get $t) (i32.shl (i32.load8_u offset=3 (local.get $p)) (i32.const 2))))))
+            (local.set $p (i32.add (local.get $p) (i32.const 4)))
+            (local.set $t (i32.add (local.get $t) (i32.const 4096)))
+            (br $jl)))
+        (f32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2)))
+          (f32.add (f32.add (local.get $s0) (local.get $s1)) (f32.add (local.get $s2) (local.get $s3))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l))))
+
   ;; ---- Level-0 beam search (HnswIndex.searchLayer, moved here so the loop runs without
   ;; crossing into JS per expanded node). It mirrors the JS loop and heaps step for step, with
   ;; distances as f64 like the JS heaps, so both paths return identical results.
@@ -315,7 +348,7 @@
   ;; (0 = unfiltered), +32 the heaps' capacity (entries). Batch scratch: ids at byte 0, kernel output at byte 2048 (BATCH = 512).
   ;; $mode: 0 f32 l2, 1 f32 dot, 2 SQ8 ($q/$base/$dim are then q16/rows/stride and $blocks,
   ;; $alpha, $beta, $gamma the sq8Batch terms), 3 f32 l2 in the augmented space of a dot index
-  ;; (see $augment). $kind turns a raw value into a distance: 0 raw, 1 1 - raw, 2 -raw.
+  ;; (see $augment), 4 PQ ($q/$base/$dim/$blocks are then pqBatch's lut/base/stride/m4). $kind turns a raw value into a distance: 0 raw, 1 1 - raw, 2 -raw.
   ;; Returns the result heap's size, or -1 when the candidate heap was full (the caller runs the
   ;; search again with larger heaps; $ef must not exceed their capacity).
   (func (export "beam") (param $ctx i32) (param $ep i32) (param $epD f64) (param $ef i32) (param $gen i32)
@@ -389,6 +422,9 @@
             (local.set $i (i32.add (local.get $i) (i32.const 1)))
             (br $gather)))
         (if (i32.eqz (local.get $m)) (then (br $expand)))
+        (if (i32.eq (local.get $mode) (i32.const 4))
+          (then (call $pqBatch (local.get $q) (i32.const 0) (local.get $m) (local.get $base) (local.get $dim) (local.get $blocks) (i32.const 2048)))
+          (else
         (if (i32.eq (local.get $mode) (i32.const 2))
           (then (call $sq8Batch (local.get $q) (i32.const 0) (local.get $m) (local.get $base) (local.get $dim) (local.get $blocks)
                   (local.get $alpha) (local.get $beta) (local.get $gamma) (i32.const 2048)))
@@ -397,7 +433,7 @@
             (else
               (call $l2Batch (local.get $q) (i32.const 0) (local.get $m) (local.get $base) (local.get $dim) (i32.const 2048))
               (if (i32.eq (local.get $mode) (i32.const 3))
-                (then (call $augment (local.get $m) (local.get $aug) (local.get $h))))))))
+                (then (call $augment (local.get $m) (local.get $aug) (local.get $h))))))))))
         (local.set $i (i32.const 0))
         (block $scored
           (loop $score

@@ -92,7 +92,9 @@ test('hostile version 5 header fields: CORRUPT_DATA, or UNSUPPORTED for an unkno
     ['codes length one more', withHeader((v) => v.setBigUint64(88, BigInt(codes.length + 1), true)), 'CORRUPT_DATA'],
     ['codes length one less', withHeader((v) => v.setBigUint64(88, BigInt(codes.length - 1), true)), 'CORRUPT_DATA'],
     ['codes crc', withHeader((v) => v.setUint32(96, v.getUint32(96, true) ^ 1, true)), 'CORRUPT_DATA'],
-    ['codes kind 2', withHeader((v) => v.setUint8(100, 2)), 'UNSUPPORTED'],
+    ['codes kind 3', withHeader((v) => v.setUint8(100, 3)), 'UNSUPPORTED'],
+    // Kind 2 is PQ: an SQ8 block under it is a mismatch, never read as PQ.
+    ['codes kind 2 (PQ) over an SQ8 block', withHeader((v) => v.setUint8(100, 2)), 'CORRUPT_DATA'],
     ['codes kind none with codes', withHeader((v) => v.setUint8(100, 0)), 'CORRUPT_DATA'],
     ['codes kind none, length 0, crc left', withHeader((v) => { v.setUint8(100, 0); v.setBigUint64(88, 0n, true) }), 'CORRUPT_DATA'],
     // Version 6 is a column section, which has no integrity part: this one does.

@@ -8,6 +8,7 @@ import { crc32c } from '../../util/crc32c.js'
 import type { Metric, Precision } from '../../vector/types.js'
 import { decodeIntegrityTable, encodeIntegrityTable, ENTRY_BYTES, type Integrity } from './integrity.js'
 import type { IndexType, VectorFacts } from './types.js'
+import { isPqBlock } from '../../vector/pq-block.js'
 
 export const SECTION_MAGIC = 0x4b4c4941 // "AILK" little-endian
 export const TRAILER_MAGIC = 0x544c4941 // "AILT"
@@ -33,9 +34,14 @@ export const HEADER_LENGTH = 80
 export const HEADER_LENGTH_V3 = 96
 /** Header length of versions 4 and 5, the longest: a read of this many bytes holds any header. */
 export const HEADER_LENGTH_V4 = 112
-/** Codes kinds of a version 4 or 5 section: 1 SQ8 (src/vector/sq8-block.ts); 0 in a version 5 section without codes. */
+/**
+ * Codes kinds of a version 4 to 6 section: 1 SQ8 (src/vector/sq8-block.ts), 2 PQ
+ * (src/vector/pq-block.ts, versions 5 and 6 only); 0 in a version 5 or 6 section without codes.
+ * A reader that predates a kind refuses the file with UNSUPPORTED rather than misread it.
+ */
 const CODES_NONE = 0
 const CODES_SQ8 = 1
+const CODES_PQ = 2
 export const TRAILER_LENGTH = 32
 /** Largest dimension a section may declare: bounds allocations driven by a hostile header. */
 export const MAX_DIM = 65536
@@ -111,7 +117,7 @@ export function encodeSection(s: SectionInput): Uint8Array {
   if (version >= SECTION_VERSION) {
     w.u64(text?.length ?? 0).u32(text === undefined ? 0 : crc32c(text))
     if (codes === undefined) w.u64(0).u32(0).u8(CODES_NONE)
-    else w.u64(codes.length).u32(crc32c(codes)).u8(CODES_SQ8)
+    else w.u64(codes.length).u32(crc32c(codes)).u8(isPqBlock(codes) ? CODES_PQ : CODES_SQ8)
     w.u8(0).u16(0).u32(0)
   }
   w.u32(crc32c(w.view8().subarray(0, headerLength - 4)))
@@ -165,6 +171,8 @@ export interface SectionHeader {
   /** Length and CRC-32C of the codes block, right after the index bytes (0 and 0 before version 4, and in a version 5 section without codes). */
   codesLength: number
   codesCrc: number
+  /** 0 none, 1 SQ8, 2 PQ. */
+  codesKind: number
 }
 
 /**
@@ -187,28 +195,28 @@ export function readSectionHeader(header: Uint8Array): SectionHeader {
   }
   r.offset = 56
   const length = r.u64('section length')
-  if (version < 3) return { version, headerLength, length, textLength: 0, textCrc: 0, codesLength: 0, codesCrc: 0 }
+  if (version < 3) return { version, headerLength, length, textLength: 0, textCrc: 0, codesLength: 0, codesCrc: 0, codesKind: CODES_NONE }
   r.offset = 76
   const textLength = r.u64('text length')
   const textCrc = r.u32('text crc')
   if (version === 3) {
     if (r.u32('reserved') !== 0) throw corrupt('ailake section: reserved header bytes are not zero; the file is corrupt')
     if (textLength === 0 || textLength > length) throw corrupt(`ailake section: full-text block of ${textLength} bytes in a ${length}-byte section`)
-    return { version, headerLength, length, textLength, textCrc, codesLength: 0, codesCrc: 0 }
+    return { version, headerLength, length, textLength, textCrc, codesLength: 0, codesCrc: 0, codesKind: CODES_NONE }
   }
   const codesLength = r.u64('codes length')
   const codesCrc = r.u32('codes crc')
   const kind = r.u8('codes kind')
   if (r.u8('reserved') !== 0 || r.u16('reserved') !== 0 || r.u32('reserved') !== 0) throw corrupt('ailake section: reserved header bytes are not zero; the file is corrupt')
-  // Version 4 always has codes; in versions 5 and 6 the kind says whether there are any.
-  if (kind !== CODES_SQ8 && !(kind === CODES_NONE && version >= 5)) {
+  // Version 4 always has SQ8 codes; in versions 5 and 6 the kind says whether there are any, and which.
+  if (kind !== CODES_SQ8 && !((kind === CODES_NONE || kind === CODES_PQ) && version >= 5)) {
     throw new AilakeError('UNSUPPORTED', `ailake section: codes kind ${kind} is not known to this version of ailake; upgrade to read this file`, { context: { kind } })
   }
-  const codesWrong = kind === CODES_SQ8 ? codesLength === 0 : codesLength !== 0 || codesCrc !== 0
+  const codesWrong = kind !== CODES_NONE ? codesLength === 0 : codesLength !== 0 || codesCrc !== 0
   if ((textLength === 0 && textCrc !== 0) || codesWrong || codesLength + textLength > length || (version === COLUMN_SECTION_VERSION && textLength !== 0)) {
     throw corrupt(`ailake section: codes block of ${codesLength} bytes (kind ${kind}) and full-text block of ${textLength} bytes in a ${length}-byte section`, { codesLength, kind, textLength, length })
   }
-  return { version, headerLength, length, textLength, textCrc, codesLength, codesCrc }
+  return { version, headerLength, length, textLength, textCrc, codesLength, codesCrc, codesKind: kind }
 }
 
 /**
@@ -247,6 +255,7 @@ export function decodeSection(bytes: Uint8Array, sectionOffset: number): Decoded
   const codesEnd = headLength + head.indexLength + head.header.codesLength
   const codes = bytes.subarray(headLength + head.indexLength, codesEnd)
   if (crc32c(codes) !== head.header.codesCrc) throw corrupt('ailake section: codes checksum mismatch; the file is corrupt')
+  if (codes.length > 0 && isPqBlock(codes) !== (head.header.codesKind === CODES_PQ)) throw corrupt(`ailake section: the header says codes kind ${head.header.codesKind} but the block is ${isPqBlock(codes) ? 'PQ' : 'not PQ'}; the file is corrupt`)
   const textBytes = checkedTextBlock(head.header, bytes.subarray(codesEnd))
   return { version: head.header.version, facts: head.facts, indexBytes: head.facts.indexType === 'none' ? undefined : index, integrity: head.integrity, textBytes, codesBytes: codes.length === 0 ? undefined : codes }
 }
