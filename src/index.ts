@@ -36,7 +36,7 @@ export type { PartitionInput } from './table/partition.js'
 export type { SchemaChange, AddedColumn } from './table/schema-evolution.js'
 export type { AsOf } from './table/iceberg-table.js'
 export type { RowsInput, Row } from './table/rows.js'
-export type { VectorColumnInput, VectorPolicy, VectorPolicyInput } from './table/vector-policy.js'
+export type { CodesKind, VectorColumnInput, VectorPolicy, VectorPolicyInput } from './table/vector-policy.js'
 export type { Field, FieldType, Schema, PrimitiveType, DecimalType, DecimalTypeInput } from './format/schema.js'
 
 export type { ObjectStore, ObjectInfo } from './store/object-store.js'

@@ -1,5 +1,5 @@
 /** `ailake create`: an empty table with a vector column, optionally its embedder and columns. */
-import { AilakeError, isAilakeError, probeDim, type Embedder, type Lakehouse, type Metric, type Precision, type SchemaInput, type TextLanguage, type VectorColumnInput } from '../index.js'
+import { AilakeError, isAilakeError, probeDim, type CodesKind, type Embedder, type Lakehouse, type Metric, type Precision, type SchemaInput, type TextLanguage, type VectorColumnInput } from '../index.js'
 import { intOption, type Command, type Io, type Values } from './command.js'
 import { UsageError } from './exit-codes.js'
 import { embedderNamed, reworded } from './words.js'
@@ -10,6 +10,8 @@ const WORDS = {
   'vector.metric': '--metric',
   'vector.precision': '--precision',
   'vector.column': '--column',
+  'vector.codes': '--codes',
+  'vector.subvectors': '--subvectors',
   'schema column': '--columns: column',
   fullTextLanguage: '--fts-language',
   fullText: '--fts',
@@ -24,6 +26,7 @@ export const createCommand: Command = {
   options: {
     dim: { type: 'string' }, metric: { type: 'string' }, precision: { type: 'string' }, column: { type: 'string' }, embedder: { type: 'string' }, columns: { type: 'string' },
     fts: { type: 'string' }, 'fts-language': { type: 'string' }, 'partition-by': { type: 'string' }, vectors: { type: 'string' },
+    codes: { type: 'string' }, subvectors: { type: 'string' },
   },
   async run(lake, [name], values, io) {
     const embedderName = values.embedder as string | undefined
@@ -51,6 +54,8 @@ async function create(lake: Lakehouse, name: string, values: Values, dim: number
     ...(values.metric !== undefined && { metric: values.metric as Metric }),
     ...(values.precision !== undefined && { precision: values.precision as Precision }),
     ...(values.column !== undefined && { column: values.column as string }),
+    ...(values.codes !== undefined && { codes: values.codes as CodesKind }),
+    ...(values.subvectors !== undefined && { subvectors: intOption(values, 'subvectors', 1) }),
   }
   const schema = values.columns === undefined ? undefined : parseColumns(values.columns as string)
   if (values['fts-language'] !== undefined && values.fts === undefined) throw new UsageError('--fts-language needs --fts (the columns to full-text index)')
@@ -74,7 +79,8 @@ async function create(lake: Lakehouse, name: string, values: Values, dim: number
   const fts = v.fullText === undefined ? '' : `, full text ${v.fullText.columns.join(', ')} (${v.fullText.language})`
   const parts = (vectors === undefined ? '' : Object.entries(vectors).map(([name, c]) => `, ${name} ${c.dim}-d${c.metric === undefined ? '' : ` ${c.metric}`}${c.precision === undefined ? '' : ` ${c.precision}`}`).join('')) +
     (partitionBy === undefined ? '' : `, partitioned by ${partitionBy.join(', ')}`)
-  io.out(`created ${table.name}: ${v.column} ${v.dim}-d ${v.metric} ${v.precision}${table.embedder === undefined ? '' : `, embedder ${table.embedder.name}`}${fts}${parts}`)
+  const pq = v.codes === 'pq' ? `, PQ codes (${v.subvectors} sub-vectors)` : ''
+  io.out(`created ${table.name}: ${v.column} ${v.dim}-d ${v.metric} ${v.precision}${pq}${table.embedder === undefined ? '' : `, embedder ${table.embedder.name}`}${fts}${parts}`)
 }
 
 function parseColumns(spec: string): SchemaInput {

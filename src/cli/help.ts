@@ -106,6 +106,10 @@ Options:
   --metric M              cosine (default), euclidean or dot
   --precision P           on-disk vectors: f32 (default), f16 or i8
   --column NAME           vector column name (default: embedding)
+  --codes sq8|pq          codes each file's index keeps for searching without the vectors:
+                          sq8 (default, a byte per dimension) or pq (a byte per sub-vector,
+                          8x smaller by default; for 384-d and wider embeddings)
+  --subvectors N          PQ sub-vectors (default: one per 8 dimensions); needs --codes pq
   --embedder NAME         record the embedder that makes the vectors: use-lite
                           (offline, 512-d) or openai:<model> (OPENAI_BASE_URL, OPENAI_API_KEY);
                           enables insert --embed and search --text
@@ -126,6 +130,7 @@ Examples:
   ailake create docs --dim 384 --metric cosine --precision f16
   ailake create wordnet --embedder use-lite --columns "id:string,gloss:string" --fts gloss
   ailake --warehouse /data/lake create images.clip --dim 512 --precision i8
+  ailake create passages --dim 768 --codes pq --subvectors 96
   ailake create events --dim 64 --columns "tenant:string,ts:timestamp" --partition-by "tenant,day(ts)"`,
 
   insert: `Usage: ailake insert <table> <file> [options]

@@ -61,7 +61,8 @@ export interface TableInfo {
   vectorBytes: number
   /** Data-file bytes per row, all columns and the index included. */
   bytesPerRow: number
-  vector: { column: string; dim: number; metric: string; precision: string; M: number; efConstruction: number }
+  /** `codes`: what each file's index keeps for searching without the vectors (`subvectors` with PQ). */
+  vector: { column: string; dim: number; metric: string; precision: string; M: number; efConstruction: number; codes: string; subvectors?: number }
   embedder: { name: string; dim: number } | null
   /** New files' partitioning in createTable's `partitionBy` form; empty when unpartitioned. */
   partitionBy: PartitionInput[]
@@ -93,7 +94,10 @@ export async function tableInfo(table: Table): Promise<TableInfo> {
     totalBytes,
     vectorBytes: v.dim * ELEMENT_BYTES[v.precision],
     bytesPerRow: rows === 0 ? 0 : Math.round(totalBytes / rows),
-    vector: { column: v.column, dim: v.dim, metric: v.metric, precision: v.precision, M: v.M, efConstruction: v.efConstruction },
+    vector: {
+      column: v.column, dim: v.dim, metric: v.metric, precision: v.precision, M: v.M, efConstruction: v.efConstruction,
+      codes: v.codes ?? 'sq8', ...(v.subvectors === undefined ? {} : { subvectors: v.subvectors }),
+    },
     embedder: recordedEmbedder(table) ?? null,
     partitionBy: table.partitionBy,
     schema: table.columns().map((f) => ({ id: f.id, name: f.name, type: typeName(f.type), required: f.required })),
@@ -117,7 +121,7 @@ export function formatInfo(i: TableInfo): string {
     `rows         ${count(i.rows)} live${i.deletedRows > 0 ? `, ${count(i.deletedRows)} deleted (still stored)` : ''}`,
     `files        ${i.files} (index ready ${i.indexStatus.ready}, pending ${i.indexStatus.pending}, none ${i.indexStatus.none})`,
     `size         ${bytes(i.totalBytes)} on disk, ${count(i.bytesPerRow)} bytes per row`,
-    `vector       ${v.column}: ${v.dim}-d ${v.metric}, ${v.precision} (${count(i.vectorBytes)} bytes per vector), HNSW M=${v.M} efConstruction=${v.efConstruction}`,
+    `vector       ${v.column}: ${v.dim}-d ${v.metric}, ${v.precision} (${count(i.vectorBytes)} bytes per vector), HNSW M=${v.M} efConstruction=${v.efConstruction}, ${v.codes === 'pq' ? `PQ codes (${v.subvectors} sub-vectors)` : 'SQ8 codes'}`,
     `partitioned  ${i.partitionBy.length === 0 ? 'no' : `by ${i.partitionBy.map((p) => typeof p === 'string' ? p : `${p.transform ?? 'identity'}(${p.column}) as ${p.name ?? p.column}`).join(', ')}`}`,
     `embedder     ${i.embedder === null ? 'none recorded (vectors supplied by the user)' : `${i.embedder.name} (${i.embedder.dim}-d)`}`,
     'schema',

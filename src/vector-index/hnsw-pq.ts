@@ -17,74 +17,114 @@ const align64 = (x: number): number => Math.ceil(x / 64) * 64
 const LUT_STRIDE = 1024
 
 export class PqSearch implements CodeSearch {
+  private readonly m: number
   private readonly m4: number
+  private readonly k4: number
+  private readonly starts: Int32Array
   private readonly lutAt: number
+  /** The codebook transposed per sub-vector (pqScores' layout), their squared norms, zeros, scratch. */
+  private readonly ctAt: number
+  private readonly cnAt: number
+  private readonly zerosAt: number
+  private readonly xsAt: number
   private readonly base: number
   readonly end: number
-  /** Per sub-vector, the largest centroid norm squared: bounds a reconstruction's norm. */
+  private readonly residuals: Uint8Array
+  private readonly residualMax: number
+  /** Per sub-vector, the largest squared centroid norm. */
+  private readonly cmax: Float64Array
+  /** Bound on a reconstruction's norm. */
   private readonly hatNorm: number
+  private readonly ke: number
   private kind = 0
   private qNorm = 0
   /** Bound on the f32 rounding of a code distance for the current query. */
   private slack = 0
-  private readonly ke: number
 
-  /** Places the block's codes in the arena from f32 element `fromElement`. */
-  constructor(private readonly arena: VectorArena, fromElement: number, private readonly block: PqBlock) {
-    const { m, dim } = block.book
+  /** Places the block's codebook and codes in the arena from f32 element `fromElement`. */
+  constructor(private readonly arena: VectorArena, fromElement: number, block: PqBlock) {
+    const { m, k, dim, starts, centroids } = block.book
+    this.m = m
     this.m4 = Math.ceil(m / 4) * 4
+    this.k4 = Math.ceil(k / 4) * 4
+    this.starts = starts
+    let maxW = 0
+    for (let j = 0; j < m; j++) maxW = Math.max(maxW, (starts[j + 1] as number) - (starts[j] as number))
     this.lutAt = align64(fromElement * 4)
-    this.base = align64(this.lutAt + this.m4 * LUT_STRIDE)
+    this.ctAt = align64(this.lutAt + this.m4 * LUT_STRIDE)
+    this.cnAt = align64(this.ctAt + 4 * this.k4 * dim)
+    this.zerosAt = align64(this.cnAt + 4 * this.k4 * m)
+    this.xsAt = align64(this.zerosAt + 4 * this.k4)
+    this.base = align64(this.xsAt + 16 * maxW)
     this.end = this.base + block.rows * this.m4
     arena.ensure(Math.ceil(this.end / 4))
     const bytes = arena.bytes
-    // Padding sub-vectors score 0 for their code 0, and their codes are 0.
+    // Padding sub-vectors score 0 for their code 0, and their codes are 0; padding centroids are zero.
     bytes.fill(0, this.lutAt, this.end)
     if (this.m4 === m) bytes.set(block.codes, this.base)
     else for (let r = 0; r < block.rows; r++) bytes.set(block.codes.subarray(r * m, (r + 1) * m), this.base + r * this.m4)
-    this.hatNorm = Math.sqrt(maxCentroidNorms(block))
-    this.ke = kernelError(dim)
-  }
-
-  /** Bytes this state holds outside the arena (the codebook and residual bounds). */
-  get heapBytes(): number {
-    return this.block.book.centroids.byteLength + this.block.residuals.byteLength
-  }
-
-  /** Fills the lookup table for the query at element `qOff` (normalised already for cosine). */
-  prepare(qOff: number, euclidean: boolean, cosine: boolean): void {
-    const { m, k, starts, centroids } = this.block.book
-    const f32 = this.arena.f32
-    const lut = this.lutAt >> 2
-    this.kind = euclidean ? 0 : cosine ? 1 : 2
-    let qq = 0
-    let termMax = 0
+    const f32 = arena.f32
+    this.cmax = new Float64Array(m)
     for (let j = 0; j < m; j++) {
       const s0 = starts[j] as number
       const w = (starts[j + 1] as number) - s0
-      const row = lut + j * 256
-      let biggest = 0
+      const ct = (this.ctAt >> 2) + this.k4 * s0
       for (let c = 0; c < k; c++) {
-        const at = k * s0 + c * w
-        let t = 0
-        for (let x = 0; x < w; x++) {
-          const q = f32[qOff + s0 + x] as number
-          const v = centroids[at + x] as number
-          t += euclidean ? (q - v) * (q - v) : q * v
+        let n2 = 0
+        for (let t = 0; t < w; t++) {
+          const v = centroids[k * s0 + c * w + t] as number
+          f32[ct + t * this.k4 + c] = v
+          n2 += v * v
         }
-        f32[row + c] = t
-        biggest = Math.max(biggest, Math.abs(f32[row + c] as number))
+        f32[(this.cnAt >> 2) + j * this.k4 + c] = n2
+        this.cmax[j] = Math.max(this.cmax[j] as number, n2)
       }
-      termMax += biggest
-      for (let x = 0; x < w; x++) qq += (f32[qOff + s0 + x] as number) ** 2
     }
-    this.qNorm = Math.sqrt(qq)
-    // Each term rounds once to f32, and the sums of simd.wat's pqBatch chain at most m/4 + 2 adds.
-    this.slack = termMax * (this.m4 / 4 + 4) * 2 ** -23
+    this.hatNorm = Math.sqrt(this.cmax.reduce((a, b) => a + b, 0))
+    this.residuals = block.residuals.slice()
+    this.residualMax = block.residualMax
+    this.ke = kernelError(dim)
   }
 
-  batch(m: number): void {
-    this.arena.pqBatch(this.lutAt, m, this.base, this.m4, this.m4)
+  /** Bytes this state holds outside the arena (the residual bounds). */
+  get heapBytes(): number {
+    return this.residuals.byteLength
+  }
+
+  /**
+   * Fills the lookup table for the query at element `qOff` (normalised already for cosine): per
+   * sub-vector and centroid, the squared distance (euclidean) or the product, in simd.wat's pqScores.
+   */
+  prepare(qOff: number, euclidean: boolean, cosine: boolean): void {
+    const { m, k4, starts, arena } = this
+    this.kind = euclidean ? 0 : cosine ? 1 : 2
+    let qq = 0
+    let lutError = 0
+    for (let j = 0; j < m; j++) {
+      const s0 = starts[j] as number
+      const w = (starts[j + 1] as number) - s0
+      let qj = 0
+      for (let t = 0; t < w; t++) qj += (arena.f32[qOff + s0 + t] as number) ** 2
+      qq += qj
+      arena.pqScores(4 * (qOff + s0), w, this.ctAt + 4 * k4 * s0, k4, euclidean ? this.cnAt + 4 * k4 * j : this.zerosAt, this.xsAt,
+        this.lutAt + j * LUT_STRIDE, euclidean ? qj : 0, euclidean ? 1 : -0.5)
+      // Each term's rounding: the f32 steps of pqScores over |x|^2 + |c|^2 + 2|x||c| at most.
+      lutError += (w + 4) * 2 ** -24 * (Math.sqrt(qj) + Math.sqrt(this.cmax[j] as number)) ** 2
+    }
+    const f32 = arena.f32
+    let termMax = 0
+    for (let j = 0; j < m; j++) {
+      let biggest = 0
+      for (let c = 0, at = (this.lutAt >> 2) + j * 256; c < k4; c++) biggest = Math.max(biggest, Math.abs(f32[at + c] as number))
+      termMax += biggest
+    }
+    this.qNorm = Math.sqrt(qq)
+    // pqBatch's four chains add at most m4/4 + 2 times; doubled for the first-order bounds.
+    this.slack = 2 * (lutError + termMax * (this.m4 / 4 + 2) * 2 ** -24)
+  }
+
+  batch(n: number): void {
+    this.arena.pqBatch(this.lutAt, n, this.base, this.m4, this.m4)
   }
 
   beamSearch(beam: WasmBeam, count: number, res: MaxHeap, ep: number, epD: number, ef: number, bits: Uint8Array | null, kind: number): void {
@@ -98,8 +138,7 @@ export class PqSearch implements CodeSearch {
    * roundings of the table, the sums and the exact kernel, then by 1%.
    */
   interval(id: number, d: number, out: Float64Array): void {
-    const b = this.block
-    const r = b.residualMax * ((b.residuals[id] as number) / 255) * (1 + 1e-9)
+    const r = this.residualMax * ((this.residuals[id] as number) / 255) * (1 + 1e-9)
     if (this.kind === 0) {
       const lo = Math.max(0, Math.sqrt(Math.max(0, d - this.slack)) - r)
       const hi = Math.sqrt(d + this.slack) + r
@@ -113,22 +152,4 @@ export class PqSearch implements CodeSearch {
     out[0] = d - e
     out[1] = d + e
   }
-}
-
-/** The sum over sub-vectors of the largest squared centroid norm: a bound on any reconstruction's squared norm. */
-function maxCentroidNorms(b: PqBlock): number {
-  const { m, k, starts, centroids } = b.book
-  let total = 0
-  for (let j = 0; j < m; j++) {
-    const s0 = starts[j] as number
-    const w = (starts[j + 1] as number) - s0
-    let most = 0
-    for (let c = 0; c < k; c++) {
-      let s = 0
-      for (let x = 0; x < w; x++) s += (centroids[k * s0 + c * w + x] as number) ** 2
-      most = Math.max(most, s)
-    }
-    total += most
-  }
-  return total
 }

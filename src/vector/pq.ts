@@ -13,6 +13,7 @@ import { invalid } from '../errors.js'
 import { seededRandom } from '../util/rng.js'
 import { encodeF16, decodeF16, F16_MAX } from './f16.js'
 import { samplePositions } from './kmeans.js'
+import { ARENA_RESERVED, createArena, type VectorArena } from './simd.js'
 
 /** Centroids per sub-vector codebook. */
 export const PQ_CENTROIDS = 256
@@ -58,21 +59,23 @@ export function defaultSubvectors(dim: number): number {
 }
 
 /** Lloyd iterations per codebook; the sample is small and the codebook only steers traversal. */
-const ITERATIONS = 8
+const ITERATIONS = 6
 /** Rows each codebook is trained on, per centroid. */
-const SAMPLE_PER_CENTROID = 16
+const SAMPLE_PER_CENTROID = 12
 
 /**
  * Trains a codebook of `m` sub-vectors on `rows` rows of `vectors` (flat, row-major, already
- * normalised for cosine indexes). Deterministic for a given input and seed.
+ * normalised for cosine indexes). Deterministic for a given input and seed, with or without
+ * WebAssembly (the assignment kernels agree bit for bit).
  */
-export function trainPq(vectors: Float32Array, dim: number, rows: number, m: number, seed = 1): PqCodebook {
+export function trainPq(vectors: Float32Array, dim: number, rows: number, m: number, seed = 1, wasm?: boolean): PqCodebook {
   const starts = pqStarts(dim, m)
   if (rows < 1) throw invalid('pq: no rows to train on')
   const k = Math.min(PQ_CENTROIDS, rows)
   const random = seededRandom(seed)
   const sample = samplePositions(rows, Math.min(rows, k * SAMPLE_PER_CENTROID), random)
   const centroids = new Float32Array(k * dim)
+  const assigner = new Assigner(sample.length, maxWidth(starts), k, wasm)
   for (let j = 0; j < m; j++) {
     const s0 = starts[j] as number
     const w = (starts[j + 1] as number) - s0
@@ -81,7 +84,8 @@ export function trainPq(vectors: Float32Array, dim: number, rows: number, m: num
       const at = (sample[i] as number) * dim + s0
       for (let t = 0; t < w; t++) sub[i * w + t] = vectors[at + t] as number
     }
-    centroids.set(lloyd(sub, sample.length, w, k, random), k * s0)
+    assigner.load(sub, sample.length, w)
+    centroids.set(lloyd(assigner, sub, sample.length, w, k, random), k * s0)
   }
   // Rows are encoded against the centroids as stored, so residual bounds hold for what a reader decodes.
   const half = centroids.every((v) => Math.abs(v) <= F16_MAX)
@@ -89,17 +93,22 @@ export function trainPq(vectors: Float32Array, dim: number, rows: number, m: num
   return { dim, m, k, starts, centroids, half }
 }
 
-/** k-means on `n` points of width `w`: seeded from distinct sample points, then Lloyd iterations. */
-function lloyd(points: Float32Array, n: number, w: number, k: number, random: () => number): Float32Array {
+function maxWidth(starts: Int32Array): number {
+  let w = 0
+  for (let j = 1; j < starts.length; j++) w = Math.max(w, (starts[j] as number) - (starts[j - 1] as number))
+  return w
+}
+
+/** k-means on the `n` points of width `w` loaded in `assigner`: seeded from distinct points, then Lloyd iterations. */
+function lloyd(assigner: Assigner, points: Float32Array, n: number, w: number, k: number, random: () => number): Float32Array {
   const c = new Float32Array(k * w)
   const seeds = samplePositions(n, k, random)
   for (let i = 0; i < k; i++) c.set(points.subarray((seeds[i] as number) * w, ((seeds[i] as number) + 1) * w), i * w)
   const assign = new Int32Array(n)
   const sums = new Float64Array(k * w)
   const sizes = new Int32Array(k)
-  const norms = new Float64Array(k)
   for (let it = 0; it < ITERATIONS; it++) {
-    nearestAll(points, n, w, c, k, norms, assign, undefined)
+    assigner.assign(c, k, assign)
     sums.fill(0)
     sizes.fill(0)
     for (let i = 0; i < n; i++) {
@@ -120,56 +129,86 @@ function lloyd(points: Float32Array, n: number, w: number, k: number, random: ()
 }
 
 /**
- * The nearest of `k` centroids (k x w) for each of `n` points (n x w) into `out`, and, when
- * `dist` is given, the squared distance to it. ||x - c||² = ||x||² - 2 x·c + ||c||², with ||x||²
- * left out of the comparison.
+ * Nearest-centroid assignment in the arena's `pqAssign` kernel (WebAssembly SIMD, four centroids
+ * at a time): points are loaded once, then assigned against each new set of centroids.
  */
-function nearestAll(points: Float32Array, n: number, w: number, c: Float32Array, k: number, norms: Float64Array, out: Int32Array, dist: Float64Array | undefined): void {
-  for (let a = 0; a < k; a++) {
-    let s = 0
-    for (let t = 0; t < w; t++) s += (c[a * w + t] as number) ** 2
-    norms[a] = s
+class Assigner {
+  private readonly arena: VectorArena
+  private readonly xs: number
+  private readonly cn: number
+  private readonly cT: number
+  private readonly pts: number
+  private readonly sc: number
+  private readonly out: number
+  private readonly k4: number
+  private n = 0
+  private w = 0
+
+  constructor(maxPoints: number, maxW: number, k: number, wasm?: boolean) {
+    this.k4 = Math.ceil(k / 4) * 4
+    this.xs = ARENA_RESERVED * 4
+    this.cn = this.xs + 16 * maxW
+    this.cT = this.cn + 4 * this.k4
+    this.pts = this.cT + 4 * maxW * this.k4
+    this.sc = this.pts + 4 * maxW * maxPoints
+    this.out = this.sc + 4 * this.k4
+    this.arena = createArena(this.out / 4 + maxPoints, wasm === undefined ? {} : { wasm })
   }
-  for (let i = 0; i < n; i++) {
-    const p = i * w
-    let best = 0
-    let bestS = Infinity
-    for (let a = 0; a < k; a++) {
-      const q = a * w
-      let d = 0
-      for (let t = 0; t < w; t++) d += (points[p + t] as number) * (c[q + t] as number)
-      const s = (norms[a] as number) - 2 * d
-      if (s < bestS) {
-        bestS = s
-        best = a
+
+  load(points: Float32Array, n: number, w: number): void {
+    this.n = n
+    this.w = w
+    this.arena.f32.set(points.subarray(0, n * w), this.pts >> 2)
+  }
+
+  /** out[i] = the nearest of `k` centroids (k x w, row-major) to loaded point i. */
+  assign(centroids: Float32Array, k: number, out: Int32Array): void {
+    const { arena, k4, w, n } = this
+    const f32 = arena.f32
+    const cn = this.cn >> 2
+    const cT = this.cT >> 2
+    for (let c = 0; c < k4; c++) {
+      if (c >= k) {
+        f32[cn + c] = Infinity
+        for (let t = 0; t < w; t++) f32[cT + t * k4 + c] = 0
+        continue
       }
+      let s = 0
+      for (let t = 0; t < w; t++) {
+        const v = centroids[c * w + t] as number
+        f32[cT + t * k4 + c] = v
+        s += v * v
+      }
+      f32[cn + c] = s
     }
-    out[i] = best
-    if (dist !== undefined) {
-      let x = 0
-      for (let t = 0; t < w; t++) x += ((points[p + t] as number) - (c[best * w + t] as number)) ** 2
-      dist[i] = x
-    }
+    arena.pqAssign(this.pts, n, w, this.cT, k4, this.cn, this.xs, this.sc, this.out)
+    out.set(new Int32Array(arena.f32.buffer, this.out, n))
   }
 }
 
 /** Encodes `rows` rows of `vectors` with `book`: their codes and residual bounds. */
-export function encodePq(vectors: Float32Array, rows: number, book: PqCodebook): PqCodes {
+export function encodePq(vectors: Float32Array, rows: number, book: PqCodebook, wasm?: boolean): PqCodes {
   const { dim, m, k, starts, centroids } = book
   const codes = new Uint8Array(rows * m)
   const resid2 = new Float64Array(rows)
   const assign = new Int32Array(rows)
-  const dist = new Float64Array(rows)
-  const norms = new Float64Array(k)
+  const maxW = maxWidth(starts)
+  const assigner = new Assigner(rows, maxW, k, wasm)
+  const sub = new Float32Array(rows * maxW)
   for (let j = 0; j < m; j++) {
     const s0 = starts[j] as number
     const w = (starts[j + 1] as number) - s0
-    const sub = new Float32Array(rows * w)
     for (let r = 0; r < rows; r++) for (let t = 0; t < w; t++) sub[r * w + t] = vectors[r * dim + s0 + t] as number
-    nearestAll(sub, rows, w, centroids.subarray(k * s0, k * (s0 + w)), k, norms, assign, dist)
+    assigner.load(sub, rows, w)
+    const c = centroids.subarray(k * s0, k * (s0 + w))
+    assigner.assign(c, k, assign)
+    // The residual is computed here in f64 whatever the kernel's roundings: the bound must hold.
     for (let r = 0; r < rows; r++) {
-      codes[r * m + j] = assign[r] as number
-      resid2[r] = (resid2[r] as number) + (dist[r] as number)
+      const a = assign[r] as number
+      codes[r * m + j] = a
+      let x = 0
+      for (let t = 0; t < w; t++) x += ((sub[r * w + t] as number) - (c[a * w + t] as number)) ** 2
+      resid2[r] = (resid2[r] as number) + x
     }
   }
   return residualBytes(codes, resid2)

@@ -47,6 +47,13 @@ export interface VectorArena {
    * batchIds[i], whose codes start at byte `base + row * stride`; `lut` is a byte address.
    */
   pqBatch(lut: number, n: number, base: number, stride: number, m4: number): void
+  /**
+   * PQ centroid scores (see simd.wat's pqScores): out[c] = bias + scale * (cn[c] - sum_t 2 x_t c_t)
+   * for the `k4` centroids transposed at `cT`; `x` holds `w` f32, `xs` is scratch (w x 16 bytes).
+   */
+  pqScores(x: number, w: number, cT: number, k4: number, cn: number, xs: number, out: number, bias: number, scale: number): void
+  /** The nearest centroid (lowest pqScores score) of each of `n` points of `w` f32 at `points`, i32 indexes at `out`; `sc`: scratch for k4 f32. */
+  pqAssign(points: number, n: number, w: number, cT: number, k4: number, cn: number, xs: number, sc: number, out: number): void
   /** lo[d] = min(lo[d], row[d]), hi[d] = max(hi[d], row[d]) over `count` rows of `dim` f32 from byte `rows` (lo, hi: byte addresses). */
   sq8MinMax(rows: number, count: number, dim: number, lo: number, hi: number): void
   /** SQ8 codes of rows [from, to) (see simd.wat's sq8EncodeRows); all addresses in bytes. */
@@ -89,6 +96,8 @@ interface SimdExports {
   sq8MinMax(rows: number, count: number, dim: number, lo: number, hi: number): void
   sq8EncodeRows(rows: number, from: number, to: number, dim: number, lo: number, inv: number, base: number, stride: number): void
   pqBatch(lut: number, ids: number, n: number, base: number, stride: number, m4: number, out: number): void
+  pqScores(x: number, w: number, cT: number, k4: number, cn: number, xs: number, out: number, bias: number, scale: number): void
+  pqAssign(points: number, n: number, w: number, cT: number, k4: number, cn: number, xs: number, sc: number, out: number): void
   beam: BeamKernel
   select: SelectKernel
   drain: DrainKernel
@@ -122,6 +131,8 @@ class WasmArena implements VectorArena {
   readonly drain: DrainKernel
   readonly sq8MinMax: SimdExports['sq8MinMax']
   readonly sq8EncodeRows: SimdExports['sq8EncodeRows']
+  readonly pqAssign: SimdExports['pqAssign']
+  readonly pqScores: SimdExports['pqScores']
   private readonly ex: SimdExports
   private readonly memory: WasmMemory
 
@@ -136,6 +147,8 @@ class WasmArena implements VectorArena {
     this.drain = ex.drain
     this.sq8MinMax = ex.sq8MinMax
     this.sq8EncodeRows = ex.sq8EncodeRows
+    this.pqAssign = ex.pqAssign
+    this.pqScores = ex.pqScores
     this.f32 = new Float32Array(this.memory.buffer)
     this.bytes = new Uint8Array(this.memory.buffer)
     this.batchIds = new Int32Array(this.memory.buffer, 0, BATCH)
@@ -237,6 +250,37 @@ class JsArena implements VectorArena {
       for (let j = 0; j < len; j++) sum += (q[j] as number) * (u8[p + j] as number)
       const norm = this.f32[(p + len) >> 2] as number
       this.batchOut[i] = fr(fr(fr(a * fr(sum)) + b) + fr(g * norm))
+    }
+  }
+
+  // Mirrors simd.wat's pqScores: the same f32 steps.
+  pqScores(x: number, w: number, cT: number, k4: number, cn: number, _xs: number, out: number, bias: number, scale: number): void {
+    const f32 = this.f32
+    const b = fr(bias)
+    const sc = fr(scale)
+    for (let c = 0; c < k4; c++) {
+      let acc = f32[(cn >> 2) + c] as number
+      for (let t = 0, q = (cT >> 2) + c; t < w; t++, q += k4) acc = fr(acc - fr(fr(2 * (f32[(x >> 2) + t] as number)) * (f32[q] as number)))
+      f32[(out >> 2) + c] = fr(b + fr(sc * acc))
+    }
+  }
+
+  // Mirrors simd.wat's pqAssign: the first lowest score.
+  pqAssign(points: number, n: number, w: number, cT: number, k4: number, cn: number, xs: number, sc: number, out: number): void {
+    const f32 = this.f32
+    const i32 = new Int32Array(f32.buffer)
+    for (let i = 0; i < n; i++) {
+      this.pqScores(points + 4 * i * w, w, cT, k4, cn, xs, sc, 0, 1)
+      let best = Infinity
+      let bi = 0
+      for (let c = 0; c < k4; c++) {
+        const v = f32[(sc >> 2) + c] as number
+        if (v < best) {
+          best = v
+          bi = c
+        }
+      }
+      i32[(out >> 2) + i] = bi
     }
   }
 

@@ -536,6 +536,85 @@
         (br $cands)))
     (local.get $count))
 
+;; ---- PQ codebooks (vector/pq.ts, vector-index/hnsw-pq.ts). Byte addresses throughout.
+  ;; A sub-vector's `k4` centroids (k4 a multiple of 4) come transposed: value t of centroid c at
+  ;; cT + (t * k4 + c) * 4, with cn[c] their squared norms (or zeros).
+  ;; out[c] = bias + scale * s_c for c < k4, where s_c = cn[c] - sum_t (2 x_t) c_t over the `w`
+  ;; f32 at `x`, each step rounded to f32 in t order (as the plain-JS mirror in simd.ts does).
+  ;; s_c is the squared distance less ||x||^2; with cn zero, -s_c / 2 is x . c.
+  ;; `xs`: scratch for w v128.
+  (func $pqScores (export "pqScores") (param $x i32) (param $w i32) (param $cT i32) (param $k4 i32) (param $cn i32)
+        (param $xs i32) (param $out i32) (param $bias f32) (param $scale f32)
+    (local $t i32) (local $c i32) (local $q i32) (local $row i32) (local $acc v128)
+    (local.set $row (i32.shl (local.get $k4) (i32.const 2)))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_u (local.get $t) (local.get $w)))
+      (v128.store (i32.add (local.get $xs) (i32.shl (local.get $t) (i32.const 4)))
+        (f32x4.splat (f32.mul (f32.const 2) (f32.load (i32.add (local.get $x) (i32.shl (local.get $t) (i32.const 2)))))))
+      (local.set $t (i32.add (local.get $t) (i32.const 1)))
+      (br $sl)))
+    (block $cd (loop $cl
+      (br_if $cd (i32.ge_u (local.get $c) (local.get $k4)))
+      (local.set $acc (v128.load (i32.add (local.get $cn) (i32.shl (local.get $c) (i32.const 2)))))
+      (local.set $q (i32.add (local.get $cT) (i32.shl (local.get $c) (i32.const 2))))
+      (local.set $t (i32.const 0))
+      (block $td (loop $tl
+        (br_if $td (i32.ge_u (local.get $t) (local.get $w)))
+        (local.set $acc (f32x4.sub (local.get $acc)
+          (f32x4.mul (v128.load (i32.add (local.get $xs) (i32.shl (local.get $t) (i32.const 4)))) (v128.load (local.get $q)))))
+        (local.set $q (i32.add (local.get $q) (local.get $row)))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $tl)))
+      (v128.store (i32.add (local.get $out) (i32.shl (local.get $c) (i32.const 2)))
+        (f32x4.add (f32x4.splat (local.get $bias)) (f32x4.mul (f32x4.splat (local.get $scale)) (local.get $acc))))
+      (local.set $c (i32.add (local.get $c) (i32.const 4)))
+      (br $cl))))
+
+  ;; For each of `n` points of `w` f32 at `points` (row-major), the index of its nearest centroid
+  ;; (lowest s_c of $pqScores, ties to the smaller index) into out[i] (i32); padding centroids
+  ;; have cn +inf. `sc`: scratch for k4 f32.
+  (func (export "pqAssign") (param $points i32) (param $n i32) (param $w i32) (param $cT i32) (param $k4 i32)
+        (param $cn i32) (param $xs i32) (param $sc i32) (param $out i32)
+    (local $i i32) (local $c i32) (local $acc v128) (local $best v128) (local $bi v128) (local $idx v128) (local $mask v128)
+    (local $bv f32) (local $bj i32) (local $v f32) (local $j i32)
+    (block $pd (loop $pl
+      (br_if $pd (i32.ge_u (local.get $i) (local.get $n)))
+      (call $pqScores (i32.add (local.get $points) (i32.shl (i32.mul (local.get $i) (local.get $w)) (i32.const 2)))
+        (local.get $w) (local.get $cT) (local.get $k4) (local.get $cn) (local.get $xs) (local.get $sc) (f32.const 0) (f32.const 1))
+      (local.set $best (v128.const f32x4 inf inf inf inf))
+      (local.set $bi (v128.const i32x4 0 0 0 0))
+      (local.set $idx (v128.const i32x4 0 1 2 3))
+      (local.set $c (i32.const 0))
+      (block $cd (loop $cl
+        (br_if $cd (i32.ge_u (local.get $c) (local.get $k4)))
+        (local.set $acc (v128.load (i32.add (local.get $sc) (i32.shl (local.get $c) (i32.const 2)))))
+        (local.set $mask (f32x4.lt (local.get $acc) (local.get $best)))
+        (local.set $best (v128.bitselect (local.get $acc) (local.get $best) (local.get $mask)))
+        (local.set $bi (v128.bitselect (local.get $idx) (local.get $bi) (local.get $mask)))
+        (local.set $idx (i32x4.add (local.get $idx) (v128.const i32x4 4 4 4 4)))
+        (local.set $c (i32.add (local.get $c) (i32.const 4)))
+        (br $cl)))
+      (local.set $bv (f32x4.extract_lane 0 (local.get $best)))
+      (local.set $bj (i32x4.extract_lane 0 (local.get $bi)))
+      (local.set $v (f32x4.extract_lane 1 (local.get $best)))
+      (local.set $j (i32x4.extract_lane 1 (local.get $bi)))
+      (if (i32.or (f32.lt (local.get $v) (local.get $bv))
+                  (i32.and (f32.eq (local.get $v) (local.get $bv)) (i32.lt_u (local.get $j) (local.get $bj))))
+        (then (local.set $bv (local.get $v)) (local.set $bj (local.get $j))))
+      (local.set $v (f32x4.extract_lane 2 (local.get $best)))
+      (local.set $j (i32x4.extract_lane 2 (local.get $bi)))
+      (if (i32.or (f32.lt (local.get $v) (local.get $bv))
+                  (i32.and (f32.eq (local.get $v) (local.get $bv)) (i32.lt_u (local.get $j) (local.get $bj))))
+        (then (local.set $bv (local.get $v)) (local.set $bj (local.get $j))))
+      (local.set $v (f32x4.extract_lane 3 (local.get $best)))
+      (local.set $j (i32x4.extract_lane 3 (local.get $bi)))
+      (if (i32.or (f32.lt (local.get $v) (local.get $bv))
+                  (i32.and (f32.eq (local.get $v) (local.get $bv)) (i32.lt_u (local.get $j) (local.get $bj))))
+        (then (local.set $bv (local.get $v)) (local.set $bj (local.get $j))))
+      (i32.store (i32.add (local.get $out) (i32.shl (local.get $i) (i32.const 2))) (local.get $bj))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $pl))))
+
   ;; ---- SQ8 code building (vector/sq8.ts). Byte addresses throughout; rows are `dim` f32 each.
   ;; lo/hi/inv are dim f32 each. The plain-JS mirror in simd.ts rounds every step to f32 the
   ;; same way, so both paths produce the same codes.

@@ -224,6 +224,30 @@ test('create --partition-by: files per partition, info shows the spec, --where a
   }
 })
 
+test('create --codes pq: files keep PQ codes, info shows them, search answers; bad values are usage errors', async (t) => {
+  const l = lake(t)
+  assert.match(await l.ok(['create', 'docs', '--dim', '4', '--codes', 'pq', '--subvectors', '2']), /created default\.docs: embedding 4-d cosine f32, PQ codes \(2 sub-vectors\)$/m)
+  await l.ok(['insert', 'docs', l.csv])
+  const info = JSON.parse(await l.ok(['info', 'docs', '--json'])) as { vector: { codes: string; subvectors?: number } }
+  assert.deepEqual([info.vector.codes, info.vector.subvectors], ['pq', 2])
+  assert.match(await l.ok(['info', 'docs']), /PQ codes \(2 sub-vectors\)$/m)
+  const hits = JSON.parse(await l.ok(['search', 'docs', '--vector', JSON.stringify(vec(1)), '-k', '1', '--json'])) as Record<string, unknown>[]
+  assert.equal(hits[0]?.id, '2', 'row 2 holds vec(1)')
+  assert.match(await l.ok(['create', 'plain', '--dim', '4']), /created default\.plain: embedding 4-d cosine f32$/m)
+  assert.match(await l.ok(['info', 'plain']), /SQ8 codes$/m)
+  const cases: Array<[string[], RegExp]> = [
+    [['create', 'a', '--dim', '4', '--codes', 'opq'], /--codes must be one of sq8, pq, got "opq"/],
+    [['create', 'b', '--dim', '4', '--subvectors', '2'], /--subvectors applies to PQ codes only/],
+    [['create', 'c', '--dim', '4', '--codes', 'pq', '--subvectors', '5'], /--subvectors must be an integer in \[1, 4\]/],
+    [['create', 'd', '--dim', '4', '--codes', 'pq', '--subvectors', 'two'], /--subvectors must be a positive integer/],
+  ]
+  for (const [args, message] of cases) {
+    const r = await l.cli(args)
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
+    assert.match(r.stderr, message, args.join(' '))
+  }
+})
+
 test('create --vectors: extra vector columns from the shell, searched with --column', async (t) => {
   const l = lake(t)
   assert.match(
