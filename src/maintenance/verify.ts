@@ -20,7 +20,7 @@ import { nextTimestamp } from '../table/metadata-builder.js'
 import { commitMetadataChange } from '../table/metadata-commit.js'
 import { mapLimit } from '../util/limiter.js'
 import { decodeGraph } from '../vector-index/hnsw-codec.js'
-import { decodeSq8Block } from '../vector/sq8-block.js'
+import { decodeCodesBlock } from '../vector/codes-block.js'
 
 export interface VerifyOptions {
   /**
@@ -156,7 +156,7 @@ async function checkDataFile(table: IcebergTable, f: DataFile, readData: boolean
   if (f.ailake !== undefined) {
     await verifyDataFile(source, {
       indexNodeCount: (bytes) => decodeGraph(bytes).count,
-      checkCodes: (bytes, facts) => { decodeSq8Block(bytes, facts.dim, facts.rowCount, facts.metric === 'euclidean') },
+      checkCodes: (bytes, facts) => { decodeCodesBlock(bytes, facts.dim, facts.rowCount, facts.metric === 'euclidean') },
     })
   }
   const reader = await openDataFile(source, policy === undefined ? {} : { vector: { column: policy.column, dim: policy.dim, metric: policy.metric } })

@@ -75,6 +75,9 @@ export class HnswIndex extends HnswLinker {
   /** True when restored from codes without vectors (`fromCodes`). */
   get hasVectors(): boolean { return !this.codesOnly }
 
+  /** The codes a search of this index traverses once restored from them: `pq` or `sq8`. */
+  get codesKind(): 'sq8' | 'pq' { return this.qs instanceof PqSearch ? 'pq' : 'sq8' }
+
   /**
    * Memory this index holds: its arena (vectors or codes, query state, in WebAssembly the beam
    * state) and graph arrays, at their allocated sizes. For cache budgets.

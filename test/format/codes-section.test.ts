@@ -24,57 +24,66 @@ import { tempDir } from '../helpers/tmpdir.js'
 const SEED = Number(process.env.AILAKE_SEED ?? 4040)
 const ROWS = 1100
 const DIM = 8
-const input = makeInput({ rows: ROWS, dim: DIM, rowGroupRows: 500, seed: 5 })
-const built = HnswIndex.build(input.vector.vectors, { metric: 'cosine', dim: DIM, M: 8, efConstruction: 32 })
-const codes = built.codes() as Uint8Array
-input.index = { type: 'hnsw', bytes: built.serialize(), codes }
-const w = writeDataFile(input)
-const good = w.bytes
-const at = { offset: w.vector.sectionOffset, length: w.vector.sectionLength }
+/** A file of ROWS rows whose index stores codes of `kind` (PQ: codes kind 2). */
+function fileWithCodes(kind: 'sq8' | 'pq') {
+  const input = makeInput({ rows: ROWS, dim: DIM, rowGroupRows: 500, seed: 5 })
+  const built = HnswIndex.build(input.vector.vectors, { metric: 'cosine', dim: DIM, M: 8, efConstruction: 32 })
+  const codes = built.codes(kind === 'pq' ? { kind, subvectors: 4 } : {}) as Uint8Array
+  input.index = { type: 'hnsw', bytes: built.serialize(), codes }
+  const w = writeDataFile(input)
+  return { kind, input, built, codes, good: w.bytes, at: { offset: w.vector.sectionOffset, length: w.vector.sectionLength } }
+}
+const sq8File = fileWithCodes('sq8')
+const { codes, good, at } = sq8File
 
 const isCode = (...codes: string[]) => (err: unknown): boolean => err instanceof AilakeError && codes.includes(err.code)
 
-test('a file with codes: section version 5 holds the exact graph and block, and the file verifies', async () => {
-  const view = new DataView(good.buffer, good.byteOffset + at.offset)
-  assert.equal(view.getUint16(4, true), 5)
-  assert.equal(view.getUint8(100), 1, 'codes kind SQ8')
-  assert.equal(view.getUint16(6, true), HEADER_LENGTH_V4)
-  const r = await openDataFile(bytesSource(good))
-  const s = await r.readSection()
-  assert.deepEqual(s.codesBytes, codes)
-  assert.deepEqual(s.indexBytes, input.index?.bytes)
-  assert.equal(r.metadata.key_value_metadata?.find((kv) => kv.key === 'ailake.format-version')?.value, '5')
-  await verifyDataFile(bytesSource(good))
-  // The restored index searches like the one that was written.
-  const restored = HnswIndex.fromCodes(s.indexBytes as Uint8Array, s.codesBytes as Uint8Array, { dim: DIM })
-  const q = input.vector.vectors.slice(0, DIM)
-  assert.deepEqual(Array.from(restored.searchCodes(q, 5, { ef: 50 }).ids), Array.from(built.searchCodes(q, 5, { ef: 50 }).ids))
-})
+for (const { kind, input, built, codes, good, at } of [sq8File, fileWithCodes('pq')]) {
+  test(`a file with ${kind} codes: section version 5 holds the exact graph and block, and the file verifies`, async () => {
+    const view = new DataView(good.buffer, good.byteOffset + at.offset)
+    assert.equal(view.getUint16(4, true), 5)
+    assert.equal(view.getUint8(100), kind === 'pq' ? 2 : 1, 'codes kind')
+    assert.equal(view.getUint16(6, true), HEADER_LENGTH_V4)
+    const r = await openDataFile(bytesSource(good))
+    const s = await r.readSection()
+    assert.deepEqual(s.codesBytes, codes)
+    assert.deepEqual(s.indexBytes, input.index?.bytes)
+    assert.equal(r.metadata.key_value_metadata?.find((kv) => kv.key === 'ailake.format-version')?.value, '5')
+    await verifyDataFile(bytesSource(good))
+    // The restored index searches like the one that was written.
+    const restored = HnswIndex.fromCodes(s.indexBytes as Uint8Array, s.codesBytes as Uint8Array, { dim: DIM })
+    const q = input.vector.vectors.slice(0, DIM)
+    const got = Array.from(restored.searchCodes(q, 5, { ef: 50 }).ids)
+    // An index in memory traverses on SQ8 codes it computes; a PQ file's restored index on its PQ codes.
+    if (kind === 'sq8') assert.deepEqual(got, Array.from(built.searchCodes(q, 5, { ef: 50 }).ids))
+    else assert.ok(got.includes(0), `the query is row 0's vector: row 0 is a candidate (got ${got.join(', ')})`)
+  })
 
-test('single-bit flips anywhere in a version 5 section, and truncated reads of it: CORRUPT_DATA', async () => {
-  const r = rng(SEED)
-  const codesStart = at.offset + at.length - codes.length
-  const graph = input.index?.bytes as Uint8Array
-  const graphStart = codesStart - graph.length
-  let flips = 0
-  // Every bit of the header, then random bits over the graph, the codes block and the whole section.
-  const bits: number[] = []
-  for (let b = 0; b < HEADER_LENGTH_V4 * 8; b++) bits.push(at.offset * 8 + b)
-  for (let i = 0; i < 300; i++) bits.push(graphStart * 8 + Math.floor(r() * graph.length * 8))
-  for (let i = 0; i < 300; i++) bits.push(codesStart * 8 + Math.floor(r() * codes.length * 8))
-  for (let i = 0; i < 200; i++) bits.push(at.offset * 8 + Math.floor(r() * at.length * 8))
-  for (const bit of bits) {
-    const bad = good.slice()
-    bad[bit >> 3] = (bad[bit >> 3] as number) ^ (1 << (bit & 7))
-    await assert.rejects(readSectionAt(bytesSource(bad), at), isCode('CORRUPT_DATA', 'UNSUPPORTED'), `AILAKE_SEED=${SEED}: flip of bit ${bit - at.offset * 8} of the section`)
-    flips++
-  }
-  for (let cut = 1; cut < at.length; cut += Math.max(1, Math.floor(r() * 997))) {
-    await assert.rejects(readSectionAt(bytesSource(good), { offset: at.offset, length: at.length - cut }), isCode('CORRUPT_DATA'), `section read ${cut} bytes short`)
-    await assert.rejects(readSectionAt(bytesSource(good.subarray(0, at.offset + at.length - cut)), at), isCode('CORRUPT_DATA'), `file truncated ${cut} bytes into the section`)
-  }
-  assert.ok(flips > 1500)
-})
+  test(`single-bit flips anywhere in a version 5 section with ${kind} codes, and truncated reads of it: CORRUPT_DATA`, async () => {
+    const r = rng(SEED)
+    const codesStart = at.offset + at.length - codes.length
+    const graph = input.index?.bytes as Uint8Array
+    const graphStart = codesStart - graph.length
+    let flips = 0
+    // Every bit of the header, then random bits over the graph, the codes block and the whole section.
+    const bits: number[] = []
+    for (let b = 0; b < HEADER_LENGTH_V4 * 8; b++) bits.push(at.offset * 8 + b)
+    for (let i = 0; i < 300; i++) bits.push(graphStart * 8 + Math.floor(r() * graph.length * 8))
+    for (let i = 0; i < 300; i++) bits.push(codesStart * 8 + Math.floor(r() * codes.length * 8))
+    for (let i = 0; i < 200; i++) bits.push(at.offset * 8 + Math.floor(r() * at.length * 8))
+    for (const bit of bits) {
+      const bad = good.slice()
+      bad[bit >> 3] = (bad[bit >> 3] as number) ^ (1 << (bit & 7))
+      await assert.rejects(readSectionAt(bytesSource(bad), at), isCode('CORRUPT_DATA', 'UNSUPPORTED'), `AILAKE_SEED=${SEED}: flip of bit ${bit - at.offset * 8} of the section`)
+      flips++
+    }
+    for (let cut = 1; cut < at.length; cut += Math.max(1, Math.floor(r() * 997))) {
+      await assert.rejects(readSectionAt(bytesSource(good), { offset: at.offset, length: at.length - cut }), isCode('CORRUPT_DATA'), `section read ${cut} bytes short`)
+      await assert.rejects(readSectionAt(bytesSource(good.subarray(0, at.offset + at.length - cut)), at), isCode('CORRUPT_DATA'), `file truncated ${cut} bytes into the section`)
+    }
+    assert.ok(flips > 1500)
+  })
+}
 
 /** The file with a section header field rewritten and the header CRC fixed, so the reader gets past the checksum. */
 function withHeader(edit: (v: DataView) => void): Uint8Array {
