@@ -18,6 +18,7 @@
  *
  *   npm run bench:lake
  *   env: ROWS=1000000 QUERIES=200 PASSES=1 COLD=10 PEERS=0 (no LanceDB) COLUMNS=0 (no columns run) REBUILD=1
+ *        CODES=pq (a table whose files store PQ codes, kept apart from the SQ8 one)
  *
  * The tables, queries and ground truth live in `.cache/bench/lake/`; a rerun measures them
  * without rebuilding.
@@ -60,12 +61,13 @@ const CAPPED_BUDGET_S = 150
 /** The default caches but a column cache of 256 MiB: the 64 MiB default thrashes on 10 files' `id` columns (see the report). */
 const COLUMNS: QueryCachesOptions = { maxColumnBytes: 256 * MiB }
 
+const CODES = process.env.CODES === 'pq' ? 'pq' : 'sq8'
 const root = join(cacheRoot(), 'bench', 'lake')
-const tableDir = join(root, 'ailake')
+const tableDir = join(root, CODES === 'pq' ? 'ailake-pq' : 'ailake')
 const lanceDir = join(root, 'lancedb')
 const queriesPath = join(root, `queries-${QUERIES}.f32`)
 const truthPath = join(root, `truth-${ROWS}-${QUERIES}.i32`)
-const statePath = join(root, 'state.json')
+const statePath = join(root, CODES === 'pq' ? 'state-pq.json' : 'state.json')
 
 interface BuildState { config: string; dim: number; files: number; buildS: number; buildCpuS: number; buildLoad: string; lance?: { buildS: number; indexS: number; load: string } }
 
@@ -212,10 +214,11 @@ async function build(): Promise<BuildState> {
   const batch = (s: number, e: number): BenchRow[] => Array.from({ length: e - s }, (_, j) => row(s + j))
 
   if (state === undefined) {
-    rmSync(root, { recursive: true, force: true })
+    // The PQ table is built beside the SQ8 one and LanceDB's, which stay.
+    rmSync(CODES === 'pq' ? tableDir : root, { recursive: true, force: true })
     mkdirSync(root, { recursive: true })
     const lake = await connect(tableDir)
-    const table = await lake.createTable(TABLE, { vector: { column: 'embedding', dim, metric: 'cosine' }, schema: { id: 'int', word: 'string' } })
+    const table = await lake.createTable(TABLE, { vector: { column: 'embedding', dim, metric: 'cosine', ...(CODES === 'pq' ? { codes: CODES } : {}) }, schema: { id: 'int', word: 'string' } })
     const buildLoad = load()
     const c0 = process.cpuUsage()
     const t0 = performance.now()
