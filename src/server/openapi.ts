@@ -67,8 +67,8 @@ export function openApiDocument(): Record<string, unknown> {
             type: 'object', required: ['name', 'vector'], additionalProperties: false,
             properties: {
               name: { type: 'string' },
-              vector: { type: 'object', description: '{ dim, metric, column, precision, M, efConstruction }; dim may be left out with an embedder' },
-              vectors: { type: 'object', description: 'More vector columns by name: { image: { dim, metric, precision, M, efConstruction, embedder } }' },
+              vector: { type: 'object', description: '{ dim, metric, column, precision, M, efConstruction, codes (sq8 or pq), subvectors }; dim may be left out with an embedder' },
+              vectors: { type: 'object', description: 'More vector columns by name: { image: { dim, metric, precision, M, efConstruction, codes, subvectors, embedder } }' },
               schema: { type: 'object', description: 'Columns other than the vector: name → type or { type, required, doc }' },
               properties: { type: 'object', additionalProperties: { type: 'string' } },
               embedder: { type: 'string', description: 'Embedder name recorded for text search and embedFrom' },
