@@ -151,7 +151,10 @@ async function ladder(b: Bench, label: string, settings: string[], run: (qi: num
 type Codes = 'sq8' | 'pq'
 const subvectorsFor = (dim: number): number => Number(process.env.SUBVECTORS ?? Math.max(1, Math.round(dim / 8)))
 
-/** The `vector` option of createTable; `codes` only for PQ, so SQ8 runs on builds without the option. */
+/**
+ * The `vector` option of createTable; `codes` only for PQ, so SQ8 runs on builds without the
+ * option. Untyped (passed `as never`): builds without PQ have no `codes` in their option types.
+ */
 function vectorOption(b: Bench, codes: Codes): Record<string, unknown> {
   return { column: 'embedding', dim: b.dim, metric: b.metric, ...(codes === 'pq' ? { codes: 'pq', subvectors: subvectorsFor(b.dim) } : {}) }
 }
@@ -173,9 +176,10 @@ async function pqSupported(b: Bench): Promise<boolean> {
   }
 }
 
+/** One ailake search at `ef` (`ef <n>`, or `default`). */
 async function ailakeSearch(t: Table, v: Float32Array, ef: string): Promise<{ ids: number[]; plan: SearchPlan }> {
   const s = t.search(v).limit(K).select(['id'])
-  const { rows, plan } = await (ef === 'default' ? s : s.ef(Number(ef))).execute()
+  const { rows, plan } = await (ef === 'default' ? s : s.ef(Number(ef.split(' ')[1]))).execute()
   return { ids: rows.map((r) => r.id as number), plan }
 }
 
@@ -202,10 +206,10 @@ async function benchAilake(b: Bench, codes: Codes): Promise<void> {
   // Warm: a connection of its own, so its caches hold only what the searches loaded.
   lake = await connect(dir)
   const warm = await lake.openTable(TABLE)
-  const points = await ladder(b, system, ['default', ...EFS.map(String)], async (qi, ef) => (await ailakeSearch(warm, query(b, qi), ef)).ids)
+  const points = await ladder(b, system, ['default', ...EFS.map((e) => `ef ${e}`)], async (qi, ef) => (await ailakeSearch(warm, query(b, qi), ef)).ids)
   // 'default' is the default ef, measured first for the report; the ladder continues past it only if it missed.
   const defaultPoint = points[0] as Point
-  const swept = defaultPoint.recall >= TARGET ? await ladder(b, system, EFS.map(String), async (qi, ef) => (await ailakeSearch(warm, query(b, qi), ef)).ids) : points.slice(1)
+  const swept = defaultPoint.recall >= TARGET ? await ladder(b, system, EFS.map((e) => `ef ${e}`), async (qi, ef) => (await ailakeSearch(warm, query(b, qi), ef)).ids) : points.slice(1)
   const last = await ailakeSearch(warm, query(b, 0), (swept[swept.length - 1] as Point).setting)
   const held = last.plan.cacheBytes
   await lake.close()
