@@ -1,9 +1,10 @@
 /**
  * LanceDB side of the benchmarks that compare against it in the same run (bench/changes.ts,
- * bench/optimize.ts, bench/ingest.ts): Arrow batches in LanceDB's column naming, the
+ * bench/optimize.ts, bench/ingest.ts, bench/lake.ts, bench/codes.ts): Arrow batches in LanceDB's column naming, the
  * IVF_HNSW_SQ index every comparison uses (M 16, efConstruction 200, as bench/search.ts), a
  * query runner, and a table written batch by batch (one commit per `add`).
  */
+import { createRequire } from 'node:module'
 import * as arrow from 'apache-arrow'
 import type { Metric } from '../src/vector/types.js'
 
@@ -14,11 +15,11 @@ export type LanceTable = Awaited<ReturnType<LanceDb['openTable']>>
 /** A benchmark row as ailake ingests it; `word` only for data sets that have one (GloVe). */
 export type BenchRow = { id: number; word?: string; embedding: Float32Array }
 
-export function lanceSchema(dim: number, withWord: boolean): arrow.Schema {
-  return new arrow.Schema([
-    new arrow.Field('id', new arrow.Int32(), false),
-    ...(withWord ? [new arrow.Field('word', new arrow.Utf8(), false)] : []),
-    new arrow.Field('vector', new arrow.FixedSizeList(dim, new arrow.Field('item', new arrow.Float32(), true)), false),
+export function lanceSchema(dim: number, withWord: boolean, a: typeof arrow = arrow): arrow.Schema {
+  return new a.Schema([
+    new a.Field('id', new a.Int32(), false),
+    ...(withWord ? [new a.Field('word', new a.Utf8(), false)] : []),
+    new a.Field('vector', new a.FixedSizeList(dim, new a.Field('item', new a.Float32(), true)), false),
   ])
 }
 
@@ -26,6 +27,31 @@ export function lanceSchema(dim: number, withWord: boolean): arrow.Schema {
 export function lanceBatch(lancedb: Lance, rows: readonly BenchRow[], dim: number): arrow.Table {
   const withWord = rows[0]?.word !== undefined
   return lancedb.makeArrowTable(rows.map((r) => withWord ? { id: r.id, word: r.word, vector: Array.from(r.embedding) } : { id: r.id, vector: Array.from(r.embedding) }), { schema: lanceSchema(dim, withWord) }) as unknown as arrow.Table
+}
+
+/**
+ * Rows `firstId ..` of flat row-major vectors as an Arrow table in LanceDB's naming (`id`,
+ * `vector`), sharing `flat` rather than copying it through per-row JS arrays (a 60k x 784 set
+ * would otherwise take ~47M boxed numbers).
+ */
+export function lanceVectors(flat: Float32Array, dim: number, firstId = 0): arrow.Table {
+  const a = lanceArrow()
+  const n = flat.length / dim
+  const schema = lanceSchema(dim, false, a)
+  const [idField, vectorField] = schema.fields as [arrow.Field<arrow.Int32>, arrow.Field<arrow.FixedSizeList<arrow.Float32>>]
+  const ids = a.makeData({ type: idField.type, length: n, data: Int32Array.from({ length: n }, (_, i) => firstId + i) })
+  const values = a.makeData({ type: new a.Float32(), length: n * dim, data: flat })
+  const vectors = a.makeData({ type: vectorField.type, length: n, child: values })
+  const struct = a.makeData({ type: new a.Struct(schema.fields), length: n, children: [ids, vectors] })
+  return new a.Table(schema, [new a.RecordBatch(schema, struct)])
+}
+
+/**
+ * The apache-arrow instance LanceDB uses: it require()s the CommonJS build, whose classes are not
+ * the ESM ones this module imports, and its `instanceof` checks reject tables built from those.
+ */
+function lanceArrow(): typeof arrow {
+  return createRequire(import.meta.url)('apache-arrow') as typeof arrow
 }
 
 /** LanceDB's name for an ailake metric. */

