@@ -39,7 +39,8 @@ import { buildLanceIndex, lanceBatch, lanceSearch, type Lance, type LanceTable }
 import { cpuSeconds, fmt, load, log, median, perturbed, qpsAt, sweep as sweepOf, type Point, type Runner, type SweepMode } from './measure.js'
 import { loadDataset, type Dataset } from './prepare.js'
 
-process.env.RUST_LOG ??= 'error'
+// LanceDB 0.31's logger reads LANCEDB_LOG, not RUST_LOG: without it every query warns about `_distance`.
+process.env.LANCEDB_LOG ??= 'error'
 const QUERIES = Number(process.env.QUERIES ?? 300)
 const REPS = Number(process.env.REPS ?? 3)
 const PASSES = Number(process.env.PASSES ?? 3)

@@ -27,7 +27,8 @@ import { loadGlove } from './datasets/glove.js'
 import { lanceAppend } from './lance.js'
 import { fsyncTree, settleDisk } from './measure.js'
 
-process.env.RUST_LOG ??= 'error'
+// LanceDB 0.31's logger reads LANCEDB_LOG, not RUST_LOG: without it every query warns about `_distance`.
+process.env.LANCEDB_LOG ??= 'error'
 
 const { values: args } = parseArgs({
   options: {

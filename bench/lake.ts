@@ -36,7 +36,8 @@ import { buildLanceIndex, lanceAppend, lanceBatch, lanceSearch, type BenchRow, t
 import { cpuSeconds, firstAt, load, log, perturbed, qpsAt, sweep, type Point } from './measure.js'
 import { loadDataset } from './prepare.js'
 
-process.env.RUST_LOG ??= 'error'
+// LanceDB 0.31's logger reads LANCEDB_LOG, not RUST_LOG: without it every query warns about `_distance`.
+process.env.LANCEDB_LOG ??= 'error'
 const ROWS = Number(process.env.ROWS ?? 1_000_000)
 const QUERIES = Number(process.env.QUERIES ?? 200)
 const PASSES = Number(process.env.PASSES ?? 1)

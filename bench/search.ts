@@ -17,7 +17,8 @@ import { QueryCaches, SearchBuilder } from '../src/query/index.js'
 import { cacheRoot } from './datasets/cache.js'
 import { loadDataset, type Dataset } from './prepare.js'
 
-process.env.RUST_LOG ??= 'error'
+// LanceDB 0.31's logger reads LANCEDB_LOG, not RUST_LOG: without it every query warns about `_distance`.
+process.env.LANCEDB_LOG ??= 'error'
 const QUERIES = Number(process.env.QUERIES ?? 300)
 const COLD = Number(process.env.COLD ?? 20)
 const ROWS_PER_FILE = Number(process.env.ROWS_PER_FILE ?? 10_000)
