@@ -17,7 +17,8 @@ import { bitAllowed, checkFilter, countAllowed, EMPTY_RESULT } from './filter.js
 import type { SearchResult } from './filter.js'
 import { checkK, checkQuery } from './flat.js'
 import type { HnswGraph } from './hnsw-graph.js'
-import { decodeGraph, encodeGraph } from './hnsw-codec.js'
+import { decodeGraph, decodeGraphPacked, encodeGraph } from './hnsw-codec.js'
+import { unpackLists } from './hnsw-packed.js'
 import { sortLists } from './hnsw-lists.js'
 import { decodeSq8Block, encodeSq8Block, type Sq8Block } from '../vector/sq8-block.js'
 import { HnswLinker } from './hnsw-link.js'
@@ -146,7 +147,7 @@ export class HnswIndex extends HnswLinker {
     checkOptions(options, { dim: true, wasm: true }, 'HnswIndex.fromCodes()')
     // The codes block backs the node count: decoded before the lists are allocated.
     let block: Sq8Block | undefined
-    const g = decodeGraph(bytes, (head) => {
+    const { graph: g, level0 } = decodeGraphPacked(bytes, (head) => {
       if (options.dim !== undefined && options.dim !== head.dim) {
         throw new AilakeError('DIMENSION_MISMATCH', `HnswIndex.fromCodes: the index has dimension ${head.dim} but ${options.dim} was expected`, {
           context: { index: head.dim, expected: options.dim },
@@ -160,14 +161,13 @@ export class HnswIndex extends HnswLinker {
     index.codesOnly = true
     index.qs = QuantizedSearch.fromBlock(arena, vb, block as Sq8Block)
     index.beamAt = index.qs.end
-    // In WebAssembly the beam state holds its own copy of the level-0 lists, packed (the index
-    // is never linked again), which is all a search on codes reads of them (greedy descent
-    // reads the upper levels): keep that copy only.
-    // Lists sorted by id, as version 5 graphs decode and every index serialises (version 4 ones
-    // may not be): the packed lists then store two-byte differences, and both paths traverse alike.
-    sortLists(g, () => undefined)
+    // In WebAssembly the beam state holds the level-0 lists, packed (the index is never linked
+    // again), which is all a search on codes reads of them (greedy descent reads the upper
+    // levels); without it they are unpacked for the JS traversal. The lists are sorted by id,
+    // as every index serialises: the packed lists store two-byte differences, and both paths
+    // traverse alike.
     index.packedLists = true
-    if (index.wasmBeam() !== undefined) g.links0 = new Int32Array(0)
+    if (index.wasmBeam(level0) === undefined) g.links0 = unpackLists(level0, 2 * g.M + 1)
     return index
   }
 
