@@ -246,12 +246,17 @@ export function decodeLists(stream: Uint8Array, count: number, M: number, levels
       let b = 0
       const c = inc.take(i)
       const from = inc.out
-      for (let e = 0; e < c; e++) {
-        const j = from[e] as number
-        mark[j] = stamp
-        if (r.bit('back-link mask') === 1) {
-          if (b === max) throw corrupt(`${WHAT}: node ${i} has more than ${max} neighbours at level ${l}`, { node: i, level: l })
-          back[b++] = j
+      // The mask is read up to 24 bits at a time (a bit at a time costs a tenth of a decode).
+      for (let e = 0; e < c;) {
+        const end = Math.min(c, e + 24)
+        let mask = r.bits(end - e, 'back-link mask')
+        for (; e < end; e++, mask >>>= 1) {
+          const j = from[e] as number
+          mark[j] = stamp
+          if ((mask & 1) === 1) {
+            if (b === max) throw corrupt(`${WHAT}: node ${i} has more than ${max} neighbours at level ${l}`, { node: i, level: l })
+            back[b++] = j
+          }
         }
       }
       const f = r.bits(width, 'neighbour count')
@@ -264,7 +269,7 @@ export function decodeLists(stream: Uint8Array, count: number, M: number, levels
         for (let t = 0; t < f; t++) {
           o += 1 + r.rice(k, count - 3 - o, 'neighbour offset')
           const j = i + 1 + o < count ? i + 1 + o : i + 1 + o - count
-          if ((levels[j] as number) < l) throw corrupt(`${WHAT}: node ${i} lists node ${j} at level ${l}, above that node's level ${levels[j] as number}`, { node: i, level: l, neighbour: j })
+          if (l > 0 && (levels[j] as number) < l) throw corrupt(`${WHAT}: node ${i} lists node ${j} at level ${l}, above that node's level ${levels[j] as number}`, { node: i, level: l, neighbour: j })
           if (j > i) {
             high[nHigh++] = j
             inc.add(j, i)
