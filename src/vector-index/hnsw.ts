@@ -8,6 +8,7 @@ import { AilakeError, invalid } from '../errors.js'
 import { checkMetric } from '../vector/distance.js'
 import { normalizeInPlace } from '../vector/normalize.js'
 import { ARENA_RESERVED, BATCH, createArena } from '../vector/simd.js'
+import { returnOnCollect, takeArena } from '../vector/arena-pool.js'
 import { QuantizedSearch } from './hnsw-quantized.js'
 import type { VectorArena } from '../vector/simd.js'
 import type { Metric } from '../vector/types.js'
@@ -156,8 +157,10 @@ export class HnswIndex extends HnswLinker {
       block = decodeSq8Block(codes, head.dim, head.count, head.metric === 'euclidean')
     })
     const vb = ARENA_RESERVED + g.dim
-    const arena = createArena(vb, options.wasm === undefined ? {} : { wasm: options.wasm })
+    // Restores come and go with every cold file: a collected one's arena is reused (arena-pool.ts).
+    const arena = takeArena(vb, QuantizedSearch.bytesFor(g.dim, g.count) + level0.length, options.wasm === undefined ? {} : { wasm: options.wasm })
     const index = new HnswIndex(g, arena, 42 ^ g.count)
+    returnOnCollect(index, arena)
     index.codesOnly = true
     index.qs = QuantizedSearch.fromBlock(arena, vb, block as Sq8Block)
     index.beamAt = index.qs.end
