@@ -10,6 +10,7 @@
 import { AilakeError } from '../errors.js'
 import type { BeamKernel, DrainKernel, SelectKernel, VectorArena } from '../vector/simd.js'
 import type { MaxHeap } from './heap.js'
+import { packLists, type PackedLists } from './hnsw-packed.js'
 
 const CTX_BYTES = 64
 
@@ -23,54 +24,6 @@ export const BEAM_AUG = 3
 export const BEAM_PQ = 4
 
 const align = (x: number): number => Math.ceil(x / 64) * 64
-
-/**
- * The first `count` level-0 lists of `links0` (stride `stride0`: count, then ids) as simd.wat's
- * packed lists: per list a u16 count, then per id a u16 difference from the id before (from 0
- * for the first), or 0xffff and the id as an i32 when the difference is negative or 0xffff or
- * more; little-endian. The ids keep their order. A restored index's lists are sorted, so in a
- * file of up to ~100k rows nearly every id takes two bytes; `offsets[i]` is where list i starts.
- */
-export function packLists(links0: Int32Array, stride0: number, count: number): { offsets: Int32Array; bytes: Uint8Array } {
-  const offsets = new Int32Array(count)
-  let size = 0
-  for (let i = 0; i < count; i++) {
-    const base = i * stride0
-    const n = links0[base] as number
-    size += 2
-    let prev = 0
-    for (let j = 1; j <= n; j++) {
-      const id = links0[base + j] as number
-      size += id - prev >= 0 && id - prev < 0xffff ? 2 : 6
-      prev = id
-    }
-  }
-  const bytes = new Uint8Array(size)
-  const view = new DataView(bytes.buffer)
-  let at = 0
-  for (let i = 0; i < count; i++) {
-    offsets[i] = at
-    const base = i * stride0
-    const n = links0[base] as number
-    view.setUint16(at, n, true)
-    at += 2
-    let prev = 0
-    for (let j = 1; j <= n; j++) {
-      const id = links0[base + j] as number
-      const d = id - prev
-      if (d >= 0 && d < 0xffff) {
-        view.setUint16(at, d, true)
-        at += 2
-      } else {
-        view.setUint16(at, 0xffff, true)
-        view.setInt32(at + 2, id, true)
-        at += 6
-      }
-      prev = id
-    }
-  }
-  return { offsets, bytes }
-}
 
 export class WasmBeam {
   /**
@@ -124,21 +77,23 @@ export class WasmBeam {
    * indexes (`dot`) get room for the extra coordinates, copied from `aug` when it is defined
    * (else by `syncAug` once they are). Selections take up to `selCap` candidates. With `packed`
    * (an index that is only searched, never linked), the lists are stored as 16-bit differences
-   * (`packLists`), about 40% of the fixed-stride bytes; `syncList` then cannot be used.
+   * (hnsw-packed.ts), about 40% of the fixed-stride bytes; `syncList` then cannot be used.
+   * `packed` may be the lists already packed (a restore decodes them so), copied in place of
+   * packing `links0`.
    */
   constructor(arena: VectorArena, kernel: BeamKernel, from: number, capacity: number, stride0: number, links0: Int32Array, count: number,
-    dot: boolean, aug: Float64Array | undefined, selCap: number, packed = false) {
+    dot: boolean, aug: Float64Array | undefined, selCap: number, packed: boolean | PackedLists = false) {
     this.arena = arena
     this.kernel = kernel
     this.selectKernel = arena.select
     this.drainKernel = arena.drain
     this.capacity = capacity
-    this.stride0 = packed ? 0 : stride0
+    this.stride0 = packed !== false ? 0 : stride0
     this.selCap = selCap
     this.ctx = align(from)
     this.links = this.ctx + CTX_BYTES
-    const lists = packed ? packLists(links0, stride0, count) : undefined
-    this.visited = align(this.links + (lists === undefined ? capacity * stride0 * 4 : capacity * 4 + lists.bytes.length))
+    const lists = packed === false ? undefined : packed === true ? packLists(links0, stride0, count) : packed
+    this.visited = align(this.links + (lists === undefined ? capacity * stride0 * 4 : capacity * 4 + lists.length))
     this.bits = align(this.visited + capacity * 2)
     const augAt = align(this.bits + Math.ceil(capacity / 8))
     this.aug = dot ? augAt : 0
@@ -150,7 +105,7 @@ export class WasmBeam {
     this.heaps = align(this.selD + selCap * 8)
     // A beam's heaps hold at most every node; a search-only state starts them at a size that
     // covers usual beams and grows them when a search needs more (`search`).
-    this.heapCap = packed ? Math.min(capacity, Math.max(1, WasmBeam.packedHeap)) : capacity
+    this.heapCap = packed !== false ? Math.min(capacity, Math.max(1, WasmBeam.packedHeap)) : capacity
     this.end = this.layHeaps()
     arena.bytes.fill(0, this.visited, this.visited + capacity * 2)
     const ctx = new Int32Array(arena.bytes.buffer, this.ctx, 8)
@@ -163,7 +118,7 @@ export class WasmBeam {
       const listsAt = this.links + capacity * 4
       const offsets = new Int32Array(arena.bytes.buffer, this.links, count)
       for (let i = 0; i < count; i++) offsets[i] = listsAt + (lists.offsets[i] as number)
-      arena.bytes.set(lists.bytes, listsAt)
+      arena.bytes.set(lists.bytes.subarray(0, lists.length), listsAt)
     }
     // Every extra coordinate: a build sets them all before inserting the first node.
     if (aug !== undefined) this.syncAug(aug, 0, Math.min(aug.length, capacity))

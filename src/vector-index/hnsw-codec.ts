@@ -11,7 +11,8 @@ import { ByteReader, ByteWriter } from '../util/bytes.js'
 import { crc32c } from '../util/crc32c.js'
 import { MAX_LEVEL, METRIC_CODES } from './hnsw-graph.js'
 import type { HnswGraph } from './hnsw-graph.js'
-import { decodeLists, encodeLists, minListBits, upperOffsets } from './hnsw-lists.js'
+import { decodeLists, encodeLists, minListBits, sortLists, upperOffsets } from './hnsw-lists.js'
+import { packLists, type PackedLists } from './hnsw-packed.js'
 
 const MAGIC = 0x534e4841 // "AHNS" little-endian
 const VERSION = 2
@@ -88,6 +89,21 @@ export type GraphHead = Pick<HnswGraph, 'metric' | 'dim' | 'count' | 'M' | 'efCo
  * backs it (vectors, codes), so a hostile count cannot drive the allocation.
  */
 export function decodeGraph(bytes: Uint8Array, check?: (head: GraphHead) => void): HnswGraph {
+  return decode(bytes, check, false).graph
+}
+
+/**
+ * Decodes graph bytes of either version for an index that is only searched: every list in
+ * increasing id order (version 1 lists are sorted here, version 2 lists decode so), level 0
+ * packed (hnsw-packed.ts) in `level0` and `graph.links0` empty. `level0` lives in the decoder's
+ * scratch: copy it before the next decode.
+ */
+export function decodeGraphPacked(bytes: Uint8Array, check?: (head: GraphHead) => void): { graph: HnswGraph; level0: PackedLists } {
+  const { graph, level0 } = decode(bytes, check, true)
+  return { graph, level0: level0 as PackedLists }
+}
+
+function decode(bytes: Uint8Array, check: ((head: GraphHead) => void) | undefined, packed: boolean): { graph: HnswGraph; level0: PackedLists | undefined } {
   const r = new ByteReader(bytes, WHAT)
   if (bytes.length < HEADER_V1 + 4) {
     throw corrupt(`${WHAT}: ${bytes.length} bytes is shorter than the ${HEADER_V1 + 4}-byte minimum; the data is truncated`, { length: bytes.length })
@@ -146,7 +162,8 @@ export function decodeGraph(bytes: Uint8Array, check?: (head: GraphHead) => void
     if (minListBits(count, M, upperLists) > 8 * streamLength) {
       throw corrupt(`${WHAT}: ${count} nodes and ${upperLists} upper lists need more than the ${streamLength}-byte list stream`, { count, upperLists, streamLength })
     }
-    return { ...head, ...decodeLists(r.bytesView(streamLength, 'list stream'), count, M, levels, maxLevel, upperLists) }
+    const { links0, upper, upperOff, upperLen, packed0 } = decodeLists(r.bytesView(streamLength, 'list stream'), count, M, levels, maxLevel, upperLists, packed)
+    return { graph: { ...head, links0, upper, upperOff, upperLen }, level0: packed0 }
   }
   r.bytesView(pad4(count) - count, 'padding')
   const s0 = 2 * M + 1
@@ -158,7 +175,13 @@ export function decodeGraph(bytes: Uint8Array, check?: (head: GraphHead) => void
   for (let id = 0; id < count; id++) {
     for (let lv = 1; lv <= (levels[id] as number); lv++) checkList(upper, (upperOff[id] as number) + (lv - 1) * s1, M, id, lv, count, levels)
   }
-  return { ...head, links0, upperOff, upper, upperLen: upper.length }
+  const graph: HnswGraph = { ...head, links0, upperOff, upper, upperLen: upper.length }
+  if (!packed) return { graph, level0: undefined }
+  // Version 1 lists keep the order they were written in; a search-only index needs them sorted.
+  sortLists(graph, () => undefined)
+  const level0 = packLists(links0, s0, count)
+  graph.links0 = new Int32Array(0)
+  return { graph, level0 }
 }
 
 function checkList(arr: Int32Array, base: number, max: number, id: number, level: number, count: number, levels: Uint8Array): void {

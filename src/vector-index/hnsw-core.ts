@@ -12,6 +12,7 @@ import { MaxHeap, MinHeap } from './heap.js'
 import type { HnswGraph } from './hnsw-graph.js'
 import type { CodeSearch } from './hnsw-quantized.js'
 import { BEAM_AUG, BEAM_DOT, BEAM_L2, WasmBeam } from './hnsw-beam.js'
+import type { PackedLists } from './hnsw-packed.js'
 
 export abstract class HnswCore {
   protected g: HnswGraph
@@ -161,13 +162,17 @@ export abstract class HnswCore {
     return k === 1 ? 1 - d : -d
   }
 
-  /** The wasm beam state (see `beam`), made now if needed; undefined without WebAssembly. */
-  protected wasmBeam(): WasmBeam | undefined {
+  /**
+   * The wasm beam state (see `beam`), made now if needed; undefined without WebAssembly.
+   * `packed0`: the level-0 lists already packed (with `packedLists`), copied instead of `g.links0`.
+   */
+  protected wasmBeam(packed0?: PackedLists): WasmBeam | undefined {
     const kernel = this.arena.beam
     if (this.beam === undefined && kernel !== undefined) {
       const g = this.g
       const cap = g.levels.length
-      this.beam = new WasmBeam(this.arena, kernel, this.beamAt ?? (this.vbase + g.dim * cap) * 4, cap, 2 * g.M + 1, g.links0, g.count, this.kind === 2, this.aug, this.selectCap(), this.packedLists)
+      this.beam = new WasmBeam(this.arena, kernel, this.beamAt ?? (this.vbase + g.dim * cap) * 4, cap, 2 * g.M + 1, g.links0, g.count, this.kind === 2, this.aug, this.selectCap(),
+        this.packedLists && (packed0 ?? true))
     }
     return this.beam
   }

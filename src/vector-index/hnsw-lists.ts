@@ -4,12 +4,13 @@
  * (88% of GloVe's level-0 edges), so a list first says, one bit each, which of the lower-id
  * nodes that listed it it lists back; the rest are Rice-coded gaps between sorted offsets
  * counted from the node. Decoded lists are in increasing id order, in the fixed-stride layout
- * the traversal reads. Every count, offset and level is checked before use, so damage is
+ * the traversal reads, or level 0 packed for a search-only index. Every count, offset and level is checked before use, so damage is
  * `CORRUPT_DATA`, never an out-of-bounds write, a long loop or an allocation the bytes do not back.
  */
 import { AilakeError, corrupt } from '../errors.js'
 import { BitReader, BitWriter, bitWidth, riceBits } from '../util/bits.js'
 import type { HnswGraph } from './hnsw-graph.js'
+import { PackedWriter, type PackedLists } from './hnsw-packed.js'
 
 const WHAT = 'HNSW index'
 /** Bits of a list's Rice parameter. */
@@ -21,26 +22,47 @@ const K_BITS = 5
  * `slots` (read back in one sweep), the rest, rare (a hub), in a linked list.
  */
 class Incoming {
-  private readonly slots: Int32Array
-  private readonly size: Int32Array
-  private readonly head: Int32Array
-  private readonly tail: Int32Array
+  private slots: Int32Array
+  private size: Int32Array
+  private head: Int32Array
+  private tail: Int32Array
   private src = new Int32Array(64)
   private next = new Int32Array(64)
   private spilled = 0
+  private count: number
+  private cap: number
   /** The last `take`'s nodes. */
   out = new Int32Array(64)
 
-  constructor(count: number, private readonly cap: number) {
+  constructor(count: number, cap: number) {
+    this.count = count
+    this.cap = cap
     this.slots = new Int32Array(count * cap)
     this.size = new Int32Array(count)
     this.head = new Int32Array(count)
     this.tail = new Int32Array(count)
   }
 
+  /** Bytes this state takes for `count` nodes of `cap` slots. */
+  static bytesFor(count: number, cap: number): number {
+    return 4 * count * (cap + 3)
+  }
+
+  /** Makes this state serve `count` nodes of `cap` slots, keeping its arrays when they are large enough. */
+  prepare(count: number, cap: number): void {
+    this.count = count
+    this.cap = cap
+    if (this.slots.length < count * cap) this.slots = new Int32Array(count * cap)
+    if (this.size.length < count) {
+      this.size = new Int32Array(count)
+      this.head = new Int32Array(count)
+      this.tail = new Int32Array(count)
+    }
+  }
+
   reset(): void {
-    this.size.fill(0)
-    this.head.fill(-1)
+    this.size.fill(0, 0, this.count)
+    this.head.fill(-1, 0, this.count)
     this.spilled = 0
   }
 
@@ -155,10 +177,6 @@ export function minListBits(count: number, M: number, upperLists: number): numbe
   return count * bitWidth(2 * M) + upperLists * bitWidth(M)
 }
 
-/**
- * Decodes the list stream of a graph whose header and levels are checked (levels <= maxLevel,
- * `upperLists` their sum, `minListBits` <= the stream's bits) into fixed-stride lists.
- */
 /** Where each node's upper lists start in `upper` (-1: level 0 only), lists of stride `s1` packed in id order. */
 export function upperOffsets(levels: Uint8Array, count: number, s1: number): Int32Array {
   const upperOff = new Int32Array(count).fill(-1)
@@ -172,22 +190,54 @@ export function upperOffsets(levels: Uint8Array, count: number, s1: number): Int
   return upperOff
 }
 
-export function decodeLists(stream: Uint8Array, count: number, M: number, levels: Uint8Array, maxLevel: number, upperLists: number): Pick<HnswGraph, 'links0' | 'upper' | 'upperOff' | 'upperLen'> {
+/**
+ * What a decode reuses from one call to the next (a restore then touches no fresh memory for
+ * it): the incoming lists, marks and the packed level-0 lists, kept while they take at most
+ * `SCRATCH_BYTES`; larger graphs get their own, dropped after the decode.
+ */
+const SCRATCH_BYTES = 32 * 2 ** 20
+const scratch = { inc: new Incoming(0, 0), mark: new Int32Array(0), packed: new PackedWriter() }
+
+/** Lists decoded by `decodeLists`; with `packed`, level 0 is in `packed0` and `links0` is empty. */
+export interface DecodedLists extends Pick<HnswGraph, 'links0' | 'upper' | 'upperOff' | 'upperLen'> {
+  packed0: PackedLists | undefined
+}
+
+/**
+ * Decodes the list stream of a graph whose header and levels are checked (levels <= maxLevel,
+ * `upperLists` their sum, `minListBits` <= the stream's bits) into fixed-stride lists. With
+ * `packed`, level 0 goes straight into the packed form a search-only index keeps
+ * (hnsw-packed.ts) instead: it lives in the decoder's scratch, valid until the next decode.
+ */
+export function decodeLists(stream: Uint8Array, count: number, M: number, levels: Uint8Array, maxLevel: number, upperLists: number, packed = false): DecodedLists {
   const s1 = M + 1
-  const links0 = new Int32Array(count * (2 * M + 1))
+  const links0 = new Int32Array(packed ? 0 : count * (2 * M + 1))
   const upper = new Int32Array(upperLists * s1)
   const upperOff = upperOffsets(levels, count, s1)
   const g = { M, upperOff }
   const r = new BitReader(stream, WHAT)
-  const inc = new Incoming(count, 2 * M)
-  const mark = new Int32Array(count)
+  const shared = Incoming.bytesFor(count, 2 * M) + 4 * count <= SCRATCH_BYTES
+  const inc = shared ? scratch.inc : new Incoming(count, 2 * M)
+  if (shared) {
+    inc.prepare(count, 2 * M)
+    if (scratch.mark.length < count) scratch.mark = new Int32Array(count)
+    scratch.mark.fill(0, 0, count)
+  }
+  const mark = shared ? scratch.mark : new Int32Array(count)
+  // A packed level-0 list is merged into `list` (count, then ids) and then packed: two bytes
+  // per list and per id unless escaped, and every id takes at least one bit of the stream.
+  const list = new Int32Array(2 * M + 1)
+  const hint = 2 * count + 2 * Math.min(8 * stream.length, 2 * M * count)
+  const writer = !packed ? undefined : hint <= SCRATCH_BYTES ? scratch.packed : new PackedWriter()
+  writer?.begin(count, hint)
   const back = new Int32Array(2 * M)
   const low = new Int32Array(2 * M)
   const high = new Int32Array(2 * M)
   let stamp = 0
   for (let l = 0; l <= maxLevel; l++) {
     inc.reset()
-    const arr = l === 0 ? links0 : upper
+    const toList = l === 0 && writer !== undefined
+    const arr = toList ? list : l === 0 ? links0 : upper
     const max = l === 0 ? 2 * M : M
     const width = bitWidth(max)
     for (let i = 0; i < count; i++) {
@@ -196,12 +246,17 @@ export function decodeLists(stream: Uint8Array, count: number, M: number, levels
       let b = 0
       const c = inc.take(i)
       const from = inc.out
-      for (let e = 0; e < c; e++) {
-        const j = from[e] as number
-        mark[j] = stamp
-        if (r.bit('back-link mask') === 1) {
-          if (b === max) throw corrupt(`${WHAT}: node ${i} has more than ${max} neighbours at level ${l}`, { node: i, level: l })
-          back[b++] = j
+      // The mask is read up to 24 bits at a time (a bit at a time costs a tenth of a decode).
+      for (let e = 0; e < c;) {
+        const end = Math.min(c, e + 24)
+        let mask = r.bits(end - e, 'back-link mask')
+        for (; e < end; e++, mask >>>= 1) {
+          const j = from[e] as number
+          mark[j] = stamp
+          if ((mask & 1) === 1) {
+            if (b === max) throw corrupt(`${WHAT}: node ${i} has more than ${max} neighbours at level ${l}`, { node: i, level: l })
+            back[b++] = j
+          }
         }
       }
       const f = r.bits(width, 'neighbour count')
@@ -214,7 +269,7 @@ export function decodeLists(stream: Uint8Array, count: number, M: number, levels
         for (let t = 0; t < f; t++) {
           o += 1 + r.rice(k, count - 3 - o, 'neighbour offset')
           const j = i + 1 + o < count ? i + 1 + o : i + 1 + o - count
-          if ((levels[j] as number) < l) throw corrupt(`${WHAT}: node ${i} lists node ${j} at level ${l}, above that node's level ${levels[j] as number}`, { node: i, level: l, neighbour: j })
+          if (l > 0 && (levels[j] as number) < l) throw corrupt(`${WHAT}: node ${i} lists node ${j} at level ${l}, above that node's level ${levels[j] as number}`, { node: i, level: l, neighbour: j })
           if (j > i) {
             high[nHigh++] = j
             inc.add(j, i)
@@ -225,7 +280,7 @@ export function decodeLists(stream: Uint8Array, count: number, M: number, levels
         }
       }
       // Lower ids are the back links and `low`, both increasing; then `high`.
-      const base = listBase(g, i, l)
+      const base = toList ? 0 : listBase(g, i, l)
       arr[base] = b + f
       let p = base + 1
       for (let x = 0, y = 0; x < b || y < nLow;) {
@@ -233,10 +288,11 @@ export function decodeLists(stream: Uint8Array, count: number, M: number, levels
         else arr[p++] = low[y++] as number
       }
       for (let t = 0; t < nHigh; t++) arr[p++] = high[t] as number
+      if (toList) (writer as PackedWriter).add(list, 1, b + f)
     }
   }
   r.expectEnd('neighbour lists')
-  return { links0, upper, upperOff, upperLen: upper.length }
+  return { links0, upper, upperOff, upperLen: upper.length, packed0: writer?.lists() }
 }
 
 function isSorted(list: Int32Array): boolean {

@@ -8,6 +8,7 @@ import { AilakeError, invalid } from '../errors.js'
 import { checkMetric } from '../vector/distance.js'
 import { normalizeInPlace } from '../vector/normalize.js'
 import { ARENA_RESERVED, BATCH, createArena } from '../vector/simd.js'
+import { returnOnCollect, takeArena } from '../vector/arena-pool.js'
 import { QuantizedSearch, type CodeSearch } from './hnsw-quantized.js'
 import { PqSearch } from './hnsw-pq.js'
 import type { VectorArena } from '../vector/simd.js'
@@ -18,7 +19,8 @@ import { bitAllowed, checkFilter, countAllowed, EMPTY_RESULT } from './filter.js
 import type { SearchResult } from './filter.js'
 import { checkK, checkQuery } from './flat.js'
 import type { HnswGraph } from './hnsw-graph.js'
-import { decodeGraph, encodeGraph } from './hnsw-codec.js'
+import { decodeGraph, decodeGraphPacked, encodeGraph } from './hnsw-codec.js'
+import { unpackLists } from './hnsw-packed.js'
 import { sortLists } from './hnsw-lists.js'
 import { encodeSq8Block } from '../vector/sq8-block.js'
 import { decodeCodesBlock, type CodesBlock } from '../vector/codes-block.js'
@@ -166,7 +168,7 @@ export class HnswIndex extends HnswLinker {
     checkOptions(options, { dim: true, wasm: true }, 'HnswIndex.fromCodes()')
     // The codes block backs the node count: decoded before the lists are allocated.
     let block: CodesBlock | undefined
-    const g = decodeGraph(bytes, (head) => {
+    const { graph: g, level0 } = decodeGraphPacked(bytes, (head) => {
       if (options.dim !== undefined && options.dim !== head.dim) {
         throw new AilakeError('DIMENSION_MISMATCH', `HnswIndex.fromCodes: the index has dimension ${head.dim} but ${options.dim} was expected`, {
           context: { index: head.dim, expected: options.dim },
@@ -175,20 +177,23 @@ export class HnswIndex extends HnswLinker {
       block = decodeCodesBlock(codes, head.dim, head.count, head.metric === 'euclidean')
     })
     const vb = ARENA_RESERVED + g.dim
-    const arena = createArena(vb, options.wasm === undefined ? {} : { wasm: options.wasm })
-    const index = new HnswIndex(g, arena, 42 ^ g.count)
-    index.codesOnly = true
     const b = block as CodesBlock
+    // Restores come and go with every cold file: a collected one's arena is reused (arena-pool.ts).
+    // PQ state is about its block's size plus the lookup table; SQ8's a row of codes per node.
+    const state = b.kind === 'pq' ? codes.length + 1024 * b.block.book.m : QuantizedSearch.bytesFor(g.dim, g.count)
+    const arena = takeArena(vb, state + level0.length, options.wasm === undefined ? {} : { wasm: options.wasm })
+    const index = new HnswIndex(g, arena, 42 ^ g.count)
+    returnOnCollect(index, arena)
+    index.codesOnly = true
     index.qs = b.kind === 'pq' ? new PqSearch(arena, vb, b.block) : QuantizedSearch.fromBlock(arena, vb, b.block)
     index.beamAt = index.qs.end
-    // In WebAssembly the beam state holds its own copy of the level-0 lists, packed (the index
-    // is never linked again), which is all a search on codes reads of them (greedy descent
-    // reads the upper levels): keep that copy only.
-    // Lists sorted by id, as version 5 graphs decode and every index serialises (version 4 ones
-    // may not be): the packed lists then store two-byte differences, and both paths traverse alike.
-    sortLists(g, () => undefined)
+    // In WebAssembly the beam state holds the level-0 lists, packed (the index is never linked
+    // again), which is all a search on codes reads of them (greedy descent reads the upper
+    // levels); without it they are unpacked for the JS traversal. The lists are sorted by id,
+    // as every index serialises: the packed lists store two-byte differences, and both paths
+    // traverse alike.
     index.packedLists = true
-    if (index.wasmBeam() !== undefined) g.links0 = new Int32Array(0)
+    if (index.wasmBeam(level0) === undefined) g.links0 = unpackLists(level0, 2 * g.M + 1)
     return index
   }
 

@@ -101,14 +101,21 @@ export function sq8FromBlock(arena: VectorArena, fromElement: number, b: Sq8Bloc
   const end = base + rows * stride
   arena.ensure(Math.ceil(end / 4))
   const bytes = arena.bytes
-  bytes.fill(0, q16, end)
+  bytes.fill(0, q16, base)
   const f32 = arena.f32
   for (let d = 0; d < dim; d++) {
     const s = b.step[d] as number
     f32[(loAt >> 2) + d] = b.lo[d] as number
     f32[(invAt >> 2) + d] = s > 0 ? Math.fround(1 / s) : 0
   }
-  for (let r = 0; r < rows; r++) bytes.set(b.codes.subarray(r * dim, (r + 1) * dim), base + r * stride)
+  // One copy of the codes, then each row moved out to its stride, last first (a row's
+  // destination lies past every earlier row's codes), and its padding zeroed: no view per row.
+  bytes.set(b.codes.subarray(0, rows * dim), base)
+  for (let r = rows - 1; r >= 0; r--) {
+    const to = base + r * stride
+    if (r > 0) bytes.copyWithin(to, base + r * dim, base + (r + 1) * dim)
+    bytes.fill(0, to + dim, to + stride)
+  }
   let normMax = 0
   if (b.norms !== undefined) {
     for (let r = 0; r < rows; r++) {

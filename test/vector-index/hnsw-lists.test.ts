@@ -7,7 +7,11 @@
 //   an independent checker; every truncation and extension of the list stream is CORRUPT_DATA;
 // - search: indexes restored from the bytes (with vectors, and from codes) search exactly as
 //   the serialised index (same ids and distances), on data with many tied distances, and a
-//   beam covering the index returns the brute-force top k.
+//   beam covering the index returns the brute-force top k;
+// - packed: a graph decoded for search (level 0 straight into the beam's packed form) gives
+//   the bytes a hand-written packer makes of the lists decodeGraph returns, from version 2 and
+//   from version 1 bytes with lists in any order, ids past 0xffff (escapes) included; damaged
+//   bytes fail there exactly when decodeGraph fails.
 //
 // AILAKE_SEED=<n> reproduces a run, AILAKE_GRAPH_CASES=<n> runs more round-trip cases;
 // failures print the seed and case.
@@ -18,8 +22,9 @@ import { crc32c } from '../../src/util/crc32c.js'
 import { seededRandom } from '../../src/util/rng.js'
 import { distance } from '../../src/vector/distance.js'
 import type { Metric } from '../../src/vector/types.js'
-import { decodeGraph, encodeGraph, encodeGraphV1 } from '../../src/vector-index/hnsw-codec.js'
+import { decodeGraph, decodeGraphPacked, encodeGraph, encodeGraphV1 } from '../../src/vector-index/hnsw-codec.js'
 import type { HnswGraph } from '../../src/vector-index/hnsw-graph.js'
+import { packLists, unpackLists, type PackedLists } from '../../src/vector-index/hnsw-packed.js'
 import { HnswIndex } from '../../src/vector-index/hnsw.js'
 
 const SEED = Number(process.env.AILAKE_SEED ?? 1515)
@@ -93,6 +98,63 @@ function list(g: HnswGraph, id: number, level: number): { raw: number[]; sorted:
   return { raw, sorted: [...raw].sort((a, b) => a - b) }
 }
 
+/**
+ * The packed level-0 lists of `g` as docs/format.md's beam layout says, written independently
+ * of hnsw-packed.ts: per list a u16 count, then per id a u16 difference from the id before
+ * (from 0), or 0xffff and the id as an i32 when the difference is negative or >= 0xffff.
+ */
+function referencePack(g: HnswGraph): { offsets: number[]; bytes: number[]; escapes: number } {
+  const offsets: number[] = []
+  const bytes: number[] = []
+  let escapes = 0
+  const u16 = (v: number): void => { bytes.push(v % 256, Math.floor(v / 256)) }
+  for (let id = 0; id < g.count; id++) {
+    offsets.push(bytes.length)
+    const ids = list(g, id, 0).raw
+    u16(ids.length)
+    let prev = 0
+    for (const x of ids) {
+      if (x - prev >= 0 && x - prev < 0xffff) u16(x - prev)
+      else {
+        escapes++
+        u16(0xffff)
+        for (let s = 0; s < 4; s++) bytes.push(Math.floor(x / 256 ** s) % 256)
+      }
+      prev = x
+    }
+  }
+  return { offsets, bytes, escapes }
+}
+
+const sameBytes = (a: ArrayBufferView, b: ArrayBufferView): boolean =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength))
+
+function assertPacked(p: PackedLists, want: ReturnType<typeof referencePack>, label: string): void {
+  // Compared whole first (fast), element by element only to report a difference.
+  if (!sameBytes(p.offsets, Int32Array.from(want.offsets))) assert.deepEqual(Array.from(p.offsets), want.offsets, `${label}: packed offsets`)
+  assert.equal(p.length, want.bytes.length, `${label}: packed length`)
+  if (!sameBytes(p.bytes.subarray(0, p.length), Uint8Array.from(want.bytes))) assert.deepEqual(Array.from(p.bytes.subarray(0, p.length)), want.bytes, `${label}: packed bytes`)
+}
+
+/** `g` with every list in a random order (what a version 1 file may hold). */
+function shuffled(g: HnswGraph, r: () => number): HnswGraph {
+  const out = { ...g, links0: g.links0.slice(), upper: g.upper.slice() }
+  for (let id = 0; id < g.count; id++) {
+    for (let l = 0; l <= (g.levels[id] as number); l++) {
+      const arr = l === 0 ? out.links0 : out.upper
+      const base = l === 0 ? id * (2 * g.M + 1) : (g.upperOff[id] as number) + (l - 1) * (g.M + 1)
+      const n = arr[base] as number
+      for (let t = n; t > 1; t--) {
+        const j = 1 + Math.floor(r() * t)
+        const x = arr[base + t] as number
+        arr[base + t] = arr[base + j] as number
+        arr[base + j] = x
+      }
+    }
+  }
+  return out
+}
+
 /** Asserts that `b` is graph `a`, its lists in increasing order (`sorted`) or in `a`'s order. */
 function assertSameGraph(a: HnswGraph, b: HnswGraph, label: string, order: 'sorted' | 'raw' = 'sorted'): void {
   assert.deepEqual([b.metric, b.dim, b.count, b.M, b.efConstruction, b.maxLevel, b.entry], [a.metric, a.dim, a.count, a.M, a.efConstruction, a.maxLevel, a.entry], label)
@@ -151,6 +213,36 @@ test(`random graphs round-trip exactly through version 2, and through version 1 
   t.diagnostic(`version 2 is ${(100 * bytes2 / bytes1).toFixed(1)}% of version 1 over these graphs`)
 })
 
+test(`graphs decoded for search pack level 0 as the format says, from version 2 and shuffled version 1 bytes (${CASES / 2} graphs)`, (t) => {
+  const r = seededRandom(SEED + 4)
+  let escapes = 0
+  let large = 0
+  for (let c = 0; c < CASES / 2; c++) {
+    const label = `AILAKE_SEED=${SEED} case ${c}`
+    let g = randomGraph(r)
+    // Every 25th graph has ids past 0xffff, so first ids and gaps take the escape.
+    while (c % 25 === 0 && g.count <= 0xffff) g = randomGraph(r)
+    if (g.count > 0xffff) large++
+    const v2 = encodeGraph(g)
+    const plain = decodeGraph(v2)
+    const want = referencePack(plain)
+    escapes += want.escapes
+    const stride0 = 2 * g.M + 1
+    for (const [bytes, what] of [[v2, ''], [encodeGraphV1(shuffled(g, r)), ' (version 1, lists shuffled)']] as const) {
+      // Version 1 lists may be in any order: the search-only decode sorts every level.
+      const { graph, level0 } = decodeGraphPacked(bytes)
+      assertPacked(level0, want, label + what)
+      assert.equal(graph.links0.length, 0, `${label}${what}: no fixed-stride level 0`)
+      assert.deepEqual([graph.count, graph.M, graph.maxLevel, graph.entry, graph.upperLen], [plain.count, plain.M, plain.maxLevel, plain.entry, plain.upperLen], label + what)
+      assert.ok(sameBytes(graph.levels, plain.levels) && sameBytes(graph.upperOff, plain.upperOff) && sameBytes(graph.upper, plain.upper), `${label}${what}: upper levels`)
+      assert.ok(sameBytes(unpackLists(level0, stride0), plain.links0), `${label}${what}: unpacked level 0`)
+    }
+    assertPacked(packLists(plain.links0, stride0, g.count), want, `${label}: packLists`)
+  }
+  t.diagnostic(`${large} graphs over 0xffff nodes, ${escapes} escaped ids`)
+  assert.ok(large >= CASES / 50 && escapes > 0, 'the escape is exercised')
+})
+
 test('damaged version 2 graphs with the CRC recomputed: CORRUPT_DATA or a valid graph; truncated or extended list streams: CORRUPT_DATA', (t) => {
   const r = seededRandom(SEED + 1)
   const tally = { rejected: 0, valid: 0 }
@@ -172,10 +264,13 @@ test('damaged version 2 graphs with the CRC recomputed: CORRUPT_DATA or a valid 
         back = decodeGraph(resign(bad))
       } catch (e) {
         assert.ok(isCorrupt(e), `${label}: ${String(e)}`)
+        // The search-only decode rejects the same bytes with the same error.
+        assert.throws(() => decodeGraphPacked(bad), (e2: unknown) => e2 instanceof AilakeError && e2.code === (e as AilakeError).code && e2.message === (e as AilakeError).message, label)
         tally.rejected++
         continue
       }
       assertValidGraph(back, label)
+      assertPacked(decodeGraphPacked(bad).level0, referencePack(back), label)
       tally.valid++
     }
     for (let cut = 1; cut <= Math.min(stream, 40); cut++) {
@@ -183,12 +278,14 @@ test('damaged version 2 graphs with the CRC recomputed: CORRUPT_DATA or a valid 
       bad.set(good.subarray(0, good.length - 4 - cut))
       new DataView(bad.buffer).setUint32(36, stream - cut, true)
       assert.throws(() => decodeGraph(resign(bad)), (e: unknown) => e instanceof AilakeError && e.code === 'CORRUPT_DATA', `graph ${c}: stream ${cut} bytes short`)
+      assert.throws(() => decodeGraphPacked(bad), (e: unknown) => e instanceof AilakeError && e.code === 'CORRUPT_DATA', `graph ${c}: stream ${cut} bytes short (packed)`)
     }
     for (const extra of [1, 2, 7]) {
       const bad = new Uint8Array(good.length + extra)
       bad.set(good.subarray(0, good.length - 4))
       new DataView(bad.buffer).setUint32(36, stream + extra, true)
       assert.throws(() => decodeGraph(resign(bad)), (e: unknown) => e instanceof AilakeError && e.code === 'CORRUPT_DATA', `graph ${c}: stream ${extra} bytes long`)
+      assert.throws(() => decodeGraphPacked(bad), (e: unknown) => e instanceof AilakeError && e.code === 'CORRUPT_DATA', `graph ${c}: stream ${extra} bytes long (packed)`)
     }
   }
   t.diagnostic(`3,000 damaged graphs: ${tally.rejected} CORRUPT_DATA, ${tally.valid} decoded to a valid graph`)
@@ -255,6 +352,10 @@ test('restored indexes search exactly as the serialised one, with vectors and fr
     const fromV1 = HnswIndex.deserialize(encodeGraphV1(decodeGraph(bytes)), vectors, { dim })
     const codes = built.codes()
     const fromCodes = codes === undefined ? undefined : HnswIndex.fromCodes(bytes, codes, { dim })
+    // Version 1 bytes whose lists are in any order, restored from codes, in WebAssembly and in JS.
+    const v1Shuffled = encodeGraphV1(shuffled(decodeGraph(bytes), r))
+    const fromCodesV1 = codes === undefined ? undefined : HnswIndex.fromCodes(v1Shuffled, codes, { dim })
+    const fromCodesJs = codes === undefined ? undefined : HnswIndex.fromCodes(bytes, codes, { dim, wasm: false })
     for (let qi = 0; qi < 12; qi++) {
       const q = grid ? Float32Array.from({ length: dim }, () => Math.round(r() * 4) - 2) : Float32Array.from({ length: dim }, () => (r() - 0.5) * 4)
       const k = 1 + Math.floor(r() * 10)
@@ -268,6 +369,10 @@ test('restored indexes search exactly as the serialised one, with vectors and fr
         const a = built.searchCodes(q, k, { ef })
         const b = fromCodes.searchCodes(q, k, { ef })
         assert.deepEqual([Array.from(b.ids), Array.from(b.distances), b.error], [Array.from(a.ids), Array.from(a.distances), a.error], `${label} query ${qi} (codes)`)
+        for (const [other, what] of [[fromCodesV1, 'codes, shuffled version 1'], [fromCodesJs, 'codes, plain JS']] as const) {
+          const o = (other as HnswIndex).searchCodes(q, k, { ef })
+          assert.deepEqual([Array.from(o.ids), Array.from(o.distances), o.error], [Array.from(a.ids), Array.from(a.distances), a.error], `${label} query ${qi} (${what})`)
+        }
       }
       // A beam covering the index returns the k smallest exact distances.
       const wide = restored.search(q, k, { ef: n })

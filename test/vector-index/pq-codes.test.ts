@@ -16,6 +16,8 @@ import { encodePq, pqStarts, reconstruct, trainPq } from '../../src/vector/pq.js
 import { distance } from '../../src/vector/distance.js'
 import { METRICS, type Metric } from '../../src/vector/types.js'
 import { rng } from '../helpers/tmpdir.js'
+import { poolArena, pooledArenas } from '../../src/vector/arena-pool.js'
+import { createArena, simdAvailable } from '../../src/vector/simd.js'
 
 const SEED = Number(process.env.AILAKE_SEED ?? 4242)
 
@@ -185,6 +187,37 @@ test('damaged PQ blocks: CORRUPT_DATA (or UNSUPPORTED for a newer version), neve
       } catch (err) {
         assert.ok(err instanceof AilakeError && (err.code === 'CORRUPT_DATA' || err.code === 'UNSUPPORTED'), `flip ${i}: ${String(err)}`)
       }
+    }
+  }
+})
+
+test('PQ indexes restored into reused arenas full of stale bytes search as a plain-JS restore does', () => {
+  const r = rng(SEED + 3)
+  const fills: Array<(b: Uint8Array) => void> = [
+    (b) => { for (let i = 0; i < b.length; i++) b[i] = Math.floor(r() * 256) },
+    (b) => b.fill(0xff),
+    (b) => b.fill(0x80),
+  ]
+  for (let c = 0; c < 6; c++) {
+    const metric = METRICS[c % 3] as Metric
+    const dim = [12, 33][c % 2] as number
+    const n = 1024 + Math.floor(r() * 1000)
+    const vectors = data(r, n, dim, 1, c % 2)
+    const built = HnswIndex.build(vectors, { metric, dim, M: 6, efConstruction: 24, seed: c })
+    const codes = built.codes({ kind: 'pq', subvectors: Math.ceil(dim / 3) }) as Uint8Array
+    const bytes = built.serialize()
+    const stale = createArena(r() < 0.5 ? 1024 : n * (dim + 40))
+    ;(fills[c % fills.length] as (b: Uint8Array) => void)(stale.bytes)
+    poolArena(stale)
+    const pooled = pooledArenas()
+    const restored = HnswIndex.fromCodes(bytes, codes, { dim })
+    if (simdAvailable()) assert.equal(pooledArenas(), pooled - 1, `case ${c}: the restore took the stale arena`)
+    const plain = HnswIndex.fromCodes(bytes, codes, { dim, wasm: false })
+    for (const ef of [10, 50, n]) {
+      const q = Float32Array.from({ length: dim }, () => gauss(r) + (c % 2))
+      const a = restored.searchCodes(q, 10, { ef })
+      const b = plain.searchCodes(q, 10, { ef })
+      assert.deepEqual([Array.from(a.ids), Array.from(a.distances), Array.from(a.upper)], [Array.from(b.ids), Array.from(b.distances), Array.from(b.upper)], `AILAKE_SEED=${SEED}, case ${c} (${metric}, dim ${dim}), ef ${ef}`)
     }
   }
 })

@@ -2,16 +2,21 @@
 // traverses exactly as the index that computed them, and the error bound a code search reports
 // holds for every row against the exact kernel on the stored vector (the oracle: distance.ts,
 // tested against f64 in test/vector/distance.test.ts), for every metric, at scales from 1e-3 to
-// 1e3, off the origin or not. A damaged block is CORRUPT_DATA, never a crash.
+// 1e3, off the origin or not. A damaged block is CORRUPT_DATA, never a crash. Restores into
+// reused arenas (arena-pool.ts) full of stale bytes search exactly as on fresh memory.
 //
 // AILAKE_SEED=<n> reproduces a run (failures print the seed and case).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { AilakeError } from '../../src/errors.js'
 import { HnswIndex } from '../../src/vector-index/hnsw.js'
 import { WasmBeam } from '../../src/vector-index/hnsw-beam.js'
 import { bitsetFromIds } from '../../src/vector-index/filter.js'
 import { decodeSq8Block, encodeSq8Block } from '../../src/vector/sq8-block.js'
+import { poolArena, pooledArenas } from '../../src/vector/arena-pool.js'
+import { createArena, simdAvailable } from '../../src/vector/simd.js'
 import { distance } from '../../src/vector/distance.js'
 import { METRICS, type Metric } from '../../src/vector/types.js'
 import { rng } from '../helpers/tmpdir.js'
@@ -180,4 +185,66 @@ test('a restored index whose beam outgrows its heaps grows them and returns what
   } finally {
     WasmBeam.packedHeap = start
   }
+})
+
+test('indexes restored into reused arenas full of stale bytes search as the index that computed the codes; a collected restore gives its arena back', async () => {
+  const r = rng(SEED + 2)
+  const wasm = simdAvailable()
+  const start = WasmBeam.packedHeap
+  // Stale bytes that would show: random, u16 stamps of 1 (every node looks visited by the first
+  // search), NaN floats, and a sign bit in every byte.
+  const fills: Array<(b: Uint8Array) => void> = [
+    (b) => { for (let i = 0; i < b.length; i++) b[i] = Math.floor(r() * 256) },
+    (b) => { for (let i = 0; i < b.length; i++) b[i] = i % 2 === 0 ? 1 : 0 },
+    (b) => b.fill(0xff),
+    (b) => b.fill(0x80),
+  ]
+  try {
+    for (let c = 0; c < 12; c++) {
+      const metric = METRICS[c % 3] as Metric
+      const dim = [4, 17, 100][Math.floor(c / 3) % 3] as number
+      const n = 1024 + Math.floor(r() * 2000)
+      const vectors = data(r, n, dim, 1, c % 2)
+      const built = HnswIndex.build(vectors, { metric, dim, M: 4 + (c % 5), efConstruction: 24, seed: c })
+      const codes = built.codes() as Uint8Array
+      const bytes = built.serialize()
+      const label = `AILAKE_SEED=${SEED}, case ${c} (${metric}, dim ${dim}, ${n} rows)`
+      // An arena smaller than the restore needs (it grows), or larger, full of stale bytes.
+      const stale = createArena(r() < 0.5 ? 1024 : (n * (dim + 40)) << (c % 2))
+      ;(fills[c % fills.length] as (b: Uint8Array) => void)(stale.bytes)
+      poolArena(stale)
+      const pooled = pooledArenas()
+      if (c % 4 === 3) WasmBeam.packedHeap = 1 + c
+      const restored = HnswIndex.fromCodes(bytes, codes, { dim })
+      WasmBeam.packedHeap = start
+      if (wasm) assert.equal(pooledArenas(), pooled - 1, `${label}: the restore took a pooled arena`)
+      for (const ef of [10, 40, 300, n]) {
+        const q = Float32Array.from({ length: dim }, () => gauss(r) + (c % 2))
+        const filter = ef === 40 ? bitsetFromIds(Array.from({ length: n }, (_, i) => i).filter((i) => i % 3 === 0), n) : undefined
+        const opts = { ef, ...(filter === undefined ? {} : { filter }) }
+        const a = built.searchCodes(q, 10, opts)
+        const b = restored.searchCodes(q, 10, opts)
+        assert.deepEqual([Array.from(b.ids), Array.from(b.distances), b.error], [Array.from(a.ids), Array.from(a.distances), a.error], `${label}, ef ${ef}`)
+      }
+    }
+  } finally {
+    WasmBeam.packedHeap = start
+  }
+  if (!wasm) return
+  // A restore nothing holds any more gives its arena back once collected.
+  setFlagsFromString('--expose-gc')
+  const gc = runInNewContext('gc') as () => void
+  const vectors = data(r, 1500, 8, 1, 0)
+  const built = HnswIndex.build(vectors, { metric: 'cosine', dim: 8, M: 6, efConstruction: 24 })
+  const [bytes, codes] = [built.serialize(), built.codes() as Uint8Array]
+  const before = pooledArenas()
+  for (let i = 0; i < 3; i++) HnswIndex.fromCodes(bytes, codes, { dim: 8 }).searchCodes(vectors.slice(0, 8), 3)
+  const taken = pooledArenas()
+  // Finalizers run after a collection, as tasks: a few rounds of both, bounded.
+  for (let round = 0; round < 20 && pooledArenas() < taken + 3; round++) {
+    gc()
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  // (The restores of the cases above may come back too.)
+  assert.ok(pooledArenas() >= taken + 3, `three collected restores returned their arenas (pool had ${before}, then ${taken}, now ${pooledArenas()})`)
 })
