@@ -221,7 +221,7 @@ export class FileCatalog implements Catalog {
       return undefined
     }
     checkSameTable(base, stored)
-    const committed = await this.writeVersion(base.ident, base.version + 1, metadata)
+    const committed = await this.writeVersion(base.ident, base.version + 1, metadata, base)
     if (committed !== undefined && deleteAfterCommit(metadata)) await this.deleteDropped(base, metadata)
     return committed
   }
@@ -322,7 +322,8 @@ export class FileCatalog implements Catalog {
     for (const o of versionsFirst) await this.store.delete(o.key)
   }
 
-  private async writeVersion(ident: TableIdentifier, version: number, metadata: TableMetadata): Promise<LoadedTable | undefined> {
+  /** Creates version `version` unless it exists; with `base` (the version it follows), only if it lands on the head. */
+  private async writeVersion(ident: TableIdentifier, version: number, metadata: TableMetadata, base?: LoadedTable): Promise<LoadedTable | undefined> {
     const key = this.metadataKey(ident, version)
     const bytes = utf8Encode(encodeTableMetadata(metadata))
     let created: boolean
@@ -332,6 +333,14 @@ export class FileCatalog implements Catalog {
       throw new AilakeError('STORE_ERROR', `creating ${key} failed and it may exist now`, { cause: err, retryable: false, context: { key, outcomeUnknown: true } })
     }
     if (!created) return undefined
+    // Commits delete old version files, so a writer on a stale base can find its next number
+    // free again below the head. Such a file must not stand (its rows would be lost to the next
+    // commit, and a reader walking forward from it stops at the gap after it): it is removed
+    // before the hint could name it, and the caller retries on the head.
+    if (base !== undefined && !(await this.standsOnHead(base, metadata, this.locationOf(key)))) {
+      await this.store.delete(key)
+      return undefined
+    }
     // The hint only speeds up readers such as other engines; loads verify it by probing forward.
     try {
       await this.store.put(`${this.tableKey(ident)}/metadata/version-hint.text`, utf8Encode(String(version)))
@@ -339,6 +348,33 @@ export class FileCatalog implements Catalog {
       // A stale or missing hint is harmless: latestVersion() never trusts it blindly.
     }
     return { ident, metadata, metadataLocation: this.locationOf(key), version }
+  }
+
+  /**
+   * Whether the version just created after `base` (its `metadata`, at `location`) extends the
+   * head. Version files are deleted oldest first and the head never, so while `base` exists no
+   * newer version can have existed when ours was created. Without it, a newer head is either
+   * built on ours (ours then lies in its history) or ours re-created a deleted number below it.
+   */
+  private async standsOnHead(base: LoadedTable, metadata: TableMetadata, location: string): Promise<boolean> {
+    if ((await this.store.head(this.metadataKey(base.ident, base.version))) !== undefined) return true
+    const dir = `${this.tableKey(base.ident)}/metadata/`
+    let head: TableMetadata | undefined
+    // The head read may itself be deleted under us by newer commits: list again.
+    for (let attempt = 0; head === undefined && attempt < 8; attempt++) {
+      let latest = 0
+      for (const o of await this.store.list(dir)) latest = Math.max(latest, metadataVersion(o.key.slice(dir.length)) ?? 0)
+      if (latest <= base.version + 1) return true
+      try {
+        head = (await this.loadVersion(base.ident, latest)).metadata
+      } catch (err) {
+        if (!isAilakeError(err, 'NOT_FOUND')) throw err
+      }
+    }
+    if (head === undefined) throw new AilakeError('COMMIT_CONFLICT', `table ${formatIdentifier(base.ident)} changed too fast to tell whether a commit landed on its head; reload and check before retrying`, { retryable: false, context: { outcomeUnknown: true } })
+    const added = metadata.snapshots.filter((s) => !base.metadata.snapshots.some((b) => b.snapshotId === s.snapshotId))
+    if (added.length > 0) return added.every((s) => head.snapshots.some((h) => h.snapshotId === s.snapshotId))
+    return head.metadataLog.some((e) => e.metadataFile === location)
   }
 
   /** Highest existing metadata version, or undefined if the table does not exist. */

@@ -154,6 +154,7 @@ const ENTRIES: Record<string, (f: Fixture) => Entry> = {
   'HnswIndex.search#options': (f) => ({ call: (o) => f.index.search(f.q, 1, o) }),
   'HnswIndex.fromCodes#options': (f) => ({ call: (o) => HnswIndex.fromCodes(f.big().serialize(), f.big().codes() as Uint8Array, o) }),
   'HnswIndex.searchCodes#options': (f) => ({ call: (o) => f.big().searchCodes(f.q, 1, o) }),
+  'HnswIndex.codes#options': (f) => ({ call: (o) => f.big().codes(o) }),
   'Lakehouse.createTable#options': (f) => ({ call: (o) => f.lake.createTable(f.fresh(), o as { vector: { dim: number } }), bases: [{ vector: { dim: 2 } }] }),
   'Lakehouse.createTable#options.vector': (f) => ({ call: (o) => f.lake.createTable(f.fresh(), { vector: o as { dim: number } }), bases: [{ dim: 2 }] }),
   'createTable schema column spec': (f) => ({

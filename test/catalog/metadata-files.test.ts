@@ -157,3 +157,50 @@ test('no commit deletes the current metadata file or one newer than its base', a
     await cleanup()
   }
 })
+
+test('a committer on a stale base whose next version number was deleted under it does not re-create it below the head (rows would vanish)', async () => {
+  const { dir, cleanup } = await tempDir()
+  try {
+    const lake = await connect(dir)
+    const props = { 'write.metadata.previous-versions-max': '1', 'ailake.metadata.delete-grace-ms': '0' }
+    const t = await lake.createTable('docs', { vector: { dim: 3 }, schema: { id: 'long' }, properties: props })
+    await t.add([row(0)])
+    // Handle `a` commits through a store that, when the commit checks a's base version, lets three
+    // other commits land first: the third deletes a's base and the version after it.
+    const local = new LocalStore({ root: dir })
+    let armed = false
+    let raced = false
+    const racing: ObjectStore = {
+      async get(key: string): Promise<Uint8Array> {
+        const bytes = await local.get(key)
+        if (armed && !raced && /\/v\d+\.metadata\.json$/.test(key)) {
+          raced = true
+          const base = Number(/v(\d+)\.metadata\.json$/.exec(key)?.[1])
+          for (let i = 1; i <= 3; i++) await t.add([row(100 + i)])
+          assert.ok(!versions(dir).includes(base + 1), `version ${base + 1} was deleted under the committer (have ${versions(dir).join(',')})`)
+        }
+        return bytes
+      },
+      getRange: (key, offset, length) => local.getRange(key, offset, length),
+      head: (key) => local.head(key),
+      put: (key, bytes) => local.put(key, bytes),
+      putIfAbsent: (key, bytes) => local.putIfAbsent(key, bytes),
+      list: (prefix) => local.list(prefix),
+      delete: (key) => local.delete(key),
+      close: () => local.close(),
+    }
+    const other = await connect(dir, { store: racing })
+    const a = await other.openTable('docs')
+    armed = true
+    await a.add([row(7)])
+    assert.ok(raced, 'the race happened')
+    const head = await (await connect(dir)).openTable('docs')
+    assert.deepEqual((await head.search([1, 0, 0]).limit(10).toArray()).map((r) => Number(r.id)).sort((x, y) => x - y), [0, 7, 101, 102, 103], 'every acknowledged row is in the head')
+    const v = versions(dir)
+    assert.equal(v.at(-1), 6, `one version per commit, numbered in order (have ${v.join(',')})`)
+    await other.close()
+    await lake.close()
+  } finally {
+    await cleanup()
+  }
+})
