@@ -337,7 +337,14 @@ export class FileCatalog implements Catalog {
     // free again below the head. Such a file must not stand (its rows would be lost to the next
     // commit, and a reader walking forward from it stops at the gap after it): it is removed
     // before the hint could name it, and the caller retries on the head.
-    if (base !== undefined && !(await this.standsOnHead(base, metadata, this.locationOf(key)))) {
+    let stands = true
+    try {
+      if (base !== undefined) stands = await this.standsOnHead(base, metadata, this.locationOf(key))
+    } catch (err) {
+      // Created, but whether it extends the head is unknown: the caller must not clean up as if it failed.
+      throw new AilakeError('STORE_ERROR', `created ${key}, but checking that it extends the table's head failed; it may be committed`, { cause: err, retryable: false, context: { key, outcomeUnknown: true } })
+    }
+    if (!stands) {
       await this.store.delete(key)
       return undefined
     }
