@@ -22,6 +22,7 @@ import { requireRows, toRowBatch, type RowBatch, type RowsInput } from '../table
 import type { Embedder } from '../embed/embedder.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
 import { WriteBuffer, type BufferedRows } from './buffer.js'
+import { InsertArena } from './insert-arena.js'
 import { IndexBuilder } from './index-builder.js'
 import { flushStarted } from './ingest-activity.js'
 import { requirePolicy, schemaFor, schemaPending, TableWriter } from './table-writer.js'
@@ -155,7 +156,6 @@ export class MemTableWriter {
   private nextSeq = 1
   private lastFlush = Date.now()
   private lastInsert = 0
-  private warmed = false
   /**
    * Running background flushes, oldest first; each holds the next run of entries at the front of
    * the buffer (frozen until it ends). Up to MAX_FLIGHTS overlap: the next one encodes while the
@@ -177,7 +177,6 @@ export class MemTableWriter {
     this.table = table
     this.policy = requirePolicy(table)
     const policy = this.policy
-    this.buffer = new WriteBuffer((v) => storedVectors(v, policy))
     this.writerId = options.writerId ?? ''
     if (options.writerId !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(options.writerId)) {
       throw new AilakeError('INVALID_ARGUMENT', `writerId ${JSON.stringify(options.writerId)} must be 1-64 letters, digits, '.', '_' or '-'`)
@@ -198,6 +197,10 @@ export class MemTableWriter {
     }
     this.deferIndex = options.deferIndex ?? true
     this.backgroundFlush = options.backgroundFlush ?? this.deferIndex
+    const windowRows = Math.min(this.flushMaxRows, Math.ceil(this.flushSizeBytes / (policy.dim * bytesPerElement(policy))))
+    // With background flushes the flush worker touches a new slab's pages while inserts fill it.
+    const touch = this.backgroundFlush && this.deferIndex ? (memory: SharedArrayBuffer, bytes: number) => this.encodeWorkers().touch(memory, bytes) : undefined
+    this.buffer = new WriteBuffer((v) => storedVectors(v, policy), new InsertArena(windowRows * policy.dim, touch))
     this.ownsBuilder = this.deferIndex && options.indexBuilder === undefined
     this.builder = options.indexBuilder ?? (this.ownsBuilder ? new IndexBuilder() : undefined)
     this.fileOptions = {}
@@ -312,7 +315,6 @@ export class MemTableWriter {
       this.schema = schema
       this.buffer.push(seq, batch)
       this.lastInsert = Date.now()
-      this.warmFlushArray()
       if (!this.isFull) return null
       if (this.backgroundFlush) {
         while (this.flights.length >= MAX_FLIGHTS) await (this.flights[0] as Flight).done
@@ -512,19 +514,6 @@ export class MemTableWriter {
     return { ttlMs: this.leaseTtlMs, ...this.leaseHooks }
   }
 
-  /**
-   * Once a quarter of a full flush is buffered (a bulk stream, not a trickle that would hold the
-   * memory for nothing), has the flush worker back the array the first full flush is copied
-   * into, while inserts go on (see BuildPool.warm).
-   */
-  private warmFlushArray(): void {
-    if (this.warmed || !this.backgroundFlush || !this.deferIndex) return
-    const rows = Math.min(this.flushMaxRows, Math.ceil(this.flushSizeBytes / (this.policy.dim * bytesPerElement(this.policy))))
-    if (this.buffer.rows * 4 < rows) return
-    this.warmed = true
-    this.encodeWorkers().warm(rows * this.policy.dim * Float32Array.BYTES_PER_ELEMENT)
-  }
-
   /** The flush encoder's worker pool, started on first use (its thread boots in ~100 ms). */
   private encodeWorkers(): BuildPool {
     if (this.encodePool === undefined) {
@@ -547,6 +536,7 @@ export class MemTableWriter {
     for (const f of this.flights) start += f.count
     const count = this.buffer.entries.length - start
     const rows = this.rowsOf(start, count)
+    this.buffer.seal()
     const flight: Flight = { count, rows, done: Promise.resolve({ id: null }) }
     const ended = flushStarted()
     flight.done = this.flushEntries(start, count, prev, flight).finally(ended).then(
@@ -624,10 +614,12 @@ export class MemTableWriter {
       ...(this.deferIndex ? { encoder: this.encoder() } : {}),
     })
     try {
-      // Encoded in the flush worker, which hands the array's memory back for the next flush.
-      const merged = this.buffer.merged(count, this.policy.dim, start, this.deferIndex ? (n) => this.encodeWorkers().lend(n) : undefined)
+      // Encoded in the flush worker, which reads the vectors in the insert arena where they lie
+      // back to back, else a copy whose memory it hands back for the next flush. The encoder only
+      // reads them, and is done before the commit that lets the arena reuse them.
+      const merged = this.buffer.merged(count, this.policy.dim, start, this.deferIndex ? { alloc: (n) => this.encodeWorkers().lend(n), shareVectors: true } : {})
       const batch = this.upsertOn === undefined ? merged.batch : lastPerKey(merged.batch, keyField(schema, this.upsertOn).id, this.policy.dim)
-      await writer.writeRowBatch(batch, { deferIndex: this.deferIndex, schema, handOver: merged.fresh || batch !== merged.batch })
+      await writer.writeRowBatch(batch, { deferIndex: this.deferIndex, schema, handOver: merged.owned || merged.shared || batch !== merged.batch })
       if (prev !== undefined && 'error' in (await prev)) throw previousFailed()
       await this.ownLease()
       const wal = walCommitOptions(this.writerId, maxSeq, () => this.expectedWatermark)
