@@ -359,9 +359,7 @@ export class MemTableWriter {
   async flush(): Promise<bigint | null> {
     return this.serial(async () => {
       this.checkOpen()
-      const background = await this.flight
-      const id = await this.flushLocked()
-      return id ?? (background !== undefined && 'id' in background ? background.id : null)
+      return this.flushAll()
     })
   }
 
@@ -400,9 +398,9 @@ export class MemTableWriter {
     try {
       await this.serial(async () => {
         this.checkOpen()
-        await this.flight
         // A writer that lost its lease leaves its rows to the WAL's new owner.
-        if (this.lease?.isLost !== true) await this.flushLocked()
+        if (this.lease?.isLost !== true) await this.flushAll()
+        else await this.flight
         await this.wal?.close()
         await this.encodePool?.close()
         if (this.lease?.isLost === false) await this.lease.release().catch(() => undefined)
@@ -528,9 +526,9 @@ export class MemTableWriter {
     return (schema, columns, vectors, policy) => pool.run({ source: { kind: 'rows', schema, columns, vectors }, policy, buildIndex: false })
   }
 
-  /** Starts flushing every entry no running flush holds, in the background (at most MAX_FLIGHTS run). */
-  private startFlush(): void {
-    if (this.flights.length >= MAX_FLIGHTS) throw new AilakeError('INTERNAL', 'MemTableWriter: too many flushes running')
+  /** Starts flushing every entry no running flush holds, in the background (at most `limit` run). */
+  private startFlush(limit = MAX_FLIGHTS): void {
+    if (this.flights.length >= limit) throw new AilakeError('INTERNAL', 'MemTableWriter: too many flushes running')
     const prev = this.flight
     let start = 0
     for (const f of this.flights) start += f.count
@@ -557,6 +555,23 @@ export class MemTableWriter {
   private release(flight: Flight): void {
     const i = this.flights.indexOf(flight)
     if (i >= 0) this.flights.splice(i, 1)
+  }
+
+  /**
+   * Commits every buffered entry; under the serial lock. While background flushes run, the
+   * entries they do not hold start flushing at once as one more (the insert limit on running
+   * flushes is backpressure, and no insert comes now), so their encode overlaps the older
+   * flushes' writes and commits instead of waiting for them; what a failed flush left buffered
+   * is then flushed again here, and its failure rejects. The id of the snapshot holding the
+   * last row, or null when nothing was buffered.
+   */
+  private async flushAll(): Promise<bigint | null> {
+    let held = 0
+    for (const f of this.flights) held += f.count
+    if (this.flights.length > 0 && this.buffer.entries.length > held) this.startFlush(MAX_FLIGHTS + 1)
+    const background = await this.flight
+    const id = await this.flushLocked()
+    return id ?? (background !== undefined && 'id' in background ? background.id : null)
   }
 
   /** Flushes every buffered entry now; only under the serial lock with no background flush running. */
@@ -674,7 +689,7 @@ interface Flight {
   done: Promise<FlushOutcome>
 }
 
-/** Background flushes that may overlap (encode of one with write and commit of the one before). */
+/** Background flushes that may overlap (encode of one with write and commit of the one before); flush() and close() add one for the rest. */
 const MAX_FLIGHTS = 2
 
 function previousFailed(): AilakeError {

@@ -536,3 +536,30 @@ test('insert arrays are reused only after their rows commit: snapshots of buffer
     await cleanup()
   }
 })
+
+test('close() starts flushing the rows no background flush holds while those flushes still write, and commits them after, in WAL order', async () => {
+  const { dir, cleanup } = await tempDir()
+  try {
+    const { store, gate } = gatedDataPuts(new LocalStore({ root: dir }))
+    const { table } = await makeTable(dir, 'tail', { store })
+    const w = await MemTableWriter.open(table, { writerId: 'w', flushMaxRows: 10, flushIntervalMs: 60_000 })
+    // Two full buffers: two background flushes, both held at their data-file put.
+    for (let b = 0; b < 4; b++) await w.insert(makeRows(range(b * 5, b * 5 + 5)))
+    await waitFor(() => gate.waiting === 2, 'both background flushes writing', 30_000, 10)
+    await w.insert(makeRows(range(20, 23)))
+    const closing = w.close()
+    // The remaining 3 rows are encoded and written while the older flushes cannot finish.
+    await waitFor(() => gate.waiting === 3, 'the tail flush writing before the older flushes committed', 30_000, 10)
+    assert.equal(table.currentSnapshotId, null, 'nothing committed yet')
+    gate.open()
+    await closing
+    assert.deepEqual(await readIds(table), range(0, 23))
+    // One snapshot per flush, the tail's last: its watermark covers every record.
+    const snaps = table.snapshots()
+    assert.equal(snaps.length, 3)
+    assert.deepEqual(snaps.map((s) => Number(s.summary['ailake.wal.w'])), [2, 4, 5])
+    assert.equal(committedWalSeq(table, 'w'), 5)
+  } finally {
+    await cleanup()
+  }
+})
