@@ -14,6 +14,7 @@
  * when the buffer fills a third time before the older one is done. Rows leave the buffer in the same synchronous step in which the visible snapshot
  * moves to the one holding them, so `bufferedSnapshot()` never misses or doubles a row.
  */
+import { cpus } from 'node:os'
 import { AilakeError, isAilakeError } from '../errors.js'
 import type { Schema } from '../format/schema.js'
 import type { FileEncoder, FileRollOptions } from '../table/data-writer.js'
@@ -402,7 +403,9 @@ export class MemTableWriter {
         if (this.lease?.isLost !== true) await this.flushAll()
         else await this.flight
         await this.wal?.close()
-        await this.encodePool?.close()
+        // Its queue is empty now (touches are dropped); the thread's exit (~50-150 ms here) is
+        // not waited for: it holds nothing, and is unref'd.
+        void this.encodePool?.close().catch(() => undefined)
         if (this.lease?.isLost === false) await this.lease.release().catch(() => undefined)
         this.closed = true
       })
@@ -512,11 +515,15 @@ export class MemTableWriter {
     return { ttlMs: this.leaseTtlMs, ...this.leaseHooks }
   }
 
-  /** The flush encoder's worker pool, started on first use (its thread boots in ~100 ms). */
+  /**
+   * The flush encoder's worker pool, started on first use (a thread boots in ~100 ms). Two
+   * threads where two cores exist: overlapping flushes (and close()'s last one) encode at once
+   * rather than queueing, while inserts mostly wait on the disk. The second starts when needed.
+   */
   private encodeWorkers(): BuildPool {
     if (this.encodePool === undefined) {
-      this.encodePool = new BuildPool(1)
-      this.encodePool.prestart()
+      this.encodePool = new BuildPool(Math.min(MAX_FLIGHTS, cpus().length))
+      this.encodePool.prestart(1)
     }
     return this.encodePool
   }

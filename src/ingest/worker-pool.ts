@@ -62,9 +62,9 @@ export class BuildPool {
     this.size = size > 0 && WORKER_URL.protocol === 'file:' && existsSync(fileURLToPath(WORKER_URL)) ? size : 0
   }
 
-  /** Starts the workers now, so the first task does not wait for a thread to boot (~100 ms). */
-  prestart(): void {
-    while (!this.closed && this.slots.length < this.size) this.spawn()
+  /** Starts `count` workers now (default all), so the first tasks do not wait for a thread to boot (~100 ms). */
+  prestart(count = this.size): void {
+    while (!this.closed && this.slots.length < Math.min(count, this.size)) this.spawn()
   }
 
   /**

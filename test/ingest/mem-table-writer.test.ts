@@ -463,6 +463,8 @@ test('when the older of two overlapping flushes fails, the newer does not commit
     const { table } = await makeTable(dir, 'bgchain', { store })
     const w = await MemTableWriter.open(table, { flushMaxRows: 10 })
     assert.equal(await w.insert(makeRows(range(0, 12))), null)
+    // The older reaches its write first (flushes may encode at once), so the failure is its own.
+    await waitFor(() => gate.waiting >= 1, 'the older flush to encode and wait to write')
     assert.equal(await w.insert(makeRows(range(12, 24))), null)
     await waitFor(() => gate.waiting >= 2, 'both flushes to encode and wait to write')
     gate.open()
