@@ -201,7 +201,9 @@ export class MemTableWriter {
     const windowRows = Math.min(this.flushMaxRows, Math.ceil(this.flushSizeBytes / (policy.dim * bytesPerElement(policy))))
     // With background flushes the flush worker touches a new slab's pages while inserts fill it.
     const touch = this.backgroundFlush && this.deferIndex ? (memory: SharedArrayBuffer, bytes: number) => this.encodeWorkers().touch(memory, bytes) : undefined
-    this.buffer = new WriteBuffer((v) => storedVectors(v, policy), new InsertArena(windowRows * policy.dim, touch))
+    // Without shared memory (a browser without cross-origin isolation) inserts get plain arrays.
+    const arena = typeof SharedArrayBuffer === 'function' ? new InsertArena(windowRows * policy.dim, touch) : undefined
+    this.buffer = new WriteBuffer((v) => storedVectors(v, policy), arena)
     this.ownsBuilder = this.deferIndex && options.indexBuilder === undefined
     this.builder = options.indexBuilder ?? (this.ownsBuilder ? new IndexBuilder() : undefined)
     this.fileOptions = {}
