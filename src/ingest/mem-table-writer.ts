@@ -164,6 +164,8 @@ export class MemTableWriter {
    * A flight's promise never rejects (its error lands in `lastFlushError`).
    */
   private flights: Flight[] = []
+  /** Flushes running under the serial lock (flushLocked). */
+  private foregroundFlushes = 0
   private tail: Promise<unknown>
   private readonly ready: Promise<void>
   private timer: ReturnType<typeof setInterval> | undefined
@@ -262,9 +264,9 @@ export class MemTableWriter {
     return this.lastFlush
   }
 
-  /** True while a flush runs in the background. */
+  /** True while a flush runs: in the background, or in `flush()`, `close()` or an insert. */
   get isFlushing(): boolean {
-    return this.flights.length > 0
+    return this.flights.length > 0 || this.foregroundFlushes > 0
   }
 
   /** The newest running flush; it settles only after every older one. */
@@ -586,7 +588,15 @@ export class MemTableWriter {
   /** Flushes every buffered entry now; only under the serial lock with no background flush running. */
   private async flushLocked(): Promise<bigint | null> {
     if (this.flights.length > 0) throw new AilakeError('INTERNAL', 'MemTableWriter: a flush is already running')
-    return this.flushEntries(0, this.buffer.entries.length, undefined, undefined)
+    // Counted like a background flush: auto-optimize waits for it and index builds pause.
+    this.foregroundFlushes++
+    const ended = flushStarted()
+    try {
+      return await this.flushEntries(0, this.buffer.entries.length, undefined, undefined)
+    } finally {
+      this.foregroundFlushes--
+      ended()
+    }
   }
 
   /**

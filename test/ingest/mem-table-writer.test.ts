@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { MemTableWriter, segmentKey, walPrefix, committedWalSeq } from '../../src/ingest/index.js'
+import { MemTableWriter, segmentKey, walPrefix, committedWalSeq, activeFlushes } from '../../src/ingest/index.js'
 import { isAilakeError } from '../../src/errors.js'
 import { LocalStore } from '../../src/store/local-store.js'
 import type { ObjectInfo, ObjectStore } from '../../src/store/object-store.js'
@@ -561,6 +561,30 @@ test('close() starts flushing the rows no background flush holds while those flu
     assert.equal(snaps.length, 3)
     assert.deepEqual(snaps.map((s) => Number(s.summary['ailake.wal.w'])), [2, 4, 5])
     assert.equal(committedWalSeq(table, 'w'), 5)
+  } finally {
+    await cleanup()
+  }
+})
+
+test('a flush run by flush() or close() counts as in flight: isFlushing (auto-optimize waits for it) and the process-wide count (index builds pause)', async () => {
+  const { dir, cleanup } = await tempDir()
+  try {
+    const { store, gate } = gatedDataPuts(new LocalStore({ root: dir }))
+    const { table } = await makeTable(dir, 'fgflush', { store })
+    const w = await MemTableWriter.open(table, { flushMaxRows: 1000, flushIntervalMs: 60_000 })
+    await w.insert(makeRows(range(0, 5)))
+    assert.equal(w.isFlushing, false)
+    const before = Atomics.load(activeFlushes as Int32Array, 0)
+    const flushing = w.flush()
+    await waitFor(() => gate.waiting === 1, 'the flush writing', 30_000, 10)
+    assert.equal(w.isFlushing, true, 'flush() is flushing')
+    assert.equal(Atomics.load(activeFlushes as Int32Array, 0), before + 1, 'and counted process-wide')
+    gate.open()
+    await flushing
+    assert.equal(w.isFlushing, false)
+    assert.equal(Atomics.load(activeFlushes as Int32Array, 0), before)
+    assert.deepEqual(await readIds(table), range(0, 5))
+    await w.close()
   } finally {
     await cleanup()
   }
