@@ -4,8 +4,9 @@
  * contiguous and hands the flush worker a view of them instead of copying them into a new array
  * (the worker reads shared memory in place; nothing is transferred, so the buffered rows stay
  * readable until they commit). Fresh memory is slow to first touch (measured here: ~4.6 ms per
- * MB, a page fault per 4 KB): a new slab's pages are touched by the flush worker while inserts
- * fill it, and a slab whose rows all committed is reused whole.
+ * MB, a page fault per 4 KB): once a quarter of a window fills a new slab (a bulk stream, not a
+ * trickle that would hold the memory for nothing), the flush worker touches the rest of its pages
+ * while inserts go on, and a slab whose rows all committed is reused whole.
  *
  * A slab is written only at its free end and only by the insert that reserved the space, and is
  * reused only once every entry in it has committed, by which time the flush that read it is done
@@ -19,6 +20,8 @@ export interface Slab {
   used: number
   /** Buffer entries holding vectors in this slab and not yet committed. */
   live: number
+  /** `onFilling` was told of this slab. */
+  announced: boolean
 }
 
 // A slab reserves twice its window (address space only: pages are backed when written), so a
@@ -37,10 +40,11 @@ export class InsertArena {
   private pending: { slab: Slab; view: Float32Array } | undefined
 
   /**
-   * `windowFloats`: the vector floats of one flush window. `onNewSlab(memory, bytes)` is told of
-   * each slab allocated, with the bytes a window will fill (to have them touched off this thread).
+   * `windowFloats`: the vector floats of one flush window. `onFilling(memory, bytes)` is told
+   * once of each slab a quarter of a window has filled, with the bytes a window fills (to have
+   * them touched off this thread).
    */
-  constructor(readonly windowFloats: number, private readonly onNewSlab?: (memory: SharedArrayBuffer, bytes: number) => void) {
+  constructor(readonly windowFloats: number, private readonly onFilling?: (memory: SharedArrayBuffer, bytes: number) => void) {
     this.capacity = Math.max(1024, Math.min(Math.ceil(windowFloats) * SLACK, MAX_SLAB_BYTES / Float32Array.BYTES_PER_ELEMENT))
   }
 
@@ -68,9 +72,15 @@ export class InsertArena {
     const p = this.pending
     if (p === undefined || p.view !== vectors) return undefined
     this.pending = undefined
-    p.slab.used = (vectors.byteOffset >> 2) + vectors.length
-    p.slab.live++
-    return p.slab
+    const slab = p.slab
+    slab.used = (vectors.byteOffset >> 2) + vectors.length
+    slab.live++
+    const window = Math.min(this.capacity, Math.ceil(this.windowFloats))
+    if (!slab.announced && slab.used * 4 >= window) {
+      slab.announced = true
+      this.onFilling?.(slab.memory, window * Float32Array.BYTES_PER_ELEMENT)
+    }
+    return slab
   }
 
   /** An entry holding vectors in `slab` committed; an emptied slab is reused from its start. */
@@ -113,7 +123,6 @@ export class InsertArena {
 
   private allocate(): Slab {
     const memory = new SharedArrayBuffer(this.capacity * Float32Array.BYTES_PER_ELEMENT)
-    this.onNewSlab?.(memory, Math.min(this.capacity, Math.ceil(this.windowFloats)) * Float32Array.BYTES_PER_ELEMENT)
-    return { memory, floats: new Float32Array(memory), used: 0, live: 0 }
+    return { memory, floats: new Float32Array(memory), used: 0, live: 0, announced: false }
   }
 }

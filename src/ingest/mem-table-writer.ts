@@ -201,7 +201,7 @@ export class MemTableWriter {
     this.deferIndex = options.deferIndex ?? true
     this.backgroundFlush = options.backgroundFlush ?? this.deferIndex
     const windowRows = Math.min(this.flushMaxRows, Math.ceil(this.flushSizeBytes / (policy.dim * bytesPerElement(policy))))
-    // With background flushes the flush worker touches a new slab's pages while inserts fill it.
+    // With background flushes the flush worker touches a filling slab's pages while inserts go on.
     const touch = this.backgroundFlush && this.deferIndex ? (memory: SharedArrayBuffer, bytes: number) => this.encodeWorkers().touch(memory, bytes) : undefined
     // Without shared memory (a browser without cross-origin isolation) inserts get plain arrays.
     const arena = typeof SharedArrayBuffer === 'function' ? new InsertArena(windowRows * policy.dim, touch) : undefined

@@ -79,6 +79,13 @@ test('arena: the inserts of one window between seals are one view, and slabs are
     if (round > 0) for (const h of previous) if (h.slab !== undefined) arena.release(h.slab)
     previous = window
   }
-  // Two slabs in turn (one filling while the other's flush runs); each was told to be touched for one window.
+  // Two slabs in turn (one filling while the other's flush runs); each was told once, a quarter
+  // of a window in, to be touched for one window.
   assert.deepEqual(touched, [4000, 4000])
+  const trickle: number[] = []
+  const small = new InsertArena(1000, (_memory, bytes) => trickle.push(bytes))
+  for (let i = 0; i < 24; i++) small.hold(small.take(10))
+  assert.deepEqual(trickle, [], 'a trickle of 240 floats into a 1,000-float window touches nothing ahead')
+  small.hold(small.take(10))
+  assert.deepEqual(trickle, [4000], 'a quarter window in, it does')
 })

@@ -430,7 +430,9 @@ test('background flush: inserts continue while it runs, read-your-writes holds t
     assert.equal(await w.insert(makeRows(range(15, 22))), null, 'a second flush starts without waiting')
     let filled = false
     const filling = w.insert(makeRows(range(22, 34))).then((r) => { filled = true; return r })
-    await sleep(50)
+    // Logged and buffered, then held: both flushes wait at the gate (a fixed sleep flaked under load).
+    await waitFor(() => w.bufferedRows === 34, 'the third insert logged', 30_000, 10)
+    await sleep(20)
     assert.equal(filled, false, 'a buffer full a third time waits while two flushes run (backpressure)')
     assert.equal(table.currentSnapshotId, null, 'the second flush does not commit before the first')
     assert.deepEqual(w.bufferedSnapshot().rows.map((r) => r.id), range(0, 34), 'the waiting insert is logged and visible already')
