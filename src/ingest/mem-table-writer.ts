@@ -36,7 +36,7 @@ import type { WalLease } from './wal-lease.js'
 import { WriterId } from './writer-id.js'
 import { WalLog } from './wal-log.js'
 import { isWalFenced, walCommitOptions, walWatermark, walWatermarkKey } from './wal-watermark.js'
-import { commitUpsert, keyField, lastPerKey, type UpsertPlan, type UpsertPlanner } from './upsert-plan.js'
+import { checkKeys, commitUpsert, keyField, lastPerKey, type UpsertPlan, type UpsertPlanner } from './upsert-plan.js'
 import { BuildPool } from './worker-pool.js'
 
 export type { BufferedRows } from './buffer.js'
@@ -713,13 +713,6 @@ const MAX_FLIGHTS = 2
 
 function previousFailed(): AilakeError {
   return new AilakeError('STORE_ERROR', 'MemTableWriter: an earlier flush failed, so this one did not commit (its rows stay buffered and are retried)', { retryable: true })
-}
-
-/** Every row of an upsert batch needs its key. */
-function checkKeys(batch: RowBatch, schema: Schema, on: string): void {
-  const values = batch.columns.get(keyField(schema, on).id) ?? []
-  const missing = values.findIndex((v) => v === null || v === undefined)
-  if (missing >= 0) throw new AilakeError('INVALID_ARGUMENT', `row ${missing} has no value in the upsert key column ${on}`, { context: { row: missing, column: on } })
 }
 
 function positive(name: string, v: number): number {
