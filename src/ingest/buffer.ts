@@ -5,6 +5,7 @@
 import { AilakeError } from '../errors.js'
 import type { Schema } from '../format/schema.js'
 import type { RowBatch } from '../table/rows.js'
+import type { InsertArena, Slab } from './insert-arena.js'
 
 /**
  * Rows buffered in a MemTableWriter, for brute-force search merged with the table.
@@ -38,47 +39,40 @@ export interface BufferEntry {
   batch: RowBatch
   /** `batch.vectors` at the storage precision (the same array for f32). */
   stored: Float32Array
+  /** The arena slab `batch.vectors` lies in, if any. */
+  slab: Slab | undefined
 }
-
-// Recycled insert arrays kept at most (bytes): about one flush window of 1,000-row batches.
-const MAX_SPARE_BYTES = 64 * 2 ** 20
 
 export class WriteBuffer {
   entries: BufferEntry[] = []
   rows = 0
   private cached: { rows: Record<string, unknown>[]; vectors: Float32Array; seqs: number[]; ends: number[] } | undefined
-  /** Vector arrays of committed inserts, reused by `take` (see there). */
-  private readonly spare: Float32Array[] = []
-  private spareBytes = 0
-  private readonly owned = new WeakSet<Float32Array>()
 
-  /** `toStored` decodes inserted vectors to what the table stores (identity for f32). */
-  constructor(private readonly toStored: (vectors: Float32Array) => Float32Array) {}
+  /**
+   * `toStored` decodes inserted vectors to what the table stores (identity for f32); `arena`
+   * holds the vectors of inserts (see `take`).
+   */
+  constructor(private readonly toStored: (vectors: Float32Array) => Float32Array, private readonly arena?: InsertArena) {}
 
   push(seq: number, batch: RowBatch): void {
-    this.entries.push({ seq, batch, stored: this.toStored(batch.vectors) })
+    this.entries.push({ seq, batch, stored: this.toStored(batch.vectors), slab: this.arena?.hold(batch.vectors) })
     this.rows += batch.rowCount
     this.cached = undefined
   }
 
   /**
-   * An array of `length` for an insert's vectors: one a committed insert used when it fits,
-   * else a new one. First touches of fresh memory are slow (measured here: ~4.6 ms per MB, a
-   * page fault per 4 KB), and a stream of same-size inserts would otherwise pay them on every
-   * insert. Only arrays made here are recycled, and only once their insert is committed; nothing
-   * outside the writer keeps them (`view` copies, a flush is done with its batch by its commit).
+   * An array of `length` for an insert's vectors, from the arena (see InsertArena): memory
+   * already touched when a slab is reused, and laid out so a flush window's vectors are one
+   * contiguous run. Nothing outside the writer keeps these arrays (`view` copies, a flush is done
+   * with its batch by its commit), and their space is reused only once their insert committed.
    */
   take(length: number): Float32Array {
-    const i = this.spare.findIndex((a) => a.length === length)
-    let a: Float32Array
-    if (i >= 0) {
-      a = this.spare.splice(i, 1)[0] as Float32Array
-      this.spareBytes -= a.byteLength
-    } else {
-      a = new Float32Array(length)
-    }
-    this.owned.add(a)
-    return a
+    return this.arena?.take(length) ?? new Float32Array(length)
+  }
+
+  /** Later inserts fill other memory than the entries buffered now (a flush took them). */
+  seal(): void {
+    this.arena?.seal()
   }
 
   /** Drops the first `count` entries (they have been committed). */
@@ -86,11 +80,7 @@ export class WriteBuffer {
     const gone = this.entries.splice(0, count)
     for (const e of gone) {
       this.rows -= e.batch.rowCount
-      const v = e.batch.vectors
-      if (this.owned.has(v) && this.spareBytes + v.byteLength <= MAX_SPARE_BYTES) {
-        this.spare.push(v)
-        this.spareBytes += v.byteLength
-      }
+      if (e.slab !== undefined) this.arena?.release(e.slab)
     }
     this.cached = undefined
   }
@@ -103,15 +93,21 @@ export class WriteBuffer {
   }
 
   /**
-   * `count` entries from `start` as one batch; `fresh` when it was built here, so no entry shares
-   * its arrays. `alloc` gives the array the vectors are copied into (default: a new one).
+   * `count` entries from `start` as one batch. `owned` when no entry shares its arrays (built
+   * here); `shared` when its vectors are a view of the arena the entries still hold, given with
+   * `shareVectors` to a reader that is done with them before the entries commit (the flush
+   * worker), instead of a copy. `alloc` gives the array vectors are copied into (default: new).
    */
-  merged(count: number, dim: number, start = 0, alloc?: (length: number) => Float32Array): { batch: RowBatch; fresh: boolean } {
+  merged(count: number, dim: number, start = 0, options: { alloc?: (length: number) => Float32Array; shareVectors?: boolean } = {}): { batch: RowBatch; owned: boolean; shared: boolean } {
     const parts = this.entries.slice(start, start + count)
-    if (parts.length === 1) return { batch: (parts[0] as BufferEntry).batch, fresh: false }
+    const view = options.shareVectors === true ? this.arena?.contiguous(parts.map((p) => ({ slab: p.slab, vectors: p.batch.vectors }))) : undefined
+    if (parts.length === 1) {
+      const only = (parts[0] as BufferEntry).batch
+      return { batch: only, owned: false, shared: view !== undefined }
+    }
     let rowCount = 0
     for (const p of parts) rowCount += p.batch.rowCount
-    const vectors = concatVectors(parts.map((p) => p.batch.vectors), rowCount * dim, alloc)
+    const vectors = view ?? concatVectors(parts.map((p) => p.batch.vectors), rowCount * dim, options.alloc)
     const columns = new Map<number, unknown[]>()
     const first = parts[0]
     if (first !== undefined) {
@@ -127,7 +123,7 @@ export class WriteBuffer {
         columns.set(id, out)
       }
     }
-    return { batch: { rowCount, columns, vectors }, fresh: true }
+    return { batch: { rowCount, columns, vectors }, owned: view === undefined, shared: view !== undefined }
   }
 
   /** Rows as objects keyed by column name, stored-precision vectors and seq boundaries (cached until the buffer changes). */
@@ -149,7 +145,7 @@ export class WriteBuffer {
       seqs.push(e.seq)
       ends.push(at)
     }
-    // Always a copy: an entry's array is recycled once its insert commits (see `take`).
+    // Always a copy: an entry's memory is reused once its insert commits (see `take`).
     const vectors = concatVectors(this.entries.map((e) => e.stored), this.rows * dim)
     this.cached = { rows, vectors, seqs, ends }
     return this.cached

@@ -1,12 +1,14 @@
 /**
  * Worker-thread entry for deferred index builds: receives `{ id, task, giveBack }` (large buffers
- * transferred, not copied), replies `{ id, written }` (the new file's bytes transferred) or
- * `{ id, error }`, and with `giveBack` the task's vector buffer as `spare` (see BuildPool.lend).
+ * transferred, not copied; shared memory read in place), replies `{ id, written }` (the new
+ * file's bytes transferred) or `{ id, error }`, and with `giveBack` the task's vector buffer as
+ * `spare` (see BuildPool.lend). `{ id, touch }` backs a range of shared memory (BuildPool.touch).
  */
 import { parentPort } from 'node:worker_threads'
 import { buildIndexedFile, type BuildTask } from './build-task.js'
+import type { Touch } from './worker-pool.js'
 
-type Request = { id: number; task: BuildTask; giveBack?: boolean } | { id: number; warmBytes: number; task?: undefined }
+type Request = { id: number; task: BuildTask; giveBack?: boolean } | { id: number; touch: Touch; task?: undefined }
 
 // One write per page backs the whole buffer (the kernel allocates a page on its first write).
 const PAGE_BYTES = 4096
@@ -15,10 +17,8 @@ const port = parentPort
 if (port !== null) {
   port.on('message', (msg: Request) => {
     if (msg.task === undefined) {
-      const spare = new ArrayBuffer(msg.warmBytes)
-      const bytes = new Uint8Array(spare)
-      for (let i = 0; i < bytes.length; i += PAGE_BYTES) bytes[i] = 0
-      port.postMessage({ id: msg.id, spare }, [spare])
+      touchPages(msg.touch)
+      port.postMessage({ id: msg.id })
       return
     }
     const spare = spareOf(msg)
@@ -40,4 +40,15 @@ if (port !== null) {
 function spareOf(msg: Request & { task: BuildTask }): ArrayBuffer | undefined {
   const src = msg.task.source
   return msg.giveBack === true && src.kind === 'rows' ? src.vectors.buffer as ArrayBuffer : undefined
+}
+
+/**
+ * Writes every page of the range, last first. The main thread may be writing vectors into the
+ * same memory: an atomic add of 0 backs the page without changing what it holds.
+ */
+function touchPages({ touch, from, to }: Touch): void {
+  const words = new Int32Array(touch, 0, touch.byteLength >> 2)
+  const end = Math.min(to, words.length * Int32Array.BYTES_PER_ELEMENT)
+  if (end <= from) return
+  for (let at = Math.floor((end - 1) / PAGE_BYTES) * PAGE_BYTES; at >= from; at -= PAGE_BYTES) Atomics.add(words, at >> 2, 0)
 }

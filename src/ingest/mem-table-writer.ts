@@ -14,6 +14,7 @@
  * when the buffer fills a third time before the older one is done. Rows leave the buffer in the same synchronous step in which the visible snapshot
  * moves to the one holding them, so `bufferedSnapshot()` never misses or doubles a row.
  */
+import { cpus } from 'node:os'
 import { AilakeError, isAilakeError } from '../errors.js'
 import type { Schema } from '../format/schema.js'
 import type { FileEncoder, FileRollOptions } from '../table/data-writer.js'
@@ -22,6 +23,7 @@ import { requireRows, toRowBatch, type RowBatch, type RowsInput } from '../table
 import type { Embedder } from '../embed/embedder.js'
 import type { VectorPolicy } from '../table/vector-policy.js'
 import { WriteBuffer, type BufferedRows } from './buffer.js'
+import { InsertArena } from './insert-arena.js'
 import { IndexBuilder } from './index-builder.js'
 import { flushStarted } from './ingest-activity.js'
 import { requirePolicy, schemaFor, schemaPending, TableWriter } from './table-writer.js'
@@ -34,7 +36,7 @@ import type { WalLease } from './wal-lease.js'
 import { WriterId } from './writer-id.js'
 import { WalLog } from './wal-log.js'
 import { isWalFenced, walCommitOptions, walWatermark, walWatermarkKey } from './wal-watermark.js'
-import { commitUpsert, keyField, lastPerKey, type UpsertPlan, type UpsertPlanner } from './upsert-plan.js'
+import { checkKeys, commitUpsert, keyField, lastPerKey, type UpsertPlan, type UpsertPlanner } from './upsert-plan.js'
 import { BuildPool } from './worker-pool.js'
 
 export type { BufferedRows } from './buffer.js'
@@ -155,7 +157,6 @@ export class MemTableWriter {
   private nextSeq = 1
   private lastFlush = Date.now()
   private lastInsert = 0
-  private warmed = false
   /**
    * Running background flushes, oldest first; each holds the next run of entries at the front of
    * the buffer (frozen until it ends). Up to MAX_FLIGHTS overlap: the next one encodes while the
@@ -163,6 +164,8 @@ export class MemTableWriter {
    * A flight's promise never rejects (its error lands in `lastFlushError`).
    */
   private flights: Flight[] = []
+  /** Flushes running under the serial lock (flushLocked). */
+  private foregroundFlushes = 0
   private tail: Promise<unknown>
   private readonly ready: Promise<void>
   private timer: ReturnType<typeof setInterval> | undefined
@@ -177,7 +180,6 @@ export class MemTableWriter {
     this.table = table
     this.policy = requirePolicy(table)
     const policy = this.policy
-    this.buffer = new WriteBuffer((v) => storedVectors(v, policy))
     this.writerId = options.writerId ?? ''
     if (options.writerId !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(options.writerId)) {
       throw new AilakeError('INVALID_ARGUMENT', `writerId ${JSON.stringify(options.writerId)} must be 1-64 letters, digits, '.', '_' or '-'`)
@@ -198,6 +200,12 @@ export class MemTableWriter {
     }
     this.deferIndex = options.deferIndex ?? true
     this.backgroundFlush = options.backgroundFlush ?? this.deferIndex
+    const windowRows = Math.min(this.flushMaxRows, Math.ceil(this.flushSizeBytes / (policy.dim * bytesPerElement(policy))))
+    // With background flushes the flush worker touches a filling slab's pages while inserts go on.
+    const touch = this.backgroundFlush && this.deferIndex ? (memory: SharedArrayBuffer, bytes: number) => this.encodeWorkers().touch(memory, bytes) : undefined
+    // Without shared memory (a browser without cross-origin isolation) inserts get plain arrays.
+    const arena = typeof SharedArrayBuffer === 'function' ? new InsertArena(windowRows * policy.dim, touch) : undefined
+    this.buffer = new WriteBuffer((v) => storedVectors(v, policy), arena)
     this.ownsBuilder = this.deferIndex && options.indexBuilder === undefined
     this.builder = options.indexBuilder ?? (this.ownsBuilder ? new IndexBuilder() : undefined)
     this.fileOptions = {}
@@ -256,9 +264,9 @@ export class MemTableWriter {
     return this.lastFlush
   }
 
-  /** True while a flush runs in the background. */
+  /** True while a flush runs: in the background, or in `flush()`, `close()` or an insert. */
   get isFlushing(): boolean {
-    return this.flights.length > 0
+    return this.flights.length > 0 || this.foregroundFlushes > 0
   }
 
   /** The newest running flush; it settles only after every older one. */
@@ -312,7 +320,6 @@ export class MemTableWriter {
       this.schema = schema
       this.buffer.push(seq, batch)
       this.lastInsert = Date.now()
-      this.warmFlushArray()
       if (!this.isFull) return null
       if (this.backgroundFlush) {
         while (this.flights.length >= MAX_FLIGHTS) await (this.flights[0] as Flight).done
@@ -357,9 +364,7 @@ export class MemTableWriter {
   async flush(): Promise<bigint | null> {
     return this.serial(async () => {
       this.checkOpen()
-      const background = await this.flight
-      const id = await this.flushLocked()
-      return id ?? (background !== undefined && 'id' in background ? background.id : null)
+      return this.flushAll()
     })
   }
 
@@ -398,11 +403,13 @@ export class MemTableWriter {
     try {
       await this.serial(async () => {
         this.checkOpen()
-        await this.flight
         // A writer that lost its lease leaves its rows to the WAL's new owner.
-        if (this.lease?.isLost !== true) await this.flushLocked()
+        if (this.lease?.isLost !== true) await this.flushAll()
+        else await this.flight
         await this.wal?.close()
-        await this.encodePool?.close()
+        // Its queue is empty now (touches are dropped); the thread's exit (~50-150 ms here) is
+        // not waited for: it holds nothing, and is unref'd.
+        void this.encodePool?.close().catch(() => undefined)
         if (this.lease?.isLost === false) await this.lease.release().catch(() => undefined)
         this.closed = true
       })
@@ -513,23 +520,14 @@ export class MemTableWriter {
   }
 
   /**
-   * Once a quarter of a full flush is buffered (a bulk stream, not a trickle that would hold the
-   * memory for nothing), has the flush worker back the array the first full flush is copied
-   * into, while inserts go on (see BuildPool.warm).
+   * The flush encoder's worker pool, started on first use (a thread boots in ~100 ms). Two
+   * threads where two cores exist: overlapping flushes (and close()'s last one) encode at once
+   * rather than queueing, while inserts mostly wait on the disk. The second starts when needed.
    */
-  private warmFlushArray(): void {
-    if (this.warmed || !this.backgroundFlush || !this.deferIndex) return
-    const rows = Math.min(this.flushMaxRows, Math.ceil(this.flushSizeBytes / (this.policy.dim * bytesPerElement(this.policy))))
-    if (this.buffer.rows * 4 < rows) return
-    this.warmed = true
-    this.encodeWorkers().warm(rows * this.policy.dim * Float32Array.BYTES_PER_ELEMENT)
-  }
-
-  /** The flush encoder's worker pool, started on first use (its thread boots in ~100 ms). */
   private encodeWorkers(): BuildPool {
     if (this.encodePool === undefined) {
-      this.encodePool = new BuildPool(1)
-      this.encodePool.prestart()
+      this.encodePool = new BuildPool(Math.min(MAX_FLIGHTS, cpus().length))
+      this.encodePool.prestart(1)
     }
     return this.encodePool
   }
@@ -539,14 +537,15 @@ export class MemTableWriter {
     return (schema, columns, vectors, policy) => pool.run({ source: { kind: 'rows', schema, columns, vectors }, policy, buildIndex: false })
   }
 
-  /** Starts flushing every entry no running flush holds, in the background (at most MAX_FLIGHTS run). */
-  private startFlush(): void {
-    if (this.flights.length >= MAX_FLIGHTS) throw new AilakeError('INTERNAL', 'MemTableWriter: too many flushes running')
+  /** Starts flushing every entry no running flush holds, in the background (at most `limit` run). */
+  private startFlush(limit = MAX_FLIGHTS): void {
+    if (this.flights.length >= limit) throw new AilakeError('INTERNAL', 'MemTableWriter: too many flushes running')
     const prev = this.flight
     let start = 0
     for (const f of this.flights) start += f.count
     const count = this.buffer.entries.length - start
     const rows = this.rowsOf(start, count)
+    this.buffer.seal()
     const flight: Flight = { count, rows, done: Promise.resolve({ id: null }) }
     const ended = flushStarted()
     flight.done = this.flushEntries(start, count, prev, flight).finally(ended).then(
@@ -569,10 +568,35 @@ export class MemTableWriter {
     if (i >= 0) this.flights.splice(i, 1)
   }
 
+  /**
+   * Commits every buffered entry; under the serial lock. While background flushes run, the
+   * entries they do not hold start flushing at once as one more (the insert limit on running
+   * flushes is backpressure, and no insert comes now), so their encode overlaps the older
+   * flushes' writes and commits instead of waiting for them; what a failed flush left buffered
+   * is then flushed again here, and its failure rejects. The id of the snapshot holding the
+   * last row, or null when nothing was buffered.
+   */
+  private async flushAll(): Promise<bigint | null> {
+    let held = 0
+    for (const f of this.flights) held += f.count
+    if (this.flights.length > 0 && this.buffer.entries.length > held) this.startFlush(MAX_FLIGHTS + 1)
+    const background = await this.flight
+    const id = await this.flushLocked()
+    return id ?? (background !== undefined && 'id' in background ? background.id : null)
+  }
+
   /** Flushes every buffered entry now; only under the serial lock with no background flush running. */
   private async flushLocked(): Promise<bigint | null> {
     if (this.flights.length > 0) throw new AilakeError('INTERNAL', 'MemTableWriter: a flush is already running')
-    return this.flushEntries(0, this.buffer.entries.length, undefined, undefined)
+    // Counted like a background flush: auto-optimize waits for it and index builds pause.
+    this.foregroundFlushes++
+    const ended = flushStarted()
+    try {
+      return await this.flushEntries(0, this.buffer.entries.length, undefined, undefined)
+    } finally {
+      this.foregroundFlushes--
+      ended()
+    }
   }
 
   /**
@@ -624,10 +648,12 @@ export class MemTableWriter {
       ...(this.deferIndex ? { encoder: this.encoder() } : {}),
     })
     try {
-      // Encoded in the flush worker, which hands the array's memory back for the next flush.
-      const merged = this.buffer.merged(count, this.policy.dim, start, this.deferIndex ? (n) => this.encodeWorkers().lend(n) : undefined)
+      // Encoded in the flush worker, which reads the vectors in the insert arena where they lie
+      // back to back, else a copy whose memory it hands back for the next flush. The encoder only
+      // reads them, and is done before the commit that lets the arena reuse them.
+      const merged = this.buffer.merged(count, this.policy.dim, start, this.deferIndex ? { alloc: (n) => this.encodeWorkers().lend(n), shareVectors: true } : {})
       const batch = this.upsertOn === undefined ? merged.batch : lastPerKey(merged.batch, keyField(schema, this.upsertOn).id, this.policy.dim)
-      await writer.writeRowBatch(batch, { deferIndex: this.deferIndex, schema, handOver: merged.fresh || batch !== merged.batch })
+      await writer.writeRowBatch(batch, { deferIndex: this.deferIndex, schema, handOver: merged.owned || merged.shared || batch !== merged.batch })
       if (prev !== undefined && 'error' in (await prev)) throw previousFailed()
       await this.ownLease()
       const wal = walCommitOptions(this.writerId, maxSeq, () => this.expectedWatermark)
@@ -682,18 +708,11 @@ interface Flight {
   done: Promise<FlushOutcome>
 }
 
-/** Background flushes that may overlap (encode of one with write and commit of the one before). */
+/** Background flushes that may overlap (encode of one with write and commit of the one before); flush() and close() add one for the rest. */
 const MAX_FLIGHTS = 2
 
 function previousFailed(): AilakeError {
   return new AilakeError('STORE_ERROR', 'MemTableWriter: an earlier flush failed, so this one did not commit (its rows stay buffered and are retried)', { retryable: true })
-}
-
-/** Every row of an upsert batch needs its key. */
-function checkKeys(batch: RowBatch, schema: Schema, on: string): void {
-  const values = batch.columns.get(keyField(schema, on).id) ?? []
-  const missing = values.findIndex((v) => v === null || v === undefined)
-  if (missing >= 0) throw new AilakeError('INVALID_ARGUMENT', `row ${missing} has no value in the upsert key column ${on}`, { context: { row: missing, column: on } })
 }
 
 function positive(name: string, v: number): number {

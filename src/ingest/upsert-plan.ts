@@ -64,3 +64,10 @@ export function keyField(schema: Schema, on: string): Schema['fields'][number] {
   }
   return f
 }
+
+/** Every row of an upsert batch needs its key. */
+export function checkKeys(batch: RowBatch, schema: Schema, on: string): void {
+  const values = batch.columns.get(keyField(schema, on).id) ?? []
+  const missing = values.findIndex((v) => v === null || v === undefined)
+  if (missing >= 0) throw new AilakeError('INVALID_ARGUMENT', `row ${missing} has no value in the upsert key column ${on}`, { context: { row: missing, column: on } })
+}

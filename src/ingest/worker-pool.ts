@@ -13,8 +13,8 @@ import { buildIndexedFile, type BuildTask } from './build-task.js'
 
 interface Job {
   id: number
-  /** A build, or bytes of memory the worker touches and hands back as a spare (see `warm`). */
-  task: BuildTask | { warmBytes: number }
+  /** A build, or a range of shared memory whose pages the worker touches (see `touch`). */
+  task: BuildTask | Touch
   resolve(written: DataFileWritten | undefined): void
   reject(err: Error): void
 }
@@ -24,8 +24,13 @@ interface Slot {
   job: Job | undefined
 }
 
+/** Bytes `[from, to)` of `memory` to back with pages, from the end down. */
+export interface Touch { touch: SharedArrayBuffer; from: number; to: number }
+
 const WORKER_URL = new URL('./index-worker.js', import.meta.url)
 const MAX_SPARES = 2
+// One touch job backs this much (~20 ms here), so a build queued behind touches waits little.
+const TOUCH_CHUNK_BYTES = 4 * 2 ** 20
 
 /** Whether a spare serves a request of `bytes`: large enough, and not pinning more than twice it. */
 function fits(spare: ArrayBuffer, bytes: number): boolean {
@@ -57,16 +62,16 @@ export class BuildPool {
     this.size = size > 0 && WORKER_URL.protocol === 'file:' && existsSync(fileURLToPath(WORKER_URL)) ? size : 0
   }
 
-  /** Starts the workers now, so the first task does not wait for a thread to boot (~100 ms). */
-  prestart(): void {
-    while (!this.closed && this.slots.length < this.size) this.spawn()
+  /** Starts `count` workers now (default all), so the first tasks do not wait for a thread to boot (~100 ms). */
+  prestart(count = this.size): void {
+    while (!this.closed && this.slots.length < Math.min(count, this.size)) this.spawn()
   }
 
   /**
    * A Float32Array of `length` for a task's vectors, over a buffer an earlier task gave back when
    * one fits. Fresh memory is slow to first touch (measured here: ~4.6 ms per MB, a page fault per
-   * 4 KB), and a flush copies its whole batch into such an array; the worker hands the buffer
-   * back with its result, so every flush after the first copies into memory already touched.
+   * 4 KB), and a flush that cannot read its rows in place copies them into such an array; the
+   * worker hands the buffer back with its result, so later copies go to memory already touched.
    */
   lend(length: number): Float32Array {
     const bytes = length * Float32Array.BYTES_PER_ELEMENT
@@ -76,12 +81,20 @@ export class BuildPool {
     return new Float32Array(buffer, 0, length)
   }
 
+  /** True when no job is queued or running (tests). @internal */
+  get idle(): boolean {
+    return this.queue.length === 0 && this.slots.every((s) => s.job === undefined)
+  }
+
   /** Bytes of the spares held (tests). @internal */
   get spareBytes(): number {
     return this.spares.reduce((n, b) => n + b.byteLength, 0)
   }
 
-  /** Runs `task`; its large buffers are transferred to the worker (unusable afterwards). */
+  /**
+   * Runs `task`, ahead of queued touches; its large buffers are transferred to the worker
+   * (unusable afterwards), except shared memory, which the worker reads in place.
+   */
   run(task: BuildTask): Promise<DataFileWritten> {
     if (this.closed) return Promise.reject(new AilakeError('CLOSED', 'the index build pool is closed'))
     if (this.size === 0) {
@@ -89,20 +102,25 @@ export class BuildPool {
     }
     return new Promise<DataFileWritten>((resolve, reject) => {
       const done = (w: DataFileWritten | undefined): void => w === undefined ? reject(new AilakeError('INTERNAL', 'an index build worker answered without a file')) : resolve(w)
-      this.queue.push({ id: this.nextId++, task, resolve: done, reject })
+      const firstTouch = this.queue.findIndex((j) => 'touch' in j.task)
+      this.queue.splice(firstTouch < 0 ? this.queue.length : firstTouch, 0, { id: this.nextId++, task, resolve: done, reject })
       this.pump()
     })
   }
 
   /**
-   * Has a worker touch a buffer of `bytes` and hand it back as a spare for `lend`, so the first
-   * flush copies into memory already backed (its page faults paid on the worker's core while
-   * inserts run, not on the main thread when the flush starts). No-op without worker threads or
-   * when a spare that size is already held.
+   * Has a worker back the first `bytes` of `memory` with pages (background work: builds go
+   * first), so the thread that fills it from the start finds them backed: fresh memory is slow
+   * to first touch (see `lend`). The worker goes from the end down, so the two rarely fault the
+   * same pages, and touches with an atomic add of 0, so a value already written there stays.
+   * No-op without worker threads.
    */
-  warm(bytes: number): void {
-    if (this.closed || this.size === 0 || this.spares.some((b) => fits(b, bytes))) return
-    this.queue.push({ id: this.nextId++, task: { warmBytes: bytes }, resolve: () => {}, reject: () => {} })
+  touch(memory: SharedArrayBuffer, bytes: number): void {
+    if (this.closed || this.size === 0) return
+    const end = Math.min(bytes, memory.byteLength)
+    for (let to = end; to > 0; to -= TOUCH_CHUNK_BYTES) {
+      this.queue.push({ id: this.nextId++, task: { touch: memory, from: Math.max(0, to - TOUCH_CHUNK_BYTES), to }, resolve: () => {}, reject: () => {} })
+    }
     this.pump()
   }
 
@@ -116,12 +134,16 @@ export class BuildPool {
       const job = this.queue.shift() as Job
       slot.job = job
       slot.worker.ref()
-      if ('warmBytes' in job.task) {
-        slot.worker.postMessage({ id: job.id, warmBytes: job.task.warmBytes })
+      if ('touch' in job.task) {
+        slot.worker.postMessage({ id: job.id, touch: job.task })
         continue
       }
       const src = job.task.source
       const big = src.kind === 'file' ? src.bytes : src.vectors
+      if (big.buffer instanceof SharedArrayBuffer) {
+        slot.worker.postMessage({ id: job.id, task: job.task, giveBack: false })
+        continue
+      }
       const buffer = big.buffer as ArrayBuffer
       const giveBack = this.lent.has(buffer)
       const transfer = giveBack || (big.byteOffset === 0 && big.byteLength === buffer.byteLength) ? [buffer] : []

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { MemTableWriter, segmentKey, walPrefix, committedWalSeq } from '../../src/ingest/index.js'
+import { MemTableWriter, segmentKey, walPrefix, committedWalSeq, activeFlushes } from '../../src/ingest/index.js'
 import { isAilakeError } from '../../src/errors.js'
 import { LocalStore } from '../../src/store/local-store.js'
 import type { ObjectInfo, ObjectStore } from '../../src/store/object-store.js'
@@ -430,7 +430,9 @@ test('background flush: inserts continue while it runs, read-your-writes holds t
     assert.equal(await w.insert(makeRows(range(15, 22))), null, 'a second flush starts without waiting')
     let filled = false
     const filling = w.insert(makeRows(range(22, 34))).then((r) => { filled = true; return r })
-    await sleep(50)
+    // Logged and buffered, then held: both flushes wait at the gate (a fixed sleep flaked under load).
+    await waitFor(() => w.bufferedRows === 34, 'the third insert logged', 30_000, 10)
+    await sleep(20)
     assert.equal(filled, false, 'a buffer full a third time waits while two flushes run (backpressure)')
     assert.equal(table.currentSnapshotId, null, 'the second flush does not commit before the first')
     assert.deepEqual(w.bufferedSnapshot().rows.map((r) => r.id), range(0, 34), 'the waiting insert is logged and visible already')
@@ -463,6 +465,8 @@ test('when the older of two overlapping flushes fails, the newer does not commit
     const { table } = await makeTable(dir, 'bgchain', { store })
     const w = await MemTableWriter.open(table, { flushMaxRows: 10 })
     assert.equal(await w.insert(makeRows(range(0, 12))), null)
+    // The older reaches its write first (flushes may encode at once), so the failure is its own.
+    await waitFor(() => gate.waiting >= 1, 'the older flush to encode and wait to write')
     assert.equal(await w.insert(makeRows(range(12, 24))), null)
     await waitFor(() => gate.waiting >= 2, 'both flushes to encode and wait to write')
     gate.open()
@@ -532,6 +536,57 @@ test('insert arrays are reused only after their rows commit: snapshots of buffer
     const rows = await readTableRows(table)
     assert.equal(rows.length, 800)
     for (const r of rows) assert.deepEqual(Array.from(r.embedding as ArrayLike<number>), inserted.get(Number(r.id)), `row ${String(r.id)}`)
+  } finally {
+    await cleanup()
+  }
+})
+
+test('close() starts flushing the rows no background flush holds while those flushes still write, and commits them after, in WAL order', async () => {
+  const { dir, cleanup } = await tempDir()
+  try {
+    const { store, gate } = gatedDataPuts(new LocalStore({ root: dir }))
+    const { table } = await makeTable(dir, 'tail', { store })
+    const w = await MemTableWriter.open(table, { writerId: 'w', flushMaxRows: 10, flushIntervalMs: 60_000 })
+    // Two full buffers: two background flushes, both held at their data-file put.
+    for (let b = 0; b < 4; b++) await w.insert(makeRows(range(b * 5, b * 5 + 5)))
+    await waitFor(() => gate.waiting === 2, 'both background flushes writing', 30_000, 10)
+    await w.insert(makeRows(range(20, 23)))
+    const closing = w.close()
+    // The remaining 3 rows are encoded and written while the older flushes cannot finish.
+    await waitFor(() => gate.waiting === 3, 'the tail flush writing before the older flushes committed', 30_000, 10)
+    assert.equal(table.currentSnapshotId, null, 'nothing committed yet')
+    gate.open()
+    await closing
+    assert.deepEqual(await readIds(table), range(0, 23))
+    // One snapshot per flush, the tail's last: its watermark covers every record.
+    const snaps = table.snapshots()
+    assert.equal(snaps.length, 3)
+    assert.deepEqual(snaps.map((s) => Number(s.summary['ailake.wal.w'])), [2, 4, 5])
+    assert.equal(committedWalSeq(table, 'w'), 5)
+  } finally {
+    await cleanup()
+  }
+})
+
+test('a flush run by flush() or close() counts as in flight: isFlushing (auto-optimize waits for it) and the process-wide count (index builds pause)', async () => {
+  const { dir, cleanup } = await tempDir()
+  try {
+    const { store, gate } = gatedDataPuts(new LocalStore({ root: dir }))
+    const { table } = await makeTable(dir, 'fgflush', { store })
+    const w = await MemTableWriter.open(table, { flushMaxRows: 1000, flushIntervalMs: 60_000 })
+    await w.insert(makeRows(range(0, 5)))
+    assert.equal(w.isFlushing, false)
+    const before = Atomics.load(activeFlushes as Int32Array, 0)
+    const flushing = w.flush()
+    await waitFor(() => gate.waiting === 1, 'the flush writing', 30_000, 10)
+    assert.equal(w.isFlushing, true, 'flush() is flushing')
+    assert.equal(Atomics.load(activeFlushes as Int32Array, 0), before + 1, 'and counted process-wide')
+    gate.open()
+    await flushing
+    assert.equal(w.isFlushing, false)
+    assert.equal(Atomics.load(activeFlushes as Int32Array, 0), before)
+    assert.deepEqual(await readIds(table), range(0, 5))
+    await w.close()
   } finally {
     await cleanup()
   }
