@@ -5,6 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { parquetReadObjects } from 'hyparquet'
+import { ByteWriter } from 'hyparquet-writer'
 import { openDataFile, verifyDataFile, writeDataFile, type WriteDataFileInput } from '../../src/format/data-file.js'
 import { locateByTrailer } from '../../src/format/parquet/section-read.js'
 import { readFooter } from '../../src/format/parquet/footer.js'
@@ -355,5 +356,30 @@ test('files other engines compress (ZSTD, GZIP, SNAPPY, LZ4_RAW, BROTLI from Duc
     } else {
       await read()
     }
+  }
+})
+
+test('the writer sizes its output once: no regrowth (a copy of the whole file) for wide vectors of any precision', () => {
+  const proto = ByteWriter.prototype as unknown as { ensure(size: number): void; buffer: ArrayBuffer }
+  const ensure = proto.ensure
+  let grows = 0
+  proto.ensure = function (this: { buffer: ArrayBuffer }, size: number) {
+    const before = this.buffer.byteLength
+    ensure.call(this, size)
+    // Scratch writers (scalar chunks, the footer) start small and grow; the file's own starts at megabytes.
+    if (this.buffer.byteLength !== before && before >= 2 ** 20) grows++
+  }
+  try {
+    // One small scalar column, so the per-row allowance for scalars leaves no slack for the vector pages.
+    for (const [dim, rows, precision] of [[1536, 3000, 'f32'], [784, 12000, 'f32'], [768, 6000, 'f16'], [3, 20000, 'i8'], [100, 9000, 'f32']] as const) {
+      grows = 0
+      const input = makeInput({ rows, dim, precision })
+      input.schema = { ...input.schema, fields: input.schema.fields.filter((f) => f.id === 1 || f.name === input.vector.column) }
+      input.columns = new Map([[1, input.columns.get(1) as unknown[]]])
+      const bytes = writeDataFile(input).bytes
+      assert.equal(grows, 0, `${rows} rows of ${dim}-d ${precision} (${bytes.length} bytes): the output buffer grew ${grows} time(s)`)
+    }
+  } finally {
+    proto.ensure = ensure
   }
 })

@@ -17,7 +17,7 @@ import { CompactReader, CompactWriter, intField, T_I32, T_I64 } from './thrift.j
 import type { DataFileWritten, IndexType, VectorFacts, VectorInput, WriteDataFileInput } from './types.js'
 import { isFastScalar, writeScalarChunk } from './scalar-pages.js'
 import { copyChunkWithCrc } from './page-crc.js'
-import { decodeStoredVectors, encodeVectorValues, rowBytes, writeVectorChunk, type PageLocation } from './vector-pages.js'
+import { decodeStoredVectors, encodeVectorValues, PAGE_TARGET_BYTES, rowBytes, writeVectorChunk, type PageLocation } from './vector-pages.js'
 
 export const CREATED_BY = 'ailake version 0.1.0'
 /** Key-value keys in the Parquet footer. */
@@ -144,7 +144,11 @@ export function writeDataFileImpl(input: WriteDataFileInput): DataFileWritten {
 
   const parquetSchema = toParquetSchema(schema)
   const partBytes = vectors.reduce((a, v) => a + v.values.length + (v.index?.bytes.length ?? 0) + (v.index?.codes?.length ?? 0), 0)
-  const w = new ByteWriter(partBytes + (input.text?.length ?? 0) + rowCount * 8 * (scalar.length + 2) + 64 * 1024)
+  // Sized for the whole file up front: growing copies it into fresh memory at the end (a 67 MB
+  // copy for a 64 MiB flush of 784-d rows). Each vector page adds a header, levels, a page-index
+  // and an integrity entry, under 192 bytes.
+  const vectorPages = vectors.reduce((a, v) => a + Math.ceil(rowCount / Math.max(1, Math.floor(PAGE_TARGET_BYTES / v.rb))), 0)
+  const w = new ByteWriter(partBytes + (input.text?.length ?? 0) + rowCount * 8 * (scalar.length + 2) + vectorPages * 192 + 64 * 1024)
   w.appendUint32(PAR1)
   const rowGroups: RowGroup[] = []
   const offsetIndexes: PendingIndex[] = []
