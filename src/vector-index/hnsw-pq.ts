@@ -7,6 +7,7 @@
  */
 import { kernelError } from '../vector/bounds.js'
 import type { PqBlock } from '../vector/pq-block.js'
+import { maxWidth } from '../vector/pq.js'
 import type { VectorArena } from '../vector/simd.js'
 import { BEAM_PQ, type WasmBeam } from './hnsw-beam.js'
 import type { MaxHeap } from './heap.js'
@@ -48,14 +49,12 @@ export class PqSearch implements CodeSearch {
     this.m4 = Math.ceil(m / 4) * 4
     this.k4 = Math.ceil(k / 4) * 4
     this.starts = starts
-    let maxW = 0
-    for (let j = 0; j < m; j++) maxW = Math.max(maxW, (starts[j + 1] as number) - (starts[j] as number))
     this.lutAt = align64(fromElement * 4)
     this.ctAt = align64(this.lutAt + this.m4 * LUT_STRIDE)
     this.cnAt = align64(this.ctAt + 4 * this.k4 * dim)
     this.zerosAt = align64(this.cnAt + 4 * this.k4 * m)
     this.xsAt = align64(this.zerosAt + 4 * this.k4)
-    this.base = align64(this.xsAt + 16 * maxW)
+    this.base = align64(this.xsAt + 16 * maxWidth(starts))
     this.end = this.base + block.rows * this.m4
     arena.ensure(Math.ceil(this.end / 4))
     const bytes = arena.bytes

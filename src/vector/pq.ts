@@ -93,7 +93,8 @@ export function trainPq(vectors: Float32Array, dim: number, rows: number, m: num
   return { dim, m, k, starts, centroids, half }
 }
 
-function maxWidth(starts: Int32Array): number {
+/** The widest sub-vector's dimensions. */
+export function maxWidth(starts: Int32Array): number {
   let w = 0
   for (let j = 1; j < starts.length; j++) w = Math.max(w, (starts[j] as number) - (starts[j - 1] as number))
   return w

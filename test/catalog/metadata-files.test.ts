@@ -18,6 +18,20 @@ function versions(dir: string, table = 'docs'): number[] {
     .filter((v): v is string => v !== undefined).map(Number).sort((a, b) => a - b)
 }
 
+/** `local` with its reads going through `get` (a test's race runs there). */
+function withGet(local: LocalStore, get: (key: string) => Promise<Uint8Array>): ObjectStore {
+  return {
+    get,
+    getRange: (key, offset, length) => local.getRange(key, offset, length),
+    head: (key) => local.head(key),
+    put: (key, bytes) => local.put(key, bytes),
+    putIfAbsent: (key, bytes) => local.putIfAbsent(key, bytes),
+    list: (prefix) => local.list(prefix),
+    delete: (key) => local.delete(key),
+    close: () => local.close(),
+  }
+}
+
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i)
 
 test('each commit deletes the metadata files that leave the log: the last N stay, and the current one', async () => {
@@ -109,25 +123,16 @@ test('a committer whose base version was deleted retries on the new head; a read
     // A store whose first read of the newest metadata finds it deleted by a concurrent commit.
     const local = new LocalStore({ root: dir })
     let raced = false
-    const racing: ObjectStore = {
-      async get(key: string): Promise<Uint8Array> {
-        const newest = Math.max(...versions(dir))
-        if (!raced && key === `default/docs/metadata/v${newest}.metadata.json`) {
-          raced = true
-          await b.add([row(100)])
-          await b.add([row(101)])
-          assert.ok(!versions(dir).includes(newest))
-        }
-        return local.get(key)
-      },
-      getRange: (key, offset, length) => local.getRange(key, offset, length),
-      head: (key) => local.head(key),
-      put: (key, bytes) => local.put(key, bytes),
-      putIfAbsent: (key, bytes) => local.putIfAbsent(key, bytes),
-      list: (prefix) => local.list(prefix),
-      delete: (key) => local.delete(key),
-      close: () => local.close(),
-    }
+    const racing = withGet(local, async (key) => {
+      const newest = Math.max(...versions(dir))
+      if (!raced && key === `default/docs/metadata/v${newest}.metadata.json`) {
+        raced = true
+        await b.add([row(100)])
+        await b.add([row(101)])
+        assert.ok(!versions(dir).includes(newest))
+      }
+      return local.get(key)
+    })
     const catalog = new FileCatalog({ store: racing, warehouse: `file://${dir}` })
     const loaded = await catalog.loadTable({ namespace: ['default'], name: 'docs' })
     assert.ok(raced)
@@ -170,25 +175,16 @@ test('a committer on a stale base whose next version number was deleted under it
     const local = new LocalStore({ root: dir })
     let armed = false
     let raced = false
-    const racing: ObjectStore = {
-      async get(key: string): Promise<Uint8Array> {
-        const bytes = await local.get(key)
-        if (armed && !raced && /\/v\d+\.metadata\.json$/.test(key)) {
-          raced = true
-          const base = Number(/v(\d+)\.metadata\.json$/.exec(key)?.[1])
-          for (let i = 1; i <= 3; i++) await t.add([row(100 + i)])
-          assert.ok(!versions(dir).includes(base + 1), `version ${base + 1} was deleted under the committer (have ${versions(dir).join(',')})`)
-        }
-        return bytes
-      },
-      getRange: (key, offset, length) => local.getRange(key, offset, length),
-      head: (key) => local.head(key),
-      put: (key, bytes) => local.put(key, bytes),
-      putIfAbsent: (key, bytes) => local.putIfAbsent(key, bytes),
-      list: (prefix) => local.list(prefix),
-      delete: (key) => local.delete(key),
-      close: () => local.close(),
-    }
+    const racing = withGet(local, async (key) => {
+      const bytes = await local.get(key)
+      if (armed && !raced && /\/v\d+\.metadata\.json$/.test(key)) {
+        raced = true
+        const base = Number(/v(\d+)\.metadata\.json$/.exec(key)?.[1])
+        for (let i = 1; i <= 3; i++) await t.add([row(100 + i)])
+        assert.ok(!versions(dir).includes(base + 1), `version ${base + 1} was deleted under the committer (have ${versions(dir).join(',')})`)
+      }
+      return bytes
+    })
     const other = await connect(dir, { store: racing })
     const a = await other.openTable('docs')
     armed = true

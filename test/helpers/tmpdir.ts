@@ -6,6 +6,11 @@ import { seededRandom } from '../../src/util/rng.js'
 /** Deterministic pseudo-random numbers. */
 export const rng = seededRandom
 
+/** A standard normal sample from uniform draws `r` (Box-Muller). */
+export function gauss(r: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r())
+}
+
 /** A fresh temporary directory, removed by the returned cleanup. */
 export async function tempDir(prefix = 'ailake-'): Promise<{ dir: string; cleanup(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix))

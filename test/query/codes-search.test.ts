@@ -13,14 +13,10 @@ import { connect } from '../../src/index.js'
 import { QueryCaches, SearchBuilder } from '../../src/query/index.js'
 import { distance } from '../../src/vector/distance.js'
 import { METRICS, PRECISIONS, type Metric, type Precision } from '../../src/vector/types.js'
-import { rng, tempDir } from '../helpers/tmpdir.js'
+import { gauss, rng, tempDir } from '../helpers/tmpdir.js'
 import { storedModel } from './stored-model.js'
 
 const SEED = Number(process.env.AILAKE_SEED ?? 1515)
-
-function gauss(r: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r())
-}
 
 interface Row { id: number; tag: string; n: number; stored: Float32Array; deleted: boolean }
 

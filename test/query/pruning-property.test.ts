@@ -16,7 +16,7 @@ import assert from 'node:assert/strict'
 import { connect, type Lakehouse, type Table } from '../../src/index.js'
 import { distance } from '../../src/vector/distance.js'
 import { METRICS, PRECISIONS, type Metric, type Precision } from '../../src/vector/types.js'
-import { rng, tempDir } from '../helpers/tmpdir.js'
+import { gauss, rng, tempDir } from '../helpers/tmpdir.js'
 import { storedModel } from './stored-model.js'
 
 const SEED = Number(process.env.AILAKE_SEED ?? 4242)
@@ -24,10 +24,6 @@ const SOAK = process.env.AILAKE_SOAK === '1'
 const TABLES = SOAK ? 270 : 27 // three per metric and precision
 /** Larger than any file, so the beam covers whole files and results must be exact. */
 const EF = 1000
-
-function gauss(r: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r())
-}
 
 interface Row { id: number; tag: string; n: number; stored: Float32Array; input: Float32Array; buffered: boolean; deleted: boolean }
 

@@ -9,13 +9,9 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { connect, isAilakeError, openDataFile, type Table } from '../../src/index.js'
-import { rng, tempDir } from '../helpers/tmpdir.js'
+import { gauss, rng, tempDir } from '../helpers/tmpdir.js'
 
 const SEED = Number(process.env.AILAKE_SEED ?? 2323)
-
-function gauss(r: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r())
-}
 
 function l2(a: Float32Array, b: Float32Array): number {
   let s = 0

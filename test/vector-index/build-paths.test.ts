@@ -9,14 +9,11 @@ import assert from 'node:assert/strict'
 import { HnswIndex } from '../../src/vector-index/hnsw.js'
 import type { Metric } from '../../src/vector/types.js'
 import { rng } from './clustered.js'
+import { gauss } from '../helpers/tmpdir.js'
 
 const METRICS: Metric[] = ['cosine', 'euclidean', 'dot']
 const SEED = Number(process.env.AILAKE_SEED ?? 1409)
 const SOAK = process.env.AILAKE_SOAK === '1'
-
-function gauss(r: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r())
-}
 
 type Shape = 'clusters' | 'offset' | 'norms' | 'growing' | 'duplicates' | 'grid'
 const SHAPES: Shape[] = ['clusters', 'offset', 'norms', 'growing', 'duplicates', 'grid']

@@ -1,12 +1,9 @@
 // Seeded clustered vectors: a realistic stand-in for embeddings (many tight-ish clusters of
 // different sizes and spreads, plus some uniform noise), so recall numbers mean something.
 import { seededRandom } from '../../src/util/rng.js'
+import { gauss } from '../helpers/tmpdir.js'
 
 export const rng = seededRandom
-
-function gauss(r: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r())
-}
 
 export function clustered(count: number, dim: number, seed: number, clusters = 40): Float32Array {
   const r = rng(seed)

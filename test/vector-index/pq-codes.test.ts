@@ -15,15 +15,11 @@ import { decodePqBlock, encodePqBlock } from '../../src/vector/pq-block.js'
 import { encodePq, pqStarts, reconstruct, trainPq } from '../../src/vector/pq.js'
 import { distance } from '../../src/vector/distance.js'
 import { METRICS, type Metric } from '../../src/vector/types.js'
-import { rng } from '../helpers/tmpdir.js'
+import { gauss, rng } from '../helpers/tmpdir.js'
 import { poolArena, pooledArenas } from '../../src/vector/arena-pool.js'
 import { createArena, simdAvailable } from '../../src/vector/simd.js'
 
 const SEED = Number(process.env.AILAKE_SEED ?? 4242)
-
-function gauss(r: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r())
-}
 
 function data(r: () => number, n: number, dim: number, scale: number, offset: number): Float32Array {
   const centres = Array.from({ length: 6 }, () => Float32Array.from({ length: dim }, () => gauss(r) * scale + offset))

@@ -10,14 +10,11 @@ import { kernelError } from '../../src/vector/bounds.js'
 import { distance } from '../../src/vector/distance.js'
 import type { Metric } from '../../src/vector/types.js'
 import { rng } from './clustered.js'
+import { gauss } from '../helpers/tmpdir.js'
 
 const METRICS: Metric[] = ['cosine', 'euclidean', 'dot']
 const SEED = Number(process.env.AILAKE_SEED ?? 812)
 const SOAK = process.env.AILAKE_SOAK === '1'
-
-function gauss(r: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r())
-}
 
 type Shape = 'offset-clusters' | 'clusters' | 'gaussian' | 'norms' | 'duplicates'
 const SHAPES: Shape[] = ['offset-clusters', 'clusters', 'gaussian', 'norms', 'duplicates']

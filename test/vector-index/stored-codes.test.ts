@@ -19,13 +19,9 @@ import { poolArena, pooledArenas } from '../../src/vector/arena-pool.js'
 import { createArena, simdAvailable } from '../../src/vector/simd.js'
 import { distance } from '../../src/vector/distance.js'
 import { METRICS, type Metric } from '../../src/vector/types.js'
-import { rng } from '../helpers/tmpdir.js'
+import { gauss, rng } from '../helpers/tmpdir.js'
 
 const SEED = Number(process.env.AILAKE_SEED ?? 1515)
-
-function gauss(r: () => number): number {
-  return Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r())
-}
 
 function data(r: () => number, n: number, dim: number, scale: number, offset: number): Float32Array {
   const centres = Array.from({ length: 5 }, () => Float32Array.from({ length: dim }, () => gauss(r) * scale + offset))
